@@ -1,0 +1,3 @@
+from tercero.config.cli import main
+
+main()

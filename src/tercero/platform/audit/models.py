@@ -1,0 +1,51 @@
+"""The audit trail: append-only, each event chained to the one before by SHA-256."""
+
+from django.conf import settings
+from django.db import models
+
+from tercero.platform.tenancy.models import Client
+
+
+class AuditEvent(models.Model):
+    """One thing that happened. Written only by `audit.services.record`; never changed.
+
+    `hash` covers every field below and `prev_hash`, so editing, deleting or reordering
+    any row breaks the chain at that row (`tercero audit verify`). `client` is null for
+    provider-wide events (a site created, a user signing in). Reviewed global table:
+    auditors read across clients; pages filter by the reader's clients.
+    """
+
+    sequence = models.BigIntegerField(unique=True)
+    occurred_at = models.DateTimeField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_label = models.CharField(max_length=254, blank=True)
+    client = models.ForeignKey(Client, null=True, on_delete=models.PROTECT, related_name="+")
+    action = models.CharField(max_length=100)
+    object_type = models.CharField(max_length=100, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    ip = models.GenericIPAddressField(null=True)
+    reason = models.CharField(max_length=500, blank=True)
+    payload = models.JSONField(default=dict)
+    payload_digest = models.CharField(max_length=64)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["sequence"]
+        indexes = [
+            models.Index(fields=["client", "sequence"], name="audit_client_seq"),
+            models.Index(fields=["object_type", "object_id"], name="audit_object"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.sequence} {self.action}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValueError("Audit events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Audit events are append-only.")

@@ -1,0 +1,130 @@
+"""People who sign in, which clients provider staff may reach, and API tokens."""
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from tercero.platform.identity.roles import CLIENT_ROLES, PROVIDER_ROLES, Role, permissions_of
+from tercero.platform.tenancy.models import Client
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **fields) -> "User":
+        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **fields) -> "User":
+        fields.setdefault("role", Role.PROVIDER_ADMIN)
+        return self.create_user(email, password, **fields)
+
+
+class User(AbstractBaseUser):
+    """A person. Provider staff reach clients through grants; client users belong to one."""
+
+    email = models.EmailField(unique=True)
+    full_name = models.CharField(max_length=200)
+    role = models.CharField(max_length=32, choices=Role.choices)
+    client = models.ForeignKey(
+        Client, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    password_changed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["full_name"]
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(role__in=[r.value for r in CLIENT_ROLES], client__isnull=False)
+                    | Q(role__in=[r.value for r in PROVIDER_ROLES], client__isnull=True)
+                ),
+                name="user_client_matches_role",
+                violation_error_message=(
+                    "Client users belong to exactly one client; provider staff to none."
+                ),
+            )
+        ]
+        ordering = ["email"]
+
+    def __str__(self) -> str:
+        return self.email
+
+    @property
+    def is_provider_staff(self) -> bool:
+        return self.role in PROVIDER_ROLES
+
+    @property
+    def is_staff(self) -> bool:
+        """Django admin access: provider admins only."""
+        return self.is_active and self.role == Role.PROVIDER_ADMIN
+
+    @property
+    def permissions(self) -> frozenset[str]:
+        return permissions_of(self.role)
+
+    def has_perm(self, perm: str, obj: object = None) -> bool:
+        return self.is_staff
+
+    def has_perms(self, perm_list, obj: object = None) -> bool:
+        return self.is_staff
+
+    def has_module_perms(self, app_label: str) -> bool:
+        return self.is_staff
+
+
+class Grant(models.Model):
+    """Provider staff member `user` may work for `client`. Reviewed global table:
+    it is read to build the scope itself, before any scope exists."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="grants")
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="+")
+    granted_by = models.ForeignKey(
+        User, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "client"], name="grant_unique_user_client")
+        ]
+        ordering = ["id"]
+
+    def is_current(self, now) -> bool:
+        return self.expires_at is None or self.expires_at > now
+
+
+class ApiToken(models.Model):
+    """A bearer token bound to one user and one client. Only a SHA-256 of its secret is
+    stored: secrets are 256 random bits, so a slow hash adds nothing. Reviewed global
+    table: it is read to authenticate, before any scope exists."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(max_length=100)
+    key_id = models.CharField(max_length=16, unique=True)
+    secret_hash = models.CharField(max_length=64)
+    scopes = models.JSONField(default=list)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def is_usable(self, now) -> bool:
+        unexpired = self.expires_at is None or self.expires_at > now
+        return self.revoked_at is None and unexpired and self.user.is_active

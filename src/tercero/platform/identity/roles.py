@@ -1,0 +1,76 @@
+"""Roles and what each may do. Pure data: pages, API and token scopes read it."""
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    PROVIDER_ADMIN = "provider_admin", "Provider admin"
+    DELIVERY_MANAGER = "delivery_manager", "Delivery manager"
+    TEAM_LEAD = "team_lead", "Team lead"
+    AGENT = "agent", "Agent"
+    QA_ANALYST = "qa_analyst", "QA analyst"
+    AUDITOR = "auditor", "Auditor"
+    CLIENT_ADMIN = "client_admin", "Client admin"
+    CLIENT_USER = "client_user", "Client user"
+
+
+PROVIDER_ROLES = frozenset(
+    {
+        Role.PROVIDER_ADMIN,
+        Role.DELIVERY_MANAGER,
+        Role.TEAM_LEAD,
+        Role.AGENT,
+        Role.QA_ANALYST,
+        Role.AUDITOR,
+    }
+)
+CLIENT_ROLES = frozenset({Role.CLIENT_ADMIN, Role.CLIENT_USER})
+
+# Every permission is also an API token scope.
+PERMISSIONS = (
+    "clients:read",
+    "clients:write",
+    "sites:read",
+    "sites:write",
+    "engagements:read",
+    "engagements:write",
+    "users:read",
+    "users:write",
+    "grants:write",
+    "tokens:write",
+    "audit:read",
+    "work:read",
+    "work:write",
+)
+
+_READ_DELIVERY = {"clients:read", "sites:read", "engagements:read", "work:read", "tokens:write"}
+
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    Role.PROVIDER_ADMIN: frozenset(PERMISSIONS),
+    Role.DELIVERY_MANAGER: frozenset(
+        _READ_DELIVERY | {"sites:write", "engagements:write", "users:read", "work:write"}
+    ),
+    Role.TEAM_LEAD: frozenset(_READ_DELIVERY | {"users:read", "work:write"}),
+    Role.AGENT: frozenset(_READ_DELIVERY | {"work:write"}),
+    Role.QA_ANALYST: frozenset(_READ_DELIVERY),
+    Role.AUDITOR: frozenset(_READ_DELIVERY | {"users:read", "audit:read"}),
+    Role.CLIENT_ADMIN: frozenset(
+        {
+            "clients:read",
+            "engagements:read",
+            "users:read",
+            "users:write",
+            "tokens:write",
+            "work:read",
+            "work:write",
+            "audit:read",
+        }
+    ),
+    Role.CLIENT_USER: frozenset(
+        {"clients:read", "engagements:read", "tokens:write", "work:read", "work:write"}
+    ),
+}
+
+
+def permissions_of(role: str) -> frozenset[str]:
+    return ROLE_PERMISSIONS.get(role, frozenset())

@@ -1,0 +1,83 @@
+"""Reads about people: who a caller is and which clients they may reach."""
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from tercero.platform.errors import NotFound
+from tercero.platform.identity import tokens
+from tercero.platform.identity.models import ApiToken, Grant, User
+from tercero.platform.tenancy.models import Client
+
+
+def authenticate_bearer(header: str) -> ApiToken | None:
+    """The usable token named by an `Authorization: Bearer ...` header, else None."""
+    scheme, _, presented = header.partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    parts = tokens.split_token(presented.strip())
+    if parts is None:
+        return None
+    key_id, secret = parts
+    token = ApiToken.objects.select_related("user").filter(key_id=key_id).first()
+    if token is None or not tokens.secret_matches(secret, token.secret_hash):
+        return None
+    if not token.is_usable(timezone.now()):
+        return None
+    return token
+
+
+def reachable_client_ids(*, user, token: ApiToken | None = None) -> list[int]:
+    """Client ids `user` may reach now; a token narrows it to the token's client."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return []
+    if user.is_provider_staff:
+        now = timezone.now()
+        ids = list(
+            Grant.objects.filter(user=user)
+            .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+            .values_list("client_id", flat=True)
+        )
+    else:
+        ids = [user.client_id]
+    if token is not None:
+        return [token.client_id] if token.client_id in ids else []
+    return ids
+
+
+def reachable_clients(*, user, token: ApiToken | None = None) -> QuerySet[Client]:
+    ids = reachable_client_ids(user=user, token=token)
+    return Client.objects.filter(pk__in=ids).order_by("legal_name")
+
+
+def access_client(*, user, client_id: int, token: ApiToken | None = None) -> Client:
+    """The client if `user` may reach it; NotFound otherwise (never 'forbidden')."""
+    if client_id not in reachable_client_ids(user=user, token=token):
+        raise NotFound("Client not found.")
+    return Client.objects.get(pk=client_id)
+
+
+def visible_users(*, user, client_ids: list[int]) -> QuerySet[User]:
+    """Users a caller may list: client staff of reachable clients; provider staff are
+    visible to provider staff only."""
+    client_users = Q(client_id__in=client_ids)
+    if user.is_provider_staff:
+        return User.objects.filter(client_users | Q(client__isnull=True))
+    return User.objects.filter(client_users)
+
+
+def access_user(*, user, user_id: int, client_ids: list[int]) -> User:
+    found = visible_users(user=user, client_ids=client_ids).filter(pk=user_id).first()
+    if found is None:
+        raise NotFound("User not found.")
+    return found
+
+
+def tokens_of(*, user) -> QuerySet[ApiToken]:
+    return ApiToken.objects.filter(user=user).order_by("-id")
+
+
+def access_token(*, user, token_id: int) -> ApiToken:
+    found = tokens_of(user=user).filter(pk=token_id).first()
+    if found is None:
+        raise NotFound("Token not found.")
+    return found
