@@ -41,8 +41,8 @@ test: install-dev lint
 	$(BIN)/python tools/testrun.py
 
 lint: install-dev
-	$(BIN)/ruff format --check src tools bench
-	$(BIN)/ruff check src tools bench
+	$(BIN)/ruff format --check src tools bench conftest.py
+	$(BIN)/ruff check src tools bench conftest.py
 	$(BIN)/lint-imports
 
 ## make lock: refresh the pinned lock files from pyproject.toml

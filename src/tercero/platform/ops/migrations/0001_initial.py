@@ -4,33 +4,45 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Heartbeat',
+            name="Heartbeat",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('process', models.CharField(max_length=100, unique=True)),
-                ('seen_at', models.DateTimeField()),
-                ('detail', models.CharField(blank=True, max_length=200)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("process", models.CharField(max_length=100, unique=True)),
+                ("seen_at", models.DateTimeField()),
+                ("detail", models.CharField(blank=True, max_length=200)),
             ],
         ),
         migrations.CreateModel(
-            name='ScheduledRun',
+            name="ScheduledRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('job', models.CharField(max_length=100)),
-                ('slot_start', models.DateTimeField()),
-                ('enqueued_at', models.DateTimeField(auto_now_add=True)),
-                ('task_id', models.CharField(blank=True, max_length=64)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("job", models.CharField(max_length=100)),
+                ("slot_start", models.DateTimeField()),
+                ("enqueued_at", models.DateTimeField(auto_now_add=True)),
+                ("task_id", models.CharField(blank=True, max_length=64)),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('job', 'slot_start'), name='scheduled_run_unique_slot')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("job", "slot_start"), name="scheduled_run_unique_slot"
+                    )
+                ],
             },
         ),
     ]

@@ -6,38 +6,102 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Provider',
+            name="Provider",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, unique=True)),
-                ('country', models.CharField(max_length=2, validators=[tercero.platform.tenancy.models.validate_country])),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, unique=True)),
+                (
+                    "country",
+                    models.CharField(
+                        max_length=2, validators=[tercero.platform.tenancy.models.validate_country]
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
         ),
         migrations.CreateModel(
-            name='Client',
+            name="Client",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('legal_name', models.CharField(max_length=200)),
-                ('country', models.CharField(max_length=2, validators=[tercero.platform.tenancy.models.validate_country])),
-                ('time_zone', models.CharField(max_length=64, validators=[tercero.platform.tenancy.models.validate_time_zone])),
-                ('industry_vertical', models.CharField(choices=[('retail', 'Retail and e-commerce'), ('manufacturing', 'Manufacturing'), ('insurance', 'Insurance'), ('banking', 'Banking and financial services'), ('healthcare', 'Healthcare'), ('telecom', 'Telecommunications'), ('technology', 'Technology'), ('travel', 'Travel and hospitality'), ('public', 'Public sector'), ('other', 'Other')], max_length=32)),
-                ('status', models.CharField(choices=[('prospect', 'Prospect'), ('active', 'Active'), ('suspended', 'Suspended'), ('offboarded', 'Offboarded')], default='prospect', max_length=16)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('provider', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='clients', to='tenancy.provider')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("legal_name", models.CharField(max_length=200)),
+                (
+                    "country",
+                    models.CharField(
+                        max_length=2, validators=[tercero.platform.tenancy.models.validate_country]
+                    ),
+                ),
+                (
+                    "time_zone",
+                    models.CharField(
+                        max_length=64,
+                        validators=[tercero.platform.tenancy.models.validate_time_zone],
+                    ),
+                ),
+                (
+                    "industry_vertical",
+                    models.CharField(
+                        choices=[
+                            ("retail", "Retail and e-commerce"),
+                            ("manufacturing", "Manufacturing"),
+                            ("insurance", "Insurance"),
+                            ("banking", "Banking and financial services"),
+                            ("healthcare", "Healthcare"),
+                            ("telecom", "Telecommunications"),
+                            ("technology", "Technology"),
+                            ("travel", "Travel and hospitality"),
+                            ("public", "Public sector"),
+                            ("other", "Other"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("prospect", "Prospect"),
+                            ("active", "Active"),
+                            ("suspended", "Suspended"),
+                            ("offboarded", "Offboarded"),
+                        ],
+                        default="prospect",
+                        max_length=16,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "provider",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="clients",
+                        to="tenancy.provider",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['legal_name'],
-                'constraints': [models.UniqueConstraint(fields=('provider', 'legal_name'), name='client_unique_name')],
+                "ordering": ["legal_name"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("provider", "legal_name"), name="client_unique_name"
+                    )
+                ],
             },
         ),
     ]

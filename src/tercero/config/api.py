@@ -1,0 +1,28 @@
+"""The public API at /api/v1: every module's router, one auth, one error shape."""
+
+from ninja import NinjaAPI
+
+from tercero.delivery.engagements.api import router as engagements_router
+from tercero.delivery.workforce.api import router as sites_router
+from tercero.platform.api.auth import api_auth
+from tercero.platform.api.errors import install_error_handlers
+from tercero.platform.identity.api import router as identity_router
+from tercero.platform.tenancy.api import router as clients_router
+
+api = NinjaAPI(
+    title="Tercero API",
+    version="1",
+    description=(
+        "Run outsourced departments: clients, sites, engagements, people and work. "
+        "Authenticate with `Authorization: Bearer <token>` or the session cookie "
+        "(with the CSRF token on unsafe methods). POSTs accept `Idempotency-Key`. "
+        'Every 4xx has the body `{"error": {"code", "message", "fields"}}`.'
+    ),
+    auth=api_auth,
+    urls_namespace="api",
+)
+install_error_handlers(api)
+api.add_router("/clients", clients_router)
+api.add_router("/", identity_router)
+api.add_router("/sites", sites_router)
+api.add_router("/engagements", engagements_router)

@@ -1,0 +1,1 @@
+"""Reads what delivery produces: workforce management, quality, billing, insights."""

@@ -1,0 +1,25 @@
+"""API authentication: bearer tokens (machines) and the session cookie (our pages)."""
+
+from ninja.security import HttpBearer, SessionAuth
+
+
+class BearerToken(HttpBearer):
+    """`Authorization: Bearer trc_...`; the token was checked by ClientScopeMiddleware."""
+
+    openapi_description = "An API token created at /api/v1/tokens, shown once."
+
+    def authenticate(self, request, token):
+        return getattr(request, "api_token", None)
+
+
+class ActiveSession(SessionAuth):
+    """The signed-in user's session; unsafe methods must carry the CSRF token."""
+
+    def authenticate(self, request, key):
+        if getattr(request, "api_token", None) is not None:
+            return None
+        user = request.user
+        return user if user.is_authenticated and user.is_active else None
+
+
+api_auth = [BearerToken(), ActiveSession(csrf=True)]

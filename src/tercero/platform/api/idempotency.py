@@ -1,0 +1,99 @@
+"""`Idempotency-Key` on API POSTs: the first response is stored and replayed.
+
+The record is inserted in the same transaction as the work, so a crash or a 5xx leaves
+no record and the client may retry. A concurrent repeat blocks on the unique key until
+the first commits, then replays it. The same key with a different request is a 422.
+"""
+
+import hashlib
+
+from django.core.exceptions import RequestDataTooBig
+from django.db import IntegrityError, transaction
+from django.http import HttpResponse
+
+from tercero.platform.api.errors import error_response
+from tercero.platform.api.models import IdempotencyRecord
+
+HEADER = "Idempotency-Key"
+MAX_KEY_LENGTH = 255
+
+
+class IdempotencyMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        key = request.headers.get(HEADER)
+        if not _applies(request, key):
+            return self.get_response(request)
+        if len(key) > MAX_KEY_LENGTH:
+            return error_response(422, f"{HEADER} is longer than {MAX_KEY_LENGTH} characters.")
+        try:
+            digest = _request_digest(request)
+        except RequestDataTooBig:
+            return error_response(413, "The request body is too large.")
+        try:
+            return self._first_or_replay(request, key, digest)
+        except _ServerError as failed:
+            return failed.response
+
+    def _first_or_replay(self, request, key: str, digest: str):
+        with transaction.atomic():
+            try:
+                with transaction.atomic():
+                    record = IdempotencyRecord.objects.create(
+                        user=request.user,
+                        key=key,
+                        request_digest=digest,
+                        status_code=0,
+                        content_type="",
+                        body=b"",
+                    )
+            except IntegrityError:
+                return _replay(IdempotencyRecord.objects.get(user=request.user, key=key), digest)
+            response = self.get_response(request)
+            if response.status_code >= 500 or response.streaming:
+                raise _ServerError(response)
+            record.status_code = response.status_code
+            record.content_type = response.get("Content-Type", "")
+            record.body = response.content
+            record.save(update_fields=["status_code", "content_type", "body"])
+            return response
+
+
+class _ServerError(Exception):
+    """Rolls the work and the record back together."""
+
+    def __init__(self, response):
+        self.response = response
+
+
+def _applies(request, key: str | None) -> bool:
+    return bool(
+        key
+        and request.method == "POST"
+        and request.path.startswith("/api/")
+        and request.user.is_authenticated
+    )
+
+
+def _request_digest(request) -> str:
+    seed = hashlib.sha256()
+    for part in (request.method, request.get_full_path()):
+        seed.update(part.encode() + b"\0")
+    seed.update(request.body)
+    return seed.hexdigest()
+
+
+def _replay(record: IdempotencyRecord, digest: str) -> HttpResponse:
+    if record.request_digest != digest:
+        return error_response(
+            422,
+            f"This {HEADER} was used for a different request.",
+            code="idempotency_key_reused",
+        )
+    response = HttpResponse(
+        record.body, status=record.status_code, content_type=record.content_type
+    )
+    response["Idempotent-Replayed"] = "true"
+    return response

@@ -1,0 +1,33 @@
+"""PostgreSQL roles: the application runs as a role that owns no table.
+
+Row-level security binds every role but superusers and BYPASSRLS roles, and FORCE makes
+it bind the owner too; running as a separate role also lets us withhold UPDATE and
+DELETE on the audit trail. Run by the owner after each migration (`tercero db grant`).
+"""
+
+from django.db import connection
+
+APPEND_ONLY_TABLES = ("audit_auditevent",)
+
+
+def grant_app_role(*, role: str, allow_truncate: bool = False) -> None:
+    """Create `role` if missing and grant it what the application needs, nothing more.
+
+    `allow_truncate` is for the test suite, whose transactional tests empty tables
+    between tests; production never passes it.
+    """
+    if connection.vendor != "postgresql":
+        raise RuntimeError("database roles exist only on PostgreSQL")
+    quoted = connection.ops.quote_name(role)
+    table_rights = "SELECT, INSERT, UPDATE, DELETE" + (", TRUNCATE" if allow_truncate else "")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role])
+        if cursor.fetchone() is None:
+            cursor.execute(f"CREATE ROLE {quoted} LOGIN NOSUPERUSER NOBYPASSRLS")
+        cursor.execute(f"GRANT USAGE ON SCHEMA public TO {quoted}")
+        cursor.execute(f"GRANT {table_rights} ON ALL TABLES IN SCHEMA public TO {quoted}")
+        cursor.execute(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {quoted}")
+        for table in APPEND_ONLY_TABLES:
+            cursor.execute(
+                f"REVOKE UPDATE, DELETE ON {connection.ops.quote_name(table)} FROM {quoted}"
+            )

@@ -1,0 +1,1 @@
+"""The outsourced processes (care, payroll, ...). Each plugs into the work engine."""
