@@ -6,6 +6,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from tercero.platform.audit.immutability import allow_flush
 from tercero.platform.identity.models import Grant, User
 from tercero.platform.identity.roles import Role
 from tercero.platform.identity.tests.factories import UserFactory
@@ -47,6 +48,21 @@ def django_db_setup(django_db_setup, django_db_blocker):
     yield
     connection.close()
     connection.settings_dict["USER"] = owner
+
+
+@pytest.fixture(autouse=True)
+def _audit_trail_is_append_only():
+    """Every test starts with the audit trail's triggers in force (see below)."""
+    allow_flush(False)
+
+
+@pytest.fixture
+def transactional_db(transactional_db):
+    """Transactional tests commit for real; emptying the tables afterwards must get past
+    the audit trail's append-only triggers (SQLite deletes rows; PostgreSQL truncates,
+    which row triggers do not see). Teardown runs before pytest-django's flush."""
+    yield
+    allow_flush(True)
 
 
 @pytest.fixture

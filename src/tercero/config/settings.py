@@ -105,6 +105,8 @@ SQLITE_OPTIONS = {
         "PRAGMA busy_timeout=25000;"
     ),
 }
+# Registers the SQL function the audit trail's append-only triggers consult.
+SQLITE_ENGINE = "tercero.platform.tenancy.backends.sqlite3"
 TEST_DATABASE_NAME = os.environ.get("TERCERO_TEST_DB")
 
 
@@ -113,13 +115,14 @@ def _database_from_env() -> dict:
     if not url:
         VAR_DIR.mkdir(parents=True, exist_ok=True)
         return {
-            "ENGINE": "django.db.backends.sqlite3",
+            "ENGINE": SQLITE_ENGINE,
             "NAME": str(VAR_DIR / "tercero.sqlite3"),
             "OPTIONS": dict(SQLITE_OPTIONS),
             "TEST": {"NAME": str(VAR_DIR / (TEST_DATABASE_NAME or "test.sqlite3"))},
         }
     database = dj_database_url.parse(url, conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0")))
     if database["ENGINE"] == "django.db.backends.sqlite3":
+        database["ENGINE"] = SQLITE_ENGINE
         database["OPTIONS"] = dict(SQLITE_OPTIONS)
         return database
     # Our PostgreSQL backend sets the row-level-security client per transaction.
