@@ -16,7 +16,7 @@ def flush_allowed() -> int:
 
 
 def allow_flush(allowed: bool) -> None:
-    global _flush_allowed  # noqa: PLW0603
+    global _flush_allowed
     _flush_allowed = allowed
 
 

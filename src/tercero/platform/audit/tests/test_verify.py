@@ -155,7 +155,7 @@ def test_twenty_parallel_writers_build_one_unbroken_chain(transactional_db, tena
                 record(
                     action="test.thing.happened", client=tenant_a.client.pk, payload={"n": number}
                 )
-        except Exception as error:  # noqa: BLE001 (reported below)
+        except Exception as error:
             errors.append(error)
         finally:
             connection.close()
