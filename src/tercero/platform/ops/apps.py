@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class OpsConfig(AppConfig):
     name = "tercero.platform.ops"
     label = "ops"
+
+    def ready(self):
+        from tercero.platform.ops import scheduler, tasks
+
+        scheduler.register(scheduler.PeriodicJob("heartbeat", 15, tasks.heartbeat))

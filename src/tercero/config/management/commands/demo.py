@@ -1,0 +1,192 @@
+"""`tercero demo`: load the demo provider. Idempotent: a second run changes nothing."""
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from tercero.delivery.engagements.models import Engagement
+from tercero.delivery.engagements.services import create_engagement
+from tercero.delivery.workforce.models import Site
+from tercero.delivery.workforce.services import create_site
+from tercero.platform.identity.models import Grant, User
+from tercero.platform.identity.roles import Role
+from tercero.platform.identity.services import create_user
+from tercero.platform.tenancy.models import Client, Provider
+from tercero.platform.tenancy.scoping import all_clients_scope
+from tercero.platform.tenancy.services import create_client
+
+PASSWORD = "tercero-demo-2026"
+SITES = [
+    ("Manila", "PH", "Manila", "Asia/Manila", ["en", "tl"], 850),
+    ("Bogotá", "CO", "Bogotá", "America/Bogota", ["es", "en"], 1100),
+    ("Kraków", "PL", "Kraków", "Europe/Warsaw", ["pl", "en", "de"], 1900),
+    ("Austin", "US", "Austin", "America/Chicago", ["en", "es"], 3800),
+]
+CLIENTS = [
+    ("Northwind Commerce Inc", "US", "America/New_York", "retail", "northwind"),
+    ("Rheinwerk Maschinenbau GmbH", "DE", "Europe/Berlin", "manufacturing", "rheinwerk"),
+    ("Albion Mutual Insurance plc", "GB", "Europe/London", "insurance", "albion"),
+]
+WEEKDAYS_9_TO_5 = {day: [["09:00", "17:00"]] for day in range(5)}
+ENGAGEMENTS = {
+    "northwind": [
+        dict(
+            name="Customer care 24/7",
+            service_line="customer_care",
+            category="BPO",
+            office="front",
+            orientation="vertical",
+            pricing_model="per_hour",
+            monthly_volume=60_000,
+            process_steps=6,
+            exception_rate_percent=4,
+            systems_count=3,
+            languages=["en", "es"],
+            hours_of_cover="24_7",
+            channels=["email", "chat", "phone", "web_form"],
+            sla_targets=[
+                {"metric": "first_response", "priority": "P1", "target_seconds": 3600},
+                {"metric": "resolution", "priority": "P1", "target_seconds": 28800},
+            ],
+            rates=[{"unit": "hour", "amount_minor": 2400, "currency": "USD"}],
+            residency_allowed_shores=["onshore", "nearshore"],
+        ),
+    ],
+    "rheinwerk": [
+        dict(
+            name="Payroll Germany",
+            service_line="payroll",
+            category="HRO",
+            office="back",
+            orientation="horizontal",
+            pricing_model="per_transaction",
+            monthly_volume=2_400,
+            process_steps=12,
+            exception_rate_percent=2,
+            systems_count=2,
+            languages=["de"],
+            regulation="strict",
+            holiday_country="DE",
+            holiday_subdivision="BY",
+            sla_targets=[
+                {"metric": "turnaround", "target_business_days": 2},
+                {"metric": "accuracy", "target_percent": 99.9},
+            ],
+            rates=[{"unit": "transaction", "amount_minor": 900, "currency": "EUR"}],
+            channels=["portal", "api"],
+            residency_allowed_countries=["DE", "PL"],
+        ),
+    ],
+    "albion": [
+        dict(
+            name="Claims research",
+            service_line="kpo_research",
+            category="KPO",
+            office="back",
+            orientation="vertical",
+            pricing_model="per_fte",
+            monthly_volume=800,
+            process_steps=20,
+            exception_rate_percent=12,
+            systems_count=5,
+            languages=["en"],
+            regulation="moderate",
+            holiday_country="GB",
+            holiday_subdivision="ENG",
+            sla_targets=[{"metric": "turnaround", "target_business_days": 5}],
+            rates=[{"unit": "fte_month", "amount_minor": 520000, "currency": "GBP"}],
+            channels=["portal", "email"],
+        ),
+    ],
+}
+PROVIDER_STAFF = [
+    ("admin@tercero.example", "Ada Admin", Role.PROVIDER_ADMIN),
+    ("manager@tercero.example", "Dario Delivery", Role.DELIVERY_MANAGER),
+    ("lead@tercero.example", "Tala Lead", Role.TEAM_LEAD),
+    ("agent@tercero.example", "Ana Agent", Role.AGENT),
+    ("qa@tercero.example", "Quinn Quality", Role.QA_ANALYST),
+    ("auditor@tercero.example", "Aud Itor", Role.AUDITOR),
+]
+
+
+class Command(BaseCommand):
+    help = "Load the demo provider, sites, clients, engagements and users (idempotent)."
+
+    def handle(self, *args, **options):
+        with all_clients_scope(), transaction.atomic():
+            logins = self._load()
+        self.stdout.write("Demo provider ready. Sign in at http://127.0.0.1:8000/login/ with:")
+        for email, role in logins:
+            self.stdout.write(f"  {email:<32} {role:<18} password: {PASSWORD}")
+
+    def _load(self) -> list[tuple[str, str]]:
+        provider, _ = Provider.objects.get_or_create(
+            name="Tercero Demo BPO", defaults={"country": "PH"}
+        )
+        admin = self._user(None, "admin@tercero.example", "Ada Admin", Role.PROVIDER_ADMIN, None)
+        for name, country, city, zone, languages, cost in SITES:
+            if not Site.objects.filter(provider=provider, name=name).exists():
+                create_site(
+                    actor=admin,
+                    provider=provider,
+                    name=name,
+                    country=country,
+                    city=city,
+                    time_zone=zone,
+                    languages=languages,
+                    hourly_cost_minor=cost,
+                    currency="USD",
+                )
+        logins = []
+        staff = [self._user(admin, email, name, role, None) for email, name, role in PROVIDER_STAFF]
+        logins += [(user.email, user.get_role_display()) for user in staff]
+        for legal_name, country, zone, vertical, slug in CLIENTS:
+            client = Client.objects.filter(provider=provider, legal_name=legal_name).first()
+            if client is None:
+                client = create_client(
+                    actor=admin,
+                    provider=provider,
+                    legal_name=legal_name,
+                    country=country,
+                    time_zone=zone,
+                    industry_vertical=vertical,
+                    status=Client.Status.ACTIVE,
+                )
+            for user in staff:
+                Grant.objects.get_or_create(
+                    user=user, client=client, defaults={"granted_by": admin, "reason": "demo"}
+                )
+            for fields in ENGAGEMENTS[slug]:
+                if not Engagement.objects.filter(client=client, name=fields["name"]).exists():
+                    create_engagement(
+                        actor=admin,
+                        client=client,
+                        time_zone=zone,
+                        working_hours=WEEKDAYS_9_TO_5,
+                        **fields,
+                    )
+            for role, label in ((Role.CLIENT_ADMIN, "admin"), (Role.CLIENT_USER, "user")):
+                user = self._user(
+                    admin,
+                    f"{label}@{slug}.example",
+                    f"{slug.title()} {label.title()}",
+                    role,
+                    client,
+                )
+                logins.append((user.email, f"{user.get_role_display()} ({slug})"))
+        return logins
+
+    @staticmethod
+    def _user(actor, email, full_name, role, client) -> User:
+        existing = User.objects.filter(email=email).first()
+        if existing:
+            return existing
+        if actor is None:
+            return User.objects.create_user(email, PASSWORD, full_name=full_name, role=role)
+        return create_user(
+            actor=actor,
+            email=email,
+            full_name=full_name,
+            role=role,
+            client=client,
+            password=PASSWORD,
+        )

@@ -1,0 +1,178 @@
+"""Changes to people, grants and tokens. Each writes its audit event."""
+
+from datetime import datetime, timedelta
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from tercero.platform.audit.services import record
+from tercero.platform.errors import Conflict, InvalidInput, PermissionDenied
+from tercero.platform.identity import tokens
+from tercero.platform.identity.models import ApiToken, Grant, User
+from tercero.platform.identity.roles import CLIENT_ROLES, PERMISSIONS, Role
+
+MAX_TOKEN_LIFETIME = timedelta(days=366)
+
+
+def record_sign_in(*, user) -> None:
+    with transaction.atomic():
+        record(action="user.signed_in", actor=user, object_type="user", object_id=user.pk)
+
+
+def create_user(
+    *, actor, email: str, full_name: str, role: str, client=None, password: str | None = None
+) -> User:
+    """Provider admins create anyone; client admins create people of their own client."""
+    _check_may_manage(actor=actor, role=role, client=client)
+    email = email.strip().lower()
+    if User.objects.filter(email=email).exists():
+        raise Conflict("A user with this e-mail exists.", fields={"email": "already used"})
+    user = User(
+        email=email, full_name=full_name, role=role, client=client if role in CLIENT_ROLES else None
+    )
+    if password:
+        try:
+            validate_password(password, user)
+        except ValidationError as error:
+            raise InvalidInput(
+                "The password is too weak.", fields={"password": " ".join(error.messages)}
+            ) from error
+    user.set_password(password)  # None leaves an unusable password until a reset
+    with transaction.atomic():
+        user.save()
+        record(
+            action="user.created",
+            actor=actor,
+            client=user.client_id,
+            object_type="user",
+            object_id=user.pk,
+            payload={"role": role},
+        )
+    return user
+
+
+def set_user_active(*, actor, user: User, is_active: bool) -> User:
+    _check_may_manage(actor=actor, role=user.role, client=user.client)
+    if user.pk == actor.pk and not is_active:
+        raise Conflict("You cannot deactivate yourself.")
+    user.is_active = is_active
+    with transaction.atomic():
+        user.save(update_fields=["is_active"])
+        record(
+            action="user.reactivated" if is_active else "user.deactivated",
+            actor=actor,
+            client=user.client_id,
+            object_type="user",
+            object_id=user.pk,
+        )
+    return user
+
+
+def grant_client_access(*, actor, user: User, client, reason: str = "", expires_at=None) -> Grant:
+    if actor.role != Role.PROVIDER_ADMIN:
+        raise PermissionDenied("Only provider admins grant access to clients.")
+    if not user.is_provider_staff:
+        raise InvalidInput("Only provider staff receive grants.", fields={"user_id": "client user"})
+    if Grant.objects.filter(user=user, client=client).exists():
+        raise Conflict("This person already has access to this client.")
+    with transaction.atomic():
+        grant = Grant.objects.create(
+            user=user, client=client, granted_by=actor, reason=reason, expires_at=expires_at
+        )
+        record(
+            action="grant.created",
+            actor=actor,
+            client=client,
+            object_type="grant",
+            object_id=grant.pk,
+            reason=reason,
+            payload={"user_id": user.pk},
+        )
+    return grant
+
+
+def revoke_client_access(*, actor, grant: Grant, reason: str = "") -> None:
+    if actor.role != Role.PROVIDER_ADMIN:
+        raise PermissionDenied("Only provider admins revoke access to clients.")
+    with transaction.atomic():
+        record(
+            action="grant.revoked",
+            actor=actor,
+            client=grant.client_id,
+            object_type="grant",
+            object_id=grant.pk,
+            reason=reason,
+            payload={"user_id": grant.user_id},
+        )
+        grant.delete()
+
+
+def create_api_token(
+    *, actor, client, name: str, scopes: list[str], expires_at: datetime | None = None
+) -> tuple[ApiToken, str]:
+    """A token for `actor` on one client. Returns the token row and the plain secret,
+    which is never stored and cannot be shown again."""
+    unknown = sorted(set(scopes) - set(PERMISSIONS))
+    beyond = sorted(set(scopes) - set(actor.permissions))
+    if unknown or beyond:
+        raise InvalidInput(
+            "Scopes must be permissions your role has.",
+            fields={"scopes": f"not allowed: {', '.join(unknown or beyond)}"},
+        )
+    now = timezone.now()
+    if expires_at is not None and not now < expires_at <= now + MAX_TOKEN_LIFETIME:
+        raise InvalidInput(
+            "Expiry must be in the future and within a year.", fields={"expires_at": "out of range"}
+        )
+    plain, key_id, secret_hash = tokens.new_token()
+    with transaction.atomic():
+        token = ApiToken.objects.create(
+            user=actor,
+            client=client,
+            name=name,
+            key_id=key_id,
+            secret_hash=secret_hash,
+            scopes=sorted(set(scopes)),
+            expires_at=expires_at,
+        )
+        record(
+            action="api_token.created",
+            actor=actor,
+            client=client,
+            object_type="api_token",
+            object_id=token.pk,
+            payload={"scopes": token.scopes},
+        )
+    return token, plain
+
+
+def revoke_api_token(*, actor, token: ApiToken) -> ApiToken:
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        with transaction.atomic():
+            token.save(update_fields=["revoked_at"])
+            record(
+                action="api_token.revoked",
+                actor=actor,
+                client=token.client_id,
+                object_type="api_token",
+                object_id=token.pk,
+            )
+    return token
+
+
+def _check_may_manage(*, actor, role: str, client) -> None:
+    if actor.role == Role.PROVIDER_ADMIN:
+        if role in CLIENT_ROLES and client is None:
+            raise InvalidInput("Client users belong to a client.", fields={"client_id": "required"})
+        return
+    if (
+        actor.role == Role.CLIENT_ADMIN
+        and role in CLIENT_ROLES
+        and client is not None
+        and client.pk == actor.client_id
+    ):
+        return
+    raise PermissionDenied("You may not manage this person.")

@@ -1,0 +1,89 @@
+"""Changes to clients. Each writes its audit event."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from tercero.platform.audit.services import record
+from tercero.platform.errors import Conflict, IllegalTransition, InvalidInput
+from tercero.platform.identity.models import Grant
+from tercero.platform.tenancy.models import Client, Provider
+
+STATUS_MOVES = {
+    Client.Status.PROSPECT: (Client.Status.ACTIVE, Client.Status.OFFBOARDED),
+    Client.Status.ACTIVE: (Client.Status.SUSPENDED, Client.Status.OFFBOARDED),
+    Client.Status.SUSPENDED: (Client.Status.ACTIVE, Client.Status.OFFBOARDED),
+    Client.Status.OFFBOARDED: (),
+}
+
+
+def create_client(*, actor, provider: Provider, **fields) -> Client:
+    """Onboard a client; its creator is granted access so they can reach it."""
+    client = Client(provider=provider, **fields)
+    _validate(client)
+    with transaction.atomic():
+        client.save()
+        if actor is not None and actor.is_provider_staff:
+            Grant.objects.create(
+                user=actor, client=client, granted_by=actor, reason="created the client"
+            )
+        record(
+            action="client.created",
+            actor=actor,
+            client=client,
+            object_type="client",
+            object_id=client.pk,
+            payload={"fields": sorted(fields)},
+        )
+    return client
+
+
+def update_client(*, actor, client: Client, changes: dict) -> Client:
+    for name, value in changes.items():
+        setattr(client, name, value)
+    _validate(client)
+    with transaction.atomic():
+        client.save()
+        record(
+            action="client.updated",
+            actor=actor,
+            client=client,
+            object_type="client",
+            object_id=client.pk,
+            payload={"fields": sorted(changes)},
+        )
+    return client
+
+
+def change_client_status(*, actor, client: Client, status: str, reason: str = "") -> Client:
+    allowed = STATUS_MOVES[client.status]
+    if status not in allowed:
+        raise IllegalTransition(
+            f"A client cannot move from {client.status} to {status}.",
+            allowed=[str(move) for move in allowed],
+        )
+    previous, client.status = client.status, status
+    with transaction.atomic():
+        client.save(update_fields=["status", "updated_at"])
+        record(
+            action="client.status_changed",
+            actor=actor,
+            client=client,
+            object_type="client",
+            object_id=client.pk,
+            reason=reason,
+            payload={"from": previous, "to": status},
+        )
+    return client
+
+
+def _validate(client: Client) -> None:
+    try:
+        client.full_clean(exclude=["provider"], validate_constraints=False)
+    except ValidationError as error:
+        fields = {name: " ".join(messages) for name, messages in error.message_dict.items()}
+        raise InvalidInput("The client is not valid.", fields=fields) from error
+    clash = Client.objects.filter(provider=client.provider, legal_name=client.legal_name)
+    if clash.exclude(pk=client.pk).exists():
+        raise Conflict(
+            "A client with this legal name exists.", fields={"legal_name": "already used"}
+        )
