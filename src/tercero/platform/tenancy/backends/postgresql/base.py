@@ -22,10 +22,13 @@ class RowLevelSecurityWrapper:
     def __call__(self, execute, sql, params, many, context):
         connection = context["connection"]
         wanted = rls_setting()
-        if wanted is None:
-            return execute(sql, params, many, context)
         raw = connection.connection
         idle = raw.info.transaction_status == pq.TransactionStatus.IDLE
+        if wanted is None:
+            # Leaving a scope inside a transaction must not leave its clients visible.
+            if not idle and connection.tercero_rls_value:
+                self._apply(connection, raw, "")
+            return execute(sql, params, many, context)
         if idle and connection.get_autocommit():
             with transaction.atomic(using=connection.alias):
                 self._apply(connection, raw, wanted)

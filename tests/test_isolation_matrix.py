@@ -1,0 +1,129 @@
+"""Another client's object is 404 on every route, and nothing changes.
+
+The matrix below names every URL pattern in the URL conf. A new route that is not in it
+fails `test_every_route_is_in_the_matrix`, so isolation is decided for each new route.
+"""
+
+import json
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from tercero.platform.audit.models import AuditEvent
+from tercero.platform.identity.models import Grant, User
+from tercero.platform.identity.roles import Role
+from tercero.platform.identity.services import create_api_token
+from tercero.platform.identity.tests.factories import UserFactory
+from tests.factories import engagement_for
+
+# Routes that take another client's object id: (method, body) pairs to try as outsider.
+OBJECT_ROUTES = {
+    "api/v1/clients/<client_id>": [("get", None), ("patch", {"legal_name": "Taken"})],
+    "api/v1/clients/<client_id>/status": [("post", {"status": "suspended"})],
+    "api/v1/engagements/<engagement_id>": [
+        ("get", None),
+        ("patch", {"version": 1, "name": "x"}),
+    ],
+    "api/v1/engagements/<engagement_id>/status": [("post", {"status": "scoping"})],
+    "api/v1/users/<user_id>": [("get", None)],
+    "api/v1/users/<user_id>/deactivate": [("post", None)],
+    "api/v1/users/<user_id>/reactivate": [("post", None)],
+    "api/v1/grants/<grant_id>": [("delete", None)],
+    "api/v1/tokens/<token_id>": [("delete", None)],
+    "api/v1/sites/<site_id>/shore/<client_id>": [("get", None)],
+}
+# Routes with no client object in the path, and why they cannot leak another client.
+SCOPED_OR_GLOBAL_ROUTES = {
+    "api/v1/clients": "list filtered to reachable clients; create needs clients:write",
+    "api/v1/engagements": "list filtered to reachable clients; create checks client_id (404)",
+    "api/v1/users": "list filtered to reachable clients; create checks client_id (404)",
+    "api/v1/users/me": "the caller only",
+    "api/v1/grants": "list filtered to reachable clients; create checks client_id (404)",
+    "api/v1/tokens": "the caller's own tokens; create checks client_id (404)",
+    "api/v1/sites": "provider sites are global, not client data",
+    "api/v1/sites/<site_id>": "provider sites are global, not client data",
+    "api/v1/": "the API root, no data",
+    "api/v1/openapi.json": "schema",
+    "api/v1/docs": "schema page",
+    "^api/v1/(?P<rest>.*)$": "JSON 404 for unknown API paths",
+    "healthz": "no data",
+    "readyz": "no data",
+    "login/": "no data",
+    "logout/": "no data",
+    "": "home lists reachable clients only (test_pages_home)",
+}
+# Django admin: provider admins only, and its querysets run in the admin's scope.
+ADMIN_PREFIX = "admin/"
+
+
+def all_routes(resolver=None, prefix=""):
+    for entry in (resolver or get_resolver()).url_patterns:
+        if isinstance(entry, URLResolver):
+            yield from all_routes(entry, prefix + str(entry.pattern))
+        elif isinstance(entry, URLPattern):
+            yield prefix + str(entry.pattern)
+
+
+def test_every_route_is_in_the_matrix():
+    known = set(OBJECT_ROUTES) | set(SCOPED_OR_GLOBAL_ROUTES)
+    missing = {
+        route for route in all_routes() if route not in known and not route.startswith(ADMIN_PREFIX)
+    }
+    assert missing == set()
+
+
+@pytest.fixture
+def outsider_world(tenant_a, tenant_b, provider_admin):
+    """Objects of client B, and an admin of client A who must not reach them."""
+    from tests.factories import site
+
+    b_engagement = engagement_for(tenant_b.client)
+    b_token, _ = create_api_token(
+        actor=tenant_b.client_admin, client=tenant_b.client, name="b", scopes=["work:read"]
+    )
+    b_grant = Grant.objects.get(user=tenant_b.agent, client=tenant_b.client)
+    a_admin = UserFactory(email="admin-only-a@provider.example", role=Role.PROVIDER_ADMIN)
+    Grant.objects.create(user=a_admin, client=tenant_a.client)
+    return {
+        "client_id": tenant_b.client.pk,
+        "engagement_id": b_engagement.pk,
+        "user_id": tenant_b.client_user.pk,
+        "grant_id": b_grant.pk,
+        "token_id": b_token.pk,
+        "site_id": site().pk,
+        "outsiders": [a_admin, tenant_a.client_admin],
+    }
+
+
+def _path(route: str, ids: dict) -> str:
+    path = "/" + route
+    for name, value in ids.items():
+        path = path.replace(f"<{name}>", str(value))
+    return path
+
+
+def _snapshot():
+    return (
+        AuditEvent.objects.count(),
+        list(User.objects.values_list("id", "is_active", "full_name").order_by("id")),
+        list(Grant.objects.values_list("id").order_by("id")),
+    )
+
+
+@pytest.mark.parametrize("route", sorted(OBJECT_ROUTES))
+def test_outsiders_get_404_for_another_clients_object(client, outsider_world, route):
+    for outsider in outsider_world["outsiders"]:
+        # given
+        client.force_login(outsider)
+        before = _snapshot()
+        for method, body in OBJECT_ROUTES[route]:
+            # when
+            response = getattr(client, method)(
+                _path(route, outsider_world),
+                data=json.dumps(body) if body is not None else None,
+                content_type="application/json",
+            )
+            # then
+            assert response.status_code == 404, (route, method, outsider.email, response.content)
+            assert response.json()["error"]["code"] == "not_found"
+        assert _snapshot() == before
