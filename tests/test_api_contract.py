@@ -203,7 +203,8 @@ def test_row_level_security_refuses_writing_another_clients_row(tenant_a, tenant
     with (
         client_scope(clients=[tenant_a.client]),
         pytest.raises(DatabaseError),
-        transaction.atomic(),connection.cursor() as cursor
+        transaction.atomic(),
+        connection.cursor() as cursor,
     ):
         cursor.execute(
             "INSERT INTO engagements_engagement (client_id, name) VALUES (%s, 'sneaky')",
