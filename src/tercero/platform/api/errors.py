@@ -3,6 +3,7 @@
 import json
 
 from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig
+from django.db import DataError
 from django.http import Http404, JsonResponse
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
@@ -36,6 +37,7 @@ def install_error_handlers(api) -> None:
     api.add_exception_handler(Http404, _not_found)
     api.add_exception_handler(ObjectDoesNotExist, _not_found)
     api.add_exception_handler(RequestDataTooBig, _too_big)
+    api.add_exception_handler(DataError, _bad_data)
 
 
 def _domain_error(request, exc: DomainError):
@@ -64,6 +66,11 @@ def _not_found(request, exc):
 
 def _too_big(request, exc):
     return error_response(413, "The request body is too large.")
+
+
+def _bad_data(request, exc):
+    """Values the database cannot store (e.g. NUL characters on PostgreSQL)."""
+    return error_response(422, "A value contains characters or a size that cannot be stored.")
 
 
 def json_404_view(request, rest: str = ""):
