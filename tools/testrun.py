@@ -1,52 +1,74 @@
-"""Run the test suite on SQLite, then on PostgreSQL when one answers.
+"""Run the test suite on SQLite, then on PostgreSQL when one answers (`make test`).
 
+PostgreSQL is found at TERCERO_TEST_DATABASE_URL (default: root on 127.0.0.1:5432).
 Under CI=true PostgreSQL is required: its absence is a failure, not a skip.
+Extra arguments are passed to pytest: `python tools/testrun.py -x src/tercero/platform`.
 """
 
 import os
 import subprocess
 import sys
+import time
 
 DEFAULT_URL = "postgres://root@127.0.0.1:5432/postgres"
+CONNECT_TIMEOUT_SECONDS = 3
 
 
-def run_pytest(engine: str, extra_env: dict[str, str]) -> int:
-    env = {**os.environ, **extra_env}
+def run_pytest(engine: str, env: dict[str, str]) -> tuple[int, float]:
     print(f"==> tests on {engine}", flush=True)
-    return subprocess.call([sys.executable, "-m", "pytest", "-q", *sys.argv[1:]], env=env)
+    started = time.monotonic()
+    code = subprocess.call([sys.executable, "-m", "pytest", "-q", *sys.argv[1:]], env=env)
+    return code, time.monotonic() - started
 
 
-def postgres_url() -> str | None:
+def reachable_postgres_url() -> str | None:
     url = os.environ.get("TERCERO_TEST_DATABASE_URL", DEFAULT_URL)
     try:
         import psycopg
 
-        with psycopg.connect(url, connect_timeout=3) as connection:
+        with psycopg.connect(url, connect_timeout=CONNECT_TIMEOUT_SECONDS) as connection:
             connection.execute("SELECT 1")
     except Exception as error:  # any failure to connect means "not reachable"
-        print(f"PostgreSQL not reachable at {url}: {error}", flush=True)
+        print(f"PostgreSQL is not reachable at {url}: {error}".strip(), flush=True)
         return None
     return url
 
 
 def main() -> int:
-    env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
-    os.environ.clear()
-    os.environ.update(env)
-    results = {"sqlite": run_pytest("SQLite", {"TERCERO_TEST_DB": "test.sqlite3"})}
-    url = postgres_url()
+    # The SQLite run must not inherit a DATABASE_URL or test database name from the shell.
+    base = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DATABASE_URL", "TERCERO_TEST_DB"}
+    }
+    summary: dict[str, str] = {}
+    failed = False
+
+    code, seconds = run_pytest("SQLite", base)
+    summary["sqlite"] = _verdict(code, seconds)
+    failed |= code != 0
+
+    url = reachable_postgres_url()
     if url:
-        results["postgresql"] = run_pytest(
-            "PostgreSQL", {"DATABASE_URL": url, "TERCERO_TEST_DB": "test_tercero"}
-        )
-    elif os.environ.get("CI", "").lower() == "true":
-        print("CI=true requires PostgreSQL; failing.", flush=True)
-        results["postgresql"] = 1
+        postgres = {**base, "DATABASE_URL": url, "TERCERO_TEST_DB": "test_tercero"}
+        code, seconds = run_pytest("PostgreSQL", postgres)
+        summary["postgresql"] = _verdict(code, seconds)
+        failed |= code != 0
+    elif os.environ.get("CI", "").strip().lower() == "true":
+        summary["postgresql"] = "FAILED: CI=true requires PostgreSQL and none answered"
+        failed = True
     else:
-        print("PostgreSQL run skipped (not reachable).", flush=True)
-    for engine, code in results.items():
-        print(f"{engine}: {'passed' if code == 0 else f'FAILED (exit {code})'}", flush=True)
-    return 0 if all(code == 0 for code in results.values()) else 1
+        summary["postgresql"] = "skipped (not reachable; run .ci/run to start one)"
+
+    print("==> summary", flush=True)
+    for engine, verdict in summary.items():
+        print(f"{engine}: {verdict}", flush=True)
+    return 1 if failed else 0
+
+
+def _verdict(code: int, seconds: float) -> str:
+    outcome = "passed" if code == 0 else f"FAILED (pytest exit {code})"
+    return f"{outcome} in {seconds:.0f} s"
 
 
 if __name__ == "__main__":

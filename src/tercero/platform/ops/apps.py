@@ -9,3 +9,4 @@ class OpsConfig(AppConfig):
         from tercero.platform.ops import scheduler, tasks
 
         scheduler.register(scheduler.PeriodicJob("heartbeat", 15, tasks.heartbeat))
+        scheduler.register(scheduler.PeriodicJob("prune_history", 3600, tasks.prune_history))

@@ -9,20 +9,24 @@ from django.utils import timezone
 
 from tercero.platform.ops.models import Heartbeat
 
+OK = "ok"
+
 
 def readiness() -> dict[str, str]:
-    """Each check's state: 'ok' or a short reason."""
+    """Each check's state: 'ok' or a short reason (never client data)."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
     except DatabaseError as error:
-        return {"database": f"unreachable: {error.__class__.__name__}"}
-    checks = {"database": "ok"}
+        unreachable = f"unreachable: {error.__class__.__name__}"
+        return {"database": unreachable, "migrations": "unknown", "worker": "unknown"}
+    return {"database": OK, "migrations": _migrations_state(), "worker": _worker_state()}
+
+
+def _migrations_state() -> str:
     executor = MigrationExecutor(connection)
     pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
-    checks["migrations"] = "ok" if not pending else f"{len(pending)} not applied"
-    checks["worker"] = _worker_state()
-    return checks
+    return OK if not pending else f"{len(pending)} not applied"
 
 
 def _worker_state() -> str:
@@ -32,4 +36,4 @@ def _worker_state() -> str:
     age = timezone.now() - beat.seen_at
     if age > timedelta(seconds=settings.WORKER_HEARTBEAT_MAX_AGE_SECONDS):
         return f"last heartbeat {int(age.total_seconds())} s ago"
-    return "ok"
+    return OK

@@ -1,70 +1,105 @@
 """`tercero serve`: the web app, a task worker and the scheduler, together.
 
 For one machine (the embedded mode of `make run`). In production run the three as
-separate services: gunicorn, `tercero db_worker`, `tercero scheduler` (docs/operations.md).
+separate services: gunicorn, `tercero worker`, `tercero scheduler` (docs/operations.md).
+Static files need no `collectstatic`: WhiteNoise serves them through the finders.
 """
 
+import ctypes
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
+
+STOP_TIMEOUT_SECONDS = 10
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def _child_setup() -> None:
+    """Runs in each child before exec. Its own process group keeps a terminal's Ctrl-C
+    to us, so each child gets exactly one SIGTERM; on Linux the kernel also sends it
+    SIGTERM if `serve` dies without cleaning up (even by SIGKILL), so nothing is orphaned."""
+    if sys.platform == "linux":
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def _spawn(command: list[str]) -> subprocess.Popen:
+    return subprocess.Popen(command, process_group=0, preexec_fn=_child_setup)
 
 
 class Command(BaseCommand):
     help = "Serve the web app with a task worker and the scheduler beside it."
 
     def add_arguments(self, parser):
-        parser.add_argument("--bind", default="127.0.0.1:8000")
+        parser.add_argument("--bind", default="127.0.0.1:8000", help="host:port for the web app")
         parser.add_argument("--web-workers", type=int, default=2)
 
     def handle(self, *args, **options):
+        # WhiteNoise warns when STATIC_ROOT is missing, even though finders serve everything.
+        Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
+        stop_requested: list[int] = []
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda number, frame: stop_requested.append(number))
+        children = self._start(options)
+        self.stdout.write(
+            f"Tercero is running on http://{options['bind']}/ (Ctrl-C stops it).", ending="\n"
+        )
+        self.stdout.flush()
+        exited = self._wait_for_first_exit(children, stop_requested)
+        if exited:
+            code = children[exited].returncode
+            self.stderr.write(f"The {exited} process stopped (exit {code}); stopping the others.")
+        self._stop(children)
+        if exited:
+            sys.exit(1)
+        self.stdout.write("Tercero stopped.")
+
+    @staticmethod
+    def _start(options) -> dict[str, subprocess.Popen]:
         tercero = [sys.executable, "-m", "tercero"]
-        children = {
-            "worker": subprocess.Popen([*tercero, "db_worker", "--interval", "0.5"]),
-            "scheduler": subprocess.Popen([*tercero, "scheduler"]),
-            "web": subprocess.Popen(
+        gunicorn = [sys.executable, "-m", "gunicorn", "tercero.config.wsgi:application"]
+        return {
+            "worker": _spawn([*tercero, "worker", "--interval", "0.5"]),
+            "scheduler": _spawn([*tercero, "scheduler"]),
+            "web": _spawn(
                 [
-                    sys.executable,
-                    "-m",
-                    "gunicorn",
-                    "tercero.config.wsgi:application",
+                    *gunicorn,
                     "--bind",
                     options["bind"],
                     "--workers",
                     str(options["web_workers"]),
+                    "--worker-class",
+                    "sync",
                     "--access-logfile",
                     "-",
                 ]
             ),
         }
-        self.stdout.write(f"Tercero is running on http://{options['bind']}/ (Ctrl-C stops it).")
-        signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
-        try:
-            exited = self._wait_for_first_exit(children)
-            self.stderr.write(f"The {exited} process stopped; stopping the others.")
-            code = 1
-        except KeyboardInterrupt:
-            code = 0
-        self._stop(children)
-        sys.exit(code)
 
     @staticmethod
-    def _wait_for_first_exit(children: dict[str, subprocess.Popen]) -> str:
-        while True:
+    def _wait_for_first_exit(children: dict[str, subprocess.Popen], stop_requested) -> str | None:
+        """The name of the first child to exit, or None once a stop was requested."""
+        while not stop_requested:
             for name, child in children.items():
                 if child.poll() is not None:
                     return name
-            time.sleep(0.5)
+            time.sleep(0.2)
+        return None
 
     @staticmethod
     def _stop(children: dict[str, subprocess.Popen]) -> None:
+        """SIGTERM every child still running, then wait; kill what will not stop."""
         for child in children.values():
             if child.poll() is None:
                 child.terminate()
+        deadline = time.monotonic() + STOP_TIMEOUT_SECONDS
         for child in children.values():
             try:
-                child.wait(timeout=10)
+                child.wait(timeout=max(deadline - time.monotonic(), 0.1))
             except subprocess.TimeoutExpired:
                 child.kill()
+                child.wait()

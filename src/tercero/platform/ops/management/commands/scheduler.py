@@ -1,14 +1,25 @@
+import signal
+
 from django.core.management.base import BaseCommand
 
-from tercero.platform.ops.scheduler import run_forever
+from tercero.platform.ops.scheduler import jobs, run_forever
 
 
 class Command(BaseCommand):
-    help = "Run the periodic-job scheduler (safe to run several at once)."
+    help = "Run the periodic-job scheduler (safe to run several at once, on any engine)."
 
     def add_arguments(self, parser):
         parser.add_argument("--interval", type=float, default=5.0, help="seconds between ticks")
 
     def handle(self, *args, **options):
-        self.stdout.write(f"Scheduler ticking every {options['interval']} s.")
-        run_forever(interval_seconds=options["interval"])
+        stop_requested = []
+
+        def request_stop(signum, frame):
+            stop_requested.append(signum)
+
+        signal.signal(signal.SIGINT, request_stop)
+        signal.signal(signal.SIGTERM, request_stop)
+        names = ", ".join(f"{job.name} every {job.every_seconds} s" for job in jobs())
+        self.stdout.write(f"Scheduler ticking every {options['interval']} s: {names}.")
+        run_forever(interval_seconds=options["interval"], should_stop=lambda: bool(stop_requested))
+        self.stdout.write("Scheduler stopped.")
