@@ -80,3 +80,9 @@ def test_sign_out_is_a_post_and_ends_the_session(client, tenant_a):
     assert response.status_code == 302
     assert response["Location"] == "/login/"
     assert SESSION_KEY not in client.session
+
+
+def test_sign_in_ignores_the_case_of_the_e_mail(client, tenant_a):
+    response = _sign_in(client, tenant_a.client_user.email.upper())
+    assert response.status_code == 302
+    assert client.session[SESSION_KEY] == str(tenant_a.client_user.pk)

@@ -1,7 +1,7 @@
 from datetime import date
 from typing import Literal
 
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from tercero.delivery.engagements import selectors, services
 from tercero.delivery.engagements.calendar import Rate, SlaTarget
@@ -167,7 +167,7 @@ def create_engagement(request, body: EngagementIn):
     caller.require("engagements:write")
     fields = _as_model_fields(body.dict(exclude={"client_id"}))
     client = Client.objects.get(pk=body.client_id)
-    return 201, services.create_engagement(actor=caller.user, client=client, **fields)
+    return Status(201, services.create_engagement(actor=caller.user, client=client, **fields))
 
 
 @router.patch("/{engagement_id}", response=EngagementOut)

@@ -1,5 +1,5 @@
 from django.shortcuts import get_object_or_404
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from tercero.delivery.workforce import selectors, services
 from tercero.delivery.workforce.shore import shore_of
@@ -87,7 +87,7 @@ def create_site(request, body: SiteIn):
     provider = Provider.objects.order_by("id").first()
     if provider is None:
         raise NotFound("No provider is set up; run `tercero demo` or create one.")
-    return 201, services.create_site(actor=caller.user, provider=provider, **body.dict())
+    return Status(201, services.create_site(actor=caller.user, provider=provider, **body.dict()))
 
 
 @router.patch("/{site_id}", response=SiteOut)

@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from tercero.platform.api.caller import caller_of
 from tercero.platform.api.pagination import paginate_by_cursor
@@ -120,7 +120,7 @@ def create_user(request, body: UserIn):
     caller = caller_of(request)
     client = _client_in_reach(caller, body.client_id)
     caller.require("users:write")
-    return 201, services.create_user(
+    user = services.create_user(
         actor=caller.user,
         email=body.email,
         full_name=body.full_name,
@@ -128,6 +128,7 @@ def create_user(request, body: UserIn):
         client=client,
         password=body.password,
     )
+    return Status(201, user)
 
 
 @router.post("/users/{user_id}/deactivate", response=UserOut)
@@ -162,9 +163,10 @@ def create_grant(request, body: GrantIn):
         user=caller.user, user_id=body.user_id, client_ids=caller.client_ids
     )
     caller.require("grants:write")
-    return 201, services.grant_client_access(
+    grant = services.grant_client_access(
         actor=caller.user, user=user, client=client, reason=body.reason, expires_at=body.expires_at
     )
+    return Status(201, grant)
 
 
 @router.delete("/grants/{grant_id}", response={204: None}, tags=["grants"])
@@ -175,7 +177,7 @@ def delete_grant(request, grant_id: int):
         raise NotFound("Grant not found.")
     caller.require("grants:write")
     services.revoke_client_access(actor=caller.user, grant=grant)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/tokens", response=list[TokenOut], tags=["tokens"])
@@ -196,7 +198,7 @@ def create_token(request, body: TokenIn):
         scopes=body.scopes,
         expires_at=body.expires_at,
     )
-    return 201, {**TokenOut.from_orm(token).dict(), "token": plain}
+    return Status(201, {**TokenOut.from_orm(token).dict(), "token": plain})
 
 
 @router.delete("/tokens/{token_id}", response=TokenOut, tags=["tokens"])

@@ -18,6 +18,10 @@ class UserManager(BaseUserManager):
         user.save(using=self._db)
         return user
 
+    def get_by_natural_key(self, username: str) -> "User":
+        # Addresses are stored in lower case; signing in ignores case.
+        return self.get(email=username.strip().lower())
+
     def create_superuser(self, email: str, password: str | None = None, **fields) -> "User":
         fields.setdefault("role", Role.PROVIDER_ADMIN)
         return self.create_user(email, password, **fields)

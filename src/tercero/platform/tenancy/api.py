@@ -1,6 +1,6 @@
 from typing import Literal
 
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from tercero.platform.api.caller import caller_of
 from tercero.platform.api.pagination import paginate_by_cursor
@@ -10,7 +10,7 @@ from tercero.platform.tenancy.models import Client, Provider
 
 router = Router(tags=["clients"])
 Vertical = Literal[tuple(Client.Vertical.values)]
-Status = Literal[tuple(Client.Status.values)]
+ClientStatus = Literal[tuple(Client.Status.values)]
 
 
 class ClientIn(Schema):
@@ -27,7 +27,7 @@ class ClientPatch(Schema):
 
 
 class ClientStatusIn(Schema):
-    status: Status
+    status: ClientStatus
     reason: str = Field(default="", max_length=500)
 
 
@@ -69,7 +69,7 @@ def create_client(request, body: ClientIn):
     provider = Provider.objects.order_by("id").first()
     if provider is None:
         raise NotFound("No provider is set up; run `tercero demo` or create one.")
-    return 201, services.create_client(actor=caller.user, provider=provider, **body.dict())
+    return Status(201, services.create_client(actor=caller.user, provider=provider, **body.dict()))
 
 
 @router.patch("/{client_id}", response=ClientOut)
