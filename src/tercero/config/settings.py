@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "tercero.platform.ops",
     "tercero.delivery.workforce",
     "tercero.delivery.engagements",
+    "tercero.delivery.work",
     "tercero.config",
 ]
 

@@ -5,7 +5,12 @@ import re
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from tercero.platform.tenancy.models import Provider, validate_country, validate_time_zone
+from tercero.platform.tenancy.models import (
+    ClientOwned,
+    Provider,
+    validate_country,
+    validate_time_zone,
+)
 
 LANGUAGE_CODE = re.compile(r"^[a-z]{2}$")
 
@@ -45,3 +50,93 @@ class Site(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.city}, {self.country})"
+
+
+SKILL_NAME = re.compile(r"^[a-z][a-z0-9_.-]{0,63}$")
+CHANNELS = ("phone", "chat", "email", "web_form", "portal", "api", "webhook", "back_office")
+
+
+def validate_skills(value: object) -> None:
+    if not isinstance(value, dict) or not all(
+        isinstance(name, str)
+        and SKILL_NAME.match(name)
+        and isinstance(level, int)
+        and not isinstance(level, bool)
+        and 1 <= level <= 5
+        for name, level in value.items()
+    ):
+        raise ValidationError("Skills map a lower-case name to a level from 1 to 5.")
+
+
+def validate_capacity(value: object) -> None:
+    if not isinstance(value, dict) or not all(
+        name in CHANNELS and isinstance(limit, int) and not isinstance(limit, bool) and limit >= 0
+        for name, limit in value.items()
+    ):
+        raise ValidationError(
+            f"Capacity maps a channel ({', '.join(CHANNELS)}) to a whole number of items."
+        )
+
+
+class Agent(models.Model):
+    """A person who works items. Global to the provider (one agent may serve several
+    clients); which engagements they may work is `Clearance`, which is client-owned."""
+
+    class Presence(models.TextChoices):
+        AVAILABLE = "available", "Available"
+        BUSY = "busy", "Busy"
+        BREAK = "break", "On a break"
+        OFFLINE = "offline", "Offline"
+
+    user = models.OneToOneField(
+        "identity.User", on_delete=models.PROTECT, related_name="agent_profile"
+    )
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="agents")
+    skills = models.JSONField(default=dict, validators=[validate_skills])
+    languages = models.JSONField(default=list, validators=[validate_languages])
+    capacity = models.JSONField(default=dict, validators=[validate_capacity])
+    presence = models.CharField(max_length=16, choices=Presence.choices, default="offline")
+    presence_since = models.DateTimeField()
+    # When the agent last became free of work: "idle longest" in push routing.
+    idle_since = models.DateTimeField()
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class PresenceChange(models.Model):
+    """The agent's presence history: one row per change, never edited."""
+
+    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="presence_history")
+    presence = models.CharField(max_length=16, choices=Agent.Presence.choices)
+    previous = models.CharField(max_length=16, choices=Agent.Presence.choices)
+    reason = models.CharField(max_length=200, blank=True)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["agent", "at"])]
+
+
+class Clearance(ClientOwned):
+    """The agent may work this engagement's items."""
+
+    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="clearances")
+    engagement = models.ForeignKey(
+        "engagements.Engagement", on_delete=models.CASCADE, related_name="clearances"
+    )
+    granted_by = models.ForeignKey(
+        "identity.User", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["agent", "engagement"], name="clearance_unique"),
+        ]

@@ -1,0 +1,97 @@
+"""The work types registry. A service registers its types at start-up (in its
+`AppConfig.ready`); the engine refuses items of a type nobody registered.
+
+    register(WorkType(key="capture.document", title="Document to key",
+                      payload_schema=DocumentPayload, ...))
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, time
+from typing import Literal
+
+from pydantic import BaseModel, ValidationError
+
+from tercero.platform.errors import InvalidInput
+
+Office = Literal["front", "back"]
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """ "By `at` client time on `anchor` minus `business_days_before` business days"."""
+
+    anchor: date
+    business_days_before: int = 0
+    at: time = time(17, 0)
+
+
+@dataclass(frozen=True)
+class WorkType:
+    key: str
+    title: str
+    payload_schema: type[BaseModel]
+    office: Office = "back"
+    channel: str = "back_office"
+    # skill -> minimum level (1-5), added to whatever the item itself asks for
+    default_skills: dict[str, int] = field(default_factory=dict)
+    # where the item's language comes from: a payload field name, or None (the item says)
+    language_field: str | None = None
+    # which engagement SLA metrics time this type
+    sla_metrics: tuple[str, ...] = ("resolution",)
+    # back office: a hard deadline computed from the payload, or None
+    deadline: Callable[[BaseModel], Deadline | None] | None = None
+    # how the agent workspace shows the item: a one-line title and labelled fields
+    summary: Callable[[BaseModel], str] | None = None
+    display_fields: tuple[tuple[str, str], ...] = ()
+    # what "done" means: a list of reasons the item cannot be resolved yet (empty = ok)
+    completion_check: Callable[[BaseModel, str], list[str]] | None = None
+
+    def parse(self, payload: object) -> BaseModel:
+        """The payload validated against the type's schema, or InvalidInput listing fields."""
+        try:
+            return self.payload_schema.model_validate(payload)
+        except ValidationError as error:
+            fields = {
+                ".".join(str(p) for p in e["loc"]) or "payload": e["msg"] for e in error.errors()
+            }
+            raise InvalidInput(
+                f"The payload does not fit work type {self.key!r}.",
+                fields={f"payload.{name}": message for name, message in fields.items()},
+            ) from error
+
+    def title_of(self, payload: BaseModel) -> str:
+        return (self.summary(payload) if self.summary else self.title)[:200]
+
+    def display(self, payload: dict) -> list[tuple[str, object]]:
+        return [(label, payload.get(name)) for name, label in self.display_fields]
+
+
+_TYPES: dict[str, WorkType] = {}
+
+
+def register(work_type: WorkType) -> WorkType:
+    existing = _TYPES.get(work_type.key)
+    if existing is not None and existing != work_type:
+        raise ValueError(f"work type {work_type.key!r} is already registered differently")
+    _TYPES[work_type.key] = work_type
+    return work_type
+
+
+def unregister(key: str) -> None:
+    _TYPES.pop(key, None)
+
+
+def get(key: str) -> WorkType:
+    try:
+        return _TYPES[key]
+    except KeyError:
+        raise InvalidInput(
+            f"Unknown work type {key!r}.",
+            code="unknown_work_type",
+            fields={"work_type": f"registered types: {', '.join(sorted(_TYPES)) or 'none'}"},
+        ) from None
+
+
+def all_types() -> list[WorkType]:
+    return [_TYPES[key] for key in sorted(_TYPES)]

@@ -1,0 +1,150 @@
+"""SLA clocks in the engagement's business time.
+
+An item has up to two clocks: first response (front office) and resolution (front
+office "resolution", back office "turnaround"), each with a due moment and an at-risk
+moment (the queue's `at_risk_percent` of the target used). `due_at`/`at_risk_at` mirror
+the clock that runs now, so the sweeper and the router read plain indexed columns.
+A back-office work type may also give a hard deadline; the resolution clock is then the
+earlier of the two. Waiting on the client or customer pauses the clock: on resume every
+unmet moment moves forward by exactly the business time spent waiting.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from tercero.delivery.engagements.business_time import BusinessCalendar
+
+PRIORITY_LABELS = {1: "P1", 2: "P2", 3: "P3", 4: "P4"}
+RESPONSE = "first_response"
+RESOLUTION = "resolution"
+
+
+@dataclass(frozen=True)
+class Clock:
+    due_at: datetime
+    at_risk_at: datetime
+
+
+def calendar_of(engagement) -> BusinessCalendar:
+    return BusinessCalendar.of(engagement)
+
+
+def target_for(engagement, metric: str, priority: int) -> dict | None:
+    """The engagement's target for `metric` at `priority`: a priority-specific target
+    beats a general one."""
+    label = PRIORITY_LABELS[priority]
+    general = None
+    for target in engagement.sla_targets:
+        if target.get("metric") != metric:
+            continue
+        if target.get("priority") == label:
+            return target
+        if target.get("priority") is None:
+            general = target
+    return general
+
+
+def clock(cal: BusinessCalendar, start: datetime, target: dict, at_risk_percent: int) -> Clock:
+    if target.get("target_business_days"):
+        due = cal.add_business_days(start, int(target["target_business_days"]))
+    else:
+        due = cal.add(start, timedelta(seconds=int(target["target_seconds"])))
+    return Clock(due_at=due, at_risk_at=at_risk_moment(cal, start, due, at_risk_percent))
+
+
+def at_risk_moment(cal: BusinessCalendar, start: datetime, due: datetime, percent: int):
+    span = cal.between(start, due)
+    return cal.add(start, timedelta(seconds=int(span.total_seconds() * percent / 100)))
+
+
+def start_clocks(item, *, engagement, work_type, payload, at_risk_percent: int) -> None:
+    """Set the item's SLA moments from `item.created_at` (the client's clock starts when
+    the work arrives, whether or not an agent is free)."""
+    cal = calendar_of(engagement)
+    start = item.created_at
+    metrics = work_type.sla_metrics
+    if RESPONSE in metrics:
+        target = target_for(engagement, RESPONSE, item.priority)
+        if target:
+            c = clock(cal, start, target, at_risk_percent)
+            item.response_due_at, item.response_at_risk_at = c.due_at, c.at_risk_at
+    for metric in (RESOLUTION, "turnaround"):
+        target = target_for(engagement, metric, item.priority) if metric in metrics else None
+        if target:
+            c = clock(cal, start, target, at_risk_percent)
+            item.resolution_due_at, item.resolution_at_risk_at = c.due_at, c.at_risk_at
+            break
+    deadline = work_type.deadline(payload) if work_type.deadline else None
+    if deadline is not None:
+        hard = cal.deadline(
+            deadline.anchor, business_days_before=deadline.business_days_before, at=deadline.at
+        )
+        if item.resolution_due_at is None or hard < item.resolution_due_at:
+            item.resolution_due_at = hard
+            item.resolution_at_risk_at = at_risk_moment(cal, start, hard, at_risk_percent)
+    mirror(item)
+
+
+def mirror(item) -> None:
+    """Point `due_at`/`at_risk_at` at the clock that runs now."""
+    if item.response_due_at is not None and item.first_response_at is None:
+        item.due_at, item.at_risk_at = item.response_due_at, item.response_at_risk_at
+    else:
+        item.due_at, item.at_risk_at = item.resolution_due_at, item.resolution_at_risk_at
+
+
+def current_metric(item) -> str | None:
+    if item.due_at is None:
+        return None
+    if item.response_due_at is not None and item.first_response_at is None:
+        return RESPONSE
+    return RESOLUTION
+
+
+def shift_for_pause(item, *, engagement, paused_from: datetime, paused_to: datetime) -> int:
+    """Move every unmet moment forward by the business time between the two instants;
+    returns the business seconds added."""
+    cal = calendar_of(engagement)
+    paused = cal.between(paused_from, paused_to)
+    if paused <= timedelta(0):
+        return 0
+    for due_name, risk_name in (
+        ("response_due_at", "response_at_risk_at"),
+        ("resolution_due_at", "resolution_at_risk_at"),
+    ):
+        if due_name == "response_due_at" and item.first_response_at is not None:
+            continue
+        if getattr(item, due_name) is not None:
+            setattr(item, due_name, cal.add(getattr(item, due_name), paused))
+            setattr(item, risk_name, cal.add(getattr(item, risk_name), paused))
+    mirror(item)
+    return int(paused.total_seconds())
+
+
+@dataclass(frozen=True)
+class Standing:
+    state: str  # none, on_track, at_risk, breached
+    metric: str | None
+    due_at: datetime | None
+    remaining: timedelta | None  # business time; negative once breached
+
+
+def standing(item, *, engagement, now: datetime) -> Standing:
+    """Where the item stands against its running clock. A paused clock is measured at
+    the moment it paused; a finished item by whether it met its due time."""
+    metric = current_metric(item)
+    if metric is None:
+        return Standing("none", None, None, None)
+    if item.resolved_at is not None or item.cancelled_at is not None:
+        if item.sla_met is None:
+            return Standing("none", metric, item.due_at, None)
+        return Standing("on_track" if item.sla_met else "breached", metric, item.due_at, None)
+    moment = item.waiting_since or now
+    remaining = calendar_of(engagement).between(moment, item.due_at)
+    if moment >= item.due_at:
+        state = "breached"
+    elif item.at_risk_at is not None and moment >= item.at_risk_at:
+        state = "at_risk"
+    else:
+        state = "on_track"
+    return Standing(state, metric, item.due_at, remaining)
