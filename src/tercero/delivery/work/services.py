@@ -122,7 +122,9 @@ def create_item(*, actor, queue: Queue, **fields) -> WorkItem:
     return item
 
 
-def create_items(*, actor, queue: Queue, rows: list[dict], all_or_nothing: bool = True):
+def create_items(
+    *, actor, queue: Queue, rows: list[dict], all_or_nothing: bool = True, dry_run: bool = False
+):
     """Create many items in one transaction. Returns (created, errors) where errors maps
     a row index to its field errors. With `all_or_nothing`, any error creates nothing."""
     prepared, errors = [], {}
@@ -154,8 +156,8 @@ def create_items(*, actor, queue: Queue, rows: list[dict], all_or_nothing: bool 
                 "external_ref": "already used",
             }
         prepared = [(i, r) for i, r in prepared if i.external_ref not in taken]
-    if errors and all_or_nothing:
-        return [], errors
+    if (errors and all_or_nothing) or dry_run:
+        return [item for item, _ in prepared], errors
     with transaction.atomic():
         _insert(prepared, actor=actor)
     if queue.routing == Queue.Routing.PUSH:

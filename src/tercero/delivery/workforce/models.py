@@ -92,9 +92,9 @@ class Agent(models.Model):
         "identity.User", on_delete=models.PROTECT, related_name="agent_profile"
     )
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="agents")
-    skills = models.JSONField(default=dict, validators=[validate_skills])
-    languages = models.JSONField(default=list, validators=[validate_languages])
-    capacity = models.JSONField(default=dict, validators=[validate_capacity])
+    skills = models.JSONField(default=dict, blank=True, validators=[validate_skills])
+    languages = models.JSONField(default=list, blank=True, validators=[validate_languages])
+    capacity = models.JSONField(default=dict, blank=True, validators=[validate_capacity])
     presence = models.CharField(max_length=16, choices=Presence.choices, default="offline")
     presence_since = models.DateTimeField()
     # When the agent last became free of work: "idle longest" in push routing.

@@ -1,9 +1,11 @@
-"""Changes to sites. Each writes its audit event."""
+"""Changes to sites and agents. Each writes its audit event."""
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
 
-from tercero.delivery.workforce.models import Site
+from tercero.delivery.workforce.models import Agent, Clearance, PresenceChange, Site
 from tercero.platform.audit.services import record
 from tercero.platform.errors import Conflict, InvalidInput
 from tercero.platform.tenancy.models import Provider
@@ -66,3 +68,141 @@ def _validate(site: Site) -> None:
 
 def _messages(error: ValidationError) -> dict[str, str]:
     return {name: " ".join(messages) for name, messages in error.message_dict.items()}
+
+
+DEFAULT_CAPACITY = {"phone": 1, "chat": 3, "email": 5, "back_office": 10}
+AGENT_FIELDS = ("site", "skills", "languages", "capacity")
+
+
+def create_agent(*, actor, user, site: Site, skills=None, languages=None, capacity=None) -> Agent:
+    """Give a provider user an agent profile; they start offline."""
+    if not user.is_provider_staff:
+        raise InvalidInput("Only provider staff can be agents.", fields={"user_id": "client user"})
+    now = timezone.now()
+    agent = Agent(
+        user=user,
+        site=site,
+        skills=skills or {},
+        languages=languages or [],
+        capacity=DEFAULT_CAPACITY if capacity is None else capacity,
+        presence_since=now,
+        idle_since=now,
+    )
+    _check(agent)
+    try:
+        with transaction.atomic():
+            agent.save()
+            record(
+                action="agent.created",
+                actor=actor,
+                object_type="agent",
+                object_id=agent.pk,
+                payload={"user_id": user.pk, "site_id": site.pk},
+            )
+    except IntegrityError as error:
+        raise Conflict(
+            "This user already has an agent profile.", fields={"user_id": "taken"}
+        ) from error
+    return agent
+
+
+def update_agent(*, actor, agent: Agent, version: int, changes: dict) -> Agent:
+    unknown = set(changes) - set(AGENT_FIELDS)
+    if unknown:
+        raise InvalidInput("Unknown agent fields.", fields=dict.fromkeys(unknown, "unknown field"))
+    for name, value in changes.items():
+        setattr(agent, name, value)
+    _check(agent)
+    with transaction.atomic():
+        if not Agent.objects.filter(pk=agent.pk, version=version).update(
+            **changes, version=F("version") + 1
+        ):
+            raise Conflict(
+                "The agent changed since you loaded it; reload and retry.", code="stale_version"
+            )
+        record(
+            action="agent.updated",
+            actor=actor,
+            object_type="agent",
+            object_id=agent.pk,
+            payload={"fields": sorted(changes)},
+        )
+    agent.refresh_from_db()
+    return agent
+
+
+def _check(agent: Agent) -> None:
+    try:
+        agent.full_clean(exclude=["user", "presence_since", "idle_since"])
+    except ValidationError as error:
+        raise InvalidInput("The agent is not valid.", fields=_messages(error)) from error
+    if not agent.site.is_active:
+        raise InvalidInput("That site is closed.", fields={"site_id": "inactive site"})
+
+
+def _messages(error: ValidationError) -> dict[str, str]:
+    return {name: " ".join(messages) for name, messages in error.message_dict.items()}
+
+
+def set_presence(*, agent: Agent, presence: str, reason: str = "") -> Agent:
+    """Record a presence change (with history). Unchanged presence is a no-op."""
+    if presence not in Agent.Presence.values:
+        raise InvalidInput(
+            "Unknown presence.", fields={"presence": ", ".join(Agent.Presence.values)}
+        )
+    now = timezone.now()
+    with transaction.atomic():
+        locked = Agent.objects.select_for_update().get(pk=agent.pk)
+        if locked.presence == presence:
+            return locked
+        PresenceChange.objects.create(
+            agent=locked, presence=presence, previous=locked.presence, reason=reason[:200], at=now
+        )
+        changes = {"presence": presence, "presence_since": now}
+        if presence == Agent.Presence.AVAILABLE and locked.presence != presence:
+            changes["idle_since"] = max(locked.idle_since, now)
+        Agent.objects.filter(pk=locked.pk).update(**changes)
+    locked.refresh_from_db()
+    return locked
+
+
+def clear_agent(*, actor, agent: Agent, engagement, reachable_client_ids) -> Clearance:
+    """Clear the agent for an engagement. The agent must already reach the engagement's
+    client (a grant); a clearance never widens what a person can see."""
+    if engagement.client_id not in reachable_client_ids:
+        raise InvalidInput(
+            "The agent has no access to this client; grant it first.",
+            code="no_client_access",
+            fields={"engagement_id": "client not granted to the agent"},
+        )
+    try:
+        with transaction.atomic():
+            clearance = Clearance.objects.create(
+                client_id=engagement.client_id, agent=agent, engagement=engagement, granted_by=actor
+            )
+            record(
+                action="agent.cleared",
+                actor=actor,
+                client=engagement.client_id,
+                object_type="agent",
+                object_id=agent.pk,
+                payload={"engagement_id": engagement.pk},
+            )
+    except IntegrityError as error:
+        raise Conflict(
+            "The agent is already cleared for this engagement.", fields={"engagement_id": "cleared"}
+        ) from error
+    return clearance
+
+
+def revoke_clearance(*, actor, clearance: Clearance) -> None:
+    with transaction.atomic():
+        Clearance.objects.filter(pk=clearance.pk).delete()
+        record(
+            action="agent.clearance_revoked",
+            actor=actor,
+            client=clearance.client_id,
+            object_type="agent",
+            object_id=clearance.agent_id,
+            payload={"engagement_id": clearance.engagement_id},
+        )

@@ -41,16 +41,36 @@ PERMISSIONS = (
     "audit:read",
     "work:read",
     "work:write",
+    "work:assign",
+    "queues:write",
+    "agents:read",
+    "agents:write",
 )
 
-_READ_DELIVERY = {"clients:read", "sites:read", "engagements:read", "work:read", "tokens:write"}
+_READ_DELIVERY = {
+    "clients:read",
+    "sites:read",
+    "engagements:read",
+    "work:read",
+    "agents:read",
+    "tokens:write",
+}
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.PROVIDER_ADMIN: frozenset(PERMISSIONS),
     Role.DELIVERY_MANAGER: frozenset(
-        _READ_DELIVERY | {"sites:write", "engagements:write", "users:read", "work:write"}
+        _READ_DELIVERY
+        | {
+            "sites:write",
+            "engagements:write",
+            "users:read",
+            "work:write",
+            "work:assign",
+            "queues:write",
+            "agents:write",
+        }
     ),
-    Role.TEAM_LEAD: frozenset(_READ_DELIVERY | {"users:read", "work:write"}),
+    Role.TEAM_LEAD: frozenset(_READ_DELIVERY | {"users:read", "work:write", "work:assign"}),
     Role.AGENT: frozenset(_READ_DELIVERY | {"work:write"}),
     Role.QA_ANALYST: frozenset(_READ_DELIVERY),
     Role.AUDITOR: frozenset(_READ_DELIVERY | {"users:read", "audit:read"}),

@@ -1,0 +1,26 @@
+"""The engine's own outbox consumer: every work event joins the audit chain.
+
+Work changes are frequent (one claim is one event), so they are chained into the audit
+trail by this consumer, in event order, rather than inside the claim's transaction,
+which would serialise every claim behind the chain's lock. The `WorkEvent` table is
+itself append-only from the moment it is written.
+"""
+
+from tercero.delivery.work.models import WorkEvent
+from tercero.delivery.work.outbox import Consumer, register_consumer
+from tercero.platform.audit.services import record
+
+
+def chain_into_audit(event: WorkEvent) -> None:
+    record(
+        action=f"work.{event.kind}",
+        actor=event.actor_id,
+        client=event.client_id,
+        object_type="work_item" if event.item_id else "engagement",
+        object_id=event.item_id or event.engagement_id,
+        payload={"work_event_id": event.pk, "at": event.at.isoformat(), **event.data},
+    )
+
+
+def register() -> None:
+    register_consumer(Consumer(name="audit", handle=chain_into_audit))

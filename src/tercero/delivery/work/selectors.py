@@ -1,0 +1,215 @@
+"""Reads of queues, items, events and agents, always within the caller's clients."""
+
+from datetime import datetime
+
+from django.db.models import Avg, Count, F, Min, Q, QuerySet
+from django.utils import timezone
+
+from tercero.delivery.work import lifecycle
+from tercero.delivery.work.models import Comment, Queue, WorkEvent, WorkItem
+from tercero.delivery.workforce.models import Agent, Clearance
+from tercero.platform.errors import NotFound
+
+RUNNING = (lifecycle.NEW, lifecycle.QUEUED, lifecycle.ASSIGNED, lifecycle.IN_PROGRESS)
+
+
+def queues(
+    *,
+    client_ids: list[int],
+    client_id: int | None = None,
+    engagement_id: int | None = None,
+    routing: str | None = None,
+    is_active: bool | None = None,
+    q: str = "",
+) -> QuerySet[Queue]:
+    found = Queue.objects.filter(client_id__in=client_ids)
+    if client_id is not None:
+        found = found.filter(client_id=client_id)
+    if engagement_id is not None:
+        found = found.filter(engagement_id=engagement_id)
+    if routing:
+        found = found.filter(routing=routing)
+    if is_active is not None:
+        found = found.filter(is_active=is_active)
+    if q:
+        found = found.filter(name__icontains=q)
+    return found
+
+
+def access_queue(*, client_ids: list[int], queue_id: int) -> Queue:
+    found = Queue.objects.filter(client_id__in=client_ids, pk=queue_id).first()
+    if found is None:
+        raise NotFound("Queue not found.")
+    return found
+
+
+def sla_state_filter(state: str, *, now: datetime) -> Q:
+    """Items whose running clock is in `state` now (a paused clock counts as it stood
+    when it paused; a finished item by whether it met its due time)."""
+    running = Q(status__in=RUNNING)
+    paused = Q(status__in=lifecycle.WAITING)
+    if state == "none":
+        return Q(due_at__isnull=True)
+    if state == "breached":
+        return (
+            (running & Q(due_at__lte=now))
+            | (paused & Q(due_at__lte=F("waiting_since")))
+            | Q(sla_met=False)
+        )
+    if state == "at_risk":
+        return (running & Q(at_risk_at__lte=now, due_at__gt=now)) | (
+            paused & Q(at_risk_at__lte=F("waiting_since"), due_at__gt=F("waiting_since"))
+        )
+    if state == "on_track":
+        return (
+            (running & Q(at_risk_at__gt=now))
+            | (paused & Q(at_risk_at__gt=F("waiting_since")))
+            | Q(sla_met=True)
+        )
+    raise ValueError(state)
+
+
+def items(
+    *,
+    client_ids: list[int],
+    client_id: int | None = None,
+    engagement_id: int | None = None,
+    queue_id: int | None = None,
+    status: list[str] | None = None,
+    sla_state: str | None = None,
+    assignee_id: int | None = None,
+    unassigned: bool | None = None,
+    priority: int | None = None,
+    work_type: str | None = None,
+    external_ref: str | None = None,
+    due_before: datetime | None = None,
+    created_after: datetime | None = None,
+    created_before: datetime | None = None,
+    q: str = "",
+) -> QuerySet[WorkItem]:
+    found = WorkItem.objects.filter(client_id__in=client_ids).select_related("engagement")
+    exact = {
+        "client_id": client_id,
+        "engagement_id": engagement_id,
+        "queue_id": queue_id,
+        "assignee_id": assignee_id,
+        "priority": priority,
+        "work_type": work_type or None,
+        "external_ref": external_ref or None,
+    }
+    found = found.filter(**{name: value for name, value in exact.items() if value is not None})
+    if status:
+        found = found.filter(status__in=status)
+    if unassigned is not None:
+        found = found.filter(assignee__isnull=unassigned)
+    if sla_state:
+        found = found.filter(sla_state_filter(sla_state, now=timezone.now()))
+    if due_before is not None:
+        found = found.filter(due_at__lt=due_before)
+    if created_after is not None:
+        found = found.filter(created_at__gte=created_after)
+    if created_before is not None:
+        found = found.filter(created_at__lt=created_before)
+    if q:
+        found = found.filter(Q(title__icontains=q) | Q(external_ref__icontains=q))
+    return found
+
+
+def access_item(*, client_ids: list[int], item_id: int) -> WorkItem:
+    found = (
+        WorkItem.objects.filter(client_id__in=client_ids, pk=item_id)
+        .select_related("engagement", "queue")
+        .first()
+    )
+    if found is None:
+        raise NotFound("Work item not found.")
+    return found
+
+
+def events_of(*, item: WorkItem) -> QuerySet[WorkEvent]:
+    return WorkEvent.objects.filter(item=item).order_by("id")
+
+
+def comments_of(*, item: WorkItem, include_internal: bool) -> QuerySet[Comment]:
+    found = Comment.objects.filter(item=item).select_related("author")
+    return found if include_internal else found.filter(internal=False)
+
+
+def queue_stats(*, queue: Queue) -> dict:
+    now = timezone.now()
+    mine = WorkItem.objects.filter(queue=queue)
+    by_status = dict(mine.values_list("status").annotate(n=Count("id")))
+    waiting = mine.filter(status=lifecycle.QUEUED)
+    oldest = waiting.aggregate(oldest=Min("queued_at"))["oldest"]
+    handled = mine.filter(resolved_at__isnull=False)
+    cleared = Clearance.objects.filter(engagement_id=queue.engagement_id)
+    return {
+        "queue_id": queue.pk,
+        "by_status": {status: by_status.get(status, 0) for status in lifecycle.STATUSES},
+        "open": sum(by_status.get(s, 0) for s in lifecycle.OPEN),
+        "oldest_waiting_seconds": int((now - oldest).total_seconds()) if oldest else 0,
+        "at_risk": mine.filter(sla_state_filter("at_risk", now=now)).count(),
+        "breached_open": mine.filter(status__in=lifecycle.OPEN)
+        .filter(sla_state_filter("breached", now=now))
+        .count(),
+        "resolved": handled.count(),
+        "resolved_within_sla_percent": _percent(
+            handled.filter(sla_met=True).count(), handled.exclude(sla_met=None).count()
+        ),
+        "average_handle_seconds": int(handled.aggregate(avg=Avg("handle_seconds"))["avg"] or 0),
+        "agents_cleared": cleared.count(),
+        "agents_available": cleared.filter(agent__presence=Agent.Presence.AVAILABLE).count(),
+    }
+
+
+def _percent(part: int, whole: int) -> float | None:
+    return round(100 * part / whole, 1) if whole else None
+
+
+def agents(
+    *,
+    client_ids: list[int],
+    site_id: int | None = None,
+    presence: str | None = None,
+    engagement_id: int | None = None,
+    skill: str | None = None,
+    language: str | None = None,
+    q: str = "",
+) -> QuerySet[Agent]:
+    """Agents are provider staff; a caller sees those granted to one of its clients."""
+    found = (
+        Agent.objects.filter(user__grants__client_id__in=client_ids)
+        .select_related("user", "site")
+        .distinct()
+    )
+    if site_id is not None:
+        found = found.filter(site_id=site_id)
+    if presence:
+        found = found.filter(presence=presence)
+    if engagement_id is not None:
+        found = found.filter(clearances__engagement_id=engagement_id)
+    if q:
+        found = found.filter(Q(user__full_name__icontains=q) | Q(user__email__icontains=q))
+    if skill:
+        found = found.filter(skills__has_key=skill)
+    if language:
+        # a list of two-letter codes stored as JSON text: match the quoted code
+        found = found.filter(languages__icontains=f'"{language.lower()[:2]}"')
+    return found
+
+
+def access_agent(*, client_ids: list[int], agent_id: int) -> Agent:
+    found = (
+        Agent.objects.filter(pk=agent_id, user__grants__client_id__in=client_ids)
+        .select_related("user", "site")
+        .first()
+    )
+    if found is None:
+        raise NotFound("Agent not found.")
+    return found
+
+
+def clearances_of(*, agent: Agent, client_ids: list[int]) -> QuerySet[Clearance]:
+    return Clearance.objects.filter(agent=agent, client_id__in=client_ids).select_related(
+        "engagement"
+    )

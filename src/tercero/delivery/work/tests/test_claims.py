@@ -1,0 +1,118 @@
+"""Exactly-once claiming under contention, on the engine the suite runs on."""
+
+import threading
+
+import pytest
+from django.db import IntegrityError, connection, connections, transaction
+from django.utils import timezone
+
+from tercero.delivery.work import services
+from tercero.delivery.work.models import Assignment, WorkItem
+from tercero.delivery.work.tests.conftest import FORM, live_engagement, make_agent, make_queue
+from tercero.platform.tenancy.scoping import client_scope
+
+POSTGRES = connection.vendor == "postgresql"
+THREADS = 16 if POSTGRES else 8
+ITEMS = 400 if POSTGRES else 160
+
+
+def _drain(agents, client_id):
+    claimed: list[list[int]] = [[] for _ in agents]
+    errors = []
+    start = threading.Barrier(len(agents))
+
+    def work(n, agent):
+        try:
+            start.wait()
+            while True:
+                item = services.get_next(agent=agent, client_ids=[client_id])
+                if item is None:
+                    return
+                claimed[n].append(item.pk)
+        except Exception as error:  # pragma: no cover - reported below
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=work, args=(n, a)) for n, a in enumerate(agents)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors
+    return claimed
+
+
+@pytest.mark.parametrize("round_", range(5))
+def test_many_claimers_drain_a_queue_exactly_once(tenant_a, transactional_db, round_):
+    engagement = live_engagement(tenant_a.client)
+    queues = [make_queue(engagement, name=f"q{n}") for n in range(3)]
+    with client_scope(clients=[tenant_a.client]):
+        for n in range(ITEMS):
+            services.create_item(
+                actor=None,
+                queue=queues[n % 3],
+                work_type=FORM.key,
+                payload={"document": f"doc-{n}", "fields_total": 2},
+                priority=1 + n % 4,
+            )
+    agents = [
+        make_agent(engagement, skills={"keying": 2}, capacity={"back_office": ITEMS})
+        for _ in range(THREADS)
+    ]
+    claimed = _drain(agents, tenant_a.client.pk)
+    everything = [pk for mine in claimed for pk in mine]
+    assert len(everything) == ITEMS
+    assert len(set(everything)) == ITEMS, "an item was claimed twice"
+    with client_scope(clients=[tenant_a.client]):
+        assert not WorkItem.objects.filter(status="queued").exists(), "an item was left"
+        assert Assignment.objects.filter(ended_at__isnull=True).count() == ITEMS
+        for n, agent in enumerate(agents):
+            held = set(WorkItem.objects.filter(assignee=agent).values_list("pk", flat=True))
+            assert held == set(claimed[n])
+
+
+def test_the_database_refuses_a_second_open_assignment(tenant_a):
+    engagement = live_engagement(tenant_a.client)
+    queue = make_queue(engagement)
+    first, second = (make_agent(engagement) for _ in range(2))
+    with client_scope(clients=[tenant_a.client]):
+        item = services.create_item(
+            actor=None,
+            queue=queue,
+            work_type=FORM.key,
+            payload={"document": "d", "fields_total": 1},
+        )
+        Assignment.objects.create(
+            client=tenant_a.client,
+            item=item,
+            agent=first,
+            channel="back_office",
+            how="pull",
+            started_at=timezone.now(),
+        )
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Assignment.objects.create(
+                client=tenant_a.client,
+                item=item,
+                agent=second,
+                channel="back_office",
+                how="pull",
+                started_at=timezone.now(),
+            )
+
+
+def test_capacity_holds_when_one_agent_claims_from_many_threads(tenant_a, transactional_db):
+    engagement = live_engagement(tenant_a.client)
+    queue = make_queue(engagement)
+    with client_scope(clients=[tenant_a.client]):
+        for n in range(30):
+            services.create_item(
+                actor=None,
+                queue=queue,
+                work_type=FORM.key,
+                payload={"document": f"d{n}", "fields_total": 1},
+            )
+    agent = make_agent(engagement, skills={"keying": 1}, capacity={"back_office": 5})
+    claimed = _drain([agent] * 6, tenant_a.client.pk)
+    assert sum(len(mine) for mine in claimed) == 5
