@@ -14,6 +14,7 @@ from tercero.platform.identity.models import Grant, User
 from tercero.platform.identity.roles import Role
 from tercero.platform.identity.services import create_api_token
 from tercero.platform.identity.tests.factories import UserFactory
+from tercero.platform.tenancy.scoping import client_scope
 from tests.factories import engagement_for
 
 # Routes that take another client's object id: (method, body) pairs to try as outsider.
@@ -31,6 +32,26 @@ OBJECT_ROUTES = {
     "api/v1/grants/<grant_id>": [("delete", None)],
     "api/v1/tokens/<token_id>": [("delete", None)],
     "api/v1/sites/<site_id>/shore/<client_id>": [("get", None)],
+    "api/v1/queues/<queue_id>": [("get", None), ("patch", {"version": 1, "name": "x"})],
+    "api/v1/queues/<queue_id>/stats": [("get", None)],
+    "api/v1/work-items/<item_id>": [("get", None), ("patch", {"version": 1, "title": "x"})],
+    "api/v1/work-items/<item_id>/transitions": [("post", {"action": "cancel"})],
+    "api/v1/work-items/<item_id>/assign": [("post", {"agent_id": 1})],
+    "api/v1/work-items/<item_id>/transfer": [("post", {"queue_id": 1})],
+    "api/v1/work-items/<item_id>/comments": [("get", None), ("post", {"body": "x"})],
+    "api/v1/work-items/<item_id>/events": [("get", None)],
+    "api/v1/agents/<agent_id>": [("get", None), ("patch", {"version": 1, "skills": {}})],
+    "api/v1/agents/<agent_id>/presence": [("get", None), ("post", {"presence": "break"})],
+    "api/v1/agents/<agent_id>/clearances": [("get", None), ("post", {"engagement_id": 1})],
+    "api/v1/agents/<agent_id>/clearances/<clearance_id>": [("delete", None)],
+    "api/v1/webhooks/<endpoint_id>": [
+        ("get", None),
+        ("patch", {"description": "x"}),
+        ("delete", None),
+    ],
+    "api/v1/webhooks/<endpoint_id>/rotate-secret": [("post", None)],
+    "api/v1/webhooks/<endpoint_id>/deliveries": [("get", None)],
+    "api/v1/webhook-deliveries/<delivery_id>/redeliver": [("post", None)],
 }
 # Routes with no client object in the path, and why they cannot leak another client.
 SCOPED_OR_GLOBAL_ROUTES = {
@@ -42,6 +63,17 @@ SCOPED_OR_GLOBAL_ROUTES = {
     "api/v1/tokens": "the caller's own tokens; create checks client_id (404)",
     "api/v1/sites": "provider sites are global, not client data",
     "api/v1/sites/<site_id>": "provider sites are global, not client data",
+    "api/v1/queues": "list filtered to reachable clients; create checks engagement_id (404)",
+    "api/v1/work-types": "the registry of work types, no client data",
+    "api/v1/work-items": "list filtered to reachable clients; create checks queue_id (404)",
+    "api/v1/work-items.csv": "export filtered to reachable clients",
+    "api/v1/work-items/bulk": "checks queue_id (404)",
+    "api/v1/work-items/import": "checks queue_id (404)",
+    "api/v1/agents": "agents granted to reachable clients; create checks the user's grant",
+    "api/v1/agents/me": "the caller only",
+    "api/v1/agents/me/presence": "the caller only",
+    "api/v1/agents/me/next": "claims only within the caller's reachable clients",
+    "api/v1/webhooks": "list filtered to reachable clients; create checks client_id (404)",
     "api/v1/": "the API root, no data",
     "api/v1/openapi.json": "schema",
     "api/v1/docs": "schema page",
@@ -84,7 +116,9 @@ def outsider_world(tenant_a, tenant_b, provider_admin):
     b_grant = Grant.objects.get(user=tenant_b.agent, client=tenant_b.client)
     a_admin = UserFactory(email="admin-only-a@provider.example", role=Role.PROVIDER_ADMIN)
     Grant.objects.create(user=a_admin, client=tenant_a.client)
+    work = _work_of(tenant_b)
     return {
+        **work,
         "client_id": tenant_b.client.pk,
         "engagement_id": b_engagement.pk,
         "user_id": tenant_b.client_user.pk,
@@ -92,6 +126,49 @@ def outsider_world(tenant_a, tenant_b, provider_admin):
         "token_id": b_token.pk,
         "site_id": site().pk,
         "outsiders": [a_admin, tenant_a.client_admin],
+    }
+
+
+def _work_of(tenant) -> dict:
+    """A queue, an item, an agent with a clearance, a webhook and a delivery of `tenant`."""
+    from django.utils import timezone
+
+    from tercero.delivery.work import services as work
+    from tercero.delivery.work.models import WebhookDelivery, WebhookEndpoint, WorkEvent
+    from tercero.delivery.workforce.services import clear_agent, create_agent
+    from tests.factories import site
+
+    engagement = engagement_for(tenant.client, name="Keying", status="live")
+    with client_scope(clients=[tenant.client]):
+        queue = work.create_queue(
+            actor=None, engagement=engagement, name="Forms", work_types=["capture.document"]
+        )
+        item = work.create_item(
+            actor=None,
+            queue=queue,
+            work_type="capture.document",
+            payload={"document_ref": "INV-1", "fields_total": 4},
+        )
+        agent = create_agent(actor=None, user=tenant.agent, site=site(name="Cebu"))
+        clearance = clear_agent(
+            actor=None, agent=agent, engagement=engagement, reachable_client_ids=[tenant.client.pk]
+        )
+        endpoint = WebhookEndpoint.objects.create(
+            client=tenant.client, url="https://hooks.example.com/t", secret="s"
+        )
+        delivery = WebhookDelivery.objects.create(
+            client=tenant.client,
+            endpoint=endpoint,
+            event=WorkEvent.objects.filter(item=item).first(),
+            next_attempt_at=timezone.now(),
+        )
+    return {
+        "queue_id": queue.pk,
+        "item_id": item.pk,
+        "agent_id": agent.pk,
+        "clearance_id": clearance.pk,
+        "endpoint_id": endpoint.pk,
+        "delivery_id": delivery.pk,
     }
 
 

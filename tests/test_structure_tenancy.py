@@ -20,6 +20,9 @@ GLOBAL_TABLES = {
     "ops.Heartbeat": "process health",
     "ops.ScheduledRun": "scheduler slots",
     "workforce.Site": "the provider's delivery centres serve many clients",
+    "workforce.Agent": "provider staff serving several clients; clearances are client-owned",
+    "workforce.PresenceChange": "an agent's own availability, no client data",
+    "work.ConsumerPosition": "how far each outbox consumer has read, across clients",
 }
 
 

@@ -3,6 +3,7 @@
 from ninja import NinjaAPI
 
 from tercero.delivery.engagements.api import router as engagements_router
+from tercero.delivery.work.api import router as work_router
 from tercero.delivery.workforce.api import router as sites_router
 from tercero.platform.api.auth import api_auth
 from tercero.platform.api.errors import install_error_handlers
@@ -26,3 +27,4 @@ api.add_router("/clients", clients_router)
 api.add_router("/", identity_router)
 api.add_router("/sites", sites_router)
 api.add_router("/engagements", engagements_router)
+api.add_router("/", work_router)

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "tercero.delivery.workforce",
     "tercero.delivery.engagements",
     "tercero.delivery.work",
+    "tercero.services.capture",
     "tercero.config",
 ]
 

@@ -5,3 +5,13 @@ class WorkConfig(AppConfig):
     name = "tercero.delivery.work"
     label = "work"
     verbose_name = "Work engine"
+
+    def ready(self):
+        from tercero.delivery.work import consumers, tasks, webhooks
+        from tercero.platform.ops import scheduler
+
+        consumers.register()
+        webhooks.register()
+        scheduler.register(scheduler.PeriodicJob("sweep_sla", 30, tasks.sweep_sla))
+        scheduler.register(scheduler.PeriodicJob("consume_events", 5, tasks.consume_events))
+        scheduler.register(scheduler.PeriodicJob("send_webhooks", 10, tasks.send_webhooks))

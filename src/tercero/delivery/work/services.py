@@ -750,9 +750,9 @@ def transfer(*, actor, item: WorkItem, queue: Queue, version: int | None = None,
 
 
 def update_item(*, actor, item: WorkItem, version: int, changes: dict) -> WorkItem:
-    """Edit title, priority, language or personal-data flag if nobody changed the item
-    since `version`."""
-    allowed = {"title", "priority", "language", "personal_data", "external_ref"}
+    """Edit title, priority, language, personal-data flag, reference or payload (checked
+    against the work type's schema) if nobody changed the item since `version`."""
+    allowed = {"title", "priority", "language", "personal_data", "external_ref", "payload"}
     unknown = set(changes) - allowed
     if unknown:
         raise InvalidInput(
@@ -760,6 +760,9 @@ def update_item(*, actor, item: WorkItem, version: int, changes: dict) -> WorkIt
         )
     if "priority" in changes and not 1 <= changes["priority"] <= 4:
         raise InvalidInput("Priority is 1 (P1, highest) to 4.", fields={"priority": "1-4"})
+    if "payload" in changes:
+        work_type = registry.get(item.work_type)
+        changes["payload"] = work_type.parse(changes["payload"]).model_dump(mode="json")
     now = timezone.now()
     with transaction.atomic():
         try:

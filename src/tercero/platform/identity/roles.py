@@ -45,6 +45,7 @@ PERMISSIONS = (
     "queues:write",
     "agents:read",
     "agents:write",
+    "webhooks:write",
 )
 
 _READ_DELIVERY = {
@@ -68,6 +69,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "work:assign",
             "queues:write",
             "agents:write",
+            "webhooks:write",
         }
     ),
     Role.TEAM_LEAD: frozenset(_READ_DELIVERY | {"users:read", "work:write", "work:assign"}),
@@ -84,6 +86,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "work:read",
             "work:write",
             "audit:read",
+            "webhooks:write",
         }
     ),
     Role.CLIENT_USER: frozenset(

@@ -13,6 +13,16 @@ from tercero.platform.ops.services import prune_scheduled_runs
 NOON = datetime(2026, 11, 24, 12, 0, 7, tzinfo=UTC)
 
 
+@pytest.fixture(autouse=True)
+def platform_jobs_only(monkeypatch):
+    """These tests count slots: keep only the platform's own two jobs registered."""
+    kept = {name: job for name, job in scheduler._JOBS.items() if name in PLATFORM_JOBS}
+    monkeypatch.setattr(scheduler, "_JOBS", kept)
+
+
+PLATFORM_JOBS = ("heartbeat", "prune_history")
+
+
 def test_slot_start_is_aligned_to_the_interval():
     assert scheduler.slot_start(NOON, 15) == datetime(2026, 11, 24, 12, 0, 0, tzinfo=UTC)
     assert scheduler.slot_start(NOON + timedelta(seconds=8), 15) == datetime(

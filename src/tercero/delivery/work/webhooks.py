@@ -1,0 +1,264 @@
+"""Outbound webhooks: each client's endpoints receive its work events, signed.
+
+An outbox consumer turns each event into one `WebhookDelivery` per matching endpoint
+(no network inside the consumer's transaction). `send_due` then posts due deliveries:
+each is leased by a conditional update first, so two senders never post the same one at
+once; failures back off exponentially (30 s doubling, capped at 6 h, with jitter) and
+give up after `MAX_ATTEMPTS`. Receivers verify `Tercero-Signature` and drop repeats by
+`Tercero-Event-Id` (delivery is at least once).
+"""
+
+import hashlib
+import hmac
+import ipaddress
+import json
+import secrets
+import socket
+import time
+import urllib.error
+import urllib.request
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from tercero.delivery.work.models import WebhookDelivery, WebhookEndpoint, WorkEvent
+from tercero.delivery.work.outbox import Consumer, register_consumer
+from tercero.platform.audit.services import record
+from tercero.platform.errors import InvalidInput
+from tercero.platform.tenancy.scoping import all_clients_scope
+
+MAX_ATTEMPTS = 8
+FIRST_BACKOFF = timedelta(seconds=30)
+MAX_BACKOFF = timedelta(hours=6)
+LEASE = timedelta(seconds=60)
+
+
+# --- signing --------------------------------------------------------------------------
+
+
+def sign(secret: str, timestamp: int, body: bytes) -> str:
+    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return f"t={timestamp},v1={digest.hexdigest()}"
+
+
+def verify_signature(
+    secret: str, header: str, body: bytes, *, tolerance_seconds: int = 300, now: float | None = None
+) -> bool:
+    try:
+        parts = dict(part.split("=", 1) for part in header.split(","))
+        timestamp = int(parts["t"])
+    except (ValueError, KeyError):
+        return False
+    if abs((now if now is not None else time.time()) - timestamp) > tolerance_seconds:
+        return False
+    return hmac.compare_digest(sign(secret, timestamp, body), header)
+
+
+# --- endpoints ------------------------------------------------------------------------
+
+
+def check_url(url: str) -> str:
+    """Refuse URLs that are not plain http(s) to a public address (unless the operator
+    allows private addresses, e.g. for an on-premises client)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        raise InvalidInput("Webhook URLs are http or https.", fields={"url": "http or https"})
+    if parts.username or parts.password:
+        raise InvalidInput("Put no credentials in the URL.", fields={"url": "credentials in URL"})
+    if not parts.hostname:
+        raise InvalidInput("The URL has no host.", fields={"url": "no host"})
+    if getattr(settings, "TERCERO_WEBHOOKS_ALLOW_PRIVATE", False):
+        return url
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(parts.hostname, parts.port or 443)}
+    except (socket.gaierror, UnicodeError):
+        raise InvalidInput("The host does not resolve.", fields={"url": "unknown host"}) from None
+    for address in addresses:
+        ip = ipaddress.ip_address(address.split("%")[0])
+        if not ip.is_global:
+            raise InvalidInput(
+                "Webhooks go to public addresses only.",
+                fields={"url": f"{parts.hostname} is a private or reserved address"},
+            )
+    return url
+
+
+def create_endpoint(*, actor, client, url: str, kinds=(), description: str = ""):
+    check_url(url)
+    secret = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        endpoint = WebhookEndpoint.objects.create(
+            client_id=getattr(client, "pk", client),
+            url=url,
+            secret=secret,
+            kinds=sorted(set(kinds)),
+            description=description,
+            created_by=actor,
+        )
+        _audit("webhook.created", actor, endpoint, {"url": url, "kinds": endpoint.kinds})
+    return endpoint, secret
+
+
+def update_endpoint(*, actor, endpoint: WebhookEndpoint, **changes) -> WebhookEndpoint:
+    changes = {name: value for name, value in changes.items() if value is not None}
+    if "url" in changes:
+        check_url(changes["url"])
+    if "kinds" in changes:
+        changes["kinds"] = sorted(set(changes["kinds"]))
+    with transaction.atomic():
+        WebhookEndpoint.objects.filter(pk=endpoint.pk).update(**changes)
+        _audit("webhook.updated", actor, endpoint, {"fields": sorted(changes)})
+    endpoint.refresh_from_db()
+    return endpoint
+
+
+def rotate_secret(*, actor, endpoint: WebhookEndpoint) -> str:
+    secret = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        WebhookEndpoint.objects.filter(pk=endpoint.pk).update(secret=secret)
+        _audit("webhook.secret_rotated", actor, endpoint, {})
+    return secret
+
+
+def redeliver(*, actor, delivery: WebhookDelivery) -> WebhookDelivery:
+    with transaction.atomic():
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(
+            status=WebhookDelivery.Status.PENDING, next_attempt_at=timezone.now(), attempts=0
+        )
+        _audit("webhook.redelivered", actor, delivery.endpoint, {"delivery_id": delivery.pk})
+    delivery.refresh_from_db()
+    return delivery
+
+
+def _audit(action, actor, endpoint, payload):
+    record(
+        action=action,
+        actor=actor,
+        client=endpoint.client_id,
+        object_type="webhook",
+        object_id=endpoint.pk,
+        payload=payload,
+    )
+
+
+# --- the consumer and the sender ------------------------------------------------------
+
+
+def enqueue_deliveries(event: WorkEvent) -> None:
+    now = timezone.now()
+    endpoints = WebhookEndpoint.objects.filter(client_id=event.client_id, is_active=True)
+    WebhookDelivery.objects.bulk_create(
+        [
+            WebhookDelivery(
+                client_id=event.client_id, endpoint=endpoint, event=event, next_attempt_at=now
+            )
+            for endpoint in endpoints
+            if not endpoint.kinds or event.kind in endpoint.kinds
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def register() -> None:
+    register_consumer(Consumer(name="webhooks", handle=enqueue_deliveries))
+
+
+def backoff(attempts: int, *, delivery_id: int) -> timedelta:
+    """30 s, 60 s, 120 s ... capped at 6 h, spread by +-10% so retries do not bunch."""
+    base = min(FIRST_BACKOFF * 2 ** max(attempts - 1, 0), MAX_BACKOFF)
+    spread = ((delivery_id * 2654435761) % 2001 - 1000) / 10_000  # -0.1 .. +0.1
+    return base * (1 + spread)
+
+
+def body_of(event: WorkEvent) -> bytes:
+    return json.dumps(
+        {
+            "id": event.pk,
+            "kind": event.kind,
+            "client_id": event.client_id,
+            "engagement_id": event.engagement_id,
+            "item_id": event.item_id,
+            "at": event.at.isoformat(),
+            "data": event.data,
+        },
+        separators=(",", ":"),
+        sort_keys=True,
+    ).encode()
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirects)
+
+
+def send_due(*, now: datetime | None = None, limit: int = 100, timeout: float = 5.0) -> dict:
+    """Post every due delivery (up to `limit`); returns counts by outcome."""
+    now = now or timezone.now()
+    counts = {"delivered": 0, "retrying": 0, "failed": 0, "skipped": 0}
+    with all_clients_scope():
+        due = list(
+            WebhookDelivery.objects.filter(status="pending", next_attempt_at__lte=now)
+            .select_related("endpoint", "event")
+            .order_by("next_attempt_at", "id")[:limit]
+        )
+        for delivery in due:
+            counts[_send(delivery, now=now, timeout=timeout)] += 1
+    return counts
+
+
+def _send(delivery: WebhookDelivery, *, now: datetime, timeout: float) -> str:
+    # lease: only the sender whose conditional update wins posts this delivery
+    leased = WebhookDelivery.objects.filter(
+        pk=delivery.pk, status="pending", next_attempt_at=delivery.next_attempt_at
+    ).update(next_attempt_at=now + LEASE)
+    if not leased:
+        return "skipped"
+    endpoint, event = delivery.endpoint, delivery.event
+    body = body_of(event)
+    request = urllib.request.Request(
+        endpoint.url,
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": "application/json",
+            "User-Agent": "Tercero-Webhooks/1",
+            "Tercero-Event-Id": str(event.pk),
+            "Tercero-Signature": sign(endpoint.secret, int(time.time()), body),
+        },
+    )
+    status, error = None, ""
+    try:
+        with _OPENER.open(request, timeout=timeout) as response:
+            status = response.status
+    except urllib.error.HTTPError as failure:
+        status, error = failure.code, f"HTTP {failure.code}"
+    except (urllib.error.URLError, OSError, ValueError) as failure:
+        error = str(getattr(failure, "reason", failure)) or failure.__class__.__name__
+    attempts = delivery.attempts + 1
+    sent_at = timezone.now()
+    if status is not None and 200 <= status < 300:
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(
+            status="delivered",
+            attempts=attempts,
+            last_attempt_at=sent_at,
+            last_status_code=status,
+            last_error="",
+            delivered_at=sent_at,
+        )
+        return "delivered"
+    gave_up = attempts >= MAX_ATTEMPTS
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(
+        status="failed" if gave_up else "pending",
+        attempts=attempts,
+        last_attempt_at=sent_at,
+        last_status_code=status,
+        last_error=error[:500],
+        next_attempt_at=sent_at + backoff(attempts, delivery_id=delivery.pk),
+    )
+    return "failed" if gave_up else "retrying"
