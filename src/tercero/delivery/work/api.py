@@ -55,18 +55,18 @@ class QueueFields(Schema):
     push_strategy: PushStrategy = "longest_idle"
     at_risk_percent: int = Field(default=80, ge=1, le=99)
     escalation: Escalation = "none"
-    escalation_queue_id: int | None = None
-    team_lead_id: int | None = None
+    escalation_queue_id: int | None = Field(default=None, ge=1, le=2**62)
+    team_lead_id: int | None = Field(default=None, ge=1, le=2**62)
     is_active: bool = True
 
 
 class QueueIn(QueueFields):
-    engagement_id: int
+    engagement_id: int = Field(ge=1, le=2**62)
     name: str = Field(min_length=1, max_length=100)
 
 
 class QueuePatch(Schema):
-    version: int
+    version: int = Field(ge=1, le=2**31)
     name: str | None = Field(default=None, min_length=1, max_length=100)
     work_types: list[str] | None = Field(default=None, max_length=50)
     priority: int | None = Field(default=None, ge=1, le=4)
@@ -74,15 +74,15 @@ class QueuePatch(Schema):
     push_strategy: PushStrategy | None = None
     at_risk_percent: int | None = Field(default=None, ge=1, le=99)
     escalation: Escalation | None = None
-    escalation_queue_id: int | None = None
-    team_lead_id: int | None = None
+    escalation_queue_id: int | None = Field(default=None, ge=1, le=2**62)
+    team_lead_id: int | None = Field(default=None, ge=1, le=2**62)
     is_active: bool | None = None
 
 
 class QueueOut(Schema):
     id: int
-    client_id: int
-    engagement_id: int
+    client_id: int = Field(ge=1, le=2**62)
+    engagement_id: int = Field(ge=1, le=2**62)
     name: str
     work_types: list[str]
     priority: int
@@ -93,13 +93,13 @@ class QueueOut(Schema):
     escalation_queue_id: int | None
     team_lead_id: int | None
     is_active: bool
-    version: int
+    version: int = Field(ge=1, le=2**31)
     created_at: datetime
 
 
 class QueueFilters(Schema):
-    client_id: int | None = None
-    engagement_id: int | None = None
+    client_id: int | None = Field(default=None, ge=1, le=2**62)
+    engagement_id: int | None = Field(default=None, ge=1, le=2**62)
     routing: Routing | None = None
     is_active: bool | None = None
     q: str = Field(default="", max_length=200)
@@ -164,7 +164,7 @@ def update_queue(request, queue_id: int, body: QueuePatch):
 
 
 class QueueStatsOut(Schema):
-    queue_id: int
+    queue_id: int = Field(ge=1, le=2**62)
     by_status: dict[str, int]
     open: int
     oldest_waiting_seconds: int
@@ -220,7 +220,7 @@ def list_work_types(request):
 
 
 class ItemIn(Schema):
-    queue_id: int
+    queue_id: int = Field(ge=1, le=2**62)
     work_type: str = Field(max_length=64)
     payload: dict = Field(default_factory=dict)
     title: str | None = Field(default=None, max_length=200)
@@ -234,7 +234,7 @@ class ItemIn(Schema):
 
 
 class BulkIn(Schema):
-    queue_id: int
+    queue_id: int = Field(ge=1, le=2**62)
     items: list[dict] = Field(min_length=1, max_length=5000)
     all_or_nothing: bool = True
 
@@ -251,9 +251,9 @@ class SlaOut(Schema):
 
 class ItemOut(Schema):
     id: int
-    client_id: int
-    engagement_id: int
-    queue_id: int
+    client_id: int = Field(ge=1, le=2**62)
+    engagement_id: int = Field(ge=1, le=2**62)
+    queue_id: int = Field(ge=1, le=2**62)
     work_type: str
     title: str
     payload: dict
@@ -267,7 +267,7 @@ class ItemOut(Schema):
     waiting_on: str
     allowed_actions: list[str]
     assignee_id: int | None
-    version: int
+    version: int = Field(ge=1, le=2**31)
     resolution: str
     created_at: datetime
     queued_at: datetime | None
@@ -312,12 +312,12 @@ class BulkOut(Schema):
 
 
 class ItemFilters(Schema):
-    client_id: int | None = None
-    engagement_id: int | None = None
-    queue_id: int | None = None
+    client_id: int | None = Field(default=None, ge=1, le=2**62)
+    engagement_id: int | None = Field(default=None, ge=1, le=2**62)
+    queue_id: int | None = Field(default=None, ge=1, le=2**62)
     status: list[ItemStatus] | None = None
     sla_state: SlaState | None = None
-    assignee_id: int | None = None
+    assignee_id: int | None = Field(default=None, ge=1, le=2**62)
     unassigned: bool | None = None
     priority: int | None = Field(default=None, ge=1, le=4)
     work_type: str | None = Field(default=None, max_length=64)
@@ -329,7 +329,7 @@ class ItemFilters(Schema):
 
 
 class ItemPatch(Schema):
-    version: int
+    version: int = Field(ge=1, le=2**31)
     title: str | None = Field(default=None, min_length=1, max_length=200)
     priority: int | None = Field(default=None, ge=1, le=4)
     language: str | None = Field(default=None, pattern=r"^([a-z]{2})?$")
@@ -340,20 +340,20 @@ class ItemPatch(Schema):
 
 class TransitionIn(Schema):
     action: Literal[tuple(a for a in lifecycle.ACTIONS if a not in ("assign", "transfer"))]
-    version: int | None = None
+    version: int | None = Field(default=None, ge=1, le=2**31)
     waiting_on: Literal["client", "customer", ""] = ""
     resolution: str = Field(default="", max_length=20_000)
     reason: str = Field(default="", max_length=500)
 
 
 class AssignIn(Schema):
-    agent_id: int
-    version: int | None = None
+    agent_id: int = Field(ge=1, le=2**62)
+    version: int | None = Field(default=None, ge=1, le=2**31)
 
 
 class TransferIn(Schema):
-    queue_id: int
-    version: int | None = None
+    queue_id: int = Field(ge=1, le=2**62)
+    version: int | None = Field(default=None, ge=1, le=2**31)
     reason: str = Field(default="", max_length=500)
 
 
@@ -364,8 +364,8 @@ class CommentIn(Schema):
 
 class CommentOut(Schema):
     id: int
-    item_id: int
-    author_id: int
+    item_id: int = Field(ge=1, le=2**62)
+    author_id: int = Field(ge=1, le=2**62)
     author_name: str
     body: str
     internal: bool
@@ -453,6 +453,8 @@ def import_items(
     """CSV import: one row per item. With `all_or_nothing` (the default) a single bad row
     imports nothing; the report lists every row's errors by line number either way."""
     caller = caller_of(request)
+    if not 1 <= queue_id <= 2**62:
+        raise NotFound("Queue not found.")
     queue = selectors.access_queue(client_ids=caller.client_ids, queue_id=queue_id)
     caller.require("work:write")
     report = csv_import.import_items(
@@ -559,16 +561,16 @@ def list_events(request, item_id: int):
 
 
 class AgentIn(Schema):
-    user_id: int
-    site_id: int
+    user_id: int = Field(ge=1, le=2**62)
+    site_id: int = Field(ge=1, le=2**62)
     skills: Skills = Field(default_factory=dict)
     languages: list[str] = Field(default_factory=list, max_length=30)
     capacity: dict[str, int] | None = None
 
 
 class AgentPatch(Schema):
-    version: int
-    site_id: int | None = None
+    version: int = Field(ge=1, le=2**31)
+    site_id: int | None = Field(default=None, ge=1, le=2**62)
     skills: Skills | None = None
     languages: list[str] | None = Field(default=None, max_length=30)
     capacity: dict[str, int] | None = None
@@ -576,10 +578,10 @@ class AgentPatch(Schema):
 
 class AgentOut(Schema):
     id: int
-    user_id: int
+    user_id: int = Field(ge=1, le=2**62)
     name: str
     email: str
-    site_id: int
+    site_id: int = Field(ge=1, le=2**62)
     site_name: str
     skills: Skills
     languages: list[str]
@@ -587,7 +589,7 @@ class AgentOut(Schema):
     presence: str
     presence_since: datetime
     idle_since: datetime
-    version: int
+    version: int = Field(ge=1, le=2**31)
 
     @staticmethod
     def resolve_name(agent):
@@ -603,9 +605,9 @@ class AgentOut(Schema):
 
 
 class AgentFilters(Schema):
-    site_id: int | None = None
+    site_id: int | None = Field(default=None, ge=1, le=2**62)
     presence: Presence | None = None
-    engagement_id: int | None = None
+    engagement_id: int | None = Field(default=None, ge=1, le=2**62)
     skill: str | None = Field(default=None, max_length=64)
     language: str | None = Field(default=None, max_length=2)
     q: str = Field(default="", max_length=200)
@@ -624,13 +626,13 @@ class PresenceChangeOut(Schema):
 
 
 class ClearanceIn(Schema):
-    engagement_id: int
+    engagement_id: int = Field(ge=1, le=2**62)
 
 
 class ClearanceOut(Schema):
     id: int
-    client_id: int
-    engagement_id: int
+    client_id: int = Field(ge=1, le=2**62)
+    engagement_id: int = Field(ge=1, le=2**62)
     engagement_name: str
     created_at: datetime
 
@@ -790,7 +792,7 @@ def remove_clearance(request, agent_id: int, clearance_id: int):
 
 
 class WebhookIn(Schema):
-    client_id: int
+    client_id: int = Field(ge=1, le=2**62)
     url: str = Field(max_length=500)
     kinds: list[str] = Field(default_factory=list, max_length=50)
     description: str = Field(default="", max_length=200)
@@ -805,7 +807,7 @@ class WebhookPatch(Schema):
 
 class WebhookOut(Schema):
     id: int
-    client_id: int
+    client_id: int = Field(ge=1, le=2**62)
     url: str
     kinds: list[str]
     description: str
@@ -822,14 +824,14 @@ class SecretOut(Schema):
 
 
 class WebhookFilters(Schema):
-    client_id: int | None = None
+    client_id: int | None = Field(default=None, ge=1, le=2**62)
     is_active: bool | None = None
 
 
 class DeliveryOut(Schema):
     id: int
-    endpoint_id: int
-    event_id: int
+    endpoint_id: int = Field(ge=1, le=2**62)
+    event_id: int = Field(ge=1, le=2**62)
     event_kind: str
     status: str
     attempts: int
