@@ -9,10 +9,29 @@ our database backend. An unset or empty setting shows nothing: it fails closed.
 from django.db import migrations
 
 POLICY_NAME = "tercero_client_isolation"
+# CASE, not OR: PostgreSQL may evaluate OR's operands in any order, and '*' is no bigint.
 POLICY_EXPRESSION = (
-    "current_setting('tercero.clients', true) = '*' OR client_id = ANY ("
-    "string_to_array(nullif(current_setting('tercero.clients', true), ''), ',')::bigint[])"
+    "CASE WHEN current_setting('tercero.clients', true) = '*' THEN true "
+    "ELSE client_id = ANY (string_to_array("
+    "nullif(current_setting('tercero.clients', true), ''), ',')::bigint[]) END"
 )
+
+
+def replace_policies(apps, schema_editor) -> None:
+    """Bring every existing client-isolation policy to the current POLICY_EXPRESSION."""
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT schemaname, tablename FROM pg_policies WHERE policyname = %s", [POLICY_NAME]
+        )
+        tables = cursor.fetchall()
+    for schema, table in tables:
+        name = f"{schema_editor.quote_name(schema)}.{schema_editor.quote_name(table)}"
+        schema_editor.execute(
+            f"ALTER POLICY {POLICY_NAME} ON {name} "
+            f"USING ({POLICY_EXPRESSION}) WITH CHECK ({POLICY_EXPRESSION})"
+        )
 
 
 class EnableRowLevelSecurity(migrations.operations.base.Operation):
