@@ -62,17 +62,7 @@ def read_rows(upload) -> list[dict[str, str]]:
             f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB; split it.",
             code="file_too_large",
         )
-    raw = upload.read(MAX_BYTES + 1)
-    if len(raw) > MAX_BYTES:
-        raise InvalidInput("The file is too large; split it.", code="file_too_large")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise InvalidInput(
-            f"The file is not UTF-8 text (byte {error.start}).", code="not_utf8"
-        ) from error
-    if "\x00" in text:
-        raise InvalidInput("The file holds NUL bytes; it is not a CSV file.", code="not_csv")
+    text = _decode(upload)
     reader = csv.DictReader(io.StringIO(text, newline=""))
     if not reader.fieldnames:
         raise InvalidInput("The file is empty or has no header row.", code="no_header")
@@ -100,6 +90,21 @@ def read_rows(upload) -> list[dict[str, str]]:
     return rows
 
 
+def _decode(upload) -> str:
+    raw = upload.read(MAX_BYTES + 1)
+    if len(raw) > MAX_BYTES:
+        raise InvalidInput("The file is too large; split it.", code="file_too_large")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise InvalidInput(
+            f"The file is not UTF-8 text (byte {error.start}).", code="not_utf8"
+        ) from error
+    if "\x00" in text:
+        raise InvalidInput("The file holds NUL bytes; it is not a CSV file.", code="not_csv")
+    return text
+
+
 def to_fields(row: dict[str, str], *, default_type: str | None) -> dict:
     errors: dict[str, str] = {}
     if "_extra" in row:
@@ -110,12 +115,7 @@ def to_fields(row: dict[str, str], *, default_type: str | None) -> dict:
         value = (row.get(name) or "").strip()
         if value:
             fields[name] = value.lower() if name in ("language", "channel") else value
-    priority = (row.get("priority") or "").strip().upper().removeprefix("P")
-    if priority:
-        if priority in {"1", "2", "3", "4"}:
-            fields["priority"] = int(priority)
-        else:
-            errors["priority"] = "1-4 or P1-P4"
+    _priority(row, fields, errors)
     flag = (row.get("personal_data") or "").strip().lower()
     if flag in TRUE:
         fields["personal_data"] = True
@@ -124,12 +124,32 @@ def to_fields(row: dict[str, str], *, default_type: str | None) -> dict:
     skills = (row.get("required_skills") or "").strip()
     if skills:
         try:
-            fields["required_skills"] = {
-                name.strip(): int(level)
-                for name, level in (part.split(":") for part in skills.split(";") if part.strip())
-            }
+            fields["required_skills"] = _skills(skills)
         except ValueError:
             errors["required_skills"] = "skill:level pairs separated by ';'"
+    payload = _payload(row, errors)
+    fields["payload"] = payload
+    if errors:
+        raise RowError(errors)
+    return fields
+
+
+def _priority(row: dict[str, str], fields: dict, errors: dict[str, str]) -> None:
+    priority = (row.get("priority") or "").strip().upper().removeprefix("P")
+    if priority in {"1", "2", "3", "4"}:
+        fields["priority"] = int(priority)
+    elif priority:
+        errors["priority"] = "1-4 or P1-P4"
+
+
+def _skills(text: str) -> dict[str, int]:
+    return {
+        name.strip(): int(level)
+        for name, level in (part.split(":") for part in text.split(";") if part.strip())
+    }
+
+
+def _payload(row: dict[str, str], errors: dict[str, str]) -> dict:
     payload: dict = {}
     if (row.get("payload") or "").strip():
         try:
@@ -142,10 +162,7 @@ def to_fields(row: dict[str, str], *, default_type: str | None) -> dict:
     for name, value in row.items():
         if name.startswith("payload.") and value not in (None, ""):
             payload[name.removeprefix("payload.")] = value
-    fields["payload"] = payload
-    if errors:
-        raise RowError(errors)
-    return fields
+    return payload
 
 
 def import_items(*, actor, queue, upload, all_or_nothing: bool = True, dry_run: bool = False):

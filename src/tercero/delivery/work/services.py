@@ -183,22 +183,8 @@ def _prepare(*, queue: Queue, fields: dict) -> tuple[WorkItem, dict[str, int]]:
             fields={"work_type": f"this queue takes: {', '.join(queue.work_types) or 'nothing'}"},
         )
     payload = work_type.parse(fields.pop("payload", None) or {})
-    required = dict(work_type.default_skills)
-    for skill, level in (fields.pop("required_skills", None) or {}).items():
-        if not (isinstance(skill, str) and SKILL_NAME.match(skill)) or not (
-            isinstance(level, int) and 1 <= level <= 5
-        ):
-            raise InvalidInput(
-                "Required skills map a skill name to a level from 1 to 5.",
-                fields={"required_skills": f"{skill!r}: {level!r}"},
-            )
-        required[skill] = max(level, required.get(skill, 0))
-    language = fields.pop("language", None)
-    if not language and work_type.language_field:
-        language = getattr(payload, work_type.language_field, "") or ""
-    language = (language or "").lower()
-    if language and (len(language) != 2 or not language.isalpha()):
-        raise InvalidInput("Language is an ISO 639-1 code.", fields={"language": language})
+    required = _required_skills(work_type, fields.pop("required_skills", None) or {})
+    language = _language(work_type, payload, fields.pop("language", None))
     channel = fields.pop("channel", None) or work_type.channel
     if channel not in CHANNELS:
         raise InvalidInput("Unknown channel.", fields={"channel": f"one of {', '.join(CHANNELS)}"})
@@ -237,6 +223,30 @@ def _prepare(*, queue: Queue, fields: dict) -> tuple[WorkItem, dict[str, int]]:
         at_risk_percent=queue.at_risk_percent,
     )
     return item, required
+
+
+def _required_skills(work_type, given: dict) -> dict[str, int]:
+    required = dict(work_type.default_skills)
+    for skill, level in given.items():
+        if not (isinstance(skill, str) and SKILL_NAME.match(skill)) or not (
+            isinstance(level, int) and 1 <= level <= 5
+        ):
+            raise InvalidInput(
+                "Required skills map a skill name to a level from 1 to 5.",
+                fields={"required_skills": f"{skill!r}: {level!r}"},
+            )
+        required[skill] = max(level, required.get(skill, 0))
+    return required
+
+
+def _language(work_type, payload, given: str | None) -> str:
+    language = given
+    if not language and work_type.language_field:
+        language = getattr(payload, work_type.language_field, "") or ""
+    language = (language or "").lower()
+    if language and (len(language) != 2 or not language.isalpha()):
+        raise InvalidInput("Language is an ISO 639-1 code.", fields={"language": language})
+    return language
 
 
 def _insert(prepared: list[tuple[WorkItem, dict[str, int]]], *, actor) -> None:
@@ -569,71 +579,19 @@ def transition(
             f"Unknown action {action!r}.",
             fields={"action": f"one of {', '.join(lifecycle.allowed_actions(item.status))}"},
         )
-    released_agent = None
     with transaction.atomic():
         current = WorkItem.objects.select_for_update().get(pk=item.pk)
         if version is not None and current.version != version:
             raise _stale()
-        target = lifecycle.target_of(action, current.status, waiting_on=waiting_on)
-        if target is None:
-            if action == "wait" and current.status == lifecycle.IN_PROGRESS:
-                raise InvalidInput(
-                    "Say whom the item waits on.", fields={"waiting_on": "client or customer"}
-                )
-            raise IllegalTransition(
-                f"An item that is {current.status} cannot {action}.",
-                allowed=lifecycle.allowed_actions(current.status),
-            )
+        target = _target(current, action, waiting_on)
         now = timezone.now()
         data: dict = {"from": current.status, "to": target}
         if action == "resolve":
-            problems = _completion_problems(current, resolution)
-            if problems:
-                raise InvalidInput(
-                    "The item is not complete.", code="incomplete", fields={"checks": problems}
-                )
-            current.resolution = resolution
-            current.resolved_at = now
-            current.sla_met = None if current.due_at is None else now <= current.due_at
-            data["sla_met"] = current.sla_met
+            _resolve(current, resolution, now, data)
         _stop_working(current, now)
         if current.status in lifecycle.WAITING and target not in lifecycle.WAITING:
-            paused = sla.shift_for_pause(
-                current,
-                engagement=current.engagement,
-                paused_from=current.waiting_since,
-                paused_to=now,
-            )
-            current.sla_paused_seconds += paused
-            current.waiting_since, current.waiting_on = None, ""
-            data["paused_business_seconds"] = paused
-        if action == "wait":
-            current.waiting_since, current.waiting_on = now, waiting_on
-            if waiting_on == "customer":
-                _first_response(current, now)
-        if target == lifecycle.IN_PROGRESS:
-            current.working_since = now
-            if current.started_at is None:
-                current.started_at = now
-        if action == "release":
-            current.queued_at = now
-        if action in ("unassign", "reopen", "cancel", "resolve") and current.assignee_id:
-            released_agent = current.assignee_id
-            _end_assignment(current, reason=action)
-            if action in ("unassign", "reopen", "cancel"):
-                current.assignee = None
-        if action == "reopen":
-            current.reopen_count += 1
-            current.resolved_at = current.closed_at = None
-            current.sla_met = None
-            current.queued_at = now
-            current.assignee = None
-        if action == "close":
-            current.closed_at = now
-        if action == "cancel":
-            current.cancelled_at = now
-        if action == "unassign":
-            current.queued_at = now
+            _unpause(current, now, data)
+        released_agent = _apply(current, action, target, now, waiting_on)
         current.status = target
         current.updated_at = now
         current.version += 1
@@ -648,6 +606,71 @@ def transition(
         offer(item=current)
         current.refresh_from_db()
     return current
+
+
+def _target(current: WorkItem, action: str, waiting_on: str) -> str:
+    target = lifecycle.target_of(action, current.status, waiting_on=waiting_on)
+    if target is not None:
+        return target
+    if action == "wait" and current.status == lifecycle.IN_PROGRESS:
+        raise InvalidInput(
+            "Say whom the item waits on.", fields={"waiting_on": "client or customer"}
+        )
+    raise IllegalTransition(
+        f"An item that is {current.status} cannot {action}.",
+        allowed=lifecycle.allowed_actions(current.status),
+    )
+
+
+def _resolve(current: WorkItem, resolution: str, now: datetime, data: dict) -> None:
+    problems = _completion_problems(current, resolution)
+    if problems:
+        raise InvalidInput(
+            "The item is not complete.", code="incomplete", fields={"checks": problems}
+        )
+    current.resolution = resolution
+    current.resolved_at = now
+    current.sla_met = None if current.due_at is None else now <= current.due_at
+    data["sla_met"] = current.sla_met
+
+
+def _unpause(current: WorkItem, now: datetime, data: dict) -> None:
+    """The clock runs again: move every unmet moment by the business time waited."""
+    paused = sla.shift_for_pause(
+        current, engagement=current.engagement, paused_from=current.waiting_since, paused_to=now
+    )
+    current.sla_paused_seconds += paused
+    current.waiting_since, current.waiting_on = None, ""
+    data["paused_business_seconds"] = paused
+
+
+_STAMPS = {"close": "closed_at", "cancel": "cancelled_at", "release": "queued_at"}
+
+
+def _apply(current: WorkItem, action: str, target: str, now, waiting_on: str) -> int | None:
+    """The action's own changes; returns the agent it freed, if any."""
+    if action == "wait":
+        current.waiting_since, current.waiting_on = now, waiting_on
+        if waiting_on == "customer":
+            _first_response(current, now)
+    if target == lifecycle.IN_PROGRESS:
+        current.working_since = now
+        current.started_at = current.started_at or now
+    if action in _STAMPS:
+        setattr(current, _STAMPS[action], now)
+    released = None
+    if action in ("unassign", "reopen", "cancel", "resolve") and current.assignee_id:
+        released = current.assignee_id
+        _end_assignment(current, reason=action)
+    if action in ("unassign", "reopen", "cancel"):
+        current.assignee = None
+    if action in ("unassign", "reopen"):
+        current.queued_at = now
+    if action == "reopen":
+        current.reopen_count += 1
+        current.resolved_at = current.closed_at = None
+        current.sla_met = None
+    return released
 
 
 def _past(action: str) -> str:
@@ -695,18 +718,7 @@ def _refill(agent_id: int, client_id: int) -> None:
 
 def transfer(*, actor, item: WorkItem, queue: Queue, version: int | None = None, reason=""):
     """Move the item to another queue of the same engagement; it is queued again there."""
-    if queue.engagement_id != item.engagement_id:
-        raise InvalidInput(
-            "Items move only between queues of the same engagement.",
-            fields={"queue_id": "other engagement"},
-        )
-    if item.work_type not in queue.work_types:
-        raise InvalidInput(
-            f"Queue {queue.name!r} does not take {item.work_type!r} items.",
-            fields={"queue_id": "wrong work type"},
-        )
-    if queue.pk == item.queue_id:
-        raise InvalidInput("The item is already in that queue.", fields={"queue_id": "same queue"})
+    _check_transfer(item, queue)
     released = None
     with transaction.atomic():
         current = WorkItem.objects.select_for_update().get(pk=item.pk)
@@ -720,13 +732,7 @@ def transfer(*, actor, item: WorkItem, queue: Queue, version: int | None = None,
         now = timezone.now()
         data = {"from_queue_id": current.queue_id, "to_queue_id": queue.pk, "from": current.status}
         if current.status in lifecycle.WAITING:
-            current.sla_paused_seconds += sla.shift_for_pause(
-                current,
-                engagement=current.engagement,
-                paused_from=current.waiting_since,
-                paused_to=now,
-            )
-            current.waiting_since, current.waiting_on = None, ""
+            _unpause(current, now, data)
         _stop_working(current, now)
         if current.assignee_id:
             released = current.assignee_id
@@ -747,6 +753,21 @@ def transfer(*, actor, item: WorkItem, queue: Queue, version: int | None = None,
         offer(item=current)
         current.refresh_from_db()
     return current
+
+
+def _check_transfer(item: WorkItem, queue: Queue) -> None:
+    if queue.engagement_id != item.engagement_id:
+        raise InvalidInput(
+            "Items move only between queues of the same engagement.",
+            fields={"queue_id": "other engagement"},
+        )
+    if item.work_type not in queue.work_types:
+        raise InvalidInput(
+            f"Queue {queue.name!r} does not take {item.work_type!r} items.",
+            fields={"queue_id": "wrong work type"},
+        )
+    if queue.pk == item.queue_id:
+        raise InvalidInput("The item is already in that queue.", fields={"queue_id": "same queue"})
 
 
 def update_item(*, actor, item: WorkItem, version: int, changes: dict) -> WorkItem:

@@ -45,7 +45,9 @@ def calendars(draw):
 
 
 moments = st.datetimes(
-    min_value=datetime(2024, 1, 1), max_value=datetime(2027, 6, 30), timezones=st.just(UTC)
+    min_value=datetime(2024, 1, 1),  # noqa: DTZ001 (hypothesis bounds are naive)
+    max_value=datetime(2027, 6, 30),  # noqa: DTZ001
+    timezones=st.just(UTC),
 )
 durations = st.integers(min_value=0, max_value=200 * 3600).map(lambda s: timedelta(seconds=s))
 
@@ -212,7 +214,7 @@ def test_a_calendar_without_hours_refuses():
 
 def test_naive_datetimes_are_refused():
     with pytest.raises(ValueError, match="timezone-aware"):
-        ny().add(datetime(2026, 1, 1, 9), timedelta(hours=1))
+        ny().add(datetime(2026, 1, 1, 9), timedelta(hours=1))  # noqa: DTZ001 (the point)
 
 
 def test_a_long_duration_is_fast():
