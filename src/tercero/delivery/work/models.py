@@ -101,6 +101,8 @@ class WorkItem(ClientOwned):
     personal_data = models.BooleanField(default=False)
     external_ref = models.CharField(max_length=200, blank=True)
     channel = models.CharField(max_length=16, choices=Channel.choices)
+    # how many `SkillRequirement` rows the item has: lets the claim skip the check
+    skill_count = models.PositiveSmallIntegerField(default=0)
     status = models.CharField(max_length=16, choices=Status.choices, default=lifecycle.QUEUED)
     waiting_on = models.CharField(max_length=16, blank=True)
     assignee = models.ForeignKey(
@@ -144,6 +146,15 @@ class WorkItem(ClientOwned):
             models.Index(
                 fields=["queue", "status", "priority", "due_at", "queued_at"],
                 name="workitem_routing",
+            ),
+            # the claim walks queued items in routing order and stops at the first it
+            # may take (SKIP LOCKED): keep that walk on one small index
+            # (ascending index order puts NULL due times last on PostgreSQL, as the
+            # claim's ORDER BY ... NULLS LAST asks)
+            models.Index(
+                fields=["priority", "due_at", "queued_at", "id"],
+                condition=Q(status="queued"),
+                name="workitem_queued_order",
             ),
             models.Index(fields=["status", "at_risk_at"], name="workitem_at_risk"),
             models.Index(fields=["status", "due_at"], name="workitem_due"),

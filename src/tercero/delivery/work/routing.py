@@ -11,13 +11,17 @@
 explains a refusal in words; `eligible_items` is the same rules as a query.
 """
 
+import functools
+import json
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db import connection
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 
+from tercero.delivery.engagements.business_time import BusinessCalendar
 from tercero.delivery.engagements.residency import site_satisfies_residency
 from tercero.delivery.work.models import Assignment, SkillRequirement, WorkItem
-from tercero.delivery.work.sla import calendar_of
 from tercero.delivery.workforce.models import Agent, Clearance
 
 
@@ -49,34 +53,139 @@ class AgentContext:
         ]
 
 
+_ENGAGEMENT_FIELDS = (
+    "engagement_id",
+    "engagement__client_id",
+    "engagement__name",
+    "engagement__residency_allowed_shores",
+    "engagement__residency_allowed_countries",
+    "engagement__client__country",
+    "engagement__client__time_zone",
+    "engagement__time_zone",
+    "engagement__working_hours",
+    "engagement__holiday_country",
+    "engagement__holiday_subdivision",
+    "engagement__closures",
+    "engagement__hours_of_cover",
+)
+ACCEPTING = ("transition", "live")
+
+
 def context_of(agent: Agent, *, client_ids: list[int] | None = None) -> AgentContext:
     """The agent's clearances (limited to `client_ids` when given) and current load.
     Runs inside a scope that covers those clients."""
-    clearances = Clearance.objects.filter(agent=agent).select_related(
-        "engagement", "engagement__client"
-    )
+    clearances = Clearance.objects.filter(agent=agent, engagement__status__in=ACCEPTING)
     if client_ids is not None:
         clearances = clearances.filter(client_id__in=client_ids)
     context = AgentContext(agent=agent)
-    for clearance in clearances:
-        engagement = clearance.engagement
-        if engagement.status not in ("transition", "live"):
-            continue
-        cal = calendar_of(engagement)
-        context.engagements[engagement.pk] = ClearedEngagement(
-            id=engagement.pk,
-            client_id=engagement.client_id,
-            name=engagement.name,
-            residency_ok=site_satisfies_residency(engagement, agent.site),
-            calendar_signature=cal.signature(),
-            calendar=cal,
-        )
+    site = agent.site
+    for values in clearances.values_list(*_ENGAGEMENT_FIELDS):
+        context.engagements[values[0]] = _cleared(values, site.country, site.time_zone)
     context.load = dict(
         Assignment.objects.filter(agent=agent, ended_at__isnull=True)
         .values_list("channel")
         .annotate(n=Count("id"))
     )
     return context
+
+
+_AGENT_STATE = """
+    SELECT a.id, a.user_id, a.site_id, a.presence, a.skills, a.languages, a.capacity,
+        a.version, s.country, s.time_zone,
+        COALESCE((SELECT json_object_agg(l.channel, l.n) FROM (
+            SELECT channel, count(*) AS n FROM work_assignment
+            WHERE agent_id = a.id AND ended_at IS NULL GROUP BY channel) l), '{}'),
+        COALESCE((SELECT json_agg(json_build_array(
+                e.id, e.client_id, e.name, e.residency_allowed_shores,
+                e.residency_allowed_countries, cl.country, cl.time_zone, e.time_zone,
+                e.working_hours, e.holiday_country, e.holiday_subdivision, e.closures,
+                e.hours_of_cover))
+            FROM workforce_clearance c
+            JOIN engagements_engagement e ON e.id = c.engagement_id
+            JOIN tenancy_client cl ON cl.id = e.client_id
+            WHERE c.agent_id = a.id AND c.client_id = ANY(%s::bigint[])
+                AND e.status = ANY(%s::text[])), '[]')
+    FROM workforce_agent a JOIN workforce_site s ON s.id = a.site_id
+    WHERE a.id = %s
+"""
+_LOCK_AGENT = "SELECT id FROM workforce_agent WHERE id = %s FOR UPDATE"
+
+
+def locked_context_postgresql(agent_id: int, *, client_ids: list[int]) -> AgentContext:
+    """`context_of` for PostgreSQL in two short statements, holding the agent's row lock
+    so that capacity holds while this transaction claims."""
+    with connection.cursor() as cursor:
+        # Lock first, read after: a statement reads from the snapshot it started with,
+        # so counting the load in the locking statement could miss the claim that the
+        # previous holder of the lock just committed.
+        cursor.execute(_LOCK_AGENT, [agent_id])
+        cursor.execute(_AGENT_STATE, [list(client_ids), list(ACCEPTING), agent_id])
+        row = cursor.fetchone()
+    if row is None:
+        raise Agent.DoesNotExist(agent_id)
+    (pk, user_id, site_id, presence, skills, languages, capacity, version) = row[:8]
+    site_country, site_time_zone, load, cleared = row[8:]
+    agent = Agent(
+        pk=pk,
+        user_id=user_id,
+        site_id=site_id,
+        presence=presence,
+        skills=_json(skills),
+        languages=_json(languages),
+        capacity=_json(capacity),
+        version=version,
+    )
+    context = AgentContext(agent=agent, load=_json(load))
+    for values in _json(cleared):
+        context.engagements[values[0]] = _cleared(values, site_country, site_time_zone)
+    return context
+
+
+def _json(value):
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _cleared(values, site_country: str, site_time_zone: str) -> ClearedEngagement:
+    """What a clearance implies, from the engagement's current values (never from a
+    cache keyed by id: a verdict must follow every change of the rule it came from)."""
+    (engagement_id, client_id, name, shores, countries, client_country, client_tz) = values[:7]
+    (time_zone, hours, holiday_country, subdivision, closures, cover) = values[7:]
+    cal = BusinessCalendar.of(
+        SimpleNamespace(
+            time_zone=time_zone,
+            working_hours=_json(hours),
+            holiday_country=holiday_country,
+            holiday_subdivision=subdivision,
+            closures=_json(closures),
+            is_24_7=cover == "24_7",
+        )
+    )
+    return ClearedEngagement(
+        id=engagement_id,
+        client_id=client_id,
+        name=name,
+        residency_ok=_residency_ok(
+            tuple(_json(shores)),
+            tuple(_json(countries)),
+            site_country,
+            site_time_zone,
+            client_country,
+            client_tz,
+        ),
+        calendar_signature=cal.signature(),
+        calendar=cal,
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def _residency_ok(shores, countries, site_country, site_tz, client_country, client_tz) -> bool:
+    engagement = SimpleNamespace(
+        residency_allowed_shores=list(shores),
+        residency_allowed_countries=list(countries),
+        client=SimpleNamespace(country=client_country, time_zone=client_tz),
+    )
+    site = SimpleNamespace(country=site_country, time_zone=site_tz)
+    return site_satisfies_residency(engagement, site)
 
 
 def reasons(context: AgentContext, item: WorkItem, required: dict[str, int]) -> list[str]:
@@ -111,7 +220,22 @@ def skills_filter(agent: Agent) -> Q:
     for skill, level in agent.skills.items():
         meets |= Q(skill=skill, min_level__lte=level)
     unmet = SkillRequirement.objects.filter(item=OuterRef("pk")).exclude(meets)
-    return ~Exists(unmet)
+    # The OR keeps PostgreSQL probing the requirements of each candidate by index as the
+    # claim walks the queue, instead of reading every requirement row up front.
+    return Q(skill_count=0) | ~Exists(unmet)
+
+
+def shape(context: AgentContext, engagement_ids: list[int], routings: tuple[str, ...]) -> tuple:
+    """Everything `eligible_items` depends on: equal shapes give the same query."""
+    agent = context.agent
+    return (
+        tuple(sorted(engagement_ids)),
+        tuple(sorted(i for i in engagement_ids if context.engagements[i].residency_ok)),
+        tuple(sorted(context.open_channels())),
+        tuple(sorted(agent.languages)),
+        tuple(sorted(agent.skills.items())),
+        routings,
+    )
 
 
 def eligible_items(
@@ -129,7 +253,7 @@ def eligible_items(
     ).filter(Q(personal_data=False) | Q(engagement_id__in=residency_ok))
     found = found.filter(Q(language="") | Q(language__in=agent.languages))
     found = found.filter(skills_filter(agent))
-    return found.order_by("priority", "due_at", "queued_at", "id")
+    return found.order_by("priority", F("due_at").asc(nulls_last=True), "queued_at", "id")
 
 
 def calendar_groups(context: AgentContext) -> list[list[int]]:

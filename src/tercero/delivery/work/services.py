@@ -29,7 +29,7 @@ from tercero.delivery.work.models import (
 from tercero.delivery.workforce.models import CHANNELS, SKILL_NAME, Agent
 from tercero.platform.audit.services import record
 from tercero.platform.errors import Conflict, IllegalTransition, InvalidInput, NotFound
-from tercero.platform.tenancy.scoping import all_clients_scope, client_scope
+from tercero.platform.tenancy.scoping import all_clients_scope, client_scope, clients_in_scope
 
 ACCEPTING_WORK = ("transition", "live")
 PULLABLE = ("pull", "push")
@@ -253,6 +253,8 @@ def _insert(prepared: list[tuple[WorkItem, dict[str, int]]], *, actor) -> None:
     if not prepared:
         return
     items = [item for item, _ in prepared]
+    for item, required in prepared:
+        item.skill_count = len(required)
     try:
         with transaction.atomic():
             WorkItem.objects.bulk_create(items, batch_size=500)
@@ -310,24 +312,27 @@ def get_next(*, agent: Agent, client_ids: Iterable[int], attempts: int = 5) -> W
 
 def _claim_next(*, agent: Agent, client_ids: list[int]):
     with transaction.atomic():
-        locked = _lock_agent(agent.pk)
+        if connection.vendor == "postgresql":
+            context = routing.locked_context_postgresql(agent.pk, client_ids=client_ids)
+        else:
+            context = routing.context_of(_lock_agent(agent.pk), client_ids=client_ids)
+        locked = context.agent
         if locked.presence != Agent.Presence.AVAILABLE:
             raise Conflict(
                 f"You are {locked.get_presence_display().lower()}; set yourself available "
                 "to take work.",
                 code="agent_not_available",
             )
-        context = routing.context_of(locked, client_ids=client_ids)
         if not context.engagements or not context.open_channels():
             return None
         groups = routing.calendar_groups(context)
         group = groups[0] if len(groups) == 1 else _best_group(context, groups)
         if group is None:
             return None
-        item_id = _claim_in(context, group, how=Assignment.How.PULL, actor=locked.user)
-        if item_id is None:
+        item = _claim_in(context, group, how=Assignment.How.PULL, actor=locked.user_id)
+        if item is None:
             return False if len(groups) > 1 else None
-    return WorkItem.objects.get(pk=item_id)
+    return item
 
 
 def _lock_agent(agent_id: int) -> Agent:
@@ -362,15 +367,15 @@ def _best_group(context: routing.AgentContext, groups: list[list[int]]) -> list[
     return best
 
 
-def _claim_in(context, engagement_ids: list[int], *, how: str, actor) -> int | None:
-    candidates = routing.eligible_items(context, engagement_ids=engagement_ids, routings=PULLABLE)
+def _claim_in(context, engagement_ids: list[int], *, how: str, actor) -> WorkItem | None:
     now = timezone.now()
     if connection.vendor == "postgresql":
-        return _claim_postgresql(candidates, context.agent, how=how, actor=actor, now=now)
+        return _claim_postgresql(context, engagement_ids, how=how, actor=actor, now=now)
+    candidates = routing.eligible_items(context, engagement_ids=engagement_ids, routings=PULLABLE)
     item_id = candidates.values_list("id", flat=True).first()
-    if item_id is None:
+    if item_id is None or not _take(item_id, context.agent, how=how, actor=actor, now=now):
         return None
-    return item_id if _take(item_id, context.agent, how=how, actor=actor, now=now) else None
+    return WorkItem.objects.get(pk=item_id)
 
 
 def _take(item_id: int, agent: Agent, *, how: str, actor, now, sources=(lifecycle.QUEUED,)):
@@ -398,19 +403,44 @@ def _take(item_id: int, agent: Agent, *, how: str, actor, now, sources=(lifecycl
     return True
 
 
-def _claim_postgresql(candidates, agent: Agent, *, how: str, actor, now) -> int | None:
+_PICKS: dict[tuple, tuple[str, tuple]] = {}
+_COLUMNS = [f.column for f in WorkItem._meta.concrete_fields]
+
+
+def _pick_sql(context, engagement_ids, key: tuple) -> tuple[str, tuple]:
+    """The compiled pick for this query shape (compiling is most of an ORM claim's cost,
+    and an agent's shape rarely changes between claims)."""
+    found = _PICKS.get(key)
+    if found is None:
+        candidates = routing.eligible_items(
+            context, engagement_ids=engagement_ids, routings=PULLABLE
+        )
+        picked = candidates.values("id")[:1].select_for_update(skip_locked=True, of=("self",))
+        found = picked.query.get_compiler(connection=connection).as_sql()
+        if len(_PICKS) > 10_000:
+            _PICKS.clear()
+        _PICKS[key] = found
+    return found
+
+
+def _claim_postgresql(context, engagement_ids, *, how: str, actor, now) -> WorkItem | None:
     """Pick and claim in one statement: the pick skips rows other claimers hold."""
-    picked = candidates.values("id")[:1].select_for_update(skip_locked=True, of=("self",))
-    pick_sql, pick_params = picked.query.get_compiler(connection=connection).as_sql()
+    key = (
+        tuple(sorted(clients_in_scope() or ())),
+        *routing.shape(context, engagement_ids, PULLABLE),
+    )
+    pick_sql, pick_params = _pick_sql(context, engagement_ids, key)
+    agent = context.agent
     item, assignment, event = (m._meta.db_table for m in (WorkItem, Assignment, WorkEvent))
-    actor_id = getattr(actor, "pk", None)
+    actor_id = getattr(actor, "pk", actor)
+    columns = ", ".join(f"w.{c}" for c in _COLUMNS)
     sql = f"""
         WITH picked AS ({pick_sql}),
         claimed AS (
             UPDATE {item} w SET status = 'assigned', assignee_id = %s, assigned_at = %s,
                 updated_at = %s, version = w.version + 1
             FROM picked WHERE w.id = picked.id AND w.status = 'queued'
-            RETURNING w.id, w.client_id, w.engagement_id, w.channel
+            RETURNING {columns}
         ),
         held AS (
             INSERT INTO {assignment}
@@ -423,7 +453,7 @@ def _claim_postgresql(candidates, agent: Agent, *, how: str, actor, now) -> int 
             SELECT client_id, id, engagement_id, 'item.assigned', %s, %s::jsonb, %s
             FROM claimed
         )
-        SELECT id FROM claimed
+        SELECT * FROM claimed
     """
     params = (
         *pick_params,
@@ -441,7 +471,18 @@ def _claim_postgresql(candidates, agent: Agent, *, how: str, actor, now) -> int 
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
-    return row[0] if row else None
+    if row is None:
+        return None
+    return WorkItem.from_db(
+        connection.alias,
+        [f.attname for f in WorkItem._meta.concrete_fields],
+        [_from_db(f, value) for f, value in zip(WorkItem._meta.concrete_fields, row, strict=True)],
+    )
+
+
+def _from_db(field, value):
+    convert = getattr(field, "from_db_value", None)
+    return value if convert is None else convert(value, None, connection)
 
 
 def offer(*, item: WorkItem) -> Agent | None:

@@ -223,3 +223,23 @@ def test_least_slack_across_engagements_with_different_calendars(tenant_a):
     # moment is usually days away); the 24/7 item has four. Least slack goes first.
     assert first.pk == calm.pk
     assert services.get_next(agent=agent, client_ids=[tenant_a.client.pk]).pk == urgent.pk
+
+
+def test_tightening_residency_applies_to_the_very_next_claim(tenant_a):
+    from tercero.delivery.engagements.services import update_engagement
+
+    engagement = live_engagement(tenant_a.client)
+    queue = make_queue(engagement)
+    agent = make_agent(engagement, capacity={"email": 10})  # works in Manila (offshore)
+    add_item(queue, personal_data=True)
+    assert services.get_next(agent=agent, client_ids=[tenant_a.client.pk]) is not None
+    with client_scope(clients=[tenant_a.client]):
+        engagement.refresh_from_db()
+        update_engagement(
+            actor=None,
+            engagement=engagement,
+            version=engagement.version,
+            changes={"residency_allowed_shores": ["onshore"]},
+        )
+    add_item(queue, personal_data=True)
+    assert services.get_next(agent=agent, client_ids=[tenant_a.client.pk]) is None
