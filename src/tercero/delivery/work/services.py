@@ -157,7 +157,7 @@ def create_items(
             }
         prepared = [(i, r) for i, r in prepared if i.external_ref not in taken]
     if (errors and all_or_nothing) or dry_run:
-        return [item for item, _ in prepared], errors
+        return [], errors  # nothing stored
     with transaction.atomic():
         _insert(prepared, actor=actor)
     if queue.routing == Queue.Routing.PUSH:
