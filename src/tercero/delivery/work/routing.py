@@ -21,7 +21,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 
 from tercero.delivery.engagements.business_time import BusinessCalendar
 from tercero.delivery.engagements.residency import site_satisfies_residency
-from tercero.delivery.work.models import Assignment, SkillRequirement, WorkItem
+from tercero.delivery.work.models import Assignment, Queue, SkillRequirement, WorkItem
 from tercero.delivery.workforce.models import Agent, Clearance
 
 
@@ -40,6 +40,15 @@ class AgentContext:
     agent: Agent
     engagements: dict[int, ClearedEngagement] = field(default_factory=dict)
     load: dict[str, int] = field(default_factory=dict)
+    # open queues of the cleared engagements: id -> (engagement id, routing)
+    queues: dict[int, tuple[int, str]] = field(default_factory=dict)
+
+    def queue_ids(self, engagement_ids, routings) -> list[int]:
+        return sorted(
+            pk
+            for pk, (engagement_id, routing) in self.queues.items()
+            if engagement_id in engagement_ids and routing in routings
+        )
 
     @property
     def client_ids(self) -> list[int]:
@@ -86,6 +95,11 @@ def context_of(agent: Agent, *, client_ids: list[int] | None = None) -> AgentCon
         .values_list("channel")
         .annotate(n=Count("id"))
     )
+    open_queues = Queue.objects.filter(engagement_id__in=list(context.engagements), is_active=True)
+    context.queues = {
+        pk: (engagement_id, routing)
+        for pk, engagement_id, routing in open_queues.values_list("id", "engagement_id", "routing")
+    }
     return context
 
 
@@ -104,7 +118,10 @@ _AGENT_STATE = """
             JOIN engagements_engagement e ON e.id = c.engagement_id
             JOIN tenancy_client cl ON cl.id = e.client_id
             WHERE c.agent_id = a.id AND c.client_id = ANY(%s::bigint[])
-                AND e.status = ANY(%s::text[])), '[]')
+                AND e.status = ANY(%s::text[])), '[]'),
+        COALESCE((SELECT json_agg(json_build_array(q.id, q.engagement_id, q.routing))
+            FROM work_queue q JOIN workforce_clearance c ON c.engagement_id = q.engagement_id
+            WHERE c.agent_id = a.id AND c.client_id = ANY(%s::bigint[]) AND q.is_active), '[]')
     FROM workforce_agent a JOIN workforce_site s ON s.id = a.site_id
     WHERE a.id = %s
 """
@@ -119,12 +136,13 @@ def locked_context_postgresql(agent_id: int, *, client_ids: list[int]) -> AgentC
         # so counting the load in the locking statement could miss the claim that the
         # previous holder of the lock just committed.
         cursor.execute(_LOCK_AGENT, [agent_id])
-        cursor.execute(_AGENT_STATE, [list(client_ids), list(ACCEPTING), agent_id])
+        ids = list(client_ids)
+        cursor.execute(_AGENT_STATE, [ids, list(ACCEPTING), ids, agent_id])
         row = cursor.fetchone()
     if row is None:
         raise Agent.DoesNotExist(agent_id)
     (pk, user_id, site_id, presence, skills, languages, capacity, version) = row[:8]
-    site_country, site_time_zone, load, cleared = row[8:]
+    site_country, site_time_zone, load, cleared, queues = row[8:]
     agent = Agent(
         pk=pk,
         user_id=user_id,
@@ -138,6 +156,11 @@ def locked_context_postgresql(agent_id: int, *, client_ids: list[int]) -> AgentC
     context = AgentContext(agent=agent, load=_json(load))
     for values in _json(cleared):
         context.engagements[values[0]] = _cleared(values, site_country, site_time_zone)
+    context.queues = {
+        pk: (engagement_id, routing)
+        for pk, engagement_id, routing in _json(queues)
+        if engagement_id in context.engagements
+    }
     return context
 
 
@@ -230,6 +253,7 @@ def shape(context: AgentContext, engagement_ids: list[int], routings: tuple[str,
     agent = context.agent
     return (
         tuple(sorted(engagement_ids)),
+        tuple(context.queue_ids(engagement_ids, routings)),
         tuple(sorted(i for i in engagement_ids if context.engagements[i].residency_ok)),
         tuple(sorted(context.open_channels())),
         tuple(sorted(agent.languages)),
@@ -247,8 +271,7 @@ def eligible_items(
     found = WorkItem.objects.filter(
         status="queued",
         engagement_id__in=engagement_ids,
-        queue__routing__in=routings,
-        queue__is_active=True,
+        queue_id__in=context.queue_ids(engagement_ids, routings),
         channel__in=context.open_channels(),
     ).filter(Q(personal_data=False) | Q(engagement_id__in=residency_ok))
     found = found.filter(Q(language="") | Q(language__in=agent.languages))

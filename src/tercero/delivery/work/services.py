@@ -425,6 +425,8 @@ def _pick_sql(context, engagement_ids, key: tuple) -> tuple[str, tuple]:
 
 def _claim_postgresql(context, engagement_ids, *, how: str, actor, now) -> WorkItem | None:
     """Pick and claim in one statement: the pick skips rows other claimers hold."""
+    if not context.queue_ids(engagement_ids, PULLABLE):
+        return None
     key = (
         tuple(sorted(clients_in_scope() or ())),
         *routing.shape(context, engagement_ids, PULLABLE),

@@ -10,10 +10,13 @@ from django.db import migrations
 
 POLICY_NAME = "tercero_client_isolation"
 # CASE, not OR: PostgreSQL may evaluate OR's operands in any order, and '*' is no bigint.
+# Each setting read sits in a scalar subquery, which PostgreSQL evaluates once per
+# statement (an InitPlan) instead of once per row: a claim that walks a queue skips
+# many rows, and each would otherwise parse the client list again.
 POLICY_EXPRESSION = (
-    "CASE WHEN current_setting('tercero.clients', true) = '*' THEN true "
-    "ELSE client_id = ANY (string_to_array("
-    "nullif(current_setting('tercero.clients', true), ''), ',')::bigint[]) END"
+    "CASE WHEN (SELECT current_setting('tercero.clients', true) = '*') THEN true "
+    "ELSE client_id = ANY ((SELECT string_to_array("
+    "nullif(current_setting('tercero.clients', true), ''), ','))::bigint[]) END"
 )
 
 

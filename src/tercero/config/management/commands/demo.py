@@ -5,8 +5,15 @@ from django.db import transaction
 
 from tercero.delivery.engagements.models import Engagement
 from tercero.delivery.engagements.services import create_engagement
-from tercero.delivery.workforce.models import Site
-from tercero.delivery.workforce.services import create_site
+from tercero.delivery.work.models import Queue
+from tercero.delivery.work.services import create_items, create_queue
+from tercero.delivery.workforce.models import Agent, Site
+from tercero.delivery.workforce.services import (
+    clear_agent,
+    create_agent,
+    create_site,
+    set_presence,
+)
 from tercero.platform.identity.models import Grant, User
 from tercero.platform.identity.roles import Role
 from tercero.platform.identity.services import create_user
@@ -49,6 +56,24 @@ ENGAGEMENTS = {
             ],
             rates=[{"unit": "hour", "amount_minor": 2400, "currency": "USD"}],
             residency_allowed_shores=["onshore", "nearshore"],
+        ),
+    ],
+    "northwind-keying": [
+        dict(
+            name="Order data entry",
+            service_line="data_entry",
+            category="BPO",
+            office="back",
+            orientation="horizontal",
+            pricing_model="per_transaction",
+            monthly_volume=30_000,
+            process_steps=3,
+            exception_rate_percent=2,
+            systems_count=1,
+            languages=["en"],
+            sla_targets=[{"metric": "turnaround", "target_business_days": 2}],
+            rates=[{"unit": "transaction", "amount_minor": 35, "currency": "USD"}],
+            channels=["portal"],
         ),
     ],
     "rheinwerk": [
@@ -155,13 +180,14 @@ class Command(BaseCommand):
                 Grant.objects.get_or_create(
                     user=user, client=client, defaults={"granted_by": admin, "reason": "demo"}
                 )
-            for fields in ENGAGEMENTS[slug]:
+            for fields in ENGAGEMENTS[slug] + ENGAGEMENTS.get(f"{slug}-keying", []):
                 if not Engagement.objects.filter(client=client, name=fields["name"]).exists():
                     create_engagement(
                         actor=admin,
                         client=client,
                         time_zone=zone,
                         working_hours=WEEKDAYS_9_TO_5,
+                        status="live",
                         **fields,
                     )
             for role, label in ((Role.CLIENT_ADMIN, "admin"), (Role.CLIENT_USER, "user")):
@@ -173,7 +199,59 @@ class Command(BaseCommand):
                     client,
                 )
                 logins.append((user.email, f"{user.get_role_display()} ({slug})"))
+        self._work(admin, staff)
         return logins
+
+    @staticmethod
+    def _work(admin, staff) -> None:
+        """An agent profile, two queues and a morning's documents for the keying desk."""
+        engagement = Engagement.objects.get(name="Order data entry")
+        if Queue.objects.filter(engagement=engagement).exists():
+            return
+        agent_user = next(user for user in staff if user.role == Role.AGENT)
+        agent = Agent.objects.filter(user=agent_user).first() or create_agent(
+            actor=admin,
+            user=agent_user,
+            site=Site.objects.get(name="Manila"),
+            skills={"data_entry": 3},
+            languages=["en", "tl"],
+        )
+        clear_agent(
+            actor=admin,
+            agent=agent,
+            engagement=engagement,
+            reachable_client_ids=[engagement.client_id],
+        )
+        set_presence(agent=agent, presence="available", reason="demo shift")
+        forms = create_queue(
+            actor=admin, engagement=engagement, name="Order forms", work_types=["capture.document"]
+        )
+        urgent = create_queue(
+            actor=admin,
+            engagement=engagement,
+            name="Urgent forms",
+            work_types=["capture.document"],
+            priority=1,
+            routing="push",
+            escalation="notify_lead",
+        )
+        rows = [
+            {
+                "work_type": "capture.document",
+                "payload": {
+                    "document_ref": f"PO-{4100 + n}",
+                    "document_kind": "purchase order",
+                    "pages": 1 + n % 3,
+                    "fields_total": 18 + n % 7,
+                },
+                "external_ref": f"PO-{4100 + n}",
+                "personal_data": n % 4 == 0,
+                "priority": 2 + n % 3,
+            }
+            for n in range(24)
+        ]
+        create_items(actor=admin, queue=forms, rows=rows)
+        create_items(actor=admin, queue=urgent, rows=[{**rows[0], "external_ref": "PO-9000"}])
 
     @staticmethod
     def _user(actor, email, full_name, role, client) -> User:

@@ -63,7 +63,7 @@ class Command(BaseCommand):
         tercero = [sys.executable, "-m", "tercero"]
         gunicorn = [sys.executable, "-m", "gunicorn", "tercero.config.wsgi:application"]
         return {
-            "worker": _spawn([*tercero, "worker", "--interval", "0.5"]),
+            "worker": _spawn([*tercero, "worker", "--interval", "0.5", "--no-scheduler"]),
             "scheduler": _spawn([*tercero, "scheduler"]),
             "web": _spawn(
                 [
