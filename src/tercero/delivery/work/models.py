@@ -103,6 +103,9 @@ class WorkItem(ClientOwned):
     channel = models.CharField(max_length=16, choices=Channel.choices)
     # how many `SkillRequirement` rows the item has: lets the claim skip the check
     skill_count = models.PositiveSmallIntegerField(default=0)
+    # the same requirements as "skill:level" keys, so PostgreSQL checks them in the row
+    # (JSON containment) while a claim walks the queue
+    skill_keys = models.JSONField(default=list, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=lifecycle.QUEUED)
     waiting_on = models.CharField(max_length=16, blank=True)
     assignee = models.ForeignKey(

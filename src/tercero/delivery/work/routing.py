@@ -237,8 +237,23 @@ def reasons(context: AgentContext, item: WorkItem, required: dict[str, int]) -> 
     return found
 
 
+def skill_keys(required: dict[str, int]) -> list[str]:
+    """An item's requirements as keys: {"billing": 2} -> ["billing:2"]."""
+    return sorted(f"{skill}:{level}" for skill, level in required.items())
+
+
+def satisfied_keys(skills: dict[str, int]) -> list[str]:
+    """Every requirement key an agent meets: {"billing": 2} -> ["billing:1", "billing:2"]."""
+    return sorted(
+        f"{skill}:{level}" for skill, top in skills.items() for level in range(1, top + 1)
+    )
+
+
 def skills_filter(agent: Agent) -> Q:
     """Items none of whose requirements the agent fails."""
+    if connection.vendor == "postgresql":
+        # one JSON containment test per row instead of a lookup per row
+        return Q(skill_count=0) | Q(skill_keys__contained_by=satisfied_keys(agent.skills))
     meets = Q(pk__in=[])
     for skill, level in agent.skills.items():
         meets |= Q(skill=skill, min_level__lte=level)

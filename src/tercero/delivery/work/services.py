@@ -255,6 +255,7 @@ def _insert(prepared: list[tuple[WorkItem, dict[str, int]]], *, actor) -> None:
     items = [item for item, _ in prepared]
     for item, required in prepared:
         item.skill_count = len(required)
+        item.skill_keys = routing.skill_keys(required)
     try:
         with transaction.atomic():
             WorkItem.objects.bulk_create(items, batch_size=500)
