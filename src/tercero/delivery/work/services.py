@@ -8,7 +8,9 @@ allows one open `Assignment` per item.
 """
 
 import json
+import threading
 from collections.abc import Iterable
+from contextlib import contextmanager
 from datetime import datetime
 
 from django.db import IntegrityError, connection, transaction
@@ -303,12 +305,27 @@ def _log(item: WorkItem, kind: str, actor, data: dict | None = None, at=None) ->
 def get_next(*, agent: Agent, client_ids: Iterable[int], attempts: int = 5) -> WorkItem | None:
     """Claim the best item the agent may work (pull). None when nothing is eligible."""
     ids = sorted(client_ids)
-    with client_scope(clients=ids):
+    with client_scope(clients=ids), _one_sqlite_writer():
         for _ in range(attempts):
             outcome = _claim_next(agent=agent, client_ids=ids)
             if outcome is not False:
                 return outcome
     return None
+
+
+_SQLITE_WRITER = threading.Lock()
+
+
+@contextmanager
+def _one_sqlite_writer():
+    """SQLite has one writer at a time anyway; queueing this process's claimers on a lock
+    spares them its busy-wait lottery, in which an unlucky thread can starve past the
+    busy timeout. PostgreSQL claimers run in parallel."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with _SQLITE_WRITER:
+        yield
 
 
 def _claim_next(*, agent: Agent, client_ids: list[int]):
