@@ -212,3 +212,29 @@ def test_manual_assignment_refusal_lists_reasons(client, tenant_a):
     assert len(reasons) == 2
     assert "language 'fr'" in reasons[0]
     assert "residency" in reasons[1]
+
+
+def test_comments_internal_notes_and_the_first_response(client, tenant_a):
+    engagement = live_engagement(
+        tenant_a.client,
+        sla_targets=[
+            {"metric": "first_response", "target_seconds": 3600},
+            {"metric": "resolution", "target_seconds": 86400},
+        ],
+    )
+    agent = make_agent(engagement)
+    item = add_item(make_queue(engagement))
+    url = f"/api/v1/work-items/{item.pk}/comments"
+    client.force_login(agent.user)
+    assert post(client, url, {"body": "Checked the carrier", "internal": True}).status_code == 201
+    assert client.get(f"/api/v1/work-items/{item.pk}").json()["first_response_at"] is None
+    assert (
+        post(client, url, {"body": "Your parcel ships today", "internal": False}).status_code == 201
+    )
+    answered = client.get(f"/api/v1/work-items/{item.pk}").json()
+    assert answered["first_response_at"] is not None
+    assert answered["sla"]["metric"] == "resolution"
+    client.force_login(tenant_a.client_user)
+    seen = [c["body"] for c in client.get(url).json()["results"]]
+    assert seen == ["Your parcel ships today"], "clients never see internal notes"
+    assert post(client, url, {"body": "Thanks!", "internal": True}).json()["internal"] is False

@@ -243,3 +243,30 @@ def test_tightening_residency_applies_to_the_very_next_claim(tenant_a):
         )
     add_item(queue, personal_data=True)
     assert services.get_next(agent=agent, client_ids=[tenant_a.client.pk]) is None
+
+
+def test_push_offers_to_the_agent_idle_longest(tenant_a):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tercero.delivery.workforce.models import Agent
+
+    engagement = live_engagement(tenant_a.client)
+    queue = make_queue(engagement, routing="push")
+    _first, rested = make_agent(engagement), make_agent(engagement)
+    Agent.objects.filter(pk=rested.pk).update(idle_since=timezone.now() - timedelta(hours=1))
+    assert add_item(queue).assignee_id == rested.pk
+
+
+def test_push_least_loaded_prefers_the_agent_with_room(tenant_a):
+    engagement = live_engagement(tenant_a.client)
+    queue = make_queue(engagement, routing="push", push_strategy="least_loaded")
+    loaded = make_agent(engagement, capacity={"email": 4})
+    # `loaded` is idle longest but already holds two items
+    for n in range(2):
+        held = add_item(make_queue(engagement, name=f"m{n}", routing="manual"))
+        with client_scope(clients=[tenant_a.client]):
+            services.assign(actor=None, item=held, agent=loaded)
+    free = make_agent(engagement, capacity={"email": 4})
+    assert add_item(queue).assignee_id == free.pk
