@@ -23,6 +23,7 @@ from tercero.delivery.engagements.business_time import BusinessCalendar
 from tercero.delivery.engagements.residency import site_satisfies_residency
 from tercero.delivery.work.models import Assignment, Queue, SkillRequirement, WorkItem
 from tercero.delivery.workforce.models import Agent, Clearance
+from tercero.platform.tenancy.scoping import rls_setting
 
 
 @dataclass
@@ -125,17 +126,30 @@ _AGENT_STATE = """
     FROM workforce_agent a JOIN workforce_site s ON s.id = a.site_id
     WHERE a.id = %s
 """
-_LOCK_AGENT = "SELECT id FROM workforce_agent WHERE id = %s FOR UPDATE"
+_LOCK_AGENT = (
+    "SELECT set_config('tercero.clients', %s, true), id FROM workforce_agent "
+    "WHERE id = %s FOR UPDATE"
+)
+
+
+def _lock_agent_and_scope(agent_id: int) -> None:
+    """Lock the agent's row and set the transaction's client list in one round trip
+    (the agent table is global, so the setting may change within this statement).
+    Lock first, read after: a statement reads from the snapshot it started with, so
+    counting the load in the locking statement could miss the claim that the previous
+    holder of the lock just committed."""
+    wanted = rls_setting()
+    connection.ensure_connection()
+    connection.connection.execute(_LOCK_AGENT, [wanted or "", agent_id])
+    # tell the backend the setting is in place for this transaction
+    connection.tercero_rls_value = wanted
 
 
 def locked_context_postgresql(agent_id: int, *, client_ids: list[int]) -> AgentContext:
     """`context_of` for PostgreSQL in two short statements, holding the agent's row lock
     so that capacity holds while this transaction claims."""
+    _lock_agent_and_scope(agent_id)
     with connection.cursor() as cursor:
-        # Lock first, read after: a statement reads from the snapshot it started with,
-        # so counting the load in the locking statement could miss the claim that the
-        # previous holder of the lock just committed.
-        cursor.execute(_LOCK_AGENT, [agent_id])
         ids = list(client_ids)
         cursor.execute(_AGENT_STATE, [ids, list(ACCEPTING), ids, agent_id])
         row = cursor.fetchone()

@@ -270,3 +270,14 @@ def test_push_least_loaded_prefers_the_agent_with_room(tenant_a):
             services.assign(actor=None, item=held, agent=loaded)
     free = make_agent(engagement, capacity={"email": 4})
     assert add_item(queue).assignee_id == free.pk
+
+
+def test_a_claim_stays_inside_the_clients_the_caller_reaches(tenant_a, tenant_b):
+    mine = live_engagement(tenant_a.client)
+    theirs = live_engagement(tenant_b.client)
+    agent = make_agent(mine, theirs)
+    add_item(make_queue(theirs))
+    # reaching only client A (e.g. a token bound to A), the agent gets nothing of B's
+    assert services.get_next(agent=agent, client_ids=[tenant_a.client.pk]) is None
+    got = services.get_next(agent=agent, client_ids=[tenant_b.client.pk])
+    assert got.client_id == tenant_b.client.pk
