@@ -389,11 +389,23 @@ def _claim_in(context, engagement_ids: list[int], *, how: str, actor) -> WorkIte
     now = timezone.now()
     if connection.vendor == "postgresql":
         return _claim_postgresql(context, engagement_ids, how=how, actor=actor, now=now)
-    candidates = routing.eligible_items(context, engagement_ids=engagement_ids, routings=PULLABLE)
-    item_id = candidates.values_list("id", flat=True).first()
-    if item_id is None or not _take(item_id, context.agent, how=how, actor=actor, now=now):
+    if not context.queue_ids(engagement_ids, PULLABLE):
         return None
-    return WorkItem.objects.get(pk=item_id)
+    sql, params = _pick_sql(context, engagement_ids, _shape_key(context, engagement_ids))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None or not _take(row[0], context.agent, how=how, actor=actor, now=now):
+        return None
+    return WorkItem.objects.get(pk=row[0])
+
+
+def _shape_key(context, engagement_ids) -> tuple:
+    return (
+        connection.vendor,
+        tuple(sorted(clients_in_scope() or ())),
+        *routing.shape(context, engagement_ids, PULLABLE),
+    )
 
 
 def _take(item_id: int, agent: Agent, *, how: str, actor, now, sources=(lifecycle.QUEUED,)):
@@ -433,7 +445,9 @@ def _pick_sql(context, engagement_ids, key: tuple) -> tuple[str, tuple]:
         candidates = routing.eligible_items(
             context, engagement_ids=engagement_ids, routings=PULLABLE
         )
-        picked = candidates.values("id")[:1].select_for_update(skip_locked=True, of=("self",))
+        picked = candidates.values("id")[:1]
+        if connection.vendor == "postgresql":
+            picked = picked.select_for_update(skip_locked=True, of=("self",))
         found = picked.query.get_compiler(connection=connection).as_sql()
         if len(_PICKS) > 10_000:
             _PICKS.clear()
@@ -445,11 +459,7 @@ def _claim_postgresql(context, engagement_ids, *, how: str, actor, now) -> WorkI
     """Pick and claim in one statement: the pick skips rows other claimers hold."""
     if not context.queue_ids(engagement_ids, PULLABLE):
         return None
-    key = (
-        tuple(sorted(clients_in_scope() or ())),
-        *routing.shape(context, engagement_ids, PULLABLE),
-    )
-    pick_sql, pick_params = _pick_sql(context, engagement_ids, key)
+    pick_sql, pick_params = _pick_sql(context, engagement_ids, _shape_key(context, engagement_ids))
     agent = context.agent
     item, assignment, event = (m._meta.db_table for m in (WorkItem, Assignment, WorkEvent))
     actor_id = getattr(actor, "pk", actor)
