@@ -32,6 +32,7 @@ from tercero.delivery.workforce.models import CHANNELS, SKILL_NAME, Agent
 from tercero.platform.audit.services import record
 from tercero.platform.errors import Conflict, IllegalTransition, InvalidInput, NotFound
 from tercero.platform.tenancy.scoping import all_clients_scope, client_scope, clients_in_scope
+from tercero.platform.versioning import update_versioned
 
 ACCEPTING_WORK = ("transition", "live")
 PULLABLE = ("pull", "push")
@@ -66,19 +67,14 @@ def update_queue(*, actor, queue: Queue, version: int, changes: dict) -> Queue:
         setattr(queue, name, value)
     _validate_queue(queue)
     with transaction.atomic():
-        try:
-            updated = Queue.objects.filter(pk=queue.pk, version=version).update(
-                **changes, version=F("version") + 1
-            )
-        except IntegrityError as error:
-            raise Conflict(
-                "This engagement already has a queue with that name.",
-                fields={"name": "already used"},
-            ) from error
-        if not updated:
-            raise Conflict(
-                "The queue changed since you loaded it; reload and retry.", code="stale_version"
-            )
+        update_versioned(
+            Queue,
+            pk=queue.pk,
+            version=version,
+            changes=changes,
+            what="queue",
+            taken=("name", "This engagement already has a queue with that name."),
+        )
         record(
             action="queue.updated",
             actor=actor,
@@ -857,18 +853,14 @@ def update_item(*, actor, item: WorkItem, version: int, changes: dict) -> WorkIt
         changes["payload"] = work_type.parse(changes["payload"]).model_dump(mode="json")
     now = timezone.now()
     with transaction.atomic():
-        try:
-            with transaction.atomic():
-                updated = WorkItem.objects.filter(pk=item.pk, version=version).update(
-                    **changes, updated_at=now, version=F("version") + 1
-                )
-        except IntegrityError as error:
-            raise Conflict(
-                "An item with this external reference exists.",
-                fields={"external_ref": "already used"},
-            ) from error
-        if not updated:
-            raise _stale()
+        update_versioned(
+            WorkItem,
+            pk=item.pk,
+            version=version,
+            changes={**changes, "updated_at": now},
+            what="item",
+            taken=("external_ref", "An item with this external reference exists."),
+        )
         _log(item, "item.updated", actor, {"fields": sorted(changes)}, at=now)
     item.refresh_from_db()
     return item

@@ -2,13 +2,13 @@
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 
 from tercero.delivery.workforce.models import Agent, Clearance, PresenceChange, Site
 from tercero.platform.audit.services import record
 from tercero.platform.errors import Conflict, InvalidInput
 from tercero.platform.tenancy.models import Provider
+from tercero.platform.versioning import update_versioned
 
 SITE_FIELDS = (
     "name",
@@ -114,12 +114,7 @@ def update_agent(*, actor, agent: Agent, version: int, changes: dict) -> Agent:
         setattr(agent, name, value)
     _check(agent)
     with transaction.atomic():
-        if not Agent.objects.filter(pk=agent.pk, version=version).update(
-            **changes, version=F("version") + 1
-        ):
-            raise Conflict(
-                "The agent changed since you loaded it; reload and retry.", code="stale_version"
-            )
+        update_versioned(Agent, pk=agent.pk, version=version, changes=changes, what="agent")
         record(
             action="agent.updated",
             actor=actor,
