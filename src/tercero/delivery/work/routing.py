@@ -114,12 +114,12 @@ _AGENT_STATE = """
                 e.id, e.client_id, e.name, e.residency_allowed_shores,
                 e.residency_allowed_countries, cl.country, cl.time_zone, e.time_zone,
                 e.working_hours, e.holiday_country, e.holiday_subdivision, e.closures,
-                e.hours_of_cover))
+                e.hours_of_cover) ORDER BY e.id)::text
             FROM workforce_clearance c
             JOIN engagements_engagement e ON e.id = c.engagement_id
             JOIN tenancy_client cl ON cl.id = e.client_id
             WHERE c.agent_id = a.id AND c.client_id = ANY(%s::bigint[])
-                AND e.status = ANY(%s::text[])), '[]'),
+                AND e.status = ANY(%s::text[])), '[]'::text),
         COALESCE((SELECT json_agg(json_build_array(q.id, q.engagement_id, q.routing))
             FROM work_queue q JOIN workforce_clearance c ON c.engagement_id = q.engagement_id
             WHERE c.agent_id = a.id AND c.client_id = ANY(%s::bigint[]) AND q.is_active), '[]')
@@ -168,8 +168,7 @@ def locked_context_postgresql(agent_id: int, *, client_ids: list[int]) -> AgentC
         version=version,
     )
     context = AgentContext(agent=agent, load=_json(load))
-    for values in _json(cleared):
-        context.engagements[values[0]] = _cleared(values, site_country, site_time_zone)
+    context.engagements = dict(_cleared_all(cleared, site_country, site_time_zone))
     context.queues = {
         pk: (engagement_id, routing)
         for pk, engagement_id, routing in _json(queues)
@@ -180,6 +179,15 @@ def locked_context_postgresql(agent_id: int, *, client_ids: list[int]) -> AgentC
 
 def _json(value):
     return json.loads(value) if isinstance(value, str) else value
+
+
+@functools.lru_cache(maxsize=1024)
+def _cleared_all(text: str, site_country: str, site_time_zone: str):
+    """The agent's clearances as read, worked out once per distinct content (the key is
+    the engagements' own values, so any change to a rule is a new key)."""
+    return tuple(
+        (values[0], _cleared(values, site_country, site_time_zone)) for values in json.loads(text)
+    )
 
 
 def _cleared(values, site_country: str, site_time_zone: str) -> ClearedEngagement:
