@@ -189,6 +189,40 @@ def _run(connections: int, agents: list, claim_once) -> tuple[list[int], list[fl
     return [i for mine in claimed for i in mine], [x for mine in latencies for x in mine], elapsed
 
 
+def _run_processes(processes: int, connections: int, agents: list, make_claim):
+    """`_run` in `processes` forked processes (as a web tier runs several), each with its
+    share of agents and connections; returns the same as `_run`, timed from a common
+    start to the last process done."""
+    if processes <= 1:
+        return _run(connections, agents, make_claim())
+    import multiprocessing
+
+    from django.db import connections as django_connections
+
+    django_connections.close_all()
+    context = multiprocessing.get_context("fork")
+    start = context.Barrier(processes + 1)
+    results = context.Queue()
+    per_process = max(1, connections // processes)
+
+    def child(n: int) -> None:
+        start.wait()
+        results.put(_run(per_process, agents[n::processes], make_claim()))
+
+    children = [context.Process(target=child, args=(n,)) for n in range(processes)]
+    for process in children:
+        process.start()
+    start.wait()
+    began = time.perf_counter()
+    gathered = [results.get() for _ in children]
+    elapsed = time.perf_counter() - began
+    for process in children:
+        process.join()
+    claimed = [i for got, _, _ in gathered for i in got]
+    latencies = [x for _, lat, _ in gathered for x in lat]
+    return claimed, latencies, elapsed
+
+
 def _engine_claim(client_ids):
     from tercero.delivery.work import services
 
@@ -323,6 +357,9 @@ def main(argv=None) -> int:
     parser.add_argument("--claimers", type=int, default=50)
     parser.add_argument("--connections", type=int, default=0, help="default: min(claimers, 60)")
     parser.add_argument("--engagements", type=int, default=5)
+    parser.add_argument(
+        "--processes", type=int, default=1, help="claimer processes (connections split)"
+    )
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL"))
     args = parser.parse_args(argv)
     connections = args.connections or min(args.claimers, 60)
@@ -346,7 +383,9 @@ def main(argv=None) -> int:
         owner = connection.settings_dict["USER"]
         connection.settings_dict["USER"] = "tercero_app"
 
-    claimed, latencies, elapsed = _run(connections, agents, _engine_claim([client.pk]))
+    claimed, latencies, elapsed = _run_processes(
+        args.processes, connections, agents, lambda: _engine_claim([client.pk])
+    )
     if bench_url:
         connection.close()
         connection.settings_dict["USER"] = owner
@@ -360,8 +399,9 @@ def main(argv=None) -> int:
     )
 
     _reset(bench_url)
-    sql_claimed, sql_latencies, sql_elapsed = _run(
-        connections, agents, _bare_sql_claim(bench_url, [q.pk for q in queues])
+    queue_ids = [q.pk for q in queues]
+    sql_claimed, sql_latencies, sql_elapsed = _run_processes(
+        args.processes, connections, agents, lambda: _bare_sql_claim(bench_url, queue_ids)
     )
     sql_doubles, sql_unclaimed = _check(sql_claimed, args.items, bench_url)
     sql_rate = len(sql_claimed) / sql_elapsed
@@ -374,7 +414,8 @@ def main(argv=None) -> int:
     ratio = rate / sql_rate if sql_rate else 0.0
     print(
         f"RESULT engine={engine} items={args.items} claimers={args.claimers}"
-        f" connections={connections} claims_per_s={rate:.0f} p50_ms={p50:.1f} p95_ms={p95:.1f}"
+        f" connections={connections} processes={args.processes}"
+        f" claims_per_s={rate:.0f} p50_ms={p50:.1f} p95_ms={p95:.1f}"
         f" p99_ms={p99:.1f} double_claims={doubles} unclaimed={unclaimed}"
         f" sql_claims_per_s={sql_rate:.0f} sql_p95_ms={sql_p95:.1f} ratio_vs_sql={ratio:.2f}"
     )
