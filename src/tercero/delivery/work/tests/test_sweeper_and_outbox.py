@@ -191,3 +191,70 @@ def test_work_events_join_the_audit_chain(tenant_a):
             "work.item.created",
             "work.item.queued",
         ]
+
+
+_KILLED_CONSUMER = """
+import os, signal, sys
+import django
+django.setup()
+from tercero.delivery.work import outbox
+from tercero.platform.audit.services import record
+
+handled = []
+
+def side_effect(event):
+    record(action="test.event_handled", client=event.client_id, object_id=event.pk)
+    handled.append(event.pk)
+    if len(handled) == int(sys.argv[1]):
+        os.kill(os.getpid(), signal.SIGKILL)  # dies inside the transaction
+
+outbox.register_consumer(outbox.Consumer(name="test-killed", handle=side_effect))
+outbox.consume("test-killed", batch_size=100)
+"""
+
+
+def _database_url() -> str:
+    db = connections["default"].settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def test_a_consumer_process_killed_with_sigkill_loses_nothing(tenant_a, transactional_db):
+    import os
+    import subprocess
+    import sys
+
+    queue = make_queue(live_engagement(tenant_a.client))
+    for _ in range(6):
+        add_item(queue)  # 12 events
+    env = {**os.environ, "DATABASE_URL": _database_url()}
+    env.pop("TERCERO_TEST_DB", None)
+    done = subprocess.run(
+        [sys.executable, "-c", _KILLED_CONSUMER, "5"], env=env, capture_output=True, timeout=60
+    )
+    assert done.returncode == -9, done.stderr.decode()[-2000:]
+    with all_clients_scope():
+        survived = AuditEvent.objects.filter(action="test.event_handled").count()
+        assert survived == 4, "the fifth side effect died with its transaction"
+    # restart: the rest are handled, each once
+    outbox.register_consumer(
+        outbox.Consumer(
+            name="test-killed",
+            handle=lambda e: record(
+                action="test.event_handled", client=e.client_id, object_id=e.pk
+            ),
+        )
+    )
+    try:
+        assert outbox.consume("test-killed", batch_size=100) == 8
+    finally:
+        outbox.unregister_consumer("test-killed")
+    with all_clients_scope():
+        effects = sorted(
+            int(pk)
+            for pk in AuditEvent.objects.filter(action="test.event_handled").values_list(
+                "object_id", flat=True
+            )
+        )
+        assert effects == sorted(WorkEvent.objects.values_list("pk", flat=True))
