@@ -520,6 +520,7 @@ def offer(*, item: WorkItem) -> Agent | None:
         agents = list(
             Agent.objects.filter(
                 presence=Agent.Presence.AVAILABLE,
+                user__is_active=True,
                 clearances__engagement_id=item.engagement_id,
             ).select_related("site", "user")
         )

@@ -281,3 +281,12 @@ def test_a_claim_stays_inside_the_clients_the_caller_reaches(tenant_a, tenant_b)
     assert services.get_next(agent=agent, client_ids=[tenant_a.client.pk]) is None
     got = services.get_next(agent=agent, client_ids=[tenant_b.client.pk])
     assert got.client_id == tenant_b.client.pk
+
+
+def test_push_skips_a_deactivated_agent(tenant_a):
+    engagement = live_engagement(tenant_a.client)
+    queue = make_queue(engagement, routing="push")
+    gone = make_agent(engagement)
+    gone.user.is_active = False
+    gone.user.save(update_fields=["is_active"])
+    assert add_item(queue).assignee_id is None
