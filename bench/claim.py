@@ -245,7 +245,7 @@ def _bare_sql_claim(bench_url: str | None, queue_ids: list[int]):
             WITH picked AS (
                 SELECT id FROM work_workitem
                 WHERE status = 'queued' AND queue_id = ANY(%(queues)s)
-                ORDER BY priority, due_at NULLS LAST, queued_at, id
+                ORDER BY priority, route_due_at, queued_at, id
                 LIMIT 1 FOR UPDATE SKIP LOCKED
             ), claimed AS (
                 UPDATE work_workitem w SET status = 'assigned', assignee_id = %(agent)s,
@@ -282,7 +282,7 @@ def _bare_sql_claim(bench_url: str | None, queue_ids: list[int]):
                 "UPDATE work_workitem SET status = 'assigned', assignee_id = %s,"
                 " version = version + 1 WHERE id = (SELECT id FROM work_workitem"
                 f" WHERE status = 'queued' AND queue_id IN ({marks})"
-                " ORDER BY priority, due_at NULLS LAST, queued_at, id LIMIT 1)"
+                " ORDER BY priority, route_due_at, queued_at, id LIMIT 1)"
                 " RETURNING id, client_id",
                 [agent.pk, *queue_ids],
             )

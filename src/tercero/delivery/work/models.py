@@ -1,10 +1,14 @@
 """The work engine's tables: queues, work items, assignments, events, SLA alerts, webhooks."""
 
+from datetime import UTC, datetime
+
 from django.db import models
 from django.db.models import Q
 
 from tercero.delivery.work import lifecycle
 from tercero.platform.tenancy.models import ClientOwned
+
+NO_DUE_TIME = datetime(9999, 12, 31, tzinfo=UTC)
 
 
 class Channel(models.TextChoices):
@@ -140,6 +144,9 @@ class WorkItem(ClientOwned):
     resolution_at_risk_at = models.DateTimeField(null=True, blank=True)
     due_at = models.DateTimeField(null=True, blank=True)
     at_risk_at = models.DateTimeField(null=True, blank=True)
+    # `due_at` for routing order, never NULL (no due time sorts last), so every engine
+    # can walk the queued-order index instead of sorting the queue on each claim
+    route_due_at = models.DateTimeField(default=NO_DUE_TIME)
     sla_paused_seconds = models.PositiveIntegerField(default=0)
     sla_met = models.BooleanField(null=True, blank=True)
 
@@ -151,12 +158,10 @@ class WorkItem(ClientOwned):
                 name="workitem_routing",
             ),
             # the claim walks queued items in routing order and stops at the first it
-            # may take (SKIP LOCKED): keep that walk on one small index
-            # (ascending index order puts NULL due times last on PostgreSQL, as the
-            # claim's ORDER BY ... NULLS LAST asks)
+            # may take (SKIP LOCKED): this index gives that order for status = queued,
+            # even when the status arrives as a bound parameter
             models.Index(
-                fields=["priority", "due_at", "queued_at", "id"],
-                condition=Q(status="queued"),
+                fields=["status", "priority", "route_due_at", "queued_at", "id"],
                 name="workitem_queued_order",
             ),
             models.Index(fields=["status", "at_risk_at"], name="workitem_at_risk"),

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 
 from django.db import connection
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from tercero.delivery.engagements.business_time import BusinessCalendar
 from tercero.delivery.engagements.residency import site_satisfies_residency
@@ -313,7 +313,7 @@ def eligible_items(
     ).filter(Q(personal_data=False) | Q(engagement_id__in=residency_ok))
     found = found.filter(Q(language="") | Q(language__in=agent.languages))
     found = found.filter(skills_filter(agent))
-    return found.order_by("priority", F("due_at").asc(nulls_last=True), "queued_at", "id")
+    return found.order_by("priority", "route_due_at", "queued_at", "id")
 
 
 def calendar_groups(context: AgentContext) -> list[list[int]]:

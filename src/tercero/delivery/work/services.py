@@ -887,7 +887,9 @@ def comment(*, actor, item: WorkItem, body: str, internal: bool = True) -> Comme
             current = WorkItem.objects.select_for_update().get(pk=item.pk)
             if current.first_response_at is None:
                 _first_response(current, now)
-                current.save(update_fields=["first_response_at", "due_at", "at_risk_at"])
+                current.save(
+                    update_fields=["first_response_at", "due_at", "at_risk_at", "route_due_at"]
+                )
                 _log(current, "item.responded", actor, {}, at=now)
         _log(item, "item.commented", actor, {"comment_id": note.pk, "internal": internal}, at=now)
     return note

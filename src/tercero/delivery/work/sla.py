@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from tercero.delivery.engagements.business_time import BusinessCalendar
+from tercero.delivery.work.models import NO_DUE_TIME
 
 PRIORITY_LABELS = {1: "P1", 2: "P2", 3: "P3", 4: "P4"}
 RESPONSE = "first_response"
@@ -91,6 +92,7 @@ def mirror(item) -> None:
         item.due_at, item.at_risk_at = item.response_due_at, item.response_at_risk_at
     else:
         item.due_at, item.at_risk_at = item.resolution_due_at, item.resolution_at_risk_at
+    item.route_due_at = item.due_at or NO_DUE_TIME
 
 
 def current_metric(item) -> str | None:
