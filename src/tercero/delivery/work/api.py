@@ -239,6 +239,11 @@ class BulkIn(Schema):
     all_or_nothing: bool = True
 
 
+class DisplayField(Schema):
+    label: str
+    value: str | int | float | bool | None
+
+
 class SlaOut(Schema):
     state: str
     metric: str | None
@@ -282,10 +287,18 @@ class ItemOut(Schema):
     handle_seconds: int
     reopen_count: int
     sla: SlaOut
+    display: list[DisplayField]
 
     @staticmethod
     def resolve_required_skills(item):
         return {r.skill: r.min_level for r in item.required_skills.all()}
+
+    @staticmethod
+    def resolve_display(item):
+        """The labelled fields the work type shows an agent, in its order."""
+        work_type = registry.find(item.work_type)
+        shown = work_type.display(item.payload) if work_type else []
+        return [{"label": label, "value": value} for label, value in shown]
 
     @staticmethod
     def resolve_allowed_actions(item):

@@ -93,5 +93,10 @@ def get(key: str) -> WorkType:
         ) from None
 
 
+def find(key: str) -> WorkType | None:
+    """The registered type, or None (e.g. items of a service since removed)."""
+    return _TYPES.get(key)
+
+
 def all_types() -> list[WorkType]:
     return [_TYPES[key] for key in sorted(_TYPES)]

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from datetime import datetime
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Case, Exists, F, OuterRef, Value, When
+from django.db.models import Case, Count, Exists, F, OuterRef, Value, When
 from django.utils import timezone
 
 from tercero.delivery.engagements.models import Engagement
@@ -30,7 +30,7 @@ from tercero.delivery.work.models import (
 )
 from tercero.delivery.workforce.models import CHANNELS, SKILL_NAME, Agent
 from tercero.platform.audit.services import record
-from tercero.platform.errors import Conflict, IllegalTransition, InvalidInput, NotFound
+from tercero.platform.errors import Conflict, IllegalTransition, InvalidInput
 from tercero.platform.tenancy.scoping import all_clients_scope, client_scope, clients_in_scope
 from tercero.platform.versioning import update_versioned
 
@@ -514,8 +514,10 @@ def _from_db(field, value):
 def offer(*, item: WorkItem) -> Agent | None:
     """Push: give a newly queued item to a qualified available agent, the one idle
     longest or least loaded as the queue says. None when nobody qualifies now (the item
-    waits; `offer_waiting` tries again when an agent frees up)."""
-    queue = item.queue
+    waits; `offer_waiting` tries again when an agent frees up).
+
+    Candidates are ranked from one load query; the routing rules are then checked under
+    each candidate's lock in rank order, stopping at the first who qualifies."""
     with client_scope(clients=[item.client_id]):
         agents = list(
             Agent.objects.filter(
@@ -525,18 +527,7 @@ def offer(*, item: WorkItem) -> Agent | None:
             ).select_related("site", "user")
         )
         required = required_skills(item)
-        ranked = []
-        for agent in agents:
-            context = routing.context_of(agent, client_ids=[item.client_id])
-            if routing.reasons(context, item, required):
-                continue
-            if queue.push_strategy == Queue.PushStrategy.LEAST_LOADED:
-                used = sum(context.load.values())
-                room = max(sum(agent.capacity.values()), 1)
-                ranked.append(((used / room, agent.idle_since, agent.pk), agent))
-            else:
-                ranked.append(((agent.idle_since, agent.pk), agent))
-        for _, agent in sorted(ranked, key=lambda pair: pair[0]):
+        for agent in _push_order(item.queue, agents):
             with transaction.atomic():
                 locked = _lock_agent(agent.pk)
                 context = routing.context_of(locked, client_ids=[item.client_id])
@@ -548,6 +539,22 @@ def offer(*, item: WorkItem) -> Agent | None:
                     return locked
                 return None  # someone else took the item meanwhile
     return None
+
+
+def _push_order(queue: Queue, agents: list[Agent]) -> list[Agent]:
+    if queue.push_strategy != Queue.PushStrategy.LEAST_LOADED:
+        return sorted(agents, key=lambda a: (a.idle_since, a.pk))
+    held = dict(
+        Assignment.objects.filter(agent__in=agents, ended_at__isnull=True)
+        .values_list("agent_id")
+        .annotate(n=Count("id"))
+    )
+
+    def share(agent: Agent) -> tuple:
+        room = max(sum(agent.capacity.values()), 1)
+        return (held.get(agent.pk, 0) / room, agent.idle_since, agent.pk)
+
+    return sorted(agents, key=share)
 
 
 def offer_waiting(*, agent: Agent, client_ids: Iterable[int]) -> int:
@@ -1001,10 +1008,3 @@ def _escalate(item: WorkItem, *, kind: str, now: datetime) -> None:
             {"rule": rule, "on": kind, "to_queue_id": target.pk},
             at=now,
         )
-
-
-def find_item(*, item_id: int) -> WorkItem:
-    found = WorkItem.objects.filter(pk=item_id).first()
-    if found is None:
-        raise NotFound("Work item not found.")
-    return found

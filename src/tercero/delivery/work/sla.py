@@ -12,8 +12,9 @@ unmet moment moves forward by exactly the business time spent waiting.
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from tercero.delivery.engagements.business_time import BusinessCalendar
+from tercero.delivery.engagements.business_time import BusinessCalendar, NoWorkingTime
 from tercero.delivery.work.models import NO_DUE_TIME
+from tercero.platform.errors import InvalidInput
 
 PRIORITY_LABELS = {1: "P1", 2: "P2", 3: "P3", 4: "P4"}
 RESPONSE = "first_response"
@@ -61,6 +62,18 @@ def at_risk_moment(cal: BusinessCalendar, start: datetime, due: datetime, percen
 def start_clocks(item, *, engagement, work_type, payload, at_risk_percent: int) -> None:
     """Set the item's SLA moments from `item.created_at` (the client's clock starts when
     the work arrives, whether or not an agent is free)."""
+    try:
+        _start_clocks(item, engagement, work_type, payload, at_risk_percent)
+    except NoWorkingTime as error:
+        raise InvalidInput(
+            "The engagement's calendar has no working time to run an SLA clock on; give "
+            "it working hours or 24/7 cover.",
+            code="no_working_time",
+            fields={"engagement_id": str(error)},
+        ) from error
+
+
+def _start_clocks(item, engagement, work_type, payload, at_risk_percent: int) -> None:
     cal = calendar_of(engagement)
     start = item.created_at
     metrics = work_type.sla_metrics

@@ -63,7 +63,11 @@ def verify_signature(
 def check_url(url: str) -> str:
     """Refuse URLs that are not plain http(s) to a public address (unless the operator
     allows private addresses, e.g. for an on-premises client)."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # a port out of range or not a number raises here
+    except ValueError as error:
+        raise InvalidInput("The URL is not valid.", fields={"url": str(error)}) from None
     if parts.scheme not in ("http", "https"):
         raise InvalidInput("Webhook URLs are http or https.", fields={"url": "http or https"})
     if parts.username or parts.password:
@@ -73,7 +77,7 @@ def check_url(url: str) -> str:
     if getattr(settings, "TERCERO_WEBHOOKS_ALLOW_PRIVATE", False):
         return url
     try:
-        addresses = {info[4][0] for info in socket.getaddrinfo(parts.hostname, parts.port or 443)}
+        addresses = {info[4][0] for info in socket.getaddrinfo(parts.hostname, port or 443)}
     except (socket.gaierror, UnicodeError):
         raise InvalidInput("The host does not resolve.", fields={"url": "unknown host"}) from None
     for address in addresses:

@@ -35,6 +35,7 @@ def test_an_agent_goes_available_pulls_works_and_resolves(client, tenant_a):
     assert pulled.status_code == 200
     assert pulled.json()["id"] == item.pk
     assert pulled.json()["allowed_actions"] == ["start", "cancel", "unassign", "transfer"]
+    assert pulled.json()["display"] == [{"label": "Subject", "value": "Where is my order?"}]
     url = f"/api/v1/work-items/{item.pk}/transitions"
     assert post(client, url, {"action": "start"}).json()["status"] == "in_progress"
     done = post(client, url, {"action": "resolve", "resolution": "Refunded"})

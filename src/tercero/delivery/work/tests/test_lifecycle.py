@@ -198,3 +198,15 @@ def test_unknown_types_and_bad_payloads_are_refused_clearly(tenant_a, desk):
     with pytest.raises(InvalidInput) as bad:
         add_item(queue, work_type=FORM.key, payload={"document": "", "fields_total": 0})
     assert set(bad.value.fields) == {"payload.document", "payload.fields_total"}
+
+
+def test_an_engagement_without_working_time_refuses_timed_work_clearly(tenant_a):
+    engagement = live_engagement(
+        tenant_a.client,
+        hours_of_cover="business_hours",
+        working_hours={},
+        sla_targets=[{"metric": "first_response", "target_seconds": 3600}],
+    )
+    with pytest.raises(InvalidInput) as refused:
+        add_item(make_queue(engagement))
+    assert refused.value.code == "no_working_time"

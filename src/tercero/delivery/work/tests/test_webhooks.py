@@ -36,7 +36,7 @@ class Receiver:
                 self.end_headers()
 
             def log_message(self, *args):
-                pass
+                """Keep test output quiet (the default logs every request to stderr)."""
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
@@ -192,3 +192,10 @@ def test_unsafe_urls_are_refused(tenant_a, url, reason):
     assert reason in refused.value.fields["url"]
     with client_scope(clients=[tenant_a.client]):
         assert not WebhookEndpoint.objects.exists()
+
+
+@pytest.mark.parametrize("url", ["http://hooks.example.com:99999/x", "http://[::1/x"])
+def test_malformed_urls_are_a_clear_422(tenant_a, url):
+    with pytest.raises(InvalidInput) as refused:
+        endpoint_for(tenant_a.client, url)
+    assert refused.value.status == 422
