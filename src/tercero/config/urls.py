@@ -1,11 +1,19 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 
 from tercero.config import views
 from tercero.config.api import api
+from tercero.delivery.work.urls import portal_urlpatterns
 from tercero.platform.api.errors import json_404_view
+from tercero.platform.identity import views as identity_views
 from tercero.platform.ops import views as ops_views
+
+portal = [
+    *portal_urlpatterns,
+    path("users/", identity_views.users, name="users"),
+    path("users/<int:user_id>/active/", identity_views.set_active, name="user_active"),
+]
 
 urlpatterns = [
     path("api/v1/", api.urls),
@@ -14,6 +22,12 @@ urlpatterns = [
     path("readyz", ops_views.readyz, name="readyz"),
     path("login/", views.SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/password/", views.PasswordChangeView.as_view(), name="password_change"),
+    path("account/keepalive/", views.keepalive, name="keepalive"),
     path("", views.home, name="home"),
+    path("", include("tercero.delivery.work.urls")),
+    path("portal/", include((portal, "portal"))),
+    path("engagements/", include("tercero.delivery.engagements.urls")),
+    path("", include("tercero.delivery.workforce.urls")),
     path("admin/", admin.site.urls),
 ]

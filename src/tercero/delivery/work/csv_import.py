@@ -13,6 +13,7 @@ import json
 
 from tercero.delivery.work import services
 from tercero.platform.errors import InvalidInput
+from tercero.web.lists import csv_cell
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 50_000
@@ -199,14 +200,4 @@ def export(items, out) -> None:
     writer = csv.writer(out)
     writer.writerow(EXPORT_COLUMNS)
     for item in items.iterator(chunk_size=2000):
-        writer.writerow([_cell(getattr(item, column)) for column in EXPORT_COLUMNS])
-
-
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    text = str(value)
-    # never let a spreadsheet run a cell as a formula
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+        writer.writerow([csv_cell(getattr(item, column)) for column in EXPORT_COLUMNS])

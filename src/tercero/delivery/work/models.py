@@ -1,5 +1,6 @@
 """The work engine's tables: queues, work items, assignments, events, SLA alerts, webhooks."""
 
+import uuid
 from datetime import UTC, datetime
 
 from django.db import models
@@ -246,6 +247,30 @@ class Comment(ClientOwned):
     author = models.ForeignKey("identity.User", on_delete=models.PROTECT, related_name="+")
     body = models.TextField()
     internal = models.BooleanField(default=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["id"]
+
+
+def _attachment_path(attachment, filename: str) -> str:
+    # never the uploaded name: no path tricks, no guessable URLs
+    return f"attachments/{attachment.client_id}/{uuid.uuid4().hex}"
+
+
+class Attachment(ClientOwned):
+    """A file that came with a work item (a scanned form, a document to key). Served
+    only as a download, to those who may read the item."""
+
+    item = models.ForeignKey(WorkItem, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=_attachment_path, max_length=200)
+    name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        "identity.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField()
 
     class Meta:

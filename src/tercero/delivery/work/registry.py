@@ -46,6 +46,10 @@ class WorkType:
     display_fields: tuple[tuple[str, str], ...] = ()
     # what "done" means: a list of reasons the item cannot be resolved yet (empty = ok)
     completion_check: Callable[[BaseModel, str], list[str]] | None = None
+    # payload fields holding personal data: masked on every page until revealed
+    personal_fields: tuple[str, ...] = ()
+    # whether a file comes with the item when it is submitted through the portal
+    attachment: Literal["none", "optional", "required"] = "none"
 
     def parse(self, payload: object) -> BaseModel:
         """The payload validated against the type's schema, or InvalidInput listing fields."""
@@ -65,6 +69,18 @@ class WorkType:
 
     def display(self, payload: dict) -> list[tuple[str, object]]:
         return [(label, payload.get(name)) for name, label in self.display_fields]
+
+    def display_rows(self, payload: dict) -> list[dict]:
+        """Labelled fields for pages: each says whether it holds personal data."""
+        return [
+            {
+                "name": name,
+                "label": label,
+                "value": payload.get(name),
+                "personal": name in self.personal_fields,
+            }
+            for name, label in self.display_fields
+        ]
 
 
 _TYPES: dict[str, WorkType] = {}

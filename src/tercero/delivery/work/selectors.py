@@ -6,7 +6,7 @@ from django.db.models import Avg, Count, F, Min, Q, QuerySet
 from django.utils import timezone
 
 from tercero.delivery.work import lifecycle
-from tercero.delivery.work.models import Comment, Queue, WorkEvent, WorkItem
+from tercero.delivery.work.models import Attachment, Comment, Queue, WorkEvent, WorkItem
 from tercero.delivery.workforce.models import Agent, Clearance
 from tercero.platform.errors import NotFound
 
@@ -213,3 +213,18 @@ def clearances_of(*, agent: Agent, client_ids: list[int]) -> QuerySet[Clearance]
     return Clearance.objects.filter(agent=agent, client_id__in=client_ids).select_related(
         "engagement"
     )
+
+
+def attachments_of(*, item: WorkItem) -> QuerySet[Attachment]:
+    return Attachment.objects.filter(item=item)
+
+
+def access_attachment(*, client_ids: list[int], attachment_id: int) -> Attachment:
+    found = (
+        Attachment.objects.filter(client_id__in=client_ids, pk=attachment_id)
+        .select_related("item")
+        .first()
+    )
+    if found is None:
+        raise NotFound("Attachment not found.")
+    return found

@@ -7,6 +7,7 @@ conditional update inside one IMMEDIATE transaction; and on both a partial uniqu
 allows one open `Assignment` per item.
 """
 
+import hashlib
 import json
 import threading
 from collections.abc import Iterable
@@ -18,9 +19,10 @@ from django.db.models import Case, Count, Exists, F, OuterRef, Value, When
 from django.utils import timezone
 
 from tercero.delivery.engagements.models import Engagement
-from tercero.delivery.work import lifecycle, registry, routing, sla
+from tercero.delivery.work import files, lifecycle, registry, routing, sla
 from tercero.delivery.work.models import (
     Assignment,
+    Attachment,
     Comment,
     Queue,
     SkillRequirement,
@@ -118,6 +120,62 @@ def create_item(*, actor, queue: Queue, **fields) -> WorkItem:
         offer(item=item)
         item.refresh_from_db()
     return item
+
+
+def submit_item(*, actor, queue: Queue, upload=None, **fields) -> WorkItem:
+    """Create an item with the file that comes with it (a portal submission): both are
+    stored or neither is."""
+    work_type = registry.get(fields.get("work_type") or "")
+    if upload is None and work_type.attachment == "required":
+        raise InvalidInput("This kind of work needs a file.", fields={"file": "required"})
+    if upload is not None and work_type.attachment == "none":
+        raise InvalidInput("This kind of work takes no file.", fields={"file": "not accepted"})
+    content_type = files.sniff(upload) if upload is not None else None
+    item, required = _prepare(queue=queue, fields=fields)
+    stored = None
+    try:
+        with transaction.atomic():
+            _insert([(item, required)], actor=actor)
+            if upload is not None:
+                stored = _store_attachment(item, upload, content_type, actor)
+    except Exception:
+        if stored is not None:
+            stored.file.delete(save=False)
+        raise
+    if queue.routing == Queue.Routing.PUSH and item.status == lifecycle.QUEUED:
+        offer(item=item)
+        item.refresh_from_db()
+    return item
+
+
+def attach(*, actor, item: WorkItem, upload) -> Attachment:
+    """Add a file to an open item."""
+    content_type = files.sniff(upload)
+    if item.status not in lifecycle.OPEN:
+        raise InvalidInput("Files can only be added to open items.", fields={"file": "closed"})
+    with transaction.atomic():
+        return _store_attachment(item, upload, content_type, actor)
+
+
+def _store_attachment(item: WorkItem, upload, content_type: str, actor) -> Attachment:
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    attachment = Attachment(
+        client_id=item.client_id,
+        item=item,
+        name=files.safe_name(upload.name or ""),
+        content_type=content_type,
+        size=upload.size,
+        sha256=digest.hexdigest(),
+        uploaded_by=actor if getattr(actor, "pk", None) else None,
+        created_at=timezone.now(),
+    )
+    attachment.file.save("upload", upload, save=False)
+    attachment.save()
+    _log(item, "item.attached", actor, {"name": attachment.name, "size": attachment.size})
+    return attachment
 
 
 def create_items(
@@ -1008,3 +1066,67 @@ def _escalate(item: WorkItem, *, kind: str, now: datetime) -> None:
             {"rule": rule, "on": kind, "to_queue_id": target.pk},
             at=now,
         )
+
+
+# --- personal data ----------------------------------------------------------------------
+
+
+def reveal(*, actor, item: WorkItem, reason: str) -> dict:
+    """The item's personal fields in clear, for this one response: audited with the
+    reason given. Pages show them masked otherwise."""
+    reason = (reason or "").strip()
+    if len(reason) < 5:
+        raise InvalidInput(
+            "Say why you need to see this (at least 5 characters).", fields={"reason": "required"}
+        )
+    work_type = registry.find(item.work_type)
+    names = list(work_type.personal_fields) if work_type else []
+    record(
+        action="work_item.revealed",
+        actor=actor,
+        client=item.client_id,
+        object_type="work_item",
+        object_id=item.pk,
+        reason=reason[:500],
+        payload={"fields": names},
+    )
+    return {name: item.payload.get(name) for name in names}
+
+
+def escalate(*, actor, item: WorkItem, reason: str, version: int | None = None) -> WorkItem:
+    """Raise the item one priority step with a reason; when its queue names an
+    escalation queue that takes this kind of work, the item moves there too."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput("Say why the item is escalated.", fields={"reason": "required"})
+    if item.status not in lifecycle.OPEN:
+        raise IllegalTransition(
+            f"An item that is {item.status} cannot be escalated.",
+            allowed=lifecycle.allowed_actions(item.status),
+        )
+    with transaction.atomic():
+        current = WorkItem.objects.select_for_update().select_related("queue").get(pk=item.pk)
+        if version is not None and current.version != version:
+            raise _stale()
+        now = timezone.now()
+        before = current.priority
+        current.priority = max(1, current.priority - 1)
+        current.updated_at = now
+        current.version += 1
+        current.save(update_fields=["priority", "updated_at", "version"])
+        _log(
+            current,
+            "item.escalated",
+            actor,
+            {"reason": reason[:1000], "priority_from": before, "priority_to": current.priority},
+            at=now,
+        )
+    target = current.queue.escalation_queue
+    if (
+        target is not None
+        and target.pk != current.queue_id
+        and target.is_active
+        and current.work_type in target.work_types
+    ):
+        return transfer(actor=actor, item=current, queue=target, reason=f"Escalated: {reason}")
+    return current

@@ -21,6 +21,7 @@ class DocumentPayload(BaseModel):
     fields_rejected: int = Field(default=0, ge=0)
     language: str = Field(default="", pattern=r"^([a-z]{2})?$")
     due_date: date | None = None
+    customer_name: str = Field(default="", max_length=200, title="Customer name")
 
     @model_validator(mode="after")
     def _counts(self):
@@ -64,8 +65,11 @@ DOCUMENT = registry.WorkType(
         ("fields_total", "Fields"),
         ("fields_keyed", "Keyed"),
         ("due_date", "Due"),
+        ("customer_name", "Customer"),
     ),
     completion_check=_complete,
+    personal_fields=("customer_name",),
+    attachment="optional",
 )
 
 

@@ -1,0 +1,39 @@
+"""Page URLs of the work engine: staff pages under /work/ and /ops/, the portal's under /portal/."""
+
+from django.urls import path
+
+from tercero.delivery.work.views import floor, items, portal, workspace
+
+app_name = "work"
+
+urlpatterns = [
+    path("work/", workspace.workspace, name="workspace"),
+    path("work/mine/", workspace.my_items, name="my_items"),
+    path("work/presence/", workspace.presence, name="presence"),
+    path("work/next/", workspace.get_next, name="next"),
+    path("work/items/", items.item_list, name="items"),
+    path("work/items/bulk/", items.bulk, name="bulk"),
+    path("work/items/<int:item_id>/", items.item_page, name="item"),
+    path("work/items/<int:item_id>/status/", items.item_status, name="item_status"),
+    path("work/items/<int:item_id>/act/", items.act, name="act"),
+    path("work/items/<int:item_id>/transfer/", items.transfer, name="transfer"),
+    path("work/items/<int:item_id>/escalate/", items.escalate, name="escalate"),
+    path("work/items/<int:item_id>/assign/", items.assign, name="assign"),
+    path("work/items/<int:item_id>/comments/", items.add_comment, name="comment"),
+    path("work/items/<int:item_id>/reveal/", items.reveal, name="reveal"),
+    path("work/attachments/<int:attachment_id>/", items.download, name="download"),
+    path("ops/", floor.floor, name="floor"),
+    path("ops/live/", floor.floor_live, name="floor_live"),
+    path("ops/sla/", floor.sla_report, name="sla"),
+]
+
+# Included by the site's URL conf under the "portal" namespace with the users pages.
+portal_urlpatterns = [
+    path("", portal.home, name="home"),
+    path("submit/<int:queue_id>/", portal.submit, name="submit"),
+    path("items/", portal.items, name="items"),
+    path("items/<int:item_id>/", portal.item_page, name="item"),
+    path("items/<int:item_id>/status/", portal.item_status, name="item_status"),
+    path("items/<int:item_id>/reply/", portal.reply, name="reply"),
+    path("sla/", portal.sla_report, name="sla"),
+]

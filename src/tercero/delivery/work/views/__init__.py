@@ -1,0 +1,2 @@
+"""Pages of the work engine: the agent workspace, item pages, the operations floor,
+SLA reports and the client portal."""

@@ -1,0 +1,437 @@
+"""Item lists and the item page as provider staff see them."""
+
+from django.contrib import messages
+from django.http import FileResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from tercero.delivery.engagements.models import Engagement
+from tercero.delivery.work import lifecycle, registry, selectors, services, sla
+from tercero.delivery.work.models import Queue, WorkItem
+from tercero.delivery.work.views.common import (
+    POLL_HEADERS,
+    back,
+    own_agent,
+    page,
+    refused,
+    version_of,
+)
+from tercero.platform.errors import DomainError, PermissionDenied
+from tercero.web.lists import Column, Filter, Listing
+
+STATUS_CHOICES = tuple((s, s.replace("_", " ").capitalize()) for s in lifecycle.STATUSES)
+SLA_CHOICES = (
+    ("on_track", "On track"),
+    ("at_risk", "At risk"),
+    ("breached", "Breached"),
+    ("none", "No SLA"),
+)
+PRIORITY_CHOICES = tuple((str(p), f"P{p}") for p in range(1, 5))
+AGENT_ACTIONS = {"start", "wait", "resume", "resolve", "unassign"}
+ACTION_LABELS = {
+    "start": "Start work",
+    "resume": "Resume",
+    "unassign": "Give back to queue",
+    "close": "Close",
+    "reopen": "Reopen",
+    "cancel": "Cancel item",
+    "release": "Release to queue",
+}
+
+
+def _sla_filter(queryset, value):
+    return queryset.filter(selectors.sla_state_filter(value, now=timezone.now()))
+
+
+def _assigned_filter(queryset, value):
+    return queryset.filter(assignee__isnull=value == "no")
+
+
+def item_listing(request, found, *, client_ids: list[int], for_client: bool = False) -> Listing:
+    queues = Queue.objects.filter(client_id__in=client_ids).order_by("name")
+    engagements = Engagement.objects.filter(client_id__in=client_ids).order_by("name")
+    filters = [
+        Filter("status", "Status", STATUS_CHOICES),
+        Filter("sla", "SLA", SLA_CHOICES, apply=_sla_filter),
+        Filter("priority", "Priority", PRIORITY_CHOICES),
+        Filter(
+            "engagement",
+            "Engagement",
+            tuple((str(e.pk), e.name) for e in engagements),
+            apply=lambda qs, v: qs.filter(engagement_id=int(v)),
+        ),
+    ]
+    if not for_client:
+        filters += [
+            Filter(
+                "queue",
+                "Queue",
+                tuple((str(q.pk), q.name) for q in queues),
+                apply=lambda qs, v: qs.filter(queue_id=int(v)),
+            ),
+            Filter(
+                "assigned",
+                "Assigned",
+                (("yes", "Assigned"), ("no", "Unassigned")),
+                apply=_assigned_filter,
+            ),
+        ]
+    columns = [
+        Column("id", "#"),
+        Column("title", "Title"),
+        Column("status", "Status"),
+        Column("priority", "Priority", value=lambda i: f"P{i.priority}"),
+        Column("due_at", "Due"),
+        Column("created_at", "Created"),
+    ]
+    if not for_client:
+        columns.insert(3, Column("queue__name", "Queue"))
+        columns.insert(5, Column("assignee__user__full_name", "Agent"))
+    else:
+        columns.insert(3, Column("engagement__name", "Service"))
+    return Listing(
+        request,
+        found,
+        columns=columns,
+        filters=filters,
+        search=lambda qs, q: qs.filter(title__icontains=q) | qs.filter(external_ref__icontains=q),
+        search_label="Search title or reference",
+        default_sort="-created_at",
+    )
+
+
+@page("work:read", staff=True)
+def item_list(request, caller):
+    found = selectors.items(client_ids=caller.client_ids).select_related("queue", "assignee__user")
+    listing = item_listing(request, found, client_ids=caller.client_ids)
+    if listing.wants_csv:
+        return listing.csv_response("work-items.csv")
+    may_assign = "work:assign" in caller.permissions
+    return render(
+        request,
+        "work/items.html",
+        {
+            "listing": listing,
+            "may_assign": may_assign,
+            "agents": assignable_agents(caller.client_ids) if may_assign else [],
+            "queues": Queue.objects.filter(client_id__in=caller.client_ids, is_active=True)
+            .select_related("engagement")
+            .order_by("name"),
+            "now": timezone.now(),
+        },
+    )
+
+
+def assignable_agents(client_ids: list[int]):
+    return list(selectors.agents(client_ids=client_ids).order_by("user__full_name")[:500])
+
+
+@require_POST
+@page("work:assign", staff=True)
+def bulk(request, caller):
+    """One action over the ticked items: assign, move, set priority or cancel. Each item
+    is its own change; the message says how many succeeded and why others did not."""
+    ids = [int(v) for v in request.POST.getlist("item") if v.isdigit()][:500]
+    action = request.POST.get("bulk_action", "")
+    found = list(selectors.items(client_ids=caller.client_ids).filter(pk__in=ids))
+    if not found:
+        messages.error(request, "Tick at least one item first.")
+        return back(request, reverse("work:items"))
+    try:
+        do = _bulk_action(request, caller, action)
+    except DomainError as error:
+        refused(request, error)
+        return back(request, reverse("work:items"))
+    done, problems = 0, []
+    for item in found:
+        try:
+            do(item)
+            done += 1
+        except DomainError as error:
+            problems.append(f"#{item.pk}: {error.message}")
+    if done:
+        messages.success(request, f"{done} of {len(found)} items updated.")
+    if problems:
+        messages.error(request, "Not changed — " + " ".join(problems[:10]))
+    return back(request, reverse("work:items"))
+
+
+def _bulk_action(request, caller, action: str):
+    user = request.user
+    if action == "assign":
+        agent = selectors.access_agent(
+            client_ids=caller.client_ids, agent_id=_int(request.POST.get("agent"))
+        )
+        return lambda item: services.assign(actor=user, item=item, agent=agent)
+    if action == "move":
+        queue = selectors.access_queue(
+            client_ids=caller.client_ids, queue_id=_int(request.POST.get("queue"))
+        )
+        reason = request.POST.get("reason", "")[:500]
+        return lambda item: services.transfer(actor=user, item=item, queue=queue, reason=reason)
+    if action == "priority":
+        priority = _int(request.POST.get("priority"))
+        return lambda item: services.update_item(
+            actor=user, item=item, version=item.version, changes={"priority": priority}
+        )
+    if action == "cancel":
+        reason = request.POST.get("reason", "")[:500]
+        return lambda item: services.transition(
+            actor=user, item=item, action="cancel", reason=reason
+        )
+    raise DomainError("Choose what to do with the ticked items.")
+
+
+def _int(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+# --- the item page ------------------------------------------------------------------------
+
+
+def _status_context(item: WorkItem, caller) -> dict:
+    now = timezone.now()
+    standing = sla.standing(item, engagement=item.engagement, now=now)
+    running = item.working_since is not None
+    handled = item.handle_seconds + (
+        int((now - item.working_since).total_seconds()) if running else 0
+    )
+    return {
+        "item": item,
+        "standing": standing,
+        "remaining_seconds": int(standing.remaining.total_seconds())
+        if standing.remaining is not None
+        else None,
+        "handle_seconds": handled,
+        "timer_running": running,
+        "poll_headers": POLL_HEADERS,
+        "time_zone": item.engagement.time_zone,
+    }
+
+
+def _item_for_staff(caller, item_id: int) -> WorkItem:
+    item = selectors.access_item(client_ids=caller.client_ids, item_id=item_id)
+    return WorkItem.objects.select_related(
+        "engagement", "queue", "assignee__user", "created_by"
+    ).get(pk=item.pk)
+
+
+@page("work:read", staff=True)
+def item_page(request, caller, item_id: int):
+    item = _item_for_staff(caller, item_id)
+    work_type = registry.find(item.work_type)
+    agent = own_agent(request.user)
+    holds = agent is not None and item.assignee_id == agent.pk
+    may_assign = "work:assign" in caller.permissions
+    may_work = "work:write" in caller.permissions and (holds or may_assign)
+    allowed = lifecycle.allowed_actions(item.status)
+    buttons = [
+        (action, ACTION_LABELS[action])
+        for action in allowed
+        if action in ACTION_LABELS
+        and (action in AGENT_ACTIONS or may_assign)
+        and (may_work if action in AGENT_ACTIONS else "work:write" in caller.permissions)
+    ]
+    context = {
+        **_status_context(item, caller),
+        "work_type": work_type,
+        "fields": work_type.display_rows(item.payload) if work_type else [],
+        "other_fields": _other_fields(item, work_type),
+        "events": list(selectors.events_of(item=item).select_related("actor")[:200]),
+        "comments": list(selectors.comments_of(item=item, include_internal=True)),
+        "attachments": list(selectors.attachments_of(item=item)),
+        "buttons": buttons,
+        "may_work": may_work,
+        "may_assign": may_assign,
+        "can_wait": "wait" in allowed and may_work,
+        "can_resolve": "resolve" in allowed and may_work,
+        "open": item.status in lifecycle.OPEN,
+        "queues": Queue.objects.filter(engagement_id=item.engagement_id, is_active=True).exclude(
+            pk=item.queue_id
+        ),
+        "agents": assignable_agents([item.client_id]) if may_assign else [],
+        "revealed": None,
+    }
+    return render(request, "work/item.html", context)
+
+
+def _other_fields(item: WorkItem, work_type) -> list[dict]:
+    """Payload fields the type does not display, listed so nothing is hidden."""
+    shown = {name for name, _ in work_type.display_fields} if work_type else set()
+    personal = set(work_type.personal_fields) if work_type else set()
+    return [
+        {"label": name.replace("_", " ").capitalize(), "value": value, "personal": name in personal}
+        for name, value in item.payload.items()
+        if name not in shown
+    ]
+
+
+@page("work:read", staff=True)
+def item_status(request, caller, item_id: int):
+    """The status panel alone (status, SLA countdown, handle time), polled by the page."""
+    item = _item_for_staff(caller, item_id)
+    return render(request, "work/_item_status.html", _status_context(item, caller))
+
+
+def _require_holder_or_lead(request, caller, item: WorkItem, action: str) -> None:
+    if action not in AGENT_ACTIONS or "work:assign" in caller.permissions:
+        return
+    agent = own_agent(request.user)
+    if agent is None or item.assignee_id != agent.pk:
+        raise PermissionDenied("Only the agent holding the item (or a team lead) may do that.")
+
+
+@require_POST
+@page("work:write", staff=True)
+def act(request, caller, item_id: int):
+    item = _item_for_staff(caller, item_id)
+    action = request.POST.get("action", "")
+    here = reverse("work:item", args=[item.pk])
+    try:
+        _require_holder_or_lead(request, caller, item, action)
+        if action in {"close", "reopen", "cancel", "release"} and (
+            "work:assign" not in caller.permissions
+        ):
+            raise PermissionDenied("Only a team lead may do that.")
+        services.transition(
+            actor=request.user,
+            item=item,
+            action=action,
+            version=version_of(request),
+            waiting_on=request.POST.get("waiting_on", ""),
+            resolution=request.POST.get("resolution", "")[:20_000],
+            reason=request.POST.get("reason", "")[:1000],
+        )
+    except DomainError as error:
+        refused(request, error)
+        return redirect(here)
+    label = {"resolve": "resolved", "wait": "set waiting", "start": "started"}.get(
+        action, f"{action} done"
+    )
+    messages.success(request, f"Item #{item.pk} {label}.")
+    if action in {"resolve", "unassign"}:
+        return redirect("work:workspace")
+    return redirect(here)
+
+
+@require_POST
+@page("work:write", staff=True)
+def transfer(request, caller, item_id: int):
+    item = _item_for_staff(caller, item_id)
+    here = reverse("work:item", args=[item.pk])
+    reason = request.POST.get("reason", "").strip()
+    try:
+        if not reason:
+            raise DomainError("Say why the item moves (the reason).")
+        queue = selectors.access_queue(
+            client_ids=[item.client_id], queue_id=_int(request.POST.get("queue"))
+        )
+        services.transfer(
+            actor=request.user, item=item, queue=queue, version=version_of(request), reason=reason
+        )
+    except DomainError as error:
+        refused(request, error)
+        return redirect(here)
+    messages.success(request, f"Item #{item.pk} moved to {queue.name}.")
+    return redirect(here)
+
+
+@require_POST
+@page("work:write", staff=True)
+def escalate(request, caller, item_id: int):
+    item = _item_for_staff(caller, item_id)
+    here = reverse("work:item", args=[item.pk])
+    try:
+        services.escalate(
+            actor=request.user,
+            item=item,
+            reason=request.POST.get("reason", "")[:1000],
+            version=version_of(request),
+        )
+    except DomainError as error:
+        refused(request, error)
+        return redirect(here)
+    messages.success(request, f"Item #{item.pk} escalated.")
+    return redirect(here)
+
+
+@require_POST
+@page("work:assign", staff=True)
+def assign(request, caller, item_id: int):
+    item = _item_for_staff(caller, item_id)
+    try:
+        agent = selectors.access_agent(
+            client_ids=[item.client_id], agent_id=_int(request.POST.get("agent"))
+        )
+        services.assign(actor=request.user, item=item, agent=agent, version=version_of(request))
+    except DomainError as error:
+        refused(request, error)
+        return back(request, reverse("work:item", args=[item.pk]))
+    messages.success(request, f"Item #{item.pk} assigned to {agent.user.full_name}.")
+    return back(request, reverse("work:item", args=[item.pk]))
+
+
+@require_POST
+@page("work:write", staff=True)
+def add_comment(request, caller, item_id: int):
+    item = _item_for_staff(caller, item_id)
+    internal = request.POST.get("visibility", "internal") != "client"
+    try:
+        services.comment(
+            actor=request.user,
+            item=item,
+            body=request.POST.get("body", "")[:20_000],
+            internal=internal,
+        )
+    except DomainError as error:
+        refused(request, error)
+    else:
+        messages.success(
+            request, "Internal note added." if internal else "Reply sent to the client."
+        )
+    return redirect(reverse("work:item", args=[item.pk]) + "#notes")
+
+
+@require_POST
+@page("work:read", staff=True)
+def reveal(request, caller, item_id: int):
+    """Personal fields in clear for this one response, with the reason audited."""
+    item = _item_for_staff(caller, item_id)
+    work_type = registry.find(item.work_type)
+    try:
+        revealed = services.reveal(
+            actor=request.user, item=item, reason=request.POST.get("reason", "")
+        )
+    except DomainError as error:
+        return render(
+            request, "work/_personal.html", {"error": error.message, "item": item}, status=422
+        )
+    rows = [
+        row
+        for row in (work_type.display_rows(item.payload) if work_type else [])
+        if row["personal"]
+    ]
+    for row in rows:
+        row["value"] = revealed.get(row["name"])
+    return render(request, "work/_personal.html", {"item": item, "revealed_rows": rows})
+
+
+@page("work:read")
+def download(request, caller, attachment_id: int):
+    """An attached file, always as a download (never rendered inline)."""
+    attachment = selectors.access_attachment(
+        client_ids=caller.client_ids, attachment_id=attachment_id
+    )
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.name,
+        content_type=attachment.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from tercero.delivery.workforce import views
+
+app_name = "workforce"
+
+urlpatterns = [
+    path("agents/", views.agent_list, name="agents"),
+    path("agents/<int:agent_id>/", views.agent_detail, name="agent"),
+    path("sites/", views.site_list, name="sites"),
+]

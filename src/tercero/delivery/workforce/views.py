@@ -1,0 +1,236 @@
+"""Sites and agents with their skills, languages and capacity."""
+
+import re
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+
+from tercero.delivery.work import selectors as work_selectors
+from tercero.delivery.workforce import selectors, services
+from tercero.delivery.workforce.models import CHANNELS, Agent
+from tercero.platform.api.caller import caller_of
+from tercero.platform.errors import DomainError
+from tercero.platform.tenancy.models import Provider
+from tercero.web.lists import Column, Filter, Listing
+
+SKILL_LINE = re.compile(r"^\s*([a-z][a-z0-9_.-]{0,63})\s*[=:]\s*([1-5])\s*$")
+
+
+def _staff(request, permission: str):
+    if not request.user.is_provider_staff:
+        raise Http404("Not found.")
+    caller = caller_of(request)
+    if permission not in caller.permissions:
+        raise DjangoPermissionDenied(f"This page needs the '{permission}' permission.")
+    return caller
+
+
+@login_required
+def agent_list(request):
+    caller = _staff(request, "agents:read")
+    sites = selectors.sites().order_by("name")
+    listing = Listing(
+        request,
+        work_selectors.agents(client_ids=caller.client_ids),
+        columns=[
+            Column("user__full_name", "Agent"),
+            Column("site__name", "Site"),
+            Column("presence", "Presence", value=lambda a: a.get_presence_display()),
+            Column("skills", "Skills", sortable=False, value=_skills_text),
+            Column(
+                "languages", "Languages", sortable=False, value=lambda a: ", ".join(a.languages)
+            ),
+        ],
+        filters=[
+            Filter("presence", "Presence", tuple(Agent.Presence.choices)),
+            Filter(
+                "site",
+                "Site",
+                tuple((str(s.pk), s.name) for s in sites),
+                apply=lambda qs, v: qs.filter(site_id=int(v)),
+            ),
+        ],
+        search=lambda qs, q: (
+            qs.filter(user__full_name__icontains=q) | qs.filter(user__email__icontains=q)
+        ),
+        search_label="Search name or e-mail",
+        default_sort="user__full_name",
+    )
+    if listing.wants_csv:
+        return listing.csv_response("agents.csv")
+    return render(request, "workforce/agents.html", {"listing": listing})
+
+
+def _skills_text(agent: Agent) -> str:
+    return ", ".join(f"{name} {level}" for name, level in sorted(agent.skills.items()))
+
+
+class AgentForm(forms.Form):
+    skills = forms.CharField(
+        label="Skills",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="One per line: skill = level (1 to 5), e.g. data_entry = 3.",
+    )
+    languages = forms.CharField(
+        label="Languages", required=False, help_text="Two-letter codes separated by commas."
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        for channel in CHANNELS:
+            self.fields[f"capacity_{channel}"] = forms.IntegerField(
+                label=f"Capacity: {channel.replace('_', ' ')}",
+                min_value=0,
+                max_value=50,
+                required=False,
+            )
+
+    def clean_skills(self):
+        skills = {}
+        for number, line in enumerate(self.cleaned_data["skills"].splitlines(), start=1):
+            if not line.strip():
+                continue
+            match = SKILL_LINE.match(line.lower())
+            if not match:
+                raise forms.ValidationError(f"Line {number} is not 'skill = level (1-5)'.")
+            skills[match.group(1)] = int(match.group(2))
+        return skills
+
+    def clean_languages(self):
+        codes = [c.strip().lower() for c in self.cleaned_data["languages"].split(",") if c.strip()]
+        bad = [c for c in codes if not re.fullmatch(r"[a-z]{2}", c)]
+        if bad:
+            raise forms.ValidationError(f"Not two-letter language codes: {', '.join(bad)}")
+        return codes
+
+    def changes(self) -> dict:
+        capacity = {
+            channel: self.cleaned_data[f"capacity_{channel}"]
+            for channel in CHANNELS
+            if self.cleaned_data.get(f"capacity_{channel}") is not None
+        }
+        return {
+            "skills": self.cleaned_data["skills"],
+            "languages": self.cleaned_data["languages"],
+            "capacity": capacity,
+        }
+
+
+@login_required
+def agent_detail(request, agent_id: int):
+    caller = _staff(request, "agents:read")
+    try:
+        agent = work_selectors.access_agent(client_ids=caller.client_ids, agent_id=agent_id)
+    except DomainError as error:
+        raise Http404(error.message) from error
+    initial = {
+        "skills": "\n".join(f"{n} = {lvl}" for n, lvl in sorted(agent.skills.items())),
+        "languages": ", ".join(agent.languages),
+        **{f"capacity_{c}": v for c, v in agent.capacity.items()},
+    }
+    form = AgentForm(request.POST or None, initial=initial)
+    if request.method == "POST":
+        if "agents:write" not in caller.permissions:
+            raise DjangoPermissionDenied("This needs the 'agents:write' permission.")
+        if form.is_valid():
+            try:
+                services.update_agent(
+                    actor=request.user,
+                    agent=agent,
+                    version=int(request.POST.get("version") or 0),
+                    changes=form.changes(),
+                )
+            except DomainError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(request, f"{agent.user.full_name} saved.")
+                return redirect("workforce:agent", agent_id=agent.pk)
+    return render(
+        request,
+        "workforce/agent.html",
+        {
+            "agent": agent,
+            "form": form,
+            "clearances": work_selectors.clearances_of(agent=agent, client_ids=caller.client_ids),
+            "may_write": "agents:write" in caller.permissions,
+            "history": agent.presence_history.order_by("-at")[:20],
+        },
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+class SiteForm(forms.Form):
+    name = forms.CharField(label="Name", max_length=100)
+    country = forms.CharField(label="Country (two letters)", max_length=2)
+    city = forms.CharField(label="City", max_length=100)
+    time_zone = forms.CharField(label="Time zone", max_length=64, initial="UTC")
+    hourly_cost_minor = forms.IntegerField(
+        label="Hourly cost (minor units)", min_value=0, help_text="e.g. 1250 for 12.50"
+    )
+    currency = forms.CharField(label="Currency", max_length=3, initial="USD")
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+@login_required
+def site_list(request):
+    caller = _staff(request, "sites:read")
+    listing = Listing(
+        request,
+        selectors.sites(),
+        columns=[
+            Column("name", "Site"),
+            Column("city", "City"),
+            Column("country", "Country"),
+            Column("time_zone", "Time zone"),
+            Column("is_active", "Active", value=lambda s: "yes" if s.is_active else "no"),
+        ],
+        filters=[
+            Filter(
+                "active",
+                "Active",
+                (("yes", "Active"), ("no", "Closed")),
+                apply=lambda qs, v: qs.filter(is_active=v == "yes"),
+            )
+        ],
+        search=lambda qs, q: qs.filter(name__icontains=q) | qs.filter(city__icontains=q),
+        search_label="Search name or city",
+        default_sort="name",
+    )
+    if listing.wants_csv:
+        return listing.csv_response("sites.csv")
+    may_write = "sites:write" in caller.permissions
+    form = SiteForm(request.POST or None)
+    if request.method == "POST":
+        if not may_write:
+            raise DjangoPermissionDenied("This needs the 'sites:write' permission.")
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            data["country"] = data["country"].upper()
+            data["currency"] = data["currency"].upper()
+            try:
+                site = services.create_site(
+                    actor=request.user, provider=Provider.objects.order_by("id").first(), **data
+                )
+            except DomainError as error:
+                for name, message in error.fields.items():
+                    form.add_error(name if name in form.fields else None, message)
+                if not error.fields:
+                    form.add_error(None, error.message)
+            else:
+                messages.success(request, f"Site {site.name} added.")
+                return redirect("workforce:sites")
+    return render(
+        request,
+        "workforce/sites.html",
+        {"listing": listing, "form": form, "may_write": may_write},
+        status=422 if request.method == "POST" else 200,
+    )

@@ -1,0 +1,113 @@
+"""The client admin's page for the people of their own company."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from tercero.platform.errors import DomainError
+from tercero.platform.identity import selectors, services
+from tercero.platform.identity.roles import Role
+from tercero.web.lists import Column, Filter, Listing
+
+
+class InviteForm(forms.Form):
+    full_name = forms.CharField(label="Full name", max_length=200)
+    email = forms.EmailField(label="E-mail", max_length=254)
+    role = forms.ChoiceField(
+        label="Role",
+        choices=[(Role.CLIENT_USER, "Client user"), (Role.CLIENT_ADMIN, "Client admin")],
+    )
+    password = forms.CharField(
+        label="First password",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text="At least 12 characters; they change it after signing in.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+def _client_admin(request):
+    user = request.user
+    if user.is_provider_staff:
+        raise Http404("Not found.")
+    if "users:write" not in user.permissions:
+        raise DjangoPermissionDenied("Only a client admin manages users.")
+    return user
+
+
+@login_required
+def users(request):
+    admin = _client_admin(request)
+    found = selectors.visible_users(user=admin, client_ids=[admin.client_id])
+    listing = Listing(
+        request,
+        found,
+        columns=[
+            Column("full_name", "Name"),
+            Column("email", "E-mail"),
+            Column("role", "Role", value=lambda u: u.get_role_display()),
+            Column("is_active", "Active", value=lambda u: "yes" if u.is_active else "no"),
+            Column("last_login", "Last sign-in"),
+        ],
+        filters=[
+            Filter(
+                "role",
+                "Role",
+                ((Role.CLIENT_USER, "Client user"), (Role.CLIENT_ADMIN, "Client admin")),
+            ),
+            Filter(
+                "active",
+                "Active",
+                (("yes", "Active"), ("no", "Deactivated")),
+                apply=lambda qs, v: qs.filter(is_active=v == "yes"),
+            ),
+        ],
+        search=lambda qs, q: qs.filter(full_name__icontains=q) | qs.filter(email__icontains=q),
+        search_label="Search name or e-mail",
+        default_sort="full_name",
+    )
+    if listing.wants_csv:
+        return listing.csv_response("users.csv")
+    form = InviteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = services.create_user(actor=admin, client=admin.client, **form.cleaned_data)
+        except DomainError as error:
+            for name, message in error.fields.items():
+                form.add_error(name if name in form.fields else None, message)
+            if not error.fields:
+                form.add_error(None, error.message)
+        else:
+            messages.success(request, f"{created.full_name} can now sign in as {created.email}.")
+            return redirect("portal:users")
+    return render(
+        request,
+        "identity/users.html",
+        {"listing": listing, "form": form},
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+@require_POST
+@login_required
+def set_active(request, user_id: int):
+    admin = _client_admin(request)
+    try:
+        target = selectors.access_user(user=admin, user_id=user_id, client_ids=[admin.client_id])
+        services.set_user_active(
+            actor=admin, user=target, is_active=request.POST.get("active") == "yes"
+        )
+    except DomainError as error:
+        if error.status == 404:
+            raise Http404(error.message) from error
+        messages.error(request, error.message)
+    else:
+        state = "reactivated" if target.is_active else "deactivated"
+        messages.success(request, f"{target.full_name} {state}.")
+    return redirect("portal:users")

@@ -1,0 +1,87 @@
+/* Tercero's only script of its own: idle warning, running timers, small conveniences.
+   Loaded with the page's CSP nonce; no inline handlers, no eval. */
+(function () {
+  "use strict";
+
+  function pad(n) { return String(n).padStart(2, "0"); }
+
+  function clock(seconds) {
+    var s = Math.max(0, Math.floor(seconds));
+    var h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60);
+    return (h ? h + ":" + pad(m) : String(m)) + ":" + pad(s % 60);
+  }
+
+  /* Handle-time timers: <span data-timer-seconds="120" data-timer-running="true"> */
+  function tickTimers() {
+    document.querySelectorAll("[data-timer-seconds]").forEach(function (el) {
+      if (!el.dataset.timerStart) { el.dataset.timerStart = String(Date.now()); }
+      var base = Number(el.dataset.timerSeconds) || 0;
+      var running = el.dataset.timerRunning === "true";
+      var extra = running ? (Date.now() - Number(el.dataset.timerStart)) / 1000 : 0;
+      el.textContent = clock(base + extra);
+    });
+  }
+
+  /* Idle warning: the server signs a session out after data-idle-seconds without a
+     request the user made; warn data-idle-warn-seconds before that. */
+  var lastActivity = Date.now();
+  function idleCheck() {
+    var body = document.body;
+    var limit = Number(body.dataset.idleSeconds);
+    var warn = Number(body.dataset.idleWarnSeconds);
+    var dialog = document.getElementById("idle-warning");
+    if (!limit || !dialog) { return; }
+    var idle = (Date.now() - lastActivity) / 1000;
+    var left = limit - idle;
+    if (left <= 0) {
+      window.location.assign("/login/?next=" + encodeURIComponent(window.location.pathname));
+      return;
+    }
+    if (left <= warn) {
+      document.getElementById("idle-remaining").textContent = clock(left);
+      if (!dialog.open) { dialog.showModal(); }
+    }
+  }
+
+  function keepAlive(event) {
+    event.preventDefault();
+    var form = event.target;
+    fetch(form.action, { method: "POST", body: new FormData(form), credentials: "same-origin" })
+      .then(function (response) {
+        if (response.ok) {
+          lastActivity = Date.now();
+          document.getElementById("idle-warning").close();
+        } else {
+          window.location.assign("/login/");
+        }
+      });
+  }
+
+  /* Select-all checkbox for bulk actions: <input type=checkbox data-select-all="name"> */
+  function selectAll(event) {
+    var name = event.target.dataset.selectAll;
+    document.querySelectorAll('input[type=checkbox][name="' + name + '"]').forEach(function (box) {
+      box.checked = event.target.checked;
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    tickTimers();
+    setInterval(tickTimers, 1000);
+    setInterval(idleCheck, 5000);
+    var form = document.getElementById("idle-keepalive");
+    if (form) { form.addEventListener("submit", keepAlive); }
+    document.querySelectorAll("[data-select-all]").forEach(function (box) {
+      box.addEventListener("change", selectAll);
+    });
+  });
+  /* A request the user made (not a background refresh) counts as activity. */
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var trigger = event.detail && event.detail.requestConfig && event.detail.requestConfig.triggeringEvent;
+    if (!trigger || trigger.type !== "every") {
+      var poll = event.detail.elt && event.detail.elt.hasAttribute("data-poll");
+      if (!poll) { lastActivity = Date.now(); }
+    }
+  });
+  document.addEventListener("htmx:load", tickTimers);
+})();
