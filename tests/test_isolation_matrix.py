@@ -53,6 +53,28 @@ OBJECT_ROUTES = {
     "api/v1/webhooks/<endpoint_id>/deliveries": [("get", None)],
     "api/v1/webhook-deliveries/<delivery_id>/redeliver": [("post", None)],
 }
+# Pages that take another client's object id: (method, form data) pairs, tried as an
+# outsider signed in with a session (provider admin of A only; client admin of A).
+PAGE_ROUTES = {
+    "work/items/<int:item_id>/": [("get", None)],
+    "work/items/<int:item_id>/status/": [("get", None)],
+    "work/items/<int:item_id>/act/": [("post", {"action": "cancel"})],
+    "work/items/<int:item_id>/transfer/": [("post", {"queue": "1", "reason": "x"})],
+    "work/items/<int:item_id>/escalate/": [("post", {"reason": "taking it"})],
+    "work/items/<int:item_id>/assign/": [("post", {"agent": "1"})],
+    "work/items/<int:item_id>/comments/": [("post", {"body": "x"})],
+    "work/items/<int:item_id>/reveal/": [("post", {"reason": "curious about it"})],
+    "work/attachments/<int:attachment_id>/": [("get", None)],
+    "portal/submit/<int:queue_id>/": [("get", None), ("post", {"document_ref": "X"})],
+    "portal/items/<int:item_id>/": [("get", None)],
+    "portal/items/<int:item_id>/status/": [("get", None)],
+    "portal/items/<int:item_id>/reply/": [("post", {"body": "x"})],
+    "portal/users/<int:user_id>/active/": [("post", {"active": "no"})],
+    "engagements/<int:engagement_id>/": [("get", None), ("post", {"name": "Q"})],
+    "engagements/<int:engagement_id>/edit/": [("get", None), ("post", {"name": "x"})],
+    "engagements/<int:engagement_id>/status/": [("post", {"status": "scoping"})],
+    "agents/<int:agent_id>/": [("get", None), ("post", {"skills": "x = 5"})],
+}
 # Routes with no client object in the path, and why they cannot leak another client.
 SCOPED_OR_GLOBAL_ROUTES = {
     "api/v1/clients": "list filtered to reachable clients; create needs clients:write",
@@ -83,6 +105,25 @@ SCOPED_OR_GLOBAL_ROUTES = {
     "login/": "no data",
     "logout/": "no data",
     "": "home lists reachable clients only (test_pages_home)",
+    "account/password/": "the caller only",
+    "account/keepalive/": "the caller only, no data",
+    "work/": "the caller's own agent and items",
+    "work/mine/": "the caller's own items",
+    "work/presence/": "the caller's own presence",
+    "work/next/": "claims only within the caller's reachable clients",
+    "work/items/": "list filtered to reachable clients (test_pages: lists)",
+    "work/items/bulk/": "ticked ids are looked up within reachable clients only",
+    "ops/": "floor figures of reachable clients only (test_pages: floor)",
+    "ops/live/": "floor figures of reachable clients only",
+    "ops/sla/": "attainment of reachable clients only",
+    "portal/": "the client user's own engagements",
+    "portal/items/": "list filtered to the client user's client",
+    "portal/sla/": "attainment of the client user's client",
+    "portal/users/": "users of the client admin's own client",
+    "engagements/": "list filtered to reachable clients",
+    "engagements/new/": "client chosen from reachable clients only",
+    "agents/": "agents granted to reachable clients",
+    "sites/": "provider sites are global, not client data",
 }
 # Django admin: provider admins only, and its querysets run in the admin's scope.
 ADMIN_PREFIX = "admin/"
@@ -97,7 +138,7 @@ def all_routes(resolver=None, prefix=""):
 
 
 def test_every_route_is_in_the_matrix():
-    known = set(OBJECT_ROUTES) | set(SCOPED_OR_GLOBAL_ROUTES)
+    known = set(OBJECT_ROUTES) | set(PAGE_ROUTES) | set(SCOPED_OR_GLOBAL_ROUTES)
     missing = {
         route for route in all_routes() if route not in known and not route.startswith(ADMIN_PREFIX)
     }
@@ -131,6 +172,7 @@ def outsider_world(tenant_a, tenant_b, provider_admin):
 
 def _work_of(tenant) -> dict:
     """A queue, an item, an agent with a clearance, a webhook and a delivery of `tenant`."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
     from django.utils import timezone
 
     from tercero.delivery.work import services as work
@@ -162,7 +204,13 @@ def _work_of(tenant) -> dict:
             event=WorkEvent.objects.filter(item=item).first(),
             next_attempt_at=timezone.now(),
         )
+        attachment = work.attach(
+            actor=None,
+            item=item,
+            upload=SimpleUploadedFile("scan.pdf", b"%PDF-1.4 secret scan", "application/pdf"),
+        )
     return {
+        "attachment_id": attachment.pk,
         "queue_id": queue.pk,
         "item_id": item.pk,
         "agent_id": agent.pk,
@@ -204,3 +252,40 @@ def test_outsiders_get_404_for_another_clients_object(client, outsider_world, ro
             assert response.status_code == 404, (route, method, outsider.email, response.content)
             assert response.json()["error"]["code"] == "not_found"
         assert _snapshot() == before
+
+
+def _page_path(route: str, ids: dict) -> str:
+    path = "/" + route
+    for name, value in ids.items():
+        path = path.replace(f"<int:{name}>", str(value))
+    return path
+
+
+def _work_snapshot():
+    from tercero.delivery.engagements.models import Engagement
+    from tercero.delivery.work.models import Comment, WorkItem
+    from tercero.delivery.workforce.models import Agent
+    from tercero.platform.tenancy.scoping import all_clients_scope
+
+    with all_clients_scope():
+        return (
+            list(WorkItem.objects.values_list("id", "status", "version", "priority", "queue_id")),
+            Comment.objects.count(),
+            list(Engagement.objects.values_list("id", "version", "status", "name")),
+            list(Agent.objects.values_list("id", "version", "skills")),
+        )
+
+
+@pytest.mark.parametrize("route", sorted(PAGE_ROUTES))
+def test_outsiders_get_404_pages_for_another_clients_object(client, outsider_world, route):
+    for outsider in outsider_world["outsiders"]:
+        # given an outsider signed in with a session
+        client.force_login(outsider)
+        before = (_snapshot(), _work_snapshot())
+        for method, data in PAGE_ROUTES[route]:
+            # when they open or post to a page of B's object
+            response = getattr(client, method)(_page_path(route, outsider_world), data=data or {})
+            # then it does not exist for them, and nothing changed
+            assert response.status_code == 404, (route, method, outsider.email)
+            assert b"Bergmann" not in response.content
+        assert (_snapshot(), _work_snapshot()) == before

@@ -61,3 +61,9 @@ def magnitude(value):
         return abs(value)
     except TypeError:
         return value
+
+
+@register.filter
+def words(value) -> str:
+    """A stored code as words: 'in_progress' -> 'In progress'."""
+    return str(value or "").replace("_", " ").capitalize()

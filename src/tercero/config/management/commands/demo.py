@@ -1,11 +1,14 @@
 """`tercero demo`: load the demo provider. Idempotent: a second run changes nothing."""
 
+from datetime import timedelta
+
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
 from tercero.delivery.engagements.models import Engagement
 from tercero.delivery.engagements.services import create_engagement
-from tercero.delivery.work.models import Queue
+from tercero.delivery.work.models import Queue, WorkItem
 from tercero.delivery.work.services import create_items, create_queue
 from tercero.delivery.workforce.models import Agent, Site
 from tercero.delivery.workforce.services import (
@@ -22,6 +25,7 @@ from tercero.platform.tenancy.scoping import all_clients_scope
 from tercero.platform.tenancy.services import create_client
 
 PASSWORD = "tercero-demo-2026"
+CUSTOMERS = ["Maria Santos", "John Whitfield", "Priya Raman", "Lena Vogel", "Tomás Ortega"]
 SITES = [
     ("Manila", "PH", "Manila", "Asia/Manila", ["en", "tl"], 850),
     ("Bogotá", "CO", "Bogotá", "America/Bogota", ["es", "en"], 1100),
@@ -128,6 +132,7 @@ PROVIDER_STAFF = [
     ("manager@tercero.example", "Dario Delivery", Role.DELIVERY_MANAGER),
     ("lead@tercero.example", "Tala Lead", Role.TEAM_LEAD),
     ("agent@tercero.example", "Ana Agent", Role.AGENT),
+    ("bruno@tercero.example", "Bruno Agent", Role.AGENT),
     ("qa@tercero.example", "Quinn Quality", Role.QA_ANALYST),
     ("auditor@tercero.example", "Aud Itor", Role.AUDITOR),
 ]
@@ -243,6 +248,7 @@ class Command(BaseCommand):
                     "document_kind": "purchase order",
                     "pages": 1 + n % 3,
                     "fields_total": 18 + n % 7,
+                    "customer_name": CUSTOMERS[n % len(CUSTOMERS)],
                 },
                 "external_ref": f"PO-{4100 + n}",
                 "personal_data": n % 4 == 0,
@@ -252,6 +258,20 @@ class Command(BaseCommand):
         ]
         create_items(actor=admin, queue=forms, rows=rows)
         create_items(actor=admin, queue=urgent, rows=[{**rows[0], "external_ref": "PO-9000"}])
+        second = Agent.objects.filter(user__email="bruno@tercero.example").first() or create_agent(
+            actor=admin,
+            user=User.objects.get(email="bruno@tercero.example"),
+            site=Site.objects.get(name="Bogotá"),
+            skills={"data_entry": 2},
+            languages=["es", "en"],
+        )
+        clear_agent(
+            actor=admin,
+            agent=second,
+            engagement=engagement,
+            reachable_client_ids=[engagement.client_id],
+        )
+        _history(admin, forms)
 
     @staticmethod
     def _user(actor, email, full_name, role, client) -> User:
@@ -267,4 +287,41 @@ class Command(BaseCommand):
             role=role,
             client=client,
             password=PASSWORD,
+        )
+
+
+def _history(admin, queue) -> None:
+    """Thirty days of finished documents, so SLA reports have something to show. The
+    rows go in through the engine; their dates are then set back in time, which only a
+    demo may do (every real change goes through services)."""
+    now = timezone.now()
+    rows = []
+    for day in range(1, 31):
+        for n in range(4 + day % 3):
+            rows.append(
+                {
+                    "work_type": "capture.document",
+                    "payload": {
+                        "document_ref": f"PO-{2000 + day * 10 + n}",
+                        "document_kind": "purchase order",
+                        "fields_total": 12,
+                        "fields_keyed": 12,
+                    },
+                    "external_ref": f"PO-{2000 + day * 10 + n}",
+                    "priority": 3,
+                }
+            )
+    created, _ = create_items(actor=admin, queue=queue, rows=rows)
+    for index, item in enumerate(created):
+        day = 1 + index % 30
+        received = now - timedelta(days=day, hours=6)
+        WorkItem.objects.filter(pk=item.pk).update(
+            status="closed",
+            created_at=received,
+            queued_at=received,
+            resolved_at=received + timedelta(hours=3),
+            closed_at=received + timedelta(hours=4),
+            handle_seconds=600 + (index * 37) % 900,
+            sla_met=(index * 7) % 13 != 0,  # about 92 % on time
+            resolution="Keyed into the order system.",
         )

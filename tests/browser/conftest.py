@@ -1,0 +1,121 @@
+"""Browser tests: Playwright driving the machine's Chromium (never a downloaded one)
+against a live Tercero server on a real database.
+
+Every page a test opens is checked by `checked(page)`: an accessibility smoke check
+(language, one h1, no skipped heading levels, a name for every control, link and
+button, unique ids, text contrast at least 4.5:1 on its real background). Every test
+also fails on any console error (CSP violations show up there) and on any request that
+leaves the server under test.
+"""
+
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = os.environ.get("TERCERO_CHROMIUM", "/usr/bin/chromium")
+SCREENSHOTS = Path(os.environ.get("TERCERO_SCREENSHOTS", "var/screenshots"))
+
+if not shutil.which(CHROMIUM):
+    if os.environ.get("CI", "").lower() == "true":
+        raise RuntimeError(f"Chromium is required for the browser tests ({CHROMIUM}).")
+    pytest.skip(f"Chromium not installed at {CHROMIUM}", allow_module_level=True)
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
+# between browser steps are ordinary synchronous calls.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+from playwright.sync_api import sync_playwright  # noqa: E402
+
+A11Y_CHECK = (Path(__file__).parent / "a11y.js").read_text()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
+        )
+        yield launched
+        launched.close()
+
+
+@dataclass
+class Watch:
+    origin: str
+    console_errors: list[str] = field(default_factory=list)
+    foreign_requests: list[str] = field(default_factory=list)
+    pages_checked: list[str] = field(default_factory=list)
+    expected_404s: set[str] = field(default_factory=set)
+
+    def unexpected_errors(self) -> list[str]:
+        """Console errors, less the browser's note about a 404 the test asked for."""
+        return [
+            error
+            for error in self.console_errors
+            if not ("status of 404" in error and any(u in error for u in self.expected_404s))
+        ]
+
+
+def open_context(browser, live_server, watch: Watch, **options):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, **options)
+    context.set_default_timeout(15_000)
+
+    def on_request(request):
+        url = request.url
+        if not (url.startswith(watch.origin) or url.startswith("data:")):
+            watch.foreign_requests.append(url)
+
+    def on_console(message):
+        if message.type == "error":
+            watch.console_errors.append(f"{message.text} @ {message.location}")
+
+    context.on("request", on_request)
+    context.on("console", on_console)
+    context.on("weberror", lambda error: watch.console_errors.append(str(error.error)))
+    return context
+
+
+@pytest.fixture
+def watch(live_server):
+    found = Watch(origin=live_server.url)
+    yield found
+    assert found.unexpected_errors() == [], found.console_errors
+    assert found.foreign_requests == [], found.foreign_requests
+
+
+@pytest.fixture
+def page(browser, live_server, watch):
+    context = open_context(browser, live_server, watch)
+    opened = context.new_page()
+    yield opened
+    context.close()
+
+
+def checked(page, watch: Watch | None = None) -> dict:
+    """Run the accessibility smoke check on the page as it is now; fail on problems."""
+    page.wait_for_load_state("load")
+    result = page.evaluate(A11Y_CHECK)
+    assert result["problems"] == [], (page.url, result["problems"])
+    if watch is not None:
+        watch.pages_checked.append(page.url)
+    return result
+
+
+def screenshot(page, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def sign_in(page, live_server, user, password: str) -> None:
+    page.goto(f"{live_server.url}/login/")
+    checked(page)
+    page.get_by_label("E-mail").fill(user.email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state("load")
+    assert "/login/" not in page.url, page.content()[:2000]
