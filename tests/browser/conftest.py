@@ -29,6 +29,15 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
+from tercero.delivery.work import services as work  # noqa: E402
+from tercero.delivery.work.models import WorkItem  # noqa: E402
+from tercero.delivery.workforce.services import clear_agent, create_agent  # noqa: E402
+from tercero.platform.identity.models import Grant  # noqa: E402
+from tercero.platform.identity.roles import Role  # noqa: E402
+from tercero.platform.identity.tests.factories import UserFactory  # noqa: E402
+from tercero.platform.tenancy.scoping import client_scope  # noqa: E402
+from tests.factories import engagement_for, site  # noqa: E402
+
 A11Y_CHECK = (Path(__file__).parent / "a11y.js").read_text()
 
 
@@ -119,3 +128,52 @@ def sign_in(page, live_server, user, password: str) -> None:
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_load_state("load")
     assert "/login/" not in page.url, page.content()[:2000]
+
+
+ALWAYS = {str(d): [["00:00", "24:00"]] for d in range(7)}
+PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+
+
+@pytest.fixture
+def desk(tenant_a, tenant_b):
+    """Client A's live keying desk: a pull queue, two cleared agents at Manila."""
+    engagement = engagement_for(
+        tenant_a.client,
+        name="Order keying",
+        status="live",
+        hours_of_cover="24_7",
+        working_hours=ALWAYS,
+        service_line="data_processing",
+        office="back",
+        sla_targets=[{"metric": "turnaround", "target_seconds": 4 * 3600}],
+    )
+    manila = site()
+    second_user = UserFactory(email="second@acme.example", full_name="Sam Second", role=Role.AGENT)
+    Grant.objects.create(user=second_user, client=tenant_a.client, reason="fixture")
+    with client_scope(clients=[tenant_a.client]):
+        queue = work.create_queue(
+            actor=None, engagement=engagement, name="Forms", work_types=["capture.document"]
+        )
+        agents = []
+        for user in (tenant_a.agent, second_user):
+            agent = create_agent(
+                actor=None, user=user, site=manila, skills={"data_entry": 3}, languages=["en"]
+            )
+            clear_agent(
+                actor=None,
+                agent=agent,
+                engagement=engagement,
+                reachable_client_ids=[tenant_a.client.pk],
+            )
+            agents.append(agent)
+    return {"engagement": engagement, "queue": queue, "agents": agents, "tenant": tenant_a}
+
+
+def add_item(desk, **payload) -> WorkItem:
+    with client_scope(clients=[desk["tenant"].client]):
+        return work.create_item(
+            actor=None,
+            queue=desk["queue"],
+            work_type="capture.document",
+            payload={"document_ref": "PO-77", "fields_total": 5, **payload},
+        )

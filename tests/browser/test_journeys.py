@@ -4,71 +4,19 @@ a client user of another company cannot open it."""
 
 from datetime import timedelta
 
-import pytest
 from django.utils import timezone
 
 from tercero.delivery.work import services as work
 from tercero.delivery.work.models import WorkItem
 from tercero.delivery.workforce.models import Agent
-from tercero.delivery.workforce.services import clear_agent, create_agent, set_presence
-from tercero.platform.identity.models import Grant
-from tercero.platform.identity.roles import Role
-from tercero.platform.identity.tests.factories import PASSWORD, UserFactory
+from tercero.delivery.workforce.services import set_presence
+from tercero.platform.identity.tests.factories import PASSWORD
 from tercero.platform.tenancy.scoping import all_clients_scope, client_scope
-from tests.browser.conftest import checked, open_context, screenshot, sign_in
-from tests.factories import engagement_for, site
-
-ALWAYS = {str(d): [["00:00", "24:00"]] for d in range(7)}
-PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
-
-
-@pytest.fixture
-def desk(tenant_a, tenant_b):
-    """Client A's live keying desk: a pull queue, two cleared agents at Manila."""
-    engagement = engagement_for(
-        tenant_a.client,
-        name="Order keying",
-        status="live",
-        hours_of_cover="24_7",
-        working_hours=ALWAYS,
-        service_line="data_processing",
-        office="back",
-        sla_targets=[{"metric": "turnaround", "target_seconds": 4 * 3600}],
-    )
-    manila = site()
-    second_user = UserFactory(email="second@acme.example", full_name="Sam Second", role=Role.AGENT)
-    Grant.objects.create(user=second_user, client=tenant_a.client, reason="fixture")
-    with client_scope(clients=[tenant_a.client]):
-        queue = work.create_queue(
-            actor=None, engagement=engagement, name="Forms", work_types=["capture.document"]
-        )
-        agents = []
-        for user in (tenant_a.agent, second_user):
-            agent = create_agent(
-                actor=None, user=user, site=manila, skills={"data_entry": 3}, languages=["en"]
-            )
-            clear_agent(
-                actor=None,
-                agent=agent,
-                engagement=engagement,
-                reachable_client_ids=[tenant_a.client.pk],
-            )
-            agents.append(agent)
-    return {"engagement": engagement, "queue": queue, "agents": agents, "tenant": tenant_a}
-
-
-def _add_item(desk, **payload) -> WorkItem:
-    with client_scope(clients=[desk["tenant"].client]):
-        return work.create_item(
-            actor=None,
-            queue=desk["queue"],
-            work_type="capture.document",
-            payload={"document_ref": "PO-77", "fields_total": 5, **payload},
-        )
+from tests.browser.conftest import PDF, add_item, checked, open_context, screenshot, sign_in
 
 
 def test_an_agent_goes_available_gets_next_and_resolves(page, live_server, watch, desk):
-    item = _add_item(desk, fields_keyed=5, customer_name="Maria Santos")
+    item = add_item(desk, fields_keyed=5, customer_name="Maria Santos")
     # given the agent signs in: they land in their workspace
     sign_in(page, live_server, desk["tenant"].agent, PASSWORD)
     assert page.url.endswith("/work/")
@@ -82,7 +30,8 @@ def test_an_agent_goes_available_gets_next_and_resolves(page, live_server, watch
     checked(page, watch)
     assert "Maria Santos" not in page.content()
     masked = page.locator(".masked").inner_text()
-    assert masked.startswith("•••") and masked.endswith("os")
+    assert masked.startswith("•••")
+    assert masked.endswith("os")
     page.get_by_role("button", name="Start work").click()
     assert page.locator("#item-status").inner_text() == "In progress"
     screenshot(page, "agent-item")
@@ -100,7 +49,7 @@ def test_an_agent_goes_available_gets_next_and_resolves(page, live_server, watch
 
 
 def test_personal_data_is_revealed_only_with_a_reason(page, live_server, watch, desk):
-    item = _add_item(desk, customer_name="Priya Raman")
+    item = add_item(desk, customer_name="Priya Raman")
     sign_in(page, live_server, desk["tenant"].team_lead, PASSWORD)
     page.goto(f"{live_server.url}/work/items/{item.pk}/")
     assert "Priya Raman" not in page.content()
@@ -113,7 +62,7 @@ def test_personal_data_is_revealed_only_with_a_reason(page, live_server, watch, 
 
 def test_a_team_lead_reassigns_an_at_risk_item(page, live_server, watch, desk):
     first, second = desk["agents"]
-    item = _add_item(desk, fields_keyed=1)
+    item = add_item(desk, fields_keyed=1)
     with client_scope(clients=[desk["tenant"].client]):
         work.assign(actor=None, item=item, agent=first)
         # the clock has run most of its time: due in 20 minutes, at risk since 10

@@ -1,0 +1,162 @@
+"""Every page, as every kind of user: the accessibility smoke check passes, the console
+stays clean, nothing is fetched from elsewhere, the navigation offers only pages the
+role may open, and a 390 px phone never scrolls sideways."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from tercero.delivery.work import services as work
+from tercero.delivery.work.models import WorkItem
+from tercero.platform.identity.roles import Role
+from tercero.platform.identity.tests.factories import PASSWORD, UserFactory
+from tercero.platform.tenancy.scoping import client_scope
+from tests.browser.conftest import add_item, checked, open_context, screenshot, sign_in
+
+
+@pytest.fixture
+def world(desk, tenant_a):
+    """The desk with work in every state: open, at risk, resolved on time and late."""
+    items = [add_item(desk, document_ref=f"PO-{n}", fields_keyed=5) for n in range(6)]
+    with client_scope(clients=[tenant_a.client]):
+        work.comment(actor=tenant_a.team_lead, item=items[0], body="Checked the scan.")
+        work.comment(actor=tenant_a.client_user, item=items[0], body="Thanks!", internal=False)
+        now = timezone.now()
+        for index, item in enumerate(items[3:]):
+            WorkItem.objects.filter(pk=item.pk).update(
+                status="resolved", resolved_at=now - timedelta(days=index), sla_met=index != 1
+            )
+    admin = UserFactory(email="root@provider.example", role=Role.PROVIDER_ADMIN)
+    from tercero.platform.identity.models import Grant
+
+    Grant.objects.create(user=admin, client=tenant_a.client, reason="fixture")
+    return {**desk, "item": items[0], "admin": admin}
+
+
+def _pages(world) -> dict[str, list[str]]:
+    item, engagement, queue = world["item"], world["engagement"], world["queue"]
+    agent = world["agents"][0]
+    staff = [
+        "/work/",
+        "/work/items/",
+        "/work/items/?status=queued&sort=-priority",
+        f"/work/items/{item.pk}/",
+        "/ops/sla/",
+        "/engagements/",
+        f"/engagements/{engagement.pk}/",
+        "/agents/",
+        f"/agents/{agent.pk}/",
+        "/sites/",
+        "/account/password/",
+        "/?stay=1",
+    ]
+    return {
+        "agent": staff,
+        "team_lead": [*staff, "/ops/"],
+        "admin": [
+            "/ops/",
+            "/engagements/new/",
+            f"/engagements/{engagement.pk}/edit/",
+            "/sites/",
+            f"/agents/{agent.pk}/",
+        ],
+        "client_admin": [
+            "/portal/",
+            "/portal/items/",
+            f"/portal/items/{item.pk}/",
+            f"/portal/submit/{queue.pk}/",
+            "/portal/sla/",
+            "/portal/users/",
+            "/account/password/",
+        ],
+        "client_user": ["/portal/", "/portal/items/", f"/portal/items/{item.pk}/", "/portal/sla/"],
+    }
+
+
+def _user(world, role: str):
+    tenant = world["tenant"]
+    return {
+        "agent": tenant.agent,
+        "team_lead": tenant.team_lead,
+        "admin": world["admin"],
+        "client_admin": tenant.client_admin,
+        "client_user": tenant.client_user,
+    }[role]
+
+
+@pytest.mark.parametrize("role", ["agent", "team_lead", "admin", "client_admin", "client_user"])
+def test_every_page_passes_the_smoke_check(browser, live_server, watch, world, role):
+    page = open_context(browser, live_server, watch).new_page()
+    sign_in(page, live_server, _user(world, role), PASSWORD)
+    for path in _pages(world)[role]:
+        response = page.goto(live_server.url + path)
+        assert response.status == 200, path
+        # the CSP header carries a nonce, and every script and stylesheet uses it
+        csp = response.headers["content-security-policy"]
+        nonce = csp.split("'nonce-")[1].split("'")[0]
+        tags = page.locator("script, link[rel=stylesheet]")
+        for index in range(tags.count()):
+            assert tags.nth(index).get_attribute("nonce") is not None, path
+        assert f"'nonce-{nonce}'" in csp
+        checked(page, watch)
+    # the navigation offers only pages this role can open
+    links = page.locator("nav.site-nav a").evaluate_all("links => links.map(a => a.href)")
+    for href in links:
+        if "/admin/" in href:
+            continue
+        assert page.goto(href).status == 200, href
+    if role in {"team_lead", "client_user"}:
+        page.goto(live_server.url + _pages(world)[role][-1])
+        screenshot(page, f"pages-{role}")
+
+
+@pytest.mark.parametrize("role", ["agent", "client_user"])
+def test_a_phone_never_scrolls_sideways(browser, live_server, watch, world, role):
+    context = open_context(browser, live_server, watch)
+    page = context.new_page()
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, live_server, _user(world, role), PASSWORD)
+    for path in _pages(world)[role][:5]:
+        page.goto(live_server.url + path)
+        checked(page, watch)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, (path, width)
+    screenshot(page, f"phone-{role}")
+
+
+def test_navigation_differs_by_role(browser, live_server, watch, world):
+    seen = {}
+    for role in ("agent", "client_user"):
+        page = open_context(browser, live_server, watch).new_page()
+        sign_in(page, live_server, _user(world, role), PASSWORD)
+        seen[role] = page.locator("nav.site-nav a").all_inner_texts()
+    assert "Workspace" in seen["agent"]
+    assert "Our services" not in seen["agent"]
+    assert "Floor" not in seen["agent"]
+    assert "Our items" in seen["client_user"]
+    assert not {"Workspace", "Floor", "Engagements", "Agents", "Administration"} & set(
+        seen["client_user"]
+    )
+
+
+def test_the_sign_in_page_and_a_missing_page_pass_too(page, live_server, watch):
+    page.goto(live_server.url + "/login/")
+    checked(page, watch)
+    watch.expected_404s.add(live_server.url + "/nowhere/")
+    response = page.goto(live_server.url + "/nowhere/")
+    assert response.status in (302, 404)
+    checked(page, watch)
+
+
+def test_keyboard_reaches_the_main_actions(page, live_server, watch, world):
+    sign_in(page, live_server, world["tenant"].agent, PASSWORD)
+    # the first Tab lands on "Skip to content", which moves focus to the main area
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to content"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+    # focus is visible: an outline is drawn on a focused button
+    page.locator("#get-next").focus()
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline != "none"
