@@ -12,7 +12,13 @@ from django.core.validators import RegexValidator
 
 
 def _label(name: str, spec: dict) -> str:
-    return spec.get("title") or name.replace("_", " ").capitalize()
+    """The schema's own title, unless it is only the name title-cased (pydantic's
+    default), which reads worse than a sentence: "Fields total", not "Fields Total"."""
+    sentence = name.replace("_", " ").capitalize()
+    title = spec.get("title")
+    if not title or title == name.replace("_", " ").title():
+        return sentence
+    return title
 
 
 def _unwrap(spec: dict) -> tuple[dict, bool]:

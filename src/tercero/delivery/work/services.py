@@ -309,7 +309,9 @@ def _insert(prepared: list[tuple[WorkItem, dict[str, int]]], *, actor) -> None:
     if not prepared:
         return
     items = [item for item, _ in prepared]
+    creator = actor if getattr(actor, "pk", None) else None
     for item, required in prepared:
+        item.created_by = creator
         item.skill_count = len(required)
         item.skill_keys = routing.skill_keys(required)
     try:

@@ -125,14 +125,12 @@ def submit(request, caller, queue_id: int):
 
 
 def _attach_errors(form, error: InvalidInput) -> None:
-    placed = False
+    """The service's refusal at the top of the form, and each field's next to it."""
+    form.add_error(None, error.message)
     for name, message in error.fields.items():
         field = name.removeprefix("payload.").split(".")[0]
         if field in form.fields:
             form.add_error(field, message)
-            placed = True
-    if not placed or not error.fields:
-        form.add_error(None, error.message)
 
 
 @page("work:read", staff=False)
