@@ -40,6 +40,8 @@ OBJECT_ROUTES = {
     "api/v1/work-items/<item_id>/transfer": [("post", {"queue_id": 1})],
     "api/v1/work-items/<item_id>/comments": [("get", None), ("post", {"body": "x"})],
     "api/v1/work-items/<item_id>/events": [("get", None)],
+    "api/v1/work-items/<item_id>/reveal": [("post", {"reason": "customer on the phone"})],
+    "api/v1/work-items/<item_id>/personal": [("get", None)],
     "api/v1/agents/<agent_id>": [("get", None), ("patch", {"version": 1, "skills": {}})],
     "api/v1/agents/<agent_id>/presence": [("get", None), ("post", {"presence": "break"})],
     "api/v1/agents/<agent_id>/clearances": [("get", None), ("post", {"engagement_id": 1})],

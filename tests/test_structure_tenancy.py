@@ -23,6 +23,7 @@ GLOBAL_TABLES = {
     "workforce.Agent": "provider staff serving several clients; clearances are client-owned",
     "workforce.PresenceChange": "an agent's own availability, no client data",
     "work.ConsumerPosition": "how far each outbox consumer has read, across clients",
+    "security.StepUp": "a step-up on one member of staff, whichever clients they serve",
 }
 
 

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "tercero.platform.audit",
     "tercero.platform.api",
     "tercero.platform.ops",
+    "tercero.platform.security",
     "tercero.delivery.workforce",
     "tercero.delivery.engagements",
     "tercero.delivery.work",
@@ -170,6 +171,8 @@ SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 3600)))
 # do not count); the page warns SESSION_IDLE_WARN_SECONDS before.
 SESSION_IDLE_SECONDS = int(os.environ.get("SESSION_IDLE_SECONDS", str(15 * 60)))
 SESSION_IDLE_WARN_SECONDS = int(os.environ.get("SESSION_IDLE_WARN_SECONDS", "120"))
+# A reveal of personal data stays visible this long; then a new reason is needed.
+REVEAL_SECONDS = int(os.environ.get("REVEAL_SECONDS", "300"))
 LOGIN_URL_PATH = "/login/"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

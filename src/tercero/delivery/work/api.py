@@ -12,6 +12,7 @@ from tercero.delivery.engagements.selectors import access_engagement
 from tercero.delivery.work import (
     csv_import,
     lifecycle,
+    personal,
     registry,
     selectors,
     services,
@@ -297,8 +298,13 @@ class ItemOut(Schema):
     def resolve_display(item):
         """The labelled fields the work type shows an agent, in its order."""
         work_type = registry.find(item.work_type)
-        shown = work_type.display(item.payload) if work_type else []
+        shown = work_type.display(personal.shown(item.payload, work_type)) if work_type else []
         return [{"label": label, "value": value} for label, value in shown]
+
+    @staticmethod
+    def resolve_payload(item):
+        """Personal fields as their masks: clear values come only from /reveal."""
+        return personal.shown(item.payload, registry.find(item.work_type))
 
     @staticmethod
     def resolve_allowed_actions(item):
@@ -504,6 +510,40 @@ def transition_item(request, item_id: int, body: TransitionIn):
     _require_holder_or_lead(caller, item, body.action)
     services.transition(actor=caller.user, item=item, **body.dict())
     return _item(caller, item_id)
+
+
+class RevealIn(Schema):
+    reason: str = Field(min_length=5, max_length=500)
+
+
+class RevealOut(Schema):
+    status: str = Field(description="granted, or pending while a supervisor must approve")
+    expires_at: datetime
+    fields: dict[str, str | None]
+
+
+@router.post("/work-items/{item_id}/reveal", response=RevealOut, tags=["personal data"])
+def reveal_item(request, item_id: int, body: RevealIn):
+    """The item's personal fields in clear for a few minutes (REVEAL_SECONDS), with the
+    reason recorded in the audit trail. Needs `personal:reveal`."""
+    caller = caller_of(request)
+    item = _item(caller, item_id)
+    caller.require("personal:reveal")
+    values, grant = services.reveal(actor=caller.user, item=item, reason=body.reason)
+    return {"status": grant.status, "expires_at": grant.expires_at, "fields": values}
+
+
+@router.get("/work-items/{item_id}/personal", response=RevealOut, tags=["personal data"])
+def personal_fields(request, item_id: int):
+    """The personal fields again while an earlier reveal is still live; 403 after."""
+    caller = caller_of(request)
+    item = _item(caller, item_id)
+    caller.require("personal:reveal")
+    shown = services.revealed(actor=caller.user, item=item)
+    if shown is None:
+        raise PermissionDenied("No live reveal: ask again with a reason.")
+    values, grant = shown
+    return {"status": grant.status, "expires_at": grant.expires_at, "fields": values}
 
 
 AGENT_ACTIONS = {"start", "wait", "resume", "resolve", "unassign"}

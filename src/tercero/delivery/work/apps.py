@@ -8,8 +8,11 @@ class WorkConfig(AppConfig):
 
     def ready(self):
         from tercero.delivery.work import consumers, tasks, webhooks
+        from tercero.delivery.work.models import WorkItem
         from tercero.platform.ops import scheduler
+        from tercero.platform.security import sealed
 
+        sealed.register(WorkItem, "payload", json=True)
         consumers.register()
         webhooks.register()
         scheduler.register(scheduler.PeriodicJob("sweep_sla", 30, tasks.sweep_sla))

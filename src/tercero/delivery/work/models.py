@@ -104,6 +104,8 @@ class WorkItem(ClientOwned):
     priority = models.PositiveSmallIntegerField()
     language = models.CharField(max_length=2, blank=True)
     personal_data = models.BooleanField(default=False)
+    # keyed hashes of the personal values, to find a data subject's items again
+    subject_keys = models.JSONField(default=list, blank=True)
     external_ref = models.CharField(max_length=200, blank=True)
     channel = models.CharField(max_length=16, choices=Channel.choices)
     # how many `SkillRequirement` rows the item has: lets the claim skip the check

@@ -48,6 +48,10 @@ class WorkType:
     completion_check: Callable[[BaseModel, str], list[str]] | None = None
     # payload fields holding personal data: masked on every page until revealed
     personal_fields: tuple[str, ...] = ()
+    # how each personal field is masked: "name", "email", "date", "national_id",
+    # "account", "iban", "card" (cut to its last four, never stored whole); default: all
+    # but the last two characters hidden
+    personal_kinds: dict[str, str] = field(default_factory=dict)
     # whether a file comes with the item when it is submitted through the portal
     attachment: Literal["none", "optional", "required"] = "none"
 
@@ -63,6 +67,14 @@ class WorkType:
                 f"The payload does not fit work type {self.key!r}.",
                 fields={f"payload.{name}": message for name, message in fields.items()},
             ) from error
+
+    def parse_stored(self, payload: dict) -> BaseModel:
+        """A stored payload as the schema's model, without validating again: it was
+        validated on the way in, and sealed personal fields are text now."""
+        return self.payload_schema.model_construct(**payload)
+
+    def kind_of(self, name: str) -> str:
+        return self.personal_kinds.get(name, "")
 
     def title_of(self, payload: BaseModel) -> str:
         return (self.summary(payload) if self.summary else self.title)[:200]

@@ -19,7 +19,7 @@ from django.db.models import Case, Count, Exists, F, OuterRef, Value, When
 from django.utils import timezone
 
 from tercero.delivery.engagements.models import Engagement
-from tercero.delivery.work import files, lifecycle, registry, routing, sla
+from tercero.delivery.work import files, lifecycle, personal, registry, routing, sla
 from tercero.delivery.work.models import (
     Assignment,
     Attachment,
@@ -33,6 +33,9 @@ from tercero.delivery.work.models import (
 from tercero.delivery.workforce.models import CHANNELS, SKILL_NAME, Agent
 from tercero.platform.audit.services import record
 from tercero.platform.errors import Conflict, IllegalTransition, InvalidInput
+from tercero.platform.security import misuse
+from tercero.platform.security import services as security
+from tercero.platform.security.models import RevealGrant
 from tercero.platform.tenancy.scoping import all_clients_scope, client_scope, clients_in_scope
 from tercero.platform.versioning import update_versioned
 
@@ -248,19 +251,25 @@ def _prepare(*, queue: Queue, fields: dict) -> tuple[WorkItem, dict[str, int]]:
     if not (isinstance(priority, int) and 1 <= priority <= 4):
         raise InvalidInput("Priority is 1 (P1, highest) to 4.", fields={"priority": str(priority)})
     hold = bool(fields.pop("hold", False))
-    title = fields.pop("title", None) or work_type.title_of(payload)
-    external_ref = (fields.pop("external_ref", None) or "").strip()
+    title = personal.clean_text(fields.pop("title", None) or work_type.title_of(payload))
+    external_ref = personal.clean_text((fields.pop("external_ref", None) or "").strip())
     personal_data = bool(fields.pop("personal_data", False))
     if fields:
         raise InvalidInput("Unknown fields.", fields=dict.fromkeys(fields, "unknown"))
     now = timezone.now()
+    plain_payload = payload.model_dump(mode="json")
     item = WorkItem(
         client_id=queue.client_id,
         engagement=engagement,
         queue=queue,
         work_type=key,
         title=title[:200],
-        payload=payload.model_dump(mode="json"),
+        payload=personal.protect(
+            client_id=queue.client_id, work_type=work_type, payload=plain_payload
+        ),
+        subject_keys=personal.lookup_keys(
+            client_id=queue.client_id, work_type=work_type, plain=plain_payload
+        ),
         priority=priority,
         language=language,
         personal_data=personal_data,
@@ -838,7 +847,7 @@ def _completion_problems(item: WorkItem, resolution: str) -> list[str]:
     work_type = registry.get(item.work_type)
     if work_type.completion_check is None:
         return []
-    return work_type.completion_check(work_type.parse(item.payload), resolution)
+    return work_type.completion_check(work_type.parse_stored(item.payload), resolution)
 
 
 def _refill(agent_id: int, client_id: int) -> None:
@@ -916,9 +925,27 @@ def update_item(*, actor, item: WorkItem, version: int, changes: dict) -> WorkIt
         )
     if "priority" in changes and not 1 <= changes["priority"] <= 4:
         raise InvalidInput("Priority is 1 (P1, highest) to 4.", fields={"priority": "1-4"})
+    for name in ("title", "external_ref"):
+        if isinstance(changes.get(name), str):
+            changes[name] = personal.clean_text(changes[name])
     if "payload" in changes:
         work_type = registry.get(item.work_type)
-        changes["payload"] = work_type.parse(changes["payload"]).model_dump(mode="json")
+        incoming = (
+            personal.unsealed_for_edit(
+                stored=item.payload,
+                incoming=changes["payload"] if isinstance(changes["payload"], dict) else {},
+                names=work_type.personal_fields,
+            )
+            if isinstance(changes["payload"], dict)
+            else changes["payload"]
+        )
+        plain = work_type.parse(incoming).model_dump(mode="json")
+        changes["payload"] = personal.protect(
+            client_id=item.client_id, work_type=work_type, payload=plain
+        )
+        changes["subject_keys"] = personal.lookup_keys(
+            client_id=item.client_id, work_type=work_type, plain=plain
+        )
     now = timezone.now()
     with transaction.atomic():
         update_versioned(
@@ -937,7 +964,7 @@ def update_item(*, actor, item: WorkItem, version: int, changes: dict) -> WorkIt
 def comment(*, actor, item: WorkItem, body: str, internal: bool = True) -> Comment:
     """A note on the item. A reply to the customer (not internal) by the provider side
     counts as the first response."""
-    body = body.strip()
+    body = personal.clean_text(body.strip())
     if not body:
         raise InvalidInput("The comment is empty.", fields={"body": "required"})
     now = timezone.now()
@@ -1073,26 +1100,32 @@ def _escalate(item: WorkItem, *, kind: str, now: datetime) -> None:
 # --- personal data ----------------------------------------------------------------------
 
 
-def reveal(*, actor, item: WorkItem, reason: str) -> dict:
-    """The item's personal fields in clear, for this one response: audited with the
-    reason given. Pages show them masked otherwise."""
-    reason = (reason or "").strip()
-    if len(reason) < 5:
-        raise InvalidInput(
-            "Say why you need to see this (at least 5 characters).", fields={"reason": "required"}
-        )
+def reveal(*, actor, item: WorkItem, reason: str) -> tuple[dict, RevealGrant]:
+    """The item's personal fields in clear for REVEAL_SECONDS, with the reason audited.
+    While the actor has an open misuse alert the grant waits for a supervisor and
+    nothing is shown ({}, pending grant)."""
     work_type = registry.find(item.work_type)
     names = list(work_type.personal_fields) if work_type else []
-    record(
-        action="work_item.revealed",
+    grant = security.request_reveal(
         actor=actor,
-        client=item.client_id,
+        client_id=item.client_id,
         object_type="work_item",
         object_id=item.pk,
-        reason=reason[:500],
-        payload={"fields": names},
+        reason=reason,
+        step_up=misuse.step_up_required(user=actor),
     )
-    return {name: item.payload.get(name) for name in names}
+    if grant.status != RevealGrant.Status.GRANTED:
+        return {}, grant
+    return personal.opened(item.payload, names), grant
+
+
+def revealed(*, actor, item: WorkItem) -> tuple[dict, RevealGrant] | None:
+    """The personal fields in clear while the actor holds a live grant, else None."""
+    grant = security.live_grant(user=actor, object_type="work_item", object_id=item.pk)
+    if grant is None:
+        return None
+    work_type = registry.find(item.work_type)
+    return personal.opened(item.payload, work_type.personal_fields if work_type else ()), grant
 
 
 def escalate(*, actor, item: WorkItem, reason: str, version: int | None = None) -> WorkItem:

@@ -46,6 +46,8 @@ PERMISSIONS = (
     "agents:read",
     "agents:write",
     "webhooks:write",
+    "personal:reveal",
+    "security:read",
 )
 
 _READ_DELIVERY = {
@@ -70,12 +72,17 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "queues:write",
             "agents:write",
             "webhooks:write",
+            "personal:reveal",
+            "security:read",
         }
     ),
-    Role.TEAM_LEAD: frozenset(_READ_DELIVERY | {"users:read", "work:write", "work:assign"}),
-    Role.AGENT: frozenset(_READ_DELIVERY | {"work:write"}),
+    Role.TEAM_LEAD: frozenset(
+        _READ_DELIVERY
+        | {"users:read", "work:write", "work:assign", "personal:reveal", "security:read"}
+    ),
+    Role.AGENT: frozenset(_READ_DELIVERY | {"work:write", "personal:reveal"}),
     Role.QA_ANALYST: frozenset(_READ_DELIVERY),
-    Role.AUDITOR: frozenset(_READ_DELIVERY | {"users:read", "audit:read"}),
+    Role.AUDITOR: frozenset(_READ_DELIVERY | {"users:read", "audit:read", "security:read"}),
     Role.CLIENT_ADMIN: frozenset(
         {
             "clients:read",
@@ -87,6 +94,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "work:write",
             "audit:read",
             "webhooks:write",
+            "personal:reveal",
         }
     ),
     Role.CLIENT_USER: frozenset(

@@ -22,6 +22,9 @@ class DocumentPayload(BaseModel):
     language: str = Field(default="", pattern=r"^([a-z]{2})?$")
     due_date: date | None = None
     customer_name: str = Field(default="", max_length=200, title="Customer name")
+    customer_national_id: str = Field(default="", max_length=40, title="Customer national id")
+    customer_date_of_birth: date | None = Field(default=None, title="Customer date of birth")
+    customer_iban: str = Field(default="", max_length=40, title="Customer bank account (IBAN)")
 
     @model_validator(mode="after")
     def _counts(self):
@@ -66,9 +69,23 @@ DOCUMENT = registry.WorkType(
         ("fields_keyed", "Keyed"),
         ("due_date", "Due"),
         ("customer_name", "Customer"),
+        ("customer_national_id", "National id"),
+        ("customer_date_of_birth", "Date of birth"),
+        ("customer_iban", "Bank account"),
     ),
     completion_check=_complete,
-    personal_fields=("customer_name",),
+    personal_fields=(
+        "customer_name",
+        "customer_national_id",
+        "customer_date_of_birth",
+        "customer_iban",
+    ),
+    personal_kinds={
+        "customer_name": "name",
+        "customer_national_id": "national_id",
+        "customer_date_of_birth": "date",
+        "customer_iban": "iban",
+    },
     attachment="optional",
 )
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 from tercero.delivery.engagements.models import Engagement
 from tercero.delivery.engagements.services import create_engagement
 from tercero.delivery.work.models import Queue, WorkItem
-from tercero.delivery.work.services import create_items, create_queue
+from tercero.delivery.work.services import comment, create_items, create_queue
 from tercero.delivery.workforce.models import Agent, Site
 from tercero.delivery.workforce.services import (
     clear_agent,
@@ -26,6 +26,18 @@ from tercero.platform.tenancy.services import create_client
 
 PASSWORD = "tercero-demo-2026"
 CUSTOMERS = ["Maria Santos", "John Whitfield", "Priya Raman", "Lena Vogel", "Tomás Ortega"]
+# Personal data the demo keys in: sealed at rest, so none of it may appear in clear in a
+# database dump (tests/test_plaintext_scan.py looks for exactly these).
+NATIONAL_IDS = ["QQ123456C", "JT481526B", "NP907312A", "KL246813D", "WX135790C"]
+IBANS = [
+    "DE89370400440532013000",
+    "GB33BUKB20201555555555",
+    "FR1420041010050500013M02606",
+    "NL91ABNA0417164300",
+    "ES9121000418450200051332",
+]
+BIRTH_DATES = ["1984-03-17", "1979-11-02", "1991-07-25", "1968-01-30", "1995-05-09"]
+CARD_IN_NOTE = "4111 1111 1111 1111"
 SITES = [
     ("Manila", "PH", "Manila", "Asia/Manila", ["en", "tl"], 850),
     ("Bogotá", "CO", "Bogotá", "America/Bogota", ["es", "en"], 1100),
@@ -249,6 +261,9 @@ class Command(BaseCommand):
                     "pages": 1 + n % 3,
                     "fields_total": 18 + n % 7,
                     "customer_name": CUSTOMERS[n % len(CUSTOMERS)],
+                    "customer_national_id": NATIONAL_IDS[n % len(NATIONAL_IDS)],
+                    "customer_date_of_birth": BIRTH_DATES[n % len(BIRTH_DATES)],
+                    "customer_iban": IBANS[n % len(IBANS)],
                 },
                 "external_ref": f"PO-{4100 + n}",
                 "personal_data": n % 4 == 0,
@@ -256,7 +271,13 @@ class Command(BaseCommand):
             }
             for n in range(24)
         ]
-        create_items(actor=admin, queue=forms, rows=rows)
+        created, _ = create_items(actor=admin, queue=forms, rows=rows)
+        comment(
+            actor=admin,
+            item=created[0],
+            body=f"Customer read card {CARD_IN_NOTE} out on the phone; it is not needed here.",
+            internal=True,
+        )
         create_items(actor=admin, queue=urgent, rows=[{**rows[0], "external_ref": "PO-9000"}])
         second = Agent.objects.filter(user__email="bruno@tercero.example").first() or create_agent(
             actor=admin,

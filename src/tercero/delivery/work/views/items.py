@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from tercero.delivery.engagements.models import Engagement
-from tercero.delivery.work import lifecycle, registry, selectors, services, sla
+from tercero.delivery.work import lifecycle, personal, registry, selectors, services, sla
 from tercero.delivery.work.models import Queue, WorkItem
 from tercero.delivery.work.views.common import (
     POLL_HEADERS,
@@ -240,7 +240,9 @@ def item_page(request, caller, item_id: int):
     context = {
         **_status_context(item, caller),
         "work_type": work_type,
-        "fields": work_type.display_rows(item.payload) if work_type else [],
+        "fields": work_type.display_rows(personal.shown(item.payload, work_type))
+        if work_type
+        else [],
         "other_fields": _other_fields(item, work_type),
         "events": list(selectors.events_of(item=item).select_related("actor")[:200]),
         "comments": list(selectors.comments_of(item=item, include_internal=True)),
@@ -263,10 +265,10 @@ def item_page(request, caller, item_id: int):
 def _other_fields(item: WorkItem, work_type) -> list[dict]:
     """Payload fields the type does not display, listed so nothing is hidden."""
     shown = {name for name, _ in work_type.display_fields} if work_type else set()
-    personal = set(work_type.personal_fields) if work_type else set()
+    private = set(work_type.personal_fields) if work_type else set()
     return [
-        {"label": name.replace("_", " ").capitalize(), "value": value, "personal": name in personal}
-        for name, value in item.payload.items()
+        {"label": name.replace("_", " ").capitalize(), "value": value, "personal": name in private}
+        for name, value in personal.shown(item.payload, work_type).items()
         if name not in shown
     ]
 
@@ -400,11 +402,12 @@ def add_comment(request, caller, item_id: int):
 @require_POST
 @page("work:read", staff=True)
 def reveal(request, caller, item_id: int):
-    """Personal fields in clear for this one response, with the reason audited."""
+    """Personal fields in clear for a few minutes, with the reason audited; while the
+    person has an open misuse alert the request waits for a supervisor instead."""
     item = _item_for_staff(caller, item_id)
     work_type = registry.find(item.work_type)
     try:
-        revealed = services.reveal(
+        values, grant = services.reveal(
             actor=request.user, item=item, reason=request.POST.get("reason", "")
         )
     except DomainError as error:
@@ -412,13 +415,15 @@ def reveal(request, caller, item_id: int):
             request, "work/_personal.html", {"error": error.message, "item": item}, status=422
         )
     rows = [
-        row
+        {**row, "value": values.get(row["name"])}
         for row in (work_type.display_rows(item.payload) if work_type else [])
         if row["personal"]
     ]
-    for row in rows:
-        row["value"] = revealed.get(row["name"])
-    return render(request, "work/_personal.html", {"item": item, "revealed_rows": rows})
+    return render(
+        request,
+        "work/_personal.html",
+        {"item": item, "revealed_rows": rows if values else [], "grant": grant},
+    )
 
 
 @page("work:read")

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from tercero.delivery.engagements.models import Engagement
-from tercero.delivery.work import lifecycle, registry, selectors, services, sla
+from tercero.delivery.work import lifecycle, personal, registry, selectors, services, sla
 from tercero.delivery.work.models import Queue, WorkItem
 from tercero.delivery.work.views.common import POLL_HEADERS, page, refused
 from tercero.delivery.work.views.floor import attainment, daily
@@ -161,7 +161,9 @@ def item_page(request, caller, item_id: int):
     work_type = registry.find(item.work_type)
     context = {
         **_client_status(item),
-        "fields": work_type.display_rows(item.payload) if work_type else [],
+        "fields": work_type.display_rows(personal.shown(item.payload, work_type))
+        if work_type
+        else [],
         "comments": list(selectors.comments_of(item=item, include_internal=False)),
         "attachments": list(selectors.attachments_of(item=item)),
         "history": [

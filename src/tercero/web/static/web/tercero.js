@@ -57,6 +57,17 @@
       });
   }
 
+  /* Revealed personal data disappears when its grant ends: <dl data-hide-at="ISO time"> */
+  function hideExpired() {
+    document.querySelectorAll("[data-hide-at]").forEach(function (el) {
+      if (Date.parse(el.dataset.hideAt) <= Date.now()) {
+        el.replaceWith(Object.assign(document.createElement("p"), {
+          className: "help", textContent: "Hidden again: the time to view it has ended."
+        }));
+      }
+    });
+  }
+
   /* Select-all checkbox for bulk actions: <input type=checkbox data-select-all="name"> */
   function selectAll(event) {
     var name = event.target.dataset.selectAll;
@@ -69,6 +80,7 @@
     tickTimers();
     setInterval(tickTimers, 1000);
     setInterval(idleCheck, 5000);
+    setInterval(hideExpired, 1000);
     var form = document.getElementById("idle-keepalive");
     if (form) { form.addEventListener("submit", keepAlive); }
     document.querySelectorAll("[data-select-all]").forEach(function (box) {

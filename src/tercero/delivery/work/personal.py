@@ -1,0 +1,77 @@
+"""Personal data inside work items: what goes into the database and what comes out.
+
+On the way in every string is stripped of card numbers and the work type's personal
+fields are sealed under the client's data key (with a keyed hash per field so that a
+data subject's items can be found again). On the way out a payload shows only masks;
+clear values need a live reveal grant.
+"""
+
+from tercero.delivery.work import registry
+from tercero.platform.security import crypto
+from tercero.platform.security.redact import redact_cards, redact_tree
+
+
+def protect(*, client_id: int, work_type: registry.WorkType, payload: dict) -> dict:
+    """The payload as stored: card numbers cut, personal fields sealed."""
+    clean = redact_tree(payload)
+    for name in work_type.personal_fields:
+        value = clean.get(name)
+        if value in (None, "") or crypto.is_sealed(value):
+            continue
+        clean[name] = crypto.seal(client_id, str(value), kind=work_type.kind_of(name))
+    return clean
+
+
+def lookup_keys(*, client_id: int, work_type: registry.WorkType, plain: dict) -> list[str]:
+    """Keyed hashes of the personal values (before sealing), for exact-match lookup."""
+    keys = []
+    for name in work_type.personal_fields:
+        value = plain.get(name)
+        if value not in (None, ""):
+            keys.append(crypto.lookup_hash(client_id, str(value)))
+    return keys
+
+
+def opened(payload: dict, names) -> dict:
+    """The named fields in clear (the caller holds a live grant and the client scope)."""
+    return {
+        name: crypto.open_sealed(payload[name]) if crypto.is_sealed(payload.get(name)) else None
+        for name in names
+    }
+
+
+def shown(payload: dict, work_type: registry.WorkType | None = None) -> dict:
+    """The payload as every page, API response and export shows it: masks only. A
+    personal field stored before sealing existed is masked here all the same."""
+    personal = set(work_type.personal_fields) if work_type else set()
+    out = {}
+    for key, value in payload.items():
+        if key in personal and value not in (None, "") and not crypto.is_sealed(value):
+            out[key] = crypto.mask(str(value), work_type.kind_of(key))
+        else:
+            out[key] = _shown(value)
+    return out
+
+
+def _shown(value):
+    if crypto.is_sealed(value):
+        return crypto.masked(value)
+    if isinstance(value, dict):
+        return {key: _shown(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_shown(item) for item in value]
+    return value
+
+
+def unsealed_for_edit(*, stored: dict, incoming: dict, names) -> dict:
+    """An edit may send a personal field back as it received it (sealed or masked):
+    that means "unchanged", so the stored value is opened for validation."""
+    merged = dict(incoming)
+    for name in names:
+        before = stored.get(name)
+        if crypto.is_sealed(before) and merged.get(name) in (before, crypto.masked(before)):
+            merged[name] = crypto.open_sealed(before)
+    return merged
+
+
+clean_text = redact_cards

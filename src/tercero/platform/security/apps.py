@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SecurityConfig(AppConfig):
+    name = "tercero.platform.security"
+    label = "security"

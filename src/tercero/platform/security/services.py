@@ -1,0 +1,267 @@
+"""Reveal grants and the key life cycle. Each change writes its audit event."""
+
+from collections import Counter
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from tercero.platform.audit.services import record
+from tercero.platform.errors import InvalidInput, PermissionDenied
+from tercero.platform.security import crypto, keyring, sealed
+from tercero.platform.security.models import DataKey, RevealGrant
+
+REVEAL_PERMISSION = "personal:reveal"
+BATCH = 200
+
+
+# --- reveal ------------------------------------------------------------------------------
+
+
+def reveal_seconds() -> int:
+    return int(getattr(settings, "REVEAL_SECONDS", 300))
+
+
+def request_reveal(
+    *, actor, client_id: int, object_type: str, object_id: int, reason: str, step_up: bool = False
+) -> RevealGrant:
+    """Let `actor` see one record's personal data for REVEAL_SECONDS. With `step_up`
+    (the actor has an open misuse alert) the grant waits for a supervisor."""
+    if REVEAL_PERMISSION not in actor.permissions:
+        raise PermissionDenied("Your role may not reveal personal data.")
+    reason = (reason or "").strip()
+    if len(reason) < 5:
+        raise InvalidInput(
+            "Say why you need to see this (at least 5 characters).", fields={"reason": "required"}
+        )
+    now = timezone.now()
+    status = RevealGrant.Status.PENDING if step_up else RevealGrant.Status.GRANTED
+    with transaction.atomic():
+        grant = RevealGrant.objects.create(
+            client_id=client_id,
+            user=actor,
+            object_type=object_type,
+            object_id=object_id,
+            reason=reason[:500],
+            status=status,
+            created_at=now,
+            expires_at=now + timedelta(seconds=reveal_seconds()),
+        )
+        record(
+            action=f"{object_type}.revealed" if not step_up else f"{object_type}.reveal_requested",
+            actor=actor,
+            client=client_id,
+            object_type=object_type,
+            object_id=object_id,
+            reason=grant.reason,
+            payload={"grant_id": grant.pk, "seconds": reveal_seconds()},
+        )
+    return grant
+
+
+def decide_reveal(*, actor, grant: RevealGrant, approve: bool) -> RevealGrant:
+    """A supervisor approves or refuses a pending reveal; an approval starts the clock."""
+    if "work:assign" not in actor.permissions or actor.pk == grant.user_id:
+        raise PermissionDenied("A supervisor other than the requester decides.")
+    if grant.status != RevealGrant.Status.PENDING:
+        raise InvalidInput("This request was already decided.", code="already_decided")
+    now = timezone.now()
+    grant.status = RevealGrant.Status.GRANTED if approve else RevealGrant.Status.REFUSED
+    grant.decided_by = actor
+    grant.expires_at = now + timedelta(seconds=reveal_seconds())
+    with transaction.atomic():
+        grant.save(update_fields=["status", "decided_by", "expires_at"])
+        record(
+            action="reveal.approved" if approve else "reveal.refused",
+            actor=actor,
+            client=grant.client_id,
+            object_type=grant.object_type,
+            object_id=grant.object_id,
+            payload={"grant_id": grant.pk, "user_id": grant.user_id},
+        )
+    return grant
+
+
+def live_grant(*, user, object_type: str, object_id: int) -> RevealGrant | None:
+    return (
+        RevealGrant.objects.filter(
+            user=user,
+            object_type=object_type,
+            object_id=object_id,
+            status=RevealGrant.Status.GRANTED,
+            expires_at__gt=timezone.now(),
+        )
+        .order_by("-expires_at")
+        .first()
+    )
+
+
+# --- keys --------------------------------------------------------------------------------
+
+
+def rotate_keys(*, actor, client_id: int) -> DataKey:
+    """A new active data key for the client; the old ones stay readable until the
+    re-encryption has moved every value off them and they are retired."""
+    with transaction.atomic():
+        current = (
+            DataKey.objects.select_for_update()
+            .filter(client_id=client_id, purpose=DataKey.Purpose.DATA)
+            .order_by("-version")
+        )
+        latest = current.first()
+        current.filter(state=DataKey.State.ACTIVE).update(state=DataKey.State.READABLE)
+        version = (latest.version if latest else 0) + 1
+        master_id, wrapped = keyring.wrap(
+            keyring.new_key(),
+            context=crypto.key_context(client_id, DataKey.Purpose.DATA, version),
+        )
+        key = DataKey.objects.create(
+            client_id=client_id,
+            purpose=DataKey.Purpose.DATA,
+            version=version,
+            master_id=master_id,
+            wrapped=wrapped,
+        )
+        _rewrap_index_key(client_id)
+        record(
+            action="keys.rotated",
+            actor=actor,
+            client=client_id,
+            object_type="data_key",
+            object_id=key.pk,
+            payload={"version": version},
+        )
+    crypto.forget_keys(client_id)
+    return key
+
+
+def _rewrap_index_key(client_id: int) -> None:
+    """The index key is never replaced (its hashes must keep matching), but it moves
+    under the newest master key so that an old master key can be withdrawn."""
+    index = (
+        DataKey.objects.select_for_update()
+        .filter(client_id=client_id, purpose=DataKey.Purpose.INDEX)
+        .first()
+    )
+    if index is None or index.master_id == keyring.active_master_id():
+        return
+    context = crypto.key_context(client_id, index.purpose, index.version)
+    raw = keyring.unwrap(index.master_id, index.wrapped, context=context)
+    index.master_id, index.wrapped = keyring.wrap(raw, context=context)
+    index.save(update_fields=["master_id", "wrapped"])
+
+
+def reencrypt(*, client_id: int, progress=None) -> int:
+    """Re-seal every value of the client that is not under its active key. Rows are
+    locked batch by batch, so an edit running meanwhile is neither lost nor overwritten.
+    Returns how many values moved."""
+    moved = 0
+    for location in sealed.locations():
+        manager = location.model.objects
+        rows = manager.filter(client_id=client_id, **{f"{location.field}__icontains": "enc1:"})
+        ids = list(rows.order_by("pk").values_list("pk", flat=True))
+        for start in range(0, len(ids), BATCH):
+            with transaction.atomic():
+                batch = manager.select_for_update().filter(pk__in=ids[start : start + BATCH])
+                for row in batch:
+                    before = getattr(row, location.field)
+                    after, count = _reseal_tree(before)
+                    if count:
+                        manager.filter(pk=row.pk).update(**{location.field: after})
+                        moved += count
+            if progress:
+                progress(location.label, min(start + BATCH, len(ids)), len(ids))
+    return moved
+
+
+def _reseal_tree(value) -> tuple[object, int]:
+    if crypto.is_sealed(value):
+        again = crypto.reseal(value)
+        return again, int(again != value)
+    if isinstance(value, dict):
+        out, total = {}, 0
+        for key, item in value.items():
+            out[key], count = _reseal_tree(item)
+            total += count
+        return out, total
+    if isinstance(value, list):
+        pairs = [_reseal_tree(item) for item in value]
+        return [p[0] for p in pairs], sum(p[1] for p in pairs)
+    return value, 0
+
+
+def values_by_version(*, client_id: int) -> Counter:
+    """How many sealed values of the client each key version holds."""
+    counts: Counter = Counter()
+    for location in sealed.locations():
+        rows = location.model.objects.filter(
+            client_id=client_id, **{f"{location.field}__icontains": "enc1:"}
+        )
+        for value in rows.values_list(location.field, flat=True).iterator():
+            _count_versions(value, counts)
+    return counts
+
+
+def _count_versions(value, counts: Counter) -> None:
+    if crypto.is_sealed(value):
+        counts[crypto.parse(value)[1]] += 1
+    elif isinstance(value, dict):
+        for item in value.values():
+            _count_versions(item, counts)
+    elif isinstance(value, list):
+        for item in value:
+            _count_versions(item, counts)
+
+
+def retire_keys(*, actor, client_id: int) -> list[int]:
+    """Retire readable keys that no value uses any more; their wrapped key is erased.
+    Refuses while values still need them."""
+    in_use = values_by_version(client_id=client_id)
+    retired = []
+    with transaction.atomic():
+        for key in DataKey.objects.select_for_update().filter(
+            client_id=client_id, purpose=DataKey.Purpose.DATA, state=DataKey.State.READABLE
+        ):
+            if in_use.get(key.version):
+                raise InvalidInput(
+                    f"Key v{key.version} still seals {in_use[key.version]} values; "
+                    "run the re-encryption first.",
+                    code="key_in_use",
+                )
+            key.state = DataKey.State.RETIRED
+            key.wrapped = ""
+            key.retired_at = timezone.now()
+            key.save(update_fields=["state", "wrapped", "retired_at"])
+            retired.append(key.version)
+        if retired:
+            record(
+                action="keys.retired",
+                actor=actor,
+                client=client_id,
+                object_type="client",
+                object_id=client_id,
+                payload={"versions": retired},
+            )
+    crypto.forget_keys(client_id)
+    return retired
+
+
+def shred_client_keys(*, actor, client_id: int, reason: str) -> int:
+    """Crypto-shred: erase every key of the client. Its sealed values and keyed hashes
+    can never be opened or matched again, wherever copies of them are (backups too)."""
+    if not (reason or "").strip():
+        raise InvalidInput("Say why the keys are destroyed.", fields={"reason": "required"})
+    with transaction.atomic():
+        count, _ = DataKey.objects.filter(client_id=client_id).delete()
+        record(
+            action="keys.shredded",
+            actor=actor,
+            client=client_id,
+            object_type="client",
+            object_id=client_id,
+            reason=reason.strip()[:500],
+            payload={"keys": count},
+        )
+    crypto.forget_keys(client_id)
+    return count
