@@ -22,6 +22,8 @@ def world(desk, tenant_a):
     with client_scope(clients=[tenant_a.client]):
         work.comment(actor=tenant_a.team_lead, item=items[0], body="Checked the scan.")
         work.comment(actor=tenant_a.client_user, item=items[0], body="Thanks!", internal=False)
+        # agents open only what routing or a lead gave them
+        work.assign(actor=tenant_a.team_lead, item=items[2], agent=desk["agents"][0])
         now = timezone.now()
         for index, item in enumerate(items[3:]):
             WorkItem.objects.filter(pk=item.pk).update(
@@ -31,7 +33,7 @@ def world(desk, tenant_a):
     from tercero.platform.identity.models import Grant
 
     Grant.objects.create(user=admin, client=tenant_a.client, reason="fixture")
-    return {**desk, "item": items[0], "admin": admin}
+    return {**desk, "item": items[0], "agent_item": items[2], "admin": admin}
 
 
 def _pages(world) -> dict[str, list[str]]:
@@ -52,7 +54,10 @@ def _pages(world) -> dict[str, list[str]]:
         "/?stay=1",
     ]
     return {
-        "agent": staff,
+        "agent": [
+            f"/work/items/{world['agent_item'].pk}/" if page == f"/work/items/{item.pk}/" else page
+            for page in staff
+        ],
         "team_lead": [*staff, "/ops/"],
         "admin": [
             "/ops/",

@@ -19,7 +19,7 @@ from django.db.models import Case, Count, Exists, F, OuterRef, Value, When
 from django.utils import timezone
 
 from tercero.delivery.engagements.models import Engagement
-from tercero.delivery.work import files, lifecycle, personal, registry, routing, sla
+from tercero.delivery.work import access, files, lifecycle, personal, registry, routing, sla
 from tercero.delivery.work.models import (
     Assignment,
     Attachment,
@@ -32,7 +32,7 @@ from tercero.delivery.work.models import (
 )
 from tercero.delivery.workforce.models import CHANNELS, SKILL_NAME, Agent
 from tercero.platform.audit.services import record
-from tercero.platform.errors import Conflict, IllegalTransition, InvalidInput
+from tercero.platform.errors import Conflict, IllegalTransition, InvalidInput, NotFound
 from tercero.platform.security import misuse
 from tercero.platform.security import services as security
 from tercero.platform.security.models import RevealGrant
@@ -362,6 +362,28 @@ def _log(item: WorkItem, kind: str, actor, data: dict | None = None, at=None) ->
     event = _event(item, kind, actor, data or {}, at)
     event.save()
     return event
+
+
+def security_alert_event(alert, engagement_id: int | None) -> None:
+    """A security alert as an outbox event (so a client's webhook hears of it). Alerts
+    not tied to one engagement stay on the ops console only."""
+    if engagement_id is None:
+        return
+    WorkEvent.objects.create(
+        client_id=alert.client_id,
+        item_id=alert.object_id if alert.kind == "break_glass" else None,
+        engagement_id=engagement_id,
+        kind="security.alert",
+        actor=None,
+        data={
+            "alert_id": alert.pk,
+            "kind": alert.kind,
+            "user_id": alert.user_id,
+            "count": alert.count,
+            "limit": alert.limit,
+        },
+        at=alert.created_at,
+    )
 
 
 # --- claiming -------------------------------------------------------------------------
@@ -1117,6 +1139,21 @@ def reveal(*, actor, item: WorkItem, reason: str) -> tuple[dict, RevealGrant]:
     if grant.status != RevealGrant.Status.GRANTED:
         return {}, grant
     return personal.opened(item.payload, names), grant
+
+
+def break_glass(*, actor, item: WorkItem, reason: str):
+    """Open an item routing did not give the actor (see `access`)."""
+    if item.personal_data and item.engagement_id in access.residency_blocked(
+        actor, [item.client_id]
+    ):
+        raise NotFound("Work item not found.")
+    return security.break_glass(
+        actor=actor,
+        client_id=item.client_id,
+        object_id=item.pk,
+        engagement_id=item.engagement_id,
+        reason=reason,
+    )
 
 
 def revealed(*, actor, item: WorkItem) -> tuple[dict, RevealGrant] | None:

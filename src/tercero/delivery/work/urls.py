@@ -21,6 +21,7 @@ urlpatterns = [
     path("work/items/<int:item_id>/assign/", items.assign, name="assign"),
     path("work/items/<int:item_id>/comments/", items.add_comment, name="comment"),
     path("work/items/<int:item_id>/reveal/", items.reveal, name="reveal"),
+    path("work/items/<int:item_id>/access/", items.break_glass, name="break_glass"),
     path("work/attachments/<int:attachment_id>/", items.download, name="download"),
     path("ops/", floor.floor, name="floor"),
     path("ops/live/", floor.floor_live, name="floor_live"),

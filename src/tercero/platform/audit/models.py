@@ -37,6 +37,8 @@ class AuditEvent(models.Model):
         indexes = [
             models.Index(fields=["client", "sequence"], name="audit_client_seq"),
             models.Index(fields=["object_type", "object_id"], name="audit_object"),
+            # the misuse detector reads the last hour of the trail every few seconds
+            models.Index(fields=["occurred_at"], name="audit_occurred"),
         ]
 
     def __str__(self) -> str:

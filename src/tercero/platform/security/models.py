@@ -90,3 +90,61 @@ class StepUp(models.Model):
                 fields=["user"], condition=models.Q(lifted_at__isnull=True), name="stepup_one_open"
             )
         ]
+
+
+class MisuseRule(ClientOwned):
+    """Per-hour limits for one member of staff's use of a client's data. The row with no
+    engagement is the client's default; an engagement's row overrides it."""
+
+    engagement_id = models.BigIntegerField(null=True, blank=True)
+    records_per_hour = models.PositiveIntegerField(default=150)
+    reveals_per_hour = models.PositiveIntegerField(default=20)
+    exports_per_hour = models.PositiveIntegerField(default=5)
+    off_shift_per_hour = models.PositiveIntegerField(default=10)
+    unassigned_per_hour = models.PositiveIntegerField(default=3)
+    # when an alert fires, the person's reveals need a supervisor until a lead lifts it
+    step_up = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["client", "engagement_id"], name="misuserule_unique")
+        ]
+
+
+class SecurityAlert(ClientOwned):
+    """Something a team lead must look at: a break-glass access, or a person's use of
+    data beyond their limits or their own usual pattern."""
+
+    class Kind(models.TextChoices):
+        BREAK_GLASS = "break_glass", "Opened an item not assigned to them"
+        RECORDS = "records", "Many customer records opened"
+        REVEALS = "reveals", "Many personal-data reveals"
+        EXPORTS = "exports", "Many exports"
+        OFF_SHIFT = "off_shift", "Access while off shift"
+        UNASSIGNED = "unassigned", "Repeated access to unassigned items"
+
+    user = models.ForeignKey("identity.User", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    # the hour (UTC) the count belongs to; one alert per person, client, kind and hour
+    window_start = models.DateTimeField()
+    count = models.PositiveIntegerField(default=1)
+    limit = models.PositiveIntegerField(default=0)
+    detail = models.CharField(max_length=500, blank=True)
+    object_id = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        "identity.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "client", "kind", "window_start"],
+                condition=~models.Q(kind="break_glass"),
+                name="securityalert_one_per_hour",
+            )
+        ]
+        indexes = [models.Index(fields=["acknowledged_at", "created_at"], name="alert_open")]

@@ -4,13 +4,13 @@ from collections import Counter
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from tercero.platform.audit.services import record
 from tercero.platform.errors import InvalidInput, PermissionDenied
-from tercero.platform.security import crypto, keyring, sealed
-from tercero.platform.security.models import DataKey, RevealGrant
+from tercero.platform.security import crypto, keyring, misuse, sealed
+from tercero.platform.security.models import DataKey, RevealGrant, SecurityAlert
 
 REVEAL_PERMISSION = "personal:reveal"
 BATCH = 200
@@ -265,3 +265,132 @@ def shred_client_keys(*, actor, client_id: int, reason: str) -> int:
         )
     crypto.forget_keys(client_id)
     return count
+
+
+# --- break-glass and alerts ---------------------------------------------------------------
+
+ACCESS = "work_item_access"
+_ALERT_HOOKS: list = []
+
+
+def on_alert(hook) -> None:
+    """Call `hook(alert, engagement_id)` inside the transaction that raises an alert
+    (the work engine turns it into an outbox event, hence a webhook)."""
+    if hook not in _ALERT_HOOKS:
+        _ALERT_HOOKS.append(hook)
+
+
+def break_glass(
+    *, actor, client_id: int, object_id: int, engagement_id: int | None, reason: str
+) -> RevealGrant:
+    """Open one item that routing did not give the actor, for BREAK_GLASS_SECONDS, with
+    a reason: audited, and an alert for the team lead at once."""
+    reason = (reason or "").strip()
+    if len(reason) < 10:
+        raise InvalidInput(
+            "Say why you need this item (at least 10 characters).", fields={"reason": "required"}
+        )
+    now = timezone.now()
+    seconds = int(getattr(settings, "BREAK_GLASS_SECONDS", 1800))
+    with transaction.atomic():
+        grant = RevealGrant.objects.create(
+            client_id=client_id,
+            user=actor,
+            object_type=ACCESS,
+            object_id=object_id,
+            reason=reason[:500],
+            created_at=now,
+            expires_at=now + timedelta(seconds=seconds),
+        )
+        record(
+            action="work_item.break_glass",
+            actor=actor,
+            client=client_id,
+            object_type="work_item",
+            object_id=object_id,
+            reason=grant.reason,
+            payload={"engagement_id": engagement_id, "seconds": seconds},
+        )
+        raise_alert(
+            client_id=client_id,
+            user_id=actor.pk,
+            kind=SecurityAlert.Kind.BREAK_GLASS,
+            window_start=now,
+            count=1,
+            detail=f"Reason given: {grant.reason}"[:500],
+            object_id=object_id,
+            engagement_id=engagement_id,
+        )
+    return grant
+
+
+def raise_alert(
+    *,
+    client_id: int,
+    user_id: int,
+    kind: str,
+    window_start,
+    count: int,
+    limit: int = 0,
+    detail: str = "",
+    object_id: int | None = None,
+    engagement_id: int | None = None,
+    step_up: bool = False,
+) -> SecurityAlert | None:
+    """Record an alert once per person, client, kind and hour (None if already raised)."""
+    try:
+        with transaction.atomic():
+            alert = SecurityAlert.objects.create(
+                client_id=client_id,
+                user_id=user_id,
+                kind=kind,
+                window_start=window_start,
+                count=count,
+                limit=limit,
+                detail=detail[:500],
+                object_id=object_id,
+            )
+            record(
+                action="security.alert_raised",
+                actor=None,
+                client=client_id,
+                object_type="security_alert",
+                object_id=alert.pk,
+                payload={"kind": kind, "user_id": user_id, "count": count, "limit": limit},
+            )
+            for hook in _ALERT_HOOKS:
+                hook(alert, engagement_id)
+    except IntegrityError:
+        return None
+    if step_up:
+        misuse.require_step_up(
+            user_id=user_id, reason=f"Alert #{alert.pk}: {alert.get_kind_display()}"
+        )
+    return alert
+
+
+def acknowledge_alert(*, actor, alert: SecurityAlert, note: str, lift_step_up: bool) -> None:
+    if "work:assign" not in actor.permissions:
+        raise PermissionDenied("Team leads and managers handle security alerts.")
+    if alert.user_id == actor.pk:
+        raise PermissionDenied("Someone else must handle an alert about you.")
+    if alert.acknowledged_at is not None:
+        raise InvalidInput("This alert was already handled.", code="already_handled")
+    note = (note or "").strip()
+    if not note:
+        raise InvalidInput("Say what you found.", fields={"note": "required"})
+    with transaction.atomic():
+        alert.acknowledged_at = timezone.now()
+        alert.acknowledged_by = actor
+        alert.note = note[:500]
+        alert.save(update_fields=["acknowledged_at", "acknowledged_by", "note"])
+        record(
+            action="security.alert_acknowledged",
+            actor=actor,
+            client=alert.client_id,
+            object_type="security_alert",
+            object_id=alert.pk,
+            reason=alert.note,
+        )
+        if lift_step_up:
+            misuse.lift_step_up(actor=actor, user_id=alert.user_id)

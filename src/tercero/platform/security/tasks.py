@@ -3,8 +3,9 @@
 import logging
 
 from django.tasks import task
+from django.utils import timezone
 
-from tercero.platform.security import services
+from tercero.platform.security import detector, services
 from tercero.platform.tenancy.scoping import client_scope
 
 logger = logging.getLogger(__name__)
@@ -21,3 +22,9 @@ def reencrypt_client(client_id: int) -> int:
         moved = services.reencrypt(client_id=client_id, progress=progress)
     logger.info("re-encrypted client %s: %d values moved", client_id, moved)
     return moved
+
+
+@task
+def detect_misuse() -> int:
+    """Scan the last hour of the audit trail for insider misuse (scheduled)."""
+    return len(detector.detect(now=timezone.now()))

@@ -227,6 +227,7 @@ def test_comments_internal_notes_and_the_first_response(client, tenant_a):
     item = add_item(make_queue(engagement))
     url = f"/api/v1/work-items/{item.pk}/comments"
     client.force_login(agent.user)
+    assert post(client, "/api/v1/agents/me/next").json()["id"] == item.pk
     assert post(client, url, {"body": "Checked the carrier", "internal": True}).status_code == 201
     assert client.get(f"/api/v1/work-items/{item.pk}").json()["first_response_at"] is None
     assert (

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from tercero.delivery.engagements.models import Engagement
-from tercero.delivery.work import lifecycle, personal, registry, selectors, services, sla
+from tercero.delivery.work import access, lifecycle, personal, registry, selectors, services, sla
 from tercero.delivery.work.models import Queue, WorkItem
 from tercero.delivery.work.views.common import (
     POLL_HEADERS,
@@ -104,9 +104,18 @@ def item_listing(request, found, *, client_ids: list[int], for_client: bool = Fa
 
 @page("work:read", staff=True)
 def item_list(request, caller):
-    found = selectors.items(client_ids=caller.client_ids).select_related("queue", "assignee__user")
+    found = access.restrict(
+        request.user, selectors.items(client_ids=caller.client_ids), caller.client_ids
+    ).select_related("queue", "assignee__user")
     listing = item_listing(request, found, client_ids=caller.client_ids)
     if listing.wants_csv:
+        rows = listing.queryset
+        access.record_export(
+            user=request.user,
+            client_ids=set(rows.values_list("client_id", flat=True)),
+            rows=rows.count(),
+            where=request.path,
+        )
         return listing.csv_response("work-items.csv")
     may_assign = "work:assign" in caller.permissions
     return render(
@@ -216,6 +225,7 @@ def _status_context(item: WorkItem, caller) -> dict:
 
 def _item_for_staff(caller, item_id: int) -> WorkItem:
     item = selectors.access_item(client_ids=caller.client_ids, item_id=item_id)
+    access.check(caller.user, item)
     return WorkItem.objects.select_related(
         "engagement", "queue", "assignee__user", "created_by"
     ).get(pk=item.pk)
@@ -223,7 +233,14 @@ def _item_for_staff(caller, item_id: int) -> WorkItem:
 
 @page("work:read", staff=True)
 def item_page(request, caller, item_id: int):
-    item = _item_for_staff(caller, item_id)
+    try:
+        item = _item_for_staff(caller, item_id)
+    except access.BreakGlassRequired as refusal:
+        item = selectors.access_item(client_ids=caller.client_ids, item_id=item_id)
+        return render(
+            request, "work/break_glass.html", {"item": item, "message": refusal.message}, status=403
+        )
+    access.record_view(user=request.user, item=item)
     work_type = registry.find(item.work_type)
     agent = own_agent(request.user)
     holds = agent is not None and item.assignee_id == agent.pk
@@ -426,12 +443,31 @@ def reveal(request, caller, item_id: int):
     )
 
 
+@require_POST
+@page("work:read", staff=True)
+def break_glass(request, caller, item_id: int):
+    """Open an item not given to you, with a reason (audited; the team lead is alerted)."""
+    item = selectors.access_item(client_ids=caller.client_ids, item_id=item_id)
+    try:
+        services.break_glass(actor=request.user, item=item, reason=request.POST.get("reason", ""))
+    except DomainError as error:
+        return render(
+            request,
+            "work/break_glass.html",
+            {"item": item, "message": error.message, "error": True},
+            status=422,
+        )
+    messages.warning(request, "Opened with your reason; your team lead has been told.")
+    return redirect("work:item", item.pk)
+
+
 @page("work:read")
 def download(request, caller, attachment_id: int):
     """An attached file, always as a download (never rendered inline)."""
     attachment = selectors.access_attachment(
         client_ids=caller.client_ids, attachment_id=attachment_id
     )
+    access.check(request.user, attachment.item)
     response = FileResponse(
         attachment.file.open("rb"),
         as_attachment=True,

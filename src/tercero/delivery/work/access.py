@@ -1,0 +1,124 @@
+"""Who may open which item, beyond the client boundary.
+
+- An agent opens only items routing gave them (pulled, pushed, assigned: any
+  assignment of theirs, current or past) or one they opened by break-glass: a reason
+  that is audited and alerts the team lead, valid for BREAK_GLASS_SECONDS.
+- Anyone working from a site the engagement's residency rule excludes never sees that
+  engagement's items that hold personal data: not on pages, in the API, in exports or
+  in search, and break-glass does not lift it.
+Team leads and managers see their clients' items (within residency).
+"""
+
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from tercero.delivery.engagements.models import Engagement
+from tercero.delivery.engagements.residency import site_satisfies_residency
+from tercero.delivery.work.models import Assignment, WorkItem
+from tercero.delivery.workforce.models import Agent
+from tercero.platform.audit.services import record
+from tercero.platform.errors import NotFound, PermissionDenied
+from tercero.platform.identity.roles import Role
+from tercero.platform.security.models import RevealGrant
+from tercero.platform.security.services import ACCESS
+
+
+class BreakGlassRequired(PermissionDenied):
+    code = "break_glass_required"
+
+
+def _agent(user) -> Agent | None:
+    cached = getattr(user, "_tercero_agent", False)
+    if cached is False:
+        cached = Agent.objects.filter(user=user).select_related("site").first()
+        user._tercero_agent = cached
+    return cached
+
+
+def residency_blocked(user, client_ids) -> list[int]:
+    """Engagements whose personal data the user's site may not see."""
+    agent = _agent(user)
+    if agent is None or not user.is_provider_staff:
+        return []
+    return [
+        engagement.pk
+        for engagement in Engagement.objects.filter(client_id__in=client_ids).select_related(
+            "client"
+        )
+        if not site_satisfies_residency(engagement, agent.site)
+    ]
+
+
+def _own_or_opened(user) -> Q:
+    held = Assignment.objects.filter(item_id=OuterRef("pk"), agent__user=user)
+    opened = RevealGrant.objects.filter(
+        user=user,
+        object_type=ACCESS,
+        object_id=OuterRef("pk"),
+        status=RevealGrant.Status.GRANTED,
+        expires_at__gt=timezone.now(),
+    )
+    return Q(Exists(held)) | Q(Exists(opened))
+
+
+def restrict(user, found, client_ids):
+    """`found` (a WorkItem queryset) cut down to what `user` may see."""
+    if user is None or not user.is_provider_staff:
+        return found
+    blocked = residency_blocked(user, client_ids)
+    if blocked:
+        found = found.exclude(personal_data=True, engagement_id__in=blocked)
+    if user.role == Role.AGENT:
+        found = found.filter(_own_or_opened(user))
+    return found
+
+
+def check(user, item: WorkItem) -> None:
+    """Raise NotFound (residency) or BreakGlassRequired (an agent's unassigned item)."""
+    if user is None or not user.is_provider_staff:
+        return
+    if item.personal_data and item.engagement_id in residency_blocked(user, [item.client_id]):
+        raise NotFound("Work item not found.")
+    if (
+        user.role == Role.AGENT
+        and not restrict(user, WorkItem.objects.filter(pk=item.pk), [item.client_id]).exists()
+    ):
+        raise BreakGlassRequired(
+            "This item was not given to you. Say why you need it to open it anyway; "
+            "your team lead will be told."
+        )
+
+
+def on_shift(user) -> bool | None:
+    agent = _agent(user)
+    if agent is None:
+        return None
+    return agent.presence != Agent.Presence.OFFLINE
+
+
+def record_view(*, user, item: WorkItem) -> None:
+    """Opening a customer record is itself an audit event (the misuse detector counts)."""
+    if not user.is_provider_staff:
+        return
+    record(
+        action="work_item.viewed",
+        actor=user,
+        client=item.client_id,
+        object_type="work_item",
+        object_id=item.pk,
+        payload={"engagement_id": item.engagement_id, "on_shift": on_shift(user)},
+    )
+
+
+def record_export(*, user, client_ids, rows: int, where: str) -> None:
+    """Bulk export: agents may not; everyone else is audited, once per client."""
+    if user.is_provider_staff and user.role == Role.AGENT:
+        raise PermissionDenied("Agents cannot export lists; ask your team lead.")
+    for client_id in sorted(client_ids):
+        record(
+            action="work_items.exported",
+            actor=user,
+            client=client_id,
+            object_type="work_item",
+            payload={"rows": rows, "where": where, "on_shift": on_shift(user)},
+        )
