@@ -68,6 +68,8 @@ PAGE_ROUTES = {
     "work/items/<int:item_id>/comments/": [("post", {"body": "x"})],
     "work/items/<int:item_id>/reveal/": [("post", {"reason": "curious about it"})],
     "work/items/<int:item_id>/access/": [("post", {"reason": "customer called back about it"})],
+    "ops/security/alerts/<int:alert_id>/": [("post", {"note": "looked into it"})],
+    "ops/security/reveals/<int:reveal_id>/": [("post", {"decision": "approve"})],
     "work/attachments/<int:attachment_id>/": [("get", None)],
     "portal/submit/<int:queue_id>/": [("get", None), ("post", {"document_ref": "X"})],
     "portal/items/<int:item_id>/": [("get", None)],
@@ -120,6 +122,7 @@ SCOPED_OR_GLOBAL_ROUTES = {
     "ops/": "floor figures of reachable clients only (test_pages: floor)",
     "ops/live/": "floor figures of reachable clients only",
     "ops/sla/": "attainment of reachable clients only",
+    "ops/security/": "alerts and pending reveals of reachable clients only",
     "portal/": "the client user's own engagements",
     "portal/items/": "list filtered to the client user's client",
     "portal/sla/": "attainment of the client user's client",
@@ -182,6 +185,7 @@ def _work_of(tenant) -> dict:
     from tercero.delivery.work import services as work
     from tercero.delivery.work.models import WebhookDelivery, WebhookEndpoint, WorkEvent
     from tercero.delivery.workforce.services import clear_agent, create_agent
+    from tercero.platform.security import services as security
     from tests.factories import site
 
     engagement = engagement_for(tenant.client, name="Keying", status="live")
@@ -213,7 +217,25 @@ def _work_of(tenant) -> dict:
             item=item,
             upload=SimpleUploadedFile("scan.pdf", b"%PDF-1.4 secret scan", "application/pdf"),
         )
+        alert = security.raise_alert(
+            client_id=tenant.client.pk,
+            user_id=tenant.agent.pk,
+            kind="records",
+            window_start=timezone.now(),
+            count=200,
+            limit=150,
+        )
+        reveal = security.request_reveal(
+            actor=tenant.team_lead,
+            client_id=tenant.client.pk,
+            object_type="work_item",
+            object_id=item.pk,
+            reason="customer on the phone",
+            step_up=True,
+        )
     return {
+        "alert_id": alert.pk,
+        "reveal_id": reveal.pk,
         "attachment_id": attachment.pk,
         "queue_id": queue.pk,
         "item_id": item.pk,

@@ -14,6 +14,11 @@ ENTRIES = (
     ("Items", "work:items", lambda u: u.is_provider_staff and "work:read" in u.permissions),
     ("SLA", "work:sla", lambda u: u.is_provider_staff and "work:read" in u.permissions),
     (
+        "Security",
+        "work:security",
+        lambda u: u.is_provider_staff and "security:read" in u.permissions,
+    ),
+    (
         "Engagements",
         "engagements:list",
         lambda u: u.is_provider_staff and "engagements:read" in u.permissions,

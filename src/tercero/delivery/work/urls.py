@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from tercero.delivery.work.views import floor, items, portal, workspace
+from tercero.delivery.work.views import floor, items, portal, security, workspace
 
 app_name = "work"
 
@@ -26,6 +26,9 @@ urlpatterns = [
     path("ops/", floor.floor, name="floor"),
     path("ops/live/", floor.floor_live, name="floor_live"),
     path("ops/sla/", floor.sla_report, name="sla"),
+    path("ops/security/", security.alerts, name="security"),
+    path("ops/security/alerts/<int:alert_id>/", security.acknowledge, name="security_ack"),
+    path("ops/security/reveals/<int:reveal_id>/", security.decide_reveal, name="security_reveal"),
 ]
 
 # Included by the site's URL conf under the "portal" namespace with the users pages.
