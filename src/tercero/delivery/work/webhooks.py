@@ -28,6 +28,7 @@ from tercero.delivery.work.models import WebhookDelivery, WebhookEndpoint, WorkE
 from tercero.delivery.work.outbox import Consumer, register_consumer
 from tercero.platform.audit.services import record
 from tercero.platform.errors import InvalidInput
+from tercero.platform.security.crypto import open_secret, seal_secret
 from tercero.platform.tenancy.scoping import all_clients_scope
 
 MAX_ATTEMPTS = 8
@@ -37,6 +38,16 @@ LEASE = timedelta(seconds=60)
 
 
 # --- signing --------------------------------------------------------------------------
+
+
+SECRET_CONTEXT = "webhook"
+
+
+def signing_secret(endpoint: WebhookEndpoint) -> str:
+    """The endpoint's secret in clear (stored sealed under the master key)."""
+    if endpoint.secret.startswith("gen1:"):
+        return open_secret(endpoint.secret, context=SECRET_CONTEXT)
+    return endpoint.secret  # set before secrets were sealed; sealed on next rotation
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:
@@ -97,7 +108,7 @@ def create_endpoint(*, actor, client, url: str, kinds=(), description: str = "")
         endpoint = WebhookEndpoint.objects.create(
             client_id=getattr(client, "pk", client),
             url=url,
-            secret=secret,
+            secret=seal_secret(secret, context=SECRET_CONTEXT),
             kinds=sorted(set(kinds)),
             description=description,
             created_by=actor,
@@ -122,7 +133,9 @@ def update_endpoint(*, actor, endpoint: WebhookEndpoint, **changes) -> WebhookEn
 def rotate_secret(*, actor, endpoint: WebhookEndpoint) -> str:
     secret = secrets.token_urlsafe(32)
     with transaction.atomic():
-        WebhookEndpoint.objects.filter(pk=endpoint.pk).update(secret=secret)
+        WebhookEndpoint.objects.filter(pk=endpoint.pk).update(
+            secret=seal_secret(secret, context=SECRET_CONTEXT)
+        )
         _audit("webhook.secret_rotated", actor, endpoint, {})
     return secret
 
@@ -233,7 +246,7 @@ def _send(delivery: WebhookDelivery, *, now: datetime, timeout: float) -> str:
             "Content-Type": "application/json",
             "User-Agent": "Tercero-Webhooks/1",
             "Tercero-Event-Id": str(event.pk),
-            "Tercero-Signature": sign(endpoint.secret, int(time.time()), body),
+            "Tercero-Signature": sign(signing_secret(endpoint), int(time.time()), body),
         },
     )
     status, error = None, ""

@@ -76,6 +76,9 @@ class Command(BaseCommand):
                     "sync",
                     "--access-logfile",
                     "-",
+                    # the path only: query strings (searches, codes) never reach the log
+                    "--access-logformat",
+                    '%(t)s %(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss',
                 ]
             ),
         }
