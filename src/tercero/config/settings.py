@@ -65,6 +65,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "tercero.platform.security.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -181,6 +182,10 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Behind TLS (SECURE_COOKIES=true) browsers are told to use HTTPS only, for a year.
+SECURE_HSTS_SECONDS = 31_536_000 if SESSION_COOKIE_SECURE else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SESSION_COOKIE_SECURE
 
 from django.utils.csp import CSP  # noqa: E402  (settings need the constants)
 
@@ -244,7 +249,31 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # Every line passes the redacting filter: no card numbers, e-mail addresses, account
+    # numbers or tokens reach a log. LOG_FILE adds a file beside the console.
+    "filters": {"redact": {"()": "tercero.platform.security.logs.RedactingFilter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]},
+        **(
+            {
+                "file": {
+                    "class": "logging.FileHandler",
+                    "filename": os.environ["LOG_FILE"],
+                    "formatter": "plain",
+                    "filters": ["redact"],
+                }
+            }
+            if os.environ.get("LOG_FILE")
+            else {}
+        ),
+    },
+    "root": {
+        "handlers": ["console", *(["file"] if os.environ.get("LOG_FILE") else [])],
+        "level": os.environ.get("LOG_LEVEL", "INFO"),
+    },
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # the development server's request lines go through the same filter
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }
