@@ -14,6 +14,7 @@ from tercero.delivery.work import (
     csv_import,
     lifecycle,
     personal,
+    privacy,
     registry,
     selectors,
     services,
@@ -580,6 +581,43 @@ def personal_fields(request, item_id: int):
         raise PermissionDenied("No live reveal: ask again with a reason.")
     values, grant = shown
     return {"status": grant.status, "expires_at": grant.expires_at, "fields": values}
+
+
+class SubjectIn(Schema):
+    client_id: int = Field(ge=1, le=2**62)
+    value: str = Field(min_length=3, max_length=200, description="name, e-mail or id on record")
+
+
+class ErasureOut(Schema):
+    items_erased: int
+
+
+def _subject_client(caller, client_id: int) -> int:
+    caller.require("privacy:write")
+    if client_id not in caller.client_ids:
+        raise NotFound("Client not found.")
+    return client_id
+
+
+@router.post("/privacy/subject-export", tags=["personal data"])
+def subject_export(request, body: SubjectIn):
+    """Everything the client's work holds about one person, as JSON (audited under a
+    pseudonym). Client admins and provider admins."""
+    caller = caller_of(request)
+    client_id = _subject_client(caller, body.client_id)
+    return privacy.export_subject(actor=caller.user, client_id=client_id, value=body.value)
+
+
+@router.post("/privacy/subject-erasure", response=ErasureOut, tags=["personal data"])
+def subject_erasure(request, body: SubjectIn):
+    """Erase one person's data from every item of the client that holds it."""
+    caller = caller_of(request)
+    client_id = _subject_client(caller, body.client_id)
+    return {
+        "items_erased": privacy.erase_subject(
+            actor=caller.user, client_id=client_id, value=body.value
+        )
+    }
 
 
 AGENT_ACTIONS = {"start", "wait", "resume", "resolve", "unassign"}

@@ -48,6 +48,7 @@ PERMISSIONS = (
     "webhooks:write",
     "personal:reveal",
     "security:read",
+    "privacy:write",
 )
 
 _READ_DELIVERY = {
@@ -95,6 +96,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "audit:read",
             "webhooks:write",
             "personal:reveal",
+            "privacy:write",
         }
     ),
     Role.CLIENT_USER: frozenset(

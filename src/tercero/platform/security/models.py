@@ -148,3 +148,14 @@ class SecurityAlert(ClientOwned):
             )
         ]
         indexes = [models.Index(fields=["acknowledged_at", "created_at"], name="alert_open")]
+
+
+class PrivacyPolicy(ClientOwned):
+    """How long a client's finished work keeps its personal data. With no row, or no
+    days, nothing is purged automatically."""
+
+    retention_days = models.PositiveIntegerField(null=True, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["client"], name="privacypolicy_one")]
