@@ -210,3 +210,21 @@ def test_row_level_security_refuses_writing_another_clients_row(tenant_a, tenant
             "INSERT INTO engagements_engagement (client_id, name) VALUES (%s, 'sneaky')",
             [tenant_b.client.pk],
         )
+
+
+def test_a_stored_first_answer_keeps_no_secret_in_clear(client, tenant_a):
+    # protects: a token shown once must not sit readable in the idempotency store
+    from tercero.platform.api.models import IdempotencyRecord
+
+    client.force_login(tenant_a.client_admin)
+    body = {"name": "ci", "client_id": tenant_a.client.pk, "scopes": ["work:read"]}
+    first = client.post(
+        "/api/v1/tokens", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="tok-1"
+    )
+    again = client.post(
+        "/api/v1/tokens", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="tok-1"
+    )
+    plain = first.json()["token"]
+    assert again.json()["token"] == plain
+    stored = bytes(IdempotencyRecord.objects.get(key__endswith="tok-1").body)
+    assert plain.encode() not in stored

@@ -55,6 +55,10 @@ OBJECT_ROUTES = {
     "api/v1/webhooks/<endpoint_id>/rotate-secret": [("post", None)],
     "api/v1/webhooks/<endpoint_id>/deliveries": [("get", None)],
     "api/v1/webhook-deliveries/<delivery_id>/redeliver": [("post", None)],
+    "api/v1/contacts/outbound/<verification_id>/end": [("post", None)],
+    "api/v1/contacts/inbound/<verification_id>/confirm": [("post", {"code": "123456"})],
+    "api/v1/contacts/verifications/<verification_id>": [("get", None)],
+    "api/v1/contacts/pages/<page_id>": [("patch", {"display_name": "Taken"})],
 }
 # Pages that take another client's object id: (method, form data) pairs, tried as an
 # outsider signed in with a session (provider admin of A only; client admin of A).
@@ -80,6 +84,11 @@ PAGE_ROUTES = {
     "engagements/<int:engagement_id>/edit/": [("get", None), ("post", {"name": "x"})],
     "engagements/<int:engagement_id>/status/": [("post", {"status": "scoping"})],
     "agents/<int:agent_id>/": [("get", None), ("post", {"skills": "x = 5"})],
+    "work/contact/<int:verification_id>/": [
+        ("get", None),
+        ("post", {"action": "confirm", "code": "123456"}),
+        ("post", {"action": "end"}),
+    ],
 }
 # Routes with no client object in the path, and why they cannot leak another client.
 SCOPED_OR_GLOBAL_ROUTES = {
@@ -133,6 +142,16 @@ SCOPED_OR_GLOBAL_ROUTES = {
     "engagements/new/": "client chosen from reachable clients only",
     "agents/": "agents granted to reachable clients",
     "sites/": "provider sites are global, not client data",
+    "api/v1/contacts/outbound": "checks client_id, work_item_id, engagement_id (404)",
+    "api/v1/contacts/inbound": "checks client_id, work_item_id, engagement_id (404)",
+    "api/v1/contacts/verifications": "list filtered to reachable clients",
+    "api/v1/contacts/pages": "list filtered to reachable clients; create checks client_id (404)",
+    "work/contact/": "issues codes for reachable clients only; lists the caller's own codes",
+    "work/contact/recent/": "list filtered to reachable clients; contact search hashes per client",
+    "verify/<slug:slug>/": (
+        "public: shows only what the typed contact has on the page's own client, "
+        "looked up in that client's scope (test_pages_verify: another client's page)"
+    ),
 }
 # Django admin: provider admins only, and its querysets run in the admin's scope.
 ADMIN_PREFIX = "admin/"
@@ -236,6 +255,7 @@ def _work_of(tenant) -> dict:
             step_up=True,
         )
     return {
+        **_contacts_of(tenant),
         "alert_id": alert.pk,
         "reveal_id": reveal.pk,
         "attachment_id": attachment.pk,
@@ -246,6 +266,26 @@ def _work_of(tenant) -> dict:
         "endpoint_id": endpoint.pk,
         "delivery_id": delivery.pk,
     }
+
+
+def _contacts_of(tenant) -> dict:
+    """A verification page and a live code of `tenant`."""
+    from django.utils import timezone
+
+    from tercero.delivery.contact import services as contact
+
+    with client_scope(clients=[tenant.client]):
+        page = contact.create_page(
+            actor=None, client_id=tenant.client.pk, slug="bergmann", display_name="Bergmann"
+        )
+        verification, _ = contact.issue_outbound(
+            actor=tenant.agent,
+            client_id=tenant.client.pk,
+            channel="email",
+            contact="kunde@example.de",
+            now=timezone.now(),
+        )
+    return {"page_id": page.pk, "verification_id": verification.pk}
 
 
 def _path(route: str, ids: dict) -> str:

@@ -1,4 +1,6 @@
-"""Fuzz the whole OpenAPI with two clients' tokens: no input may produce a 5xx."""
+"""Fuzz the whole OpenAPI with tokens of two clients and of an agent: no input may
+produce a 5xx, no response may carry the other client's data, and nothing the agent
+receives holds personal data in clear."""
 
 import pytest
 import schemathesis
@@ -7,10 +9,18 @@ from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 
 from tercero.config.wsgi import application
+from tercero.delivery.work import services as work
 from tercero.platform.identity.roles import PERMISSIONS
 from tercero.platform.identity.services import create_api_token
+from tercero.platform.tenancy.scoping import client_scope
+from tests.factories import engagement_for
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
+
+PERSON = {
+    "a": {"customer_name": "Amelia Apfelbaum", "customer_national_id": "QQ765432A"},
+    "b": {"customer_name": "Bertolt Birnbaum", "customer_national_id": "QQ246802B"},
+}
 
 
 @pytest.fixture
@@ -23,14 +33,51 @@ def keep_test_connection():
     request_finished.connect(close_old_connections)
 
 
+def _item(tenant, key):
+    engagement = engagement_for(tenant.client, name="Keying", status="live")
+    with client_scope(clients=[tenant.client]):
+        queue = work.create_queue(
+            actor=None, engagement=engagement, name="Forms", work_types=["capture.document"]
+        )
+        return work.create_item(
+            actor=None,
+            queue=queue,
+            work_type="capture.document",
+            external_ref=f"REF-{key.upper()}-SECRET",
+            payload={"document_ref": f"DOC-{key}", "fields_total": 2, **PERSON[key]},
+        )
+
+
 @pytest.fixture
-def tokens(keep_test_connection, tenant_a, tenant_b, provider_admin):
+def callers(keep_test_connection, tenant_a, tenant_b, provider_admin):
+    """(token, strings its responses must never contain) for A, B and an agent of A."""
+    from tercero.delivery.workforce.services import clear_agent, create_agent
+    from tests.factories import site
+
+    item_a = _item(tenant_a, "a")
+    _item(tenant_b, "b")
+    agent = create_agent(
+        actor=None, user=tenant_a.agent, site=site(), skills={"data_entry": 3}, languages=["en"]
+    )
+    with client_scope(clients=[tenant_a.client]):
+        clear_agent(
+            actor=None,
+            agent=agent,
+            engagement=item_a.engagement,
+            reachable_client_ids=[tenant_a.client.pk],
+        )
+        work.assign(actor=tenant_a.team_lead, item=item_a, agent=agent)
     made = []
-    for tenant in (tenant_a, tenant_b):
+    for tenant, other in ((tenant_a, "b"), (tenant_b, "a")):
         _, plain = create_api_token(
             actor=provider_admin, client=tenant.client, name="fuzz", scopes=list(PERMISSIONS)
         )
-        made.append(plain)
+        made.append((plain, [f"REF-{other.upper()}-SECRET", *PERSON[other].values()]))
+    agent_scopes = sorted(set(tenant_a.agent.permissions) - {"personal:reveal"})
+    _, plain = create_api_token(
+        actor=tenant_a.agent, client=tenant_a.client, name="fuzz", scopes=agent_scopes
+    )
+    made.append((plain, ["REF-B-SECRET", *PERSON["b"].values(), *PERSON["a"].values()]))
     return made
 
 
@@ -40,7 +87,10 @@ def tokens(keep_test_connection, tenant_a, tenant_b, provider_admin):
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-def test_no_input_produces_a_server_error(case, tokens):
-    for token in tokens:
+def test_no_input_produces_a_server_error_or_a_leak(case, callers):
+    # protects: robustness (no 5xx), tenancy (no other client's data) and masking
+    for token, forbidden in callers:
         response = case.call(headers={"Authorization": f"Bearer {token}"})
         assert response.status_code < 500, (case.method, case.path, response.text[:500])
+        leaked = [value for value in forbidden if value in response.text]
+        assert not leaked, (case.method, case.path, leaked)

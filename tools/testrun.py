@@ -9,16 +9,34 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 DEFAULT_URL = "postgres://root@127.0.0.1:5432/postgres"
 CONNECT_TIMEOUT_SECONDS = 3
 
 
+LOG_DIR = Path("var/log")
+
+
 def run_pytest(engine: str, env: dict[str, str]) -> tuple[int, float]:
     print(f"==> tests on {engine}", flush=True)
+    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    log = LOG_DIR / f"tests-{engine.lower()}.log"
+    log.unlink(missing_ok=True)
     started = time.monotonic()
-    code = subprocess.call([sys.executable, "-m", "pytest", "-q", *sys.argv[1:]], env=env)
+    code = subprocess.call(
+        [sys.executable, "-m", "pytest", "-q", *sys.argv[1:]], env={**env, "LOG_FILE": str(log)}
+    )
     return code, time.monotonic() - started
+
+
+def scan_logs() -> int:
+    """The application's logs from the whole suite hold no personal data in clear."""
+    logs = sorted(str(path) for path in LOG_DIR.glob("tests-*.log"))
+    if not logs:
+        return 0
+    print("==> scanning the test runs' application logs for personal data", flush=True)
+    return subprocess.call([sys.executable, "tools/plaintext_scan.py", *logs])
 
 
 def reachable_postgres_url() -> str | None:
@@ -59,6 +77,12 @@ def main() -> int:
         failed = True
     else:
         summary["postgresql"] = "skipped (not reachable; run .ci/run to start one)"
+
+    if scan_logs() != 0:
+        summary["log scan"] = "FAILED: personal data in clear in the application logs"
+        failed = True
+    else:
+        summary["log scan"] = "clean"
 
     print("==> summary", flush=True)
     for engine, verdict in summary.items():

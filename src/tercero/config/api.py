@@ -2,6 +2,7 @@
 
 from ninja import NinjaAPI
 
+from tercero.delivery.contact.api import router as contact_router
 from tercero.delivery.engagements.api import router as engagements_router
 from tercero.delivery.work.api import router as work_router
 from tercero.delivery.workforce.api import router as sites_router
@@ -28,3 +29,4 @@ api.add_router("/", identity_router)
 api.add_router("/sites", sites_router)
 api.add_router("/engagements", engagements_router)
 api.add_router("/", work_router)
+api.add_router("/", contact_router)

@@ -10,6 +10,11 @@ ENTRIES = (
         "work:workspace",
         lambda u: u.is_provider_staff and "work:write" in u.permissions,
     ),
+    (
+        "Contact",
+        "contact:desk",
+        lambda u: u.is_provider_staff and "work:write" in u.permissions,
+    ),
     ("Floor", "work:floor", lambda u: "work:assign" in u.permissions),
     ("Items", "work:items", lambda u: u.is_provider_staff and "work:read" in u.permissions),
     ("SLA", "work:sla", lambda u: u.is_provider_staff and "work:read" in u.permissions),

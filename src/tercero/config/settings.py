@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "tercero.delivery.workforce",
     "tercero.delivery.engagements",
     "tercero.delivery.work",
+    "tercero.delivery.contact",
     "tercero.services.capture",
     "tercero.config",
 ]
@@ -244,6 +245,31 @@ API_MAX_PAGE_SIZE = 200
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(
     os.environ.get("DATA_UPLOAD_MAX_MEMORY_SIZE", str(2 * 1024 * 1024))
 )
+
+# --- E-mail ------------------------------------------------------------------------------
+
+# Codes for callers go out through the default mailer, set from EMAIL_* in the
+# environment. With no EMAIL_HOST (the embedded mode) messages are written to the
+# console instead of being sent.
+_email_host = os.environ.get("EMAIL_HOST", "")
+MAILERS = {
+    "default": (
+        {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": _email_host,
+                "port": int(os.environ.get("EMAIL_PORT", "587")),
+                "username": os.environ.get("EMAIL_HOST_USER", ""),
+                "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
+                "use_tls": _env_bool("EMAIL_USE_TLS", True),
+                "timeout": int(os.environ.get("EMAIL_TIMEOUT", "20")),
+            },
+        }
+        if _email_host
+        else {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    )
+}
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Tercero <no-reply@localhost>")
 
 LOGGING = {
     "version": 1,

@@ -29,5 +29,6 @@ urlpatterns = [
     path("portal/", include((portal, "portal"))),
     path("engagements/", include("tercero.delivery.engagements.urls")),
     path("", include("tercero.delivery.workforce.urls")),
+    path("", include("tercero.delivery.contact.urls")),
     path("admin/", admin.site.urls),
 ]

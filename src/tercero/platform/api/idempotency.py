@@ -13,9 +13,13 @@ from django.http import HttpResponse
 
 from tercero.platform.api.errors import error_response
 from tercero.platform.api.models import IdempotencyRecord
+from tercero.platform.security import crypto
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
+
+
+BODY_CONTEXT = "idempotency"
 
 
 class IdempotencyMiddleware:
@@ -56,7 +60,8 @@ class IdempotencyMiddleware:
                 raise _ServerError(response)
             record.status_code = response.status_code
             record.content_type = response.get("Content-Type", "")
-            record.body = response.content
+            # sealed at rest: a first answer may carry a secret shown once (a token, a code)
+            record.body = crypto.seal_bytes(response.content, context=BODY_CONTEXT)
             record.save(update_fields=["status_code", "content_type", "body"])
             return response
 
@@ -92,8 +97,9 @@ def _replay(record: IdempotencyRecord, digest: str) -> HttpResponse:
             f"This {HEADER} was used for a different request.",
             code="idempotency_key_reused",
         )
-    response = HttpResponse(
-        record.body, status=record.status_code, content_type=record.content_type
-    )
+    body = bytes(record.body)
+    if body.startswith(crypto.BYTES_PREFIX):
+        body = crypto.open_bytes(body, context=BODY_CONTEXT)
+    response = HttpResponse(body, status=record.status_code, content_type=record.content_type)
     response["Idempotent-Replayed"] = "true"
     return response

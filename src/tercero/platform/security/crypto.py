@@ -224,3 +224,27 @@ def open_secret(sealed: str, *, context: str = "secret") -> str:
         return AESGCM(master).decrypt(raw[:12], raw[12:], context.encode()).decode()
     except InvalidTag:
         raise CannotOpen("The secret does not match its key.") from None
+
+
+BYTES_PREFIX = b"gen1b:"
+
+
+def seal_bytes(plain: bytes, *, context: str) -> bytes:
+    """Bytes under the master key (e.g. stored API responses that may hold a secret)."""
+    master_id = keyring.active_master_id()
+    nonce = secrets.token_bytes(12)
+    body = AESGCM(keyring.master_keys()[master_id]).encrypt(nonce, plain, context.encode())
+    return BYTES_PREFIX + master_id.encode() + b":" + nonce + body
+
+
+def open_bytes(sealed: bytes, *, context: str) -> bytes:
+    if not sealed.startswith(BYTES_PREFIX):
+        raise CannotOpen("Not sealed bytes.")
+    master_id, _, raw = sealed[len(BYTES_PREFIX) :].partition(b":")
+    master = keyring.master_keys().get(master_id.decode())
+    if master is None:
+        raise CannotOpen(f"Master key {master_id.decode()!r} is not configured.")
+    try:
+        return AESGCM(master).decrypt(raw[:12], raw[12:], context.encode())
+    except InvalidTag:
+        raise CannotOpen("The bytes do not match their key.") from None

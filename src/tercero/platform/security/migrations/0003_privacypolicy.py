@@ -8,23 +8,36 @@ from tercero.platform.tenancy.rls import EnableRowLevelSecurity
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('security', '0002_misuserule_securityalert'),
-        ('tenancy', '0001_initial'),
+        ("security", "0002_misuserule_securityalert"),
+        ("tenancy", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PrivacyPolicy',
+            name="PrivacyPolicy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('retention_days', models.PositiveIntegerField(blank=True, null=True)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('client', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenancy.client')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("retention_days", models.PositiveIntegerField(blank=True, null=True)),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "client",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="tenancy.client",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('client',), name='privacypolicy_one')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("client",), name="privacypolicy_one")
+                ],
             },
         ),
         EnableRowLevelSecurity(model_name="privacypolicy"),

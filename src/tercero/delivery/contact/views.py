@@ -1,0 +1,302 @@
+"""Pages: the agents' contact desk, one verification, recent verifications for team
+leads, and the public page where a client's customers check who is contacting them."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+
+from tercero.delivery.contact import selectors, services
+from tercero.delivery.contact.models import ContactVerification
+from tercero.delivery.work.selectors import access_item
+from tercero.platform.api.caller import Caller, caller_of
+from tercero.platform.errors import DomainError, NotFound
+from tercero.platform.tenancy.selectors import clients
+from tercero.web.lists import Column, Filter, Listing
+
+Channel = ContactVerification.Channel
+Direction = ContactVerification.Direction
+
+
+def _staff(request, permission: str) -> Caller:
+    """Provider staff only (404 for client users: not their pages); 403 without
+    `permission`."""
+    if not request.user.is_provider_staff:
+        raise Http404("Not found.")
+    caller = caller_of(request)
+    if permission not in caller.permissions:
+        raise DjangoPermissionDenied(f"This page needs the '{permission}' permission.")
+    return caller
+
+
+class _TargetForm(forms.Form):
+    client = forms.TypedChoiceField(label="Client", coerce=int)
+    work_item = forms.IntegerField(
+        label="Work item number (optional)", required=False, min_value=1, max_value=2**62
+    )
+
+    def __init__(self, *args, client_choices=(), **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.fields["client"].choices = client_choices
+
+
+class OutboundForm(_TargetForm):
+    channel = forms.ChoiceField(label="How you contact them", choices=Channel.choices)
+    contact = forms.CharField(label="Their phone number or e-mail address", max_length=200)
+
+
+class InboundForm(_TargetForm):
+    email = forms.CharField(
+        label="E-mail address on record",
+        max_length=254,
+        help_text="From the client's records, never one the caller dictates.",
+    )
+
+
+class ConfirmForm(forms.Form):
+    code = forms.CharField(label="Code the caller reads to you", max_length=20)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class CheckForm(forms.Form):
+    contact = forms.CharField(label="Your phone number or e-mail address", max_length=200)
+    code = forms.CharField(
+        label="The code they gave you, if they gave one", max_length=20, required=False
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+def _show_refusal(form: forms.Form, error: DomainError) -> None:
+    """A service's refusal on the form: beside the field it names, else above."""
+    named = next((name for name in error.fields if name in form.fields), None)
+    form.add_error(named, error.message)
+
+
+def _work_item(caller: Caller, form: _TargetForm):
+    number = form.cleaned_data.get("work_item")
+    if not number:
+        return None
+    try:
+        return access_item(client_ids=caller.client_ids, item_id=number)
+    except NotFound:
+        raise DomainError("No such work item.", fields={"work_item": "unknown"}) from None
+
+
+@never_cache
+@login_required
+def desk(request):
+    """Start a contact (a code to tell the customer) or verify a caller (a code
+    e-mailed to the address on record)."""
+    caller = _staff(request, "work:write")
+    choices = [(c.pk, c.legal_name) for c in clients(client_ids=caller.client_ids)]
+    action = request.POST.get("action") if request.method == "POST" else None
+    outbound = OutboundForm(
+        request.POST if action == "outbound" else None, prefix="out", client_choices=choices
+    )
+    inbound = InboundForm(
+        request.POST if action == "inbound" else None, prefix="in", client_choices=choices
+    )
+    issued, status = None, 200
+    if action == "outbound":
+        issued = _issue(request, caller, outbound)
+        status = 200 if issued else 422
+    elif action == "inbound":
+        started = _send(caller, inbound)
+        if started is not None:
+            messages.success(request, f"Code e-mailed to {started.contact_shown}.")
+            return redirect("contact:verification", verification_id=started.pk)
+        status = 422
+    elif request.method == "POST":
+        status = 422
+    mine = selectors.verifications(
+        client_ids=caller.client_ids, now=timezone.now(), agent_id=request.user.pk, state="active"
+    )[:20]
+    context = {"outbound": outbound, "inbound": inbound, "issued": issued, "mine": mine}
+    return render(request, "contact/desk.html", context, status=status)
+
+
+def _issue(request, caller: Caller, form: OutboundForm) -> dict | None:
+    if not form.is_valid():
+        return None
+    try:
+        verification, code = services.issue_outbound(
+            actor=request.user,
+            client_id=form.cleaned_data["client"],
+            channel=form.cleaned_data["channel"],
+            contact=form.cleaned_data["contact"],
+            work_item=_work_item(caller, form),
+            now=timezone.now(),
+        )
+    except DomainError as error:
+        _show_refusal(form, error)
+        return None
+    page = selectors.page_of(client_id=verification.client_id)
+    return {
+        "verification": verification,
+        "code": code,
+        "display_name": services.display_name_of(client_id=verification.client_id),
+        "verify_url": request.build_absolute_uri(reverse("contact:verify", args=[page.slug]))
+        if page
+        else "",
+    }
+
+
+def _send(caller: Caller, form: InboundForm) -> ContactVerification | None:
+    if not form.is_valid():
+        return None
+    try:
+        return services.send_caller_code(
+            actor=caller.user,
+            client_id=form.cleaned_data["client"],
+            email=form.cleaned_data["email"],
+            work_item=_work_item(caller, form),
+            now=timezone.now(),
+        )
+    except DomainError as error:
+        _show_refusal(form, error)
+        return None
+
+
+@never_cache
+@login_required
+def verification(request, verification_id: int):
+    """One verification: a caller's check takes the code read back; either may end."""
+    caller = _staff(request, "work:read")
+    try:
+        found = selectors.access_verification(
+            client_ids=caller.client_ids, verification_id=verification_id
+        )
+    except NotFound as error:
+        raise Http404(error.message) from error
+    form = ConfirmForm(request.POST if request.POST.get("action") == "confirm" else None)
+    status = 200
+    if request.method == "POST":
+        if "work:write" not in caller.permissions:
+            raise DjangoPermissionDenied("This needs the 'work:write' permission.")
+        done = _act(request, found, form)
+        if done:
+            return redirect("contact:verification", verification_id=found.pk)
+        status = 422
+    now = timezone.now()
+    context = {
+        "verification": found,
+        "state": found.state_at(now),
+        "is_live": found.is_live(now),
+        "form": form,
+        "tries_left": services.MAX_WRONG_CODES - found.wrong_attempts,
+    }
+    return render(request, "contact/verification.html", context, status=status)
+
+
+def _act(request, found: ContactVerification, form: ConfirmForm) -> bool:
+    action = request.POST.get("action")
+    now = timezone.now()
+    try:
+        if action == "end":
+            services.end_verification(actor=request.user, verification=found, now=now)
+            messages.success(request, "Ended: the code no longer works.")
+            return True
+        if action == "confirm" and form.is_valid():
+            services.confirm_caller(
+                actor=request.user, verification=found, code=form.cleaned_data["code"], now=now
+            )
+            messages.success(request, "The caller is verified: the code matches.")
+            return True
+    except DomainError as error:
+        _show_refusal(form, error)
+        found.refresh_from_db()
+        if error.code != "wrong_code":
+            messages.error(request, error.message)
+            return True
+    return False
+
+
+STATE_CHOICES = tuple((state, state.capitalize()) for state in selectors.STATES)
+
+
+@never_cache
+@login_required
+def recent(request):
+    """Recent verifications of the lead's clients: search by the exact phone number or
+    address (matched by its keyed hash), or by agent name."""
+    caller = _staff(request, "work:assign")
+    now = timezone.now()
+    found = selectors.verifications(client_ids=caller.client_ids, now=now)
+    listing = Listing(
+        request,
+        found,
+        columns=[
+            Column("created_at", "Started"),
+            Column("client__legal_name", "Client"),
+            Column("direction", "Direction"),
+            Column("channel", "Channel"),
+            Column("contact_shown", "Contact", sortable=False),
+            Column("agent__full_name", "Agent"),
+            Column("status", "State", value=lambda v: v.state_at(now)),
+            Column("outcome", "Outcome"),
+        ],
+        filters=[
+            Filter("direction", "Direction", tuple(Direction.choices)),
+            Filter("channel", "Channel", tuple(Channel.choices)),
+            Filter(
+                "state",
+                "State",
+                STATE_CHOICES,
+                apply=lambda qs, v: qs.filter(selectors.state_filter(v, now=now)),
+            ),
+        ],
+        search=lambda qs, q: _search(qs, q, caller.client_ids),
+        search_label="Phone, e-mail or agent",
+        default_sort="-created_at",
+    )
+    if listing.wants_csv:
+        return listing.csv_response("verifications.csv")
+    return render(request, "contact/recent.html", {"listing": listing})
+
+
+def _search(queryset, query: str, client_ids: list[int]):
+    hashes = selectors.contact_hashes(client_ids=client_ids, contact=query)
+    if hashes:
+        return queryset.filter(contact_hash__in=hashes)
+    return queryset.filter(agent__full_name__icontains=query)
+
+
+@never_cache
+def verify(request, slug: str):
+    """Public, no sign-in: is someone from the client contacting me right now?"""
+    try:
+        page = selectors.public_page(slug=slug)
+    except NotFound as error:
+        raise Http404(error.message) from error
+    form = CheckForm(request.POST if request.method == "POST" else None)
+    result, refusal, status = None, "", 200
+    if request.method == "POST":
+        status = 422
+        if form.is_valid():
+            try:
+                result = services.check_contact(
+                    page=page,
+                    contact=form.cleaned_data["contact"],
+                    code=form.cleaned_data["code"],
+                    ip_address=request.META.get("REMOTE_ADDR"),
+                    now=timezone.now(),
+                )
+                status = 200
+            except services.TooManyChecks as error:
+                refusal, status = error.message, 429
+            except DomainError as error:
+                _show_refusal(form, error)
+    context = {"page": page, "form": form, "result": result, "refusal": refusal}
+    return render(request, "contact/verify.html", context, status=status)
