@@ -33,6 +33,13 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+@pytest.fixture(autouse=True)
+def _second_factor(request, settings):
+    """Most tests sign in with a password alone; tests marked `mfa` (and the MFA tests
+    themselves) run with the second factor enforced, as production does."""
+    settings.MFA_ENFORCED = "mfa" in request.keywords
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """On PostgreSQL, tests run as a role that owns no table, so row-level security and

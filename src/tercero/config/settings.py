@@ -164,6 +164,7 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "tercero.platform.identity.passwords.ContextWordsValidator"},
 ]
 
 # --- Sessions, cookies, headers --------------------------------------------------------
@@ -173,6 +174,11 @@ SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 3600)))
 # do not count); the page warns SESSION_IDLE_WARN_SECONDS before.
 SESSION_IDLE_SECONDS = int(os.environ.get("SESSION_IDLE_SECONDS", str(15 * 60)))
 SESSION_IDLE_WARN_SECONDS = int(os.environ.get("SESSION_IDLE_WARN_SECONDS", "120"))
+# However busy, a session ends this long after sign-in.
+SESSION_ABSOLUTE_SECONDS = int(os.environ.get("SESSION_ABSOLUTE_SECONDS", str(12 * 3600)))
+# A second factor (TOTP) for every provider role and client admins; false only for a
+# local trial.
+MFA_ENFORCED = _env_bool("MFA_ENFORCED", True)
 # A reveal of personal data stays visible this long; then a new reason is needed.
 REVEAL_SECONDS = int(os.environ.get("REVEAL_SECONDS", "300"))
 LOGIN_URL_PATH = "/login/"

@@ -8,11 +8,13 @@ from django.http import HttpResponse
 from django.shortcuts import redirect
 
 LAST_ACTIVITY = "last_activity"
+SIGNED_IN_AT = "signed_in_at"
 POLL_HEADER = "X-Tercero-Poll"
 
 
 class IdleTimeoutMiddleware:
-    """Background refreshes (requests carrying X-Tercero-Poll) do not count as activity,
+    """Also ends every session SESSION_ABSOLUTE_SECONDS after sign-in, busy or not.
+    Background refreshes (requests carrying X-Tercero-Poll) do not count as activity,
     so a page left open on a polling screen still times out."""
 
     def __init__(self, get_response):
@@ -24,7 +26,9 @@ class IdleTimeoutMiddleware:
             return self.get_response(request)
         now = time.time()
         last = request.session.get(LAST_ACTIVITY, now)
-        if now - last > settings.SESSION_IDLE_SECONDS:
+        started = request.session.setdefault(SIGNED_IN_AT, now)
+        too_old = now - started > settings.SESSION_ABSOLUTE_SECONDS
+        if now - last > settings.SESSION_IDLE_SECONDS or too_old:
             logout(request)
             if request.headers.get("HX-Request"):
                 response = HttpResponse(status=204)

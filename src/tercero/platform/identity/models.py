@@ -50,8 +50,9 @@ class User(AbstractBaseUser):
         constraints = [
             models.CheckConstraint(
                 condition=(
-                    Q(role__in=[r.value for r in CLIENT_ROLES], client__isnull=False)
-                    | Q(role__in=[r.value for r in PROVIDER_ROLES], client__isnull=True)
+                    # sorted: a set's order changes between runs and would churn migrations
+                    Q(role__in=sorted(r.value for r in CLIENT_ROLES), client__isnull=False)
+                    | Q(role__in=sorted(r.value for r in PROVIDER_ROLES), client__isnull=True)
                 ),
                 name="user_client_matches_role",
                 violation_error_message=(
@@ -76,6 +77,12 @@ class User(AbstractBaseUser):
     @property
     def permissions(self) -> frozenset[str]:
         return permissions_of(self.role)
+
+    def set_password(self, raw_password) -> None:
+        """Also stamps the change: API tokens made before it stop working."""
+        super().set_password(raw_password)
+        if raw_password is not None:
+            self.password_changed_at = timezone.now()
 
     def has_perm(self, perm: str, obj: object = None) -> bool:
         return self.is_staff
@@ -128,5 +135,46 @@ class ApiToken(models.Model):
         ordering = ["id"]
 
     def is_usable(self, now) -> bool:
+        """Revoked, expired, its person deactivated, or made before their password last
+        changed: the token no longer works."""
         unexpired = self.expires_at is None or self.expires_at > now
-        return self.revoked_at is None and unexpired and self.user.is_active
+        changed = self.user.password_changed_at
+        current = changed is None or self.created_at >= changed
+        return self.revoked_at is None and unexpired and self.user.is_active and current
+
+
+class TotpDevice(models.Model):
+    """A person's authenticator app. The seed is sealed under the master key; a code is
+    accepted once (its time step must be later than `last_step`). Reviewed global table:
+    read while signing in, before any scope exists."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="totp_device")
+    secret = models.CharField(max_length=200)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    last_step = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+
+class RecoveryCode(models.Model):
+    """A single-use code for when the authenticator is lost: 120 random bits, stored as a
+    SHA-256. Reviewed global table: read while signing in."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="recovery_codes")
+    code_hash = models.CharField(max_length=64)
+    used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+
+class SignInAttempt(models.Model):
+    """One sign-in attempt (password or second factor), for lockout and rate limits.
+    `device` is the id of the known-device cookie the browser presented for this account,
+    empty for an unknown browser. Reviewed global table: read before anyone is signed in."""
+
+    account = models.CharField(max_length=254, db_index=True)
+    ip = models.GenericIPAddressField(null=True)
+    device = models.CharField(max_length=32, blank=True)
+    succeeded = models.BooleanField(default=False)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["ip", "at"], name="signin_ip_at")]

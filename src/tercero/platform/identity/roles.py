@@ -25,6 +25,9 @@ PROVIDER_ROLES = frozenset(
     }
 )
 CLIENT_ROLES = frozenset({Role.CLIENT_ADMIN, Role.CLIENT_USER})
+# Every role that can see personal data, and client admins: sign-in needs a second
+# factor (MFA_ENFORCED). Client users may enrol too.
+MFA_REQUIRED_ROLES = PROVIDER_ROLES | {Role.CLIENT_ADMIN}
 
 # Every permission is also an API token scope.
 PERMISSIONS = (

@@ -24,7 +24,7 @@ from tercero.platform.tenancy.models import Client, Provider
 from tercero.platform.tenancy.scoping import all_clients_scope
 from tercero.platform.tenancy.services import create_client
 
-PASSWORD = "tercero-demo-2026"
+PASSWORD = "harbour-lights-2026"
 CUSTOMERS = ["Maria Santos", "John Whitfield", "Priya Raman", "Lena Vogel", "Tomás Ortega"]
 # Personal data the demo keys in: sealed at rest, so none of it may appear in clear in a
 # database dump (tests/test_plaintext_scan.py looks for exactly these).
@@ -159,6 +159,10 @@ class Command(BaseCommand):
         self.stdout.write("Demo provider ready. Sign in at http://127.0.0.1:8000/login/ with:")
         for email, role in logins:
             self.stdout.write(f"  {email:<32} {role:<18} password: {PASSWORD}")
+        self.stdout.write(
+            "Provider staff and client admins set up an authenticator app at first sign-in "
+            "(MFA_ENFORCED=false skips it for a local trial)."
+        )
 
     def _load(self) -> list[tuple[str, str]]:
         provider, _ = Provider.objects.get_or_create(
