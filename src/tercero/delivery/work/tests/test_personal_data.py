@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from tercero.delivery.work import services
@@ -18,7 +18,7 @@ from tercero.platform.audit.models import AuditEvent
 from tercero.platform.identity.roles import Role
 from tercero.platform.identity.tests.factories import UserFactory
 from tercero.platform.security.models import DataKey
-from tercero.platform.tenancy.scoping import client_scope
+from tercero.platform.tenancy.scoping import all_clients_scope, client_scope
 
 JSON = "application/json"
 PERSON = {
@@ -42,7 +42,8 @@ def document(tenant_a):
 
 
 def _raw_payload(item_id: int) -> str:
-    with connection.cursor() as cursor:
+    """The payload column as the database holds it (raw SQL: no model decoding)."""
+    with all_clients_scope(), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT payload FROM work_workitem WHERE id = %s", [item_id])
         value = cursor.fetchone()[0]
     return value if isinstance(value, str) else json.dumps(value)
