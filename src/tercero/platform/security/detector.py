@@ -51,10 +51,14 @@ class Usage:
     counts: Counter = field(default_factory=Counter)
 
 
-def _usage(since: datetime) -> dict[tuple[int, int, int | None], Usage]:
+def _usage(since: datetime, until: datetime) -> dict[tuple[int, int, int | None], Usage]:
     rows = (
         AuditEvent.objects.filter(
-            occurred_at__gte=since, action__in=WATCHED, actor__isnull=False, client__isnull=False
+            occurred_at__gte=since,
+            occurred_at__lte=until,
+            action__in=WATCHED,
+            actor__isnull=False,
+            client__isnull=False,
         )
         .values_list("actor_id", "client_id", "action", "object_id", "payload")
         .iterator(chunk_size=5000)
@@ -108,7 +112,7 @@ def baseline_limit(*, user_id: int, client_id: int, action: str, now: datetime) 
 
 
 def detect(*, now: datetime) -> list[SecurityAlert]:
-    usage = _usage(now - WINDOW)
+    usage = _usage(now - WINDOW, now)
     if not usage:
         return []
     client_ids = sorted({client_id for _, client_id, _ in usage})

@@ -163,3 +163,11 @@ def test_one_alert_per_person_kind_and_hour(tenant_a):
         _event(agent, tenant_a.client, "work_item.viewed", n, START + timedelta(seconds=n))
     assert len(_detect(START + timedelta(minutes=3))) == 1
     assert _detect(START + timedelta(minutes=4)) == []
+
+
+def test_events_stamped_after_now_are_not_counted(tenant_a):
+    # protects: replayed or clock-skewed rows cannot make an ordinary hour look busy
+    agent = UserFactory(role=Role.AGENT)
+    for n in range(160):
+        _event(agent, tenant_a.client, "work_item.viewed", n, START + timedelta(hours=2, seconds=n))
+    assert _detect(START + timedelta(minutes=30)) == []
