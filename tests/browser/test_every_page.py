@@ -58,7 +58,7 @@ def _pages(world) -> dict[str, list[str]]:
             f"/work/items/{world['agent_item'].pk}/" if page == f"/work/items/{item.pk}/" else page
             for page in staff
         ],
-        "team_lead": [*staff, "/ops/"],
+        "team_lead": [*staff, "/ops/", "/ops/security/", "/work/contact/", "/account/mfa/"],
         "admin": [
             "/ops/",
             "/engagements/new/",

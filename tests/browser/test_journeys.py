@@ -134,3 +134,38 @@ def test_a_client_user_submits_work_and_sees_it_progress(
     assert "PO-5521" not in other.content()
     checked(other, watch)
     screenshot(other, "portal-other-company-404")
+
+
+def test_a_team_lead_handles_a_misuse_alert(page, live_server, watch, desk):
+    from tercero.platform.security import misuse
+    from tercero.platform.security import services as security
+
+    tenant = desk["tenant"]
+    with client_scope(clients=[tenant.client]):
+        security.raise_alert(
+            client_id=tenant.client.pk,
+            user_id=tenant.agent.pk,
+            kind="records",
+            window_start=timezone.now(),
+            count=212,
+            limit=150,
+            detail="212 in the last hour; the engagement's limit is 150",
+            step_up=True,
+        )
+    assert misuse.step_up_required(user=tenant.agent)
+    # given the team lead opens the security desk
+    sign_in(page, live_server, tenant.team_lead, PASSWORD)
+    page.get_by_role("link", name="Security", exact=True).click()
+    page.get_by_role("heading", name="Security alerts").wait_for()
+    checked(page, watch)
+    assert "Many customer records opened" in page.content()
+    assert "People whose reveals need a supervisor" in page.content()
+    screenshot(page, "security-desk")
+    # when they note what they found and lift the step-up
+    page.get_by_label("What you found").fill("Bulk re-keying requested by the client; confirmed")
+    page.get_by_label("Lift the step-up").check()
+    page.get_by_role("button", name="Handle").click()
+    # then the alert is handled and the agent may reveal again without a supervisor
+    page.get_by_text("Alert handled.").wait_for()
+    checked(page, watch)
+    assert not misuse.step_up_required(user=tenant.agent)
