@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "tercero.delivery.work",
     "tercero.delivery.contact",
     "tercero.services.capture",
+    "tercero.services.care",
     "tercero.config",
 ]
 

@@ -1,0 +1,63 @@
+"""Mailboxes that feed tickets, the conversation of each ticket, and what was refused."""
+
+from django.db import models
+from django.utils import timezone
+
+from tercero.platform.tenancy.models import ClientOwned
+
+
+class Mailbox(ClientOwned):
+    """An engagement's e-mail address: inbound mail becomes tickets in `queue`."""
+
+    engagement = models.ForeignKey(
+        "engagements.Engagement", on_delete=models.PROTECT, related_name="+"
+    )
+    queue = models.ForeignKey("work.Queue", on_delete=models.PROTECT, related_name="+")
+    address = models.EmailField(unique=True)
+    work_type = models.CharField(max_length=40, default="care.ticket")
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.address
+
+
+class Message(ClientOwned):
+    """One message of a ticket's conversation. The sender's address is sealed (it is
+    the customer's); `message_id` threads replies and makes a re-delivered e-mail a
+    no-op."""
+
+    class Direction(models.TextChoices):
+        INBOUND = "inbound", "From the customer"
+        OUTBOUND = "outbound", "To the customer"
+        NOTE = "note", "Internal note"
+
+    item = models.ForeignKey("work.WorkItem", on_delete=models.CASCADE, related_name="+")
+    direction = models.CharField(max_length=10, choices=Direction.choices)
+    channel = models.CharField(max_length=16, default="email")
+    message_id = models.CharField(max_length=300)
+    in_reply_to = models.CharField(max_length=300, blank=True)
+    sender = models.CharField(max_length=400, blank=True)
+    subject = models.CharField(max_length=300, blank=True)
+    body = models.TextField(blank=True)
+    auto_generated = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["client", "message_id"], name="message_unique_id")
+        ]
+
+
+class Rejection(ClientOwned):
+    """An inbound e-mail that did not become a ticket or a message, and why."""
+
+    mailbox = models.ForeignKey(Mailbox, on_delete=models.CASCADE, related_name="+")
+    message_id = models.CharField(max_length=300, blank=True)
+    reason = models.CharField(max_length=300)
+    size = models.PositiveIntegerField(default=0)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-received_at"]

@@ -1,0 +1,85 @@
+"""Customer care and technical support tickets as work types.
+
+A `care.ticket` is one customer's request (by e-mail, web form, chat or phone) with its
+conversation; a `support.ticket` adds product, version, device/OS and a support tier
+(L1-L3). The requester's name, e-mail and phone are personal data: sealed at rest and
+masked on every page until revealed.
+"""
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from tercero.delivery.work import registry
+
+PERSONAL = ("requester_name", "requester_email", "requester_phone")
+KINDS = {"requester_name": "name", "requester_email": "email", "requester_phone": ""}
+
+
+class TicketPayload(BaseModel):
+    subject: str = Field(min_length=1, max_length=300)
+    requester_name: str = Field(default="", max_length=200, title="Requester name")
+    requester_email: str = Field(default="", max_length=254, title="Requester e-mail")
+    requester_phone: str = Field(default="", max_length=40, title="Requester phone")
+    requester_external_id: str = Field(default="", max_length=100, title="Customer id")
+    tags: list[str] = Field(default_factory=list, max_length=30)
+    language: str = Field(default="", pattern=r"^([a-z]{2})?$")
+
+
+class SupportPayload(TicketPayload):
+    product: str = Field(default="", max_length=100)
+    version: str = Field(default="", max_length=50)
+    device_os: str = Field(default="", max_length=100, title="Device / OS")
+    tier: Literal["L1", "L2", "L3"] = "L1"
+
+
+DISPLAY = (
+    ("subject", "Subject"),
+    ("requester_name", "Requester"),
+    ("requester_email", "E-mail"),
+    ("requester_phone", "Phone"),
+    ("requester_external_id", "Customer id"),
+)
+
+TICKET = registry.WorkType(
+    key="care.ticket",
+    title="Customer ticket",
+    payload_schema=TicketPayload,
+    office="front",
+    channel="email",
+    default_skills={"customer_care": 1},
+    language_field="language",
+    sla_metrics=("first_response", "resolution"),
+    summary=lambda p: p.subject,
+    display_fields=DISPLAY,
+    personal_fields=PERSONAL,
+    personal_kinds=KINDS,
+    attachment="optional",
+)
+
+SUPPORT = registry.WorkType(
+    key="support.ticket",
+    title="Technical support ticket",
+    payload_schema=SupportPayload,
+    office="front",
+    channel="email",
+    default_skills={"technical_support": 1},
+    language_field="language",
+    sla_metrics=("first_response", "resolution"),
+    summary=lambda p: p.subject,
+    display_fields=(
+        *DISPLAY,
+        ("product", "Product"),
+        ("version", "Version"),
+        ("device_os", "Device / OS"),
+        ("tier", "Tier"),
+    ),
+    personal_fields=PERSONAL,
+    personal_kinds=KINDS,
+    attachment="optional",
+)
+
+
+def register() -> None:
+    registry.register(TICKET)
+    registry.register(SUPPORT)
