@@ -1,0 +1,82 @@
+"""A real e-mail round trip on loopback: a customer's e-mail becomes a ticket, the
+agent's reply reaches the customer through a real SMTP server with the right threading
+headers, and the customer's reply to it lands on the same ticket."""
+
+import email
+import email.policy
+import socket
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from tercero.delivery.work.models import WorkItem
+from tercero.services.care import inbound, services
+from tercero.services.care.models import Message
+from tercero.services.care.tests.test_inbound import mail, mailbox  # noqa: F401 (fixture)
+
+
+class Inbox:
+    """An SMTP server's handler that keeps what it receives."""
+
+    def __init__(self):
+        self.received = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.received.append((envelope.rcpt_tos, envelope.content))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp(settings):
+    with socket.socket() as probe:  # a free loopback port
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    handler = Inbox()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": "127.0.0.1",
+                "port": port,
+                "use_tls": False,
+                "timeout": 5,
+            },
+        }
+    }
+    yield handler
+    controller.stop()
+
+
+def test_reply_threads_in_the_customers_mailbox_and_back(
+    mailbox,  # noqa: F811
+    tenant_a,
+    smtp,
+    django_capture_on_commit_callbacks,
+):
+    # protects: e-mail conversations (one thread in the customer's mail program and ours)
+    created = inbound.ingest(mailbox=mailbox, raw=mail())
+    ticket = WorkItem.objects.get(pk=created.item_id)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.reply(actor=tenant_a.team_lead, ticket=ticket, body="It left our depot today.")
+    [(recipients, content)] = smtp.received
+    assert recipients == ["maria@example.org"]
+    sent = email.message_from_bytes(content, policy=email.policy.default)
+    assert sent["In-Reply-To"] == "<m1@example.org>"
+    assert "<m1@example.org>" in sent["References"]
+    assert f"[#T-{ticket.pk}]" in sent["Subject"]
+    assert sent["From"] == "help@acme.example"
+    # the customer answers from their mail program
+    answer = mail(
+        subject=f"Re: {sent['Subject']}",
+        message_id="<m9@example.org>",
+        extra=f"In-Reply-To: {sent['Message-ID']}\r\nReferences: {sent['Message-ID']}\r\n",
+        body="Thanks!",
+    )
+    threaded = inbound.ingest(mailbox=mailbox, raw=answer)
+    assert (threaded.status, threaded.item_id) == ("threaded", ticket.pk)
+    directions = list(Message.objects.filter(item=ticket).values_list("direction", flat=True))
+    assert directions == ["inbound", "outbound", "inbound"]
+    ticket.refresh_from_db()
+    assert ticket.first_response_at is not None
