@@ -42,6 +42,7 @@ OBJECT_ROUTES = {
     "api/v1/work-items/<item_id>/events": [("get", None)],
     "api/v1/work-items/<item_id>/reveal": [("post", {"reason": "customer on the phone"})],
     "api/v1/work-items/<item_id>/personal": [("get", None)],
+    "api/v1/care/mailboxes/<mailbox_id>/inbound": [("post", {"raw": "x"})],
     "api/v1/work-items/<item_id>/access": [("post", {"reason": "customer called back about it"})],
     "api/v1/agents/<agent_id>": [("get", None), ("patch", {"version": 1, "skills": {}})],
     "api/v1/agents/<agent_id>/presence": [("get", None), ("post", {"presence": "break"})],
@@ -210,6 +211,7 @@ def _work_of(tenant) -> dict:
     from tercero.delivery.work.models import WebhookDelivery, WebhookEndpoint, WorkEvent
     from tercero.delivery.workforce.services import clear_agent, create_agent
     from tercero.platform.security import services as security
+    from tercero.services.care.models import Mailbox
     from tests.factories import site
 
     engagement = engagement_for(tenant.client, name="Keying", status="live")
@@ -257,8 +259,15 @@ def _work_of(tenant) -> dict:
             reason="customer on the phone",
             step_up=True,
         )
+        mailbox = Mailbox.objects.create(
+            client=tenant.client,
+            engagement=engagement,
+            queue=queue,
+            address=f"help@client{tenant.client.pk}.example",
+        )
     return {
         **_contacts_of(tenant),
+        "mailbox_id": mailbox.pk,
         "alert_id": alert.pk,
         "reveal_id": reveal.pk,
         "attachment_id": attachment.pk,

@@ -10,6 +10,7 @@ from tercero.platform.api.auth import api_auth
 from tercero.platform.api.errors import install_error_handlers
 from tercero.platform.identity.api import router as identity_router
 from tercero.platform.tenancy.api import router as clients_router
+from tercero.services.care.api import router as care_router
 
 api = NinjaAPI(
     title="Tercero API",
@@ -30,3 +31,4 @@ api.add_router("/sites", sites_router)
 api.add_router("/engagements", engagements_router)
 api.add_router("/", work_router)
 api.add_router("/", contact_router)
+api.add_router("/", care_router)

@@ -187,3 +187,15 @@ def test_card_numbers_in_an_email_are_cut(mailbox):
     # protects: PCI DSS 3.3 - customers do e-mail their card numbers
     outcome = inbound.ingest(mailbox=mailbox, raw=mail(body="my card is 4111 1111 1111 1111"))
     assert Message.objects.get(item_id=outcome.item_id).body == "my card is [card ••••1111]"
+
+
+def test_a_mail_gateway_delivers_raw_email_through_the_api(client, tenant_a, tenant_b, mailbox):
+    # protects: the inbound endpoint is scoped (another client's mailbox is 404)
+    client.force_login(tenant_a.team_lead)
+    url = f"/api/v1/care/mailboxes/{mailbox.pk}/inbound"
+    first = client.post(url, mail(), content_type="message/rfc822")
+    assert first.json()["status"] == "created"
+    assert client.post(url, mail(), content_type="message/rfc822").json()["status"] == "duplicate"
+    assert client.post(url, b"", content_type="message/rfc822").status_code == 422
+    client.force_login(tenant_b.team_lead)
+    assert client.post(url, mail(), content_type="message/rfc822").status_code == 404
