@@ -7,6 +7,8 @@ class CareConfig(AppConfig):
     verbose_name = "Customer care and technical support"
 
     def ready(self):
-        from tercero.services.care import worktypes
+        from tercero.platform.ops import scheduler
+        from tercero.services.care import tasks, worktypes
 
         worktypes.register()
+        scheduler.register(scheduler.PeriodicJob("poll_mailboxes", 60, tasks.poll_mailboxes))

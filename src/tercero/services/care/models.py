@@ -17,6 +17,15 @@ class Mailbox(ClientOwned):
     work_type = models.CharField(max_length=40, default="care.ticket")
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # IMAP polling (optional: mail may instead be delivered to the inbound endpoint)
+    imap_host = models.CharField(max_length=200, blank=True)
+    imap_port = models.PositiveIntegerField(default=993)
+    imap_ssl = models.BooleanField(default=True)
+    imap_user = models.CharField(max_length=200, blank=True)
+    imap_password = models.CharField(max_length=300, blank=True)  # sealed (master key)
+    imap_folder = models.CharField(max_length=100, default="INBOX")
+    last_polled_at = models.DateTimeField(null=True, blank=True)
+    last_poll_error = models.CharField(max_length=300, blank=True)
 
     def __str__(self) -> str:
         return self.address

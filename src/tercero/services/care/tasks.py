@@ -1,0 +1,20 @@
+"""Background work of the care desk."""
+
+from django.tasks import task
+
+from tercero.platform.tenancy.scoping import all_clients_scope, client_scope
+from tercero.services.care import poller
+from tercero.services.care.models import Mailbox
+
+
+@task
+def poll_mailboxes() -> int:
+    """Poll every active mailbox with IMAP settings (scheduled every minute)."""
+    with all_clients_scope():
+        boxes = list(Mailbox.objects.filter(is_active=True).exclude(imap_host=""))
+    handled = 0
+    for mailbox in boxes:
+        with client_scope(clients=[mailbox.client_id]):
+            report = poller.poll(mailbox=mailbox)
+        handled += report.created + report.threaded + report.rejected
+    return handled
