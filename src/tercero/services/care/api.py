@@ -20,7 +20,10 @@ class InboundOut(Schema):
     response=InboundOut,
     openapi_extra={
         "requestBody": {
-            "content": {"message/rfc822": {"schema": {"type": "string", "format": "binary"}}},
+            # the raw message; mail servers may also send it as message/rfc822
+            "content": {
+                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+            },
             "required": True,
         }
     },
