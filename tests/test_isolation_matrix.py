@@ -107,6 +107,10 @@ SCOPED_OR_GLOBAL_ROUTES = {
     "api/v1/work-items.csv": "export filtered to reachable clients",
     "api/v1/work-items/bulk": "checks queue_id (404)",
     "api/v1/work-items/import": "checks queue_id (404)",
+    "api/v1/care/cti/<endpoint_id>/events": (
+        "signed with the endpoint's own secret; unsigned or unknown endpoint is 401 "
+        "(test_cti), so no session reaches another client's calls"
+    ),
     "api/v1/privacy/subject-export": "checks client_id against the caller's clients (404)",
     "api/v1/privacy/subject-erasure": "checks client_id against the caller's clients (404)",
     "api/v1/agents": "agents granted to reachable clients; create checks the user's grant",

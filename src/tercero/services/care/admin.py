@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from tercero.platform.tenancy.admin_scoping import ScopedAdmin
-from tercero.services.care.models import Mailbox, Rejection
+from tercero.services.care.models import CtiEndpoint, Mailbox, Rejection
 
 
 @admin.register(Mailbox)
@@ -18,3 +18,9 @@ class RejectionAdmin(ScopedAdmin):
     list_display = ("received_at", "mailbox", "reason", "size")
     search_fields = ("reason", "message_id")
     readonly_fields = ("mailbox", "message_id", "reason", "size", "received_at")
+
+
+@admin.register(CtiEndpoint)
+class CtiEndpointAdmin(ScopedAdmin):
+    list_display = ("pk", "engagement", "queue", "description", "is_active")
+    exclude = ("secret",)

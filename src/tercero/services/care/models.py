@@ -70,3 +70,35 @@ class Rejection(ClientOwned):
 
     class Meta:
         ordering = ["-received_at"]
+
+
+class CtiEndpoint(ClientOwned):
+    """Where one engagement's phone system (PBX / CCaaS) posts call events. Requests are
+    signed with the endpoint's secret (stored sealed under the master key)."""
+
+    engagement = models.ForeignKey(
+        "engagements.Engagement", on_delete=models.PROTECT, related_name="+"
+    )
+    queue = models.ForeignKey("work.Queue", on_delete=models.PROTECT, related_name="+")
+    secret = models.CharField(max_length=200)
+    description = models.CharField(max_length=200, blank=True)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+
+class CallEvent(ClientOwned):
+    """One event a phone system sent; its id is unique per endpoint, so a replayed or
+    re-sent event is refused."""
+
+    endpoint = models.ForeignKey(CtiEndpoint, on_delete=models.CASCADE, related_name="+")
+    event_id = models.CharField(max_length=100)
+    call_id = models.CharField(max_length=100)
+    kind = models.CharField(max_length=16)
+    occurred_at = models.DateTimeField()
+    item = models.ForeignKey("work.WorkItem", on_delete=models.CASCADE, related_name="+")
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["endpoint", "event_id"], name="callevent_unique")
+        ]

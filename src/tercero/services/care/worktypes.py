@@ -80,6 +80,46 @@ SUPPORT = registry.WorkType(
 )
 
 
+class CallPayload(BaseModel):
+    call_id: str = Field(min_length=1, max_length=100)
+    direction: Literal["inbound", "outbound"] = "inbound"
+    state: Literal["ringing", "answered", "ended"] = "ringing"
+    caller_number: str = Field(default="", max_length=40, title="Caller number")
+    agent_extension: str = Field(default="", max_length=40)
+    started_at: str = ""
+    answered_at: str = ""
+    ended_at: str = ""
+    duration_seconds: int = Field(default=0, ge=0, le=7 * 86400)
+    recording_url: str = Field(default="", max_length=500)
+    disposition: str = Field(default="", max_length=100)
+    notes: str = Field(default="", max_length=5000)
+
+
+CALL = registry.WorkType(
+    key="care.call",
+    title="Phone call",
+    payload_schema=CallPayload,
+    office="front",
+    channel="phone",
+    default_skills={"customer_care": 1},
+    sla_metrics=("resolution",),
+    summary=lambda p: f"{p.direction.capitalize()} call {p.call_id}",
+    display_fields=(
+        ("caller_number", "Caller"),
+        ("state", "State"),
+        ("started_at", "Started"),
+        ("answered_at", "Answered"),
+        ("ended_at", "Ended"),
+        ("duration_seconds", "Duration (s)"),
+        ("recording_url", "Recording"),
+        ("disposition", "Disposition"),
+    ),
+    personal_fields=("caller_number",),
+    personal_kinds={"caller_number": ""},
+)
+
+
 def register() -> None:
     registry.register(TICKET)
     registry.register(SUPPORT)
+    registry.register(CALL)

@@ -1,0 +1,127 @@
+"""Telephony (CTI) events from any PBX or contact-centre platform.
+
+    POST /api/v1/care/cti/<endpoint id>/events
+    Tercero-Signature: t=<unix time>,v1=<hex HMAC-SHA-256 of "<t>.<body>" with the secret>
+    {"event_id": "evt-1", "call_id": "c-42", "kind": "ringing" | "answered" | "ended" |
+     "recording", "at": "2026-11-25T09:00:00Z", "from": "+44...", "direction": "inbound",
+     "agent_extension": "204", "duration_seconds": 95, "recording_url": "https://..."}
+
+A call is one `care.call` work item (reference `call:<call id>`), created by whichever
+event arrives first: events may come out of order (ended before answered), and each
+moves the call only forward. Unsigned, badly signed or stale (over 5 minutes) requests
+are refused; an event id seen before is refused as a replay.
+"""
+
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from tercero.delivery.work import personal, registry, webhooks
+from tercero.delivery.work import services as work
+from tercero.delivery.work.models import WorkItem
+from tercero.platform.errors import Conflict, DomainError, InvalidInput
+from tercero.platform.security.crypto import open_secret
+from tercero.services.care.models import CallEvent, CtiEndpoint
+
+SECRET_CONTEXT = "cti"
+KINDS = ("ringing", "answered", "ended", "recording")
+ORDER = {"ringing": 0, "answered": 1, "ended": 2}
+
+
+class BadSignature(DomainError):
+    status = 401
+    code = "bad_signature"
+
+
+def check_signature(*, endpoint: CtiEndpoint | None, header: str, body: bytes) -> None:
+    """Refuse unless the body is signed with this endpoint's secret, recently."""
+    secret = open_secret(endpoint.secret, context=SECRET_CONTEXT) if endpoint else ""
+    if not endpoint or not endpoint.is_active or not header:
+        raise BadSignature("Unsigned request or unknown endpoint.")
+    if not webhooks.verify_signature(secret, header, body):
+        raise BadSignature("The signature does not match, or it is older than 5 minutes.")
+
+
+def record_event(*, endpoint: CtiEndpoint, event: dict) -> WorkItem:
+    """Apply one call event; the call's item is created by the first event to arrive."""
+    kind, call_id, event_id = event.get("kind"), event.get("call_id"), event.get("event_id")
+    if kind not in KINDS or not call_id or not event_id:
+        raise InvalidInput(
+            "An event needs event_id, call_id and a kind.",
+            fields={"kind": f"one of {', '.join(KINDS)}"},
+        )
+    at = _time(event.get("at"))
+    ref = f"call:{str(call_id)[:90]}"
+    try:
+        with transaction.atomic():
+            item = (
+                WorkItem.objects.select_for_update()
+                .filter(client_id=endpoint.client_id, external_ref=ref)
+                .first()
+            )
+            if item is None:
+                item = work.create_item(
+                    actor=None,
+                    queue=endpoint.queue,
+                    work_type="care.call",
+                    channel="phone",
+                    external_ref=ref,
+                    payload={
+                        "call_id": str(call_id)[:100],
+                        "direction": "outbound"
+                        if event.get("direction") == "outbound"
+                        else "inbound",
+                        "caller_number": str(event.get("from") or "")[:40],
+                    },
+                )
+                item = WorkItem.objects.select_for_update().get(pk=item.pk)
+            CallEvent.objects.create(
+                client_id=endpoint.client_id,
+                endpoint=endpoint,
+                event_id=str(event_id)[:100],
+                call_id=str(call_id)[:100],
+                kind=kind,
+                occurred_at=at,
+                item=item,
+            )
+            payload = personal.protect(
+                client_id=item.client_id,
+                work_type=registry.get("care.call"),
+                payload=_apply(dict(item.payload), kind, at, event),
+            )
+            WorkItem.objects.filter(pk=item.pk).update(payload=payload, version=item.version + 1)
+    except IntegrityError as error:
+        raise Conflict("This event was received before (a replay).", code="replayed") from error
+    item.refresh_from_db()
+    return item
+
+
+def _apply(payload: dict, kind: str, at: datetime, event: dict) -> dict:
+    stamp = at.isoformat()
+    if kind == "ringing":
+        payload["started_at"] = payload.get("started_at") or stamp
+    elif kind == "answered":
+        payload["answered_at"] = stamp
+    elif kind == "ended":
+        payload["ended_at"] = stamp
+        payload["duration_seconds"] = max(0, int(event.get("duration_seconds") or 0))
+    if kind == "recording" or event.get("recording_url"):
+        url = str(event.get("recording_url") or "")[:500]
+        if url.startswith("https://"):
+            payload["recording_url"] = url
+    if kind in ORDER and ORDER[kind] > ORDER.get(payload.get("state", "ringing"), 0):
+        payload["state"] = kind  # only forward: a late "answered" never reopens a call
+    if not payload.get("caller_number") and event.get("from"):
+        payload["caller_number"] = str(event["from"])[:40]
+    return payload
+
+
+def _time(value) -> datetime:
+    if not value:
+        return timezone.now()
+    try:
+        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidInput("`at` is an ISO 8601 time.", fields={"at": "not a time"}) from None
+    return parsed if parsed.tzinfo else timezone.make_aware(parsed, timezone.UTC)

@@ -1,0 +1,125 @@
+"""The telephony webhook as a phone system meets it: signed events build one call item,
+out-of-order events do not move a call backwards, unsigned and replayed events are
+refused."""
+
+import json
+import time
+
+import pytest
+
+from tercero.delivery.work import webhooks
+from tercero.delivery.work.models import WorkItem
+from tercero.delivery.work.tests.conftest import live_engagement, make_queue
+from tercero.platform.security import crypto
+from tercero.platform.tenancy.scoping import client_scope
+from tercero.services.care import cti
+from tercero.services.care.models import CallEvent, CtiEndpoint
+
+SECRET = "pbx-shared-secret-for-tests"
+
+
+@pytest.fixture
+def endpoint(tenant_a):
+    engagement = live_engagement(tenant_a.client, name="Phones")
+    queue = make_queue(engagement, name="Calls", work_types=["care.call"])
+    with client_scope(clients=[tenant_a.client]):
+        return CtiEndpoint.objects.create(
+            client=tenant_a.client,
+            engagement=engagement,
+            queue=queue,
+            secret=crypto.seal_secret(SECRET, context=cti.SECRET_CONTEXT),
+        )
+
+
+def _post(client, endpoint, event, *, secret=SECRET, signed=True, at=None):
+    body = json.dumps(event).encode()
+    headers = {}
+    if signed:
+        headers["HTTP_TERCERO_SIGNATURE"] = webhooks.sign(secret, int(at or time.time()), body)
+    return client.post(
+        f"/api/v1/care/cti/{endpoint.pk}/events", body, content_type="application/json", **headers
+    )
+
+
+def _call(tenant):
+    with client_scope(clients=[tenant.client]):
+        return WorkItem.objects.get(work_type="care.call")
+
+
+def test_a_signed_call_becomes_one_item_with_its_events(client, tenant_a, endpoint):
+    # protects: any PBX can feed calls in; one item per call
+    events = [
+        {
+            "event_id": "e1",
+            "call_id": "c-42",
+            "kind": "ringing",
+            "from": "+44 20 7946 0958",
+            "at": "2026-11-25T09:00:00Z",
+        },
+        {"event_id": "e2", "call_id": "c-42", "kind": "answered", "at": "2026-11-25T09:00:07Z"},
+        {
+            "event_id": "e3",
+            "call_id": "c-42",
+            "kind": "ended",
+            "duration_seconds": 95,
+            "at": "2026-11-25T09:01:42Z",
+            "recording_url": "https://rec.example/c-42.wav",
+        },
+    ]
+    for event in events:
+        assert _post(client, endpoint, event).status_code == 200
+    call = _call(tenant_a)
+    assert call.payload["state"] == "ended"
+    assert call.payload["duration_seconds"] == 95
+    assert call.payload["recording_url"] == "https://rec.example/c-42.wav"
+    assert crypto.is_sealed(call.payload["caller_number"])  # the caller's number, sealed
+    assert "7946" not in crypto.masked(call.payload["caller_number"])
+    with client_scope(clients=[tenant_a.client]):
+        assert CallEvent.objects.count() == 3
+
+
+def test_ended_before_answered_keeps_the_call_ended(client, tenant_a, endpoint):
+    # protects: event order races between the PBX's senders
+    _post(
+        client,
+        endpoint,
+        {"event_id": "x1", "call_id": "c-7", "kind": "ended", "duration_seconds": 30},
+    )
+    _post(client, endpoint, {"event_id": "x2", "call_id": "c-7", "kind": "answered"})
+    call = _call(tenant_a)
+    assert call.payload["state"] == "ended"
+    assert call.payload["answered_at"]
+    with client_scope(clients=[tenant_a.client]):
+        assert WorkItem.objects.filter(work_type="care.call").count() == 1
+
+
+def test_unsigned_badly_signed_and_stale_events_are_refused(client, tenant_a, endpoint):
+    # protects: forged call records (anyone can reach a webhook URL)
+    event = {"event_id": "f1", "call_id": "c-1", "kind": "ringing"}
+    assert _post(client, endpoint, event, signed=False).status_code == 401
+    assert _post(client, endpoint, event, secret="not the secret").status_code == 401
+    assert _post(client, endpoint, event, at=time.time() - 600).status_code == 401
+    with client_scope(clients=[tenant_a.client]):
+        assert not WorkItem.objects.filter(work_type="care.call").exists()
+
+
+def test_a_replayed_event_is_refused(client, tenant_a, endpoint):
+    # protects: a captured request sent again does not change the call
+    event = {"event_id": "r1", "call_id": "c-9", "kind": "ringing"}
+    assert _post(client, endpoint, event).status_code == 200
+    again = _post(client, endpoint, event)
+    assert again.status_code == 409
+    assert again.json()["error"]["code"] == "replayed"
+
+
+def test_an_unknown_endpoint_looks_like_a_bad_signature(client, endpoint):
+    # protects: endpoint ids cannot be probed
+    event = json.dumps({"event_id": "u1", "call_id": "c", "kind": "ringing"}).encode()
+    header = webhooks.sign(SECRET, int(time.time()), event)
+    response = client.post(
+        "/api/v1/care/cti/999999/events",
+        event,
+        content_type="application/json",
+        HTTP_TERCERO_SIGNATURE=header,
+    )
+    assert response.status_code == 401
