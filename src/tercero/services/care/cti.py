@@ -12,6 +12,7 @@ moves the call only forward. Unsigned, badly signed or stale (over 5 minutes) re
 are refused; an event id seen before is refused as a replay.
 """
 
+import secrets
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
@@ -20,8 +21,9 @@ from django.utils import timezone
 from tercero.delivery.work import personal, registry, webhooks
 from tercero.delivery.work import services as work
 from tercero.delivery.work.models import WorkItem
+from tercero.platform.audit.services import record
 from tercero.platform.errors import Conflict, DomainError, InvalidInput
-from tercero.platform.security.crypto import open_secret
+from tercero.platform.security.crypto import CannotOpen, open_secret, seal_secret
 from tercero.services.care.models import CallEvent, CtiEndpoint
 
 SECRET_CONTEXT = "cti"
@@ -36,11 +38,40 @@ class BadSignature(DomainError):
 
 def check_signature(*, endpoint: CtiEndpoint | None, header: str, body: bytes) -> None:
     """Refuse unless the body is signed with this endpoint's secret, recently."""
-    secret = open_secret(endpoint.secret, context=SECRET_CONTEXT) if endpoint else ""
     if not endpoint or not endpoint.is_active or not header:
         raise BadSignature("Unsigned request or unknown endpoint.")
+    try:
+        secret = open_secret(endpoint.secret, context=SECRET_CONTEXT)
+    except CannotOpen:  # no secret set yet, or a master key withdrawn
+        raise BadSignature("This endpoint has no usable secret.") from None
     if not webhooks.verify_signature(secret, header, body):
         raise BadSignature("The signature does not match, or it is older than 5 minutes.")
+
+
+def create_endpoint(*, actor, engagement, queue, description: str = "") -> tuple[CtiEndpoint, str]:
+    """A new endpoint and its secret, shown once (stored sealed)."""
+    if queue.engagement_id != engagement.pk or "care.call" not in queue.work_types:
+        raise InvalidInput(
+            "The queue must be the engagement's and take care.call items.",
+            fields={"queue_id": "wrong queue"},
+        )
+    secret = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        endpoint = CtiEndpoint.objects.create(
+            client_id=engagement.client_id,
+            engagement=engagement,
+            queue=queue,
+            description=description[:200],
+            secret=seal_secret(secret, context=SECRET_CONTEXT),
+        )
+        record(
+            action="cti_endpoint.created",
+            actor=actor,
+            client=engagement.client_id,
+            object_type="cti_endpoint",
+            object_id=endpoint.pk,
+        )
+    return endpoint, secret
 
 
 def record_event(*, endpoint: CtiEndpoint, event: dict) -> WorkItem:

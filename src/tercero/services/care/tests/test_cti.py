@@ -23,12 +23,12 @@ def endpoint(tenant_a):
     engagement = live_engagement(tenant_a.client, name="Phones")
     queue = make_queue(engagement, name="Calls", work_types=["care.call"])
     with client_scope(clients=[tenant_a.client]):
-        return CtiEndpoint.objects.create(
-            client=tenant_a.client,
-            engagement=engagement,
-            queue=queue,
-            secret=crypto.seal_secret(SECRET, context=cti.SECRET_CONTEXT),
+        endpoint, secret = cti.create_endpoint(actor=None, engagement=engagement, queue=queue)
+        assert secret not in endpoint.secret  # shown once, stored sealed
+        CtiEndpoint.objects.filter(pk=endpoint.pk).update(
+            secret=crypto.seal_secret(SECRET, context=cti.SECRET_CONTEXT)
         )
+    return endpoint
 
 
 def _post(client, endpoint, event, *, secret=SECRET, signed=True, at=None):
@@ -123,3 +123,11 @@ def test_an_unknown_endpoint_looks_like_a_bad_signature(client, endpoint):
         HTTP_TERCERO_SIGNATURE=header,
     )
     assert response.status_code == 401
+
+
+def test_an_endpoint_without_a_secret_refuses_everything(client, tenant_a, endpoint):
+    # protects: an endpoint set up without a secret is closed, not open
+    with client_scope(clients=[tenant_a.client]):
+        CtiEndpoint.objects.filter(pk=endpoint.pk).update(secret="")
+    event = {"event_id": "n1", "call_id": "c", "kind": "ringing"}
+    assert _post(client, endpoint, event).status_code == 401
