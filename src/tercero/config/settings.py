@@ -4,6 +4,7 @@ With no DATABASE_URL, Tercero runs embedded: a SQLite file and a generated secre
 under var/ in the working directory. Production sets DATABASE_URL to PostgreSQL.
 """
 
+import ipaddress
 import os
 import secrets
 from pathlib import Path
@@ -74,6 +75,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "tercero.platform.identity.middleware.IdleTimeoutMiddleware",
+    "tercero.platform.identity.middleware.SecondFactorPendingMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -166,6 +168,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     {"NAME": "tercero.platform.identity.passwords.ContextWordsValidator"},
+    {"NAME": "tercero.platform.identity.passwords.BreachedPasswordValidator"},
 ]
 
 # --- Sessions, cookies, headers --------------------------------------------------------
@@ -180,6 +183,12 @@ SESSION_ABSOLUTE_SECONDS = int(os.environ.get("SESSION_ABSOLUTE_SECONDS", str(12
 # A second factor (TOTP) for every provider role and client admins; false only for a
 # local trial.
 MFA_ENFORCED = _env_bool("MFA_ENFORCED", True)
+# Reverse proxies (addresses or networks) whose X-Forwarded-For sign-in limits trust for
+# the client's address; without them everyone behind a proxy would share one limit.
+# A wrong entry stops start-up here rather than failing sign-ins later.
+TRUSTED_PROXIES = [
+    str(ipaddress.ip_network(net, strict=False)) for net in _env_list("TRUSTED_PROXIES", "")
+]
 # A reveal of personal data stays visible this long; then a new reason is needed.
 REVEAL_SECONDS = int(os.environ.get("REVEAL_SECONDS", "300"))
 LOGIN_URL_PATH = "/login/"

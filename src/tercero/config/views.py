@@ -2,7 +2,6 @@
 
 import time
 
-import pyotp
 import segno
 from django import forms
 from django.contrib import messages
@@ -20,7 +19,7 @@ from django.views.decorators.http import require_POST
 from tercero.config.navigation import landing_url
 from tercero.platform.errors import DomainError
 from tercero.platform.identity import lockout, mfa
-from tercero.platform.identity.middleware import SIGNED_IN_AT
+from tercero.platform.identity.middleware import MFA_PENDING, SIGNED_IN_AT, pending_sign_in
 from tercero.platform.identity.models import User
 from tercero.platform.identity.selectors import reachable_clients
 from tercero.platform.identity.services import record_sign_in
@@ -46,8 +45,8 @@ class SignInForm(AuthenticationForm):
 
 class SignInView(auth_views.LoginView):
     """Password first. People who use a second factor are not signed in yet: the
-    session only remembers who is half-way, for PENDING_SECONDS, and the next page asks
-    for the code (or sets up the authenticator the first time)."""
+    session only remembers who is half-way, for MFA_PENDING_SECONDS, and the next page
+    asks for the code (or sets up the authenticator the first time)."""
 
     form_class = SignInForm
     template_name = "config/login.html"
@@ -57,8 +56,8 @@ class SignInView(auth_views.LoginView):
         account = lockout.account_key(request.POST.get("username", ""))
         refused = lockout.refusal(request, account)
         if refused is not None:
-            if refused.status == 403:  # still counts against the address
-                lockout.note(request, account, succeeded=False)
+            if refused.status == 403:  # counts against the address, not the account
+                lockout.note(request, account, succeeded=False, refused=True)
             return _refused(request, self.get_form(), refused)
         return super().post(request, *args, **kwargs)
 
@@ -71,20 +70,18 @@ class SignInView(auth_views.LoginView):
     def form_valid(self, form):
         user = form.get_user()
         if mfa.required_for(user):
-            self.request.session[PENDING] = {
+            step = "login_mfa" if mfa.has_device(user) else "mfa_setup"
+            self.request.session[MFA_PENDING] = {
                 "user": user.pk,
                 "backend": user.backend,
                 "next": self.get_success_url(),
+                "step": step,
                 "at": time.time(),
             }
-            return redirect("login_mfa" if mfa.has_device(user) else "mfa_setup")
+            return redirect(step)
         response = super().form_valid(form)  # logs in and rotates the session key
         _signed_in(self.request, response, user)
         return response
-
-
-PENDING = "mfa_pending"
-PENDING_SECONDS = 300
 
 
 def _refused(request, form, refused):
@@ -100,9 +97,8 @@ def _refused(request, form, refused):
 
 
 def _pending_user(request):
-    pending = request.session.get(PENDING)
-    if not pending or time.time() - pending.get("at", 0) > PENDING_SECONDS:
-        request.session.pop(PENDING, None)
+    pending = pending_sign_in(request.session)
+    if pending is None:
         return None, None
     user = User.objects.filter(pk=pending["user"], is_active=True).first()
     return user, pending
@@ -117,7 +113,7 @@ def _signed_in(request, response, user) -> None:
 
 
 def _finish_sign_in(request, user, pending):
-    request.session.pop(PENDING, None)
+    request.session.pop(MFA_PENDING, None)
     auth_login(request, user, backend=pending["backend"])  # rotates the session key
     target = pending.get("next") or "/"
     if not url_has_allowed_host_and_scheme(target, {request.get_host()}):
@@ -154,6 +150,9 @@ def mfa_setup(request):
     user, pending = _pending_user(request)
     if user is None and not request.user.is_authenticated:
         return redirect("login")
+    if user is not None and mfa.has_device(user):
+        # a password alone never replaces the authenticator in use
+        return redirect("login_mfa")
     person = user or request.user
     error = ""
     if request.method == "POST":
@@ -173,7 +172,7 @@ def mfa_setup(request):
     if seed is None or request.method == "GET":
         seed, uri = mfa.start_enrolment(user=person)
     else:
-        uri = pyotp.TOTP(seed).provisioning_uri(name=person.email, issuer_name=mfa.ISSUER)
+        uri = mfa.provisioning_uri(user=person, seed=seed)
     qr = segno.make(uri, error="m").svg_inline(scale=4, title="Authenticator set-up code")
     return render(
         request,

@@ -38,50 +38,76 @@ def has_device(user: User) -> bool:
 
 
 def start_enrolment(*, user: User) -> tuple[str, str]:
-    """A fresh, unconfirmed seed for the user. Returns (seed, otpauth:// URI)."""
+    """A fresh seed waiting for confirmation; an authenticator already in use keeps
+    working until the new one is confirmed. Returns (seed, otpauth:// URI)."""
     seed = pyotp.random_base32()
     with transaction.atomic():
         TotpDevice.objects.update_or_create(
             user=user,
-            defaults={
-                "secret": seal_secret(seed, context=_CONTEXT),
-                "confirmed_at": None,
-                "last_step": 0,
-            },
+            defaults={"pending_secret": seal_secret(seed, context=_CONTEXT)},
         )
-    return seed, pyotp.TOTP(seed).provisioning_uri(name=user.email, issuer_name=ISSUER)
+    return seed, provisioning_uri(user=user, seed=seed)
+
+
+def provisioning_uri(*, user: User, seed: str) -> str:
+    return pyotp.TOTP(seed).provisioning_uri(name=user.email, issuer_name=ISSUER)
 
 
 def pending_seed(*, user: User) -> str | None:
-    device = TotpDevice.objects.filter(user=user, confirmed_at__isnull=True).first()
-    return open_secret(device.secret, context=_CONTEXT) if device else None
+    sealed = TotpDevice.objects.filter(user=user).values_list("pending_secret", flat=True).first()
+    return open_secret(sealed, context=_CONTEXT) if sealed else None
 
 
 def confirm_enrolment(*, user: User, code: str) -> list[str]:
-    """Confirm the new authenticator with a code from it; returns recovery codes, shown
-    once."""
-    device = TotpDevice.objects.filter(user=user, confirmed_at__isnull=True).first()
-    if device is None or not _claim_totp(device, code):
-        raise InvalidInput(
-            "That code does not match; check the app's clock and try again.",
-            fields={"code": "wrong code"},
-        )
+    """Confirm the new authenticator with a code from it (it replaces any earlier one);
+    returns recovery codes, shown once."""
+    device = TotpDevice.objects.filter(user=user).exclude(pending_secret="").first()
+    step = _matching_step(device.pending_secret, code) if device else None
     with transaction.atomic():
-        TotpDevice.objects.filter(pk=device.pk).update(confirmed_at=timezone.now())
+        # conditional on the seed the code matched: a set-up restarted meanwhile wins
+        confirmed = step is not None and TotpDevice.objects.filter(
+            pk=device.pk, pending_secret=device.pending_secret
+        ).update(
+            secret=device.pending_secret,
+            pending_secret="",
+            confirmed_at=timezone.now(),
+            last_step=step,
+        )
+        if not confirmed:
+            raise InvalidInput(
+                "That code does not match; check the app's clock and try again.",
+                fields={"code": "wrong code"},
+            )
         codes = _new_recovery_codes(user)
-        record(action="user.mfa_enrolled", actor=user, object_type="user", object_id=user.pk)
+        record(
+            action="user.mfa_enrolled",
+            actor=user,
+            object_type="user",
+            object_id=user.pk,
+            payload={"replaced": device.confirmed_at is not None},
+        )
     return codes
 
 
 def verify(*, user: User, code: str) -> str | None:
-    """'totp' or 'recovery' when the code is good (and now spent), else None."""
+    """'totp' or 'recovery' when the code is good (and now spent), else None. Recovery
+    codes used and wrong codes are audited (a wrong code after a right password is worth
+    a look); a good app code is audited by the sign-in or change it allows."""
     code = "".join((code or "").split()).lower()
     device = TotpDevice.objects.filter(user=user, confirmed_at__isnull=False).first()
-    if device is not None and code.isdigit() and _claim_totp(device, code):
-        return "totp"
-    if len(code.replace("-", "")) == 24 and _claim_recovery(user, code):
-        record(action="user.recovery_code_used", actor=user, object_type="user", object_id=user.pk)
-        return "recovery"
+    with transaction.atomic():
+        if device is not None and code.isdigit() and _claim_totp(device, code):
+            return "totp"
+        if len(code.replace("-", "")) == 24 and _claim_recovery(user, code):
+            record(
+                action="user.recovery_code_used",
+                actor=user,
+                object_type="user",
+                object_id=user.pk,
+                payload={"remaining": remaining_recovery_codes(user=user)},
+            )
+            return "recovery"
+        record(action="user.mfa_failed", actor=None, object_type="user", object_id=user.pk)
     return None
 
 
@@ -102,19 +128,25 @@ def remaining_recovery_codes(*, user: User) -> int:
 
 
 def _claim_totp(device: TotpDevice, code: str) -> bool:
+    step = _matching_step(device.secret, code)
+    # single use: only a step later than the last one used is accepted
+    return step is not None and bool(
+        TotpDevice.objects.filter(pk=device.pk, last_step__lt=step).update(last_step=step)
+    )
+
+
+def _matching_step(sealed_seed: str, code: str) -> int | None:
+    """The time step whose code `code` is, allowing one step of clock drift either way
+    (RFC 6238 section 5.2), or None."""
     code = "".join((code or "").split())
-    if not (len(code) == 6 and code.isdigit()):
-        return False
-    totp = pyotp.TOTP(open_secret(device.secret, context=_CONTEXT))
-    now = int(timezone.now().timestamp())
-    for offset in (0, -1, 1):  # one step of clock drift either way
-        step = now // totp.interval + offset
+    if not (sealed_seed and len(code) == 6 and code.isdigit()):
+        return None
+    totp = pyotp.TOTP(open_secret(sealed_seed, context=_CONTEXT))
+    now = int(timezone.now().timestamp()) // totp.interval
+    for step in (now, now - 1, now + 1):
         if secrets.compare_digest(totp.at(step * totp.interval), code):
-            # single use: only a step later than the last one used is accepted
-            return bool(
-                TotpDevice.objects.filter(pk=device.pk, last_step__lt=step).update(last_step=step)
-            )
-    return False
+            return step
+    return None
 
 
 def _hash(code: str) -> str:

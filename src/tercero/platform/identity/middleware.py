@@ -1,4 +1,5 @@
-"""Sign a session out after a stretch without a request its user made."""
+"""Sign a session out after a stretch without a request its user made, or long after
+sign-in; keep a half-signed-in session on the steps that finish signing in."""
 
 import time
 
@@ -6,10 +7,49 @@ from django.conf import settings
 from django.contrib.auth import logout
 from django.http import HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 
 LAST_ACTIVITY = "last_activity"
 SIGNED_IN_AT = "signed_in_at"
 POLL_HEADER = "X-Tercero-Poll"
+# Who passed the password but not yet the second factor: {"user", "backend", "next",
+# "step", "at"}. It is not a sign-in: request.user stays anonymous.
+MFA_PENDING = "mfa_pending"
+MFA_PENDING_SECONDS = 300
+_OPEN_WHILE_PENDING = ("login", "login_mfa", "mfa_setup", "logout")
+
+
+def pending_sign_in(session) -> dict | None:
+    """The half-way sign-in this session holds, or None once it is older than
+    MFA_PENDING_SECONDS (then it is forgotten)."""
+    pending = session.get(MFA_PENDING)
+    if not pending or time.time() - pending.get("at", 0) > MFA_PENDING_SECONDS:
+        session.pop(MFA_PENDING, None)
+        return None
+    return pending
+
+
+class SecondFactorPendingMiddleware:
+    """A session that passed the password but not the second factor reaches only the
+    sign-in steps, sign-out and static files; any other page sends it to its step. The
+    API needs no exception: such a session is anonymous there and gets 401."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated or MFA_PENDING not in request.session:
+            return self.get_response(request)
+        pending = pending_sign_in(request.session)
+        if pending is None or _open_while_pending(request.path):
+            return self.get_response(request)
+        return redirect(pending.get("step") or "login_mfa")
+
+
+def _open_while_pending(path: str) -> bool:
+    if path.startswith(("/api/", f"/{settings.STATIC_URL.lstrip('/')}")):
+        return True
+    return path in {reverse(name) for name in _OPEN_WHILE_PENDING}
 
 
 class IdleTimeoutMiddleware:

@@ -145,11 +145,14 @@ class ApiToken(models.Model):
 
 class TotpDevice(models.Model):
     """A person's authenticator app. The seed is sealed under the master key; a code is
-    accepted once (its time step must be later than `last_step`). Reviewed global table:
-    read while signing in, before any scope exists."""
+    accepted once (its time step must be later than `last_step`). A new seed waits in
+    `pending_secret` until a code from it confirms it, so starting a set-up never
+    disarms the authenticator in use. Reviewed global table: read while signing in,
+    before any scope exists."""
 
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="totp_device")
-    secret = models.CharField(max_length=200)
+    secret = models.CharField(max_length=200, blank=True)
+    pending_secret = models.CharField(max_length=200, blank=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     last_step = models.BigIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
@@ -168,12 +171,15 @@ class RecoveryCode(models.Model):
 class SignInAttempt(models.Model):
     """One sign-in attempt (password or second factor), for lockout and rate limits.
     `device` is the id of the known-device cookie the browser presented for this account,
-    empty for an unknown browser. Reviewed global table: read before anyone is signed in."""
+    empty for an unknown browser. An attempt refused unchecked because the account was
+    locked (`was_refused`) counts against its address only, so it cannot stretch the
+    lock. Reviewed global table: read before anyone is signed in."""
 
     account = models.CharField(max_length=254, db_index=True)
     ip = models.GenericIPAddressField(null=True)
     device = models.CharField(max_length=32, blank=True)
     succeeded = models.BooleanField(default=False)
+    was_refused = models.BooleanField(default=False)
     at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:

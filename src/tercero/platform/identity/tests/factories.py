@@ -1,5 +1,10 @@
-import factory
+from datetime import timedelta
 
+import factory
+import pyotp
+from django.utils import timezone
+
+from tercero.platform.identity import mfa
 from tercero.platform.identity.models import Grant, User
 from tercero.platform.identity.roles import Role
 
@@ -29,3 +34,16 @@ class GrantFactory(factory.django.DjangoModelFactory):
 
     user = factory.SubFactory(UserFactory)
     client = None
+
+
+def enrolled_authenticator(user: User) -> tuple[pyotp.TOTP, list[str]]:
+    """Set up an authenticator for `user` as the set-up page does; returns the app
+    (a TOTP on the same seed) and the recovery codes."""
+    seed, _ = mfa.start_enrolment(user=user)
+    totp = pyotp.TOTP(seed)
+    return totp, mfa.confirm_enrolment(user=user, code=totp.now())
+
+
+def next_code(totp: pyotp.TOTP) -> str:
+    """A code for a later time step than any used so far (codes work once)."""
+    return totp.at(timezone.now() + timedelta(seconds=totp.interval))

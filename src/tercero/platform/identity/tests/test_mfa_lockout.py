@@ -13,7 +13,7 @@ from django.utils import timezone
 from tercero.platform.audit.models import AuditEvent
 from tercero.platform.identity import lockout, mfa
 from tercero.platform.identity.services import create_api_token
-from tercero.platform.identity.tests.factories import PASSWORD
+from tercero.platform.identity.tests.factories import PASSWORD, enrolled_authenticator, next_code
 
 pytestmark = pytest.mark.mfa
 
@@ -23,15 +23,7 @@ def _password(browser, user, password=PASSWORD, **extra):
 
 
 def _enrol(user) -> pyotp.TOTP:
-    seed, _ = mfa.start_enrolment(user=user)
-    totp = pyotp.TOTP(seed)
-    mfa.confirm_enrolment(user=user, code=totp.now())
-    return totp
-
-
-def _next_code(totp: pyotp.TOTP) -> str:
-    """A code for a later time step than any used so far (codes work once)."""
-    return totp.at(timezone.now() + timedelta(seconds=totp.interval))
+    return enrolled_authenticator(user)[0]
 
 
 def test_a_password_alone_does_not_sign_staff_in(client, tenant_a):
@@ -64,7 +56,7 @@ def test_first_sign_in_sets_up_the_authenticator_and_shows_recovery_codes(client
 def test_a_code_signs_in_once(client, tenant_a):
     # protects: TOTP codes are single use (a shoulder-surfed code cannot be replayed)
     totp = _enrol(tenant_a.team_lead)
-    code = _next_code(totp)
+    code = next_code(totp)
     with time_machine.travel(timezone.now() + timedelta(seconds=totp.interval)):
         assert _password(client, tenant_a.team_lead)["Location"] == "/login/mfa/"
         assert client.post("/login/mfa/", {"code": "123456"}).status_code == 422
@@ -91,9 +83,12 @@ def test_a_recovery_code_works_once(client, tenant_a):
 def test_the_seed_is_sealed_at_rest(tenant_a):
     # protects: a database dump does not hand out everyone's second factor
     seed, _ = mfa.start_enrolment(user=tenant_a.agent)
-    stored = tenant_a.agent.totp_device.secret
-    assert seed not in stored
-    assert stored.startswith("gen1:")
+    pending = tenant_a.agent.totp_device.pending_secret
+    mfa.confirm_enrolment(user=tenant_a.agent, code=pyotp.TOTP(seed).now())
+    tenant_a.agent.totp_device.refresh_from_db()
+    for stored in (pending, tenant_a.agent.totp_device.secret):
+        assert seed not in stored
+        assert stored.startswith("gen1:")
 
 
 def test_ten_failures_lock_the_account_for_thirty_minutes(client, tenant_a):
