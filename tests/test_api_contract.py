@@ -228,3 +228,11 @@ def test_a_stored_first_answer_keeps_no_secret_in_clear(client, tenant_a):
     assert again.json()["token"] == plain
     stored = bytes(IdempotencyRecord.objects.get(key__endswith="tok-1").body)
     assert plain.encode() not in stored
+
+
+def test_a_rejected_token_does_not_fall_back_to_the_session(client, tenant_a):
+    # protects: a dead token stays dead even from a signed-in browser
+    client.force_login(tenant_a.client_admin)
+    response = client.get("/api/v1/users/me", HTTP_AUTHORIZATION="Bearer trc_dead_beef")
+    assert response.status_code == 401
+    assert client.get("/api/v1/users/me").status_code == 200

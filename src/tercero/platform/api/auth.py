@@ -16,7 +16,9 @@ class ActiveSession(SessionAuth):
     """The signed-in user's session; unsafe methods must carry the CSRF token."""
 
     def authenticate(self, request, key):
-        if getattr(request, "api_token", None) is not None:
+        # a request that presents a bearer token is judged by it alone: a rejected
+        # token never falls back to the browser's session cookie
+        if getattr(request, "api_token", None) is not None or request.headers.get("Authorization"):
             return None
         user = request.user
         return user if user.is_authenticated and user.is_active else None
