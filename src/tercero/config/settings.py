@@ -286,6 +286,8 @@ MAILERS = {
     )
 }
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Tercero <no-reply@localhost>")
+# Where customers reach this installation: links in e-mails (satisfaction surveys) start here.
+PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 
 LOGGING = {
     "version": 1,

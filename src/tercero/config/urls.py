@@ -31,6 +31,7 @@ urlpatterns = [
     path("", include("tercero.delivery.work.urls")),
     path("portal/", include((portal, "portal"))),
     path("engagements/", include("tercero.delivery.engagements.urls")),
+    path("care/", include("tercero.services.care.urls")),
     path("", include("tercero.delivery.workforce.urls")),
     path("", include("tercero.delivery.contact.urls")),
     path("admin/", admin.site.urls),

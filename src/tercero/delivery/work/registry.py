@@ -54,6 +54,9 @@ class WorkType:
     personal_kinds: dict[str, str] = field(default_factory=dict)
     # whether a file comes with the item when it is submitted through the portal
     attachment: Literal["none", "optional", "required"] = "none"
+    # a URL name (taking the item id) of the service's own panel, loaded into the item
+    # page: the care desk shows the conversation there
+    panel_url: str = ""
 
     def parse(self, payload: object) -> BaseModel:
         """The payload validated against the type's schema, or InvalidInput listing fields."""

@@ -1,13 +1,15 @@
 """The care desk's API: raw e-mail delivered by a mail server or gateway."""
 
 import json
+from datetime import datetime
+from typing import Literal
 
-from ninja import Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from tercero.platform.api.caller import caller_of
-from tercero.platform.errors import InvalidInput
+from tercero.platform.errors import InvalidInput, PermissionDenied
 from tercero.platform.tenancy.scoping import all_clients_scope, client_scope
-from tercero.services.care import cti, inbound, selectors
+from tercero.services.care import cti, inbound, selectors, services
 from tercero.services.care.models import CtiEndpoint
 
 router = Router(tags=["care"])
@@ -73,3 +75,114 @@ def cti_event(request, endpoint_id: int):
     with client_scope(clients=[endpoint.client_id]):
         item = cti.record_event(endpoint=endpoint, event=event)
     return {"item_id": item.pk, "state": item.payload.get("state", "")}
+
+
+# --- conversations --------------------------------------------------------------------
+
+
+class MessageOut(Schema):
+    id: int
+    direction: str
+    channel: str
+    sender: str
+    subject: str
+    body: str
+    auto_generated: bool
+    created_at: datetime
+
+
+class MessageIn(Schema):
+    kind: Literal["reply", "note"] = "reply"
+    body: str = Field(min_length=1, max_length=20000)
+
+
+class TierIn(Schema):
+    direction: Literal["up", "back"]
+    note: str = Field(max_length=5000)
+    version: int = Field(ge=1, le=2**31)
+
+
+class LinkIn(Schema):
+    other: int = Field(ge=1, le=2**62)
+    how: Literal["link", "merge"] = "link"
+
+
+class TicketOut(Schema):
+    id: int
+    status: str
+    version: int
+    tier: str | None
+
+
+def _ticket(caller, item_id: int):
+    return selectors.access_ticket(user=caller.user, client_ids=caller.client_ids, item_id=item_id)
+
+
+@router.get("/care/tickets/{item_id}/messages", response=list[MessageOut])
+def list_messages(request, item_id: int):
+    """The ticket's conversation, oldest first. Client users do not see internal notes;
+    the customer's address is masked."""
+    caller = caller_of(request)
+    ticket = _ticket(caller, item_id)
+    caller.require("work:read")
+    return selectors.conversation(ticket=ticket, include_notes=caller.user.is_provider_staff)
+
+
+@router.post("/care/tickets/{item_id}/messages", response={201: MessageOut})
+def add_message(request, item_id: int, body: MessageIn):
+    """A reply to the customer (chat while their chat is open, else e-mail) or an
+    internal note. Provider staff only."""
+    caller = caller_of(request)
+    ticket = _ticket(caller, item_id)
+    caller.require("work:write")
+    if not caller.user.is_provider_staff:
+        raise PermissionDenied("Only the provider's staff answer customers.")
+    if body.kind == "note":
+        made = services.add_note(actor=caller.user, ticket=ticket, body=body.body)
+    else:
+        made = services.reply(actor=caller.user, ticket=ticket, body=body.body)
+    return Status(201, next(m for m in selectors.conversation(ticket=ticket) if m["id"] == made.pk))
+
+
+@router.post("/care/tickets/{item_id}/tier", response=TicketOut)
+def change_tier(request, item_id: int, body: TierIn):
+    """Escalate a support ticket one tier (up) or hand it back to L1, with a note."""
+    caller = caller_of(request)
+    ticket = _ticket(caller, item_id)
+    caller.require("work:write")
+    if not caller.user.is_provider_staff:
+        raise PermissionDenied("Only the provider's staff change tiers.")
+    change = services.hand_back if body.direction == "back" else services.escalate_tier
+    done = change(actor=caller.user, ticket=ticket, note=body.note, version=body.version)
+    return {
+        "id": done.pk,
+        "status": done.status,
+        "version": done.version,
+        "tier": done.payload.get("tier"),
+    }
+
+
+@router.post("/care/tickets/{item_id}/links", response={201: TicketOut})
+def relate(request, item_id: int, body: LinkIn):
+    """Link this ticket to another one, or merge it into the other (it is cancelled
+    and its conversation moves)."""
+    caller = caller_of(request)
+    ticket = _ticket(caller, item_id)
+    other = _ticket(caller, body.other)
+    caller.require("work:write")
+    if not caller.user.is_provider_staff:
+        raise PermissionDenied("Only the provider's staff link tickets.")
+    if body.how == "merge":
+        services.merge(actor=caller.user, source=ticket, target=other)
+    else:
+        services.link(actor=caller.user, source=ticket, target=other)
+    ticket.refresh_from_db()
+    return Status(
+        201,
+        {
+            "id": ticket.pk,
+            "status": ticket.status,
+            "version": ticket.version,
+            "tier": ticket.payload.get("tier"),
+        },
+    )

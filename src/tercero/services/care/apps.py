@@ -8,7 +8,9 @@ class CareConfig(AppConfig):
 
     def ready(self):
         from tercero.platform.ops import scheduler
-        from tercero.services.care import tasks, worktypes
+        from tercero.services.care import csat, tasks, worktypes
 
         worktypes.register()
+        csat.register()
         scheduler.register(scheduler.PeriodicJob("poll_mailboxes", 60, tasks.poll_mailboxes))
+        scheduler.register(scheduler.PeriodicJob("end_idle_chats", 300, tasks.end_idle_chats))

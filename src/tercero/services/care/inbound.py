@@ -30,6 +30,7 @@ from tercero.services.care.models import Mailbox, Message, Rejection
 MAX_MESSAGE_BYTES = 30 * 1024 * 1024
 TOKEN = re.compile(r"\[#T-(\d{1,12})\]")
 AUTO_PRECEDENCE = {"bulk", "junk", "list", "auto_reply"}
+REOPENABLE = ("resolved", "closed")
 DAEMONS = ("mailer-daemon", "postmaster", "no-reply", "noreply", "do-not-reply")
 
 
@@ -94,6 +95,10 @@ def ingest(*, mailbox: Mailbox, raw: bytes) -> Outcome:
                 body=redact_cards(body),
                 auto_generated=bool(auto),
             )
+            if status == "threaded" and not auto and ticket.status in REOPENABLE:
+                work.transition(
+                    actor=None, item=ticket, action="reopen", reason="customer wrote again"
+                )
     except DomainError as error:
         return _reject(mailbox, message_id, f"refused: {error.message}", len(raw))
     return Outcome(status, item_id=ticket.pk)

@@ -102,3 +102,200 @@ class CallEvent(ClientOwned):
         constraints = [
             models.UniqueConstraint(fields=["endpoint", "event_id"], name="callevent_unique")
         ]
+
+
+class TicketLink(ClientOwned):
+    """Two tickets that belong together: related, one split from the other, or one
+    merged into the other (the merged one is closed and points at where it went)."""
+
+    class Kind(models.TextChoices):
+        RELATED = "related", "Related"
+        SPLIT = "split", "Split from"
+        MERGED = "merged", "Merged into"
+
+    source = models.ForeignKey("work.WorkItem", on_delete=models.CASCADE, related_name="+")
+    target = models.ForeignKey("work.WorkItem", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    created_by = models.ForeignKey(
+        "identity.User", on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source", "target"], name="ticketlink_unique"),
+            models.CheckConstraint(
+                condition=~models.Q(source=models.F("target")), name="ticketlink_not_self"
+            ),
+        ]
+
+
+class CustomField(ClientOwned):
+    """A field an engagement adds to its tickets (order number, plan, region...)."""
+
+    class Kind(models.TextChoices):
+        TEXT = "text", "Text"
+        NUMBER = "number", "Number"
+        DATE = "date", "Date"
+        CHOICE = "choice", "Choice"
+        CHECKBOX = "checkbox", "Yes / no"
+
+    engagement = models.ForeignKey(
+        "engagements.Engagement", on_delete=models.CASCADE, related_name="+"
+    )
+    key = models.SlugField(max_length=40)
+    label = models.CharField(max_length=80)
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.TEXT)
+    choices = models.JSONField(default=list, blank=True)
+    is_required = models.BooleanField(default=False)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["engagement", "key"], name="customfield_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class CustomValue(ClientOwned):
+    item = models.ForeignKey("work.WorkItem", on_delete=models.CASCADE, related_name="+")
+    field = models.ForeignKey(CustomField, on_delete=models.CASCADE, related_name="+")
+    value = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["item", "field"], name="customvalue_unique")]
+
+
+class Macro(ClientOwned):
+    """A canned reply with field changes, for one engagement's agents."""
+
+    engagement = models.ForeignKey(
+        "engagements.Engagement", on_delete=models.CASCADE, related_name="+"
+    )
+    name = models.CharField(max_length=100)
+    reply = models.TextField(blank=True)
+    add_tags = models.JSONField(default=list, blank=True)
+    set_priority = models.PositiveSmallIntegerField(null=True, blank=True)
+    # a life-cycle action to take after the reply: "" (none), "wait" or "resolve"
+    then = models.CharField(max_length=8, blank=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["engagement", "name"], name="macro_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TierQueue(ClientOwned):
+    """Where an engagement's support tickets go at each tier (L1, L2, L3)."""
+
+    engagement = models.ForeignKey(
+        "engagements.Engagement", on_delete=models.CASCADE, related_name="+"
+    )
+    tier = models.CharField(max_length=2, choices=[(t, t) for t in ("L1", "L2", "L3")])
+    queue = models.ForeignKey("work.Queue", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["engagement", "tier"], name="tierqueue_unique")
+        ]
+
+
+class Checklist(ClientOwned):
+    """Troubleshooting steps for one product, worked through on support tickets."""
+
+    product = models.CharField(max_length=100)
+    title = models.CharField(max_length=150)
+    steps = models.JSONField(default=list)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["product", "title"]
+
+    def __str__(self) -> str:
+        return f"{self.product}: {self.title}"
+
+
+class ChecklistProgress(ClientOwned):
+    item = models.ForeignKey("work.WorkItem", on_delete=models.CASCADE, related_name="+")
+    checklist = models.ForeignKey(Checklist, on_delete=models.CASCADE, related_name="+")
+    done = models.JSONField(default=list)  # indexes of the steps ticked
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["item", "checklist"], name="checklistprogress_unique")
+        ]
+
+
+class ChatSession(ClientOwned):
+    """A customer's chat from the embeddable widget; its transcript is the ticket's
+    conversation. The customer holds a random token (only its hash is stored)."""
+
+    item = models.OneToOneField("work.WorkItem", on_delete=models.CASCADE, related_name="+")
+    token_hash = models.CharField(max_length=64, unique=True)
+    started_at = models.DateTimeField(default=timezone.now)
+    customer_seen_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+
+class Survey(ClientOwned):
+    """A satisfaction survey sent after resolution: one signed link, used once, expiring.
+    Score 1-5; 4 and 5 count as satisfied."""
+
+    item = models.ForeignKey("work.WorkItem", on_delete=models.CASCADE, related_name="+")
+    token_hash = models.CharField(max_length=64, unique=True)
+    sent_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    answered_at = models.DateTimeField(null=True, blank=True)
+    score = models.PositiveSmallIntegerField(null=True, blank=True)
+    comment = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(score__isnull=True) | models.Q(score__gte=1, score__lte=5),
+                name="survey_score_1_to_5",
+            )
+        ]
+
+
+class Viewer(ClientOwned):
+    """Who has a ticket open right now: the page renews the row while it is open, so a
+    second agent is warned before both answer the same customer."""
+
+    item = models.ForeignKey("work.WorkItem", on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey("identity.User", on_delete=models.CASCADE, related_name="+")
+    is_replying = models.BooleanField(default=False)
+    seen_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["item", "user"], name="viewer_unique")]
+
+
+class WebChannel(ClientOwned):
+    """An engagement's web form and chat widget. `key` names it in public URLs; the
+    widget answers only pages on `allowed_origins` (and Tercero's own hosted page)."""
+
+    engagement = models.ForeignKey(
+        "engagements.Engagement", on_delete=models.PROTECT, related_name="+"
+    )
+    queue = models.ForeignKey("work.Queue", on_delete=models.PROTECT, related_name="+")
+    key = models.SlugField(max_length=40, unique=True)
+    title = models.CharField(max_length=100, default="Contact us")
+    greeting = models.CharField(max_length=300, default="Hello! How can we help?")
+    allowed_origins = models.JSONField(default=list, blank=True)
+    has_chat = models.BooleanField(default=True)
+    has_form = models.BooleanField(default=True)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.key

@@ -3,7 +3,7 @@
 from django.tasks import task
 
 from tercero.platform.tenancy.scoping import all_clients_scope, client_scope
-from tercero.services.care import poller
+from tercero.services.care import chat, poller
 from tercero.services.care.models import Mailbox
 
 
@@ -18,3 +18,10 @@ def poll_mailboxes() -> int:
             report = poller.poll(mailbox=mailbox)
         handled += report.created + report.threaded + report.rejected
     return handled
+
+
+@task
+def end_idle_chats() -> int:
+    """End chats whose customer went away (scheduled every five minutes)."""
+    with all_clients_scope():
+        return chat.end_idle_chats()

@@ -55,6 +55,7 @@ TICKET = registry.WorkType(
     personal_fields=PERSONAL,
     personal_kinds=KINDS,
     attachment="optional",
+    panel_url="care:panel",
 )
 
 SUPPORT = registry.WorkType(
@@ -77,6 +78,7 @@ SUPPORT = registry.WorkType(
     personal_fields=PERSONAL,
     personal_kinds=KINDS,
     attachment="optional",
+    panel_url="care:panel",
 )
 
 

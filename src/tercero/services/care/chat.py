@@ -1,0 +1,208 @@
+"""The web channel: the contact form and the chat widget an engagement embeds in its
+own site. The customer holds a random chat token (only its SHA-256 is stored); every
+line they type is an inbound message of the ticket, every agent reply an outbound one,
+so the transcript is the ticket's conversation.
+"""
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from tercero.delivery.work import lifecycle
+from tercero.delivery.work import services as work
+from tercero.delivery.work.models import WorkItem
+from tercero.platform.errors import Conflict, InvalidInput, NotFound
+from tercero.platform.security.redact import redact_cards
+from tercero.services.care.models import ChatSession, Message, WebChannel
+
+MAX_LINE = 5000
+LINES_PER_MINUTE = 20
+CHATS_PER_MINUTE = 30  # per web channel: a flood of new chats is refused, not queued
+IDLE_END = timedelta(minutes=30)
+
+
+@dataclass(frozen=True)
+class Started:
+    ticket: WorkItem
+    token: str  # shown to the customer's browser once
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _requester(name: str, email: str) -> dict:
+    name = " ".join((name or "").split())[:200]
+    email = (email or "").strip().lower()[:254]
+    problems = {}
+    if not name:
+        problems["name"] = "required"
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            problems["email"] = "not an e-mail address"
+    if problems:
+        raise InvalidInput("Please check the highlighted fields.", fields=problems)
+    return {"requester_name": name, "requester_email": email}
+
+
+def _line(text: str, *, field: str = "message") -> str:
+    text = redact_cards((text or "").replace("\x00", "").strip())
+    if not text:
+        raise InvalidInput("Type a message first.", fields={field: "required"})
+    if len(text) > MAX_LINE:
+        raise InvalidInput(
+            f"Messages are at most {MAX_LINE} characters.", fields={field: "too long"}
+        )
+    return text
+
+
+def _inbound(ticket: WorkItem, *, channel: str, body: str, subject: str = "") -> Message:
+    return Message.objects.create(
+        client_id=ticket.client_id,
+        item=ticket,
+        direction=Message.Direction.INBOUND,
+        channel=channel,
+        message_id=f"<{channel}-{secrets.token_hex(16)}@tercero.invalid>",
+        subject=subject[:300],
+        body=body,
+    )
+
+
+def submit_form(
+    *, channel: WebChannel, name: str, email: str, subject: str, message: str
+) -> WorkItem:
+    """The contact form: one ticket with the customer's message as its first line."""
+    if not (channel.is_active and channel.has_form):
+        raise NotFound("This contact form is closed.")
+    requester = _requester(name, email)
+    if not requester["requester_email"]:
+        raise InvalidInput("We need an e-mail address to answer you.", fields={"email": "required"})
+    body = _line(message)
+    subject = " ".join(redact_cards(subject or "").split())[:300] or body[:80]
+    with transaction.atomic():
+        ticket = work.create_item(
+            actor=None,
+            queue=channel.queue,
+            work_type="care.ticket",
+            channel="web_form",
+            payload={"subject": subject, **requester},
+        )
+        _inbound(ticket, channel="web_form", body=body, subject=subject)
+    return ticket
+
+
+def start_chat(*, channel: WebChannel, name: str, email: str, message: str) -> Started:
+    """A new chat: a care.ticket on the chat channel and the customer's first line."""
+    if not (channel.is_active and channel.has_chat):
+        raise NotFound("Chat is closed.")
+    requester = _requester(name, email)
+    body = _line(message)
+    recent = ChatSession.objects.filter(
+        item__queue=channel.queue, started_at__gte=timezone.now() - timedelta(minutes=1)
+    ).count()
+    if recent >= CHATS_PER_MINUTE:
+        raise Conflict("Too many new chats right now; please try again shortly.", code="busy")
+    token = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        ticket = work.create_item(
+            actor=None,
+            queue=channel.queue,
+            work_type="care.ticket",
+            channel="chat",
+            payload={"subject": f"Chat: {body[:80]}", **requester},
+        )
+        ChatSession.objects.create(
+            client_id=ticket.client_id, item=ticket, token_hash=token_hash(token)
+        )
+        _inbound(ticket, channel="chat", body=body)
+    return Started(ticket=ticket, token=token)
+
+
+def session_of(*, channel: WebChannel, token: str) -> ChatSession:
+    """The chat `token` opens on this channel, or NotFound (never says which part was
+    wrong)."""
+    found = (
+        ChatSession.objects.filter(token_hash=token_hash(token or ""), item__queue=channel.queue)
+        .select_related("item")
+        .first()
+    )
+    if found is None:
+        raise NotFound("Chat not found.")
+    return found
+
+
+def say(*, session: ChatSession, text: str) -> Message:
+    """A line from the customer. A resolved chat is reopened by it; an ended one is not
+    (the customer starts a new chat)."""
+    if session.ended_at is not None:
+        raise Conflict("This chat has ended; start a new one.", code="chat_ended")
+    body = _line(text)
+    now = timezone.now()
+    if (
+        Message.objects.filter(
+            item_id=session.item_id,
+            direction=Message.Direction.INBOUND,
+            created_at__gte=now - timedelta(minutes=1),
+        ).count()
+        >= LINES_PER_MINUTE
+    ):
+        raise Conflict("You are typing faster than we can read; wait a moment.", code="slow_down")
+    with transaction.atomic():
+        line = _inbound(session.item, channel="chat", body=body)
+        ChatSession.objects.filter(pk=session.pk).update(customer_seen_at=now)
+        ticket = WorkItem.objects.get(pk=session.item_id)
+        if ticket.status in (lifecycle.RESOLVED, lifecycle.CLOSED):
+            work.transition(actor=None, item=ticket, action="reopen", reason="customer wrote again")
+    return line
+
+
+def transcript(*, session: ChatSession, after: int = 0) -> list[dict]:
+    """What the customer sees: their lines and the agents' replies, never notes."""
+    ChatSession.objects.filter(pk=session.pk).update(customer_seen_at=timezone.now())
+    lines = (
+        Message.objects.filter(item_id=session.item_id, pk__gt=after)
+        .exclude(direction=Message.Direction.NOTE)
+        .order_by("id")[:200]
+    )
+    return [
+        {
+            "id": line.pk,
+            "from": "you" if line.direction == Message.Direction.INBOUND else "agent",
+            "text": line.body,
+            "at": line.created_at.isoformat(),
+        }
+        for line in lines
+    ]
+
+
+def end_chat(*, session: ChatSession) -> None:
+    """The customer (or an idle timeout) ends the chat; later replies go by e-mail."""
+    if session.ended_at is None:
+        ChatSession.objects.filter(pk=session.pk, ended_at__isnull=True).update(
+            ended_at=timezone.now()
+        )
+
+
+def end_idle_chats(*, now=None) -> int:
+    """Chats whose customer has not been seen for IDLE_END are ended."""
+    now = now or timezone.now()
+    return ChatSession.objects.filter(
+        ended_at__isnull=True, customer_seen_at__lt=now - IDLE_END
+    ).update(ended_at=now)
+
+
+def widget_snippet(channel, base: str) -> str:
+    """The HTML a client pastes into its site to show the chat widget."""
+    return (
+        f'<script src="{base}{reverse("care:widget")}" data-tercero-chat="{channel.key}" '
+        f'data-base="{base}" defer></script>'
+    )

@@ -1,0 +1,29 @@
+"""Care desk pages, mounted at /care/: the ticket panel and its forms (staff), the web
+form, chat widget and satisfaction survey (public)."""
+
+from django.urls import path
+
+from tercero.services.care.views import public, tickets
+
+app_name = "care"
+
+urlpatterns = [
+    path("tickets/<int:item_id>/", tickets.panel, name="panel"),
+    path("tickets/<int:item_id>/conversation/", tickets.conversation, name="conversation"),
+    path("tickets/<int:item_id>/typing/", tickets.typing, name="typing"),
+    path("tickets/<int:item_id>/reply/", tickets.reply, name="reply"),
+    path("tickets/<int:item_id>/macro/", tickets.apply_macro, name="macro"),
+    path("tickets/<int:item_id>/fields/", tickets.custom_fields, name="fields"),
+    path("tickets/<int:item_id>/resolve/", tickets.resolve, name="resolve"),
+    path("tickets/<int:item_id>/relate/", tickets.relate, name="relate"),
+    path("tickets/<int:item_id>/split/", tickets.split, name="split"),
+    path("tickets/<int:item_id>/tier/", tickets.tier, name="tier"),
+    path("tickets/<int:item_id>/checklist/", tickets.tick, name="tick"),
+    path("widget.js", public.widget_js, name="widget"),
+    path("w/<slug:key>/", public.hosted_chat, name="hosted_chat"),
+    path("w/<slug:key>/form/", public.contact_form, name="form"),
+    path("w/<slug:key>/chat/start", public.chat_start, name="chat_start"),
+    path("w/<slug:key>/chat/lines", public.chat_lines, name="chat_lines"),
+    path("w/<slug:key>/chat/end", public.chat_end, name="chat_end"),
+    path("survey/<str:signed>/", public.survey, name="survey"),
+]

@@ -1,0 +1,1 @@
+"""Care desk pages: the ticket conversation, chat, web form and reports."""
