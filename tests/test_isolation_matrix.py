@@ -43,6 +43,14 @@ OBJECT_ROUTES = {
     "api/v1/work-items/<item_id>/reveal": [("post", {"reason": "customer on the phone"})],
     "api/v1/work-items/<item_id>/personal": [("get", None)],
     "api/v1/care/mailboxes/<mailbox_id>/inbound": [("post", {"raw": "x"})],
+    "api/v1/care/tickets/<ticket_id>/messages": [
+        ("get", None),
+        ("post", {"kind": "reply", "body": "x"}),
+    ],
+    "api/v1/care/tickets/<ticket_id>/tier": [
+        ("post", {"direction": "up", "note": "x" * 30, "version": 1})
+    ],
+    "api/v1/care/tickets/<ticket_id>/links": [("post", {"other": 1, "how": "merge"})],
     "api/v1/work-items/<item_id>/access": [("post", {"reason": "customer called back about it"})],
     "api/v1/agents/<agent_id>": [("get", None), ("patch", {"version": 1, "skills": {}})],
     "api/v1/agents/<agent_id>/presence": [("get", None), ("post", {"presence": "break"})],
@@ -85,6 +93,17 @@ PAGE_ROUTES = {
     "engagements/<int:engagement_id>/edit/": [("get", None), ("post", {"name": "x"})],
     "engagements/<int:engagement_id>/status/": [("post", {"status": "scoping"})],
     "agents/<int:agent_id>/": [("get", None), ("post", {"skills": "x = 5"})],
+    "care/tickets/<int:ticket_id>/": [("get", None)],
+    "care/tickets/<int:ticket_id>/conversation/": [("get", None)],
+    "care/tickets/<int:ticket_id>/typing/": [("post", None)],
+    "care/tickets/<int:ticket_id>/reply/": [("post", {"body": "x", "kind": "reply"})],
+    "care/tickets/<int:ticket_id>/macro/": [("post", {"macro": "1", "version": "1"})],
+    "care/tickets/<int:ticket_id>/fields/": [("post", {"cf_order": "1"})],
+    "care/tickets/<int:ticket_id>/resolve/": [("post", {"resolution": "x", "version": "1"})],
+    "care/tickets/<int:ticket_id>/relate/": [("post", {"other": "1", "how": "merge"})],
+    "care/tickets/<int:ticket_id>/split/": [("post", {"message": "1", "subject": "x"})],
+    "care/tickets/<int:ticket_id>/tier/": [("post", {"note": "x" * 30, "version": "1"})],
+    "care/tickets/<int:ticket_id>/checklist/": [("post", {"checklist": "1", "step": "0"})],
     "work/contact/<int:verification_id>/": [
         ("get", None),
         ("post", {"action": "confirm", "code": "123456"}),
@@ -156,6 +175,18 @@ SCOPED_OR_GLOBAL_ROUTES = {
     "api/v1/contacts/pages": "list filtered to reachable clients; create checks client_id (404)",
     "work/contact/": "issues codes for reachable clients only; lists the caller's own codes",
     "work/contact/recent/": "list filtered to reachable clients; contact search hashes per client",
+    "care/widget.js": "the chat widget's script, no data",
+    "care/w/<slug:key>/": "public hosted chat page of one channel; shows only its title",
+    "care/w/<slug:key>/form/": "public contact form; creates a ticket on the key's own client",
+    "care/w/<slug:key>/chat/start": "public; starts a chat on the key's own client",
+    "care/w/<slug:key>/chat/lines": (
+        "public; the chat token is looked up within the key's own channel "
+        "(test_channels: another client's channel with a valid token is 404)"
+    ),
+    "care/w/<slug:key>/chat/end": "public; same token check as chat/lines",
+    "care/survey/<str:signed>/": (
+        "public; a signed single-use link naming one survey (test_channels: tampered 404)"
+    ),
     "verify/<slug:slug>/": (
         "public: shows only what the typed contact has on the page's own client, "
         "looked up in that client's scope (test_pages_verify: another client's page)"
@@ -269,7 +300,17 @@ def _work_of(tenant) -> dict:
             queue=queue,
             address=f"help@client{tenant.client.pk}.example",
         )
+        desk = work.create_queue(
+            actor=None, engagement=engagement, name="Tickets", work_types=["care.ticket"]
+        )
+        ticket = work.create_item(
+            actor=None,
+            queue=desk,
+            work_type="care.ticket",
+            payload={"subject": "Bergmann order", "requester_email": "kunde@example.de"},
+        )
     return {
+        "ticket_id": ticket.pk,
         **_contacts_of(tenant),
         "mailbox_id": mailbox.pk,
         "alert_id": alert.pk,

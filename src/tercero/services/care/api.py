@@ -114,26 +114,28 @@ class TicketOut(Schema):
     tier: str | None
 
 
-def _ticket(caller, item_id: int):
-    return selectors.access_ticket(user=caller.user, client_ids=caller.client_ids, item_id=item_id)
+def _ticket(caller, ticket_id: int):
+    return selectors.access_ticket(
+        user=caller.user, client_ids=caller.client_ids, item_id=ticket_id
+    )
 
 
-@router.get("/care/tickets/{item_id}/messages", response=list[MessageOut])
-def list_messages(request, item_id: int):
+@router.get("/care/tickets/{ticket_id}/messages", response=list[MessageOut])
+def list_messages(request, ticket_id: int):
     """The ticket's conversation, oldest first. Client users do not see internal notes;
     the customer's address is masked."""
     caller = caller_of(request)
-    ticket = _ticket(caller, item_id)
+    ticket = _ticket(caller, ticket_id)
     caller.require("work:read")
     return selectors.conversation(ticket=ticket, include_notes=caller.user.is_provider_staff)
 
 
-@router.post("/care/tickets/{item_id}/messages", response={201: MessageOut})
-def add_message(request, item_id: int, body: MessageIn):
+@router.post("/care/tickets/{ticket_id}/messages", response={201: MessageOut})
+def add_message(request, ticket_id: int, body: MessageIn):
     """A reply to the customer (chat while their chat is open, else e-mail) or an
     internal note. Provider staff only."""
     caller = caller_of(request)
-    ticket = _ticket(caller, item_id)
+    ticket = _ticket(caller, ticket_id)
     caller.require("work:write")
     if not caller.user.is_provider_staff:
         raise PermissionDenied("Only the provider's staff answer customers.")
@@ -144,11 +146,11 @@ def add_message(request, item_id: int, body: MessageIn):
     return Status(201, next(m for m in selectors.conversation(ticket=ticket) if m["id"] == made.pk))
 
 
-@router.post("/care/tickets/{item_id}/tier", response=TicketOut)
-def change_tier(request, item_id: int, body: TierIn):
+@router.post("/care/tickets/{ticket_id}/tier", response=TicketOut)
+def change_tier(request, ticket_id: int, body: TierIn):
     """Escalate a support ticket one tier (up) or hand it back to L1, with a note."""
     caller = caller_of(request)
-    ticket = _ticket(caller, item_id)
+    ticket = _ticket(caller, ticket_id)
     caller.require("work:write")
     if not caller.user.is_provider_staff:
         raise PermissionDenied("Only the provider's staff change tiers.")
@@ -162,12 +164,12 @@ def change_tier(request, item_id: int, body: TierIn):
     }
 
 
-@router.post("/care/tickets/{item_id}/links", response={201: TicketOut})
-def relate(request, item_id: int, body: LinkIn):
+@router.post("/care/tickets/{ticket_id}/links", response={201: TicketOut})
+def relate(request, ticket_id: int, body: LinkIn):
     """Link this ticket to another one, or merge it into the other (it is cancelled
     and its conversation moves)."""
     caller = caller_of(request)
-    ticket = _ticket(caller, item_id)
+    ticket = _ticket(caller, ticket_id)
     other = _ticket(caller, body.other)
     caller.require("work:write")
     if not caller.user.is_provider_staff:

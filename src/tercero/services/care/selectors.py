@@ -44,7 +44,7 @@ def access_ticket(*, user, client_ids: list[int], item_id: int) -> WorkItem:
 def web_channel(*, key: str) -> WebChannel:
     """A public channel by its key (callers hold no client scope: the key decides)."""
     found = WebChannel.objects.filter(key=key, is_active=True).select_related("client").first()
-    if found is None or not found.client.is_active:
+    if found is None or found.client.status in ("suspended", "offboarded"):
         raise NotFound("Not found.")
     return found
 

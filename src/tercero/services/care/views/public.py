@@ -159,15 +159,14 @@ def contact_form(request, channel):
     if not channel.has_form:
         raise Http404("This contact form is closed.")
     values = {k: request.POST.get(k, "") for k in ("name", "email", "subject", "message")}
-    errors, made, status = {}, None, 200
+    errors, made = {}, None
     if request.method == "POST":
         try:
             made = chat.submit_form(channel=channel, **values)
-        except DomainError as error:
+        except DomainError as error:  # shown beside the fields, what was typed kept
             errors = {"message": error.message, "fields": error.fields}
-            status = 422
     context = {"channel": channel, "values": values, "errors": errors, "made": made}
-    return render(request, "care/form.html", context, status=status)
+    return render(request, "care/form.html", context)
 
 
 def widget_js(request):

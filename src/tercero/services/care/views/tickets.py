@@ -16,9 +16,9 @@ from tercero.services.care import selectors, services
 from tercero.services.care.models import Checklist, ChecklistProgress, Macro, Message
 
 
-def _ticket(caller, item_id: int, *, write: bool = False):
+def _ticket(caller, ticket_id: int, *, write: bool = False):
     ticket = selectors.access_ticket(
-        user=caller.user, client_ids=caller.client_ids, item_id=item_id
+        user=caller.user, client_ids=caller.client_ids, item_id=ticket_id
     )
     if write and not _may_work(caller, ticket):
         raise DjangoPermissionDenied("Only the ticket's agent or a team lead may change it.")
@@ -39,9 +39,9 @@ def _back(ticket):
 
 
 @page("work:read", staff=True)
-def panel(request, caller, item_id: int):
+def panel(request, caller, ticket_id: int):
     """The care desk's panel on the item page (also a page of its own without htmx)."""
-    ticket = _ticket(caller, item_id)
+    ticket = _ticket(caller, ticket_id)
     may_work = _may_work(caller, ticket)
     progress = {p.checklist_id: set(p.done) for p in ChecklistProgress.objects.filter(item=ticket)}
     context = {
@@ -79,9 +79,9 @@ def panel(request, caller, item_id: int):
 
 
 @page("work:read", staff=True)
-def conversation(request, caller, item_id: int):
+def conversation(request, caller, ticket_id: int):
     """The messages and who else has the ticket open; the panel polls this."""
-    ticket = _ticket(caller, item_id)
+    ticket = _ticket(caller, ticket_id)
     context = {
         "ticket": ticket,
         "conversation": selectors.conversation(ticket=ticket),
@@ -93,9 +93,9 @@ def conversation(request, caller, item_id: int):
 
 @require_POST
 @page("work:read", staff=True)
-def typing(request, caller, item_id: int):
+def typing(request, caller, ticket_id: int):
     """The agent started a reply: others who open the ticket are told."""
-    ticket = _ticket(caller, item_id)
+    ticket = _ticket(caller, ticket_id)
     services.seen(user=request.user, ticket=ticket, replying=True)
     return HttpResponse(status=204)
 
@@ -112,8 +112,8 @@ def _act(request, ticket, do, done: str):
 
 @require_POST
 @page("work:write", staff=True)
-def reply(request, caller, item_id: int):
-    ticket = _ticket(caller, item_id, write=True)
+def reply(request, caller, ticket_id: int):
+    ticket = _ticket(caller, ticket_id, write=True)
     body = request.POST.get("body", "")
     if request.POST.get("kind") == "note":
         return _act(
@@ -132,8 +132,8 @@ def reply(request, caller, item_id: int):
 
 @require_POST
 @page("work:write", staff=True)
-def apply_macro(request, caller, item_id: int):
-    ticket = _ticket(caller, item_id, write=True)
+def apply_macro(request, caller, ticket_id: int):
+    ticket = _ticket(caller, ticket_id, write=True)
     macro = Macro.objects.filter(
         engagement_id=ticket.engagement_id, pk=_int(request.POST.get("macro"))
     ).first()
@@ -151,8 +151,8 @@ def apply_macro(request, caller, item_id: int):
 
 @require_POST
 @page("work:write", staff=True)
-def custom_fields(request, caller, item_id: int):
-    ticket = _ticket(caller, item_id, write=True)
+def custom_fields(request, caller, ticket_id: int):
+    ticket = _ticket(caller, ticket_id, write=True)
     values = {
         row["field"].key: request.POST.get(f"cf_{row['field'].key}", "")
         for row in selectors.custom_fields(ticket=ticket)
@@ -167,8 +167,8 @@ def custom_fields(request, caller, item_id: int):
 
 @require_POST
 @page("work:write", staff=True)
-def resolve(request, caller, item_id: int):
-    ticket = _ticket(caller, item_id, write=True)
+def resolve(request, caller, ticket_id: int):
+    ticket = _ticket(caller, ticket_id, write=True)
     return _act(
         request,
         ticket,
@@ -184,12 +184,14 @@ def resolve(request, caller, item_id: int):
 
 @require_POST
 @page("work:write", staff=True)
-def relate(request, caller, item_id: int):
+def relate(request, caller, ticket_id: int):
     """Link to, or merge this ticket into, another ticket named by number."""
-    ticket = _ticket(caller, item_id, write=True)
+    ticket = _ticket(caller, ticket_id, write=True)
     try:
         other = selectors.access_ticket(
-            user=caller.user, client_ids=[ticket.client_id], item_id=_int(request.POST.get("other"))
+            user=caller.user,
+            client_ids=[ticket.client_id],
+            item_id=_int(request.POST.get("other")),
         )
     except DomainError:
         messages.error(request, f"There is no ticket #{request.POST.get('other', '')[:12]} here.")
@@ -211,8 +213,8 @@ def relate(request, caller, item_id: int):
 
 @require_POST
 @page("work:write", staff=True)
-def split(request, caller, item_id: int):
-    ticket = _ticket(caller, item_id, write=True)
+def split(request, caller, ticket_id: int):
+    ticket = _ticket(caller, ticket_id, write=True)
     message = Message.objects.filter(item=ticket, pk=_int(request.POST.get("message"))).first()
     if message is None:
         raise NotFound("Message not found.")
@@ -234,8 +236,8 @@ def split(request, caller, item_id: int):
 
 @require_POST
 @page("work:write", staff=True)
-def tier(request, caller, item_id: int):
-    ticket = _ticket(caller, item_id, write=True)
+def tier(request, caller, ticket_id: int):
+    ticket = _ticket(caller, ticket_id, write=True)
     note, version = request.POST.get("note", ""), version_of(request)
     if request.POST.get("direction") == "back":
         return _act(
@@ -258,8 +260,8 @@ def tier(request, caller, item_id: int):
 
 @require_POST
 @page("work:write", staff=True)
-def tick(request, caller, item_id: int):
-    ticket = _ticket(caller, item_id, write=True)
+def tick(request, caller, ticket_id: int):
+    ticket = _ticket(caller, ticket_id, write=True)
     checklist = Checklist.objects.filter(pk=_int(request.POST.get("checklist"))).first()
     if checklist is None:
         raise NotFound("Checklist not found.")
