@@ -23,6 +23,7 @@ from tercero.platform.identity.services import create_user
 from tercero.platform.tenancy.models import Client, Provider
 from tercero.platform.tenancy.scoping import all_clients_scope
 from tercero.platform.tenancy.services import create_client
+from tercero.services.care import demo as care_demo
 
 PASSWORD = "harbour-lights-2026"
 CUSTOMERS = ["Maria Santos", "John Whitfield", "Priya Raman", "Lena Vogel", "Tomás Ortega"]
@@ -221,6 +222,7 @@ class Command(BaseCommand):
                 )
                 logins.append((user.email, f"{user.get_role_display()} ({slug})"))
         self._work(admin, staff)
+        care_demo.load(admin=admin, agent_user=next(u for u in staff if u.role == Role.AGENT))
         return logins
 
     @staticmethod
