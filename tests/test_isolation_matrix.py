@@ -104,6 +104,9 @@ PAGE_ROUTES = {
     "care/tickets/<int:ticket_id>/split/": [("post", {"message": "1", "subject": "x"})],
     "care/tickets/<int:ticket_id>/tier/": [("post", {"note": "x" * 30, "version": "1"})],
     "care/tickets/<int:ticket_id>/checklist/": [("post", {"checklist": "1", "step": "0"})],
+    "care/kb/<int:article_id>/": [("get", None), ("post", {"title": "x", "body": "x"})],
+    "care/kb/<int:article_id>/publish/": [("post", {"published": "1", "version": "1"})],
+    "care/kb/<int:article_id>/delete/": [("post", None)],
     "work/contact/<int:verification_id>/": [
         ("get", None),
         ("post", {"action": "confirm", "code": "123456"}),
@@ -175,6 +178,12 @@ SCOPED_OR_GLOBAL_ROUTES = {
     "api/v1/contacts/pages": "list filtered to reachable clients; create checks client_id (404)",
     "work/contact/": "issues codes for reachable clients only; lists the caller's own codes",
     "work/contact/recent/": "list filtered to reachable clients; contact search hashes per client",
+    "care/kb/": "list filtered to reachable clients; search runs on their articles only",
+    "care/kb/new/": "client chosen from reachable clients only",
+    "care/w/<slug:key>/help/": "public; published public articles of the key's own client only",
+    "care/w/<slug:key>/help/<slug:slug>/": (
+        "public; the slug is looked up among the key's own client's published public articles"
+    ),
     "care/widget.js": "the chat widget's script, no data",
     "care/w/<slug:key>/": "public hosted chat page of one channel; shows only its title",
     "care/w/<slug:key>/form/": "public contact form; creates a ticket on the key's own client",
@@ -246,6 +255,7 @@ def _work_of(tenant) -> dict:
     from tercero.delivery.work.models import WebhookDelivery, WebhookEndpoint, WorkEvent
     from tercero.delivery.workforce.services import clear_agent, create_agent
     from tercero.platform.security import services as security
+    from tercero.services.care import services as care
     from tercero.services.care.models import Mailbox
     from tests.factories import site
 
@@ -309,7 +319,11 @@ def _work_of(tenant) -> dict:
             work_type="care.ticket",
             payload={"subject": "Bergmann order", "requester_email": "kunde@example.de"},
         )
+        article = care.create_article(
+            actor=None, client_id=tenant.client.pk, title="Bergmann refunds", body="Bergmann"
+        )
     return {
+        "article_id": article.pk,
         "ticket_id": ticket.pk,
         **_contacts_of(tenant),
         "mailbox_id": mailbox.pk,

@@ -45,6 +45,7 @@ def _pages(world) -> dict[str, list[str]]:
         "/work/items/?status=queued&sort=-priority",
         f"/work/items/{item.pk}/",
         "/ops/sla/",
+        "/care/kb/",
         "/engagements/",
         f"/engagements/{engagement.pk}/",
         "/agents/",

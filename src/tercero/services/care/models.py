@@ -299,3 +299,53 @@ class WebChannel(ClientOwned):
 
     def __str__(self) -> str:
         return self.key
+
+
+class Article(ClientOwned):
+    """A knowledge base article of one client: internal (agents only) or public (also on
+    the client's help centre), draft until published. Searched in full text: SQLite FTS5
+    table `care_article_fts` / PostgreSQL column `search` (see migration 0005)."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+
+    class Visibility(models.TextChoices):
+        INTERNAL = "internal", "Internal (agents only)"
+        PUBLIC = "public", "Public (help centre)"
+
+    class Kind(models.TextChoices):
+        ARTICLE = "article", "Article"
+        GUIDE = "guide", "Installation / update guide"
+
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=120)
+    summary = models.CharField(max_length=300, blank=True)
+    body = models.TextField()
+    # words customers use for this topic; searched, never shown on the help centre
+    keywords = models.CharField(max_length=500, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    visibility = models.CharField(
+        max_length=10, choices=Visibility.choices, default=Visibility.INTERNAL
+    )
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.ARTICLE)
+    product = models.CharField(max_length=100, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    created_by = models.ForeignKey(
+        "identity.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(default=timezone.now)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["title"]
+        constraints = [
+            models.UniqueConstraint(fields=["client", "slug"], name="article_unique_slug")
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_public(self) -> bool:
+        return self.status == self.Status.PUBLISHED and self.visibility == self.Visibility.PUBLIC

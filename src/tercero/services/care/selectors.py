@@ -1,7 +1,9 @@
 """Reads for the care desk."""
 
+import re
 from datetime import timedelta
 
+from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
@@ -10,6 +12,7 @@ from tercero.delivery.work.models import WorkItem
 from tercero.platform.errors import NotFound
 from tercero.platform.security import crypto
 from tercero.services.care.models import (
+    Article,
     ChatSession,
     CustomField,
     CustomValue,
@@ -138,3 +141,109 @@ def similar_tickets(*, ticket: WorkItem, limit: int = 5):
     for key in keys:
         matching |= Q(subject_keys__icontains=key)
     return found.filter(matching).order_by("-created_at")[:limit]
+
+
+# --- knowledge base -------------------------------------------------------------------
+
+STOP_WORDS = frozenset(
+    """a about after again all am an and any are as at be been before being but by can
+    cannot could did do does doing don for from get got had has have having he her
+    here him his how i if in into is it its just me more most my myself no nor not
+    now of off on once only or other our out over own please same she should so some
+    such than that the their them then there these they this those through to too
+    under until up us very want was we were what when where which while who why will
+    with would you your yours hi hello thanks thank help need anyone""".split()  # noqa: SIM905
+)
+WORD = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+def search_terms(text: str) -> list[str]:
+    """The meaningful words of a question, lower-case, stop words dropped, at most 12."""
+    seen: list[str] = []
+    for word in WORD.findall((text or "").lower()):
+        if word not in STOP_WORDS and len(word) > 1 and word not in seen:
+            seen.append(word)
+    return seen[:12]
+
+
+def articles(*, client_ids: list[int]):
+    return Article.objects.filter(client_id__in=client_ids)
+
+
+def access_article(*, client_ids: list[int], article_id: int) -> Article:
+    found = articles(client_ids=client_ids).filter(pk=article_id).first()
+    if found is None:
+        raise NotFound("Article not found.")
+    return found
+
+
+def search_articles(
+    *,
+    client_ids: list[int],
+    text: str,
+    audience: str = "agent",
+    product: str = "",
+    limit: int = 10,
+    include_drafts: bool = False,
+) -> list[Article]:
+    """Articles ranked by how well they answer `text`: any meaningful word may match
+    (a question need not contain every word of the article), titles and keywords weigh
+    most. The public sees published public articles; agents also internal ones; staff
+    lists may include drafts."""
+    terms = search_terms(text)
+    if not terms or not client_ids:
+        return []
+    ranked = _ranked_ids(terms, client_ids)
+    found = articles(client_ids=client_ids).filter(pk__in=[pk for pk, _ in ranked])
+    if not include_drafts:
+        found = found.filter(status=Article.Status.PUBLISHED)
+    if audience == "public":
+        found = found.filter(visibility=Article.Visibility.PUBLIC)
+    by_id = {a.pk: a for a in found}
+    order = [by_id[pk] for pk, _ in ranked if pk in by_id]
+    if product:  # the ticket's product first, keeping rank order within each group
+        order.sort(key=lambda a: a.product.lower() != product.lower())
+    return order[:limit]
+
+
+def _ranked_ids(terms: list[str], client_ids: list[int]) -> list[tuple[int, float]]:
+    if connection.vendor == "postgresql":
+        query = " | ".join(terms)  # words only (WORD), so nothing here is syntax
+        sql = (
+            "SELECT id, ts_rank(search, to_tsquery('english', %s), 1) AS rank "
+            "FROM care_article WHERE client_id = ANY(%s) "
+            "AND search @@ to_tsquery('english', %s) ORDER BY rank DESC, id LIMIT 200"
+        )
+        params = [query, list(client_ids), query]
+    else:
+        query = " OR ".join(f'"{term}"' for term in terms)
+        placeholders = ",".join("%s" for _ in client_ids)
+        sql = (
+            "SELECT a.id, bm25(care_article_fts, 10.0, 8.0, 3.0, 1.0) AS rank "
+            "FROM care_article_fts JOIN care_article a ON a.id = care_article_fts.rowid "
+            f"WHERE care_article_fts MATCH %s AND a.client_id IN ({placeholders}) "
+            "ORDER BY rank, a.id LIMIT 200"
+        )
+        params = [query, *client_ids]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [(row[0], row[1]) for row in cursor.fetchall()]
+
+
+def suggested_articles(*, ticket: WorkItem, limit: int = 3) -> list[Article]:
+    """Published articles that may answer the open ticket: from its subject and the
+    customer's first message, guides for its product first."""
+    first = (
+        Message.objects.filter(item=ticket, direction=Message.Direction.INBOUND)
+        .order_by("created_at", "id")
+        .values_list("body", flat=True)
+        .first()
+    )
+    text = f"{ticket.payload.get('subject', ticket.title)} {(first or '')[:500]}"
+    return search_articles(
+        client_ids=[ticket.client_id],
+        text=text,
+        audience="agent",
+        product=ticket.payload.get("product", ""),
+        limit=limit,
+    )

@@ -3,7 +3,7 @@ form, chat widget and satisfaction survey (public)."""
 
 from django.urls import path
 
-from tercero.services.care.views import public, tickets
+from tercero.services.care.views import knowledge, public, tickets
 
 app_name = "care"
 
@@ -19,6 +19,13 @@ urlpatterns = [
     path("tickets/<int:ticket_id>/split/", tickets.split, name="split"),
     path("tickets/<int:ticket_id>/tier/", tickets.tier, name="tier"),
     path("tickets/<int:ticket_id>/checklist/", tickets.tick, name="tick"),
+    path("kb/", knowledge.article_list, name="articles"),
+    path("kb/new/", knowledge.article_new, name="article_new"),
+    path("kb/<int:article_id>/", knowledge.article_page, name="article"),
+    path("kb/<int:article_id>/publish/", knowledge.article_publish, name="article_publish"),
+    path("kb/<int:article_id>/delete/", knowledge.article_delete, name="article_delete"),
+    path("w/<slug:key>/help/", knowledge.help_centre, name="help"),
+    path("w/<slug:key>/help/<slug:slug>/", knowledge.help_article, name="help_article"),
     path("widget.js", public.widget_js, name="widget"),
     path("w/<slug:key>/", public.hosted_chat, name="hosted_chat"),
     path("w/<slug:key>/form/", public.contact_form, name="form"),

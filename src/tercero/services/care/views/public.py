@@ -140,6 +140,11 @@ def chat_end(request, channel):
     return JsonResponse({"ended": True})
 
 
+def channel_page(view):
+    """A public page of one channel (no caching of personal answers)."""
+    return never_cache(_channel_view(view))
+
+
 @never_cache
 @_channel_view
 def hosted_chat(request, channel):

@@ -64,6 +64,7 @@ def panel(request, caller, ticket_id: int):
             }
             for c in services.checklists_for(ticket)
         ],
+        "articles": selectors.suggested_articles(ticket=ticket),
         "chat_open": selectors.chat_open(ticket=ticket),
         "customer_online": selectors.customer_online(ticket=ticket),
         "survey": selectors.survey_of(ticket=ticket),
