@@ -178,6 +178,11 @@ SCOPED_OR_GLOBAL_ROUTES = {
     "api/v1/contacts/pages": "list filtered to reachable clients; create checks client_id (404)",
     "work/contact/": "issues codes for reachable clients only; lists the caller's own codes",
     "work/contact/recent/": "list filtered to reachable clients; contact search hashes per client",
+    "care/reports/": (
+        "figures of reachable clients only; another client's engagement, agent or site id "
+        "is 404 (test_reporting)"
+    ),
+    "api/v1/care/reports": "figures of reachable clients only; another engagement_id is 404",
     "care/kb/": "list filtered to reachable clients; search runs on their articles only",
     "care/kb/new/": "client chosen from reachable clients only",
     "care/w/<slug:key>/help/": "public; published public articles of the key's own client only",

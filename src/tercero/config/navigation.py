@@ -19,6 +19,11 @@ ENTRIES = (
     ("Items", "work:items", lambda u: u.is_provider_staff and "work:read" in u.permissions),
     ("SLA", "work:sla", lambda u: u.is_provider_staff and "work:read" in u.permissions),
     (
+        "Care report",
+        "care:reports",
+        lambda u: u.role != "agent" and "work:read" in u.permissions,
+    ),
+    (
         "Knowledge",
         "care:articles",
         lambda u: u.is_provider_staff and "work:read" in u.permissions,

@@ -1,15 +1,17 @@
 """The care desk's API: raw e-mail delivered by a mail server or gateway."""
 
 import json
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 
-from ninja import Field, Router, Schema, Status
+from django.utils import timezone
+from ninja import Field, Query, Router, Schema, Status
 
+from tercero.delivery.engagements.models import Engagement
 from tercero.platform.api.caller import caller_of
-from tercero.platform.errors import InvalidInput, PermissionDenied
+from tercero.platform.errors import InvalidInput, NotFound, PermissionDenied
 from tercero.platform.tenancy.scoping import all_clients_scope, client_scope
-from tercero.services.care import cti, inbound, selectors, services
+from tercero.services.care import cti, inbound, reporting, selectors, services
 from tercero.services.care.models import CtiEndpoint
 
 router = Router(tags=["care"])
@@ -188,3 +190,96 @@ def relate(request, ticket_id: int, body: LinkIn):
             "tier": ticket.payload.get("tier"),
         },
     )
+
+
+# --- reports --------------------------------------------------------------------------
+
+
+class FiguresOut(Schema):
+    label: str
+    volume: int
+    by_channel: dict[str, int]
+    first_response_median_seconds: float | None
+    first_response_p90_seconds: float | None
+    resolution_median_seconds: float | None
+    resolution_p90_seconds: float | None
+    sla_attainment_percent: float | None
+    resolved: int
+    first_contact_resolution_percent: float | None
+    reopen_rate_percent: float | None
+    surveys_answered: int
+    csat_percent: float | None
+    score_average: float | None
+    backlog: dict[str, int]
+
+
+class ReportOut(Schema):
+    start: datetime
+    end: datetime
+    group_by: str
+    rows: list[FiguresOut]
+    total: FiguresOut
+
+
+class ReportFilters(Schema):
+    start: date | None = None
+    end: date | None = None
+    group_by: Literal["channel", "client", "engagement", "agent", "site"] = "channel"
+    engagement_id: int | None = Field(default=None, ge=1, le=2**62)
+    channel: str | None = Field(default=None, max_length=16)
+
+
+def _figures_out(f) -> dict:
+    return {
+        "label": f.label,
+        "volume": f.volume,
+        "by_channel": f.by_channel,
+        "first_response_median_seconds": f.first_response_median,
+        "first_response_p90_seconds": f.first_response_p90,
+        "resolution_median_seconds": f.resolution_median,
+        "resolution_p90_seconds": f.resolution_p90,
+        "sla_attainment_percent": f.sla_attainment,
+        "resolved": f.resolved,
+        "first_contact_resolution_percent": f.first_contact_resolution,
+        "reopen_rate_percent": f.reopen_rate,
+        "surveys_answered": f.surveys_answered,
+        "csat_percent": f.csat,
+        "score_average": f.score_average,
+        "backlog": f.backlog,
+    }
+
+
+@router.get("/care/reports", response=ReportOut)
+def care_report(request, filters: Query[ReportFilters]):
+    """The care desk's figures for the caller's clients, days in UTC ([start, end], at
+    most 366 days; default the last 30). Definitions: docs/care.md, "Reports"."""
+    caller = caller_of(request)
+    caller.require("work:read")
+    if caller.user.role == "agent":
+        raise PermissionDenied("Reports are for team leads, managers and clients.")
+    last = filters.end or timezone.now().date()
+    first = filters.start or last - timedelta(days=29)
+    if last < first or (last - first).days > 366:
+        raise InvalidInput("Choose 1 to 366 days, end after start.", fields={"end": "range"})
+    if (
+        filters.engagement_id
+        and not Engagement.objects.filter(
+            pk=filters.engagement_id, client_id__in=caller.client_ids
+        ).exists()
+    ):
+        raise NotFound("Engagement not found.")
+    report = reporting.care_report(
+        client_ids=caller.client_ids,
+        start=datetime.combine(first, time.min, tzinfo=UTC),
+        end=datetime.combine(last + timedelta(days=1), time.min, tzinfo=UTC),
+        group_by=filters.group_by,
+        engagement_id=filters.engagement_id,
+        channel=filters.channel,
+    )
+    return {
+        "start": report.start,
+        "end": report.end,
+        "group_by": report.group_by,
+        "rows": [_figures_out(f) for f in report.rows],
+        "total": _figures_out(report.total),
+    }

@@ -3,7 +3,7 @@ form, chat widget and satisfaction survey (public)."""
 
 from django.urls import path
 
-from tercero.services.care.views import knowledge, public, tickets
+from tercero.services.care.views import knowledge, public, reporting, tickets
 
 app_name = "care"
 
@@ -19,6 +19,7 @@ urlpatterns = [
     path("tickets/<int:ticket_id>/split/", tickets.split, name="split"),
     path("tickets/<int:ticket_id>/tier/", tickets.tier, name="tier"),
     path("tickets/<int:ticket_id>/checklist/", tickets.tick, name="tick"),
+    path("reports/", reporting.report_page, name="reports"),
     path("kb/", knowledge.article_list, name="articles"),
     path("kb/new/", knowledge.article_new, name="article_new"),
     path("kb/<int:article_id>/", knowledge.article_page, name="article"),
