@@ -25,6 +25,7 @@ from tercero.services.care.models import ChatSession, Message, WebChannel
 MAX_LINE = 5000
 LINES_PER_MINUTE = 20
 CHATS_PER_MINUTE = 30  # per web channel: a flood of new chats is refused, not queued
+FORMS_PER_MINUTE = 30  # likewise for contact-form messages
 IDLE_END = timedelta(minutes=30)
 
 
@@ -88,6 +89,13 @@ def submit_form(
         raise InvalidInput("We need an e-mail address to answer you.", fields={"email": "required"})
     body = _line(message)
     subject = " ".join(redact_cards(subject or "").split())[:300] or body[:80]
+    recent = WorkItem.objects.filter(
+        queue=channel.queue,
+        channel="web_form",
+        created_at__gte=timezone.now() - timedelta(minutes=1),
+    ).count()
+    if recent >= FORMS_PER_MINUTE:
+        raise Conflict("We are receiving many messages right now; please try again shortly.")
     with transaction.atomic():
         ticket = work.create_item(
             actor=None,

@@ -239,3 +239,17 @@ def test_an_expired_survey_is_refused(client, channel, tenant_a):
     assert client.get(f"/care/survey/{signed}/").status_code == 404
     with client_scope(clients=[tenant_a.client]), pytest.raises(csat.Conflict):
         csat.answer(survey=survey, score=4, now=survey.expires_at + timedelta(seconds=1))
+
+
+def test_a_flood_of_contact_forms_is_refused_not_queued(channel, tenant_a):
+    # protects: the public form cannot be used to bury the desk
+    with client_scope(clients=[tenant_a.client]):
+        for n in range(chat.FORMS_PER_MINUTE):
+            chat.submit_form(
+                channel=channel, name="Bot", email=f"b{n}@example.org", subject="", message="spam"
+            )
+        with pytest.raises(csat.Conflict):
+            chat.submit_form(
+                channel=channel, name="Bot", email="b@example.org", subject="", message="spam"
+            )
+        assert WorkItem.objects.filter(channel="web_form").count() == chat.FORMS_PER_MINUTE
