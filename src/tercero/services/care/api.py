@@ -195,6 +195,9 @@ def relate(request, ticket_id: int, body: LinkIn):
 # --- reports --------------------------------------------------------------------------
 
 
+EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
+
+
 class FiguresOut(Schema):
     label: str
     volume: int
@@ -259,6 +262,8 @@ def care_report(request, filters: Query[ReportFilters]):
         raise PermissionDenied("Reports are for team leads, managers and clients.")
     last = filters.end or timezone.now().date()
     first = filters.start or last - timedelta(days=29)
+    if not (EARLIEST <= first <= LATEST and EARLIEST <= last <= LATEST):
+        raise InvalidInput("Dates are between 2000 and 2100.", fields={"start": "range"})
     if last < first or (last - first).days > 366:
         raise InvalidInput("Choose 1 to 366 days, end after start.", fields={"end": "range"})
     if (

@@ -253,3 +253,11 @@ def test_a_flood_of_contact_forms_is_refused_not_queued(channel, tenant_a):
                 channel=channel, name="Bot", email="b@example.org", subject="", message="spam"
             )
         assert WorkItem.objects.filter(channel="web_form").count() == chat.FORMS_PER_MINUTE
+
+
+def test_huge_numbers_in_requests_are_harmless(client, channel):
+    # protects: no server error on ids or cursors beyond any database integer
+    token = _start(client).json()["token"]
+    far = client.get(f"/care/w/acme-help/chat/lines?after={10**30}", HTTP_X_CHAT_TOKEN=token)
+    assert far.status_code == 200
+    assert far.json()["lines"] == []

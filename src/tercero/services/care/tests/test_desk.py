@@ -378,3 +378,15 @@ def test_another_clients_ticket_is_not_found_on_every_desk_route(desk, tenant_a,
         )
         with pytest.raises(NotFound):
             services.merge(actor=tenant_a.team_lead, source=ticket, target=theirs)
+
+
+def test_a_huge_ticket_number_is_a_message_not_a_crash(desk, tenant_a, client):
+    # protects: forms typed by hand never end in a server error
+    ticket = _ticket(desk)
+    client.force_login(tenant_a.team_lead)
+    answer = client.post(
+        f"/care/tickets/{ticket.pk}/relate/", {"other": "9" * 30, "how": "link"}, follow=True
+    )
+    assert answer.status_code == 200
+    assert "There is no ticket" in answer.content.decode()
+    assert client.post(f"/care/tickets/{ticket.pk}/macro/", {"macro": "9" * 30}).status_code == 404

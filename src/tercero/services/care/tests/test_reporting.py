@@ -240,3 +240,12 @@ def test_the_api_gives_the_same_figures(desk, client, tenant_a, tenant_b):
         assert client.get("/api/v1/care/reports?start=2026-11-20&end=2026-11-01").status_code == 422
         other = live_engagement(tenant_b.client, name="Theirs")
         assert client.get(f"/api/v1/care/reports?engagement_id={other.pk}").status_code == 404
+
+
+def test_dates_far_out_are_a_clear_error_not_a_crash(desk, client, tenant_a):
+    # protects: no server error on odd dates typed or sent by a script
+    client.force_login(tenant_a.team_lead)
+    page = client.get("/care/reports/?start=2026-11-01&end=9999-12-31")
+    assert page.status_code == 200
+    assert "between 2000 and 2100" in page.content.decode()
+    assert client.get("/api/v1/care/reports?end=9999-12-31").status_code == 422

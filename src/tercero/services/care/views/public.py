@@ -120,7 +120,7 @@ def chat_lines(request, channel):
         line = chat.say(session=session, text=str(_json_body(request).get("text", "")))
         return JsonResponse({"id": line.pk}, status=201)
     try:
-        after = max(0, int(request.GET.get("after", "0")))
+        after = min(max(0, int(request.GET.get("after", "0"))), 2**62)
     except ValueError:
         after = 0
     return JsonResponse(

@@ -2,7 +2,7 @@
 own company's figures) with its CSV export and charts."""
 
 import csv
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django import forms
@@ -49,6 +49,10 @@ class ReportForm(forms.Form):
     def clean(self):
         data = super().clean()
         start, end = data.get("start"), data.get("end")
+        for name, day in (("start", start), ("end", end)):
+            if day and not date(2000, 1, 1) <= day <= date(2100, 12, 31):
+                self.add_error(name, "Choose a day between 2000 and 2100.")
+                return data
         if start and end and end < start:
             self.add_error("end", "The last day is before the first day.")
         elif start and end and (end - start).days > MAX_DAYS:

@@ -281,7 +281,9 @@ def tick(request, caller, ticket_id: int):
 
 
 def _int(value) -> int:
+    """A posted id, or 0 (which matches nothing) when it is not a usable id."""
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         return 0
+    return number if 0 < number < 2**62 else 0
