@@ -1,0 +1,238 @@
+"""United Kingdom PAYE income tax and Class 1 National Insurance, as HMRC's
+*Specification for PAYE Tax Table Routines* computes them, driven by a jurisdiction
+pack (`packs/gb-<year>.json`): a new tax year is a new pack, not new code.
+
+Money is `Decimal` pounds here and integer pence at the edges. The rules, with HMRC's
+rounding:
+
+- Pay adjustment (free pay for suffix codes, additional pay for K codes): the code
+  number is split into units of 500 and a remainder r (a code of 1000 is one unit and
+  r = 500); per period each unit is 5000 / periods rounded *up* to the penny, the
+  remainder (r x 10 + 9) / periods rounded up to the penny; to date = per period x n.
+- Taxable pay to date = pay to date - free pay to date (suffix codes) or + additional
+  pay to date (K codes), rounded *down* to whole pounds (never below 0).
+- Band limits to date = annual limit x n / periods, rounded up to the penny; tax to date
+  is rounded down to the penny. The tax for the period is tax to date less tax already
+  deducted: a refund when negative (cumulative codes only).
+- K codes: the tax for the period is at most 50 % of the period's pay (the regulatory
+  limit); what could not be deducted is carried in the tax to date.
+- BR, D0, D1: the flat rate on all pay (cumulative: on pay to date rounded down to whole
+  pounds); NT: no tax; 0T: no allowance, normal bands.
+- Week 1 / Month 1 (non-cumulative, e.g. the emergency code): every period is period 1
+  on that period's pay alone, and never a refund.
+- Class 1 NICs (exact percentage method, per period, not cumulative): employee rate on
+  earnings above the Primary Threshold up to the Upper Earnings Limit, the lower rate
+  above it; employer rate above the Secondary Threshold. Each amount is rounded to the
+  penny with an exact half penny rounded *down*.
+"""
+
+import json
+import re
+from dataclasses import dataclass
+from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_DOWN, Decimal
+from functools import cache
+from pathlib import Path
+
+from tercero.platform.errors import InvalidInput
+
+PACKS = Path(__file__).resolve().parent / "packs"
+PERIODS = {"weekly": 52, "monthly": 12}
+PENNY = Decimal("0.01")
+POUND = Decimal("1")
+CODE = re.compile(
+    r"^(?P<region>[SC]?)(?:(?P<k>K)(?P<knum>\d{1,4})|(?P<num>\d{1,4})(?P<suffix>[LMNT])"
+    r"|(?P<flat>BR|D0|D1|NT|0T))(?P<basis>\s*(?:W1|M1|X))?$"
+)
+
+
+@dataclass(frozen=True)
+class TaxCode:
+    kind: str  # "suffix", "k", "flat", "nt", "0t"
+    number: int = 0
+    flat: str = ""
+    cumulative: bool = True
+    text: str = ""
+
+
+def parse_code(text: str) -> TaxCode:
+    """A tax code as HMRC writes it: 1257L, K475, BR, D0, D1, NT, 0T, with W1/M1/X for
+    the non-cumulative basis. Scottish and Welsh prefixes need their own pack."""
+    cleaned = (text or "").strip().upper().replace(" ", "")
+    found = CODE.match(cleaned)
+    if found is None:
+        raise InvalidInput(f"{text!r} is not a tax code.", fields={"tax_code": "e.g. 1257L"})
+    if found["region"]:
+        raise InvalidInput(
+            "Scottish (S) and Welsh (C) codes need the Scottish or Welsh rate pack.",
+            fields={"tax_code": "region"},
+        )
+    cumulative = not found["basis"]
+    if found["k"]:
+        return TaxCode("k", int(found["knum"]), cumulative=cumulative, text=cleaned)
+    if found["num"]:
+        return TaxCode("suffix", int(found["num"]), cumulative=cumulative, text=cleaned)
+    flat = found["flat"]
+    kind = {"NT": "nt", "0T": "0t"}.get(flat, "flat")
+    return TaxCode(kind, flat=flat, cumulative=cumulative, text=cleaned)
+
+
+@cache
+def pack(year: str) -> dict:
+    """The rates pack of a tax year, e.g. "2026-27"."""
+    path = PACKS / f"gb-{year}.json"
+    if not path.exists():
+        raise InvalidInput(f"No UK rates pack for tax year {year}.", fields={"tax_year": year})
+    return json.loads(path.read_text())
+
+
+def _up(value: Decimal, step: Decimal = PENNY) -> Decimal:
+    return value.quantize(step, rounding=ROUND_CEILING)
+
+
+def _down(value: Decimal, step: Decimal = PENNY) -> Decimal:
+    return value.quantize(step, rounding=ROUND_FLOOR)
+
+
+def pay_adjustment_per_period(number: int, periods: int, unit: int = 500) -> Decimal:
+    if number <= 0:
+        return Decimal(0)
+    units, remainder = divmod(number - 1, unit)
+    remainder += 1
+    per_unit = _up(Decimal(unit * 10) / periods)
+    return units * per_unit + _up(Decimal(remainder * 10 + 9) / periods)
+
+
+@dataclass(frozen=True)
+class TaxResult:
+    tax: Decimal  # deducted (negative: refunded) this period
+    tax_to_date: Decimal
+    taxable_to_date: Decimal
+    pay_adjustment_to_date: Decimal
+    limited: bool = False  # the K-code regulatory limit held some tax back
+
+
+def income_tax(
+    *,
+    code: str | TaxCode,
+    pay: Decimal,
+    pay_to_date: Decimal,
+    tax_to_date_before: Decimal,
+    period: int,
+    frequency: str = "monthly",
+    year: str = "2026-27",
+    rates: dict | None = None,
+) -> TaxResult:
+    """PAYE for one pay period. `pay_to_date` includes this period's `pay` (and, for a
+    starter with a P45, the previous employment's pay); `tax_to_date_before` is the tax
+    already deducted this year (P45 tax included)."""
+    tax_code = parse_code(code) if isinstance(code, str) else code
+    table = (rates or pack(year))["income_tax"]
+    periods = PERIODS[frequency]
+    if not 1 <= period <= periods:
+        raise InvalidInput(f"A {frequency} period is 1 to {periods}.", fields={"period": period})
+    if not tax_code.cumulative:
+        result = income_tax(
+            code=TaxCode(tax_code.kind, tax_code.number, tax_code.flat, True, tax_code.text),
+            pay=pay,
+            pay_to_date=pay,
+            tax_to_date_before=Decimal(0),
+            period=1,
+            frequency=frequency,
+            rates=rates or pack(year),
+        )
+        tax = max(result.tax, Decimal(0))
+        return TaxResult(
+            tax,
+            tax_to_date_before + tax,
+            result.taxable_to_date,
+            result.pay_adjustment_to_date,
+            result.limited,
+        )
+    if tax_code.kind == "nt":
+        return TaxResult(Decimal(0), tax_to_date_before, Decimal(0), Decimal(0))
+    adjustment = Decimal(0)
+    if tax_code.kind in ("suffix", "k"):
+        unit = int(table.get("pay_adjustment_unit", 500))
+        adjustment = pay_adjustment_per_period(tax_code.number, periods, unit) * period
+    signed = adjustment if tax_code.kind == "k" else -adjustment
+    taxable = max(_down(pay_to_date + signed, POUND), Decimal(0))
+    if tax_code.kind == "flat":
+        due_to_date = _down(taxable * Decimal(table["flat_codes"][tax_code.flat]))
+    else:
+        due_to_date = _banded(taxable, table["bands"], period, periods)
+    tax = due_to_date - tax_to_date_before
+    limited = False
+    if tax_code.kind == "k":
+        limit = _down(pay * Decimal(table["regulatory_limit"]))
+        if tax > limit:
+            tax, limited = limit, True
+    return TaxResult(tax, tax_to_date_before + tax, taxable, adjustment, limited)
+
+
+def _banded(taxable: Decimal, bands: list[dict], period: int, periods: int) -> Decimal:
+    due, lower = Decimal(0), Decimal(0)
+    for band in bands:
+        rate = Decimal(band["rate"])
+        upper = None if band["upto"] is None else _up(Decimal(band["upto"]) * period / periods)
+        top = taxable if upper is None else min(taxable, upper)
+        if top > lower:
+            due += (top - lower) * rate
+        if upper is None or taxable <= upper:
+            break
+        lower = upper
+    return _down(due)
+
+
+@dataclass(frozen=True)
+class NicResult:
+    employee: Decimal
+    employer: Decimal
+    # earnings in each band, as reported on the FPS
+    at_lel_to_pt: Decimal
+    pt_to_uel: Decimal
+
+
+def _nic_round(value: Decimal) -> Decimal:
+    return value.quantize(PENNY, rounding=ROUND_HALF_DOWN)
+
+
+def national_insurance(
+    *,
+    pay: Decimal,
+    category: str = "A",
+    frequency: str = "monthly",
+    year: str = "2026-27",
+    rates: dict | None = None,
+) -> NicResult:
+    """Class 1 NICs for one period's earnings (exact percentage method)."""
+    table = (rates or pack(year))["national_insurance"]
+    limits = {k: Decimal(v) for k, v in table["periods"][frequency].items()}
+    try:
+        rate = {k: Decimal(v) for k, v in table["categories"][category].items()}
+    except KeyError:
+        raise InvalidInput(
+            f"Unknown NI category {category!r}.",
+            fields={"category": ", ".join(sorted(table["categories"]))},
+        ) from None
+    main = max(min(pay, limits["UEL"]) - limits["PT"], Decimal(0))
+    above = max(pay - limits["UEL"], Decimal(0))
+    employee = _nic_round(main * rate["employee_main"] + above * rate["employee_above_uel"])
+    secondary_base = max(pay - limits["ST"], Decimal(0))
+    if "employer_above_uel" in rate:  # under 21 / apprentices: 0 % up to the UST (= UEL)
+        employer = _nic_round(
+            max(min(pay, limits["UEL"]) - limits["ST"], Decimal(0)) * rate["employer"]
+            + above * rate["employer_above_uel"]
+        )
+    else:
+        employer = _nic_round(secondary_base * rate["employer"])
+    lel_to_pt = (
+        max(min(pay, limits["PT"]) - limits["LEL"], Decimal(0))
+        if pay >= limits["LEL"]
+        else Decimal(0)
+    )
+    return NicResult(employee, employer, lel_to_pt, main)
+
+
+def pence(value: Decimal) -> int:
+    """Pounds as integer pence (exact: every figure above is whole pence)."""
+    return int((value * 100).to_integral_value(rounding=ROUND_DOWN))
