@@ -236,3 +236,35 @@ def national_insurance(
 def pence(value: Decimal) -> int:
     """Pounds as integer pence (exact: every figure above is whole pence)."""
     return int((value * 100).to_integral_value(rounding=ROUND_DOWN))
+
+
+# --- the routines a pay group's rules call (rules.Rule(kind="tax", tax="gb.paye")) ------
+
+
+def _paye_line(taxable: Decimal, rule, context) -> Decimal:
+    result = income_tax(
+        code=context.get("tax_code", "1257L"),
+        pay=taxable,
+        pay_to_date=Decimal(context.get("taxable_pay_to_date_before", 0)) + taxable,
+        tax_to_date_before=Decimal(context.get("tax_to_date_before", 0)),
+        period=int(context.get("period", 1)),
+        frequency=context.get("frequency", "monthly"),
+        year=context.get("tax_year", "2026-27"),
+    )
+    return result.tax
+
+
+def _nic(taxable: Decimal, context) -> NicResult:
+    return national_insurance(
+        pay=taxable,
+        category=context.get("ni_category", "A"),
+        frequency=context.get("frequency", "monthly"),
+        year=context.get("tax_year", "2026-27"),
+    )
+
+
+ROUTINES = {
+    "gb.paye": _paye_line,
+    "gb.nic": lambda taxable, rule, context: _nic(taxable, context).employee,
+    "gb.nic_employer": lambda taxable, rule, context: _nic(taxable, context).employer,
+}

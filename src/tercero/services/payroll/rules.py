@@ -1,0 +1,268 @@
+"""Earnings and deductions as data: a pay group's rule set, evaluated line by line in
+its declared order, exact to the minor unit.
+
+    rules = [
+        Rule("BASIC", "Basic pay", "earning", "fixed", amount="2500.00"),
+        Rule("OT", "Overtime", "earning", "rate_x_quantity", rate="18.75",
+             quantity="overtime_hours"),
+        Rule("BONUS", "Bonus", "earning", "formula", formula="min(bonus, BASIC * 0.5)"),
+        Rule("PENSION", "Pension 5 %", "deduction", "percent_of", percent="5",
+             of=("BASIC", "OT")),
+        Rule("PAYE", "Income tax", "deduction", "tax", tax="gb.paye"),
+    ]
+    payslip = evaluate(rules, inputs={"overtime_hours": "10", "bonus": "400"},
+                       ytd={...}, taxes={"gb.paye": ...})
+
+Kinds: `fixed` (an amount, or an input name), `rate_x_quantity` (each an amount or an
+input name), `percent_of` (lines by code, or every line of a category), `formula` (an
+arithmetic expression over earlier lines and inputs: + - * / ( ), min, max, round is the
+line's own), `tax` (a jurisdiction routine given the taxable pay and year to date).
+
+Rules that read a line not computed yet are an error, never zero. Each line is rounded
+once, by its own rule (half up, half even, down or up, to a penny or a whole unit);
+totals are sums of rounded lines, so gross - deductions = net to the minor unit. A
+yearly cap limits a line so the year to date never passes it.
+"""
+
+import ast
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
+
+from tercero.platform.errors import InvalidInput
+
+CATEGORIES = ("earning", "deduction", "employer", "info")
+KINDS = ("fixed", "rate_x_quantity", "percent_of", "formula", "tax")
+ROUNDINGS = {
+    "half_up": ROUND_HALF_UP,
+    "half_even": ROUND_HALF_EVEN,
+    "down": ROUND_FLOOR,
+    "up": ROUND_CEILING,
+}
+
+
+class RuleError(InvalidInput):
+    """A rule set that cannot be evaluated as written."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    name: str
+    category: str
+    kind: str
+    amount: str = ""  # fixed: an amount or an input name
+    rate: str = ""  # rate_x_quantity
+    quantity: str = ""
+    percent: str = ""  # percent_of
+    of: tuple[str, ...] = ()  # line codes, or "category:earning"
+    formula: str = ""
+    tax: str = ""  # the jurisdiction routine's name, e.g. "gb.paye"
+    taxable: bool = True  # an earning counted in taxable pay
+    rounding: str = "half_up"
+    unit: str = "0.01"
+    yearly_cap: str = ""  # the most this line may reach in a tax year
+
+
+@dataclass
+class Line:
+    code: str
+    name: str
+    category: str
+    amount: Decimal
+    taxable: bool = True
+
+
+@dataclass
+class Payslip:
+    lines: list[Line] = field(default_factory=list)
+
+    def total(self, category: str) -> Decimal:
+        return sum((line.amount for line in self.lines if line.category == category), Decimal(0))
+
+    @property
+    def gross(self) -> Decimal:
+        return self.total("earning")
+
+    @property
+    def deductions(self) -> Decimal:
+        return self.total("deduction")
+
+    @property
+    def net(self) -> Decimal:
+        return self.gross - self.deductions
+
+    @property
+    def employer_cost(self) -> Decimal:
+        return self.gross + self.total("employer")
+
+    def amount(self, code: str) -> Decimal:
+        return next(line.amount for line in self.lines if line.code == code)
+
+
+# tax routine: (taxable pay this period, the line's rule, context) -> amount
+TaxRoutine = Callable[[Decimal, Rule, Mapping], Decimal]
+
+
+def check(rules: list[Rule]) -> None:
+    """Refuse a rule set that cannot work: unknown kinds, duplicate codes, references to
+    lines defined later (or not at all), bad numbers."""
+    seen: set[str] = set()
+    for index, rule in enumerate(rules):
+        where = f"rules[{index}] ({rule.code})"
+        if rule.code in seen:
+            raise RuleError(f"{where}: the code is used twice.", fields={where: "duplicate"})
+        if rule.category not in CATEGORIES or rule.kind not in KINDS:
+            raise RuleError(f"{where}: unknown category or kind.", fields={where: "kind"})
+        if rule.rounding not in ROUNDINGS:
+            raise RuleError(f"{where}: unknown rounding.", fields={where: "rounding"})
+        for code in _references(rule):
+            if code not in seen:
+                raise RuleError(
+                    f"{where} reads {code}, which is not computed before it.",
+                    fields={where: f"{code} must come earlier"},
+                )
+        seen.add(rule.code)
+
+
+def _references(rule: Rule) -> list[str]:
+    if rule.kind == "percent_of":
+        return [code for code in rule.of if not code.startswith("category:")]
+    if rule.kind == "formula":
+        return [n for n in _names(rule.formula) if n.isupper() and n not in ("MIN", "MAX")]
+    return []
+
+
+def _names(expression: str) -> list[str]:
+    try:
+        tree = ast.parse(expression, mode="eval")
+    except SyntaxError:
+        raise RuleError(f"{expression!r} is not a formula.", fields={"formula": "syntax"}) from None
+    return [node.id for node in ast.walk(tree) if isinstance(node, ast.Name)]
+
+
+def evaluate(
+    rules: list[Rule],
+    *,
+    inputs: Mapping[str, object] | None = None,
+    ytd: Mapping[str, Decimal] | None = None,
+    taxes: Mapping[str, TaxRoutine] | None = None,
+    context: Mapping | None = None,
+) -> Payslip:
+    """One employee's payslip for one period. `inputs` are the period's figures by name
+    (hours, bonus...); `ytd` the year-to-date amount of each line before this period."""
+    check(rules)
+    inputs = {k: _decimal(v, k) for k, v in (inputs or {}).items()}
+    ytd = ytd or {}
+    payslip = Payslip()
+    done: dict[str, Decimal] = {}
+    for rule in rules:
+        raw = _raw(rule, done, inputs, payslip, taxes or {}, context or {})
+        amount = _round(raw, rule)
+        if rule.yearly_cap:
+            room = max(Decimal(rule.yearly_cap) - ytd.get(rule.code, Decimal(0)), Decimal(0))
+            amount = min(amount, room) if amount >= 0 else amount
+        done[rule.code] = amount
+        payslip.lines.append(Line(rule.code, rule.name, rule.category, amount, rule.taxable))
+    return payslip
+
+
+def _decimal(value, name: str) -> Decimal:
+    try:
+        number = Decimal(str(value))
+    except ArithmeticError:
+        raise RuleError(f"{name} is not a number.", fields={name: "number"}) from None
+    if not number.is_finite():
+        raise RuleError(f"{name} is not a number.", fields={name: "number"})
+    return number
+
+
+def _value(token: str, done: dict, inputs: dict, rule: Rule) -> Decimal:
+    if token in done:
+        return done[token]
+    if token in inputs:
+        return inputs[token]
+    try:
+        return _decimal(token, rule.code)
+    except RuleError:
+        raise RuleError(
+            f"{rule.code} needs {token!r}, which is neither a line, an input nor a number.",
+            fields={rule.code: token},
+        ) from None
+
+
+def _raw(rule, done, inputs, payslip, taxes, context) -> Decimal:
+    if rule.kind == "fixed":
+        return _value(rule.amount, done, inputs, rule)
+    if rule.kind == "rate_x_quantity":
+        return _value(rule.rate, done, inputs, rule) * _value(rule.quantity, done, inputs, rule)
+    if rule.kind == "percent_of":
+        base = Decimal(0)
+        for code in rule.of:
+            if code.startswith("category:"):
+                base += sum(
+                    (ln.amount for ln in payslip.lines if ln.category == code[9:]), Decimal(0)
+                )
+            else:
+                base += done[code]
+        return base * _decimal(rule.percent, rule.code) / 100
+    if rule.kind == "formula":
+        return _formula(rule, done, inputs)
+    routine = taxes.get(rule.tax)
+    if routine is None:
+        raise RuleError(f"{rule.code}: no tax routine {rule.tax!r}.", fields={rule.code: "tax"})
+    taxable = sum(
+        (ln.amount for ln in payslip.lines if ln.category == "earning" and ln.taxable),
+        Decimal(0),
+    )
+    return routine(taxable, rule, context)
+
+
+def _round(value: Decimal, rule: Rule) -> Decimal:
+    return value.quantize(Decimal(rule.unit), rounding=ROUNDINGS[rule.rounding])
+
+
+_OPERATORS = (ast.Add, ast.Sub, ast.Mult, ast.Div)
+
+
+def _formula(rule: Rule, done: dict, inputs: dict) -> Decimal:
+    return _walk(ast.parse(rule.formula, mode="eval").body, rule, done, inputs)
+
+
+def _walk(node, rule: Rule, done: dict, inputs: dict) -> Decimal:
+    def walk(child) -> Decimal:
+        return _walk(child, rule, done, inputs)
+
+    if isinstance(node, ast.Constant) and isinstance(node.value, int | float):
+        return Decimal(str(node.value))
+    if isinstance(node, ast.Name):
+        return _value(node.id, done, inputs, rule)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        return -walk(node.operand)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, _OPERATORS):
+        return _binary(node.op, walk(node.left), walk(node.right), rule)
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id in ("min", "max")
+        and node.args
+        and not node.keywords
+    ):
+        values = [walk(arg) for arg in node.args]
+        return min(values) if node.func.id == "min" else max(values)
+    raise RuleError(
+        f"{rule.code}: only numbers, lines, inputs, + - * / ( ) and min/max are allowed.",
+        fields={rule.code: "formula"},
+    )
+
+
+def _binary(op, left: Decimal, right: Decimal, rule: Rule) -> Decimal:
+    if isinstance(op, ast.Add):
+        return left + right
+    if isinstance(op, ast.Sub):
+        return left - right
+    if isinstance(op, ast.Mult):
+        return left * right
+    if right == 0:
+        raise RuleError(f"{rule.code}: division by zero.", fields={rule.code: "zero"})
+    return left / right
