@@ -8,7 +8,11 @@ class CareConfig(AppConfig):
 
     def ready(self):
         from tercero.platform.ops import scheduler
+        from tercero.platform.security import sealed
         from tercero.services.care import csat, tasks, worktypes
+        from tercero.services.care.models import Message
+
+        sealed.register(Message, "sender")
 
         worktypes.register()
         csat.register()

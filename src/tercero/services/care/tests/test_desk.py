@@ -390,3 +390,18 @@ def test_a_huge_ticket_number_is_a_message_not_a_crash(desk, tenant_a, client):
     assert answer.status_code == 200
     assert "There is no ticket" in answer.content.decode()
     assert client.post(f"/care/tickets/{ticket.pk}/macro/", {"macro": "9" * 30}).status_code == 404
+
+
+def test_key_rotation_reseals_the_senders_of_messages(desk, tenant_a):
+    # protects: customers' addresses in conversations move to the new key too
+    from tercero.platform.security import crypto
+    from tercero.platform.security import services as security
+
+    _ticket(desk)
+    before = Message.objects.get().sender
+    security.rotate_keys(actor=None, client_id=tenant_a.client.pk)
+    assert security.reencrypt(client_id=tenant_a.client.pk) >= 1
+    after = Message.objects.get().sender
+    assert after != before
+    assert crypto.parse(after)[1] == crypto.parse(before)[1] + 1  # the new key's version
+    assert crypto.open_sealed(after) == "maria@example.org"
