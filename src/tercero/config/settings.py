@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "tercero.delivery.contact",
     "tercero.services.capture",
     "tercero.services.care",
+    "tercero.services.payroll",
     "tercero.config",
 ]
 

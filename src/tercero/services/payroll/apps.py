@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class PayrollConfig(AppConfig):
+    name = "tercero.services.payroll"
+    label = "payroll"
+    verbose_name = "Payroll and HR records"
+
+    def ready(self):
+        from tercero.platform.security import sealed
+        from tercero.services.payroll.models import Employee
+
+        for field in Employee.SEALED:
+            sealed.register(Employee, field)

@@ -1,0 +1,36 @@
+"""Reads of HR records."""
+
+from datetime import date
+
+from django.db.models import Q
+
+from tercero.platform.errors import NotFound
+from tercero.services.payroll.models import Employee, Employment, PayGroup
+
+
+def access_employee(*, client_ids: list[int], employee_id: int) -> Employee:
+    found = Employee.objects.filter(client_id__in=client_ids, pk=employee_id).first()
+    if found is None:
+        raise NotFound("Employee not found.")
+    return found
+
+
+def access_pay_group(*, client_ids: list[int], pay_group_id: int) -> PayGroup:
+    found = PayGroup.objects.filter(client_id__in=client_ids, pk=pay_group_id).first()
+    if found is None:
+        raise NotFound("Pay group not found.")
+    return found
+
+
+def employment_on(*, employee: Employee, day: date) -> Employment | None:
+    """The employment row in force on `day`, or None (not yet hired, or after leaving)."""
+    return (
+        Employment.objects.filter(employee=employee, valid_from__lte=day)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
+        .select_related("pay_group")
+        .first()
+    )
+
+
+def history(*, employee: Employee) -> list[Employment]:
+    return list(Employment.objects.filter(employee=employee).order_by("valid_from"))

@@ -1,0 +1,239 @@
+"""Every change to HR records: hiring an employee, changing their employment from a date,
+and their leaving. Identifiers are checked before anything is stored; personal fields are
+sealed; each change is an audit event."""
+
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+
+from django.db import IntegrityError, transaction
+
+from tercero.platform.audit.services import record
+from tercero.platform.errors import Conflict, InvalidInput
+from tercero.platform.security import crypto
+from tercero.services.payroll import gb, identifiers, selectors
+from tercero.services.payroll.models import Employee, Employment, PayGroup
+
+ZERO_DECIMAL_CURRENCIES = {"JPY", "KRW", "ISK", "CLP", "VND"}
+EMPLOYMENT_FIELDS = (
+    "pay_group",
+    "department",
+    "position",
+    "annual_salary",
+    "hourly_rate",
+    "status",
+    "reason",
+)
+
+
+def to_minor(amount, currency: str, *, field: str) -> int | None:
+    """A money amount in major units (string or Decimal) as integer minor units; more
+    decimals than the currency has is an error, never a silent rounding."""
+    if amount in (None, ""):
+        return None
+    places = 0 if currency in ZERO_DECIMAL_CURRENCIES else 2
+    try:
+        value = Decimal(str(amount))
+    except InvalidOperation:
+        raise InvalidInput(f"{field} is not an amount.", fields={field: "amount"}) from None
+    if not value.is_finite() or value < 0 or value >= Decimal(10) ** 12:
+        raise InvalidInput(f"{field} is out of range.", fields={field: "0 to 10^12"})
+    minor = value.scaleb(places)
+    if minor != minor.to_integral_value():
+        raise InvalidInput(
+            f"{field} has more decimals than {currency} allows.", fields={field: f"{places} dp"}
+        )
+    return int(minor)
+
+
+def _sealed(client_id: int, value: str, kind: str = "") -> str:
+    value = (value or "").strip()
+    return crypto.seal(client_id, value, kind=kind) if value else ""
+
+
+def hire(
+    *,
+    actor,
+    client_id: int,
+    employee_number: str,
+    full_name: str,
+    country: str,
+    start: date,
+    pay_group: PayGroup,
+    annual_salary=None,
+    hourly_rate=None,
+    date_of_birth: str = "",
+    address: str = "",
+    national_id: str = "",
+    iban: str = "",
+    routing_number: str = "",
+    account_number: str = "",
+    tax_code: str = "",
+    ni_category: str = "",
+    department: str = "",
+    position: str = "",
+) -> Employee:
+    """A new employee with their first employment row from `start`."""
+    country = (country or "").upper()
+    problems = {}
+    if not (employee_number or "").strip():
+        problems["employee_number"] = "required"
+    if not (full_name or "").strip():
+        problems["full_name"] = "required"
+    if len(country) != 2:
+        problems["country"] = "ISO 3166 code, e.g. GB"
+    if pay_group.client_id != client_id:
+        problems["pay_group"] = "not this client's"
+    if problems:
+        raise InvalidInput("Please check the highlighted fields.", fields=problems)
+    national = identifiers.national_id(country, national_id) if national_id else ""
+    account = _bank(iban, routing_number, account_number)
+    if tax_code:
+        tax_code = gb.parse_code(tax_code).text
+    with transaction.atomic():
+        try:
+            employee = Employee.objects.create(
+                client_id=client_id,
+                employee_number=employee_number.strip(),
+                full_name=_sealed(client_id, full_name, "name"),
+                date_of_birth=_sealed(client_id, date_of_birth, "date"),
+                address=_sealed(client_id, address),
+                country=country,
+                national_id=_sealed(client_id, national, "national_id"),
+                national_id_hash=crypto.lookup_hash(client_id, national) if national else "",
+                iban=_sealed(client_id, account["iban"], "iban"),
+                routing_number=account["routing_number"],
+                account_number=_sealed(client_id, account["account_number"], "account"),
+                tax_code=tax_code,
+                ni_category=(ni_category or "").upper()[:1],
+            )
+        except IntegrityError:
+            raise Conflict(
+                "An employee with this number exists.", fields={"employee_number": "taken"}
+            ) from None
+        _employment(
+            employee,
+            start=start,
+            pay_group=pay_group,
+            annual_salary=annual_salary,
+            hourly_rate=hourly_rate,
+            department=department,
+            position=position,
+            reason="hire",
+        )
+        record(
+            action="payroll.employee.hired",
+            actor=actor,
+            client=client_id,
+            object_type="employee",
+            object_id=employee.pk,
+            payload={"start": start.isoformat()},
+        )
+    return employee
+
+
+def _bank(iban: str, routing_number: str, account_number: str) -> dict:
+    if iban:
+        return {"iban": identifiers.iban(iban), "routing_number": "", "account_number": ""}
+    if routing_number or account_number:
+        return {
+            "iban": "",
+            "routing_number": identifiers.us_routing_number(routing_number),
+            "account_number": identifiers.us_account_number(account_number),
+        }
+    return {"iban": "", "routing_number": "", "account_number": ""}
+
+
+def _employment(employee: Employee, *, start: date, pay_group: PayGroup, **fields) -> Employment:
+    currency = pay_group.currency
+    salary = to_minor(fields.pop("annual_salary", None), currency, field="annual_salary")
+    hourly = to_minor(fields.pop("hourly_rate", None), currency, field="hourly_rate")
+    if salary is None and hourly is None:
+        raise InvalidInput(
+            "Give an annual salary or an hourly rate.", fields={"annual_salary": "required"}
+        )
+    return Employment.objects.create(
+        client_id=employee.client_id,
+        employee=employee,
+        valid_from=start,
+        pay_group=pay_group,
+        annual_salary_minor=salary,
+        hourly_rate_minor=hourly,
+        currency=currency,
+        **fields,
+    )
+
+
+def change_employment(*, actor, employee: Employee, effective: date, **changes) -> Employment:
+    """A change from `effective` on (a new salary, position, pay group or status): the
+    row in force that day ends the day before, the new one starts; rows after
+    `effective` are refused (correct them first), so history is never rewritten
+    silently."""
+    unknown = set(changes) - set(EMPLOYMENT_FIELDS)
+    if unknown:
+        raise InvalidInput(
+            "These fields cannot be changed here.", fields=dict.fromkeys(sorted(unknown), "?")
+        )
+    with transaction.atomic():
+        rows = Employment.objects.select_for_update().filter(employee=employee)
+        current = selectors.employment_on(employee=employee, day=effective)
+        if current is None:
+            raise Conflict("The employee is not employed on that day.", code="not_employed")
+        if rows.filter(valid_from__gt=effective).exists():
+            raise Conflict(
+                "A later change exists; change from its date or undo it first.",
+                code="later_change",
+            )
+        if current.valid_from == effective:
+            raise Conflict("A change already starts that day.", code="same_day")
+        pay_group = changes.pop("pay_group", None) or current.pay_group
+        if pay_group.client_id != employee.client_id:
+            raise InvalidInput("Pay group not found.", fields={"pay_group": "not this client's"})
+        carried = {
+            "department": current.department,
+            "position": current.position,
+            "status": current.status,
+            "annual_salary": _major(current.annual_salary_minor, current.currency),
+            "hourly_rate": _major(current.hourly_rate_minor, current.currency),
+        }
+        carried.update(changes)
+        end = current.valid_to
+        Employment.objects.filter(pk=current.pk).update(valid_to=effective - timedelta(days=1))
+        made = _employment(employee, start=effective, pay_group=pay_group, **carried)
+        if end is not None:
+            Employment.objects.filter(pk=made.pk).update(valid_to=end)
+        record(
+            action="payroll.employment.changed",
+            actor=actor,
+            client=employee.client_id,
+            object_type="employee",
+            object_id=employee.pk,
+            payload={"effective": effective.isoformat(), "fields": sorted(changes)},
+        )
+    made.refresh_from_db()
+    return made
+
+
+def _major(minor: int | None, currency: str):
+    if minor is None:
+        return None
+    places = 0 if currency in ZERO_DECIMAL_CURRENCIES else 2
+    return Decimal(minor).scaleb(-places)
+
+
+def leave(*, actor, employee: Employee, last_day: date, reason: str = "leaver") -> None:
+    """The employee's last day: their employment ends then; pay runs after it skip them."""
+    with transaction.atomic():
+        current = selectors.employment_on(employee=employee, day=last_day)
+        if current is None:
+            raise Conflict("The employee is not employed on that day.", code="not_employed")
+        if Employment.objects.filter(employee=employee, valid_from__gt=last_day).exists():
+            raise Conflict("A change after the last day exists.", code="later_change")
+        Employment.objects.filter(pk=current.pk).update(valid_to=last_day, reason=reason[:200])
+        record(
+            action="payroll.employee.left",
+            actor=actor,
+            client=employee.client_id,
+            object_type="employee",
+            object_id=employee.pk,
+            payload={"last_day": last_day.isoformat()},
+        )
