@@ -1,8 +1,5 @@
-"""Run the test suite on SQLite and on PostgreSQL when one answers (`make test`).
+"""Run the test suite on SQLite, then on PostgreSQL when one answers (`make test`).
 
-The two runs go side by side (one per core), each writing its output to
-var/log/pytest-<engine>.out, printed whole when both are done; TERCERO_TEST_SERIAL=1
-runs them one after the other instead, with live output.
 PostgreSQL is found at TERCERO_TEST_DATABASE_URL (default: root on 127.0.0.1:5432).
 Under CI=true PostgreSQL is required: its absence is a failure, not a skip.
 Extra arguments are passed to pytest: `python tools/testrun.py -x src/tercero/platform`.
@@ -21,35 +18,16 @@ CONNECT_TIMEOUT_SECONDS = 3
 LOG_DIR = Path("var/log")
 
 
-class Run:
-    """One engine's pytest run, started now, in the background or in the foreground."""
-
-    def __init__(self, engine: str, env: dict[str, str], *, background: bool):
-        LOG_DIR.mkdir(parents=True, exist_ok=True)
-        log = LOG_DIR / f"tests-{engine.lower()}.log"
-        log.unlink(missing_ok=True)
-        self.engine = engine
-        self.output = LOG_DIR / f"pytest-{engine.lower()}.out"
-        self.started = time.monotonic()
-        command = [sys.executable, "-m", "pytest", "-q", *sys.argv[1:]]
-        env = {**env, "LOG_FILE": str(log)}
-        if background:
-            print(f"==> tests on {engine} (output in {self.output})", flush=True)
-            self.process = subprocess.Popen(
-                command, env=env, stdout=self.output.open("w"), stderr=subprocess.STDOUT
-            )
-        else:
-            print(f"==> tests on {engine}", flush=True)
-            self.output = None
-            self.process = subprocess.Popen(command, env=env)
-
-    def wait(self) -> tuple[int, float]:
-        code = self.process.wait()
-        seconds = time.monotonic() - self.started
-        if self.output is not None:
-            print(f"==> tests on {self.engine}", flush=True)
-            print(self.output.read_text(), end="", flush=True)
-        return code, seconds
+def run_pytest(engine: str, env: dict[str, str]) -> tuple[int, float]:
+    print(f"==> tests on {engine}", flush=True)
+    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    log = LOG_DIR / f"tests-{engine.lower()}.log"
+    log.unlink(missing_ok=True)
+    started = time.monotonic()
+    code = subprocess.call(
+        [sys.executable, "-m", "pytest", "-q", *sys.argv[1:]], env={**env, "LOG_FILE": str(log)}
+    )
+    return code, time.monotonic() - started
 
 
 def scan_logs() -> int:
@@ -84,24 +62,20 @@ def main() -> int:
     summary: dict[str, str] = {}
     failed = False
 
-    serial = os.environ.get("TERCERO_TEST_SERIAL", "") == "1"
+    code, seconds = run_pytest("SQLite", base)
+    summary["sqlite"] = _verdict(code, seconds)
+    failed |= code != 0
+
     url = reachable_postgres_url()
-    runs = [Run("SQLite", base, background=not serial and bool(url))]
-    if serial:
-        code, seconds = runs.pop().wait()
-        summary["sqlite"] = _verdict(code, seconds)
-        failed |= code != 0
     if url:
         postgres = {**base, "DATABASE_URL": url, "TERCERO_TEST_DB": "test_tercero"}
-        runs.append(Run("PostgreSQL", postgres, background=not serial))
-    for run in runs:
-        code, seconds = run.wait()
-        summary[run.engine.lower()] = _verdict(code, seconds)
+        code, seconds = run_pytest("PostgreSQL", postgres)
+        summary["postgresql"] = _verdict(code, seconds)
         failed |= code != 0
-    if not url and os.environ.get("CI", "").strip().lower() == "true":
+    elif os.environ.get("CI", "").strip().lower() == "true":
         summary["postgresql"] = "FAILED: CI=true requires PostgreSQL and none answered"
         failed = True
-    elif not url:
+    else:
         summary["postgresql"] = "skipped (not reachable; run .ci/run to start one)"
 
     if scan_logs() != 0:
