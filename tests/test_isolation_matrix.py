@@ -180,9 +180,12 @@ SCOPED_OR_GLOBAL_ROUTES = {
     "work/contact/recent/": "list filtered to reachable clients; contact search hashes per client",
     "care/reports/": (
         "figures of reachable clients only; another client's engagement, agent or site id "
-        "is 404 (test_reporting)"
+        "is 404 (test_reporting, test_reports)"
     ),
-    "api/v1/care/reports": "figures of reachable clients only; another engagement_id is 404",
+    "api/v1/care/reports": (
+        "figures of reachable clients only; another client_id, engagement_id, agent_id or "
+        "site_id is 404 (test_reports)"
+    ),
     "care/kb/": "list filtered to reachable clients; search runs on their articles only",
     "care/kb/new/": "client chosen from reachable clients only",
     "care/w/<slug:key>/help/": "public; published public articles of the key's own client only",

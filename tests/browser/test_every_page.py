@@ -59,7 +59,14 @@ def _pages(world) -> dict[str, list[str]]:
             f"/work/items/{world['agent_item'].pk}/" if page == f"/work/items/{item.pk}/" else page
             for page in staff
         ],
-        "team_lead": [*staff, "/ops/", "/ops/security/", "/work/contact/", "/account/mfa/"],
+        "team_lead": [
+            *staff,
+            "/ops/",
+            "/ops/security/",
+            "/work/contact/",
+            "/care/reports/?group_by=agent",
+            "/account/mfa/",
+        ],
         "admin": [
             "/ops/",
             "/engagements/new/",
@@ -74,9 +81,16 @@ def _pages(world) -> dict[str, list[str]]:
             f"/portal/submit/{queue.pk}/",
             "/portal/sla/",
             "/portal/users/",
+            "/care/reports/",
             "/account/password/",
         ],
-        "client_user": ["/portal/", "/portal/items/", f"/portal/items/{item.pk}/", "/portal/sla/"],
+        "client_user": [
+            "/portal/",
+            "/portal/items/",
+            f"/portal/items/{item.pk}/",
+            "/care/reports/",
+            "/portal/sla/",
+        ],
     }
 
 

@@ -3,6 +3,7 @@
 import json
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
@@ -10,6 +11,7 @@ from ninja import Field, Query, Router, Schema, Status
 from tercero.delivery.engagements.models import Engagement
 from tercero.platform.api.caller import caller_of
 from tercero.platform.errors import InvalidInput, NotFound, PermissionDenied
+from tercero.platform.tenancy.models import Client
 from tercero.platform.tenancy.scoping import all_clients_scope, client_scope
 from tercero.services.care import cti, inbound, reporting, selectors, services
 from tercero.services.care.models import CtiEndpoint
@@ -228,7 +230,10 @@ class ReportFilters(Schema):
     start: date | None = None
     end: date | None = None
     group_by: Literal["channel", "client", "engagement", "agent", "site"] = "channel"
+    client_id: int | None = Field(default=None, ge=1, le=2**62)
     engagement_id: int | None = Field(default=None, ge=1, le=2**62)
+    agent_id: int | None = Field(default=None, ge=1, le=2**62)
+    site_id: int | None = Field(default=None, ge=1, le=2**62)
     channel: str | None = Field(default=None, max_length=16)
 
 
@@ -254,13 +259,22 @@ def _figures_out(f) -> dict:
 
 @router.get("/care/reports", response=ReportOut)
 def care_report(request, filters: Query[ReportFilters]):
-    """The care desk's figures for the caller's clients, days in UTC ([start, end], at
-    most 366 days; default the last 30). Definitions: docs/care.md, "Reports"."""
+    """The care desk's figures for the caller's clients, the same filters as the report
+    page: days [start, end] in the client's time zone when one client is reported on,
+    else UTC (at most 366 days; default the last 30); client, engagement, agent, site and
+    channel. An id the caller cannot reach is 404. Definitions: docs/care.md, "Reports"."""
     caller = caller_of(request)
     caller.require("work:read")
     if caller.user.role == "agent":
         raise PermissionDenied("Reports are for team leads, managers and clients.")
-    last = filters.end or timezone.now().date()
+    client_ids = list(caller.client_ids)
+    if filters.client_id:
+        if filters.client_id not in client_ids:
+            raise NotFound("Client not found.")
+        client_ids = [filters.client_id]
+    zones = set(Client.objects.filter(pk__in=client_ids).values_list("time_zone", flat=True))
+    zone = ZoneInfo(zones.pop()) if len(zones) == 1 else UTC
+    last = filters.end or timezone.now().astimezone(zone).date()
     first = filters.start or last - timedelta(days=29)
     if not (EARLIEST <= first <= LATEST and EARLIEST <= last <= LATEST):
         raise InvalidInput("Dates are between 2000 and 2100.", fields={"start": "range"})
@@ -269,16 +283,24 @@ def care_report(request, filters: Query[ReportFilters]):
     if (
         filters.engagement_id
         and not Engagement.objects.filter(
-            pk=filters.engagement_id, client_id__in=caller.client_ids
+            pk=filters.engagement_id, client_id__in=client_ids
         ).exists()
     ):
         raise NotFound("Engagement not found.")
+    # agents and sites are the provider's: reachable when they worked the caller's tickets
+    worked = reporting.tickets(client_ids=client_ids).exclude(assignee=None)
+    if filters.agent_id and not worked.filter(assignee_id=filters.agent_id).exists():
+        raise NotFound("Agent not found.")
+    if filters.site_id and not worked.filter(assignee__site_id=filters.site_id).exists():
+        raise NotFound("Site not found.")
     report = reporting.care_report(
-        client_ids=caller.client_ids,
-        start=datetime.combine(first, time.min, tzinfo=UTC),
-        end=datetime.combine(last + timedelta(days=1), time.min, tzinfo=UTC),
+        client_ids=client_ids,
+        start=datetime.combine(first, time.min, tzinfo=zone),
+        end=datetime.combine(last + timedelta(days=1), time.min, tzinfo=zone),
         group_by=filters.group_by,
         engagement_id=filters.engagement_id,
+        agent_id=filters.agent_id,
+        site_id=filters.site_id,
         channel=filters.channel,
     )
     return {
