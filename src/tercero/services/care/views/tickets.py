@@ -44,11 +44,12 @@ def panel(request, caller, ticket_id: int):
     ticket = _ticket(caller, ticket_id)
     may_work = _may_work(caller, ticket)
     progress = {p.checklist_id: set(p.done) for p in ChecklistProgress.objects.filter(item=ticket)}
+    conversation = selectors.conversation(ticket=ticket)
     context = {
         "ticket": ticket,
         "may_work": may_work,
         "open": ticket.status in lifecycle.OPEN,
-        "conversation": selectors.conversation(ticket=ticket),
+        "conversation": conversation,
         "viewers": services.seen(user=request.user, ticket=ticket),
         "macros": list(selectors.macros_for(ticket=ticket)),
         "custom_fields": selectors.custom_fields(ticket=ticket),
@@ -69,11 +70,7 @@ def panel(request, caller, ticket_id: int):
         "customer_online": selectors.customer_online(ticket=ticket),
         "survey": selectors.survey_of(ticket=ticket),
         "poll_headers": POLL_HEADERS,
-        "inbound": [
-            m
-            for m in selectors.conversation(ticket=ticket, include_notes=False)
-            if m["direction"] == "inbound"
-        ],
+        "inbound": [m for m in conversation if m["direction"] == "inbound"],
     }
     template = "care/_panel.html" if request.htmx else "care/ticket.html"
     return render(request, template, context)
