@@ -36,6 +36,14 @@ def queues(
     return found
 
 
+def queue_taking(*, engagement_id: int, work_type: str) -> Queue | None:
+    """The engagement's first open queue that takes `work_type` items, or None."""
+    for queue in Queue.objects.filter(engagement_id=engagement_id, is_active=True).order_by("pk"):
+        if work_type in queue.work_types:
+            return queue
+    return None
+
+
 def access_queue(*, client_ids: list[int], queue_id: int) -> Queue:
     found = Queue.objects.filter(client_id__in=client_ids, pk=queue_id).first()
     if found is None:

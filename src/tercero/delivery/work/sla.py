@@ -55,6 +55,10 @@ def clock(cal: BusinessCalendar, start: datetime, target: dict, at_risk_percent:
 
 
 def at_risk_moment(cal: BusinessCalendar, start: datetime, due: datetime, percent: int):
+    """When the item turns at risk; at once when its deadline has already passed (work
+    entered late, e.g. a pay run for a past pay date)."""
+    if due <= start:
+        return start
     span = cal.between(start, due)
     return cal.add(start, timedelta(seconds=int(span.total_seconds() * percent / 100)))
 

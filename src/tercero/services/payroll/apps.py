@@ -8,7 +8,9 @@ class PayrollConfig(AppConfig):
 
     def ready(self):
         from tercero.platform.security import sealed
+        from tercero.services.payroll import worktypes
         from tercero.services.payroll.models import Employee
 
+        worktypes.register()
         for field in Employee.SEALED:
             sealed.register(Employee, field)

@@ -7,6 +7,7 @@ decrypting. Employment is effective-dated: each row holds from `valid_from` to
 day before it starts.
 """
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
@@ -41,7 +42,15 @@ class PayGroup(ClientOwned):
 
 
 class Employee(ClientOwned):
-    SEALED = ("full_name", "date_of_birth", "address", "national_id", "iban", "account_number")
+    SEALED = (
+        "full_name",
+        "date_of_birth",
+        "address",
+        "national_id",
+        "iban",
+        "account_number",
+        "email",
+    )
 
     employee_number = models.CharField(max_length=40)
     full_name = models.CharField(max_length=400)
@@ -53,6 +62,7 @@ class Employee(ClientOwned):
     iban = models.CharField(max_length=300, blank=True)
     routing_number = models.CharField(max_length=9, blank=True)  # a bank's public number
     account_number = models.CharField(max_length=300, blank=True)
+    email = models.CharField(max_length=400, blank=True)  # where payslips are sent
     tax_code = models.CharField(max_length=12, blank=True)
     ni_category = models.CharField(max_length=1, blank=True)
     version = models.PositiveIntegerField(default=1)
@@ -105,3 +115,128 @@ class Employment(ClientOwned):
                 name="employment_has_pay",
             ),
         ]
+
+
+class PayRun(ClientOwned):
+    """One pay group's pay for one period: inputs, results, approval and release. It is
+    worked as a `payroll.run` item; once finalised nothing in it changes (corrections go
+    into a later run or an off-cycle run)."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        CALCULATING = "calculating", "Calculating"
+        CALCULATED = "calculated", "Calculated"
+        SUBMITTED = "submitted", "Awaiting client approval"
+        APPROVED = "approved", "Approved"
+        FINALISED = "finalised", "Finalised"
+        CANCELLED = "cancelled", "Cancelled"
+
+    class Kind(models.TextChoices):
+        REGULAR = "regular", "Regular"
+        OFF_CYCLE = "off_cycle", "Off-cycle"
+
+    pay_group = models.ForeignKey(PayGroup, on_delete=models.PROTECT, related_name="runs")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.REGULAR)
+    tax_year = models.CharField(max_length=7)  # "2026-27"
+    period = models.PositiveSmallIntegerField()  # tax period: month 1-12, week 1-53...
+    period_start = models.DateField()
+    period_end = models.DateField()
+    pay_date = models.DateField()
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
+    work_item = models.ForeignKey(
+        "work.WorkItem", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    rules_version = models.PositiveIntegerField(default=1)
+    variance_percent = models.PositiveSmallIntegerField(default=10)
+    employees_total = models.PositiveIntegerField(default=0)
+    employees_done = models.PositiveIntegerField(default=0)
+    flagged = models.PositiveIntegerField(default=0)
+    gross_minor = models.BigIntegerField(default=0)
+    deductions_minor = models.BigIntegerField(default=0)
+    net_minor = models.BigIntegerField(default=0)
+    employer_minor = models.BigIntegerField(default=0)
+    prepared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    note = models.CharField(max_length=500, blank=True)  # the approver's reason to send back
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(default=timezone.now)
+    calculated_at = models.DateTimeField(null=True, blank=True)
+    finalised_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-pay_date", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pay_group", "tax_year", "period"],
+                condition=models.Q(kind="regular") & ~models.Q(status="cancelled"),
+                name="payrun_one_regular_per_period",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pay_group} {self.tax_year} period {self.period}"
+
+    @property
+    def is_locked(self) -> bool:
+        return self.status in (self.Status.FINALISED, self.Status.CANCELLED)
+
+
+class PayInput(ClientOwned):
+    """A figure for one employee in one run (hours, overtime, a bonus...), by input name."""
+
+    run = models.ForeignKey(PayRun, on_delete=models.CASCADE, related_name="inputs")
+    employee = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(max_length=40)
+    value = models.CharField(max_length=30)  # a decimal, exactly as imported
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["run", "employee", "name"], name="payinput_unique")
+        ]
+
+
+class PayResult(ClientOwned):
+    """One employee's payslip in one run: written once (unique run + employee), which is
+    what makes a killed run safe to start again."""
+
+    run = models.ForeignKey(PayRun, on_delete=models.CASCADE, related_name="results")
+    employee = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="+")
+    gross_minor = models.BigIntegerField()
+    deductions_minor = models.BigIntegerField()
+    net_minor = models.BigIntegerField()
+    employer_minor = models.BigIntegerField()
+    lines = models.JSONField()  # [[code, name, category, amount_minor], ...]
+    ytd = models.JSONField()  # year to date after this run: {code: minor, "TAXABLE": minor}
+    basis = models.JSONField(default=dict)  # what it was computed from (period salary...)
+    flags = models.JSONField(default=list)  # variance review: "net_moved", "new_joiner"...
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["run", "employee"], name="payresult_once")]
+
+
+class Posting(ClientOwned):
+    """A journal line of a finalised run (debit or credit to one account), the ledger
+    postings the finance module reads."""
+
+    run = models.ForeignKey(PayRun, on_delete=models.CASCADE, related_name="postings")
+    account = models.CharField(max_length=80)
+    description = models.CharField(max_length=200)
+    debit_minor = models.BigIntegerField(default=0)
+    credit_minor = models.BigIntegerField(default=0)
+    currency = models.CharField(max_length=3)
+
+    class Meta:
+        ordering = ["pk"]

@@ -28,6 +28,7 @@ import ast
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
+from functools import cache
 
 from tercero.platform.errors import InvalidInput
 
@@ -129,16 +130,21 @@ def _references(rule: Rule) -> list[str]:
     if rule.kind == "percent_of":
         return [code for code in rule.of if not code.startswith("category:")]
     if rule.kind == "formula":
-        return [n for n in _names(rule.formula) if n.isupper() and n not in ("MIN", "MAX")]
+        return [n for n in names_in(rule.formula) if n.isupper() and n not in ("MIN", "MAX")]
     return []
 
 
-def _names(expression: str) -> list[str]:
+@cache
+def _parsed(expression: str) -> ast.Expression:
     try:
-        tree = ast.parse(expression, mode="eval")
+        return ast.parse(expression, mode="eval")
     except SyntaxError:
         raise RuleError(f"{expression!r} is not a formula.", fields={"formula": "syntax"}) from None
-    return [node.id for node in ast.walk(tree) if isinstance(node, ast.Name)]
+
+
+def names_in(expression: str) -> list[str]:
+    """The names a formula reads (lines in upper case, inputs in lower case)."""
+    return [node.id for node in ast.walk(_parsed(expression)) if isinstance(node, ast.Name)]
 
 
 def evaluate(
@@ -148,10 +154,13 @@ def evaluate(
     ytd: Mapping[str, Decimal] | None = None,
     taxes: Mapping[str, TaxRoutine] | None = None,
     context: Mapping | None = None,
+    checked: bool = False,
 ) -> Payslip:
     """One employee's payslip for one period. `inputs` are the period's figures by name
-    (hours, bonus...); `ytd` the year-to-date amount of each line before this period."""
-    check(rules)
+    (hours, bonus...); `ytd` the year-to-date amount of each line before this period.
+    `checked`: the caller has already run `check(rules)` on this rule set."""
+    if not checked:
+        check(rules)
     inputs = {k: _decimal(v, k) for k, v in (inputs or {}).items()}
     ytd = ytd or {}
     payslip = Payslip()
@@ -226,7 +235,7 @@ _OPERATORS = (ast.Add, ast.Sub, ast.Mult, ast.Div)
 
 
 def _formula(rule: Rule, done: dict, inputs: dict) -> Decimal:
-    return _walk(ast.parse(rule.formula, mode="eval").body, rule, done, inputs)
+    return _walk(_parsed(rule.formula).body, rule, done, inputs)
 
 
 def _walk(node, rule: Rule, done: dict, inputs: dict) -> Decimal:

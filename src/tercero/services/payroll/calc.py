@@ -1,0 +1,221 @@
+"""Gross to net for one employee in one period, without the database: the pay run
+feeds it snapshots and stores what it returns; the benchmark runs the same function
+on the same snapshots to prove the stored results equal a pure computation.
+
+Money enters and leaves as integer minor units; inside, `rules.evaluate` works in
+`Decimal` major units and rounds each line by its own rule.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
+
+from tercero.platform.errors import InvalidInput
+from tercero.services.payroll import gb, rules
+
+PERIODS_PER_YEAR = {"weekly": 52, "biweekly": 26, "semimonthly": 24, "monthly": 12}
+ZERO_DECIMAL_CURRENCIES = frozenset({"JPY", "KRW", "ISK", "CLP", "VND"})
+# tax routines by jurisdiction: a second country adds its module's ROUTINES here
+ROUTINES = {"GB": gb.ROUTINES}
+TAXABLE_TO_DATE = "TAXABLE"  # the year-to-date key for taxable pay
+
+# The rule set a new United Kingdom pay group starts with (each client may change it).
+GB_DEFAULT_RULES = [
+    {"code": "BASIC", "name": "Basic pay", "category": "earning", "kind": "fixed",
+     "amount": "salary"},
+    {"code": "HOURS", "name": "Hours worked", "category": "earning",
+     "kind": "rate_x_quantity", "rate": "hourly_rate", "quantity": "hours"},
+    {"code": "OT", "name": "Overtime (time and a half)", "category": "earning",
+     "kind": "formula", "formula": "hourly_rate * 1.5 * overtime_hours"},
+    {"code": "BONUS", "name": "Bonus", "category": "earning", "kind": "fixed",
+     "amount": "bonus"},
+    {"code": "RETRO", "name": "Back pay (earlier periods)", "category": "earning",
+     "kind": "fixed", "amount": "retro"},
+    {"code": "PAYE", "name": "Income tax", "category": "deduction", "kind": "tax",
+     "tax": "gb.paye"},
+    {"code": "NI", "name": "National Insurance", "category": "deduction", "kind": "tax",
+     "tax": "gb.nic"},
+    {"code": "PENSION", "name": "Pension 5 %", "category": "deduction",
+     "kind": "percent_of", "percent": "5", "of": ["BASIC", "HOURS", "OT"]},
+    {"code": "ADJUST", "name": "One-off deduction", "category": "deduction",
+     "kind": "fixed", "amount": "deduction"},
+    {"code": "ER_NI", "name": "Employer National Insurance", "category": "employer",
+     "kind": "tax", "tax": "gb.nic_employer"},
+    {"code": "ER_PENSION", "name": "Employer pension 3 %", "category": "employer",
+     "kind": "percent_of", "percent": "3", "of": ["BASIC", "HOURS", "OT"]},
+]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What one employee's pay depends on, read from HR records and the run's inputs."""
+
+    employee_id: int
+    annual_salary_minor: int | None
+    hourly_rate_minor: int | None
+    tax_code: str = ""
+    ni_category: str = ""
+    inputs: dict[str, str] = field(default_factory=dict)
+    ytd: dict[str, int] = field(default_factory=dict)  # before this run, minor units
+    retro_minor: int = 0
+
+
+@dataclass(frozen=True)
+class Computed:
+    lines: list[list]  # [code, name, category, amount_minor]
+    gross_minor: int
+    deductions_minor: int
+    net_minor: int
+    employer_minor: int
+    ytd: dict[str, int]
+    basis: dict[str, int]
+
+
+@dataclass(frozen=True)
+class Setting:
+    """Everything shared by the employees of one run."""
+
+    rules: tuple[rules.Rule, ...]
+    frequency: str
+    period: int
+    tax_year: str
+    currency: str
+    jurisdiction: str
+
+    @property
+    def input_names(self) -> frozenset[str]:
+        return input_names(self.rules)
+
+
+def rule_set(data: list[dict]) -> tuple[rules.Rule, ...]:
+    """A pay group's stored rules as checked `Rule`s (InvalidInput naming the bad one)."""
+    built = []
+    for index, item in enumerate(data):
+        try:
+            built.append(rules.Rule(**{**item, "of": tuple(item.get("of", ()))}))
+        except TypeError as error:
+            raise rules.RuleError(
+                f"rules[{index}] has an unknown field.", fields={f"rules[{index}]": str(error)}
+            ) from None
+    rules.check(built)
+    return tuple(built)
+
+
+@cache
+def input_names(rule_tuple: tuple[rules.Rule, ...]) -> frozenset[str]:
+    """The lower-case names the rules read: the inputs a run may import."""
+    names: set[str] = set()
+    for rule in rule_tuple:
+        for token in (rule.amount, rule.rate, rule.quantity):
+            if token and token[0].isalpha() and token.islower():
+                names.add(token)
+        if rule.kind == "formula":
+            names.update(n for n in rules.names_in(rule.formula) if n.islower())
+    return frozenset(names - {"min", "max"})
+
+
+def places(currency: str) -> int:
+    return 0 if currency in ZERO_DECIMAL_CURRENCIES else 2
+
+
+def period_amount_minor(annual_minor: int, frequency: str) -> int:
+    """An annual salary's share for one period, rounded half up to the minor unit."""
+    share = Decimal(annual_minor) / PERIODS_PER_YEAR[frequency]
+    return int(share.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def compute(snapshot: Snapshot, setting: Setting) -> Computed:
+    """One employee's payslip for the run's period."""
+    scale = places(setting.currency)
+    salary_minor = (
+        period_amount_minor(snapshot.annual_salary_minor, setting.frequency)
+        if snapshot.annual_salary_minor is not None
+        else 0
+    )
+    inputs = dict.fromkeys(setting.input_names, "0")
+    inputs.update(snapshot.inputs)
+    inputs["salary"] = _major(salary_minor, scale)
+    inputs["hourly_rate"] = _major(snapshot.hourly_rate_minor or 0, scale)
+    inputs["retro"] = _major(snapshot.retro_minor, scale)
+    ytd = snapshot.ytd
+    paye_codes = [r.code for r in setting.rules if r.kind == "tax" and r.tax.endswith(".paye")]
+    context = {
+        "tax_code": snapshot.tax_code or "1257L",
+        "ni_category": snapshot.ni_category or "A",
+        "period": setting.period,
+        "frequency": setting.frequency,
+        "tax_year": setting.tax_year,
+        "taxable_pay_to_date_before": _major(ytd.get(TAXABLE_TO_DATE, 0), scale),
+        "tax_to_date_before": _major(sum(ytd.get(code, 0) for code in paye_codes), scale),
+    }
+    payslip = rules.evaluate(
+        list(setting.rules),
+        inputs=inputs,
+        ytd={code: _major(amount, scale) for code, amount in ytd.items()},
+        taxes=ROUTINES.get(setting.jurisdiction, {}),
+        context=context,
+        checked=True,
+    )
+    lines, sums = [], {"earning": 0, "deduction": 0, "employer": 0, "info": 0}
+    taxable = 0
+    after = dict(ytd)
+    for line in payslip.lines:
+        minor = _minor(line.amount, scale)
+        lines.append([line.code, line.name, line.category, minor])
+        sums[line.category] += minor
+        after[line.code] = after.get(line.code, 0) + minor
+        if line.category == "earning" and line.taxable:
+            taxable += minor
+    after[TAXABLE_TO_DATE] = after.get(TAXABLE_TO_DATE, 0) + taxable
+    return Computed(
+        lines=lines,
+        gross_minor=sums["earning"],
+        deductions_minor=sums["deduction"],
+        net_minor=sums["earning"] - sums["deduction"],
+        employer_minor=sums["employer"],
+        ytd=after,
+        basis={"salary_minor": salary_minor, "retro_minor": snapshot.retro_minor},
+    )
+
+
+def _major(minor: int, scale: int) -> Decimal:
+    return Decimal(minor).scaleb(-scale)
+
+
+def _minor(amount: Decimal, scale: int) -> int:
+    value = amount.scaleb(scale)
+    if value != value.to_integral_value():
+        raise InvalidInput(f"{amount} is not a whole number of minor units.")
+    return int(value)
+
+
+def tax_period(*, jurisdiction: str, frequency: str, pay_date: date) -> tuple[str, int]:
+    """The tax year and period number a pay date falls in: the UK's year starts on
+    6 April (month 1 = 6 April to 5 May; week 1 = 6 to 12 April); elsewhere the
+    calendar year."""
+    if jurisdiction == "GB":
+        if frequency not in gb.PERIODS:
+            raise InvalidInput(
+                "United Kingdom pay groups are paid weekly or monthly here.",
+                fields={"frequency": "weekly or monthly"},
+            )
+        start_year = pay_date.year if pay_date >= date(pay_date.year, 4, 6) else pay_date.year - 1
+        year = f"{start_year}-{str(start_year + 1)[2:]}"
+        start = date(start_year, 4, 6)
+        if frequency == "weekly":
+            week = (pay_date - start).days // 7 + 1
+            if week > 52:
+                raise InvalidInput(
+                    "Week 53 pay dates are not supported yet.", fields={"pay_date": "week 53"}
+                )
+            return year, week
+        months = (pay_date.year - start_year) * 12 + pay_date.month - 4
+        return year, months + (1 if pay_date.day >= 6 else 0)
+    year = str(pay_date.year)
+    if frequency == "monthly":
+        return year, pay_date.month
+    if frequency == "semimonthly":
+        return year, pay_date.month * 2 - (1 if pay_date.day <= 15 else 0)
+    day = pay_date.timetuple().tm_yday
+    return year, (day - 1) // (7 if frequency == "weekly" else 14) + 1
