@@ -29,6 +29,13 @@ class PayGroup(ClientOwned):
     currency = models.CharField(max_length=3)
     jurisdiction = models.CharField(max_length=2, default="GB")
     rules = models.JSONField(default=list)  # rules.Rule fields, in evaluation order
+    # the paying account: SEPA (IBAN, BIC) or NACHA (originating bank's routing number,
+    # the receiving point's routing number, the company id the bank gave)
+    payer_iban = models.CharField(max_length=34, blank=True)
+    payer_bic = models.CharField(max_length=11, blank=True)
+    payer_routing = models.CharField(max_length=9, blank=True)
+    bank_routing = models.CharField(max_length=9, blank=True)
+    company_id = models.CharField(max_length=10, blank=True)
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(default=timezone.now)
 

@@ -14,13 +14,14 @@ uninterrupted run's. Two workers on one run take turns on the lock and never ove
 
 import csv
 import io
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from django.db import transaction
-from django.db.models import Q, Sum
+from django.db import connection, transaction
+from django.db.models import F, Max, Q, Sum
 from django.utils import timezone
 
 from tercero.delivery.work import selectors as work_selectors
@@ -120,15 +121,16 @@ def create_run(
     return run
 
 
+def _eligible(pay_group: PayGroup, start: date, end: date):
+    """Employment rows in this pay group during the period."""
+    return Employment.objects.filter(pay_group=pay_group, valid_from__lte=end).filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gte=start)
+    )
+
+
 def _eligible_ids(pay_group: PayGroup, start: date, end: date) -> list[int]:
     """Employees with an employment in this pay group during the period."""
-    return sorted(
-        set(
-            Employment.objects.filter(pay_group=pay_group, valid_from__lte=end)
-            .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=start))
-            .values_list("employee_id", flat=True)
-        )
-    )
+    return sorted(set(_eligible(pay_group, start, end).values_list("employee_id", flat=True)))
 
 
 def _locked(run: PayRun, version: int | None) -> PayRun:
@@ -298,25 +300,31 @@ def start_calculation(*, actor, run: PayRun, version: int | None = None) -> PayR
 def calculate(*, run_id: int, chunk: int = CHUNK, chunks: int | None = None) -> PayRun:
     """Work through the employees without a result, a chunk per transaction, then total
     the run and flag the variance review. Safe to call again after a crash, and from
-    several workers at once. `chunks` stops after that many (tests, progress)."""
+    several workers at once. `chunks` stops after that many (tests, progress).
+
+    Employees go in ascending id order and each chunk commits whole, so the results
+    written so far are always the employees up to the highest id with a result: the
+    next chunk starts after it (an index lookup, not a scan of what is done)."""
     done_chunks = 0
     while chunks is None or done_chunks < chunks:
         with transaction.atomic():
             run = PayRun.objects.select_for_update().select_related("pay_group").get(pk=run_id)
             if run.status != PayRun.Status.CALCULATING:
                 return run
-            eligible = _eligible_ids(run.pay_group, run.period_start, run.period_end)
-            paid = set(PayResult.objects.filter(run=run).values_list("employee_id", flat=True))
-            remaining = [pk for pk in eligible if pk not in paid]
-            if not remaining:
-                _finish(run, len(eligible))
+            last = PayResult.objects.filter(run=run).aggregate(last=Max("employee_id"))["last"]
+            batch = list(
+                _eligible(run.pay_group, run.period_start, run.period_end)
+                .filter(employee_id__gt=last or 0)
+                .order_by("employee_id")
+                .values_list("employee_id", flat=True)
+                .distinct()[:chunk]
+            )
+            if not batch:
+                _finish(run, PayResult.objects.filter(run=run).count())
                 run.refresh_from_db()
                 return run
-            batch = remaining[:chunk]
-            PayResult.objects.bulk_create(_results(run, batch), batch_size=chunk)
-            PayRun.objects.filter(pk=run.pk).update(
-                employees_done=len(paid) + len(batch), employees_total=len(eligible)
-            )
+            _write_results(run, batch)
+            PayRun.objects.filter(pk=run.pk).update(employees_done=F("employees_done") + len(batch))
         done_chunks += 1
     return PayRun.objects.get(pk=run_id)
 
@@ -350,10 +358,14 @@ def snapshots(run: PayRun, employee_ids: list[int]) -> list[calc.Snapshot]:
     ):  # fmt: skip
         history[row["employee_id"]].append(row)
     inputs: dict[int, dict[str, str]] = defaultdict(dict)
+    # a range over the unique (run, employee, name) index: an IN list of the chunk's ids
+    # lets the planner walk every input of the run once its statistics grow
+    wanted = set(employee_ids)
     for employee_id, name, value in PayInput.objects.filter(
-        run=run, employee_id__in=employee_ids
+        run=run, employee_id__gte=min(employee_ids), employee_id__lte=max(employee_ids)
     ).values_list("employee_id", "name", "value"):
-        inputs[employee_id][name] = value
+        if employee_id in wanted:
+            inputs[employee_id][name] = value
     earlier = _earlier_results(run, employee_ids)
     frequency = run.pay_group.frequency
     built = []
@@ -390,18 +402,38 @@ def _earlier_results(run: PayRun, employee_ids: list[int]) -> dict[int, list[tup
     """Each employee's finalised results earlier in the tax year, oldest first:
     (period end, ytd after, basis)."""
     found: dict[int, list[tuple]] = defaultdict(list)
-    rows = (
-        PayResult.objects.filter(
-            employee_id__in=employee_ids,
-            run__status=PayRun.Status.FINALISED,
-            run__tax_year=run.tax_year,
-            run__pay_group__jurisdiction=run.pay_group.jurisdiction,
+    # the finalised runs first (a handful), then their results for this chunk: one join
+    # over all results lets the planner scan every result row once statistics grow
+    earlier = dict(
+        PayRun.objects.filter(
+            client_id=run.client_id,
+            status=PayRun.Status.FINALISED,
+            tax_year=run.tax_year,
+            pay_group__jurisdiction=run.pay_group.jurisdiction,
         )
-        .exclude(run=run)
-        .order_by("employee_id", "run__pay_date", "run_id")
-        .values_list("employee_id", "run__period_end", "ytd", "basis")
+        .exclude(pk=run.pk)
+        .values_list("pk", "period_end")
     )
-    for employee_id, period_end, ytd, basis in rows:
+    if not earlier:
+        return found
+    order = {
+        pk: index
+        for index, pk in enumerate(
+            PayRun.objects.filter(pk__in=earlier)
+            .order_by("pay_date", "pk")
+            .values_list("pk", flat=True)
+        )
+    }
+    rows = sorted(
+        (
+            (employee_id, order[run_id], earlier[run_id], ytd, basis)
+            for employee_id, run_id, ytd, basis in PayResult.objects.filter(
+                run_id__in=list(earlier), employee_id__in=employee_ids
+            ).values_list("employee_id", "run_id", "ytd", "basis")
+        ),
+        key=lambda row: (row[0], row[1]),
+    )
+    for employee_id, _order, period_end, ytd, basis in rows:
         found[employee_id].append((period_end, ytd, basis))
     return found
 
@@ -420,26 +452,42 @@ def _retro(rows: list[dict], past: list[tuple], frequency: str) -> int:
     return owed
 
 
-def _results(run: PayRun, employee_ids: list[int]) -> list[PayResult]:
+_RESULT_COLUMNS = (
+    "client_id, run_id, employee_id, gross_minor, deductions_minor, net_minor, "
+    "employer_minor, lines, ytd, basis, flags"
+)
+
+
+def _write_results(run: PayRun, employee_ids: list[int]) -> None:
+    """Compute and insert one chunk's results. A plain multi-row INSERT through the
+    driver (psycopg pipelines it): building 100,000 model instances and Django's bulk
+    insert SQL cost more than the arithmetic. The unique (run, employee) index still
+    refuses any second result, and row-level security still checks every row."""
     setting = setting_of(run)
-    made = []
+    rows = []
     for snapshot in snapshots(run, employee_ids):
         computed = calc.compute(snapshot, setting)
-        made.append(
-            PayResult(
-                client_id=run.client_id,
-                run=run,
-                employee_id=snapshot.employee_id,
-                gross_minor=computed.gross_minor,
-                deductions_minor=computed.deductions_minor,
-                net_minor=computed.net_minor,
-                employer_minor=computed.employer_minor,
-                lines=computed.lines,
-                ytd=computed.ytd,
-                basis=computed.basis,
+        rows.append(
+            (
+                run.client_id,
+                run.pk,
+                snapshot.employee_id,
+                computed.gross_minor,
+                computed.deductions_minor,
+                computed.net_minor,
+                computed.employer_minor,
+                json.dumps(computed.lines, separators=(",", ":")),
+                json.dumps(computed.ytd, separators=(",", ":")),
+                json.dumps(computed.basis, separators=(",", ":")),
+                "[]",
             )
         )
-    return made
+    json_cast = "::jsonb" if connection.vendor == "postgresql" else ""
+    marks = ", ".join(["%s"] * 7 + [f"%s{json_cast}"] * 4)
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {PayResult._meta.db_table} ({_RESULT_COLUMNS}) VALUES ({marks})", rows
+        )
 
 
 def _finish(run: PayRun, total: int) -> None:
@@ -498,20 +546,20 @@ def review_variance(run: PayRun) -> int:
     )
     threshold = Decimal(run.variance_percent) / 100
     changed = []
-    for result in PayResult.objects.filter(run=run).only("pk", "employee_id", "net_minor"):
+    rows = PayResult.objects.filter(run=run).values_list("pk", "employee_id", "net_minor")
+    for pk, employee_id, net in rows.iterator(chunk_size=5000):
         flags = []
-        if result.net_minor < 0:
+        if net < 0:
             flags.append("negative_net")
-        if result.employee_id in joined:
+        if employee_id in joined:
             flags.append("new_joiner")
-        if result.employee_id in leaving:
+        if employee_id in leaving:
             flags.append("leaver")
-        old = before.get(result.employee_id)
-        if old is not None and abs(result.net_minor - old) > abs(old) * threshold:
+        old = before.get(employee_id)
+        if old is not None and abs(net - old) > abs(old) * threshold:
             flags.append("net_moved")
         if flags:
-            result.flags = flags
-            changed.append(result)
+            changed.append(PayResult(pk=pk, flags=flags))
     PayResult.objects.bulk_update(changed, ["flags"], batch_size=1000)
     return len(changed)
 
@@ -595,8 +643,25 @@ def finalise(*, actor, run: PayRun, version: int) -> PayRun:
         )
         _move(current, PayRun.Status.FINALISED, finalised_at=timezone.now())
         _audit(current, "payroll.run.finalised", actor, {"net_minor": current.net_minor})
+        transaction.on_commit(lambda: _email_payslips(current.pk))
     run.refresh_from_db()
     return run
+
+
+def _email_payslips(run_id: int) -> None:
+    from tercero.services.payroll import tasks  # tasks import this module
+
+    tasks.email_payslips.enqueue(run_id)
+
+
+def enqueue_calculation(run: PayRun) -> None:
+    """Calculate a started run: here when it is small, by a worker when it is not."""
+    if run.employees_total <= INLINE_LIMIT:
+        calculate(run_id=run.pk)
+        return
+    from tercero.services.payroll import tasks
+
+    transaction.on_commit(lambda: tasks.calculate_run.enqueue(run.pk))
 
 
 def cancel(*, actor, run: PayRun, version: int, reason: str) -> PayRun:
