@@ -67,6 +67,7 @@ def hire(
     iban: str = "",
     routing_number: str = "",
     account_number: str = "",
+    email: str = "",
     tax_code: str = "",
     ni_category: str = "",
     department: str = "",
@@ -103,6 +104,7 @@ def hire(
                 iban=_sealed(client_id, account["iban"], "iban"),
                 routing_number=account["routing_number"],
                 account_number=_sealed(client_id, account["account_number"], "account"),
+                email=_sealed(client_id, _email(email), "email"),
                 tax_code=tax_code,
                 ni_category=(ni_category or "").upper()[:1],
             )
@@ -129,6 +131,13 @@ def hire(
             payload={"start": start.isoformat()},
         )
     return employee
+
+
+def _email(value: str) -> str:
+    value = (value or "").strip()
+    if value and (len(value) > 254 or "@" not in value[1:-1] or " " in value):
+        raise InvalidInput("That is not an e-mail address.", fields={"email": "address"})
+    return value
 
 
 def _bank(iban: str, routing_number: str, account_number: str) -> dict:
