@@ -51,6 +51,14 @@ OBJECT_ROUTES = {
         ("post", {"direction": "up", "note": "x" * 30, "version": 1})
     ],
     "api/v1/care/tickets/<ticket_id>/links": [("post", {"other": 1, "how": "merge"})],
+    "api/v1/payroll/runs/<run_id>": [("get", None)],
+    "api/v1/payroll/runs/<run_id>/inputs": [("post", None)],
+    "api/v1/payroll/runs/<run_id>/actions": [("post", {"action": "submit", "version": 1})],
+    "api/v1/payroll/runs/<run_id>/results": [("get", None)],
+    "api/v1/payroll/runs/<run_id>/reconciliation": [("get", None)],
+    "api/v1/payroll/runs/<run_id>/files/<kind>": [("get", None)],
+    "api/v1/payroll/runs/<run_id>/payslips/<employee_id>": [("get", None)],
+    "api/v1/payroll/employees/<employee_id>": [("get", None)],
     "api/v1/work-items/<item_id>/access": [("post", {"reason": "customer called back about it"})],
     "api/v1/agents/<agent_id>": [("get", None), ("patch", {"version": 1, "skills": {}})],
     "api/v1/agents/<agent_id>/presence": [("get", None), ("post", {"presence": "break"})],
@@ -107,6 +115,14 @@ PAGE_ROUTES = {
     "care/kb/<int:article_id>/": [("get", None), ("post", {"title": "x", "body": "x"})],
     "care/kb/<int:article_id>/publish/": [("post", {"published": "1", "version": "1"})],
     "care/kb/<int:article_id>/delete/": [("post", None)],
+    "payroll/runs/<int:run_id>/": [("get", None)],
+    "payroll/runs/<int:run_id>/inputs/": [("post", None)],
+    "payroll/runs/<int:run_id>/action/": [("post", {"action": "submit", "version": "1"})],
+    "payroll/runs/<int:run_id>/register.csv": [("get", None)],
+    "payroll/runs/<int:run_id>/journal.csv": [("get", None)],
+    "payroll/runs/<int:run_id>/bank-file": [("get", None)],
+    "payroll/runs/<int:run_id>/payslips/<int:employee_id>.pdf": [("get", None)],
+    "payroll/items/<int:item_id>/panel/": [("get", None)],
     "work/contact/<int:verification_id>/": [
         ("get", None),
         ("post", {"action": "confirm", "code": "123456"}),
@@ -187,6 +203,12 @@ SCOPED_OR_GLOBAL_ROUTES = {
         "site_id is 404 (test_reports)"
     ),
     "care/kb/": "list filtered to reachable clients; search runs on their articles only",
+    "payroll/runs/": "list filtered to reachable clients; pay groups offered from them only",
+    "payroll/runs/new/": "pay group looked up among reachable clients (another's: refused)",
+    "payroll/employees/": "list filtered to reachable clients",
+    "api/v1/payroll/runs": "list filtered to reachable clients; POST looks the pay group up "
+    "among them (another client's: 404)",
+    "api/v1/payroll/employees": "list filtered to reachable clients, masked",
     "care/kb/new/": "client chosen from reachable clients only",
     "care/w/<slug:key>/help/": "public; published public articles of the key's own client only",
     "care/w/<slug:key>/help/<slug:slug>/": (
@@ -330,7 +352,16 @@ def _work_of(tenant) -> dict:
         article = care.create_article(
             actor=None, client_id=tenant.client.pk, title="Bergmann refunds", body="Bergmann"
         )
+    from tercero.services.payroll.tests.factories import finalised, hire, uk_group
+
+    group = uk_group(tenant.client, name="Bergmann monthly")
+    with client_scope(clients=[tenant.client]):
+        employee = hire(tenant.team_lead, group, "B-1")
+        run = finalised(tenant, group)
     return {
+        "run_id": run.pk,
+        "employee_id": employee.pk,
+        "kind": "register",
         "article_id": article.pk,
         "ticket_id": ticket.pk,
         **_contacts_of(tenant),

@@ -11,6 +11,7 @@ from tercero.platform.api.errors import install_error_handlers
 from tercero.platform.identity.api import router as identity_router
 from tercero.platform.tenancy.api import router as clients_router
 from tercero.services.care.api import router as care_router
+from tercero.services.payroll.api import router as payroll_router
 
 api = NinjaAPI(
     title="Tercero API",
@@ -32,3 +33,4 @@ api.add_router("/engagements", engagements_router)
 api.add_router("/", work_router)
 api.add_router("/", contact_router)
 api.add_router("/", care_router)
+api.add_router("/", payroll_router)

@@ -28,6 +28,7 @@ ENTRIES = (
         "care:articles",
         lambda u: u.is_provider_staff and "work:read" in u.permissions,
     ),
+    ("Payroll", "payroll:runs", lambda u: "payroll:read" in u.permissions),
     (
         "Security",
         "work:security",

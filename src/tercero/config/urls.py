@@ -32,6 +32,7 @@ urlpatterns = [
     path("portal/", include((portal, "portal"))),
     path("engagements/", include("tercero.delivery.engagements.urls")),
     path("care/", include("tercero.services.care.urls")),
+    path("payroll/", include("tercero.services.payroll.urls")),
     path("", include("tercero.delivery.workforce.urls")),
     path("", include("tercero.delivery.contact.urls")),
     path("admin/", admin.site.urls),

@@ -52,6 +52,9 @@ PERMISSIONS = (
     "personal:reveal",
     "security:read",
     "privacy:write",
+    "payroll:read",
+    "payroll:write",
+    "payroll:approve",
 )
 
 _READ_DELIVERY = {
@@ -78,15 +81,27 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "webhooks:write",
             "personal:reveal",
             "security:read",
+            "payroll:read",
+            "payroll:write",
         }
     ),
     Role.TEAM_LEAD: frozenset(
         _READ_DELIVERY
-        | {"users:read", "work:write", "work:assign", "personal:reveal", "security:read"}
+        | {
+            "users:read",
+            "work:write",
+            "work:assign",
+            "personal:reveal",
+            "security:read",
+            "payroll:read",
+            "payroll:write",
+        }
     ),
     Role.AGENT: frozenset(_READ_DELIVERY | {"work:write", "personal:reveal"}),
     Role.QA_ANALYST: frozenset(_READ_DELIVERY),
-    Role.AUDITOR: frozenset(_READ_DELIVERY | {"users:read", "audit:read", "security:read"}),
+    Role.AUDITOR: frozenset(
+        _READ_DELIVERY | {"users:read", "audit:read", "security:read", "payroll:read"}
+    ),
     Role.CLIENT_ADMIN: frozenset(
         {
             "clients:read",
@@ -100,6 +115,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "webhooks:write",
             "personal:reveal",
             "privacy:write",
+            "payroll:read",
+            "payroll:approve",
         }
     ),
     Role.CLIENT_USER: frozenset(

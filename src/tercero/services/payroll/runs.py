@@ -220,6 +220,15 @@ def import_inputs(*, actor, run: PayRun, data: bytes) -> InputReport:
     return report
 
 
+def importable_inputs(run: PayRun) -> frozenset[str]:
+    """The input columns a run's CSV may carry."""
+    return calc.input_names(calc.rule_set(run.pay_group.rules)) - {
+        "salary",
+        "hourly_rate",
+        "retro",
+    }
+
+
 def _read_inputs(reader, header: list[str], numbers: dict, report: InputReport) -> dict:
     values: dict[tuple[int, str], str] = {}
     for line, row in enumerate(reader, start=2):

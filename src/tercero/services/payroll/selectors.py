@@ -5,7 +5,7 @@ from datetime import date
 from django.db.models import Q
 
 from tercero.platform.errors import NotFound
-from tercero.services.payroll.models import Employee, Employment, PayGroup
+from tercero.services.payroll.models import Employee, Employment, PayGroup, PayResult, PayRun
 
 
 def access_employee(*, client_ids: list[int], employee_id: int) -> Employee:
@@ -34,3 +34,48 @@ def employment_on(*, employee: Employee, day: date) -> Employment | None:
 
 def history(*, employee: Employee) -> list[Employment]:
     return list(Employment.objects.filter(employee=employee).order_by("valid_from"))
+
+
+def employees(*, client_ids: list[int]):
+    return Employee.objects.filter(client_id__in=client_ids)
+
+
+def pay_groups(*, client_ids: list[int]):
+    return PayGroup.objects.filter(client_id__in=client_ids).order_by("name")
+
+
+def runs(*, client_ids: list[int]):
+    return PayRun.objects.filter(client_id__in=client_ids)
+
+
+def access_run(*, client_ids: list[int], run_id: int) -> PayRun:
+    found = (
+        PayRun.objects.filter(client_id__in=client_ids, pk=run_id)
+        .select_related("pay_group", "pay_group__client", "prepared_by", "approved_by")
+        .first()
+    )
+    if found is None:
+        raise NotFound("Pay run not found.")
+    return found
+
+
+def run_of_item(*, client_ids: list[int], item_id: int) -> PayRun:
+    found = (
+        PayRun.objects.filter(client_id__in=client_ids, work_item_id=item_id)
+        .select_related("pay_group")
+        .first()
+    )
+    if found is None:
+        raise NotFound("Pay run not found.")
+    return found
+
+
+def access_result(*, run: PayRun, employee_id: int) -> PayResult:
+    found = (
+        PayResult.objects.filter(run=run, employee_id=employee_id)
+        .select_related("employee")
+        .first()
+    )
+    if found is None:
+        raise NotFound("No payslip for this employee in this run.")
+    return found

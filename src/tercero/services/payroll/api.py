@@ -1,0 +1,280 @@
+"""Payroll API: pay runs (create, inputs, calculate and approve, results, register,
+journal, bank file, payslips) and employees (read, masked)."""
+
+from datetime import date, datetime
+
+from django.http import HttpResponse
+from ninja import Field, File, Query, Router, Schema, Status
+from ninja.files import UploadedFile
+
+from tercero.platform.api.caller import caller_of
+from tercero.platform.errors import InvalidInput, NotFound
+from tercero.platform.security import crypto
+from tercero.services.payroll import outputs, runs, selectors
+from tercero.services.payroll.models import PayRun
+
+router = Router(tags=["payroll"])
+ACTIONS = ("calculate", "submit", "approve", "send_back", "finalise", "cancel")
+
+
+class RunOut(Schema):
+    id: int
+    client_id: int
+    pay_group_id: int
+    kind: str
+    tax_year: str
+    period: int
+    period_start: date
+    period_end: date
+    pay_date: date
+    status: str
+    version: int
+    employees_total: int
+    employees_done: int
+    flagged: int
+    gross_minor: int
+    deductions_minor: int
+    net_minor: int
+    employer_minor: int
+    work_item_id: int | None
+    note: str
+    finalised_at: datetime | None
+
+
+class RunIn(Schema):
+    pay_group_id: int = Field(ge=1, le=2**62)
+    period_start: date
+    period_end: date
+    pay_date: date
+    kind: str = "regular"
+    variance_percent: int = Field(default=10, ge=1, le=1000)
+
+
+class RunFilters(Schema):
+    status: str | None = None
+    pay_group_id: int | None = Field(default=None, ge=1, le=2**62)
+
+
+class ActionIn(Schema):
+    action: str = Field(description="calculate, submit, approve, send_back, finalise or cancel")
+    version: int = Field(ge=1)
+    note: str = Field(default="", max_length=500)
+
+
+class ImportOut(Schema):
+    rows: int
+    stored: int
+    errors: list[dict]
+
+
+class ResultOut(Schema):
+    employee_id: int
+    employee_number: str
+    gross_minor: int
+    deductions_minor: int
+    net_minor: int
+    employer_minor: int
+    lines: list[list]
+    flags: list[str]
+
+
+class EmployeeOut(Schema):
+    id: int
+    client_id: int
+    employee_number: str
+    full_name: str = Field(description="masked")
+    country: str
+    national_id: str = Field(description="masked")
+    iban: str = Field(description="masked")
+    tax_code: str
+    ni_category: str
+
+
+def _run(caller, run_id: int) -> PayRun:
+    if not 0 < run_id < 2**62:
+        raise NotFound("Pay run not found.")
+    return selectors.access_run(client_ids=caller.client_ids, run_id=run_id)
+
+
+@router.get("/payroll/runs", response=list[RunOut])
+def list_runs(request, filters: Query[RunFilters]):
+    caller = caller_of(request)
+    caller.require("payroll:read")
+    found = selectors.runs(client_ids=caller.client_ids)
+    if filters.status:
+        found = found.filter(status=filters.status)
+    if filters.pay_group_id:
+        found = found.filter(pay_group_id=filters.pay_group_id)
+    return list(found[:200])
+
+
+@router.post("/payroll/runs", response={201: RunOut})
+def create_run(request, body: RunIn):
+    caller = caller_of(request)
+    group = selectors.access_pay_group(client_ids=caller.client_ids, pay_group_id=body.pay_group_id)
+    caller.require("payroll:write")
+    if not caller.user.is_provider_staff:
+        raise InvalidInput("The provider's payroll team creates runs.", code="provider_only")
+    run = runs.create_run(actor=caller.user, pay_group=group, **body.dict(exclude={"pay_group_id"}))
+    return Status(201, run)
+
+
+@router.get("/payroll/runs/{run_id}", response=RunOut)
+def get_run(request, run_id: int):
+    caller = caller_of(request)
+    run = _run(caller, run_id)
+    caller.require("payroll:read")
+    return run
+
+
+@router.post("/payroll/runs/{run_id}/inputs", response={200: ImportOut, 422: ImportOut})
+def import_inputs(request, run_id: int, file: File[UploadedFile] | None = None):
+    """Inputs as CSV (employee_number plus the pay group's input columns). All or
+    nothing: any bad row stores none, and every bad row is listed (422)."""
+    caller = caller_of(request)
+    run = _run(caller, run_id)
+    caller.require("payroll:write")
+    if file is None:
+        raise InvalidInput("Send the CSV as the multipart field `file`.", fields={"file": ""})
+    report = runs.import_inputs(actor=caller.user, run=run, data=file.read())
+    body = {
+        "rows": report.rows,
+        "stored": report.stored,
+        "errors": [{"line": ln, "column": col, "problem": why} for ln, col, why in report.errors],
+    }
+    return Status(422 if report.errors else 200, body)
+
+
+@router.post("/payroll/runs/{run_id}/actions", response=RunOut)
+def act(request, run_id: int, body: ActionIn):
+    """Move the run on: calculate (small runs at once, large ones by a worker; poll the
+    run's employees_done), submit (provider), approve or send_back (the client's admin),
+    finalise (provider), cancel. A stale `version` is 409."""
+    caller = caller_of(request)
+    run = _run(caller, run_id)
+    if body.action not in ACTIONS:
+        raise InvalidInput("Unknown action.", fields={"action": ", ".join(ACTIONS)})
+    caller.require(
+        "payroll:approve" if body.action in ("approve", "send_back") else "payroll:write"
+    )
+    user = caller.user
+    if body.action == "calculate":
+        run = runs.start_calculation(actor=user, run=run, version=body.version)
+        runs.enqueue_calculation(run)
+    elif body.action == "submit":
+        runs.submit(actor=user, run=run, version=body.version)
+    elif body.action == "approve":
+        runs.approve(actor=user, run=run, version=body.version)
+    elif body.action == "send_back":
+        runs.send_back(actor=user, run=run, version=body.version, note=body.note)
+    elif body.action == "finalise":
+        runs.finalise(actor=user, run=run, version=body.version)
+    else:
+        runs.cancel(actor=user, run=run, version=body.version, reason=body.note)
+    return _run(caller, run_id)
+
+
+@router.get("/payroll/runs/{run_id}/results", response=list[ResultOut])
+def results(request, run_id: int, flagged: bool = False, offset: int = 0, limit: int = 200):
+    caller = caller_of(request)
+    run = _run(caller, run_id)
+    caller.require("payroll:read")
+    if not (0 <= offset < 2**31 and 1 <= limit <= 1000):
+        raise InvalidInput("offset >= 0, limit 1 to 1000.", fields={"limit": "1-1000"})
+    found = run.results.select_related("employee").order_by("employee__employee_number")
+    if flagged:
+        found = found.exclude(flags=[])
+    return [
+        {
+            "employee_id": r.employee_id,
+            "employee_number": r.employee.employee_number,
+            "gross_minor": r.gross_minor,
+            "deductions_minor": r.deductions_minor,
+            "net_minor": r.net_minor,
+            "employer_minor": r.employer_minor,
+            "lines": r.lines,
+            "flags": r.flags,
+        }
+        for r in found[offset : offset + limit]
+    ]
+
+
+@router.get("/payroll/runs/{run_id}/reconciliation")
+def reconciliation(request, run_id: int) -> dict:
+    """Σ lines = Σ net = run net = bank file control sum = journal credit to net pay."""
+    caller = caller_of(request)
+    run = _run(caller, run_id)
+    caller.require("payroll:read")
+    return outputs.reconciliation(run)
+
+
+@router.get("/payroll/runs/{run_id}/files/{kind}")
+def download(request, run_id: int, kind: str):
+    """`register` or `journal` (CSV), or `bank` (the payment file; finalised runs only,
+    provider staff; every release is an audit event)."""
+    caller = caller_of(request)
+    run = _run(caller, run_id)
+    caller.require("payroll:read")
+    if kind not in ("register", "journal", "bank"):
+        raise NotFound("No such file.")
+    if kind == "bank":
+        caller.require("payroll:write")
+        name, content = outputs.bank_file(run=run, actor=caller.user)
+        response = HttpResponse(content, content_type="application/octet-stream")
+    else:
+        name = f"run-{run.pk}-{kind}.csv"
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        (outputs.write_register if kind == "register" else outputs.write_journal)(run, response)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@router.get("/payroll/runs/{run_id}/payslips/{employee_id}")
+def payslip(request, run_id: int, employee_id: int):
+    """One employee's payslip as PDF (an audit event)."""
+    caller = caller_of(request)
+    run = _run(caller, run_id)
+    caller.require("payroll:read")
+    if not 0 < employee_id < 2**62:
+        raise NotFound("No payslip for this employee in this run.")
+    result = selectors.access_result(run=run, employee_id=employee_id)
+    pdf = outputs.payslip_pdf(result=result, run=run, actor=caller.user)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="payslip-{employee_id}.pdf"'
+    return response
+
+
+def _masked(employee) -> dict:
+    return {
+        "id": employee.pk,
+        "client_id": employee.client_id,
+        "employee_number": employee.employee_number,
+        "full_name": crypto.masked(employee.full_name) if employee.full_name else "",
+        "country": employee.country,
+        "national_id": crypto.masked(employee.national_id) if employee.national_id else "",
+        "iban": crypto.masked(employee.iban) if employee.iban else "",
+        "tax_code": employee.tax_code,
+        "ni_category": employee.ni_category,
+    }
+
+
+@router.get("/payroll/employees", response=list[EmployeeOut])
+def list_employees(request, q: str = "", offset: int = 0, limit: int = 200):
+    caller = caller_of(request)
+    caller.require("payroll:read")
+    if not (0 <= offset < 2**31 and 1 <= limit <= 1000):
+        raise InvalidInput("offset >= 0, limit 1 to 1000.", fields={"limit": "1-1000"})
+    found = selectors.employees(client_ids=caller.client_ids).order_by("employee_number")
+    if q:
+        found = found.filter(employee_number__icontains=q[:40])
+    return [_masked(e) for e in found[offset : offset + limit]]
+
+
+@router.get("/payroll/employees/{employee_id}", response=EmployeeOut)
+def get_employee(request, employee_id: int):
+    caller = caller_of(request)
+    if not 0 < employee_id < 2**62:
+        raise NotFound("Employee not found.")
+    employee = selectors.access_employee(client_ids=caller.client_ids, employee_id=employee_id)
+    caller.require("payroll:read")
+    return _masked(employee)

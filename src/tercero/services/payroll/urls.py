@@ -1,0 +1,23 @@
+"""Payroll pages, mounted at /payroll/."""
+
+from django.urls import path
+
+from tercero.services.payroll.views import runs
+
+app_name = "payroll"
+
+urlpatterns = [
+    path("runs/", runs.run_list, name="runs"),
+    path("runs/new/", runs.run_new, name="run_new"),
+    path("runs/<int:run_id>/", runs.run_page, name="run"),
+    path("runs/<int:run_id>/inputs/", runs.run_inputs, name="run_inputs"),
+    path("runs/<int:run_id>/action/", runs.run_action, name="run_action"),
+    path(
+        "runs/<int:run_id>/register.csv", runs.run_download, {"kind": "register"}, name="register"
+    ),
+    path("runs/<int:run_id>/journal.csv", runs.run_download, {"kind": "journal"}, name="journal"),
+    path("runs/<int:run_id>/bank-file", runs.run_download, {"kind": "bank"}, name="bank_file"),
+    path("runs/<int:run_id>/payslips/<int:employee_id>.pdf", runs.payslip, name="payslip"),
+    path("items/<int:item_id>/panel/", runs.run_panel, name="run-panel"),
+    path("employees/", runs.employee_list, name="employees"),
+]

@@ -1,0 +1,316 @@
+"""Payroll pages, mounted at /payroll/: pay runs (list, the run page with inputs,
+variance review, approval and downloads), its panel on the work item page, and the
+employees list. Provider staff prepare and finalise; the client's admins review and
+approve the same run page in the portal."""
+
+from django.contrib import messages
+from django.db.models import Count
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from tercero.delivery.work.views.common import page, refused, version_of
+from tercero.platform.errors import DomainError
+from tercero.services.payroll import outputs, runs, selectors
+from tercero.services.payroll.models import Employee, PayResult, PayRun
+from tercero.web.lists import Column, Filter, Listing
+
+FLAGS = (
+    ("net_moved", "Net pay moved"),
+    ("new_joiner", "New joiner"),
+    ("leaver", "Leaver"),
+    ("negative_net", "Negative net"),
+)
+
+
+@page("payroll:read")
+def run_list(request, caller):
+    found = selectors.runs(client_ids=caller.client_ids).select_related(
+        "pay_group", "pay_group__client"
+    )
+    listing = Listing(
+        request,
+        found,
+        columns=[
+            Column("pay_date", "Pay date"),
+            Column("pay_group__name", "Pay group"),
+            Column("pay_group__client__legal_name", "Client"),
+            Column("period", "Period"),
+            Column("kind", "Kind"),
+            Column("status", "Status"),
+            Column("employees_total", "Employees"),
+            Column("net_minor", "Net pay (minor units)"),
+            Column("flagged", "Flagged"),
+        ],
+        filters=[
+            Filter("status", "Status", tuple(PayRun.Status.choices)),
+            Filter("kind", "Kind", tuple(PayRun.Kind.choices)),
+        ],
+        search=lambda qs, text: qs.filter(pay_group__name__icontains=text),
+        search_label="Search pay groups",
+        default_sort="-pay_date",
+    )
+    if listing.wants_csv:
+        return listing.csv_response("pay-runs.csv")
+    groups = (
+        selectors.pay_groups(client_ids=caller.client_ids).select_related("client")
+        if "payroll:write" in caller.permissions
+        else []
+    )
+    return render(request, "payroll/runs.html", {"listing": listing, "groups": groups})
+
+
+@page("payroll:write", staff=True)
+def run_new(request, caller):
+    if request.method != "POST":
+        return redirect("payroll:runs")
+    try:
+        group = selectors.access_pay_group(
+            client_ids=caller.client_ids, pay_group_id=_int(request.POST.get("pay_group"))
+        )
+        run = runs.create_run(
+            actor=request.user,
+            pay_group=group,
+            period_start=_date(request.POST.get("period_start"), "period_start"),
+            period_end=_date(request.POST.get("period_end"), "period_end"),
+            pay_date=_date(request.POST.get("pay_date"), "pay_date"),
+            kind=request.POST.get("kind") or PayRun.Kind.REGULAR,
+        )
+    except DomainError as error:
+        refused(request, error)
+        return redirect("payroll:runs")
+    messages.success(request, "Pay run created; import inputs, then calculate.")
+    return redirect("payroll:run", run.pk)
+
+
+def _int(value) -> int:
+    from tercero.platform.errors import NotFound
+
+    try:
+        number = int(value or "")
+    except ValueError:
+        raise NotFound("Pay group not found.") from None
+    if not 0 < number < 2**62:
+        raise NotFound("Pay group not found.")
+    return number
+
+
+def _date(value, field: str):
+    from datetime import date
+
+    from tercero.platform.errors import InvalidInput
+
+    try:
+        return date.fromisoformat(value or "")
+    except ValueError:
+        raise InvalidInput("Give a date.", fields={field: "YYYY-MM-DD"}) from None
+
+
+def _run_context(request, caller, run: PayRun) -> dict:
+    flag = request.GET.get("flag", "")
+    results = PayResult.objects.filter(run=run).select_related("employee")
+    if flag == "any":
+        results = results.exclude(flags=[])
+    elif flag in dict(FLAGS):
+        results = [r for r in results.exclude(flags=[]) if flag in r.flags]
+    counts: dict[str, int] = {}
+    for flags in (
+        PayResult.objects.filter(run=run).exclude(flags=[]).values_list("flags", flat=True)
+    ):
+        for name in flags:
+            counts[name] = counts.get(name, 0) + 1
+    user = request.user
+    currency = run.pay_group.currency
+    shown = list(results[:200]) if not isinstance(results, list) else results[:200]
+    return {
+        "run": run,
+        "currency": currency,
+        "rows": [
+            (r, outputs.money(r.gross_minor, currency), outputs.money(r.net_minor, currency))
+            for r in shown
+        ],
+        "flag": flag,
+        "flags": [(key, label, counts.get(key, 0)) for key, label in FLAGS],
+        "totals": {
+            "gross": outputs.money(run.gross_minor, currency),
+            "deductions": outputs.money(run.deductions_minor, currency),
+            "net": outputs.money(run.net_minor, currency),
+            "employer": outputs.money(run.employer_minor, currency),
+        },
+        **_progress(run),
+        "may_prepare": user.is_provider_staff and "payroll:write" in caller.permissions,
+        "may_approve": (not user.is_provider_staff) and "payroll:approve" in caller.permissions,
+        "input_names": sorted(runs.importable_inputs(run)),
+        "reconciliation": outputs.reconciliation(run)
+        if run.status == PayRun.Status.FINALISED
+        else None,
+        "inputs_count": run.inputs.count(),
+        "employees_count": run.results.aggregate(n=Count("pk"))["n"],
+    }
+
+
+@page("payroll:read")
+def run_page(request, caller, run_id: int):
+    run = selectors.access_run(client_ids=caller.client_ids, run_id=run_id)
+    if request.headers.get("HX-Request"):  # the progress bar polling while it calculates
+        if run.status == PayRun.Status.CALCULATING:
+            return render(request, "payroll/_progress.html", {"run": run, **_progress(run)})
+        response = HttpResponse("")
+        response["HX-Refresh"] = "true"
+        return response
+    return render(request, "payroll/run.html", _run_context(request, caller, run))
+
+
+def _progress(run: PayRun) -> dict:
+    total = run.employees_total
+    return {"percent": int(100 * run.employees_done / total) if total else 0}
+
+
+@page("payroll:read", staff=True)
+def run_panel(request, caller, item_id: int):
+    run = selectors.run_of_item(client_ids=caller.client_ids, item_id=item_id)
+    return render(request, "payroll/_panel.html", {"run": run})
+
+
+@page("payroll:write", staff=True)
+def run_inputs(request, caller, run_id: int):
+    run = selectors.access_run(client_ids=caller.client_ids, run_id=run_id)
+    upload = request.FILES.get("file")
+    if request.method != "POST" or upload is None:
+        messages.error(request, "Choose a CSV file of inputs.")
+        return redirect("payroll:run", run.pk)
+    try:
+        report = runs.import_inputs(actor=request.user, run=run, data=upload.read())
+    except DomainError as error:
+        refused(request, error)
+        return redirect("payroll:run", run.pk)
+    if report.errors:
+        listed = "; ".join(f"line {ln}, {col}: {why}" for ln, col, why in report.errors[:50])
+        messages.error(request, f"Nothing imported: {len(report.errors)} problems. {listed}")
+    else:
+        messages.success(request, f"{report.stored} inputs from {report.rows} rows imported.")
+    return redirect("payroll:run", run.pk)
+
+
+@page("payroll:read")
+def run_action(request, caller, run_id: int):
+    run = selectors.access_run(client_ids=caller.client_ids, run_id=run_id)
+    if request.method != "POST":
+        return redirect("payroll:run", run.pk)
+    action = request.POST.get("action", "")
+    version = version_of(request)
+    try:
+        if action == "calculate":
+            caller.require("payroll:write")
+            run = runs.start_calculation(actor=request.user, run=run, version=version)
+            runs.enqueue_calculation(run)
+            done = "Calculated." if run.employees_total <= runs.INLINE_LIMIT else "Calculating."
+        elif action == "submit":
+            caller.require("payroll:write")
+            runs.submit(actor=request.user, run=run, version=version)
+            done = "Sent to the client for approval."
+        elif action == "approve":
+            caller.require("payroll:approve")
+            runs.approve(actor=request.user, run=run, version=version)
+            done = "Approved."
+        elif action == "send_back":
+            caller.require("payroll:approve")
+            runs.send_back(
+                actor=request.user, run=run, version=version, note=request.POST.get("note", "")
+            )
+            done = "Sent back to the payroll team."
+        elif action == "finalise":
+            caller.require("payroll:write")
+            runs.finalise(actor=request.user, run=run, version=version)
+            done = "Finalised: payslips are being e-mailed; the bank file can be released."
+        elif action == "cancel":
+            caller.require("payroll:write")
+            runs.cancel(
+                actor=request.user, run=run, version=version, reason=request.POST.get("note", "")
+            )
+            done = "Cancelled."
+        else:
+            messages.error(request, "Unknown action.")
+            return redirect("payroll:run", run.pk)
+    except DomainError as error:
+        refused(request, error)
+        return redirect("payroll:run", run.pk)
+    messages.success(request, done)
+    return redirect("payroll:run", run.pk)
+
+
+@page("payroll:read")
+def run_download(request, caller, run_id: int, kind: str):
+    run = selectors.access_run(client_ids=caller.client_ids, run_id=run_id)
+    if run.status in (PayRun.Status.DRAFT, PayRun.Status.CALCULATING):
+        messages.error(request, "Calculate the run first.")
+        return redirect("payroll:run", run.pk)
+    if kind == "bank":
+        caller.require("payroll:write")
+        try:
+            name, content = outputs.bank_file(run=run, actor=request.user)
+        except DomainError as error:
+            refused(request, error)
+            return redirect("payroll:run", run.pk)
+        response = HttpResponse(content, content_type="application/octet-stream")
+    else:
+        name = f"run-{run.pk}-{kind}.csv"
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        if kind == "register":
+            outputs.write_register(run, response)
+        else:
+            outputs.write_journal(run, response)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@page("payroll:read")
+def payslip(request, caller, run_id: int, employee_id: int):
+    run = selectors.access_run(client_ids=caller.client_ids, run_id=run_id)
+    result = selectors.access_result(run=run, employee_id=employee_id)
+    try:
+        pdf = outputs.payslip_pdf(result=result, run=run, actor=request.user)
+    except DomainError as error:
+        refused(request, error)
+        return redirect("payroll:run", run.pk)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    number = result.employee.employee_number
+    response["Content-Disposition"] = f'attachment; filename="payslip-{number}-{run.pay_date}.pdf"'
+    return response
+
+
+@page("payroll:read")
+def employee_list(request, caller):
+    found = selectors.employees(client_ids=caller.client_ids).select_related("client")
+    listing = Listing(
+        request,
+        found,
+        columns=[
+            Column("employee_number", "Number"),
+            Column("client__legal_name", "Client"),
+            Column("country", "Country"),
+            Column("tax_code", "Tax code"),
+            Column("ni_category", "NI category"),
+            Column("created_at", "Added"),
+        ],
+        filters=[
+            Filter(
+                "country",
+                "Country",
+                tuple((c, c) for c in sorted(set(found.values_list("country", flat=True)))),
+            )
+        ],
+        search=lambda qs, text: qs.filter(employee_number__icontains=text),
+        search_label="Search employee numbers",
+        default_sort="employee_number",
+    )
+    if listing.wants_csv:
+        return listing.csv_response("employees.csv")
+    return render(request, "payroll/employees.html", {"listing": listing})
+
+
+def run_url(run: PayRun) -> str:
+    return reverse("payroll:run", args=[run.pk])
+
+
+__all__ = ["Employee", "run_url"]
