@@ -14,9 +14,9 @@ def test_a_lead_prepares_a_pay_run_and_the_clients_admin_approves_it(
     page, live_server, watch, tenant_a, tmp_path
 ):
     group = uk_group(tenant_a.client)
-    group.payer_iban = "GB33BUKB20201555555555"
-    group.save()
     with client_scope(clients=[tenant_a.client]):
+        group.payer_iban = "GB33BUKB20201555555555"
+        group.save()
         hire(tenant_a.team_lead, group, "E-1", full_name="Olivia Grant")
         hire(tenant_a.team_lead, group, "E-2", salary=None, hourly_rate="15.00")
     sign_in(page, live_server, tenant_a.team_lead, PASSWORD)
@@ -62,6 +62,7 @@ def test_a_lead_prepares_a_pay_run_and_the_clients_admin_approves_it(
     page.get_by_role("link", name="Payroll").click()
     page.get_by_role("link", name="28 Apr 2026").click()
     page.get_by_role("button", name="Finalise and lock").click()
+    page.get_by_role("link", name="Check the reconciliation").click()
     page.get_by_text("Balanced", exact=True).wait_for()
     checked(page, watch)
     with page.expect_download() as download:

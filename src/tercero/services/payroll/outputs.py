@@ -50,7 +50,7 @@ def payslip_html(result: PayResult, *, run: PayRun) -> str:
         ]
         if lines:
             sections.append((title, lines))
-    paye = [code for code, _n, cat, _a in result.lines if cat == "deduction" and code == "PAYE"]
+    paye = [r.code for r in calc.rule_set(run.pay_group.rules) if r.tax.endswith(".paye")]
     return render_to_string(
         "payroll/payslip.html",
         {

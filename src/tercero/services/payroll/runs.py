@@ -180,11 +180,7 @@ def import_inputs(*, actor, run: PayRun, data: bytes) -> InputReport:
         raise InvalidInput("The file is not UTF-8 text.", fields={"file": "encoding"}) from None
     reader = csv.DictReader(io.StringIO(text))
     header = [name.strip() for name in (reader.fieldnames or [])]
-    allowed = calc.input_names(calc.rule_set(run.pay_group.rules)) - {
-        "salary",
-        "hourly_rate",
-        "retro",
-    }
+    allowed = importable_inputs(run)
     if "employee_number" not in header:
         raise InvalidInput("The first row must name the columns, with employee_number.")
     unknown = [name for name in header if name not in allowed and name != "employee_number"]
@@ -197,7 +193,12 @@ def import_inputs(*, actor, run: PayRun, data: bytes) -> InputReport:
         Employee.objects.filter(client_id=run.client_id).values_list("employee_number", "pk")
     )
     report = InputReport()
-    values = _read_inputs(reader, header, numbers, report)
+    try:
+        values = _read_inputs(reader, header, numbers, report)
+    except csv.Error as error:  # a NUL byte, an unterminated quote...
+        raise InvalidInput(
+            f"The file is not readable CSV: {error}.", fields={"file": "csv"}
+        ) from None
     if report.errors:
         return report
     with transaction.atomic():

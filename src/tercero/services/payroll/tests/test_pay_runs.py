@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from tercero.platform.errors import Conflict, PermissionDenied
+from tercero.platform.errors import Conflict, InvalidInput, PermissionDenied
 from tercero.platform.tenancy.scoping import client_scope
 from tercero.services.payroll import journal, runs, services
 from tercero.services.payroll.models import PayInput, PayResult, PayRun, Posting
@@ -218,3 +218,18 @@ def test_a_run_stopped_between_chunks_continues_where_it_stopped(tenant_a, group
     assert run.status == PayRun.Status.CALCULATED
     assert PayResult.objects.filter(run=run).count() == 7
     assert (run.gross_minor, run.net_minor) == (whole.gross_minor, whole.net_minor)
+
+
+def test_a_file_that_is_not_csv_is_a_clear_error(tenant_a, group):
+    # protects: an operator uploading the wrong file getting a server error
+    hire(tenant_a.team_lead, group, "E-1")
+    run = runs.create_run(actor=tenant_a.team_lead, pay_group=group, **APRIL)
+    huge_field = b'employee_number,bonus\nE-1,"' + b"1" * 200_000 + b'"\n'
+    for data in (huge_field, b"\xff\xfe\x00b\x00o"):
+        with pytest.raises(InvalidInput):
+            runs.import_inputs(actor=tenant_a.team_lead, run=run, data=data)
+    stray = runs.import_inputs(
+        actor=tenant_a.team_lead, run=run, data=b"employee_number,bonus\nE-1,\x0012\n"
+    )
+    assert stray.errors == [(2, "bonus", "'\\x0012' is not a number")]
+    assert not PayInput.objects.exists()

@@ -3,16 +3,16 @@ variance review, approval and downloads), its panel on the work item page, and t
 employees list. Provider staff prepare and finalise; the client's admins review and
 approve the same run page in the portal."""
 
+from datetime import date
+
 from django.contrib import messages
-from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 
 from tercero.delivery.work.views.common import page, refused, version_of
-from tercero.platform.errors import DomainError
+from tercero.platform.errors import DomainError, InvalidInput, NotFound
 from tercero.services.payroll import outputs, runs, selectors
-from tercero.services.payroll.models import Employee, PayResult, PayRun
+from tercero.services.payroll.models import PayResult, PayRun
 from tercero.web.lists import Column, Filter, Listing
 
 FLAGS = (
@@ -84,8 +84,6 @@ def run_new(request, caller):
 
 
 def _int(value) -> int:
-    from tercero.platform.errors import NotFound
-
     try:
         number = int(value or "")
     except ValueError:
@@ -96,10 +94,6 @@ def _int(value) -> int:
 
 
 def _date(value, field: str):
-    from datetime import date
-
-    from tercero.platform.errors import InvalidInput
-
     try:
         return date.fromisoformat(value or "")
     except ValueError:
@@ -108,20 +102,19 @@ def _date(value, field: str):
 
 def _run_context(request, caller, run: PayRun) -> dict:
     flag = request.GET.get("flag", "")
-    results = PayResult.objects.filter(run=run).select_related("employee")
-    if flag == "any":
-        results = results.exclude(flags=[])
-    elif flag in dict(FLAGS):
-        results = [r for r in results.exclude(flags=[]) if flag in r.flags]
+    flagged = list(PayResult.objects.filter(run=run).exclude(flags=[]).select_related("employee"))
     counts: dict[str, int] = {}
-    for flags in (
-        PayResult.objects.filter(run=run).exclude(flags=[]).values_list("flags", flat=True)
-    ):
-        for name in flags:
+    for result in flagged:
+        for name in result.flags:
             counts[name] = counts.get(name, 0) + 1
+    if flag == "any" or flag in counts:
+        shown = [r for r in flagged if flag == "any" or flag in r.flags][:200]
+    elif flag in dict(FLAGS):
+        shown = []
+    else:
+        shown = list(PayResult.objects.filter(run=run).select_related("employee")[:200])
     user = request.user
     currency = run.pay_group.currency
-    shown = list(results[:200]) if not isinstance(results, list) else results[:200]
     return {
         "run": run,
         "currency": currency,
@@ -141,11 +134,11 @@ def _run_context(request, caller, run: PayRun) -> dict:
         "may_prepare": user.is_provider_staff and "payroll:write" in caller.permissions,
         "may_approve": (not user.is_provider_staff) and "payroll:approve" in caller.permissions,
         "input_names": sorted(runs.importable_inputs(run)),
+        # builds the bank file to read its control sum back: on request, not on every view
         "reconciliation": outputs.reconciliation(run)
-        if run.status == PayRun.Status.FINALISED
+        if run.status == PayRun.Status.FINALISED and request.GET.get("reconcile")
         else None,
         "inputs_count": run.inputs.count(),
-        "employees_count": run.results.aggregate(n=Count("pk"))["n"],
     }
 
 
@@ -307,10 +300,3 @@ def employee_list(request, caller):
     if listing.wants_csv:
         return listing.csv_response("employees.csv")
     return render(request, "payroll/employees.html", {"listing": listing})
-
-
-def run_url(run: PayRun) -> str:
-    return reverse("payroll:run", args=[run.pk])
-
-
-__all__ = ["Employee", "run_url"]
