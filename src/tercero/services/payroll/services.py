@@ -10,10 +10,9 @@ from django.db import IntegrityError, transaction
 from tercero.platform.audit.services import record
 from tercero.platform.errors import Conflict, InvalidInput
 from tercero.platform.security import crypto
-from tercero.services.payroll import gb, identifiers, selectors
+from tercero.services.payroll import calc, gb, identifiers, selectors
 from tercero.services.payroll.models import Employee, Employment, PayGroup
 
-ZERO_DECIMAL_CURRENCIES = {"JPY", "KRW", "ISK", "CLP", "VND"}
 EMPLOYMENT_FIELDS = (
     "pay_group",
     "department",
@@ -30,7 +29,7 @@ def to_minor(amount, currency: str, *, field: str) -> int | None:
     decimals than the currency has is an error, never a silent rounding."""
     if amount in (None, ""):
         return None
-    places = 0 if currency in ZERO_DECIMAL_CURRENCIES else 2
+    places = calc.places(currency)
     try:
         value = Decimal(str(amount))
     except InvalidOperation:
@@ -225,7 +224,7 @@ def change_employment(*, actor, employee: Employee, effective: date, **changes) 
 def _major(minor: int | None, currency: str):
     if minor is None:
         return None
-    places = 0 if currency in ZERO_DECIMAL_CURRENCIES else 2
+    places = calc.places(currency)
     return Decimal(minor).scaleb(-places)
 
 
