@@ -46,6 +46,9 @@ class WorkType:
     display_fields: tuple[tuple[str, str], ...] = ()
     # what "done" means: a list of reasons the item cannot be resolved yet (empty = ok)
     completion_check: Callable[[BaseModel, str], list[str]] | None = None
+    # the same, when "done" depends on records the service keeps about the item (an HR
+    # change applied and verified): called with the item's id
+    item_check: Callable[[int], list[str]] | None = None
     # payload fields holding personal data: masked on every page until revealed
     personal_fields: tuple[str, ...] = ()
     # how each personal field is masked: "name", "email", "date", "national_id",

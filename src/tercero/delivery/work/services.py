@@ -867,9 +867,12 @@ def _first_response(item: WorkItem, now: datetime) -> None:
 
 def _completion_problems(item: WorkItem, resolution: str) -> list[str]:
     work_type = registry.get(item.work_type)
-    if work_type.completion_check is None:
-        return []
-    return work_type.completion_check(work_type.parse_stored(item.payload), resolution)
+    problems = []
+    if work_type.completion_check is not None:
+        problems += work_type.completion_check(work_type.parse_stored(item.payload), resolution)
+    if work_type.item_check is not None:
+        problems += work_type.item_check(item.pk)
+    return problems
 
 
 def _refill(agent_id: int, client_id: int) -> None:

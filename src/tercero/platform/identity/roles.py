@@ -55,6 +55,7 @@ PERMISSIONS = (
     "payroll:read",
     "payroll:write",
     "payroll:approve",
+    "hr:write",
 )
 
 _READ_DELIVERY = {
@@ -83,6 +84,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "security:read",
             "payroll:read",
             "payroll:write",
+            "hr:write",
         }
     ),
     Role.TEAM_LEAD: frozenset(
@@ -95,9 +97,10 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "security:read",
             "payroll:read",
             "payroll:write",
+            "hr:write",
         }
     ),
-    Role.AGENT: frozenset(_READ_DELIVERY | {"work:write", "personal:reveal"}),
+    Role.AGENT: frozenset(_READ_DELIVERY | {"work:write", "personal:reveal", "hr:write"}),
     Role.QA_ANALYST: frozenset(_READ_DELIVERY),
     Role.AUDITOR: frozenset(
         _READ_DELIVERY | {"users:read", "audit:read", "security:read", "payroll:read"}

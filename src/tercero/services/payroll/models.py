@@ -247,3 +247,41 @@ class Posting(ClientOwned):
 
     class Meta:
         ordering = ["pk"]
+
+
+class HrEvent(ClientOwned):
+    """What was done about one HR change request (a `payroll.hr_event` work item): the
+    agent who applied it to the records, and the second person who verified it. The
+    item cannot be resolved until both have happened; `undo` holds what to put back
+    if the application is undone before verification."""
+
+    class Status(models.TextChoices):
+        APPLIED = "applied", "Applied, awaiting verification"
+        VERIFIED = "verified", "Verified"
+        UNDONE = "undone", "Undone"
+
+    work_item = models.OneToOneField("work.WorkItem", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=10)  # hire, change, leave, terminate
+    employee = models.ForeignKey(
+        Employee, null=True, blank=True, on_delete=models.SET_NULL, related_name="hr_events"
+    )
+    employee_number = models.CharField(max_length=40)
+    effective = models.DateField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.APPLIED)
+    undo = models.JSONField(default=dict)
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    applied_at = models.DateTimeField(default=timezone.now)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    verified_at = models.DateTimeField(null=True, blank=True)
+    note = models.CharField(max_length=500, blank=True)  # why it was undone
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["-applied_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.employee_number} from {self.effective}"

@@ -4,8 +4,16 @@ from datetime import date
 
 from django.db.models import Q
 
+from tercero.delivery.work.models import WorkItem
 from tercero.platform.errors import NotFound
-from tercero.services.payroll.models import Employee, Employment, PayGroup, PayResult, PayRun
+from tercero.services.payroll.models import (
+    Employee,
+    Employment,
+    HrEvent,
+    PayGroup,
+    PayResult,
+    PayRun,
+)
 
 
 def access_employee(*, client_ids: list[int], employee_id: int) -> Employee:
@@ -79,3 +87,19 @@ def access_result(*, run: PayRun, employee_id: int) -> PayResult:
     if found is None:
         raise NotFound("No payslip for this employee in this run.")
     return found
+
+
+def hr_events(*, client_ids: list[int]):
+    return HrEvent.objects.filter(client_id__in=client_ids).select_related(
+        "client", "applied_by", "verified_by", "work_item"
+    )
+
+
+def hr_event_of_item(*, client_ids: list[int], item_id: int) -> tuple[WorkItem, HrEvent | None]:
+    """An HR change item of these clients, with what was done about it (None: not yet)."""
+    item = WorkItem.objects.filter(
+        client_id__in=client_ids, pk=item_id, work_type="payroll.hr_event"
+    ).first()
+    if item is None:
+        raise NotFound("HR change not found.")
+    return item, HrEvent.objects.filter(work_item=item).select_related("employee").first()

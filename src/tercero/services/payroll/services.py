@@ -200,8 +200,8 @@ def change_employment(*, actor, employee: Employee, effective: date, **changes) 
             "department": current.department,
             "position": current.position,
             "status": current.status,
-            "annual_salary": _major(current.annual_salary_minor, current.currency),
-            "hourly_rate": _major(current.hourly_rate_minor, current.currency),
+            "annual_salary": to_major(current.annual_salary_minor, current.currency),
+            "hourly_rate": to_major(current.hourly_rate_minor, current.currency),
         }
         carried.update(changes)
         end = current.valid_to
@@ -221,7 +221,7 @@ def change_employment(*, actor, employee: Employee, effective: date, **changes) 
     return made
 
 
-def _major(minor: int | None, currency: str):
+def to_major(minor: int | None, currency: str):
     if minor is None:
         return None
     places = calc.places(currency)

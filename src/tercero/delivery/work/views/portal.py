@@ -131,6 +131,8 @@ def _attach_errors(form, error: InvalidInput) -> None:
         field = name.removeprefix("payload.").split(".")[0]
         if field in form.fields:
             form.add_error(field, message)
+        else:  # a rule over several fields ("a hire needs a pay group")
+            form.add_error(None, message.removeprefix("Value error, "))
 
 
 @page("work:read", staff=False)
