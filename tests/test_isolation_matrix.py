@@ -59,6 +59,9 @@ OBJECT_ROUTES = {
     "api/v1/payroll/runs/<run_id>/files/<kind>": [("get", None)],
     "api/v1/payroll/runs/<run_id>/payslips/<employee_id>": [("get", None)],
     "api/v1/payroll/employees/<employee_id>": [("get", None)],
+    "api/v1/payroll/employees/<employee_id>/employments": [("get", None)],
+    "api/v1/payroll/hr-events/<hr_item_id>": [("get", None)],
+    "api/v1/payroll/hr-events/<hr_item_id>/actions": [("post", {"action": "apply"})],
     "api/v1/work-items/<item_id>/access": [("post", {"reason": "customer called back about it"})],
     "api/v1/agents/<agent_id>": [("get", None), ("patch", {"version": 1, "skills": {}})],
     "api/v1/agents/<agent_id>/presence": [("get", None), ("post", {"presence": "break"})],
@@ -123,6 +126,11 @@ PAGE_ROUTES = {
     "payroll/runs/<int:run_id>/bank-file": [("get", None)],
     "payroll/runs/<int:run_id>/payslips/<int:employee_id>.pdf": [("get", None)],
     "payroll/items/<int:item_id>/panel/": [("get", None)],
+    "payroll/employees/<int:employee_id>/": [("get", None)],
+    "payroll/items/<int:hr_item_id>/hr/": [("get", None)],
+    "payroll/items/<int:hr_item_id>/hr/apply/": [("post", None)],
+    "payroll/items/<int:hr_item_id>/hr/verify/": [("post", {"version": "1"})],
+    "payroll/items/<int:hr_item_id>/hr/undo/": [("post", {"version": "1", "reason": "x"})],
     "work/contact/<int:verification_id>/": [
         ("get", None),
         ("post", {"action": "confirm", "code": "123456"}),
@@ -209,6 +217,8 @@ SCOPED_OR_GLOBAL_ROUTES = {
     "api/v1/payroll/runs": "list filtered to reachable clients; POST looks the pay group up "
     "among them (another client's: 404)",
     "api/v1/payroll/employees": "list filtered to reachable clients, masked",
+    "api/v1/payroll/hr-events": "list filtered to reachable clients",
+    "payroll/hr/": "list and waiting requests filtered to reachable clients",
     "care/kb/new/": "client chosen from reachable clients only",
     "care/w/<slug:key>/help/": "public; published public articles of the key's own client only",
     "care/w/<slug:key>/help/<slug:slug>/": (
@@ -358,7 +368,17 @@ def _work_of(tenant) -> dict:
     with client_scope(clients=[tenant.client]):
         employee = hire(tenant.team_lead, group, "B-1")
         run = finalised(tenant, group)
+        hr_queue = work.create_queue(
+            actor=None, engagement=engagement, name="HR", work_types=["payroll.hr_event"]
+        )
+        hr_item = work.create_item(
+            actor=None,
+            queue=hr_queue,
+            work_type="payroll.hr_event",
+            payload={"event": "terminate", "employee_number": "B-1", "effective": "2026-09-30"},
+        )
     return {
+        "hr_item_id": hr_item.pk,
         "run_id": run.pk,
         "employee_id": employee.pk,
         "kind": "register",

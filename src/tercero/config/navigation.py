@@ -30,6 +30,11 @@ ENTRIES = (
     ),
     ("Payroll", "payroll:runs", lambda u: "payroll:read" in u.permissions),
     (
+        "HR changes",
+        "payroll:hr_changes",
+        lambda u: u.is_provider_staff and "hr:write" in u.permissions,
+    ),
+    (
         "Security",
         "work:security",
         lambda u: u.is_provider_staff and "security:read" in u.permissions,

@@ -1,5 +1,7 @@
 """Payroll API: pay runs (create, inputs, calculate and approve, results, register,
-journal, bank file, payslips) and employees (read, masked)."""
+journal, bank file, payslips), employees (read, masked, with their employment history)
+and HR changes (apply, verify, undo; the requests themselves are work items of type
+`payroll.hr_event`, created through the work items API or the portal)."""
 
 from datetime import date, datetime
 
@@ -10,8 +12,8 @@ from ninja.files import UploadedFile
 from tercero.platform.api.caller import caller_of
 from tercero.platform.errors import InvalidInput, NotFound
 from tercero.platform.security import crypto
-from tercero.services.payroll import outputs, runs, selectors
-from tercero.services.payroll.models import PayRun
+from tercero.services.payroll import hr_events, outputs, runs, selectors
+from tercero.services.payroll.models import HrEvent, PayRun
 
 router = Router(tags=["payroll"])
 ACTIONS = ("calculate", "submit", "approve", "send_back", "finalise", "cancel")
@@ -278,3 +280,115 @@ def get_employee(request, employee_id: int):
     employee = selectors.access_employee(client_ids=caller.client_ids, employee_id=employee_id)
     caller.require("payroll:read")
     return _masked(employee)
+
+
+class EmploymentOut(Schema):
+    valid_from: date
+    valid_to: date | None
+    status: str
+    pay_group_id: int
+    department: str
+    position: str
+    annual_salary_minor: int | None
+    hourly_rate_minor: int | None
+    currency: str
+    reason: str
+
+
+@router.get("/payroll/employees/{employee_id}/employments", response=list[EmploymentOut])
+def employments(request, employee_id: int):
+    """The employee's employment history, oldest first: each row holds from valid_from to
+    valid_to (inclusive; open when null)."""
+    caller = caller_of(request)
+    if not 0 < employee_id < 2**62:
+        raise NotFound("Employee not found.")
+    employee = selectors.access_employee(client_ids=caller.client_ids, employee_id=employee_id)
+    caller.require("payroll:read")
+    return selectors.history(employee=employee)
+
+
+class HrEventOut(Schema):
+    work_item_id: int
+    client_id: int
+    kind: str
+    employee_id: int | None
+    employee_number: str
+    effective: date
+    status: str
+    version: int
+    applied_by_id: int | None
+    applied_at: datetime
+    verified_by_id: int | None
+    verified_at: datetime | None
+    note: str
+
+
+class HrEventDetail(Schema):
+    work_item_id: int
+    item_status: str
+    applied: HrEventOut | None
+    comparison: list[dict] = Field(description="requested beside recorded, masked")
+
+
+class HrActionIn(Schema):
+    action: str = Field(description="apply, verify or undo")
+    version: int | None = Field(default=None, ge=1)
+    reason: str = Field(default="", max_length=500)
+
+
+HR_ACTIONS = ("apply", "verify", "undo")
+
+
+@router.get("/payroll/hr-events", response=list[HrEventOut])
+def list_hr_events(request, status: str = "", offset: int = 0, limit: int = 200):
+    """HR changes applied to the records (applied, verified, undone), newest first."""
+    caller = caller_of(request)
+    caller.require("hr:write")
+    if not (0 <= offset < 2**31 and 1 <= limit <= 1000):
+        raise InvalidInput("offset >= 0, limit 1 to 1000.", fields={"limit": "1-1000"})
+    found = selectors.hr_events(client_ids=caller.client_ids)
+    if status:
+        found = found.filter(status=status[:10])
+    return list(found[offset : offset + limit])
+
+
+def _hr_detail(caller, item_id: int) -> dict:
+    if not 0 < item_id < 2**62:
+        raise NotFound("HR change not found.")
+    item, event = selectors.hr_event_of_item(client_ids=caller.client_ids, item_id=item_id)
+    applied = event is not None and event.status != HrEvent.Status.UNDONE
+    return {
+        "work_item_id": item.pk,
+        "item_status": item.status,
+        "applied": event,
+        "comparison": hr_events.comparison(item, event) if applied else [],
+    }
+
+
+@router.get("/payroll/hr-events/{hr_item_id}", response=HrEventDetail)
+def get_hr_event(request, hr_item_id: int):
+    """An HR change item: what was done about it and the request beside the records."""
+    caller = caller_of(request)
+    detail = _hr_detail(caller, hr_item_id)
+    caller.require("hr:write")
+    return detail
+
+
+@router.post("/payroll/hr-events/{hr_item_id}/actions", response=HrEventDetail)
+def act_on_hr_event(request, hr_item_id: int, body: HrActionIn):
+    """apply (the item must be taken and started), verify (not by whoever applied it),
+    undo (before verification, with a reason). A stale `version` is 409."""
+    caller = caller_of(request)
+    if not 0 < hr_item_id < 2**62:
+        raise NotFound("HR change not found.")
+    item, _event = selectors.hr_event_of_item(client_ids=caller.client_ids, item_id=hr_item_id)
+    caller.require("hr:write")
+    if body.action not in HR_ACTIONS:
+        raise InvalidInput("Unknown action.", fields={"action": ", ".join(HR_ACTIONS)})
+    if body.action == "apply":
+        hr_events.apply(actor=caller.user, item=item)
+    elif body.action == "verify":
+        hr_events.verify(actor=caller.user, item=item, version=body.version)
+    else:
+        hr_events.undo(actor=caller.user, item=item, reason=body.reason, version=body.version)
+    return _hr_detail(caller, hr_item_id)

@@ -4,6 +4,7 @@ from datetime import date
 
 from django.db.models import Q
 
+from tercero.delivery.work import lifecycle
 from tercero.delivery.work.models import WorkItem
 from tercero.platform.errors import NotFound
 from tercero.services.payroll.models import (
@@ -41,7 +42,11 @@ def employment_on(*, employee: Employee, day: date) -> Employment | None:
 
 
 def history(*, employee: Employee) -> list[Employment]:
-    return list(Employment.objects.filter(employee=employee).order_by("valid_from"))
+    return list(
+        Employment.objects.filter(employee=employee)
+        .select_related("pay_group")
+        .order_by("valid_from")
+    )
 
 
 def employees(*, client_ids: list[int]):
@@ -103,3 +108,16 @@ def hr_event_of_item(*, client_ids: list[int], item_id: int) -> tuple[WorkItem, 
     if item is None:
         raise NotFound("HR change not found.")
     return item, HrEvent.objects.filter(work_item=item).select_related("employee").first()
+
+
+def hr_requests_waiting(*, client_ids: list[int]):
+    """Open HR change items nobody has applied yet (or whose application was undone)."""
+    applied = HrEvent.objects.exclude(status=HrEvent.Status.UNDONE).values("work_item_id")
+    return (
+        WorkItem.objects.filter(
+            client_id__in=client_ids, work_type="payroll.hr_event", status__in=lifecycle.OPEN
+        )
+        .exclude(pk__in=applied)
+        .select_related("client")
+        .order_by("created_at")
+    )

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from tercero.services.payroll.views import runs
+from tercero.services.payroll.views import hr, runs
 
 app_name = "payroll"
 
@@ -20,4 +20,10 @@ urlpatterns = [
     path("runs/<int:run_id>/payslips/<int:employee_id>.pdf", runs.payslip, name="payslip"),
     path("items/<int:item_id>/panel/", runs.run_panel, name="run-panel"),
     path("employees/", runs.employee_list, name="employees"),
+    path("employees/<int:employee_id>/", hr.employee_page, name="employee"),
+    path("hr/", hr.change_list, name="hr_changes"),
+    path("items/<int:hr_item_id>/hr/", hr.hr_panel, name="hr-panel"),
+    path("items/<int:hr_item_id>/hr/apply/", hr.hr_action, {"action": "apply"}, name="hr_apply"),
+    path("items/<int:hr_item_id>/hr/verify/", hr.hr_action, {"action": "verify"}, name="hr_verify"),
+    path("items/<int:hr_item_id>/hr/undo/", hr.hr_action, {"action": "undo"}, name="hr_undo"),
 ]

@@ -24,6 +24,7 @@ from tercero.platform.tenancy.models import Client, Provider
 from tercero.platform.tenancy.scoping import all_clients_scope
 from tercero.platform.tenancy.services import create_client
 from tercero.services.care import demo as care_demo
+from tercero.services.payroll import demo as payroll_demo
 
 PASSWORD = "harbour-lights-2026"
 CUSTOMERS = ["Maria Santos", "John Whitfield", "Priya Raman", "Lena Vogel", "Tomás Ortega"]
@@ -138,6 +139,28 @@ ENGAGEMENTS = {
             rates=[{"unit": "fte_month", "amount_minor": 520000, "currency": "GBP"}],
             channels=["portal", "email"],
         ),
+        dict(
+            name="Payroll UK",
+            service_line="payroll",
+            category="HRO",
+            office="back",
+            orientation="horizontal",
+            pricing_model="per_transaction",
+            monthly_volume=40,
+            process_steps=10,
+            exception_rate_percent=2,
+            systems_count=2,
+            languages=["en"],
+            regulation="strict",
+            holiday_country="GB",
+            holiday_subdivision="ENG",
+            sla_targets=[
+                {"metric": "turnaround", "target_business_days": 2},
+                {"metric": "accuracy", "target_percent": 99.9},
+            ],
+            rates=[{"unit": "transaction", "amount_minor": 650, "currency": "GBP"}],
+            channels=["portal"],
+        ),
     ],
 }
 PROVIDER_STAFF = [
@@ -223,6 +246,11 @@ class Command(BaseCommand):
                 logins.append((user.email, f"{user.get_role_display()} ({slug})"))
         self._work(admin, staff)
         care_demo.load(admin=admin, agent_user=next(u for u in staff if u.role == Role.AGENT))
+        payroll_demo.load(
+            admin=admin,
+            lead=next(u for u in staff if u.role == Role.TEAM_LEAD),
+            client_admin=User.objects.get(email="admin@albion.example"),
+        )
         return logins
 
     @staticmethod

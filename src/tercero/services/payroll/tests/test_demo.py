@@ -1,0 +1,117 @@
+"""`tercero demo` gives Albion a UK payroll: April paid, May awaiting the client's
+approval, the personal data of every employee sealed, and a second run changes nothing."""
+
+import pytest
+from django.apps import apps
+from django.core.management import call_command
+from django.db import models
+
+from tercero.platform.tenancy.scoping import all_clients_scope
+from tercero.services.payroll import demo, outputs
+from tercero.services.payroll.models import Employee, PayGroup, PayInput, PayResult, PayRun
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def loaded():
+    call_command("demo", verbosity=0)
+    with all_clients_scope():
+        yield PayGroup.objects.get(name=demo.PAY_GROUP)
+
+
+def _run(group, period: int) -> PayRun:
+    return PayRun.objects.get(pay_group=group, tax_year="2026-27", period=period)
+
+
+def _row_counts() -> dict[str, int]:
+    with all_clients_scope():
+        return {
+            model._meta.label: model._base_manager.count()
+            for model in apps.get_models()
+            if model._meta.managed and not model._meta.proxy
+        }
+
+
+def test_the_demo_pays_albions_staff_for_april(loaded):
+    # protects: the demo shows a paid month: finalised, approved by the client, balanced
+    april = _run(loaded, 1)
+    assert loaded.client.legal_name == "Albion Mutual Insurance plc"
+    assert Employee.objects.filter(client=loaded.client).count() == 24
+    assert april.status == PayRun.Status.FINALISED
+    assert april.prepared_by.email == "lead@tercero.example"
+    assert april.approved_by.email == "admin@albion.example"
+    # everyone employed in April is paid, the May joiner is not
+    paid = set(
+        PayResult.objects.filter(run=april).values_list("employee__employee_number", flat=True)
+    )
+    assert paid == {demo.employee_number(n) for n in range(1, 24)}
+    assert april.employees_total == 23
+    assert not PayResult.objects.filter(run=april, net_minor__lte=0).exists()
+    figures = outputs.reconciliation(april)
+    assert figures["balanced"] is True
+    assert figures["bank_file_minor"] == april.net_minor == figures["results_net_minor"]
+    assert april.gross_minor == 7_353_679
+    assert april.net_minor == 5_355_305
+
+
+def test_the_demo_leaves_may_awaiting_albions_approval(loaded):
+    # protects: the client's admin finds a run to approve in the portal, joiner flagged
+    may = _run(loaded, 2)
+    assert may.status == PayRun.Status.SUBMITTED
+    assert may.approved_by is None
+    assert PayResult.objects.filter(run=may).count() == 24
+    joiner = PayResult.objects.get(run=may, employee__employee_number="ALB-0024")
+    assert joiner.flags == ["new_joiner"]
+    # the timesheet's overtime and bonuses are on the payslips
+    assert PayInput.objects.filter(run=may).count() == 13
+    overtime = PayResult.objects.get(run=may, employee__employee_number="ALB-0008")
+    assert {code: amount for code, _n, _c, amount in overtime.lines}["OT"] == 26625  # 12.5 h
+    assert "net_moved" in PayResult.objects.get(run=may, employee__employee_number="ALB-0019").flags
+
+
+def test_the_demo_keeps_employees_identifiers_and_accounts_sealed(loaded):
+    # protects: GDPR Art. 32 - no National Insurance number, IBAN or e-mail in clear
+    secrets = {demo.national_insurance_number(n) for n in range(1, 25)}
+    secrets |= {demo.iban(n) for n in range(1, 26)} | {"olivia.bennett@example.org"}
+    secrets |= {"SW482173B", "SW 48 21 73 B", "Nadia Kowalski", "nadia.kowalski@example.org"}
+    found = set()
+    for model in apps.get_models():
+        text = [
+            f.attname
+            for f in model._meta.concrete_fields
+            if isinstance(f, models.CharField | models.TextField | models.JSONField)
+        ]
+        if not text or not model._meta.managed:
+            continue
+        for row in model._base_manager.values_list(*text):
+            blob = repr(row)
+            found |= {secret for secret in secrets if secret in blob}
+    assert found == set()
+    employee = Employee.objects.get(employee_number="ALB-0001")
+    assert employee.national_id.startswith("enc1:")
+    assert employee.iban.startswith("enc1:")
+
+
+def test_the_demo_has_hr_changes_waiting_for_an_hr_agent(loaded):
+    # protects: the HR desk opens on requests Albion asked for in the portal
+    from tercero.delivery.work.models import WorkItem
+
+    asked = WorkItem.objects.filter(client=loaded.client, work_type="payroll.hr_event")
+    assert sorted(asked.values_list("status", flat=True)) == ["queued"] * 4
+    assert {item.payload["event"] for item in asked} == {"hire", "change", "leave", "terminate"}
+    assert all(item.created_by.email == "admin@albion.example" for item in asked)
+
+
+def test_a_second_demo_changes_nothing(django_capture_on_commit_callbacks):
+    # protects: `make run` again keeps the data a person made and adds no duplicates
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        call_command("demo", verbosity=0)
+    before = _row_counts()
+    call_command("demo", verbosity=0)
+    assert _row_counts() == before
+    assert before["payroll.PayGroup"] == 1
+    assert before["payroll.Employee"] == 24
+    assert before["payroll.PayRun"] == 2
+    assert len(queued) >= 1  # the April payslips were queued for e-mail once
+    assert before["django_tasks_database.DBTaskResult"] == 1

@@ -1,0 +1,152 @@
+"""HR record pages: an employee's page (masked details, employment history, HR changes,
+payslips), the list of HR changes applied and verified, and the panel an HR agent works
+an HR change item from (apply, verify as the second person, undo)."""
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from tercero.delivery.work import lifecycle
+from tercero.delivery.work.views.common import page, refused, version_of
+from tercero.platform.errors import DomainError, NotFound
+from tercero.platform.security import crypto
+from tercero.services.payroll import hr_events, outputs, selectors
+from tercero.services.payroll.models import HrEvent, PayResult
+from tercero.web.lists import Column, Filter, Listing
+
+SHOWN = (
+    ("full_name", "Name", "name"),
+    ("date_of_birth", "Date of birth", "date"),
+    ("address", "Address", ""),
+    ("national_id", "National id", "national_id"),
+    ("iban", "Bank account (IBAN)", "iban"),
+    ("account_number", "US account number", "account"),
+    ("email", "E-mail for payslips", "email"),
+)
+
+
+def _masked(value: str) -> str:
+    return crypto.masked(value) if value else "—"
+
+
+@page("payroll:read")
+def employee_page(request, caller, employee_id: int):
+    employee = selectors.access_employee(client_ids=caller.client_ids, employee_id=employee_id)
+    history = list(selectors.history(employee=employee))
+    for row in history:
+        for minor, name in ((row.annual_salary_minor, "salary"), (row.hourly_rate_minor, "rate")):
+            setattr(row, name, outputs.money(minor, row.currency) if minor is not None else "")
+    payslips = [
+        (
+            result,
+            outputs.money(result.gross_minor, result.run.pay_group.currency),
+            outputs.money(result.net_minor, result.run.pay_group.currency),
+        )
+        for result in PayResult.objects.filter(employee=employee)
+        .select_related("run", "run__pay_group")
+        .order_by("-run__pay_date")[:24]
+    ]
+    context = {
+        "employee": employee,
+        "details": [(label, _masked(getattr(employee, name))) for name, label, _ in SHOWN],
+        "history": history,
+        "changes": list(employee.hr_events.select_related("applied_by", "verified_by")),
+        "payslips": payslips,
+        "staff": request.user.is_provider_staff,
+    }
+    return render(request, "payroll/employee.html", context)
+
+
+@page("hr:write", staff=True)
+def change_list(request, caller):
+    found = selectors.hr_events(client_ids=caller.client_ids)
+    listing = Listing(
+        request,
+        found,
+        columns=[
+            Column("applied_at", "Applied"),
+            Column("kind", "Change"),
+            Column("employee_number", "Employee"),
+            Column("client__legal_name", "Client"),
+            Column("effective", "Effective"),
+            Column("status", "Status"),
+            Column("applied_by__email", "Applied by"),
+            Column("verified_by__email", "Verified by"),
+            Column("work_item_id", "Item"),
+        ],
+        filters=[
+            Filter("status", "Status", tuple(HrEvent.Status.choices)),
+            Filter(
+                "kind",
+                "Change",
+                (
+                    ("hire", "Hire"),
+                    ("change", "Change"),
+                    ("leave", "Leave"),
+                    ("terminate", "Terminate"),
+                ),
+            ),
+        ],
+        search=lambda qs, text: qs.filter(employee_number__icontains=text),
+        search_label="Search employee numbers",
+        default_sort="-applied_at",
+    )
+    if listing.wants_csv:
+        return listing.csv_response("hr-changes.csv")
+    waiting = selectors.hr_requests_waiting(client_ids=caller.client_ids)
+    context = {"listing": listing, "waiting": waiting[:50], "waiting_count": waiting.count()}
+    return render(request, "payroll/hr_changes.html", context)
+
+
+def _panel_context(request, caller, item_id: int) -> dict:
+    item, event = selectors.hr_event_of_item(client_ids=caller.client_ids, item_id=item_id)
+    applied = event is not None and event.status != HrEvent.Status.UNDONE
+    return {
+        "item": item,
+        "event": event,
+        "rows": hr_events.comparison(item, event) if applied else [],
+        "may_apply": not applied and item.status in lifecycle.WITH_AGENT,
+        "may_verify": applied
+        and event.status == HrEvent.Status.APPLIED
+        and event.applied_by_id != request.user.pk,
+        "may_undo": applied and event.status == HrEvent.Status.APPLIED,
+    }
+
+
+@page("hr:write", staff=True)
+def hr_panel(request, caller, hr_item_id: int):
+    try:
+        context = _panel_context(request, caller, hr_item_id)
+    except NotFound:
+        raise
+    except DomainError as error:  # a request that no longer reads (its type changed)
+        context = {"problem": error.message}
+    return render(request, "payroll/_hr_panel.html", context)
+
+
+@require_POST
+@page("hr:write", staff=True)
+def hr_action(request, caller, hr_item_id: int, action: str):
+    item, _event = selectors.hr_event_of_item(client_ids=caller.client_ids, item_id=hr_item_id)
+    try:
+        if action == "apply":
+            hr_events.apply(actor=request.user, item=item)
+            messages.success(request, "Applied to the HR records; a second person verifies it.")
+        elif action == "verify":
+            hr_events.verify(actor=request.user, item=item, version=version_of(request))
+            messages.success(request, "Verified. The item can be resolved.")
+        elif action == "undo":
+            hr_events.undo(
+                actor=request.user,
+                item=item,
+                reason=request.POST.get("reason", ""),
+                version=version_of(request),
+            )
+            messages.success(request, "The change is undone; the records are as before.")
+        else:
+            raise NotFound("No such action.")
+    except NotFound:
+        raise
+    except DomainError as error:
+        refused(request, error)
+    return redirect("work:item", item_id=item.pk)
