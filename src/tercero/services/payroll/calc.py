@@ -59,6 +59,9 @@ class Snapshot:
     inputs: dict[str, str] = field(default_factory=dict)
     ytd: dict[str, int] = field(default_factory=dict)  # before this run, minor units
     retro_minor: int = 0
+    # the period's salary when it is not one whole period at annual_salary_minor (a
+    # joiner, a leaver, an unpaid leave or a raise within the period): see prorated
+    salary_minor: int | None = None
 
 
 @dataclass(frozen=True)
@@ -125,14 +128,30 @@ def period_amount_minor(annual_minor: int, frequency: str) -> int:
     return int(share.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
+def prorated_minor(parts: list[tuple[int, int]], period_days: int, frequency: str) -> int:
+    """A period's salary paid for part of it, by calendar days: each part is (annual
+    salary, days paid at it); the period's share of each annual salary times its days
+    over the period's days, summed exactly and rounded half up once. A whole period at
+    one salary is exactly `period_amount_minor`."""
+    if period_days <= 0 or any(days < 0 for _, days in parts):
+        raise ValueError("days must be positive")
+    per_year = PERIODS_PER_YEAR[frequency]
+    exact = sum(
+        (Decimal(annual) * days / (per_year * period_days) for annual, days in parts),
+        Decimal(0),
+    )
+    return int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
 def compute(snapshot: Snapshot, setting: Setting) -> Computed:
     """One employee's payslip for the run's period."""
     scale = places(setting.currency)
-    salary_minor = (
-        period_amount_minor(snapshot.annual_salary_minor, setting.frequency)
-        if snapshot.annual_salary_minor is not None
-        else 0
-    )
+    if snapshot.salary_minor is not None:
+        salary_minor = snapshot.salary_minor
+    elif snapshot.annual_salary_minor is not None:
+        salary_minor = period_amount_minor(snapshot.annual_salary_minor, setting.frequency)
+    else:
+        salary_minor = 0
     inputs = dict.fromkeys(setting.input_names, "0")
     inputs.update(snapshot.inputs)
     inputs["salary"] = _major(salary_minor, scale)

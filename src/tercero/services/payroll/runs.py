@@ -364,7 +364,7 @@ def snapshots(run: PayRun, employee_ids: list[int]) -> list[calc.Snapshot]:
         Employment.objects.filter(employee_id__in=employee_ids)
         .order_by("employee_id", "valid_from")
         .values("employee_id", "valid_from", "valid_to", "annual_salary_minor",
-                "hourly_rate_minor", "pay_group_id")
+                "hourly_rate_minor", "pay_group_id", "status")
     ):  # fmt: skip
         history[row["employee_id"]].append(row)
     inputs: dict[int, dict[str, str]] = defaultdict(dict)
@@ -391,8 +391,9 @@ def snapshots(run: PayRun, employee_ids: list[int]) -> list[calc.Snapshot]:
                 tax_code=employees[employee_id]["tax_code"],
                 ni_category=employees[employee_id]["ni_category"],
                 inputs=inputs.get(employee_id, {}),
-                ytd=past[-1][1] if past else {},
+                ytd=past[-1][2] if past else {},
                 retro_minor=_retro(rows, past, frequency),
+                salary_minor=period_salary(rows, run.period_start, run.period_end, frequency),
             )
         )
     return built
@@ -408,22 +409,47 @@ def _in_force(rows: list[dict], day: date, start: date) -> dict:
     return chosen
 
 
+def period_salary(rows: list[dict], start: date, end: date, frequency: str) -> int | None:
+    """The salary one period pays from the employment rows, or None when it is simply
+    one whole period at one salary. Days before a joiner's start, after a leaver's last
+    day and on unpaid leave are not paid; a salary changed within the period is paid
+    pro rata to its days (calendar days: calc.prorated_minor)."""
+    days = (end - start).days + 1
+    parts = []
+    for row in rows:
+        first = max(row["valid_from"], start)
+        last = min(row["valid_to"] or end, end)
+        if first > last:
+            continue
+        if row["status"] != Employment.Status.ACTIVE or row["annual_salary_minor"] is None:
+            parts.append((0, (last - first).days + 1))
+        else:
+            parts.append((row["annual_salary_minor"], (last - first).days + 1))
+    paid = [part for part in parts if part[0]]
+    if len(paid) == 1 and paid[0][1] == days:
+        return None
+    if not paid:
+        return 0 if parts else None
+    return calc.prorated_minor(paid, days, frequency)
+
+
 def _earlier_results(run: PayRun, employee_ids: list[int]) -> dict[int, list[tuple]]:
     """Each employee's finalised results earlier in the tax year, oldest first:
-    (period end, ytd after, basis)."""
+    (period start, period end, ytd after, basis)."""
     found: dict[int, list[tuple]] = defaultdict(list)
     # the finalised runs first (a handful), then their results for this chunk: one join
     # over all results lets the planner scan every result row once statistics grow
-    earlier = dict(
-        PayRun.objects.filter(
+    earlier = {
+        pk: (start, end)
+        for pk, start, end in PayRun.objects.filter(
             client_id=run.client_id,
             status=PayRun.Status.FINALISED,
             tax_year=run.tax_year,
             pay_group__jurisdiction=run.pay_group.jurisdiction,
         )
         .exclude(pk=run.pk)
-        .values_list("pk", "period_end")
-    )
+        .values_list("pk", "period_start", "period_end")
+    }
     if not earlier:
         return found
     order = {
@@ -443,8 +469,8 @@ def _earlier_results(run: PayRun, employee_ids: list[int]) -> dict[int, list[tup
         ),
         key=lambda row: (row[0], row[1]),
     )
-    for employee_id, _order, period_end, ytd, basis in rows:
-        found[employee_id].append((period_end, ytd, basis))
+    for employee_id, _order, (period_start, period_end), ytd, basis in rows:
+        found[employee_id].append((period_start, period_end, ytd, basis))
     return found
 
 
@@ -453,11 +479,13 @@ def _retro(rows: list[dict], past: list[tuple], frequency: str) -> int:
     back-dated into them): what the salary in force now says each of those periods
     should have paid, less what was paid, less back pay already paid."""
     owed = 0
-    for period_end, _ytd, basis in past:
-        row = _in_force(rows, period_end, period_end)
-        if row is None or row["annual_salary_minor"] is None:
-            continue
-        should = calc.period_amount_minor(row["annual_salary_minor"], frequency)
+    for period_start, period_end, _ytd, basis in past:
+        should = period_salary(rows, period_start, period_end, frequency)
+        if should is None:
+            row = _in_force(rows, period_end, period_start)
+            if row is None or row["annual_salary_minor"] is None:
+                continue
+            should = calc.period_amount_minor(row["annual_salary_minor"], frequency)
         owed += should - basis.get("salary_minor", 0) - basis.get("retro_minor", 0)
     return owed
 

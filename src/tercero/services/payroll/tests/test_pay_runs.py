@@ -170,9 +170,36 @@ def test_the_variance_review_flags_what_a_reviewer_must_see(tenant_a, group):
     run = runs.calculate(run_id=run.pk)
     assert _result(run, steady).flags == []
     assert _result(run, bonus).flags == ["net_moved"]
-    assert _result(run, leaver).flags == ["leaver"]
+    # a leaver's and a joiner's part of the month is paid pro rata (and so moves)
+    assert _result(run, leaver).flags == ["leaver", "net_moved"]
     assert _result(run, joiner).flags == ["new_joiner"]
     assert run.flagged == 3
+
+
+def test_joiners_leavers_unpaid_leave_and_raises_within_a_period_are_paid_pro_rata(tenant_a, group):
+    # protects: nobody is paid for days they were not employed, or at the wrong salary
+    # May's period runs 6 May to 5 June: 31 days; 30,000 a year is 2,500.00 a month.
+    leaver = hire(tenant_a.team_lead, group, "E-1")
+    services.leave(actor=tenant_a.team_lead, employee=leaver, last_day=date(2026, 5, 20))
+    joiner = hire(tenant_a.team_lead, group, "E-2", start=date(2026, 5, 10))
+    raised = hire(tenant_a.team_lead, group, "E-3")
+    services.change_employment(
+        actor=tenant_a.team_lead, employee=raised, effective=date(2026, 5, 22),
+        annual_salary="36000",
+    )  # fmt: skip
+    away = hire(tenant_a.team_lead, group, "E-4")
+    services.change_employment(
+        actor=tenant_a.team_lead, employee=away, effective=date(2026, 5, 26), status="on_leave"
+    )
+    whole = hire(tenant_a.team_lead, group, "E-5")
+    run = calculated(tenant_a.team_lead, group, MAY)
+    basic = {e: _lines(_result(run, e))["BASIC"] for e in (leaver, joiner, raised, away, whole)}
+    assert basic[leaver] == 120968  # 2,500 x 15 / 31 = 1,209.677...
+    assert basic[joiner] == 217742  # 2,500 x 27 / 31 = 2,177.419...
+    assert basic[raised] == 274194  # (2,500 x 16 + 3,000 x 15) / 31 = 2,741.935...
+    assert basic[away] == 161290  # 2,500 x 20 / 31 = 1,612.903...
+    assert basic[whole] == 250000
+    assert _result(run, raised).basis["salary_minor"] == 274194
 
 
 def test_cumulative_tax_carries_the_year_to_date(tenant_a, group):
@@ -200,7 +227,9 @@ def test_a_backdated_raise_is_paid_as_a_delta_once(tenant_a, group):
     may = finalised(tenant_a, group, MAY)
     lines = _lines(_result(may, olivia))
     assert lines["BASIC"] == 300000
-    assert lines["RETRO"] == 50000  # April should have paid 3,000.00, paid 2,500.00
+    # April (6 April to 5 May, 30 days) should have paid 14 days at 2,500.00 a month and
+    # 16 days at 3,000.00: (35,000 + 48,000) / 30 = 2,766.67; it paid 2,500.00
+    assert lines["RETRO"] == 26667
     june = calculated(tenant_a.team_lead, group, JUNE)
     assert _lines(_result(june, olivia))["RETRO"] == 0
 

@@ -2,12 +2,13 @@
 UK routines plugged in as rules."""
 
 from decimal import Decimal
+from fractions import Fraction
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tercero.services.payroll import gb
+from tercero.services.payroll import calc, gb
 from tercero.services.payroll.rules import Rule, RuleError, check, evaluate
 
 UK_MONTHLY = [
@@ -153,3 +154,42 @@ def test_every_total_reconciles_to_the_penny(
     assert gross == int(slip.gross * 100)
     assert gross - deductions == int(slip.net * 100)
     assert slip.amount("BONUS") <= slip.amount("BASIC")
+
+
+@given(
+    annual=st.integers(min_value=0, max_value=10**12),
+    salaries=st.lists(st.integers(min_value=0, max_value=10**10), min_size=1, max_size=4),
+    frequency=st.sampled_from(sorted(calc.PERIODS_PER_YEAR)),
+    period_days=st.integers(min_value=1, max_value=31),
+    data=st.data(),
+)
+@settings(max_examples=300, deadline=None)
+def test_pro_rata_pay_is_exact_and_never_more_than_the_days_worked(
+    annual, salaries, frequency, period_days, data
+):
+    # protects: a joiner's, leaver's or raised salary paid to the minor unit, once rounded
+    whole = calc.period_amount_minor(annual, frequency)
+    assert calc.prorated_minor([(annual, period_days)], period_days, frequency) == whole
+    # a whole period cut into parts at one salary pays the same as the whole period
+    cut = data.draw(st.integers(min_value=0, max_value=period_days))
+    parts = [(annual, cut), (annual, period_days - cut)]
+    assert calc.prorated_minor(parts, period_days, frequency) == whole
+    # days at several salaries: between the lowest and highest whole-period pay, and
+    # exactly the rounded sum of each salary's share
+    days = data.draw(
+        st.lists(
+            st.integers(min_value=0, max_value=period_days),
+            min_size=len(salaries),
+            max_size=len(salaries),
+        ).filter(lambda ds: sum(ds) <= period_days)
+    )
+    paid = calc.prorated_minor(list(zip(salaries, days, strict=True)), period_days, frequency)
+    per_year = calc.PERIODS_PER_YEAR[frequency]
+    exact = sum(
+        Fraction(salary * d, per_year * period_days)
+        for salary, d in zip(salaries, days, strict=True)
+    )
+    assert abs(paid - exact) <= Fraction(1, 2)
+    assert paid <= calc.period_amount_minor(max(salaries), frequency)
+    if sum(days) == period_days:
+        assert paid >= calc.period_amount_minor(min(salaries), frequency)
