@@ -58,13 +58,18 @@ class Watch:
     foreign_requests: list[str] = field(default_factory=list)
     pages_checked: list[str] = field(default_factory=list)
     expected_404s: set[str] = field(default_factory=set)
+    # pages a test expects to refuse a form with 422 (the form shown again with reasons)
+    expected_422s: set[str] = field(default_factory=set)
 
     def unexpected_errors(self) -> list[str]:
-        """Console errors, less the browser's note about a 404 the test asked for."""
+        """Console errors, less the browser's note about a 404 or 422 the test asked for."""
         return [
             error
             for error in self.console_errors
-            if not ("status of 404" in error and any(u in error for u in self.expected_404s))
+            if not (
+                ("status of 404" in error and any(u in error for u in self.expected_404s))
+                or ("status of 422" in error and any(u in error for u in self.expected_422s))
+            )
         ]
 
 

@@ -11,6 +11,8 @@ from schwifty import IBAN
 
 from tercero.delivery.engagements.models import Engagement
 from tercero.delivery.work import services as work
+from tercero.delivery.workforce.models import Agent
+from tercero.delivery.workforce.services import clear_agent, update_agent
 from tercero.services.payroll import calc, runs, services
 from tercero.services.payroll.models import PayGroup, PayRun
 
@@ -128,7 +130,7 @@ def iban(index: int) -> str:
     return str(IBAN.generate("GB", bank_code=bank, account_code=f"{account:08d}").compact)
 
 
-def load(*, admin, lead, client_admin) -> None:
+def load(*, admin, lead, client_admin, hr_agent) -> None:
     engagement = Engagement.objects.get(client_id=client_admin.client_id, name=ENGAGEMENT)
     if PayGroup.objects.filter(client_id=engagement.client_id, name=PAY_GROUP).exists():
         return
@@ -155,6 +157,7 @@ def load(*, admin, lead, client_admin) -> None:
     may = _calculated(lead, runs.create_run(actor=lead, pay_group=group, **MAY), MAY_INPUTS)
     runs.submit(actor=lead, run=may, version=may.version)
     _hr_requests(admin, engagement, client_admin)
+    _hr_desk(admin, engagement, hr_agent)
 
 
 # HR changes Albion's admin has asked for in the portal, waiting for an HR agent.
@@ -199,6 +202,21 @@ HR_REQUESTS = (
         "reason": "resigned",
     },
 )
+
+
+def _hr_desk(admin, engagement, user) -> None:
+    """The demo's HR agent: skilled for HR changes and cleared for Albion's payroll."""
+    agent = Agent.objects.get(user=user)
+    if "hr" not in agent.skills:
+        agent = update_agent(
+            actor=admin,
+            agent=agent,
+            version=agent.version,
+            changes={"skills": {**agent.skills, "hr": 3}},
+        )
+    clear_agent(
+        actor=admin, agent=agent, engagement=engagement, reachable_client_ids=[engagement.client_id]
+    )
 
 
 def _hr_requests(admin, engagement, client_admin) -> None:

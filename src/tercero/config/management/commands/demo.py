@@ -250,6 +250,7 @@ class Command(BaseCommand):
             admin=admin,
             lead=next(u for u in staff if u.role == Role.TEAM_LEAD),
             client_admin=User.objects.get(email="admin@albion.example"),
+            hr_agent=User.objects.get(email="bruno@tercero.example"),
         )
         return logins
 

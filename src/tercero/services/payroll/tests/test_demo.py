@@ -96,11 +96,15 @@ def test_the_demo_keeps_employees_identifiers_and_accounts_sealed(loaded):
 def test_the_demo_has_hr_changes_waiting_for_an_hr_agent(loaded):
     # protects: the HR desk opens on requests Albion asked for in the portal
     from tercero.delivery.work.models import WorkItem
+    from tercero.delivery.workforce.models import Agent
 
     asked = WorkItem.objects.filter(client=loaded.client, work_type="payroll.hr_event")
     assert sorted(asked.values_list("status", flat=True)) == ["queued"] * 4
     assert {item.payload["event"] for item in asked} == {"hire", "change", "leave", "terminate"}
     assert all(item.created_by.email == "admin@albion.example" for item in asked)
+    bruno = Agent.objects.get(user__email="bruno@tercero.example")
+    assert bruno.skills["hr"] == 3
+    assert bruno.clearances.filter(engagement=asked[0].engagement).exists()
 
 
 def test_a_second_demo_changes_nothing(django_capture_on_commit_callbacks):
