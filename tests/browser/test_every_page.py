@@ -33,7 +33,14 @@ def world(desk, tenant_a):
     from tercero.platform.identity.models import Grant
 
     Grant.objects.create(user=admin, client=tenant_a.client, reason="fixture")
-    return {**desk, "item": items[0], "agent_item": items[2], "admin": admin}
+    from tercero.services.payroll.tests.factories import finalised, hire, uk_group
+
+    group = uk_group(tenant_a.client)
+    with client_scope(clients=[tenant_a.client]):
+        employee = hire(tenant_a.team_lead, group, "E-1", full_name="Olivia Grant")
+        run = finalised(tenant_a, group)
+    payroll = {"run": run, "employee": employee}
+    return {**desk, "item": items[0], "agent_item": items[2], "admin": admin, **payroll}
 
 
 def _pages(world) -> dict[str, list[str]]:
@@ -56,8 +63,13 @@ def _pages(world) -> dict[str, list[str]]:
     ]
     return {
         "agent": [
-            f"/work/items/{world['agent_item'].pk}/" if page == f"/work/items/{item.pk}/" else page
-            for page in staff
+            *(
+                f"/work/items/{world['agent_item'].pk}/"
+                if page == f"/work/items/{item.pk}/"
+                else page
+                for page in staff
+            ),
+            "/payroll/hr/",
         ],
         "team_lead": [
             *staff,
@@ -66,6 +78,11 @@ def _pages(world) -> dict[str, list[str]]:
             "/work/contact/",
             "/care/reports/?group_by=agent",
             "/account/mfa/",
+            "/payroll/runs/",
+            f"/payroll/runs/{world['run'].pk}/",
+            "/payroll/employees/",
+            f"/payroll/employees/{world['employee'].pk}/",
+            "/payroll/hr/",
         ],
         "admin": [
             "/ops/",
@@ -83,6 +100,9 @@ def _pages(world) -> dict[str, list[str]]:
             "/portal/users/",
             "/care/reports/",
             "/account/password/",
+            "/payroll/runs/",
+            f"/payroll/runs/{world['run'].pk}/",
+            f"/payroll/employees/{world['employee'].pk}/",
         ],
         "client_user": [
             "/portal/",
