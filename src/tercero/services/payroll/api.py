@@ -386,6 +386,7 @@ def act_on_hr_event(request, hr_item_id: int, body: HrActionIn):
     if body.action not in HR_ACTIONS:
         raise InvalidInput("Unknown action.", fields={"action": ", ".join(HR_ACTIONS)})
     if body.action == "apply":
+        hr_events.require_holder(user=caller.user, permissions=caller.permissions, item=item)
         hr_events.apply(actor=caller.user, item=item)
     elif body.action == "verify":
         hr_events.verify(actor=caller.user, item=item, version=body.version)

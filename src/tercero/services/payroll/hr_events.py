@@ -70,12 +70,22 @@ def _pay_group(item: WorkItem, name: str) -> PayGroup | None:
     return found
 
 
+def require_holder(*, user, permissions, item: WorkItem) -> None:
+    """Applying is the work of the agent holding the item (or of a team lead)."""
+    if "work:assign" in permissions:
+        return
+    if item.assignee_id is None or item.assignee.user_id != user.pk:
+        raise PermissionDenied("Only the agent holding the item (or a team lead) may apply it.")
+
+
 def apply(*, actor, item: WorkItem) -> HrEvent:
     """Write the requested change to the HR records, once."""
     if item.status not in lifecycle.WITH_AGENT:
         raise Conflict("Only an item being worked can be applied.", code="not_in_progress")
     asked = request_of(item)
     with transaction.atomic():
+        # one application at a time per item: a second waits here, then finds the first
+        WorkItem.objects.select_for_update().filter(pk=item.pk).first()
         existing = HrEvent.objects.select_for_update().filter(work_item=item).first()
         if existing is not None and existing.status != HrEvent.Status.UNDONE:
             raise Conflict("This change is already applied.", code="applied")

@@ -102,9 +102,11 @@ def hr_events(*, client_ids: list[int]):
 
 def hr_event_of_item(*, client_ids: list[int], item_id: int) -> tuple[WorkItem, HrEvent | None]:
     """An HR change item of these clients, with what was done about it (None: not yet)."""
-    item = WorkItem.objects.filter(
-        client_id__in=client_ids, pk=item_id, work_type="payroll.hr_event"
-    ).first()
+    item = (
+        WorkItem.objects.filter(client_id__in=client_ids, pk=item_id, work_type="payroll.hr_event")
+        .select_related("assignee")
+        .first()
+    )
     if item is None:
         raise NotFound("HR change not found.")
     return item, HrEvent.objects.filter(work_item=item).select_related("employee").first()

@@ -127,6 +127,16 @@ def test_the_api_applies_verifies_and_lists_hr_changes(client, tenant_a, desk):
     item = _started(tenant_a, queue, agent, NEW_STARTER)
     url = f"/api/v1/payroll/hr-events/{item.pk}"
 
+    other = make_agent(desk[0].engagement, skills={"hr": 3})
+    client.force_login(other.user)
+    assert (
+        "Apply to the HR records"
+        not in client.get(f"/payroll/items/{item.pk}/hr/").content.decode()
+    )
+    taken = client.post(f"{url}/actions", {"action": "apply"}, content_type=JSON)
+    assert taken.status_code == 403  # not the agent holding it
+    assert _event(item) is None
+
     client.force_login(agent.user)
     before = client.get(url).json()
     assert before["applied"] is None

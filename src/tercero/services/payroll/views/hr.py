@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 
 from tercero.delivery.work import lifecycle
 from tercero.delivery.work.views.common import page, refused, version_of
-from tercero.platform.errors import DomainError, NotFound
+from tercero.platform.errors import DomainError, NotFound, PermissionDenied
 from tercero.platform.security import crypto
 from tercero.services.payroll import hr_events, outputs, selectors
 from tercero.services.payroll.models import HrEvent, PayResult
@@ -105,12 +105,22 @@ def _panel_context(request, caller, item_id: int) -> dict:
         "item": item,
         "event": event,
         "rows": hr_events.comparison(item, event) if applied else [],
-        "may_apply": not applied and item.status in lifecycle.WITH_AGENT,
+        "may_apply": not applied
+        and item.status in lifecycle.WITH_AGENT
+        and _holds(request.user, caller.permissions, item),
         "may_verify": applied
         and event.status == HrEvent.Status.APPLIED
         and event.applied_by_id != request.user.pk,
         "may_undo": applied and event.status == HrEvent.Status.APPLIED,
     }
+
+
+def _holds(user, permissions, item) -> bool:
+    try:
+        hr_events.require_holder(user=user, permissions=permissions, item=item)
+    except PermissionDenied:
+        return False
+    return True
 
 
 @page("hr:write", staff=True)
@@ -130,6 +140,7 @@ def hr_action(request, caller, hr_item_id: int, action: str):
     item, _event = selectors.hr_event_of_item(client_ids=caller.client_ids, item_id=hr_item_id)
     try:
         if action == "apply":
+            hr_events.require_holder(user=request.user, permissions=caller.permissions, item=item)
             hr_events.apply(actor=request.user, item=item)
             messages.success(request, "Applied to the HR records; a second person verifies it.")
         elif action == "verify":
