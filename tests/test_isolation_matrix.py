@@ -60,6 +60,11 @@ OBJECT_ROUTES = {
     "api/v1/payroll/runs/<run_id>/payslips/<employee_id>": [("get", None)],
     "api/v1/payroll/employees/<employee_id>": [("get", None)],
     "api/v1/payroll/employees/<employee_id>/employments": [("get", None)],
+    "api/v1/payroll/pay-groups/<pay_group_id>": [
+        ("get", None),
+        ("patch", {"version": 1, "changes": {"name": "x"}}),
+    ],
+    "api/v1/payroll/pay-groups/<pay_group_id>/calendar": [("get", None)],
     "api/v1/payroll/hr-events/<hr_item_id>": [("get", None)],
     "api/v1/payroll/hr-events/<hr_item_id>/actions": [("post", {"action": "apply"})],
     "api/v1/work-items/<item_id>/access": [("post", {"reason": "customer called back about it"})],
@@ -127,6 +132,8 @@ PAGE_ROUTES = {
     "payroll/runs/<int:run_id>/payslips/<int:employee_id>.pdf": [("get", None)],
     "payroll/items/<int:item_id>/panel/": [("get", None)],
     "payroll/employees/<int:employee_id>/": [("get", None)],
+    "payroll/groups/<int:pay_group_id>/": [("get", None)],
+    "payroll/groups/<int:pay_group_id>/edit/": [("post", {"version": "1", "name": "x"})],
     "payroll/items/<int:hr_item_id>/hr/": [("get", None)],
     "payroll/items/<int:hr_item_id>/hr/apply/": [("post", None)],
     "payroll/items/<int:hr_item_id>/hr/verify/": [("post", {"version": "1"})],
@@ -218,6 +225,10 @@ SCOPED_OR_GLOBAL_ROUTES = {
     "among them (another client's: 404)",
     "api/v1/payroll/employees": "list filtered to reachable clients, masked",
     "api/v1/payroll/hr-events": "list filtered to reachable clients",
+    "api/v1/payroll/pay-groups": "list filtered to reachable clients; POST looks the "
+    "engagement up among them (another client's: 404)",
+    "payroll/groups/": "list filtered to reachable clients; engagements offered from them only",
+    "payroll/groups/new/": "engagement looked up among reachable clients (another's: refused)",
     "payroll/hr/": "list and waiting requests filtered to reachable clients",
     "care/kb/new/": "client chosen from reachable clients only",
     "care/w/<slug:key>/help/": "public; published public articles of the key's own client only",
@@ -378,6 +389,7 @@ def _work_of(tenant) -> dict:
             payload={"event": "terminate", "employee_number": "B-1", "effective": "2026-09-30"},
         )
     return {
+        "pay_group_id": group.pk,
         "hr_item_id": hr_item.pk,
         "run_id": run.pk,
         "employee_id": employee.pk,

@@ -83,6 +83,8 @@ def _pages(world) -> dict[str, list[str]]:
             "/payroll/employees/",
             f"/payroll/employees/{world['employee'].pk}/",
             "/payroll/hr/",
+            "/payroll/groups/",
+            f"/payroll/groups/{world['run'].pay_group_id}/",
         ],
         "admin": [
             "/ops/",

@@ -9,10 +9,11 @@ from django.http import HttpResponse
 from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from tercero.delivery.engagements.selectors import access_engagement
 from tercero.platform.api.caller import caller_of
 from tercero.platform.errors import InvalidInput, NotFound
 from tercero.platform.security import crypto
-from tercero.services.payroll import hr_events, outputs, runs, selectors
+from tercero.services.payroll import groups, hr_events, outputs, paydates, runs, selectors
 from tercero.services.payroll.models import HrEvent, PayRun
 
 router = Router(tags=["payroll"])
@@ -393,3 +394,124 @@ def act_on_hr_event(request, hr_item_id: int, body: HrActionIn):
     else:
         hr_events.undo(actor=caller.user, item=item, reason=body.reason, version=body.version)
     return _hr_detail(caller, hr_item_id)
+
+
+class PeriodOut(Schema):
+    start: date
+    end: date
+    pay_date: date
+
+
+class PayGroupOut(Schema):
+    id: int
+    client_id: int
+    engagement_id: int
+    name: str
+    frequency: str
+    currency: str
+    jurisdiction: str
+    payer_iban: str
+    payer_bic: str
+    payer_routing: str
+    bank_routing: str
+    company_id: str
+    period_anchor: date | None
+    pay_rule: str
+    pay_offset_days: int
+    pay_day: int
+    rules: list[dict]
+    version: int
+    next_period: PeriodOut | None
+
+
+class PayGroupIn(Schema):
+    engagement_id: int = Field(ge=1, le=2**62)
+    name: str = Field(max_length=100)
+    frequency: str
+    currency: str = Field(max_length=3)
+    jurisdiction: str = Field(default="GB", max_length=2)
+    payer_iban: str = Field(default="", max_length=40)
+    payer_bic: str = Field(default="", max_length=11)
+    payer_routing: str = Field(default="", max_length=9)
+    bank_routing: str = Field(default="", max_length=9)
+    company_id: str = Field(default="", max_length=10)
+    period_anchor: date | None = None
+    pay_rule: str = Field(default="offset", max_length=12)
+    pay_offset_days: int = Field(default=0, ge=-31, le=31)
+    pay_day: int = Field(default=28, ge=1, le=31)
+
+
+class PayGroupPatch(Schema):
+    version: int = Field(ge=1)
+    changes: dict = Field(description="any of the fields of a new pay group, and `rules`")
+
+
+def _group_out(group) -> dict:
+    period = groups.next_period(group)
+    return {
+        **{
+            name: getattr(group, name) for name in PayGroupOut.model_fields if name != "next_period"
+        },
+        "next_period": period and vars(period),
+    }
+
+
+def _group(caller, pay_group_id: int):
+    if not 0 < pay_group_id < 2**62:
+        raise NotFound("Pay group not found.")
+    return selectors.access_pay_group(client_ids=caller.client_ids, pay_group_id=pay_group_id)
+
+
+@router.get("/payroll/pay-groups", response=list[PayGroupOut])
+def list_pay_groups(request):
+    caller = caller_of(request)
+    caller.require("payroll:read")
+    return [_group_out(g) for g in selectors.pay_groups(client_ids=caller.client_ids)[:500]]
+
+
+@router.post("/payroll/pay-groups", response={201: PayGroupOut})
+def create_pay_group(request, body: PayGroupIn):
+    """A pay group in one of the caller's engagements, with the default rules of its
+    jurisdiction; frequency, currency and jurisdiction are fixed once it has a run."""
+    caller = caller_of(request)
+    caller.require("payroll:write")
+    engagement = access_engagement(client_ids=caller.client_ids, engagement_id=body.engagement_id)
+    fields = body.dict(exclude={"engagement_id"})
+    group = groups.create_pay_group(actor=caller.user, engagement=engagement, **fields)
+    return Status(201, _group_out(group))
+
+
+@router.get("/payroll/pay-groups/{pay_group_id}", response=PayGroupOut)
+def get_pay_group(request, pay_group_id: int):
+    caller = caller_of(request)
+    group = _group(caller, pay_group_id)
+    caller.require("payroll:read")
+    return _group_out(group)
+
+
+@router.patch("/payroll/pay-groups/{pay_group_id}", response=PayGroupOut)
+def change_pay_group(request, pay_group_id: int, body: PayGroupPatch):
+    """Change the paying account, the calendar, the name or the rules (validated; a run
+    keeps the version it was calculated with). A stale `version` is 409."""
+    caller = caller_of(request)
+    group = _group(caller, pay_group_id)
+    caller.require("payroll:write")
+    group = groups.update_pay_group(
+        actor=caller.user, group=group, version=body.version, changes=body.changes
+    )
+    return _group_out(group)
+
+
+@router.get("/payroll/pay-groups/{pay_group_id}/calendar", response=list[PeriodOut])
+def pay_calendar(request, pay_group_id: int, after: date | None = None, count: int = 12):
+    """The pay calendar's periods from the one containing `after` (default: the next
+    period to run)."""
+    caller = caller_of(request)
+    group = _group(caller, pay_group_id)
+    caller.require("payroll:read")
+    if not 1 <= count <= 60:
+        raise InvalidInput("count is 1 to 60.", fields={"count": "1-60"})
+    if group.period_anchor is None:
+        return []
+    start = after or (groups.next_period(group).start)
+    return [vars(p) for p in paydates.periods(group, after=start, count=count)]

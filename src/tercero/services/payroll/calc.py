@@ -62,6 +62,9 @@ class Snapshot:
     # the period's salary when it is not one whole period at annual_salary_minor (a
     # joiner, a leaver, an unpaid leave or a raise within the period): see prorated
     salary_minor: int | None = None
+    # a starter's P45 figures for this tax year (pay and tax with earlier employers)
+    previous_pay_minor: int = 0
+    previous_tax_minor: int = 0
 
 
 @dataclass(frozen=True)
@@ -165,8 +168,12 @@ def compute(snapshot: Snapshot, setting: Setting) -> Computed:
         "period": setting.period,
         "frequency": setting.frequency,
         "tax_year": setting.tax_year,
-        "taxable_pay_to_date_before": _major(ytd.get(TAXABLE_TO_DATE, 0), scale),
-        "tax_to_date_before": _major(sum(ytd.get(code, 0) for code in paye_codes), scale),
+        "taxable_pay_to_date_before": _major(
+            ytd.get(TAXABLE_TO_DATE, 0) + snapshot.previous_pay_minor, scale
+        ),
+        "tax_to_date_before": _major(
+            sum(ytd.get(code, 0) for code in paye_codes) + snapshot.previous_tax_minor, scale
+        ),
     }
     payslip = rules.evaluate(
         list(setting.rules),

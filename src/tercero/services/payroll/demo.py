@@ -13,7 +13,7 @@ from tercero.delivery.engagements.models import Engagement
 from tercero.delivery.work import services as work
 from tercero.delivery.workforce.models import Agent
 from tercero.delivery.workforce.services import clear_agent, update_agent
-from tercero.services.payroll import calc, runs, services
+from tercero.services.payroll import groups, runs, services
 from tercero.services.payroll.models import PayGroup, PayRun
 
 ENGAGEMENT = "Payroll UK"
@@ -137,16 +137,19 @@ def load(*, admin, lead, client_admin, hr_agent) -> None:
     work.create_queue(
         actor=admin, engagement=engagement, name="Pay runs", work_types=["payroll.run"]
     )
-    group = PayGroup.objects.create(
-        client_id=engagement.client_id,
+    group = groups.create_pay_group(
+        actor=admin,
         engagement=engagement,
         name=PAY_GROUP,
         frequency=PayGroup.Frequency.MONTHLY,
         currency="GBP",
         jurisdiction="GB",
-        rules=calc.GB_DEFAULT_RULES,
         payer_iban=PAYER_IBAN,
         payer_bic=PAYER_BIC,
+        # UK tax months (6th to 5th), paid on the 28th
+        period_anchor=date(2026, 4, 6),
+        pay_rule="day_of_month",
+        pay_day=28,
     )
     for index, person in enumerate(STAFF, start=1):
         _hire(lead, group, index, person)
@@ -179,6 +182,8 @@ HR_REQUESTS = (
         "email": "nadia.kowalski@example.org",
         "tax_code": "1257L",
         "ni_category": "A",
+        "previous_pay": "9800.00",
+        "previous_tax": "1050.00",
     },
     {
         "event": "change",

@@ -150,6 +150,8 @@ def _hire(actor, item, asked: HrEventPayload):
         ni_category=asked.ni_category,
         department=asked.department,
         position=asked.position,
+        previous_pay=asked.previous_pay or None,
+        previous_tax=asked.previous_tax or None,
     )
     return employee, {"employee": employee.pk}
 
@@ -341,16 +343,7 @@ def comparison(item: WorkItem, event: HrEvent) -> list[dict]:
     employee = event.employee
     if employee is None:
         return [_row("employee_number", asked.employee_number, None)]
-    rows = []
-    if asked.event == "hire":
-        for name in HR_EVENT.personal_fields:
-            wanted = getattr(asked, name)
-            if wanted:
-                stored = getattr(employee, name)
-                rows.append(_row(name, wanted, crypto.open_sealed(stored) if stored else ""))
-        for name in ("country", "routing_number", "tax_code", "ni_category"):
-            if getattr(asked, name):
-                rows.append(_row(name, getattr(asked, name), getattr(employee, name)))
+    rows = _identity_rows(asked, employee) if asked.event == "hire" else []
     if asked.event in ("hire", "change"):
         rows += _terms(asked, selectors.employment_on(employee=employee, day=asked.effective))
     elif asked.event == "leave":
@@ -364,6 +357,30 @@ def comparison(item: WorkItem, event: HrEvent) -> list[dict]:
         after = selectors.employment_on(employee=employee, day=asked.effective + timedelta(1))
         ends = last.valid_to if last is not None and after is None else None
         rows.append(_row("effective", asked.effective, ends))
+    return rows
+
+
+def _identity_rows(asked: HrEventPayload, employee: Employee) -> list[dict]:
+    """A hire's personal details, tax details and P45 figures beside the record."""
+    rows = []
+    for name in HR_EVENT.personal_fields:
+        wanted = getattr(asked, name)
+        if wanted:
+            stored = getattr(employee, name)
+            rows.append(_row(name, wanted, crypto.open_sealed(stored) if stored else ""))
+    for name in ("country", "routing_number", "tax_code", "ni_category"):
+        if getattr(asked, name):
+            rows.append(_row(name, getattr(asked, name), getattr(employee, name)))
+    for name, stored in (
+        ("previous_pay", employee.previous_pay_minor),
+        ("previous_tax", employee.previous_tax_minor),
+    ):
+        wanted = getattr(asked, name)
+        if wanted:
+            currency = employee.employments.first().currency
+            minor = services.to_minor(wanted, currency, field=name)
+            shown = services.to_major(stored, currency)
+            rows.append(_row(name, wanted, shown, minor == stored))
     return rows
 
 

@@ -36,6 +36,17 @@ class PayGroup(ClientOwned):
     payer_routing = models.CharField(max_length=9, blank=True)
     bank_routing = models.CharField(max_length=9, blank=True)
     company_id = models.CharField(max_length=10, blank=True)
+    # the pay calendar (paydates.py): periods follow from the first day of any one period;
+    # pay dates from the rule, moved back to a business day. No anchor: no calendar, each
+    # run's dates are given by hand.
+    period_anchor = models.DateField(null=True, blank=True)
+    pay_rule = models.CharField(
+        max_length=12,
+        choices=[("offset", "Days after the period ends"), ("day_of_month", "Day of the month")],
+        default="offset",
+    )
+    pay_offset_days = models.SmallIntegerField(default=0)
+    pay_day = models.PositiveSmallIntegerField(default=28)
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -72,6 +83,11 @@ class Employee(ClientOwned):
     email = models.CharField(max_length=400, blank=True)  # where payslips are sent
     tax_code = models.CharField(max_length=12, blank=True)
     ni_category = models.CharField(max_length=1, blank=True)
+    # a starter's P45: pay and tax in this tax year before joining, which cumulative PAYE
+    # counts as already paid (only in the tax year they belong to)
+    previous_tax_year = models.CharField(max_length=7, blank=True)
+    previous_pay_minor = models.BigIntegerField(default=0)
+    previous_tax_minor = models.BigIntegerField(default=0)
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(default=timezone.now)
 

@@ -29,7 +29,7 @@ from tercero.delivery.work import services as work_services
 from tercero.platform.audit.services import record
 from tercero.platform.errors import Conflict, InvalidInput, PermissionDenied
 from tercero.platform.identity.roles import Role
-from tercero.services.payroll import calc, journal
+from tercero.services.payroll import calc, journal, paydates
 from tercero.services.payroll.models import (
     Employee,
     Employment,
@@ -66,6 +66,8 @@ def create_run(
     if not 0 < variance_percent <= 1000:
         raise InvalidInput("Variance threshold is 1 to 1000 %.", fields={"variance_percent": ""})
     calc.rule_set(pay_group.rules)  # a broken rule set is refused before anything exists
+    if kind == PayRun.Kind.REGULAR:
+        paydates.require_period(pay_group, start=period_start, end=period_end, pay_date=pay_date)
     tax_year, period = calc.tax_period(
         jurisdiction=pay_group.jurisdiction, frequency=pay_group.frequency, pay_date=pay_date
     )
@@ -356,7 +358,12 @@ def snapshots(run: PayRun, employee_ids: list[int]) -> list[calc.Snapshot]:
     employees = {
         row["pk"]: row
         for row in Employee.objects.filter(pk__in=employee_ids).values(
-            "pk", "tax_code", "ni_category"
+            "pk",
+            "tax_code",
+            "ni_category",
+            "previous_tax_year",
+            "previous_pay_minor",
+            "previous_tax_minor",
         )
     }
     history: dict[int, list[dict]] = defaultdict(list)
@@ -394,9 +401,20 @@ def snapshots(run: PayRun, employee_ids: list[int]) -> list[calc.Snapshot]:
                 ytd=past[-1][2] if past else {},
                 retro_minor=_retro(rows, past, frequency),
                 salary_minor=period_salary(rows, run.period_start, run.period_end, frequency),
+                **_p45(employees[employee_id], run.tax_year),
             )
         )
     return built
+
+
+def _p45(employee: dict, tax_year: str) -> dict:
+    """A starter's pay and tax with earlier employers, in the tax year they belong to."""
+    if employee["previous_tax_year"] != tax_year:
+        return {}
+    return {
+        "previous_pay_minor": employee["previous_pay_minor"],
+        "previous_tax_minor": employee["previous_tax_minor"],
+    }
 
 
 def _in_force(rows: list[dict], day: date, start: date) -> dict:

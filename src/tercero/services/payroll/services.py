@@ -71,8 +71,11 @@ def hire(
     ni_category: str = "",
     department: str = "",
     position: str = "",
+    previous_pay=None,
+    previous_tax=None,
 ) -> Employee:
-    """A new employee with their first employment row from `start`."""
+    """A new employee with their first employment row from `start`; `previous_pay` and
+    `previous_tax` are a starter's P45 figures for the tax year `start` is in."""
     country = (country or "").upper()
     problems = {}
     if not (employee_number or "").strip():
@@ -89,6 +92,7 @@ def hire(
     account = _bank(iban, routing_number, account_number)
     if tax_code:
         tax_code = gb.parse_code(tax_code).text
+    p45 = _p45(pay_group, start, previous_pay, previous_tax)
     with transaction.atomic():
         try:
             employee = Employee.objects.create(
@@ -106,6 +110,7 @@ def hire(
                 email=_sealed(client_id, _email(email), "email"),
                 tax_code=tax_code,
                 ni_category=(ni_category or "").upper()[:1],
+                **p45,
             )
         except IntegrityError:
             raise Conflict(
@@ -130,6 +135,20 @@ def hire(
             payload={"start": start.isoformat()},
         )
     return employee
+
+
+def _p45(pay_group: PayGroup, start: date, pay, tax) -> dict:
+    if pay in (None, "") and tax in (None, ""):
+        return {}
+    currency = pay_group.currency
+    tax_year, _ = calc.tax_period(
+        jurisdiction=pay_group.jurisdiction, frequency=pay_group.frequency, pay_date=start
+    )
+    return {
+        "previous_tax_year": tax_year,
+        "previous_pay_minor": to_minor(pay, currency, field="previous_pay") or 0,
+        "previous_tax_minor": to_minor(tax, currency, field="previous_tax") or 0,
+    }
 
 
 def _email(value: str) -> str:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from tercero.services.payroll.views import hr, runs
+from tercero.services.payroll.views import groups, hr, runs
 
 app_name = "payroll"
 
@@ -20,6 +20,10 @@ urlpatterns = [
     path("runs/<int:run_id>/payslips/<int:employee_id>.pdf", runs.payslip, name="payslip"),
     path("items/<int:item_id>/panel/", runs.run_panel, name="run-panel"),
     path("employees/", runs.employee_list, name="employees"),
+    path("groups/", groups.group_list, name="groups"),
+    path("groups/new/", groups.group_new, name="group_new"),
+    path("groups/<int:pay_group_id>/", groups.group_page, name="group"),
+    path("groups/<int:pay_group_id>/edit/", groups.group_edit, name="group_edit"),
     path("employees/<int:employee_id>/", hr.employee_page, name="employee"),
     path("hr/", hr.change_list, name="hr_changes"),
     path("items/<int:hr_item_id>/hr/", hr.hr_panel, name="hr-panel"),

@@ -98,6 +98,18 @@ class HrEventPayload(BaseModel):
     email: str = Field(default="", max_length=254, title="E-mail for payslips")
     tax_code: str = Field(default="", max_length=12, title="Tax code")
     ni_category: str = Field(default="", max_length=1, pattern=r"^[A-Z]?$", title="NI category")
+    previous_pay: str = Field(
+        default="",
+        max_length=20,
+        pattern=rf"({AMOUNT})|^$",
+        title="Pay this tax year before joining (P45)",
+    )
+    previous_tax: str = Field(
+        default="",
+        max_length=20,
+        pattern=rf"({AMOUNT})|^$",
+        title="Tax paid on it (P45)",
+    )
 
     @field_validator("national_id")
     @classmethod
@@ -195,6 +207,8 @@ HR_EVENT = registry.WorkType(
         ("email", "E-mail"),
         ("tax_code", "Tax code"),
         ("ni_category", "NI category"),
+        ("previous_pay", "Pay this tax year before joining (P45)"),
+        ("previous_tax", "Tax paid on it (P45)"),
     ),
     item_check=_hr_done,
     personal_fields=(

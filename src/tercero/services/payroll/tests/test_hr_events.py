@@ -32,6 +32,8 @@ NEW_STARTER = {
     "email": "grace@example.org",
     "tax_code": "1257l",
     "ni_category": "A",
+    "previous_pay": "9800.00",
+    "previous_tax": "1050.00",
 }
 
 
@@ -78,6 +80,8 @@ def test_a_requested_hire_is_applied_verified_by_a_second_person_then_resolved(t
     assert crypto.open_sealed(employee.national_id) == "AB123456C"
     assert crypto.open_sealed(employee.full_name) == "Grace Hopper"
     assert employee.tax_code == "1257L"
+    assert (employee.previous_tax_year, employee.previous_pay_minor) == ("2026-27", 980000)
+    assert employee.previous_tax_minor == 105000
     first = selectors.employment_on(employee=employee, day=date(2026, 6, 1))
     assert first.annual_salary_minor == 3_150_000
     assert first.position == "Handler"

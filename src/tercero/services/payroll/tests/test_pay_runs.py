@@ -262,3 +262,32 @@ def test_a_file_that_is_not_csv_is_a_clear_error(tenant_a, group):
     )
     assert stray.errors == [(2, "bonus", "'\\x0012' is not a number")]
     assert not PayInput.objects.exists()
+
+
+def test_a_starters_p45_pay_and_tax_count_in_cumulative_paye(tenant_a, group):
+    # protects: a mid-year starter taxed as if their earlier job never happened
+    # October (tax month 7), 1257L, 30,000 a year: free pay to date 7 x 1,048.25 =
+    # 7,337.75. With a P45 of 15,000.00 pay and 1,700.00 tax: taxable to date 17,500.00
+    # - 7,337.75 = 10,162 (whole pounds), tax to date 20 % = 2,032.40, due now 2,032.40
+    # - 1,700.00 = 332.40. Without it, nothing is taxable to date: no tax.
+    october = dict(
+        period_start=date(2026, 10, 6), period_end=date(2026, 11, 5), pay_date=date(2026, 10, 28)
+    )
+    start = date(2026, 10, 6)
+    with_p45 = hire(
+        tenant_a.team_lead, group, "E-1", start=start, previous_pay="15000.00",
+        previous_tax="1700.00",
+    )  # fmt: skip
+    without = hire(tenant_a.team_lead, group, "E-2", start=start)
+    assert with_p45.previous_tax_year == "2026-27"
+    run = calculated(tenant_a.team_lead, group, october)
+    assert run.period == 7
+    assert _lines(_result(run, with_p45))["PAYE"] == 33240
+    assert _lines(_result(run, without))["PAYE"] == 0
+    # the next tax year no longer counts them
+    with_p45.previous_tax_year = "2025-26"
+    with_p45.save()
+    again = runs.create_run(actor=tenant_a.team_lead, pay_group=group, kind="off_cycle", **october)
+    runs.start_calculation(actor=tenant_a.team_lead, run=again)
+    again = runs.calculate(run_id=again.pk)
+    assert _lines(_result(again, with_p45))["PAYE"] == 0

@@ -46,7 +46,19 @@ def employee_page(request, caller, employee_id: int):
         .select_related("run", "run__pay_group")
         .order_by("-run__pay_date")[:24]
     ]
+    currency = history[0].currency if history else ""
+    p45 = (
+        {
+            "year": employee.previous_tax_year,
+            "pay": outputs.money(employee.previous_pay_minor, currency),
+            "tax": outputs.money(employee.previous_tax_minor, currency),
+            "currency": currency,
+        }
+        if employee.previous_tax_year and currency
+        else None
+    )
     context = {
+        "p45": p45,
         "employee": employee,
         "details": [(label, _masked(getattr(employee, name))) for name, label, _ in SHOWN],
         "history": history,

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 
 from tercero.delivery.work.views.common import page, refused, version_of
 from tercero.platform.errors import DomainError, InvalidInput, NotFound
+from tercero.services.payroll import groups as pay_groups
 from tercero.services.payroll import outputs, runs, selectors
 from tercero.services.payroll.models import PayResult, PayRun
 from tercero.web.lists import Column, Filter, Listing
@@ -57,7 +58,8 @@ def run_list(request, caller):
         if "payroll:write" in caller.permissions
         else []
     )
-    return render(request, "payroll/runs.html", {"listing": listing, "groups": groups})
+    due = [(g, period) for g in groups if (period := pay_groups.next_period(g)) is not None]
+    return render(request, "payroll/runs.html", {"listing": listing, "groups": groups, "due": due})
 
 
 @page("payroll:write", staff=True)

@@ -1,0 +1,178 @@
+"""Pay groups: creating one and changing it (its paying account, pay calendar and rules).
+What a group's runs were computed in (frequency, currency, jurisdiction) is fixed once
+it has a run; its rules may change, each change a new version, and a run keeps the
+version it was calculated with."""
+
+import copy
+import re
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from tercero.platform.audit.services import record
+from tercero.platform.errors import Conflict, InvalidInput
+from tercero.platform.versioning import update_versioned
+from tercero.services.payroll import calc, gb, identifiers, paydates
+from tercero.services.payroll.models import PayGroup, PayRun
+
+BIC = re.compile(r"^[A-Z0-9]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?$")
+FIXED_ONCE_RUN = ("frequency", "currency", "jurisdiction")
+EDITABLE = (
+    "name",
+    *FIXED_ONCE_RUN,
+    "rules",
+    "payer_iban",
+    "payer_bic",
+    "payer_routing",
+    "bank_routing",
+    "company_id",
+    "period_anchor",
+    "pay_rule",
+    "pay_offset_days",
+    "pay_day",
+)
+
+
+def _clean(fields: dict) -> dict:
+    """The fields in standard form; anything that cannot be paid from is refused."""
+    clean = dict(fields)
+    if "name" in clean:
+        clean["name"] = (clean["name"] or "").strip()[:100]
+        if not clean["name"]:
+            raise InvalidInput("Name the pay group.", fields={"name": "required"})
+    if "frequency" in clean and clean["frequency"] not in PayGroup.Frequency.values:
+        raise InvalidInput("Unknown frequency.", fields={"frequency": "weekly ... monthly"})
+    if "currency" in clean:
+        clean["currency"] = (clean["currency"] or "").upper()
+        if not re.fullmatch(r"[A-Z]{3}", clean["currency"]):
+            raise InvalidInput("A currency is its ISO code.", fields={"currency": "e.g. GBP"})
+    if "jurisdiction" in clean:
+        clean["jurisdiction"] = (clean["jurisdiction"] or "").upper()
+        if not re.fullmatch(r"[A-Z]{2}", clean["jurisdiction"]):
+            raise InvalidInput("A jurisdiction is its ISO code.", fields={"jurisdiction": "GB"})
+    if "rules" in clean:
+        calc.rule_set(clean["rules"])
+    return _clean_accounts(clean)
+
+
+def _clean_accounts(clean: dict) -> dict:
+    """The paying account: an IBAN and BIC (SEPA) or routing numbers and a company id
+    (NACHA), each checked as the bank file will need it."""
+    if clean.get("payer_iban"):
+        clean["payer_iban"] = identifiers.iban(clean["payer_iban"], field="payer_iban")
+    if clean.get("payer_bic"):
+        clean["payer_bic"] = re.sub(r"\s", "", clean["payer_bic"]).upper()
+        if not BIC.match(clean["payer_bic"]):
+            raise InvalidInput("That is not a BIC.", fields={"payer_bic": "8 or 11 characters"})
+    for name in ("payer_routing", "bank_routing"):
+        if clean.get(name):
+            clean[name] = identifiers.us_routing_number(clean[name], field=name)
+    if clean.get("company_id"):
+        clean["company_id"] = clean["company_id"].strip().upper()
+        if not re.fullmatch(r"[A-Z0-9]{1,10}", clean["company_id"]):
+            raise InvalidInput("1 to 10 letters or digits.", fields={"company_id": "format"})
+    return clean
+
+
+def _check_calendar(group: PayGroup) -> None:
+    paydates.check(
+        frequency=group.frequency,
+        anchor=group.period_anchor,
+        rule=group.pay_rule,
+        offset=group.pay_offset_days,
+        day=group.pay_day,
+    )
+    if group.jurisdiction == "GB" and group.frequency not in gb.PERIODS:
+        raise InvalidInput(
+            "United Kingdom pay groups are paid weekly or monthly here.",
+            fields={"frequency": "weekly or monthly"},
+        )
+
+
+def default_rules(jurisdiction: str) -> list[dict]:
+    """The rules a new group starts with: its jurisdiction's pack where there is one
+    (the United Kingdom's), else the same earnings and deductions without statutory
+    taxes, until the jurisdiction's pack is added (docs/payroll.md)."""
+    if jurisdiction in calc.ROUTINES:
+        return calc.GB_DEFAULT_RULES
+    return [rule for rule in calc.GB_DEFAULT_RULES if rule["kind"] != "tax"]
+
+
+def create_pay_group(*, actor, engagement, **fields) -> PayGroup:
+    unknown = set(fields) - set(EDITABLE)
+    if unknown:
+        raise InvalidInput("Unknown pay group fields.", fields=dict.fromkeys(unknown, "?"))
+    clean = _clean(fields)
+    clean.setdefault("jurisdiction", "GB")
+    clean.setdefault("rules", default_rules(clean["jurisdiction"]))
+    for name in ("name", "frequency", "currency"):
+        if not clean.get(name):
+            raise InvalidInput("Please check the highlighted fields.", fields={name: "required"})
+    group = PayGroup(client_id=engagement.client_id, engagement=engagement, **clean)
+    _check_calendar(group)
+    try:
+        with transaction.atomic():
+            group.save()
+            _audit(group, "payroll.pay_group.created", actor, sorted(clean))
+    except IntegrityError:
+        raise Conflict("A pay group with this name exists.", fields={"name": "taken"}) from None
+    return group
+
+
+def update_pay_group(*, actor, group: PayGroup, version: int, changes: dict) -> PayGroup:
+    unknown = set(changes) - set(EDITABLE)
+    if unknown:
+        raise InvalidInput("These fields cannot be changed.", fields=dict.fromkeys(unknown, "?"))
+    clean = _clean(changes)
+    moved = [
+        name for name in FIXED_ONCE_RUN if name in clean and clean[name] != getattr(group, name)
+    ]
+    if moved and PayRun.objects.filter(pay_group=group).exclude(status="cancelled").exists():
+        raise Conflict(
+            "The pay group has runs; its frequency, currency and jurisdiction stay as they are.",
+            code="has_runs",
+            fields=dict.fromkeys(moved, "fixed"),
+        )
+    proposed = copy.copy(group)  # the caller's group stays as it was if this is refused
+    for name, value in clean.items():
+        setattr(proposed, name, value)
+    _check_calendar(proposed)
+    with transaction.atomic():
+        update_versioned(
+            PayGroup,
+            pk=group.pk,
+            version=version,
+            changes=clean,
+            what="pay group",
+            taken=("name", "A pay group with this name exists."),
+        )
+        _audit(group, "payroll.pay_group.changed", actor, sorted(clean))
+    group.refresh_from_db()
+    return group
+
+
+def _audit(group: PayGroup, action: str, actor, fields: list[str]) -> None:
+    record(
+        action=action,
+        actor=actor,
+        client=group.client_id,
+        object_type="pay_group",
+        object_id=group.pk,
+        payload={"fields": fields},
+    )
+
+
+def next_period(group: PayGroup) -> paydates.Period | None:
+    """The calendar's first period after the last regular run (or today's period)."""
+    last = (
+        PayRun.objects.filter(pay_group=group, kind=PayRun.Kind.REGULAR)
+        .filter(~Q(status=PayRun.Status.CANCELLED))
+        .order_by("-period_end")
+        .values_list("period_end", flat=True)
+        .first()
+    )
+    if last is None:
+        return paydates.period_of(group, timezone.localdate())
+    return paydates.period_of(group, last + timedelta(days=1))
