@@ -1,4 +1,9 @@
-"""Run the test suite on SQLite, then on PostgreSQL when one answers (`make test`).
+"""Run the test suite on SQLite and, when one answers, on PostgreSQL (`make test`).
+
+The two runs go side by side (each suite is one Python process, so two cores halve the
+wall time), each with its own var directory (test database, media, secret key) and its
+own output, printed whole when the run ends. TERCERO_TEST_SERIAL=1 runs them one after
+the other with live output instead.
 
 PostgreSQL is found at TERCERO_TEST_DATABASE_URL (default: root on 127.0.0.1:5432).
 Under CI=true PostgreSQL is required: its absence is a failure, not a skip.
@@ -18,16 +23,44 @@ CONNECT_TIMEOUT_SECONDS = 3
 LOG_DIR = Path("var/log")
 
 
-def run_pytest(engine: str, env: dict[str, str]) -> tuple[int, float]:
-    print(f"==> tests on {engine}", flush=True)
+def _command(engine: str, env: dict[str, str]) -> tuple[list[str], dict[str, str]]:
     LOG_DIR.mkdir(parents=True, exist_ok=True)
     log = LOG_DIR / f"tests-{engine.lower()}.log"
     log.unlink(missing_ok=True)
+    var = Path("var") / f"test-{engine.lower()}"
+    env = {**env, "LOG_FILE": str(log), "TERCERO_VAR_DIR": str(var.resolve())}
+    return [sys.executable, "-m", "pytest", "-q", *sys.argv[1:]], env
+
+
+def run_pytest(engine: str, env: dict[str, str]) -> tuple[int, float]:
+    """One engine's run with its output as it comes."""
+    print(f"==> tests on {engine}", flush=True)
+    command, env = _command(engine, env)
     started = time.monotonic()
-    code = subprocess.call(
-        [sys.executable, "-m", "pytest", "-q", *sys.argv[1:]], env={**env, "LOG_FILE": str(log)}
-    )
+    code = subprocess.call(command, env=env)
     return code, time.monotonic() - started
+
+
+def run_side_by_side(runs: dict[str, dict[str, str]]) -> dict[str, tuple[int, float]]:
+    """Every engine's run at once; each one's output printed whole when it ends."""
+    print(f"==> tests on {' and '.join(runs)}, side by side", flush=True)
+    started = time.monotonic()
+    running = {}
+    for engine, env in runs.items():
+        command, env = _command(engine, env)
+        output = (LOG_DIR / f"pytest-{engine.lower()}.out").open("w+")
+        process = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)
+        running[engine] = (process, output)
+    results = {}
+    for engine, (process, output) in running.items():
+        code = process.wait()
+        results[engine] = (code, time.monotonic() - started)
+        output.seek(0)
+        print(f"==> tests on {engine}", flush=True)
+        sys.stdout.write(output.read())
+        sys.stdout.flush()
+        output.close()
+    return results
 
 
 def scan_logs() -> int:
@@ -62,20 +95,22 @@ def main() -> int:
     summary: dict[str, str] = {}
     failed = False
 
-    code, seconds = run_pytest("SQLite", base)
-    summary["sqlite"] = _verdict(code, seconds)
-    failed |= code != 0
-
+    runs = {"SQLite": base}
     url = reachable_postgres_url()
     if url:
-        postgres = {**base, "DATABASE_URL": url, "TERCERO_TEST_DB": "test_tercero"}
-        code, seconds = run_pytest("PostgreSQL", postgres)
-        summary["postgresql"] = _verdict(code, seconds)
+        runs["PostgreSQL"] = {**base, "DATABASE_URL": url, "TERCERO_TEST_DB": "test_tercero"}
+    if os.environ.get("TERCERO_TEST_SERIAL", "").strip() in ("", "0") and len(runs) > 1:
+        results = run_side_by_side(runs)
+    else:
+        results = {engine: run_pytest(engine, env) for engine, env in runs.items()}
+    for engine, (code, seconds) in results.items():
+        summary[engine.lower()] = _verdict(code, seconds)
         failed |= code != 0
-    elif os.environ.get("CI", "").strip().lower() == "true":
+
+    if not url and os.environ.get("CI", "").strip().lower() == "true":
         summary["postgresql"] = "FAILED: CI=true requires PostgreSQL and none answered"
         failed = True
-    else:
+    elif not url:
         summary["postgresql"] = "skipped (not reachable; run .ci/run to start one)"
 
     if scan_logs() != 0:
