@@ -322,6 +322,16 @@ def _check_unused(event: HrEvent) -> None:
         return
     results = PayResult.objects.filter(employee_id=event.employee_id)
     if event.kind == "hire":
+        later = (
+            HrEvent.objects.filter(employee_id=event.employee_id)
+            .exclude(pk=event.pk)
+            .exclude(status=HrEvent.Status.UNDONE)
+        )
+        if later.exists():
+            raise Conflict(
+                "Later changes to this employee are applied; undo them first.",
+                code="later_change",
+            )
         used = results.exists() or PayInput.objects.filter(employee_id=event.employee_id).exists()
     else:
         used = (

@@ -212,6 +212,17 @@ def test_undo_puts_the_records_back_and_the_change_can_be_applied_again(tenant_a
 
     hire_item = _asked(tenant_a, queue, agent, NEW_STARTER)
     hr_events.apply(actor=agent.user, item=hire_item)
+    raise_item = _asked(
+        tenant_a,
+        queue,
+        agent,
+        {"event": "change", "employee_number": "E-77", "effective": "2026-09-01",
+         "annual_salary": "33000"},
+    )  # fmt: skip
+    hr_events.apply(actor=agent.user, item=raise_item)
+    with pytest.raises(Conflict, match="Later changes"):
+        hr_events.undo(actor=agent.user, item=hire_item, reason="duplicate request")
+    hr_events.undo(actor=agent.user, item=raise_item, reason="goes with the duplicate")
     hr_events.undo(actor=agent.user, item=hire_item, reason="duplicate request")
     assert not Employee.objects.filter(employee_number="E-77").exists()
 
