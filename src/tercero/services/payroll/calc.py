@@ -221,15 +221,11 @@ def tax_period(*, jurisdiction: str, frequency: str, pay_date: date) -> tuple[st
     6 April (month 1 = 6 April to 5 May; week 1 = 6 to 12 April); elsewhere the
     calendar year."""
     if jurisdiction == "GB":
-        if frequency not in gb.PERIODS:
-            raise InvalidInput(
-                "United Kingdom pay groups are paid weekly or monthly here.",
-                fields={"frequency": "weekly or monthly"},
-            )
+        tables, _ = gb.basis(frequency)
         start_year = pay_date.year if pay_date >= date(pay_date.year, 4, 6) else pay_date.year - 1
         year = f"{start_year}-{str(start_year + 1)[2:]}"
         start = date(start_year, 4, 6)
-        if frequency == "weekly":
+        if tables == "weekly":  # fortnightly too: the tax week of the pay day
             week = (pay_date - start).days // 7 + 1
             if week > 52:
                 raise InvalidInput(

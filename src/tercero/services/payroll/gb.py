@@ -20,6 +20,10 @@ rounding:
   pounds); NT: no tax; 0T: no allowance, normal bands.
 - Week 1 / Month 1 (non-cumulative, e.g. the emergency code): every period is period 1
   on that period's pay alone, and never a refund.
+- Fortnightly pay is worked on the weekly tables: the period is the tax week the pay day
+  falls in (cumulative), Week 1 figures times two on the Week 1 basis, and the NICs
+  thresholds are the weekly ones times two (HMRC CWG2, "Earnings periods" and "Tax
+  tables": multiples of a week use the weekly figures times the number of weeks).
 - Class 1 NICs (exact percentage method, per period, not cumulative): employee rate on
   earnings above the Primary Threshold up to the Upper Earnings Limit, the lower rate
   above it; employer rate above the Secondary Threshold. Each amount is rounded to the
@@ -37,6 +41,8 @@ from tercero.platform.errors import InvalidInput
 
 PACKS = Path(__file__).resolve().parent / "packs"
 PERIODS = {"weekly": 52, "monthly": 12}
+# pay frequency -> (the tables it is worked on, how many of their periods one pay covers)
+FREQUENCIES = {"weekly": ("weekly", 1), "biweekly": ("weekly", 2), "monthly": ("monthly", 1)}
 PENNY = Decimal("0.01")
 POUND = Decimal("1")
 CODE = re.compile(
@@ -111,6 +117,17 @@ class TaxResult:
     limited: bool = False  # the K-code regulatory limit held some tax back
 
 
+def basis(frequency: str) -> tuple[str, int]:
+    """The tables a pay frequency is worked on and how many of their periods it covers."""
+    try:
+        return FREQUENCIES[frequency]
+    except KeyError:
+        raise InvalidInput(
+            "United Kingdom pay groups are paid weekly, fortnightly or monthly.",
+            fields={"frequency": "weekly, biweekly or monthly"},
+        ) from None
+
+
 def income_tax(
     *,
     code: str | TaxCode,
@@ -124,10 +141,12 @@ def income_tax(
 ) -> TaxResult:
     """PAYE for one pay period. `pay_to_date` includes this period's `pay` (and, for a
     starter with a P45, the previous employment's pay); `tax_to_date_before` is the tax
-    already deducted this year (P45 tax included)."""
+    already deducted this year (P45 tax included). A fortnightly `period` is the tax
+    week of the pay day."""
     tax_code = parse_code(code) if isinstance(code, str) else code
     table = (rates or pack(year))["income_tax"]
-    periods = PERIODS[frequency]
+    tables, multiple = basis(frequency)
+    periods = PERIODS[tables]
     if not 1 <= period <= periods:
         raise InvalidInput(f"A {frequency} period is 1 to {periods}.", fields={"period": period})
     if not tax_code.cumulative:
@@ -136,8 +155,8 @@ def income_tax(
             pay=pay,
             pay_to_date=pay,
             tax_to_date_before=Decimal(0),
-            period=1,
-            frequency=frequency,
+            period=multiple,
+            frequency=tables,
             rates=rates or pack(year),
         )
         tax = max(result.tax, Decimal(0))
@@ -206,7 +225,8 @@ def national_insurance(
 ) -> NicResult:
     """Class 1 NICs for one period's earnings (exact percentage method)."""
     table = (rates or pack(year))["national_insurance"]
-    limits = {k: Decimal(v) for k, v in table["periods"][frequency].items()}
+    tables, multiple = basis(frequency)
+    limits = {k: Decimal(v) * multiple for k, v in table["periods"][tables].items()}
     try:
         rate = {k: Decimal(v) for k, v in table["categories"][category].items()}
     except KeyError:

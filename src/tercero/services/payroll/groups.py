@@ -84,11 +84,8 @@ def _check_calendar(group: PayGroup) -> None:
         offset=group.pay_offset_days,
         day=group.pay_day,
     )
-    if group.jurisdiction == "GB" and group.frequency not in gb.PERIODS:
-        raise InvalidInput(
-            "United Kingdom pay groups are paid weekly or monthly here.",
-            fields={"frequency": "weekly or monthly"},
-        )
+    if group.jurisdiction == "GB":
+        gb.basis(group.frequency)
 
 
 def default_rules(jurisdiction: str) -> list[dict]:

@@ -177,6 +177,49 @@ def test_national_insurance_crossing_the_upper_earnings_limit():
         gb.national_insurance(pay=Decimal("100"), category="Q")
 
 
+def test_fortnightly_pay_is_worked_on_the_weekly_tables():
+    # protects: UK fortnightly payrolls (tax week of the pay day; NICs thresholds x 2)
+    # HMRC CWG2: a fortnight uses the weekly figures times two. 1257L weekly free pay:
+    # 2 x 5000/52 -> 96.16 each + 2579/52 -> 49.60 = 241.92; week 2 -> 483.84.
+    # 2000 - 483.84 = 1516.16 -> 1516; basic band 37700 x 2 / 52 = 1450:
+    # 1450 x 20 % + 66 x 40 % = 316.40
+    week2 = gb.income_tax(
+        code="1257L",
+        pay=Decimal("2000"),
+        pay_to_date=Decimal("2000"),
+        tax_to_date_before=Decimal(0),
+        period=2,
+        frequency="biweekly",
+    )
+    assert (week2.pay_adjustment_to_date, week2.tax) == (Decimal("483.84"), Decimal("316.40"))
+    # the same two weeks paid weekly (1000 each) end at the same tax to date
+    weekly = gb.income_tax(
+        code="1257L",
+        pay=Decimal("1000"),
+        pay_to_date=Decimal("2000"),
+        tax_to_date_before=Decimal("158.20"),  # week 1: 758 -> 725 x 20 % + 33 x 40 %
+        period=2,
+        frequency="weekly",
+    )
+    assert weekly.tax_to_date == week2.tax_to_date
+    # Week 1 basis, fortnightly: the week 2 figures on this pay alone, whatever the week
+    w1 = gb.income_tax(
+        code="1257L W1",
+        pay=Decimal("2000"),
+        pay_to_date=Decimal("9000"),
+        tax_to_date_before=Decimal("1000"),
+        period=20,
+        frequency="biweekly",
+    )
+    assert w1.tax == Decimal("316.40")
+    # NICs: PT 242 x 2 = 484, UEL 967 x 2 = 1934, ST 96 x 2 = 192:
+    # (1934 - 484) x 8 % = 116.00 + (2000 - 1934) x 2 % = 1.32; (2000 - 192) x 15 % = 271.20
+    nic = gb.national_insurance(pay=Decimal("2000"), frequency="biweekly")
+    assert (nic.employee, nic.employer) == (Decimal("117.32"), Decimal("271.20"))
+    with pytest.raises(InvalidInput, match="fortnightly"):
+        gb.national_insurance(pay=Decimal("2000"), frequency="semimonthly")
+
+
 @pytest.mark.parametrize("code", ["", "1257", "X1", "S1257L", "K", "12345L", "BR X Y"])
 def test_bad_codes_are_refused_clearly(code):
     # protects: a typo in a tax code is an error, not a silent wrong deduction

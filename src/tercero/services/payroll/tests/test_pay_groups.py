@@ -176,8 +176,13 @@ def test_settings_are_checked_and_fixed_once_a_run_exists(tenant_a, engagement):
             version=group.version,
             changes={"period_anchor": date(2026, 4, 30)},
         )
-    with pytest.raises(InvalidInput, match="weekly or monthly"):
-        _monthly(engagement, name="UK fortnightly", frequency="biweekly")
+    with pytest.raises(InvalidInput, match="weekly, fortnightly or monthly"):
+        _monthly(
+            engagement,
+            name="UK twice a month",
+            frequency="semimonthly",
+            period_anchor=date(2026, 4, 16),
+        )
     saved = groups.update_pay_group(
         actor=None,
         group=group,
@@ -270,3 +275,42 @@ def test_the_api_and_the_runs_page_create_the_next_run_by_the_calendar(
     assert "06 Jun 2026 to 05 Jul 2026" in client.get("/payroll/runs/").content.decode()
     group_page = client.get(f"/payroll/groups/{group.pk}/").content.decode()
     assert "Fri 26 Jun 2026" in group_page
+
+
+def test_a_uk_fortnightly_group_is_taxed_on_the_week_of_each_pay_day(tenant_a, engagement):
+    # protects: UK fortnightly payrolls, from the calendar to the payslip lines
+    group = _monthly(
+        engagement,
+        name="UK fortnightly",
+        frequency="biweekly",
+        pay_rule="offset",
+        pay_offset_days=0,
+    )
+    first, second = paydates.periods(group, after=date(2026, 4, 6), count=2)
+    # 19 April 2026 is a Sunday: paid Friday the 17th, tax week 2; then Friday 1 May, week 4
+    assert (first.start, first.end, first.pay_date) == (
+        date(2026, 4, 6),
+        date(2026, 4, 19),
+        date(2026, 4, 17),
+    )
+    assert second.pay_date == date(2026, 5, 1)
+    hire(tenant_a.team_lead, group, "E-1", salary="52000.00")  # 2,000.00 a fortnight
+    paid = []
+    for period in (first, second):
+        run = runs.create_run(
+            actor=tenant_a.team_lead,
+            pay_group=group,
+            period_start=period.start,
+            period_end=period.end,
+            pay_date=period.pay_date,
+        )
+        runs.start_calculation(actor=tenant_a.team_lead, run=run)
+        run = runs.calculate(run_id=run.pk)
+        lines = {code: amount for code, _n, _c, amount in run.results.get().lines}
+        paid.append((lines["BASIC"], lines["PAYE"], lines["NI"], lines["ER_NI"]))
+        run = runs.submit(actor=tenant_a.team_lead, run=run, version=run.version)
+        run = runs.approve(actor=tenant_a.client_admin, run=run, version=run.version)
+        runs.finalise(actor=tenant_a.team_lead, run=run, version=run.version)
+    # week 2 and week 4 on the weekly tables (see test_gb_paye for the arithmetic):
+    # each fortnight 2,000.00 gross, PAYE 316.40, NI 117.32, employer NI 271.20
+    assert paid == [(200000, 31640, 11732, 27120)] * 2
