@@ -1,7 +1,8 @@
 """Pay groups: creating one and changing it (its paying account, pay calendar and rules).
 What a group's runs were computed in (frequency, currency, jurisdiction) is fixed once
-it has a run; its rules may change, each change a new version, and a run keeps the
-version it was calculated with."""
+it has a run; its rules may change, each change a new numbered version (`PayRuleSet`,
+never changed once written, with who made it and why), and a run pins the version it is
+calculated with. An earlier version can be restored: that is a new version again."""
 
 import copy
 import re
@@ -15,7 +16,7 @@ from tercero.platform.audit.services import record
 from tercero.platform.errors import Conflict, InvalidInput
 from tercero.platform.versioning import update_versioned
 from tercero.services.payroll import calc, gb, identifiers, paydates
-from tercero.services.payroll.models import PayGroup, PayRun
+from tercero.services.payroll.models import PayGroup, PayRuleSet, PayRun
 
 BIC = re.compile(r"^[A-Z0-9]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?$")
 FIXED_ONCE_RUN = ("frequency", "currency", "jurisdiction")
@@ -76,6 +77,19 @@ def _clean_accounts(clean: dict) -> dict:
     return clean
 
 
+def _check_taxes(group: PayGroup) -> None:
+    """Every tax line names a routine the group's jurisdiction has."""
+    known = calc.ROUTINES.get(group.jurisdiction, {})
+    for index, rule in enumerate(group.rules):
+        if rule.get("kind") == "tax" and rule.get("tax") not in known:
+            where = f"rules[{index}] ({rule.get('code')})"
+            raise InvalidInput(
+                f"{where}: {group.jurisdiction} has no tax routine {rule.get('tax')!r}"
+                f" (it has: {', '.join(sorted(known)) or 'none yet'}).",
+                fields={where: "tax"},
+            )
+
+
 def _check_calendar(group: PayGroup) -> None:
     paydates.check(
         frequency=group.frequency,
@@ -109,20 +123,28 @@ def create_pay_group(*, actor, engagement, **fields) -> PayGroup:
             raise InvalidInput("Please check the highlighted fields.", fields={name: "required"})
     group = PayGroup(client_id=engagement.client_id, engagement=engagement, **clean)
     _check_calendar(group)
+    _check_taxes(group)
     try:
         with transaction.atomic():
             group.save()
+            record_rules(group, actor=actor, note="The rules the pay group was created with.")
             _audit(group, "payroll.pay_group.created", actor, sorted(clean))
     except IntegrityError:
         raise Conflict("A pay group with this name exists.", fields={"name": "taken"}) from None
     return group
 
 
-def update_pay_group(*, actor, group: PayGroup, version: int, changes: dict) -> PayGroup:
+def update_pay_group(
+    *, actor, group: PayGroup, version: int, changes: dict, note: str = ""
+) -> PayGroup:
+    """Change a pay group. A change to the rules is a new rule version, with `note`
+    (why) kept beside it; the same rules again make no new version."""
     unknown = set(changes) - set(EDITABLE)
     if unknown:
         raise InvalidInput("These fields cannot be changed.", fields=dict.fromkeys(unknown, "?"))
     clean = _clean(changes)
+    if "rules" in clean and clean["rules"] == group.rules:
+        del clean["rules"]
     moved = [
         name for name in FIXED_ONCE_RUN if name in clean and clean[name] != getattr(group, name)
     ]
@@ -136,6 +158,7 @@ def update_pay_group(*, actor, group: PayGroup, version: int, changes: dict) -> 
     for name, value in clean.items():
         setattr(proposed, name, value)
     _check_calendar(proposed)
+    _check_taxes(proposed)
     with transaction.atomic():
         update_versioned(
             PayGroup,
@@ -145,9 +168,65 @@ def update_pay_group(*, actor, group: PayGroup, version: int, changes: dict) -> 
             what="pay group",
             taken=("name", "A pay group with this name exists."),
         )
+        if "rules" in clean:
+            current_rules(group, actor=actor)  # the rules replaced, if never recorded
+            record_rules(proposed, actor=actor, note=note)
         _audit(group, "payroll.pay_group.changed", actor, sorted(clean))
     group.refresh_from_db()
     return group
+
+
+def record_rules(group: PayGroup, *, actor, note: str = "") -> PayRuleSet:
+    """The group's rules (as they are on `group`) as its next rule version. The group's
+    row is locked so two changes at once number their versions one after the other."""
+    with transaction.atomic():
+        PayGroup.objects.select_for_update().filter(pk=group.pk).values_list("pk").first()
+        last = (
+            PayRuleSet.objects.filter(pay_group_id=group.pk)
+            .order_by("-number")
+            .values_list("number", flat=True)
+            .first()
+        )
+        return PayRuleSet.objects.create(
+            client_id=group.client_id,
+            pay_group_id=group.pk,
+            number=(last or 0) + 1,
+            rules=copy.deepcopy(group.rules),
+            note=(note or "").strip()[:500],
+            created_by=actor if getattr(actor, "pk", None) else None,
+        )
+
+
+def current_rules(group: PayGroup, *, actor=None) -> PayRuleSet:
+    """The rule version a calculation starting now uses: the latest, or a new one when
+    the group's rules were written some other way since (a run never uses rules that
+    are not kept as a version)."""
+    latest = PayRuleSet.objects.filter(pay_group_id=group.pk).order_by("-number").first()
+    if latest is not None and latest.rules == group.rules:
+        return latest
+    return record_rules(group, actor=actor, note="The rules as found when a run used them.")
+
+
+def restore_rules(*, actor, group: PayGroup, version: int, number: int, note: str) -> PayGroup:
+    """Put an earlier rule version back in force, as a new version."""
+    try:
+        earlier = PayRuleSet.objects.get(pay_group_id=group.pk, number=number)
+    except PayRuleSet.DoesNotExist:
+        raise InvalidInput(
+            f"The pay group has no rule version {number}.", fields={"number": "unknown"}
+        ) from None
+    reason = (note or "").strip()
+    if not reason:
+        raise InvalidInput("Say why the version is restored.", fields={"note": "required"})
+    if earlier.rules == group.rules:
+        raise Conflict(f"Version {number} is the rules in force already.", code="unchanged")
+    return update_pay_group(
+        actor=actor,
+        group=group,
+        version=version,
+        changes={"rules": earlier.rules},
+        note=f"Version {number} restored: {reason}",
+    )
 
 
 def _audit(group: PayGroup, action: str, actor, fields: list[str]) -> None:

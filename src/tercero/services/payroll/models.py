@@ -59,6 +59,33 @@ class PayGroup(ClientOwned):
         return self.name
 
 
+class PayRuleSet(ClientOwned):
+    """One version of a pay group's earnings and deductions, written when the rules change
+    and never changed after: a run is calculated with the version it pins, so its
+    results can always be explained by the rules that made them."""
+
+    pay_group = models.ForeignKey(PayGroup, on_delete=models.PROTECT, related_name="rule_sets")
+    number = models.PositiveIntegerField()
+    rules = models.JSONField()
+    note = models.CharField(max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["pay_group", "number"], name="payruleset_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pay_group_id} rules v{self.number}"
+
+
 class Employee(ClientOwned):
     SEALED = (
         "full_name",
@@ -169,7 +196,7 @@ class PayRun(ClientOwned):
     work_item = models.ForeignKey(
         "work.WorkItem", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    rules_version = models.PositiveIntegerField(default=1)
+    rules_version = models.PositiveIntegerField(default=1)  # PayRuleSet.number it uses
     variance_percent = models.PositiveSmallIntegerField(default=10)
     employees_total = models.PositiveIntegerField(default=0)
     employees_done = models.PositiveIntegerField(default=0)

@@ -25,6 +25,7 @@ yearly cap limits a line so the year to date never passes it.
 """
 
 import ast
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
@@ -39,6 +40,17 @@ ROUNDINGS = {
     "half_even": ROUND_HALF_EVEN,
     "down": ROUND_FLOOR,
     "up": ROUND_CEILING,
+}
+
+
+CODE = re.compile(r"^[A-Z][A-Z0-9_]{0,19}$")
+# what each kind of line must say
+NEEDS = {
+    "fixed": ("amount",),
+    "rate_x_quantity": ("rate", "quantity"),
+    "percent_of": ("percent", "of"),
+    "formula": ("formula",),
+    "tax": ("tax",),
 }
 
 
@@ -117,6 +129,7 @@ def check(rules: list[Rule]) -> None:
             raise RuleError(f"{where}: unknown category or kind.", fields={where: "kind"})
         if rule.rounding not in ROUNDINGS:
             raise RuleError(f"{where}: unknown rounding.", fields={where: "rounding"})
+        _check_fields(rule, where)
         for code in _references(rule):
             if code not in seen:
                 raise RuleError(
@@ -124,6 +137,45 @@ def check(rules: list[Rule]) -> None:
                     fields={where: f"{code} must come earlier"},
                 )
         seen.add(rule.code)
+
+
+def _check_fields(rule: Rule, where: str) -> None:
+    if not CODE.match(rule.code or ""):
+        raise RuleError(
+            f"{where}: a code is a capital letter, then capitals, digits or _ (at most 20);"
+            " lower case names are inputs.",
+            fields={where: "code"},
+        )
+    if not (rule.name or "").strip():
+        raise RuleError(f"{where}: name the line as the payslip shows it.", fields={where: "name"})
+    for name in NEEDS[rule.kind]:
+        if not getattr(rule, name):
+            raise RuleError(
+                f"{where}: a {rule.kind.replace('_', ' ')} line needs its {name}.",
+                fields={where: name},
+            )
+    if rule.kind == "formula":
+        try:
+            _parsed(rule.formula)
+        except RuleError:
+            raise RuleError(
+                f"{where}: {rule.formula!r} is not a formula.", fields={where: "formula"}
+            ) from None
+    numbers = {"unit": rule.unit, "yearly_cap": rule.yearly_cap}
+    if rule.kind == "percent_of":
+        numbers["percent"] = rule.percent
+    for name, text in numbers.items():
+        if text and not _is_number(text):
+            raise RuleError(f"{where}: {name} is not a number.", fields={where: name})
+    if not _is_number(rule.unit) or Decimal(rule.unit) <= 0:
+        raise RuleError(f"{where}: the rounding unit is above zero.", fields={where: "unit"})
+
+
+def _is_number(text: str) -> bool:
+    try:
+        return Decimal(str(text)).is_finite()
+    except ArithmeticError:
+        return False
 
 
 def _references(rule: Rule) -> list[str]:

@@ -29,13 +29,14 @@ from tercero.delivery.work import services as work_services
 from tercero.platform.audit.services import record
 from tercero.platform.errors import Conflict, InvalidInput, PermissionDenied
 from tercero.platform.identity.roles import Role
-from tercero.services.payroll import calc, journal, paydates
+from tercero.services.payroll import calc, groups, journal, paydates
 from tercero.services.payroll.models import (
     Employee,
     Employment,
     PayGroup,
     PayInput,
     PayResult,
+    PayRuleSet,
     PayRun,
     Posting,
 )
@@ -100,7 +101,7 @@ def create_run(
             period_start=period_start,
             period_end=period_end,
             pay_date=pay_date,
-            rules_version=pay_group.version,
+            rules_version=groups.current_rules(pay_group, actor=actor).number,
             variance_percent=variance_percent,
             employees_total=len(_eligible_ids(pay_group, period_start, period_end)),
         )
@@ -301,8 +302,13 @@ def start_calculation(*, actor, run: PayRun, version: int | None = None) -> PayR
         if current.status != PayRun.Status.CALCULATING:
             _back_to_draft(current)
             total = len(_eligible_ids(current.pay_group, current.period_start, current.period_end))
+            # the rules in force now, pinned: every chunk (and a resume) uses this version
+            rules = groups.current_rules(current.pay_group, actor=actor)
             PayRun.objects.filter(pk=run.pk).update(
-                status=PayRun.Status.CALCULATING, employees_total=total, note=""
+                status=PayRun.Status.CALCULATING,
+                employees_total=total,
+                note="",
+                rules_version=rules.number,
             )
             _audit(current, "payroll.run.calculation_started", actor, {"employees": total})
     run.refresh_from_db()
@@ -342,9 +348,12 @@ def calculate(*, run_id: int, chunk: int = CHUNK, chunks: int | None = None) -> 
 
 
 def setting_of(run: PayRun) -> calc.Setting:
+    """What the run is calculated with: its pay group's settings and the rule version it
+    pinned when its calculation started."""
     group = run.pay_group
+    pinned = PayRuleSet.objects.get(pay_group_id=group.pk, number=run.rules_version)
     return calc.Setting(
-        rules=calc.rule_set(group.rules),
+        rules=calc.rule_set(pinned.rules),
         frequency=group.frequency,
         period=run.period,
         tax_year=run.tax_year,
