@@ -65,6 +65,10 @@ OBJECT_ROUTES = {
         ("patch", {"version": 1, "changes": {"name": "x"}}),
     ],
     "api/v1/payroll/pay-groups/<pay_group_id>/calendar": [("get", None)],
+    "api/v1/payroll/pay-groups/<pay_group_id>/rule-versions": [("get", None)],
+    "api/v1/payroll/pay-groups/<pay_group_id>/rule-versions/<number>/restore": [
+        ("post", {"version": 1, "note": "x"})
+    ],
     "api/v1/payroll/hr-events/<hr_item_id>": [("get", None)],
     "api/v1/payroll/hr-events/<hr_item_id>/actions": [("post", {"action": "apply"})],
     "api/v1/work-items/<item_id>/access": [("post", {"reason": "customer called back about it"})],
@@ -134,6 +138,14 @@ PAGE_ROUTES = {
     "payroll/employees/<int:employee_id>/": [("get", None)],
     "payroll/groups/<int:pay_group_id>/": [("get", None)],
     "payroll/groups/<int:pay_group_id>/edit/": [("post", {"version": "1", "name": "x"})],
+    "payroll/groups/<int:pay_group_id>/rules/": [
+        ("get", None),
+        ("post", {"version": "1", "rows": "0", "note": "x"}),
+    ],
+    "payroll/groups/<int:pay_group_id>/rules/<int:number>/": [("get", None)],
+    "payroll/groups/<int:pay_group_id>/rules/<int:number>/restore/": [
+        ("post", {"version": "1", "note": "x"})
+    ],
     "payroll/items/<int:hr_item_id>/hr/": [("get", None)],
     "payroll/items/<int:hr_item_id>/hr/apply/": [("post", None)],
     "payroll/items/<int:hr_item_id>/hr/verify/": [("post", {"version": "1"})],
@@ -390,6 +402,7 @@ def _work_of(tenant) -> dict:
         )
     return {
         "pay_group_id": group.pk,
+        "number": 1,  # the pay group's first rule version (its run wrote it)
         "hr_item_id": hr_item.pk,
         "run_id": run.pk,
         "employee_id": employee.pk,

@@ -85,6 +85,8 @@ def _pages(world) -> dict[str, list[str]]:
             "/payroll/hr/",
             "/payroll/groups/",
             f"/payroll/groups/{world['run'].pay_group_id}/",
+            f"/payroll/groups/{world['run'].pay_group_id}/rules/",
+            f"/payroll/groups/{world['run'].pay_group_id}/rules/1/",
         ],
         "admin": [
             "/ops/",
@@ -105,6 +107,7 @@ def _pages(world) -> dict[str, list[str]]:
             "/payroll/runs/",
             f"/payroll/runs/{world['run'].pk}/",
             f"/payroll/employees/{world['employee'].pk}/",
+            f"/payroll/groups/{world['run'].pay_group_id}/rules/1/",
         ],
         "client_user": [
             "/portal/",

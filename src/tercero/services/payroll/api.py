@@ -5,6 +5,7 @@ and HR changes (apply, verify, undo; the requests themselves are work items of t
 
 from datetime import date, datetime
 
+from django.db.models import Count
 from django.http import HttpResponse
 from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
@@ -14,7 +15,7 @@ from tercero.platform.api.caller import caller_of
 from tercero.platform.errors import InvalidInput, NotFound
 from tercero.platform.security import crypto
 from tercero.services.payroll import groups, hr_events, outputs, paydates, runs, selectors
-from tercero.services.payroll.models import HrEvent, PayRun
+from tercero.services.payroll.models import HrEvent, PayRuleSet, PayRun
 
 router = Router(tags=["payroll"])
 ACTIONS = ("calculate", "submit", "approve", "send_back", "finalise", "cancel")
@@ -444,6 +445,21 @@ class PayGroupIn(Schema):
 class PayGroupPatch(Schema):
     version: int = Field(ge=1)
     changes: dict = Field(description="any of the fields of a new pay group, and `rules`")
+    note: str = Field(default="", max_length=500, description="why the rules change")
+
+
+class RuleVersionOut(Schema):
+    number: int
+    rules: list[dict]
+    note: str
+    created_at: datetime
+    created_by: str | None
+    runs: int
+
+
+class RestoreIn(Schema):
+    version: int = Field(ge=1, description="the pay group's version, as loaded")
+    note: str = Field(min_length=1, max_length=400)
 
 
 def _group_out(group) -> dict:
@@ -497,7 +513,55 @@ def change_pay_group(request, pay_group_id: int, body: PayGroupPatch):
     group = _group(caller, pay_group_id)
     caller.require("payroll:write")
     group = groups.update_pay_group(
-        actor=caller.user, group=group, version=body.version, changes=body.changes
+        actor=caller.user,
+        group=group,
+        version=body.version,
+        changes=body.changes,
+        note=body.note,
+    )
+    return _group_out(group)
+
+
+@router.get("/payroll/pay-groups/{pay_group_id}/rule-versions", response=list[RuleVersionOut])
+def rule_versions(request, pay_group_id: int):
+    """Every version of the pay group's rules, the newest first, with the number of
+    runs calculated with each."""
+    caller = caller_of(request)
+    group = _group(caller, pay_group_id)
+    caller.require("payroll:read")
+    used = dict(
+        PayRun.objects.filter(pay_group=group)
+        .exclude(status=PayRun.Status.CANCELLED)
+        .values_list("rules_version")
+        .annotate(count=Count("pk"))
+    )
+    return [
+        {
+            "number": v.number,
+            "rules": v.rules,
+            "note": v.note,
+            "created_at": v.created_at,
+            "created_by": v.created_by.email if v.created_by else None,
+            "runs": used.get(v.number, 0),
+        }
+        for v in PayRuleSet.objects.filter(pay_group=group)
+        .select_related("created_by")
+        .order_by("-number")[:500]
+    ]
+
+
+@router.post(
+    "/payroll/pay-groups/{pay_group_id}/rule-versions/{number}/restore", response=PayGroupOut
+)
+def restore_rule_version(request, pay_group_id: int, number: int, body: RestoreIn):
+    """Put an earlier version's rules in force again, as a new version."""
+    caller = caller_of(request)
+    group = _group(caller, pay_group_id)
+    caller.require("payroll:write")
+    if not 0 < number < 2**31:
+        raise NotFound("No such rule version.")
+    group = groups.restore_rules(
+        actor=caller.user, group=group, version=body.version, number=number, note=body.note
     )
     return _group_out(group)
 

@@ -143,7 +143,7 @@ def update_pay_group(
     if unknown:
         raise InvalidInput("These fields cannot be changed.", fields=dict.fromkeys(unknown, "?"))
     clean = _clean(changes)
-    if "rules" in clean and clean["rules"] == group.rules:
+    if "rules" in clean and _same_rules(clean["rules"], group.rules):
         del clean["rules"]
     moved = [
         name for name in FIXED_ONCE_RUN if name in clean and clean[name] != getattr(group, name)
@@ -174,6 +174,14 @@ def update_pay_group(
         _audit(group, "payroll.pay_group.changed", actor, sorted(clean))
     group.refresh_from_db()
     return group
+
+
+def _same_rules(new: list[dict], old: list[dict]) -> bool:
+    """The same lines with the same meaning (however the fields were written)."""
+    try:
+        return calc.rule_set(new) == calc.rule_set(old)
+    except InvalidInput:  # the old rules no longer pass the checks: a change
+        return False
 
 
 def record_rules(group: PayGroup, *, actor, note: str = "") -> PayRuleSet:

@@ -154,6 +154,10 @@ def _check_fields(rule: Rule, where: str) -> None:
                 f"{where}: a {rule.kind.replace('_', ' ')} line needs its {name}.",
                 fields={where: name},
             )
+    _check_numbers(rule, where)
+
+
+def _check_numbers(rule: Rule, where: str) -> None:
     if rule.kind == "formula":
         try:
             _parsed(rule.formula)
@@ -161,6 +165,11 @@ def _check_fields(rule: Rule, where: str) -> None:
             raise RuleError(
                 f"{where}: {rule.formula!r} is not a formula.", fields={where: "formula"}
             ) from None
+        if not _allowed(_parsed(rule.formula).body):
+            raise RuleError(
+                f"{where}: a formula has only numbers, lines, inputs, + - * / ( ) and min/max.",
+                fields={where: "formula"},
+            )
     numbers = {"unit": rule.unit, "yearly_cap": rule.yearly_cap}
     if rule.kind == "percent_of":
         numbers["percent"] = rule.percent
@@ -169,6 +178,27 @@ def _check_fields(rule: Rule, where: str) -> None:
             raise RuleError(f"{where}: {name} is not a number.", fields={where: name})
     if not _is_number(rule.unit) or Decimal(rule.unit) <= 0:
         raise RuleError(f"{where}: the rounding unit is above zero.", fields={where: "unit"})
+
+
+def _allowed(node) -> bool:
+    """The formula uses only what `_walk` evaluates."""
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, int | float) and not isinstance(node.value, bool)
+    if isinstance(node, ast.Name):
+        return True
+    if isinstance(node, ast.UnaryOp):
+        return isinstance(node.op, ast.USub) and _allowed(node.operand)
+    if isinstance(node, ast.BinOp):
+        return isinstance(node.op, _OPERATORS) and _allowed(node.left) and _allowed(node.right)
+    if isinstance(node, ast.Call):
+        return (
+            isinstance(node.func, ast.Name)
+            and node.func.id in ("min", "max")
+            and bool(node.args)
+            and not node.keywords
+            and all(_allowed(arg) for arg in node.args)
+        )
+    return False
 
 
 def _is_number(text: str) -> bool:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from tercero.services.payroll.views import groups, hr, runs
+from tercero.services.payroll.views import groups, hr, rules, runs
 
 app_name = "payroll"
 
@@ -24,6 +24,13 @@ urlpatterns = [
     path("groups/new/", groups.group_new, name="group_new"),
     path("groups/<int:pay_group_id>/", groups.group_page, name="group"),
     path("groups/<int:pay_group_id>/edit/", groups.group_edit, name="group_edit"),
+    path("groups/<int:pay_group_id>/rules/", rules.rules_edit, name="rules_edit"),
+    path("groups/<int:pay_group_id>/rules/<int:number>/", rules.rule_version, name="rule_version"),
+    path(
+        "groups/<int:pay_group_id>/rules/<int:number>/restore/",
+        rules.rules_restore,
+        name="rules_restore",
+    ),
     path("employees/<int:employee_id>/", hr.employee_page, name="employee"),
     path("hr/", hr.change_list, name="hr_changes"),
     path("items/<int:hr_item_id>/hr/", hr.hr_panel, name="hr-panel"),

@@ -61,9 +61,7 @@ def test_a_run_keeps_the_rules_its_calculation_started_with(tenant_a, group):
     assert (run.rules_version, _pensions(run)) == (2, [15000, 15000])
 
 
-def test_a_version_is_written_only_for_a_real_change_and_restoring_is_a_new_one(
-    tenant_a, group
-):
+def test_a_version_is_written_only_for_a_real_change_and_restoring_is_a_new_one(tenant_a, group):
     # protects: the record of what rules were in force, and a way back from a bad change
     lead = tenant_a.team_lead
     original = copy.deepcopy(group.rules)
@@ -85,9 +83,7 @@ def test_a_version_is_written_only_for_a_real_change_and_restoring_is_a_new_one(
     with pytest.raises(InvalidInput, match="Say why"):
         groups.restore_rules(actor=lead, group=changed, version=changed.version, number=1, note="")
     with pytest.raises(Conflict, match="in force already"):
-        groups.restore_rules(
-            actor=lead, group=changed, version=changed.version, number=2, note="x"
-        )
+        groups.restore_rules(actor=lead, group=changed, version=changed.version, number=2, note="x")
     restored = groups.restore_rules(
         actor=lead, group=changed, version=changed.version, number=1, note="7 % was a typo"
     )
@@ -95,7 +91,9 @@ def test_a_version_is_written_only_for_a_real_change_and_restoring_is_a_new_one(
     latest = versions.last()
     assert (latest.number, latest.note) == (3, "Version 1 restored: 7 % was a typo")
     with pytest.raises(InvalidInput, match="no rule version 9"):
-        groups.restore_rules(actor=lead, group=restored, version=restored.version, number=9, note="x")
+        groups.restore_rules(
+            actor=lead, group=restored, version=restored.version, number=9, note="x"
+        )
     with pytest.raises(Conflict):  # stale: someone changed the group meanwhile
         groups.restore_rules(actor=lead, group=stale, version=stale.version, number=2, note="x")
     assert PayRuleSet.objects.filter(pay_group=group).count() == 3
@@ -111,6 +109,7 @@ def test_a_version_is_written_only_for_a_real_change_and_restoring_is_a_new_one(
         ({"kind": "rate_x_quantity", "rate": "hourly_rate"}, "needs its quantity"),
         ({"kind": "formula", "formula": "salary *"}, "is not a formula"),
         ({"kind": "formula", "formula": "NI * 2"}, "reads NI, which is not computed"),
+        ({"kind": "formula", "formula": "__import__('os')"}, "only numbers, lines, inputs"),
         ({"kind": "tax", "tax": "fr.impot"}, "GB has no tax routine 'fr.impot'"),
         ({"unit": "0"}, "rounding unit"),
         ({"yearly_cap": "lots"}, "yearly_cap is not a number"),

@@ -4,6 +4,7 @@ settings, paying account and pay calendar, with the form that changes them."""
 from datetime import date
 
 from django.contrib import messages
+from django.db.models import Max
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -12,6 +13,7 @@ from tercero.delivery.work.views.common import page, refused, version_of
 from tercero.platform.errors import DomainError, InvalidInput
 from tercero.services.payroll import groups, paydates, selectors
 from tercero.services.payroll.models import PayGroup
+from tercero.services.payroll.views import rules as rules_views
 from tercero.web.lists import Column, Filter, Listing
 
 SETTINGS = (
@@ -29,7 +31,11 @@ SETTINGS = (
 
 @page("payroll:read")
 def group_list(request, caller):
-    found = selectors.pay_groups(client_ids=caller.client_ids).select_related("client")
+    found = (
+        selectors.pay_groups(client_ids=caller.client_ids)
+        .select_related("client")
+        .annotate(rules_number=Max("rule_sets__number"))
+    )
     listing = Listing(
         request,
         found,
@@ -40,7 +46,7 @@ def group_list(request, caller):
             Column("currency", "Currency"),
             Column("jurisdiction", "Jurisdiction"),
             Column("period_anchor", "Calendar from"),
-            Column("version", "Rules version"),
+            Column("rules_number", "Rules version"),
         ],
         filters=[Filter("frequency", "Frequency", tuple(PayGroup.Frequency.choices))],
         search=lambda qs, text: qs.filter(name__icontains=text),
@@ -120,7 +126,7 @@ def group_page(request, caller, pay_group_id: int):
         "calendar": paydates.periods(group, after=upcoming.start, count=12) if upcoming else [],
         "next_period": upcoming,
         "may_write": request.user.is_provider_staff and "payroll:write" in caller.permissions,
-        "rules": group.rules,
+        **rules_views.group_rules_context(group),
         "runs": selectors.runs(client_ids=caller.client_ids).filter(pay_group=group)[:12],
     }
     return render(request, "payroll/group.html", context)

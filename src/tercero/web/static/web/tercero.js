@@ -76,7 +76,20 @@
     });
   }
 
+  /* Rule editor: show the boxes a line's kind uses (all are shown without script).
+     <select data-rule-kind> inside a fieldset; <label data-kinds="fixed tax"> */
+  function showKindFields(select) {
+    var box = select.closest("fieldset");
+    box.querySelectorAll("[data-kinds]").forEach(function (label) {
+      label.hidden = label.dataset.kinds.split(" ").indexOf(select.value) < 0;
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-rule-kind]").forEach(function (select) {
+      showKindFields(select);
+      select.addEventListener("change", function () { showKindFields(select); });
+    });
     tickTimers();
     setInterval(tickTimers, 1000);
     setInterval(idleCheck, 5000);
