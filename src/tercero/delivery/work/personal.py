@@ -2,19 +2,25 @@
 
 On the way in every string is stripped of card numbers and the work type's personal
 fields are sealed under the client's data key (with a keyed hash per field so that a
-data subject's items can be found again). On the way out a payload shows only masks;
-clear values need a live reveal grant.
+data subject's items can be found again). A personal field declared as a bank account
+(mask kind `account` or `iban`) is sealed whole, not cut first: a US account number of
+13-17 digits passes the Luhn check one time in ten, and cut it could not be paid. On the
+way out a payload shows only masks; clear values need a live reveal grant.
 """
 
 from tercero.delivery.work import registry
 from tercero.platform.security import crypto
 from tercero.platform.security.redact import redact_cards, redact_tree
 
+BANK_ACCOUNT_KINDS = frozenset({"account", "iban"})
+
 
 def protect(*, client_id: int, work_type: registry.WorkType, payload: dict) -> dict:
     """The payload as stored: card numbers cut, personal fields sealed."""
     clean = redact_tree(payload)
     for name in work_type.personal_fields:
+        if work_type.kind_of(name) in BANK_ACCOUNT_KINDS and isinstance(payload.get(name), str):
+            clean[name] = payload[name]  # sealed whole below: a bank account, not a card
         value = clean.get(name)
         if value in (None, "") or crypto.is_sealed(value):
             continue

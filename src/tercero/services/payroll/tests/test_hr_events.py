@@ -278,3 +278,27 @@ def test_bad_requests_are_refused_with_the_reason(tenant_a, desk):
         hr_events.apply(actor=agent.user, item=nobody)
     assert not HrEvent.objects.exists()
     assert not Employment.objects.exists()
+
+
+def test_a_us_account_number_that_passes_the_card_check_is_kept_whole(tenant_a, desk):
+    # protects: an employee whose bank account number happens to be Luhn-valid (one in
+    # ten of 13-17 digits) left unpayable because it was cut as a card number
+    _group, queue, agent = desk
+    account = "4111111111111111"  # Luhn-valid: the card check would cut it
+    starter = {
+        **NEW_STARTER,
+        "employee_number": "E-88",
+        "iban": "",
+        "country": "US",
+        "national_id": "",
+        "routing_number": "011000015",
+        "account_number": account,
+        "address": f"PO box {account}",  # any other field still loses card numbers
+    }
+    item = _asked(tenant_a, queue, agent, starter)
+    assert crypto.is_sealed(item.payload["account_number"])
+    assert crypto.open_sealed(item.payload["address"]) == "PO box [card ••••1111]"
+    hr_events.apply(actor=agent.user, item=item)
+    employee = Employee.objects.get(client=tenant_a.client, employee_number="E-88")
+    assert crypto.open_sealed(employee.account_number) == account
+    assert employee.routing_number == "011000015"
