@@ -226,12 +226,7 @@ def tax_period(*, jurisdiction: str, frequency: str, pay_date: date) -> tuple[st
         year = f"{start_year}-{str(start_year + 1)[2:]}"
         start = date(start_year, 4, 6)
         if tables == "weekly":  # fortnightly too: the tax week of the pay day
-            week = (pay_date - start).days // 7 + 1
-            if week > 52:
-                raise InvalidInput(
-                    "Week 53 pay dates are not supported yet.", fields={"pay_date": "week 53"}
-                )
-            return year, week
+            return year, (pay_date - start).days // 7 + 1  # 53: 5 April (4-5 in leap years)
         months = (pay_date.year - start_year) * 12 + pay_date.month - 4
         return year, months + (1 if pay_date.day >= 6 else 0)
     year = str(pay_date.year)

@@ -20,6 +20,9 @@ rounding:
   pounds); NT: no tax; 0T: no allowance, normal bands.
 - Week 1 / Month 1 (non-cumulative, e.g. the emergency code): every period is period 1
   on that period's pay alone, and never a refund.
+- A pay day in tax week 53 (5 April, or 4-5 April in a leap year) is taxed on the
+  Week 1 basis for that payment, whatever the code (fortnightly: the week 2 figures, HMRC's
+  "week 54"), as HMRC's guidance on week 53 payments says.
 - Fortnightly pay is worked on the weekly tables: the period is the tax week the pay day
   falls in (cumulative), Week 1 figures times two on the Week 1 basis, and the NICs
   thresholds are the weekly ones times two (HMRC CWG2, "Earnings periods" and "Tax
@@ -147,9 +150,10 @@ def income_tax(
     table = (rates or pack(year))["income_tax"]
     tables, multiple = basis(frequency)
     periods = PERIODS[tables]
-    if not 1 <= period <= periods:
-        raise InvalidInput(f"A {frequency} period is 1 to {periods}.", fields={"period": period})
-    if not tax_code.cumulative:
+    last = periods + 1 if tables == "weekly" else periods  # week 53, on the Week 1 basis
+    if not 1 <= period <= last:
+        raise InvalidInput(f"A {frequency} period is 1 to {last}.", fields={"period": period})
+    if not tax_code.cumulative or period > periods:
         result = income_tax(
             code=TaxCode(tax_code.kind, tax_code.number, tax_code.flat, True, tax_code.text),
             pay=pay,

@@ -12,6 +12,7 @@ Two kinds of expected figures:
   arithmetic written beside each.
 """
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -19,7 +20,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tercero.platform.errors import InvalidInput
-from tercero.services.payroll import gb
+from tercero.services.payroll import calc, gb
 
 RATES_2009_10 = {
     "income_tax": {
@@ -218,6 +219,47 @@ def test_fortnightly_pay_is_worked_on_the_weekly_tables():
     assert (nic.employee, nic.employer) == (Decimal("117.32"), Decimal("271.20"))
     with pytest.raises(InvalidInput, match="fortnightly"):
         gb.national_insurance(pay=Decimal("2000"), frequency="semimonthly")
+
+
+def test_a_week_53_pay_day_is_taxed_on_the_week_1_basis():
+    # protects: the extra weekly pay day at the end of some tax years (GOV.UK, "Week 53
+    # payments": the code is operated on a Week 1 / Month 1 basis for that payment;
+    # fortnightly uses the week 2 figures, "week 54")
+    assert calc.tax_period(jurisdiction="GB", frequency="weekly", pay_date=date(2027, 4, 5)) == (
+        "2026-27",
+        53,
+    )
+    # 2027-28 is a leap year's end: 4 April 2028 is already week 53
+    assert calc.tax_period(jurisdiction="GB", frequency="biweekly", pay_date=date(2028, 4, 4)) == (
+        "2027-28",
+        53,
+    )
+    weekly = gb.income_tax(
+        code="1257L",
+        pay=Decimal("1000"),
+        pay_to_date=Decimal("53000"),
+        tax_to_date_before=Decimal("12000"),
+        period=53,
+        frequency="weekly",
+    )
+    assert weekly.tax == Decimal("158.20")  # week 1 figures on 1000 (see above)
+    fortnight = gb.income_tax(
+        code="1257L",
+        pay=Decimal("2000"),
+        pay_to_date=Decimal("54000"),
+        tax_to_date_before=Decimal("12000"),
+        period=53,
+        frequency="biweekly",
+    )
+    assert fortnight.tax == Decimal("316.40")  # week 2 figures on 2000
+    with pytest.raises(InvalidInput, match="1 to 12"):
+        gb.income_tax(
+            code="1257L",
+            pay=Decimal("1"),
+            pay_to_date=Decimal("1"),
+            tax_to_date_before=Decimal(0),
+            period=13,
+        )
 
 
 @pytest.mark.parametrize("code", ["", "1257", "X1", "S1257L", "K", "12345L", "BR X Y"])
