@@ -33,6 +33,7 @@ class RunOut(Schema):
     pay_date: date
     status: str
     version: int
+    rules_version: int = Field(description="the pay group's rule version it is calculated with")
     employees_total: int
     employees_done: int
     flagged: int

@@ -159,3 +159,26 @@ def test_rule_versions_through_the_api(client, tenant_a, group):
         PayGroup.objects.get(pk=group.pk).rules
         == PayRuleSet.objects.get(pay_group=group, number=2).rules
     )
+
+
+def test_a_run_page_says_when_the_rules_changed_after_it_was_calculated(client, tenant_a, group):
+    # protects: a run approved on rules the payroll team has since corrected
+    from tercero.services.payroll.tests.factories import calculated, hire
+
+    hire(tenant_a.team_lead, group, "E-1")
+    run = calculated(tenant_a.team_lead, group)
+    client.force_login(tenant_a.team_lead)
+    before = client.get(f"/payroll/runs/{run.pk}/").content.decode()
+    assert f"/payroll/groups/{group.pk}/rules/{run.rules_version}/" in before
+    assert "rules have changed since" not in before
+    groups.update_pay_group(
+        actor=tenant_a.team_lead,
+        group=group,
+        version=group.version,
+        changes={"rules": group.rules[:-1]},
+        note="No employer NI line",
+    )
+    stale = client.get(f"/payroll/runs/{run.pk}/").content.decode()
+    assert "the pay group's rules have changed since (version 3 is in force)" in stale
+    assert "calculate again to use them" in stale
+    assert client.get(f"/api/v1/payroll/runs/{run.pk}").json()["rules_version"] == 2

@@ -6,6 +6,7 @@ approve the same run page in the portal."""
 from datetime import date
 
 from django.contrib import messages
+from django.db.models import Max
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
@@ -141,7 +142,17 @@ def _run_context(request, caller, run: PayRun) -> dict:
         if run.status == PayRun.Status.FINALISED and request.GET.get("reconcile")
         else None,
         "inputs_count": run.inputs.count(),
+        "rules_in_force": _rules_in_force(run),
     }
+
+
+def _rules_in_force(run: PayRun) -> int | None:
+    """The pay group's newest rule version when it is newer than the one this run was
+    calculated with and the run can still be calculated again (else None)."""
+    if run.status not in (PayRun.Status.CALCULATED, PayRun.Status.SUBMITTED):
+        return None
+    newest = run.pay_group.rule_sets.aggregate(newest=Max("number"))["newest"]
+    return newest if newest and newest > run.rules_version else None
 
 
 @page("payroll:read")
