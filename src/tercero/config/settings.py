@@ -262,6 +262,8 @@ API_MAX_PAGE_SIZE = 200
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(
     os.environ.get("DATA_UPLOAD_MAX_MEMORY_SIZE", str(2 * 1024 * 1024))
 )
+# A form's fields at most: the pay rules editor posts 17 per line for up to 200 lines.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 4000
 
 # --- E-mail ------------------------------------------------------------------------------
 

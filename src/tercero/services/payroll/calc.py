@@ -96,10 +96,18 @@ class Setting:
 
 def rule_set(data: list[dict]) -> tuple[rules.Rule, ...]:
     """A pay group's stored rules as checked `Rule`s (InvalidInput naming the bad one)."""
+    if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
+        raise rules.RuleError("Rules are a list of lines.", fields={"rules": "list"})
     built = []
     for index, item in enumerate(data):
+        of = item.get("of", ())
+        item = {  # numbers given as JSON numbers read as their text
+            key: str(value) if isinstance(value, int | float) and not isinstance(value, bool)
+            else value
+            for key, value in item.items()
+        }  # fmt: skip
         try:
-            built.append(rules.Rule(**{**item, "of": tuple(item.get("of", ()))}))
+            built.append(rules.Rule(**{**item, "of": tuple(of) if isinstance(of, list) else of}))
         except TypeError as error:
             raise rules.RuleError(
                 f"rules[{index}] has an unknown field.", fields={f"rules[{index}]": str(error)}

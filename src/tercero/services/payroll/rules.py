@@ -44,6 +44,12 @@ ROUNDINGS = {
 
 
 CODE = re.compile(r"^[A-Z][A-Z0-9_]{0,19}$")
+MAX_LINES = 200
+# the longest text each field may hold (a formula is read, so it is bounded too)
+MAX_LENGTH = {"name": 100, "formula": 500, "of": 30}
+MAX_VALUE_LENGTH = 40
+TEXT_FIELDS = ("code", "name", "category", "kind", "amount", "rate", "quantity", "percent",
+               "formula", "tax", "rounding")  # fmt: skip
 # what each kind of line must say
 NEEDS = {
     "fixed": ("amount",),
@@ -120,9 +126,12 @@ TaxRoutine = Callable[[Decimal, Rule, Mapping], Decimal]
 def check(rules: list[Rule]) -> None:
     """Refuse a rule set that cannot work: unknown kinds, duplicate codes, references to
     lines defined later (or not at all), bad numbers."""
+    if len(rules) > MAX_LINES:
+        raise RuleError(f"At most {MAX_LINES} lines.", fields={"rules": "too many"})
     seen: set[str] = set()
     for index, rule in enumerate(rules):
-        where = f"rules[{index}] ({rule.code})"
+        where = f"rules[{index}] ({str(rule.code)[:20]})"
+        _check_lengths(rule, where)
         if rule.code in seen:
             raise RuleError(f"{where}: the code is used twice.", fields={where: "duplicate"})
         if rule.category not in CATEGORIES or rule.kind not in KINDS:
@@ -137,6 +146,26 @@ def check(rules: list[Rule]) -> None:
                     fields={where: f"{code} must come earlier"},
                 )
         seen.add(rule.code)
+
+
+def _check_lengths(rule: Rule, where: str) -> None:
+    for name in (*TEXT_FIELDS, "unit", "yearly_cap"):
+        value = getattr(rule, name)
+        if not isinstance(value, str):
+            raise RuleError(f"{where}: {name} is text.", fields={where: name})
+        if len(value) > MAX_LENGTH.get(name, MAX_VALUE_LENGTH):
+            raise RuleError(
+                f"{where}: {name} is at most {MAX_LENGTH.get(name, MAX_VALUE_LENGTH)} characters.",
+                fields={where: name},
+            )
+    if (
+        not isinstance(rule.of, tuple)
+        or len(rule.of) > MAX_LENGTH["of"]
+        or not all(isinstance(code, str) and len(code) <= MAX_VALUE_LENGTH for code in rule.of)
+    ):
+        raise RuleError(f"{where}: of is a list of at most 30 line codes.", fields={where: "of"})
+    if not isinstance(rule.taxable, bool):
+        raise RuleError(f"{where}: taxable is true or false.", fields={where: "taxable"})
 
 
 def _check_fields(rule: Rule, where: str) -> None:
@@ -176,8 +205,16 @@ def _check_numbers(rule: Rule, where: str) -> None:
     for name, text in numbers.items():
         if text and not _is_number(text):
             raise RuleError(f"{where}: {name} is not a number.", fields={where: name})
-    if not _is_number(rule.unit) or Decimal(rule.unit) <= 0:
-        raise RuleError(f"{where}: the rounding unit is above zero.", fields={where: "unit"})
+    unit = Decimal(str(rule.unit)) if _is_number(rule.unit) else Decimal(0)
+    if not (0 < unit <= 1000 and unit.as_tuple().exponent >= -4):
+        raise RuleError(
+            f"{where}: the rounding unit is above zero, at most 1000, with at most 4 decimals.",
+            fields={where: "unit"},
+        )
+    if rule.yearly_cap and not 0 <= Decimal(str(rule.yearly_cap)) < 10**12:
+        raise RuleError(f"{where}: the yearly cap is 0 or more.", fields={where: "yearly_cap"})
+    if rule.kind == "percent_of" and not -1000 <= Decimal(str(rule.percent)) <= 1000:
+        raise RuleError(f"{where}: the percent is -1000 to 1000.", fields={where: "percent"})
 
 
 def _allowed(node) -> bool:

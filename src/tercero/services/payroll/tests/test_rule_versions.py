@@ -8,7 +8,7 @@ import pytest
 
 from tercero.platform.errors import Conflict, InvalidInput
 from tercero.platform.tenancy.scoping import client_scope
-from tercero.services.payroll import groups, runs
+from tercero.services.payroll import calc, groups, runs
 from tercero.services.payroll.models import PayGroup, PayResult, PayRuleSet
 from tercero.services.payroll.tests.factories import APRIL, hire, uk_group
 
@@ -112,6 +112,13 @@ def test_a_version_is_written_only_for_a_real_change_and_restoring_is_a_new_one(
         ({"kind": "formula", "formula": "__import__('os')"}, "only numbers, lines, inputs"),
         ({"kind": "tax", "tax": "fr.impot"}, "GB has no tax routine 'fr.impot'"),
         ({"unit": "0"}, "rounding unit"),
+        ({"unit": "1E+9999"}, "rounding unit"),
+        ({"yearly_cap": "-5"}, "yearly cap is 0 or more"),
+        ({"formula": "1" + " + 1" * 200, "kind": "formula"}, "formula is at most 500"),
+        ({"name": "x" * 101}, "name is at most 100"),
+        ({"amount": {"nested": "json"}}, "amount is text"),
+        ({"kind": "percent_of", "percent": "5", "of": "BASIC"}, "of is a list"),
+        ({"taxable": "yes"}, "taxable is true or false"),
         ({"yearly_cap": "lots"}, "yearly_cap is not a number"),
     ],
 )
@@ -124,6 +131,30 @@ def test_a_rule_that_cannot_work_is_refused_naming_it(tenant_a, group, change, m
             actor=tenant_a.team_lead, group=group, version=group.version, changes={"rules": changed}
         )
     assert "rules[0]" in str(refused.value.fields)
+    assert len(str(refused.value)) < 300  # names the line, does not echo a huge value
     group.refresh_from_db()
     assert group.rules[0]["code"] == "BASIC"
     assert not PayRuleSet.objects.filter(pay_group=group).exists()
+
+
+def test_json_numbers_read_as_their_text_and_a_huge_rule_set_is_refused(tenant_a, group):
+    # protects: integrations sending numbers as numbers; a rule set too big to check
+    changed = copy.deepcopy(group.rules)
+    changed[0] = {"code": "BASIC", "name": "Basic", "category": "earning", "kind": "fixed",
+                  "amount": 2500, "yearly_cap": 40000.5}  # fmt: skip
+    saved = groups.update_pay_group(
+        actor=tenant_a.team_lead, group=group, version=group.version, changes={"rules": changed}
+    )
+    assert calc.rule_set(saved.rules)[0].amount == "2500"
+    lines = [
+        {"code": f"L{n}", "name": "x", "category": "info", "kind": "fixed", "amount": "1"}
+        for n in range(201)
+    ]
+    with pytest.raises(InvalidInput, match="At most 200 lines"):
+        groups.update_pay_group(
+            actor=tenant_a.team_lead, group=saved, version=saved.version, changes={"rules": lines}
+        )
+    with pytest.raises(InvalidInput, match="a list of lines"):
+        groups.update_pay_group(
+            actor=tenant_a.team_lead, group=saved, version=saved.version, changes={"rules": "x"}
+        )
