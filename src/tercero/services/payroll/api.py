@@ -5,7 +5,6 @@ and HR changes (apply, verify, undo; the requests themselves are work items of t
 
 from datetime import date, datetime
 
-from django.db.models import Count
 from django.http import HttpResponse
 from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
@@ -15,7 +14,7 @@ from tercero.platform.api.caller import caller_of
 from tercero.platform.errors import InvalidInput, NotFound
 from tercero.platform.security import crypto
 from tercero.services.payroll import groups, hr_events, outputs, paydates, runs, selectors
-from tercero.services.payroll.models import HrEvent, PayRuleSet, PayRun
+from tercero.services.payroll.models import HrEvent, PayRun
 
 router = Router(tags=["payroll"])
 ACTIONS = ("calculate", "submit", "approve", "send_back", "finalise", "cancel")
@@ -530,12 +529,6 @@ def rule_versions(request, pay_group_id: int):
     caller = caller_of(request)
     group = _group(caller, pay_group_id)
     caller.require("payroll:read")
-    used = dict(
-        PayRun.objects.filter(pay_group=group)
-        .exclude(status=PayRun.Status.CANCELLED)
-        .values_list("rules_version")
-        .annotate(count=Count("pk"))
-    )
     return [
         {
             "number": v.number,
@@ -543,11 +536,9 @@ def rule_versions(request, pay_group_id: int):
             "note": v.note,
             "created_at": v.created_at,
             "created_by": v.created_by.email if v.created_by else None,
-            "runs": used.get(v.number, 0),
+            "runs": runs_count,
         }
-        for v in PayRuleSet.objects.filter(pay_group=group)
-        .select_related("created_by")
-        .order_by("-number")[:500]
+        for v, runs_count in reversed(selectors.rule_versions(group))
     ]
 
 

@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from django.db.models import Q
+from django.db.models import Count, Max, Q
 
 from tercero.delivery.work import lifecycle
 from tercero.delivery.work.models import WorkItem
@@ -13,6 +13,7 @@ from tercero.services.payroll.models import (
     HrEvent,
     PayGroup,
     PayResult,
+    PayRuleSet,
     PayRun,
 )
 
@@ -123,3 +124,20 @@ def hr_requests_waiting(*, client_ids: list[int]):
         .select_related("client")
         .order_by("created_at")
     )
+
+
+def rule_versions(group: PayGroup) -> list[tuple[PayRuleSet, int]]:
+    """The pay group's rule versions, oldest first, each with how many runs (not
+    cancelled) are calculated with it."""
+    used = dict(
+        PayRun.objects.filter(pay_group=group)
+        .exclude(status=PayRun.Status.CANCELLED)
+        .values_list("rules_version")
+        .annotate(count=Count("pk"))
+    )
+    found = PayRuleSet.objects.filter(pay_group=group).select_related("created_by")
+    return [(version, used.get(version.number, 0)) for version in found.order_by("number")]
+
+
+def newest_rule_number(group: PayGroup) -> int | None:
+    return group.rule_sets.aggregate(newest=Max("number"))["newest"]

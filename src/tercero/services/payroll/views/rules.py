@@ -5,7 +5,6 @@ version's rules, and restoring an earlier version."""
 import re
 
 from django.contrib import messages
-from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -81,23 +80,11 @@ def changes_between(before: list[dict] | None, after: list[dict]) -> str:
 
 
 def _versions(group) -> list[dict]:
-    used = dict(
-        PayRun.objects.filter(pay_group=group)
-        .exclude(status=PayRun.Status.CANCELLED)
-        .values_list("rules_version")
-        .annotate(count=Count("pk"))
-    )
-    found = list(
-        PayRuleSet.objects.filter(pay_group=group).select_related("created_by").order_by("number")
-    )
+    """The versions, newest first, each with what it changed from the one before."""
     rows, before = [], None
-    for version in found:
+    for version, runs in selectors.rule_versions(group):
         rows.append(
-            {
-                "version": version,
-                "changes": changes_between(before, version.rules),
-                "runs": used.get(version.number, 0),
-            }
+            {"version": version, "changes": changes_between(before, version.rules), "runs": runs}
         )
         before = version.rules
     rows.reverse()
@@ -253,7 +240,7 @@ def rules_edit(request, caller, pay_group_id: int):
     if group.rules == before:
         messages.info(request, "Nothing changed: no new version.")
     else:
-        number = groups.current_rules(group).number
+        number = selectors.newest_rule_number(group)
         messages.success(request, f"Rules saved as version {number}.")
     return redirect("payroll:group", group.pk)
 

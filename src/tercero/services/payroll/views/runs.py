@@ -6,7 +6,6 @@ approve the same run page in the portal."""
 from datetime import date
 
 from django.contrib import messages
-from django.db.models import Max
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
@@ -151,7 +150,7 @@ def _rules_in_force(run: PayRun) -> int | None:
     calculated with and the run can still be calculated again (else None)."""
     if run.status not in (PayRun.Status.CALCULATED, PayRun.Status.SUBMITTED):
         return None
-    newest = run.pay_group.rule_sets.aggregate(newest=Max("number"))["newest"]
+    newest = selectors.newest_rule_number(run.pay_group)
     return newest if newest and newest > run.rules_version else None
 
 
