@@ -184,33 +184,17 @@ def test_fortnightly_pay_is_worked_on_the_weekly_tables():
     # 2 x 5000/52 -> 96.16 each + 2579/52 -> 49.60 = 241.92; week 2 -> 483.84.
     # 2000 - 483.84 = 1516.16 -> 1516; basic band 37700 x 2 / 52 = 1450:
     # 1450 x 20 % + 66 x 40 % = 316.40
-    week2 = gb.income_tax(
-        code="1257L",
-        pay=Decimal("2000"),
-        pay_to_date=Decimal("2000"),
-        tax_to_date_before=Decimal(0),
-        period=2,
-        frequency="biweekly",
-    )
+    week2 = _month("1257L", "2000", period=2, frequency="biweekly")
     assert (week2.pay_adjustment_to_date, week2.tax) == (Decimal("483.84"), Decimal("316.40"))
     # the same two weeks paid weekly (1000 each) end at the same tax to date
-    weekly = gb.income_tax(
-        code="1257L",
-        pay=Decimal("1000"),
-        pay_to_date=Decimal("2000"),
-        tax_to_date_before=Decimal("158.20"),  # week 1: 758 -> 725 x 20 % + 33 x 40 %
-        period=2,
-        frequency="weekly",
+    # week 1 paid 158.20: 758 -> 725 x 20 % + 33 x 40 %
+    weekly = _month(
+        "1257L", "1000", period=2, pay_before="1000", tax_before="158.20", frequency="weekly"
     )
     assert weekly.tax_to_date == week2.tax_to_date
     # Week 1 basis, fortnightly: the week 2 figures on this pay alone, whatever the week
-    w1 = gb.income_tax(
-        code="1257L W1",
-        pay=Decimal("2000"),
-        pay_to_date=Decimal("9000"),
-        tax_to_date_before=Decimal("1000"),
-        period=20,
-        frequency="biweekly",
+    w1 = _month(
+        "1257L W1", "2000", period=20, pay_before="7000", tax_before="1000", frequency="biweekly"
     )
     assert w1.tax == Decimal("316.40")
     # NICs: PT 242 x 2 = 484, UEL 967 x 2 = 1934, ST 96 x 2 = 192:
@@ -234,32 +218,16 @@ def test_a_week_53_pay_day_is_taxed_on_the_week_1_basis():
         "2027-28",
         53,
     )
-    weekly = gb.income_tax(
-        code="1257L",
-        pay=Decimal("1000"),
-        pay_to_date=Decimal("53000"),
-        tax_to_date_before=Decimal("12000"),
-        period=53,
-        frequency="weekly",
+    weekly = _month(
+        "1257L", "1000", period=53, pay_before="52000", tax_before="12000", frequency="weekly"
     )
     assert weekly.tax == Decimal("158.20")  # week 1 figures on 1000 (see above)
-    fortnight = gb.income_tax(
-        code="1257L",
-        pay=Decimal("2000"),
-        pay_to_date=Decimal("54000"),
-        tax_to_date_before=Decimal("12000"),
-        period=53,
-        frequency="biweekly",
+    fortnight = _month(
+        "1257L", "2000", period=53, pay_before="52000", tax_before="12000", frequency="biweekly"
     )
     assert fortnight.tax == Decimal("316.40")  # week 2 figures on 2000
     with pytest.raises(InvalidInput, match="1 to 12"):
-        gb.income_tax(
-            code="1257L",
-            pay=Decimal("1"),
-            pay_to_date=Decimal("1"),
-            tax_to_date_before=Decimal(0),
-            period=13,
-        )
+        _month("1257L", "1", period=13)
 
 
 @pytest.mark.parametrize("code", ["", "1257", "X1", "S1257L", "K", "12345L", "BR X Y"])

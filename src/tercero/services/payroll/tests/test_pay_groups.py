@@ -15,7 +15,7 @@ from tercero.platform.errors import Conflict, InvalidInput
 from tercero.platform.tenancy.scoping import client_scope
 from tercero.services.payroll import groups, paydates, runs
 from tercero.services.payroll.models import PayGroup, PayRun
-from tercero.services.payroll.tests.factories import hire
+from tercero.services.payroll.tests.factories import finalised, hire
 
 JSON = "application/json"
 
@@ -297,20 +297,10 @@ def test_a_uk_fortnightly_group_is_taxed_on_the_week_of_each_pay_day(tenant_a, e
     hire(tenant_a.team_lead, group, "E-1", salary="52000.00")  # 2,000.00 a fortnight
     paid = []
     for period in (first, second):
-        run = runs.create_run(
-            actor=tenant_a.team_lead,
-            pay_group=group,
-            period_start=period.start,
-            period_end=period.end,
-            pay_date=period.pay_date,
-        )
-        runs.start_calculation(actor=tenant_a.team_lead, run=run)
-        run = runs.calculate(run_id=run.pk)
+        dates = dict(period_start=period.start, period_end=period.end, pay_date=period.pay_date)
+        run = finalised(tenant_a, group, dates)
         lines = {code: amount for code, _n, _c, amount in run.results.get().lines}
         paid.append((lines["BASIC"], lines["PAYE"], lines["NI"], lines["ER_NI"]))
-        run = runs.submit(actor=tenant_a.team_lead, run=run, version=run.version)
-        run = runs.approve(actor=tenant_a.client_admin, run=run, version=run.version)
-        runs.finalise(actor=tenant_a.team_lead, run=run, version=run.version)
     # week 2 and week 4 on the weekly tables (see test_gb_paye for the arithmetic):
     # each fortnight 2,000.00 gross, PAYE 316.40, NI 117.32, employer NI 271.20
     assert paid == [(200000, 31640, 11732, 27120)] * 2
