@@ -183,7 +183,8 @@ def delete_grant(request, grant_id: int):
 @router.get("/tokens", response=list[TokenOut], tags=["tokens"])
 @paginate_by_cursor
 def list_tokens(request):
-    return selectors.tokens_of(user=caller_of(request).user)
+    caller = caller_of(request)
+    return selectors.tokens_of(user=caller.user, token=caller.token)
 
 
 @router.post("/tokens", response={201: NewTokenOut}, tags=["tokens"])
@@ -197,6 +198,7 @@ def create_token(request, body: TokenIn):
         name=body.name,
         scopes=body.scopes,
         expires_at=body.expires_at,
+        parent=caller.token,
     )
     return Status(201, {**TokenOut.from_orm(token).dict(), "token": plain})
 
@@ -204,5 +206,6 @@ def create_token(request, body: TokenIn):
 @router.delete("/tokens/{token_id}", response=TokenOut, tags=["tokens"])
 def revoke_token(request, token_id: int):
     caller = caller_of(request)
-    token = selectors.access_token(user=caller.user, token_id=token_id)
+    token = selectors.access_token(user=caller.user, token_id=token_id, token=caller.token)
+    caller.require("tokens:write")
     return services.revoke_api_token(actor=caller.user, token=token)

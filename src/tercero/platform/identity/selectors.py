@@ -72,12 +72,16 @@ def access_user(*, user, user_id: int, client_ids: list[int]) -> User:
     return found
 
 
-def tokens_of(*, user) -> QuerySet[ApiToken]:
-    return ApiToken.objects.filter(user=user).order_by("-id")
+def tokens_of(*, user, token: ApiToken | None = None) -> QuerySet[ApiToken]:
+    """`user`'s tokens; called with a token, only those for that token's client."""
+    found = ApiToken.objects.filter(user=user)
+    if token is not None:
+        found = found.filter(client_id=token.client_id)
+    return found.order_by("-id")
 
 
-def access_token(*, user, token_id: int) -> ApiToken:
-    found = tokens_of(user=user).filter(pk=token_id).first()
+def access_token(*, user, token_id: int, token: ApiToken | None = None) -> ApiToken:
+    found = tokens_of(user=user, token=token).filter(pk=token_id).first()
     if found is None:
         raise NotFound("Token not found.")
     return found

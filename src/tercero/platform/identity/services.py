@@ -110,15 +110,27 @@ def revoke_client_access(*, actor, grant: Grant, reason: str = "") -> None:
 
 
 def create_api_token(
-    *, actor, client, name: str, scopes: list[str], expires_at: datetime | None = None
+    *,
+    actor,
+    client,
+    name: str,
+    scopes: list[str],
+    expires_at: datetime | None = None,
+    parent: ApiToken | None = None,
 ) -> tuple[ApiToken, str]:
     """A token for `actor` on one client. Returns the token row and the plain secret,
-    which is never stored and cannot be shown again."""
+    which is never stored and cannot be shown again. A token made with a token
+    (`parent`) never exceeds it: the same client, a subset of its scopes, and an expiry
+    no later than its own (its expiry when none is asked for)."""
+    if parent is not None:
+        expires_at = _within_parent(parent=parent, client=client, expires_at=expires_at)
+    allowed = set(actor.permissions) & set(parent.scopes if parent else PERMISSIONS)
     unknown = sorted(set(scopes) - set(PERMISSIONS))
-    beyond = sorted(set(scopes) - set(actor.permissions))
+    beyond = sorted(set(scopes) - allowed)
     if unknown or beyond:
+        message = "Scopes must be permissions your role has"
         raise InvalidInput(
-            "Scopes must be permissions your role has.",
+            message + (" and the token you call with has." if parent else "."),
             fields={"scopes": f"not allowed: {', '.join(unknown or beyond)}"},
         )
     now = timezone.now()
@@ -143,9 +155,27 @@ def create_api_token(
             client=client,
             object_type="api_token",
             object_id=token.pk,
-            payload={"scopes": token.scopes},
+            payload={"scopes": token.scopes, "made_with_token": getattr(parent, "pk", None)},
         )
     return token, plain
+
+
+def _within_parent(*, parent: ApiToken, client, expires_at: datetime | None) -> datetime | None:
+    """The child's expiry, after refusing a client or expiry beyond the parent token's."""
+    if getattr(client, "pk", client) != parent.client_id:
+        raise InvalidInput(
+            "A token can only make tokens for its own client.", fields={"client_id": "not allowed"}
+        )
+    if parent.expires_at is None:
+        return expires_at
+    if expires_at is None:
+        return parent.expires_at
+    if expires_at > parent.expires_at:
+        raise InvalidInput(
+            "A token cannot make a token that outlives it.",
+            fields={"expires_at": "later than the calling token's expiry"},
+        )
+    return expires_at
 
 
 def revoke_api_token(*, actor, token: ApiToken) -> ApiToken:
