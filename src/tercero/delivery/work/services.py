@@ -101,12 +101,14 @@ def _validate_queue(queue: Queue) -> None:
         fields["priority"] = "1 (highest) to 4"
     if not 1 <= queue.at_risk_percent <= 99:
         fields["at_risk_percent"] = "1 to 99"
-    if queue.escalation == Queue.Escalation.MOVE:
-        target = queue.escalation_queue
-        if target is None:
-            fields["escalation_queue_id"] = "moving on escalation needs an escalation queue"
-        elif target.engagement_id != queue.engagement_id or target.pk == queue.pk:
-            fields["escalation_queue_id"] = "another queue of the same engagement"
+    target = queue.escalation_queue
+    if target is None and queue.escalation == Queue.Escalation.MOVE:
+        fields["escalation_queue_id"] = "moving on escalation needs an escalation queue"
+    # whatever the escalation rule, the target never lies in another engagement (or client)
+    elif target is not None and (
+        target.engagement_id != queue.engagement_id or target.pk == queue.pk
+    ):
+        fields["escalation_queue_id"] = "another queue of the same engagement"
     if fields:
         raise InvalidInput("The queue is not valid.", fields=fields)
 

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from tercero.delivery.work.models import WorkItem
+from tercero.delivery.work.models import Queue, WorkItem
 from tercero.delivery.work.tests.conftest import (
     FORM,
     TICKET,
@@ -240,3 +240,32 @@ def test_comments_internal_notes_and_the_first_response(client, tenant_a):
     seen = [c["body"] for c in client.get(url).json()["results"]]
     assert seen == ["Your parcel ships today"], "clients never see internal notes"
     assert post(client, url, {"body": "Thanks!", "internal": True}).json()["internal"] is False
+
+
+def test_a_queue_cannot_escalate_into_another_clients_queue(
+    client, provider_admin, tenant_a, tenant_b
+):
+    # given staff granted both clients, a queue of A and one of B
+    own = make_queue(live_engagement(tenant_a.client))
+    foreign = make_queue(live_engagement(tenant_b.client))
+    client.force_login(provider_admin)
+
+    # when A's queue is pointed at B's queue (with the alert rule and with the move rule)
+    alert = client.patch(
+        f"/api/v1/queues/{own.pk}",
+        data={"version": own.version, "escalation_queue_id": foreign.pk},
+        content_type=JSON,
+    )
+    move = client.patch(
+        f"/api/v1/queues/{own.pk}",
+        data={"version": own.version, "escalation": "move", "escalation_queue_id": foreign.pk},
+        content_type=JSON,
+    )
+
+    # then both are refused and the queue is unchanged
+    assert alert.status_code == move.status_code == 422
+    assert alert.json()["error"]["fields"] == {
+        "escalation_queue_id": "another queue of the same engagement"
+    }
+    with client_scope(clients=[own.client_id]):
+        assert Queue.objects.get(pk=own.pk).escalation_queue_id is None
