@@ -19,7 +19,12 @@ from django.views.decorators.http import require_POST
 from tercero.config.navigation import landing_url
 from tercero.platform.errors import DomainError
 from tercero.platform.identity import lockout, mfa
-from tercero.platform.identity.middleware import MFA_PENDING, SIGNED_IN_AT, pending_sign_in
+from tercero.platform.identity.middleware import (
+    LAST_ACTIVITY,
+    MFA_PENDING,
+    SIGNED_IN_AT,
+    pending_sign_in,
+)
 from tercero.platform.identity.models import User
 from tercero.platform.identity.selectors import reachable_clients
 from tercero.platform.identity.services import record_sign_in
@@ -105,7 +110,7 @@ def _pending_user(request):
 
 
 def _signed_in(request, response, user) -> None:
-    request.session[SIGNED_IN_AT] = time.time()
+    request.session[SIGNED_IN_AT] = request.session[LAST_ACTIVITY] = time.time()
     record_sign_in(user=user)
     account = lockout.account_key(user.email)
     lockout.note(request, account, succeeded=True)

@@ -5,6 +5,7 @@ import re
 import time
 
 import pytest
+import time_machine
 from django.urls import reverse
 
 from tercero.platform.identity.middleware import LAST_ACTIVITY
@@ -104,3 +105,17 @@ def test_password_change_signs_out_other_sessions(client, tenant_a):
     assert response.status_code == 302
     assert client.get("/work/items/").status_code == 200  # this session stays
     assert other.get("/work/items/").status_code == 302  # the other one ends
+
+
+def test_a_session_that_only_polls_after_sign_in_idles_out(client, tenant_a, settings):
+    # protects: polls never count as activity, even when nothing else happened since sign-in
+    signed_in = time.time()
+    with time_machine.travel(signed_in, tick=False):
+        client.post("/login/", {"username": tenant_a.agent.email, "password": PASSWORD})
+    poll = {"X-Tercero-Poll": "1"}
+    with time_machine.travel(signed_in + settings.SESSION_IDLE_SECONDS - 10, tick=False):
+        assert client.get("/work/mine/", headers=poll).status_code == 200
+    with time_machine.travel(signed_in + settings.SESSION_IDLE_SECONDS + 10, tick=False):
+        response = client.get("/work/mine/", headers=poll)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login/")

@@ -65,8 +65,9 @@ class IdleTimeoutMiddleware:
         if user is None or not user.is_authenticated or getattr(request, "api_token", None):
             return self.get_response(request)
         now = time.time()
-        last = request.session.get(LAST_ACTIVITY, now)
         started = request.session.setdefault(SIGNED_IN_AT, now)
+        # a session that has only polled since sign-in has been idle since sign-in
+        last = request.session.get(LAST_ACTIVITY, started)
         too_old = now - started > settings.SESSION_ABSOLUTE_SECONDS
         if now - last > settings.SESSION_IDLE_SECONDS or too_old:
             logout(request)
