@@ -10,7 +10,7 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.9
 export DJANGO_SETTINGS_MODULE := tercero.config.settings
 
-.PHONY: run test lint install install-dev lock serve clean
+.PHONY: run test lint install install-dev lock serve clean system-packages
 
 $(BIN)/uv:
 	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is required (python3.12 not found)"; exit 1; }
@@ -37,8 +37,12 @@ run: $(if $(wildcard $(VENV)/.installed-dev),install-dev,install)
 	$(BIN)/tercero serve --bind 127.0.0.1:8000
 
 ## make test: lint, layer contract, tests on SQLite and (when reachable) PostgreSQL
-test: install-dev lint
+test: system-packages install-dev lint
 	$(BIN)/python tools/testrun.py
+
+## the Debian packages the suite needs (WeasyPrint's libraries, Chromium, Dovecot)
+system-packages:
+	@tools/system-packages
 
 lint: install-dev
 	$(BIN)/ruff format --check src tools bench conftest.py
