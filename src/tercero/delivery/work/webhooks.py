@@ -4,19 +4,17 @@ An outbox consumer turns each event into one `WebhookDelivery` per matching endp
 (no network inside the consumer's transaction). `send_due` then posts due deliveries:
 each is leased by a conditional update first, so two senders never post the same one at
 once; failures back off exponentially (30 s doubling, capped at 6 h, with jitter) and
-give up after `MAX_ATTEMPTS`. Receivers verify `Tercero-Signature` and drop repeats by
+give up after `MAX_ATTEMPTS`. Each attempt resolves the host once and connects only to
+an address that passed the check (`destinations`); a refused address fails the delivery
+at once. Receivers verify `Tercero-Signature` and drop repeats by
 `Tercero-Event-Id` (delivery is at least once).
 """
 
 import hashlib
 import hmac
-import ipaddress
 import json
 import secrets
-import socket
 import time
-import urllib.error
-import urllib.request
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -24,6 +22,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from tercero.delivery.work import destinations
 from tercero.delivery.work.models import WebhookDelivery, WebhookEndpoint, WorkEvent
 from tercero.delivery.work.outbox import Consumer, register_consumer
 from tercero.platform.audit.services import record
@@ -71,12 +70,18 @@ def verify_signature(
 # --- endpoints ------------------------------------------------------------------------
 
 
+def private_networks_allowed() -> bool:
+    """Whether the operator lets webhooks reach loopback and private networks (an
+    on-premises client; tests). Off unless a settings module turns it on."""
+    return getattr(settings, "TERCERO_WEBHOOKS_ALLOW_PRIVATE", False)
+
+
 def check_url(url: str) -> str:
     """Refuse URLs that are not plain http(s) to a public address (unless the operator
-    allows private addresses, e.g. for an on-premises client)."""
+    allows private addresses, e.g. for an on-premises client). Delivery checks again."""
     try:
         parts = urlsplit(url)
-        port = parts.port  # a port out of range or not a number raises here
+        parts.port  # noqa: B018 - a port out of range or not a number raises here
     except ValueError as error:
         raise InvalidInput("The URL is not valid.", fields={"url": str(error)}) from None
     if parts.scheme not in ("http", "https"):
@@ -85,19 +90,15 @@ def check_url(url: str) -> str:
         raise InvalidInput("Put no credentials in the URL.", fields={"url": "credentials in URL"})
     if not parts.hostname:
         raise InvalidInput("The URL has no host.", fields={"url": "no host"})
-    if getattr(settings, "TERCERO_WEBHOOKS_ALLOW_PRIVATE", False):
-        return url
     try:
-        addresses = {info[4][0] for info in socket.getaddrinfo(parts.hostname, port or 443)}
-    except (socket.gaierror, UnicodeError):
+        destinations.resolve(url, allow_private=private_networks_allowed())
+    except destinations.DeliveryFailed:
         raise InvalidInput("The host does not resolve.", fields={"url": "unknown host"}) from None
-    for address in addresses:
-        ip = ipaddress.ip_address(address.split("%")[0])
-        if not ip.is_global:
-            raise InvalidInput(
-                "Webhooks go to public addresses only.",
-                fields={"url": f"{parts.hostname} is a private or reserved address"},
-            )
+    except destinations.DestinationRefused:
+        raise InvalidInput(
+            "Webhooks go to public addresses only.",
+            fields={"url": f"{parts.hostname} is a private or reserved address"},
+        ) from None
     return url
 
 
@@ -206,14 +207,6 @@ def body_of(event: WorkEvent) -> bytes:
     ).encode()
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
-
-
-_OPENER = urllib.request.build_opener(_NoRedirects)
-
-
 def send_due(*, now: datetime | None = None, limit: int = 100, timeout: float = 5.0) -> dict:
     """Post every due delivery (up to `limit`); returns counts by outcome."""
     now = now or timezone.now()
@@ -236,27 +229,36 @@ def _send(delivery: WebhookDelivery, *, now: datetime, timeout: float) -> str:
     ).update(next_attempt_at=now + LEASE)
     if not leased:
         return "skipped"
+    status, error, refused = None, "", False
+    try:
+        status = _post(delivery, timeout=timeout)
+    except destinations.DestinationRefused as refusal:
+        # one fixed reason, and no retry: the log must not tell what answers inside
+        error, refused = str(refusal), True
+    except destinations.DeliveryFailed as failure:
+        error = str(failure)
+    return _record(delivery, status=status, error=error, refused=refused)
+
+
+def _post(delivery: WebhookDelivery, *, timeout: float) -> int:
     endpoint, event = delivery.endpoint, delivery.event
     body = body_of(event)
-    request = urllib.request.Request(
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "Tercero-Webhooks/1",
+        "Tercero-Event-Id": str(event.pk),
+        "Tercero-Signature": sign(signing_secret(endpoint), int(time.time()), body),
+    }
+    return destinations.post(
         endpoint.url,
-        data=body,
-        method="POST",
-        headers={
-            "Content-Type": "application/json",
-            "User-Agent": "Tercero-Webhooks/1",
-            "Tercero-Event-Id": str(event.pk),
-            "Tercero-Signature": sign(signing_secret(endpoint), int(time.time()), body),
-        },
+        body=body,
+        headers=headers,
+        timeout=timeout,
+        allow_private=private_networks_allowed(),
     )
-    status, error = None, ""
-    try:
-        with _OPENER.open(request, timeout=timeout) as response:
-            status = response.status
-    except urllib.error.HTTPError as failure:
-        status, error = failure.code, f"HTTP {failure.code}"
-    except (urllib.error.URLError, OSError, ValueError) as failure:
-        error = str(getattr(failure, "reason", failure)) or failure.__class__.__name__
+
+
+def _record(delivery: WebhookDelivery, *, status: int | None, error: str, refused: bool) -> str:
     attempts = delivery.attempts + 1
     sent_at = timezone.now()
     if status is not None and 200 <= status < 300:
@@ -269,13 +271,13 @@ def _send(delivery: WebhookDelivery, *, now: datetime, timeout: float) -> str:
             delivered_at=sent_at,
         )
         return "delivered"
-    gave_up = attempts >= MAX_ATTEMPTS
+    gave_up = refused or attempts >= MAX_ATTEMPTS
     WebhookDelivery.objects.filter(pk=delivery.pk).update(
         status="failed" if gave_up else "pending",
         attempts=attempts,
         last_attempt_at=sent_at,
         last_status_code=status,
-        last_error=error[:500],
+        last_error=error or f"HTTP {status}",
         next_attempt_at=sent_at + backoff(attempts, delivery_id=delivery.pk),
     )
     return "failed" if gave_up else "retrying"
