@@ -8,13 +8,18 @@
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, time
-from typing import Literal
+from typing import Literal, get_args
 
+from django.core.exceptions import ImproperlyConfigured
 from pydantic import BaseModel, ValidationError
 
+from tercero.delivery.engagements.calendar import Metric
+from tercero.platform import catalogue
+from tercero.platform.catalogue import ServiceLine
 from tercero.platform.errors import InvalidInput
 
 Office = Literal["front", "back"]
+SLA_METRICS = frozenset(get_args(Metric))
 
 
 @dataclass(frozen=True)
@@ -134,3 +139,56 @@ def find(key: str) -> WorkType | None:
 
 def all_types() -> list[WorkType]:
     return [_TYPES[key] for key in sorted(_TYPES)]
+
+
+# --- service lines ------------------------------------------------------------------------
+
+
+def register_line(line: ServiceLine) -> ServiceLine:
+    """Install a service module from its manifest (called from its `AppConfig.ready`):
+    its work types, outbox consumers and periodic jobs, then the catalogue entry that
+    roles, the API, URLs, navigation and the demo read. A manifest that cannot work
+    stops start-up with the problem named."""
+    from tercero.delivery.work.outbox import register_consumer
+    from tercero.platform.identity.roles import CORE_PERMISSIONS
+    from tercero.platform.ops import scheduler
+
+    problems = [problem for t in line.work_types for problem in work_type_problems(t)]
+    if problems:
+        raise ImproperlyConfigured(f"Service line {line.key!r}: " + "; ".join(problems))
+    catalogue.add(line, core_permissions=CORE_PERMISSIONS)
+    for work_type in line.work_types:
+        register(work_type)
+    for consumer in line.consumers:
+        register_consumer(consumer)
+    for job in line.jobs:
+        scheduler.register(job)
+    return line
+
+
+def work_type_problems(work_type: WorkType) -> list[str]:
+    """What stops a work type from working, in words (empty when it is sound)."""
+    fields = set(work_type.payload_schema.model_fields)
+    problems = [
+        f"{work_type.key}: display field {name!r} is not in its payload"
+        for name, _ in work_type.display_fields
+        if name not in fields
+    ]
+    problems += [
+        f"{work_type.key}: personal field {name!r} is not in its payload"
+        for name in work_type.personal_fields
+        if name not in fields
+    ]
+    problems += [
+        f"{work_type.key}: masking given for {name!r}, which is not a personal field"
+        for name in work_type.personal_kinds
+        if name not in work_type.personal_fields
+    ]
+    problems += [
+        f"{work_type.key}: unknown SLA metric {metric!r}"
+        for metric in work_type.sla_metrics
+        if metric not in SLA_METRICS
+    ]
+    if work_type.language_field and work_type.language_field not in fields:
+        problems.append(f"{work_type.key}: language field {work_type.language_field!r} missing")
+    return problems

@@ -1,6 +1,15 @@
-"""Roles and what each may do. Pure data: pages, API and token scopes read it."""
+"""Roles and what each may do: pages, API and token scopes read it.
+
+The platform's and the engine's permissions are listed here; each service line adds its
+own, with the roles that hold them by default, in its manifest (platform/catalogue.py).
+"""
+
+from collections.abc import Iterator, Sequence
+from functools import cache
 
 from django.db import models
+
+from tercero.platform import catalogue
 
 
 class Role(models.TextChoices):
@@ -30,7 +39,7 @@ CLIENT_ROLES = frozenset({Role.CLIENT_ADMIN, Role.CLIENT_USER})
 MFA_REQUIRED_ROLES = PROVIDER_ROLES | {Role.CLIENT_ADMIN}
 
 # Every permission is also an API token scope.
-PERMISSIONS = (
+CORE_PERMISSIONS = (
     "clients:read",
     "clients:write",
     "sites:read",
@@ -52,10 +61,6 @@ PERMISSIONS = (
     "personal:reveal",
     "security:read",
     "privacy:write",
-    "payroll:read",
-    "payroll:write",
-    "payroll:approve",
-    "hr:write",
 )
 
 _READ_DELIVERY = {
@@ -67,8 +72,8 @@ _READ_DELIVERY = {
     "tokens:write",
 }
 
-ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    Role.PROVIDER_ADMIN: frozenset(PERMISSIONS),
+CORE_ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    Role.PROVIDER_ADMIN: frozenset(CORE_PERMISSIONS),
     Role.DELIVERY_MANAGER: frozenset(
         _READ_DELIVERY
         | {
@@ -82,9 +87,6 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "webhooks:write",
             "personal:reveal",
             "security:read",
-            "payroll:read",
-            "payroll:write",
-            "hr:write",
         }
     ),
     Role.TEAM_LEAD: frozenset(
@@ -95,16 +97,11 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "work:assign",
             "personal:reveal",
             "security:read",
-            "payroll:read",
-            "payroll:write",
-            "hr:write",
         }
     ),
-    Role.AGENT: frozenset(_READ_DELIVERY | {"work:write", "personal:reveal", "hr:write"}),
+    Role.AGENT: frozenset(_READ_DELIVERY | {"work:write", "personal:reveal"}),
     Role.QA_ANALYST: frozenset(_READ_DELIVERY),
-    Role.AUDITOR: frozenset(
-        _READ_DELIVERY | {"users:read", "audit:read", "security:read", "payroll:read"}
-    ),
+    Role.AUDITOR: frozenset(_READ_DELIVERY | {"users:read", "audit:read", "security:read"}),
     Role.CLIENT_ADMIN: frozenset(
         {
             "clients:read",
@@ -118,8 +115,6 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "webhooks:write",
             "personal:reveal",
             "privacy:write",
-            "payroll:read",
-            "payroll:approve",
         }
     ),
     Role.CLIENT_USER: frozenset(
@@ -128,5 +123,43 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
 }
 
 
+class _AllPermissions(Sequence[str]):
+    """Every permission: the core ones, then each installed service line's, read live
+    from the catalogue (lines register at start-up, after this module is imported)."""
+
+    def _names(self) -> tuple[str, ...]:
+        return _all_permissions(catalogue.generation())
+
+    def __getitem__(self, index):
+        return self._names()[index]
+
+    def __len__(self) -> int:
+        return len(self._names())
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names())
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._names()
+
+
+PERMISSIONS: Sequence[str] = _AllPermissions()
+
+
+@cache
+def _all_permissions(generation: int) -> tuple[str, ...]:
+    return CORE_PERMISSIONS + tuple(p.name for p in catalogue.permissions())
+
+
 def permissions_of(role: str) -> frozenset[str]:
-    return ROLE_PERMISSIONS.get(role, frozenset())
+    return _permissions_of(role, catalogue.generation())
+
+
+@cache
+def _permissions_of(role: str, generation: int) -> frozenset[str]:
+    """A provider admin holds every permission; other roles their core ones and what
+    each service line gives them by default."""
+    if role == Role.PROVIDER_ADMIN:
+        return frozenset(_all_permissions(generation))
+    from_lines = {p.name for p in catalogue.permissions() if role in p.roles}
+    return CORE_ROLE_PERMISSIONS.get(role, frozenset()) | from_lines

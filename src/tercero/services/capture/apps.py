@@ -7,6 +7,18 @@ class CaptureConfig(AppConfig):
     verbose_name = "Data capture"
 
     def ready(self):
+        from tercero.delivery.work.registry import register_line
+        from tercero.platform.catalogue import Offering, ServiceLine
         from tercero.services.capture import worktypes
 
-        worktypes.register()
+        register_line(
+            ServiceLine(
+                key="capture",
+                title="Data entry and processing",
+                offers=(
+                    Offering("data_entry", "Data entry"),
+                    Offering("data_processing", "Data processing"),
+                ),
+                work_types=(worktypes.DOCUMENT,),
+            )
+        )

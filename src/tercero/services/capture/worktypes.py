@@ -88,7 +88,3 @@ DOCUMENT = registry.WorkType(
     },
     attachment="optional",
 )
-
-
-def register() -> None:
-    registry.register(DOCUMENT)

@@ -7,14 +7,27 @@ class CareConfig(AppConfig):
     verbose_name = "Customer care and technical support"
 
     def ready(self):
-        from tercero.platform.ops import scheduler
+        from tercero.delivery.work.registry import register_line
+        from tercero.platform.catalogue import Offering, ServiceLine
+        from tercero.platform.ops.scheduler import PeriodicJob
         from tercero.platform.security import sealed
         from tercero.services.care import csat, tasks, worktypes
         from tercero.services.care.models import Message
 
         sealed.register(Message, "sender")
-
-        worktypes.register()
-        csat.register()
-        scheduler.register(scheduler.PeriodicJob("poll_mailboxes", 60, tasks.poll_mailboxes))
-        scheduler.register(scheduler.PeriodicJob("end_idle_chats", 300, tasks.end_idle_chats))
+        register_line(
+            ServiceLine(
+                key="care",
+                title="Customer care and technical support",
+                offers=(
+                    Offering("customer_care", "Customer care"),
+                    Offering("technical_support", "Technical support"),
+                ),
+                work_types=(worktypes.TICKET, worktypes.SUPPORT, worktypes.CALL),
+                consumers=(csat.CONSUMER,),
+                jobs=(
+                    PeriodicJob("poll_mailboxes", 60, tasks.poll_mailboxes),
+                    PeriodicJob("end_idle_chats", 300, tasks.end_idle_chats),
+                ),
+            )
+        )

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tercero.delivery.work.models import WorkEvent, WorkItem
-from tercero.delivery.work.outbox import Consumer, register_consumer
+from tercero.delivery.work.outbox import Consumer
 from tercero.platform.errors import Conflict, InvalidInput, NotFound
 from tercero.platform.security import crypto
 from tercero.platform.security.redact import redact_cards
@@ -127,7 +127,5 @@ def _on_resolved(event: WorkEvent) -> None:
         send_survey(ticket=item, now=event.at)
 
 
-def register() -> None:
-    register_consumer(
-        Consumer(name="care.csat", handle=_on_resolved, kinds=frozenset({"item.resolved"}))
-    )
+# sends the survey when a surveyed ticket is resolved (the care manifest registers it)
+CONSUMER = Consumer(name="care.csat", handle=_on_resolved, kinds=frozenset({"item.resolved"}))

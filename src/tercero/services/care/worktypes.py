@@ -119,9 +119,3 @@ CALL = registry.WorkType(
     personal_fields=("caller_number",),
     personal_kinds={"caller_number": ""},
 )
-
-
-def register() -> None:
-    registry.register(TICKET)
-    registry.register(SUPPORT)
-    registry.register(CALL)

@@ -7,10 +7,36 @@ class PayrollConfig(AppConfig):
     verbose_name = "Payroll and HR records"
 
     def ready(self):
+        from tercero.delivery.work.registry import register_line
+        from tercero.platform.catalogue import Offering, Permission, ServiceLine
+        from tercero.platform.identity.roles import Role
         from tercero.platform.security import sealed
         from tercero.services.payroll import worktypes
         from tercero.services.payroll.models import Employee
 
-        worktypes.register()
         for field in Employee.SEALED:
             sealed.register(Employee, field)
+        staff = {Role.DELIVERY_MANAGER, Role.TEAM_LEAD}
+        register_line(
+            ServiceLine(
+                key="payroll",
+                title="Payroll and HR records",
+                offers=(
+                    Offering("payroll", "Payroll"),
+                    Offering("hr_records", "HR record-keeping"),
+                ),
+                work_types=(worktypes.RUN, worktypes.HR_EVENT),
+                permissions=(
+                    Permission(
+                        "payroll:read",
+                        frozenset(staff | {Role.AUDITOR, Role.CLIENT_ADMIN}),
+                        "See pay runs, employees and payslips",
+                    ),
+                    Permission("payroll:write", frozenset(staff), "Prepare pay runs"),
+                    Permission(
+                        "payroll:approve", frozenset({Role.CLIENT_ADMIN}), "Approve pay runs"
+                    ),
+                    Permission("hr:write", frozenset(staff | {Role.AGENT}), "Apply HR changes"),
+                ),
+            )
+        )

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field, ValidationInfo, field_validator, model_va
 
 from tercero.delivery.work import registry
 from tercero.platform.errors import InvalidInput
-from tercero.services.payroll import gb, identifiers
+from tercero.services.payroll import gb, identifiers, lifecycle
 
 
 class RunPayload(BaseModel):
@@ -30,7 +30,7 @@ def _complete(payload: RunPayload, resolution: str) -> list[str]:
     from tercero.services.payroll.models import PayRun
 
     status = PayRun.objects.filter(pk=payload.run_id).values_list("status", flat=True).first()
-    if status not in (PayRun.Status.FINALISED, PayRun.Status.CANCELLED):
+    if status not in lifecycle.ENDED:
         return ["The pay run is not finalised yet."]
     return []
 
@@ -168,12 +168,11 @@ def _checked(check, *args) -> str:
 def _hr_done(item_id: int) -> list[str]:
     from tercero.services.payroll.models import HrEvent
 
-    event = HrEvent.objects.filter(work_item_id=item_id).first()
-    if event is None or event.status == HrEvent.Status.UNDONE:
-        return ["The change is not applied to the HR records yet."]
-    if event.status != HrEvent.Status.VERIFIED:
-        return ["The change is applied but not verified by a second person yet."]
-    return []
+    status = HrEvent.objects.filter(work_item_id=item_id).values_list("status", flat=True).first()
+    refused, _code = lifecycle.refusal(
+        lifecycle.HR_CHANGE, "resolve", status or lifecycle.NOT_APPLIED, ""
+    )
+    return [refused] if refused else []
 
 
 HR_EVENT = registry.WorkType(
@@ -231,8 +230,3 @@ HR_EVENT = registry.WorkType(
     attachment="optional",
     panel_url="payroll:hr-panel",
 )
-
-
-def register() -> None:
-    registry.register(RUN)
-    registry.register(HR_EVENT)
