@@ -211,6 +211,8 @@ SCOPED_OR_GLOBAL_ROUTES = {
     "portal/items/": "list filtered to the client user's client",
     "portal/sla/": "attainment of the client user's client",
     "portal/users/": "users of the client admin's own client",
+    "portal/audit/": "signed audit checkpoints of the client admin's own client only "
+    "(test_audit_checkpoints)",
     "engagements/": "list filtered to reachable clients",
     "engagements/new/": "client chosen from reachable clients only",
     "agents/": "agents granted to reachable clients",

@@ -54,6 +54,11 @@ ENTRIES = (
     ("Our items", "portal:items", lambda u: not u.is_provider_staff),
     ("SLA report", "portal:sla", lambda u: not u.is_provider_staff),
     ("Users", "portal:users", lambda u: not u.is_provider_staff and "users:write" in u.permissions),
+    (
+        "Audit checkpoints",
+        "portal:audit",
+        lambda u: not u.is_provider_staff and "audit:read" in u.permissions,
+    ),
     ("Administration", "admin:index", lambda u: u.is_staff),
 )
 

@@ -243,6 +243,11 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
+# Signed checkpoints of the audit chain: put them where the database's holders cannot
+# rewrite them (another volume, a shipped log); `tercero audit verify` reads them.
+AUDIT_CHECKPOINT_DIR = Path(
+    os.environ.get("AUDIT_CHECKPOINT_DIR", VAR_DIR / "audit-checkpoints")
+).resolve()
 
 # --- Background work ---------------------------------------------------------------------
 

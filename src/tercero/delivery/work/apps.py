@@ -9,12 +9,14 @@ class WorkConfig(AppConfig):
     def ready(self):
         from tercero.delivery.work import consumers, services, tasks, webhooks
         from tercero.delivery.work.models import WorkItem
+        from tercero.platform.audit import services as audit
         from tercero.platform.ops import scheduler
         from tercero.platform.security import sealed
         from tercero.platform.security import services as security
 
         sealed.register(WorkItem, "payload", json=True)
         security.on_alert(services.security_alert_event)
+        audit.on_client_checkpoint(services.audit_checkpoint_event)
         consumers.register()
         webhooks.register()
         scheduler.register(scheduler.PeriodicJob("sweep_sla", 30, tasks.sweep_sla))

@@ -8,10 +8,13 @@ itself append-only from the moment it is written.
 
 from tercero.delivery.work.models import WorkEvent
 from tercero.delivery.work.outbox import Consumer, register_consumer
+from tercero.platform.audit.checkpoints import CHECKPOINT_SIGNED
 from tercero.platform.audit.services import record
 
 
 def chain_into_audit(event: WorkEvent) -> None:
+    if event.kind == CHECKPOINT_SIGNED:
+        return  # a checkpoint of the chain joining the chain would outdate itself
     record(
         action=f"work.{event.kind}",
         actor=event.actor_id,

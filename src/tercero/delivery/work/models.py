@@ -287,8 +287,9 @@ class WorkEvent(ClientOwned):
     item = models.ForeignKey(
         WorkItem, null=True, blank=True, on_delete=models.PROTECT, related_name="events"
     )
+    # null for events about the client as a whole (a signed audit checkpoint)
     engagement = models.ForeignKey(
-        "engagements.Engagement", on_delete=models.PROTECT, related_name="+"
+        "engagements.Engagement", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     kind = models.CharField(max_length=32)
     actor = models.ForeignKey(

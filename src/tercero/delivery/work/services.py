@@ -31,6 +31,8 @@ from tercero.delivery.work.models import (
     WorkItem,
 )
 from tercero.delivery.workforce.models import CHANNELS, SKILL_NAME, Agent
+from tercero.platform.audit.checkpoints import CHECKPOINT_SIGNED, Checkpoint
+from tercero.platform.audit.models import AuditCheckpoint
 from tercero.platform.audit.services import record
 from tercero.platform.errors import Conflict, IllegalTransition, InvalidInput, NotFound
 from tercero.platform.security import misuse
@@ -385,6 +387,20 @@ def security_alert_event(alert, engagement_id: int | None) -> None:
             "limit": alert.limit,
         },
         at=alert.created_at,
+    )
+
+
+def audit_checkpoint_event(row: AuditCheckpoint, checkpoint: Checkpoint) -> None:
+    """A client's signed audit checkpoint as an outbox event, so its webhooks receive
+    it: the signed document, about that client's own latest event only."""
+    WorkEvent.objects.create(
+        client_id=row.client_id,
+        item=None,
+        engagement=None,
+        kind=CHECKPOINT_SIGNED,
+        actor=None,
+        data=checkpoint.model_dump(),
+        at=row.signed_at,
     )
 
 

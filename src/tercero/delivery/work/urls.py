@@ -40,4 +40,5 @@ portal_urlpatterns = [
     path("items/<int:item_id>/status/", portal.item_status, name="item_status"),
     path("items/<int:item_id>/reply/", portal.reply, name="reply"),
     path("sla/", portal.sla_report, name="sla"),
+    path("audit/", portal.audit_checkpoints, name="audit"),
 ]

@@ -1,6 +1,13 @@
-"""How an audit event is hashed. Pure functions, shared by writing and verifying."""
+"""How an audit event is hashed. Pure functions, shared by writing and verifying.
+
+An event's hash is an HMAC-SHA256 (RFC 2104) under the chain key named by its `key_id`,
+over its fields and the hash of the event before it. Events written before the chain was
+keyed carry no key id and a plain SHA-256; `verify` accepts them only ahead of the first
+keyed event (see there).
+"""
 
 import hashlib
+import hmac
 import json
 from datetime import datetime
 
@@ -17,6 +24,8 @@ def payload_digest(payload: dict) -> str:
 
 def event_hash(
     *,
+    key: bytes | None,
+    key_id: str,
     sequence: int,
     occurred_at: datetime,
     actor_id: int | None,
@@ -30,6 +39,7 @@ def event_hash(
     payload_digest: str,
     prev_hash: str,
 ) -> str:
+    """HMAC under `key`; with `key` None, the unkeyed hash of events written before keying."""
     fields = {
         "sequence": sequence,
         "occurred_at": occurred_at.isoformat(timespec="microseconds"),
@@ -44,4 +54,7 @@ def event_hash(
         "payload_digest": payload_digest,
         "prev_hash": prev_hash,
     }
-    return hashlib.sha256(canonical_json(fields)).hexdigest()
+    if key is None:
+        return hashlib.sha256(canonical_json(fields)).hexdigest()
+    fields["key_id"] = key_id
+    return hmac.new(key, canonical_json(fields), hashlib.sha256).hexdigest()

@@ -81,3 +81,17 @@ def drop_append_only_sql(vendor: str, table: str) -> list[str]:
     if vendor == "sqlite":
         return [f'DROP TRIGGER IF EXISTS "{table}_no_{verb}"' for verb in ("update", "delete")]
     return []
+
+
+def kept_append_only(table: str, operation: migrations.operations.base.Operation) -> list:
+    """`operation` on an append-only table, with the table's triggers put back after it:
+    SQLite alters a column by rebuilding the table, which drops them (PostgreSQL keeps
+    them). Works backwards too."""
+
+    def restore(apps, schema_editor):
+        if schema_editor.connection.vendor == "sqlite":
+            for statement in append_only_sql("sqlite", table):
+                schema_editor.execute(statement)
+
+    noop = migrations.RunPython.noop
+    return [migrations.RunPython(noop, restore), operation, migrations.RunPython(restore, noop)]

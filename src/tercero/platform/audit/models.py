@@ -1,18 +1,20 @@
-"""The audit trail: append-only, each event chained to the one before by SHA-256."""
+"""The audit trail: append-only, each event chained to the one before by a keyed hash."""
 
 from django.conf import settings
 from django.db import models
 
-from tercero.platform.tenancy.models import Client
+from tercero.platform.tenancy.models import Client, ClientOwned
 
 
 class AuditEvent(models.Model):
     """One thing that happened. Written only by `audit.services.record`; never changed.
 
-    `hash` covers every field below and `prev_hash`, so editing, deleting or reordering
-    any row breaks the chain at that row (`tercero audit verify`). `client` is null for
-    provider-wide events (a site created, a user signing in). Reviewed global table:
-    auditors read across clients; pages filter by the reader's clients.
+    `hash` is an HMAC under the chain key `key_id` (kept outside the database) of every
+    field below and `prev_hash`, so editing, deleting, reordering or forging any row breaks
+    the chain at that row (`tercero audit verify`); an empty `key_id` marks an event
+    written before the chain was keyed. `client` is null for provider-wide events (a site
+    created, a user signing in). Reviewed global table: auditors read across clients;
+    pages filter by the reader's clients.
     """
 
     sequence = models.BigIntegerField(unique=True)
@@ -31,6 +33,7 @@ class AuditEvent(models.Model):
     payload_digest = models.CharField(max_length=64)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
+    key_id = models.CharField(max_length=16, blank=True)
 
     class Meta:
         ordering = ["sequence"]
@@ -51,3 +54,22 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("Audit events are append-only.")
+
+
+class AuditCheckpoint(ClientOwned):
+    """A copy, for the client's portal, of a signed checkpoint of that client's latest
+    event. The checkpoint file outside the database is what `verify` trusts; `document`
+    is the signed JSON line exactly as written there."""
+
+    sequence = models.BigIntegerField()
+    hash = models.CharField(max_length=64)
+    count = models.BigIntegerField()
+    signed_at = models.DateTimeField()
+    document = models.TextField()
+
+    class Meta:
+        ordering = ["-sequence"]
+        indexes = [models.Index(fields=["client", "-sequence"], name="audit_checkpoint_client")]
+
+    def __str__(self) -> str:
+        return f"checkpoint #{self.sequence}"

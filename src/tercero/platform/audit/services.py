@@ -1,13 +1,18 @@
-"""`record` is the one way to write the audit trail."""
+"""`record` is the one way to write the audit trail; `write_checkpoints` signs its head."""
 
 import re
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
 
 from django.db import connection, transaction
 from django.utils import timezone
 
-from tercero.platform.audit import chain
+from tercero.platform.audit import chain, checkpoints, keys
 from tercero.platform.audit.context import current_ip
-from tercero.platform.audit.models import AuditEvent
+from tercero.platform.audit.models import AuditCheckpoint, AuditEvent
+from tercero.platform.tenancy.models import Client
+from tercero.platform.tenancy.scoping import all_clients_scope
 
 # Serialises writers on PostgreSQL for the rest of their transaction, so two events
 # can never take the same predecessor. SQLite's IMMEDIATE transactions already do.
@@ -29,10 +34,13 @@ def record(
     if not _ACTION.match(action):
         raise ValueError(f"audit action {action!r} must be a dotted past tense")
     payload = payload or {}
-    with transaction.atomic():
+    key_id, key = keys.active_chain_key()
+    # one chain across clients: its head and provider-wide events are in no client's scope
+    with all_clients_scope(), transaction.atomic():
         _lock_chain()
         last = AuditEvent.objects.order_by("-sequence").values("sequence", "hash").first()
         fields = {
+            "key_id": key_id,
             "sequence": (last["sequence"] + 1) if last else 1,
             "occurred_at": timezone.now(),
             "actor_id": getattr(actor, "pk", actor),
@@ -46,7 +54,7 @@ def record(
             "payload_digest": chain.payload_digest(payload),
             "prev_hash": last["hash"] if last else chain.GENESIS_HASH,
         }
-        event = AuditEvent(**fields, payload=payload, hash=chain.event_hash(**fields))
+        event = AuditEvent(**fields, payload=payload, hash=chain.event_hash(key=key, **fields))
         event.save(force_insert=True)
     return event
 
@@ -55,3 +63,78 @@ def _lock_chain() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_KEY])
+
+
+# --- checkpoints ----------------------------------------------------------------------
+
+_CHECKPOINT_HOOKS: list[Callable[[AuditCheckpoint, checkpoints.Checkpoint], None]] = []
+
+
+def on_client_checkpoint(hook: Callable[[AuditCheckpoint, checkpoints.Checkpoint], None]) -> None:
+    """Call `hook(row, checkpoint)` in the transaction that keeps a client's checkpoint
+    (the work engine sends it to the client as an outbox event)."""
+    if hook not in _CHECKPOINT_HOOKS:
+        _CHECKPOINT_HOOKS.append(hook)
+
+
+def write_checkpoints(*, now: datetime, path: Path | None = None) -> list[checkpoints.Checkpoint]:
+    """Sign the chain's head, and each client's latest event where it moved since that
+    client's last checkpoint; append them to the checkpoint file, then keep each client's
+    copy in the database. Returns what was signed (nothing for an empty chain)."""
+    with all_clients_scope():
+        head = AuditEvent.objects.order_by("-sequence").first()
+        if head is None:
+            return []
+        signed = [_sign(head, scope="chain", count=head.sequence, now=now)]
+        for client_id in Client.objects.order_by("pk").values_list("pk", flat=True):
+            latest = _client_head(client_id, up_to=head.sequence)
+            if latest is not None:
+                count = AuditEvent.objects.filter(
+                    client_id=client_id, sequence__lte=latest.sequence
+                ).count()
+                signed.append(_sign(latest, scope="client", count=count, now=now))
+        checkpoints.append(signed, path=path)
+        with transaction.atomic():
+            for checkpoint in signed[1:]:
+                _keep(checkpoint, now=now)
+    return signed
+
+
+def _client_head(client_id: int, *, up_to: int) -> AuditEvent | None:
+    """The client's latest event, unless its last checkpoint already pins it."""
+    latest = (
+        AuditEvent.objects.filter(client_id=client_id, sequence__lte=up_to)
+        .order_by("-sequence")
+        .first()
+    )
+    pinned = (
+        AuditCheckpoint.objects.filter(client_id=client_id)
+        .values_list("sequence", flat=True)
+        .first()
+    )
+    return None if latest is None or latest.sequence == pinned else latest
+
+
+def _sign(event: AuditEvent, *, scope, count: int, now: datetime) -> checkpoints.Checkpoint:
+    return checkpoints.sign(
+        scope=scope,
+        client_id=event.client_id if scope == "client" else None,
+        sequence=event.sequence,
+        hash=event.hash,
+        count=count,
+        key_id=event.key_id,
+        signed_at=now,
+    )
+
+
+def _keep(checkpoint: checkpoints.Checkpoint, *, now: datetime) -> None:
+    row = AuditCheckpoint.objects.create(
+        client_id=checkpoint.client_id,
+        sequence=checkpoint.sequence,
+        hash=checkpoint.hash,
+        count=checkpoint.count,
+        signed_at=now,
+        document=checkpoint.line(),
+    )
+    for hook in _CHECKPOINT_HOOKS:
+        hook(row, checkpoint)

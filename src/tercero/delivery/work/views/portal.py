@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from django import forms
 from django.contrib import messages
 from django.db.models import Count
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,6 +22,7 @@ from tercero.delivery.work.models import Queue, WorkItem
 from tercero.delivery.work.views.common import POLL_HEADERS, page, refused
 from tercero.delivery.work.views.floor import attainment, daily
 from tercero.delivery.work.views.items import item_listing
+from tercero.platform.audit import selectors as audit
 from tercero.platform.errors import DomainError, InvalidInput, NotFound
 from tercero.web.charts import Point, bar_chart
 from tercero.web.schema_forms import form_for, payload_of
@@ -215,6 +217,29 @@ def reply(request, caller, item_id: int):
     else:
         messages.success(request, "Your message has been added.")
     return redirect(reverse("portal:item", args=[item.pk]) + "#messages")
+
+
+# --- signed checkpoints of the audit trail ------------------------------------------------
+
+CHECKPOINTS_SHOWN = 50
+
+
+@page("audit:read", staff=False)
+def audit_checkpoints(request, caller):
+    """The client's signed checkpoints of its own audit events, and the keys that verify
+    them; `?download=jsonl` gives every one, as signed."""
+    found = audit.client_checkpoints(client_ids=caller.client_ids)
+    if request.GET.get("download") == "jsonl":
+        lines = "".join(document + "\n" for document in found.values_list("document", flat=True))
+        response = HttpResponse(lines, content_type="application/x-ndjson")
+        response["Content-Disposition"] = 'attachment; filename="audit-checkpoints.jsonl"'
+        return response
+    context = {
+        "checkpoints": found[:CHECKPOINTS_SHOWN],
+        "total": found.count(),
+        "public_keys": audit.checkpoint_public_keys(),
+    }
+    return render(request, "work/portal/audit.html", context)
 
 
 # --- the monthly SLA report -----------------------------------------------------------------

@@ -6,7 +6,6 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 
-from tercero.platform.audit.immutability import allow_flush
 from tercero.platform.audit.models import AuditEvent
 from tercero.platform.audit.services import record
 from tercero.platform.audit.verify import verify_chain
@@ -15,25 +14,6 @@ from tercero.platform.audit.verify import verify_chain
 def _write_events(count: int, client) -> None:
     for number in range(count):
         record(action="test.thing.happened", client=client, payload={"n": number})
-
-
-@pytest.fixture
-def tamper(request):
-    """Run SQL as an attacker with direct database access, past the append-only guards."""
-
-    def run(sql: str, params=()):
-        if connection.vendor == "sqlite":
-            allow_flush(True)
-            with connection.cursor() as cursor:
-                cursor.execute(sql, params)
-            allow_flush(False)
-            return
-        cursor = request.getfixturevalue("owner_cursor")
-        cursor.execute("SET session_replication_role = replica")
-        cursor.execute(sql.replace("%s", "%s"), params)
-        cursor.execute("SET session_replication_role = DEFAULT")
-
-    return run
 
 
 def _verify_output() -> str:
