@@ -3,8 +3,11 @@
 from django.conf import settings
 from django.urls import reverse
 
-# (label, url name, test on the user) in display order
-ENTRIES = (
+from tercero.platform import catalogue
+
+# (label, url name, test on the user) in display order; each service line's own entries
+# (its manifest's `navigation`) come after the work pages
+WORK_ENTRIES = (
     (
         "Workspace",
         "work:workspace",
@@ -18,22 +21,8 @@ ENTRIES = (
     ("Floor", "work:floor", lambda u: "work:assign" in u.permissions),
     ("Items", "work:items", lambda u: u.is_provider_staff and "work:read" in u.permissions),
     ("SLA", "work:sla", lambda u: u.is_provider_staff and "work:read" in u.permissions),
-    (
-        "Care report",
-        "care:reports",
-        lambda u: u.role != "agent" and "work:read" in u.permissions,
-    ),
-    (
-        "Knowledge",
-        "care:articles",
-        lambda u: u.is_provider_staff and "work:read" in u.permissions,
-    ),
-    ("Payroll", "payroll:runs", lambda u: "payroll:read" in u.permissions),
-    (
-        "HR changes",
-        "payroll:hr_changes",
-        lambda u: u.is_provider_staff and "hr:write" in u.permissions,
-    ),
+)
+SETUP_ENTRIES = (
     (
         "Security",
         "work:security",
@@ -64,7 +53,13 @@ ENTRIES = (
 
 
 def entries_for(user) -> list[tuple[str, str]]:
-    return [(label, reverse(name)) for label, name, allowed in ENTRIES if allowed(user)]
+    lines = [
+        (entry.label, entry.url_name, entry.is_shown_to)
+        for line in catalogue.lines()
+        for entry in line.navigation
+    ]
+    entries = (*WORK_ENTRIES, *lines, *SETUP_ENTRIES)
+    return [(label, reverse(name)) for label, name, allowed in entries if allowed(user)]
 
 
 def navigation(request) -> dict:

@@ -8,7 +8,7 @@ class CareConfig(AppConfig):
 
     def ready(self):
         from tercero.delivery.work.registry import register_line
-        from tercero.platform.catalogue import Offering, ServiceLine
+        from tercero.platform.catalogue import NavEntry, Offering, ServiceLine
         from tercero.platform.ops.scheduler import PeriodicJob
         from tercero.platform.security import sealed
         from tercero.services.care import csat, tasks, worktypes
@@ -24,6 +24,16 @@ class CareConfig(AppConfig):
                     Offering("technical_support", "Technical support"),
                 ),
                 work_types=(worktypes.TICKET, worktypes.SUPPORT, worktypes.CALL),
+                navigation=(
+                    NavEntry(
+                        "Care report",
+                        "care:reports",
+                        "work:read",
+                        audience="all",
+                        hidden_from_roles=frozenset({"agent"}),
+                    ),
+                    NavEntry("Knowledge", "care:articles", "work:read"),
+                ),
                 consumers=(csat.CONSUMER,),
                 jobs=(
                     PeriodicJob("poll_mailboxes", 60, tasks.poll_mailboxes),

@@ -8,7 +8,7 @@ class PayrollConfig(AppConfig):
 
     def ready(self):
         from tercero.delivery.work.registry import register_line
-        from tercero.platform.catalogue import Offering, Permission, ServiceLine
+        from tercero.platform.catalogue import NavEntry, Offering, Permission, ServiceLine
         from tercero.platform.identity.roles import Role
         from tercero.platform.security import sealed
         from tercero.services.payroll import worktypes
@@ -26,6 +26,10 @@ class PayrollConfig(AppConfig):
                     Offering("hr_records", "HR record-keeping"),
                 ),
                 work_types=(worktypes.RUN, worktypes.HR_EVENT),
+                navigation=(
+                    NavEntry("Payroll", "payroll:runs", "payroll:read", audience="all"),
+                    NavEntry("HR changes", "payroll:hr_changes", "hr:write"),
+                ),
                 permissions=(
                     Permission(
                         "payroll:read",
