@@ -102,6 +102,7 @@ def _pages(world) -> dict[str, list[str]]:
             f"/portal/submit/{queue.pk}/",
             "/portal/sla/",
             "/portal/users/",
+            "/portal/audit/",
             "/care/reports/",
             "/account/password/",
             "/payroll/runs/",
