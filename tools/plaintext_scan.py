@@ -3,7 +3,7 @@
     python tools/plaintext_scan.py DUMP [LOG ...]
 
 Searches for the demo's national ids, bank accounts and card number (the values the
-demo keys in, listed in `tercero.config.management.commands.demo`), the fixtures' own
+demo keys in, listed in `tercero.services.capture.demo`), the fixtures' own
 test values, and any Luhn-valid card-like number. Exits 1 and names what it found.
 """
 

@@ -64,15 +64,15 @@ class Isolation:
 
 @dataclass(frozen=True)
 class DemoContext:
-    """What a line's demo loader gets: the demo provider's admin and staff, and its
-    clients by short name ("northwind", "rheinwerk", "albion")."""
+    """What a line's demo loader gets: the demo provider's admin, every demo person by
+    e-mail, and the demo clients by short name ("northwind", "rheinwerk", "albion")."""
 
     admin: Any
-    staff: tuple[Any, ...]
+    people: dict[str, Any]
     clients: dict[str, Any]
 
     def person(self, email: str):
-        return next(user for user in (self.admin, *self.staff) if user.email == email)
+        return self.people[email]
 
 
 @dataclass(frozen=True)

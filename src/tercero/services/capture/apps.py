@@ -9,7 +9,7 @@ class CaptureConfig(AppConfig):
     def ready(self):
         from tercero.delivery.work.registry import register_line
         from tercero.platform.catalogue import Offering, ServiceLine
-        from tercero.services.capture import worktypes
+        from tercero.services.capture import demo, worktypes
 
         register_line(
             ServiceLine(
@@ -20,5 +20,6 @@ class CaptureConfig(AppConfig):
                     Offering("data_processing", "Data processing"),
                 ),
                 work_types=(worktypes.DOCUMENT,),
+                demo=demo.load,
             )
         )

@@ -39,5 +39,13 @@ class CareConfig(AppConfig):
                     PeriodicJob("poll_mailboxes", 60, tasks.poll_mailboxes),
                     PeriodicJob("end_idle_chats", 300, tasks.end_idle_chats),
                 ),
+                demo=_demo,
             )
         )
+
+
+def _demo(context) -> None:
+    """This line's share of the demo provider (`tercero demo`)."""
+    from tercero.services.care import demo
+
+    demo.load(admin=context.admin, agent_user=context.person("agent@tercero.example"))

@@ -42,5 +42,18 @@ class PayrollConfig(AppConfig):
                     ),
                     Permission("hr:write", frozenset(staff | {Role.AGENT}), "Apply HR changes"),
                 ),
+                demo=_demo,
             )
         )
+
+
+def _demo(context) -> None:
+    """This line's share of the demo provider (`tercero demo`)."""
+    from tercero.services.payroll import demo
+
+    demo.load(
+        admin=context.admin,
+        lead=context.person("lead@tercero.example"),
+        client_admin=context.person("admin@albion.example"),
+        hr_agent=context.person("bruno@tercero.example"),
+    )
