@@ -266,8 +266,66 @@ SCOPED_OR_GLOBAL_ROUTES = {
         "looked up in that client's scope (test_pages_verify: another client's page)"
     ),
 }
-# Django admin: provider admins only, and its querysets run in the admin's scope.
-ADMIN_PREFIX = "admin/"
+# Django admin: provider admins only, signed in through /login/, one working client at a
+# time. Each route is tried with an API token (401), with a session that has not passed
+# the second factor (sent to its step), and with sessions of people outside client B: a
+# client admin of A (404 everywhere) and a provider admin working in A, who gets the
+# status given here (404 for every route naming B's row). Site-wide routes first, then
+# the routes of each model in ADMIN_MODELS under admin/<app_label>/<model_name>/, with
+# B's row as <object_id>: (method, form data, status for the provider admin of A).
+ADMIN_SITE_ROUTES = {
+    "admin/": [("get", None, 200)],
+    "admin/login/": [
+        ("get", None, 302),
+        ("post", {"username": "admin-only-a@provider.example", "password": "x" * 12}, 302),
+    ],
+    "admin/logout/": [("post", None, 302)],
+    "admin/password_change/": [("get", None, 302), ("post", {"old_password": "x" * 12}, 302)],
+    "admin/password_change/done/": [("get", None, 302)],
+    "admin/working-client/": [("post", {"working_client": "<client_id>"}, 404)],
+    "admin/autocomplete/": [
+        ("get", {"app_label": "work", "model_name": "queue", "field_name": "engagement"}, 200)
+    ],
+    "admin/jsi18n/": [("get", None, 200)],
+    "admin/r/<path:content_type_id>/<path:object_id>/": [("get", None, 404)],
+    "admin/^(?P<app_label>tenancy|security|engagements|work|care)/$": [("get", None, 200)],
+    "admin/(?P<url>.*)$": [("get", None, 404)],
+}
+ADMIN_MODEL_ROUTES = {
+    "": [
+        ("get", None, 200),
+        # a bulk delete of B's row finds nothing to delete in A's list
+        (
+            "post",
+            {"action": "delete_selected", "_selected_action": "<object_id>", "post": "yes"},
+            302,
+        ),
+    ],
+    "add/": [("get", None, 200), ("post", {"client": "<client_id>"}, 422)],
+    "<path:object_id>/": [("get", None, 302)],  # to the change page, which is 404
+    "<path:object_id>/change/": [("get", None, 404), ("post", {"client": "<client_id>"}, 404)],
+    "<path:object_id>/delete/": [("get", None, 404), ("post", {"post": "yes"}, 404)],
+    "<path:object_id>/history/": [("get", None, 404)],
+}
+ADMIN_MODELS = (
+    "tenancy/client",
+    "security/misuserule",
+    "security/privacypolicy",
+    "engagements/engagement",
+    "work/queue",
+    "work/webhookendpoint",
+    "care/mailbox",
+    "care/rejection",
+    "care/ctiendpoint",
+    "care/webchannel",
+    "care/macro",
+    "care/customfield",
+    "care/checklist",
+    "care/tierqueue",
+    "care/survey",
+)
+ADMIN_SECTIONS = ["", *ADMIN_MODELS]  # "": the site-wide routes
+
 
 
 def all_routes(resolver=None, prefix=""):
@@ -278,11 +336,14 @@ def all_routes(resolver=None, prefix=""):
             yield prefix + str(entry.pattern)
 
 
+def _admin_model_routes() -> set[str]:
+    return {f"admin/{model}/{suffix}" for model in ADMIN_MODELS for suffix in ADMIN_MODEL_ROUTES}
+
+
 def test_every_route_is_in_the_matrix():
     known = set(OBJECT_ROUTES) | set(PAGE_ROUTES) | set(SCOPED_OR_GLOBAL_ROUTES)
-    missing = {
-        route for route in all_routes() if route not in known and not route.startswith(ADMIN_PREFIX)
-    }
+    known |= set(ADMIN_SITE_ROUTES) | _admin_model_routes()
+    missing = {route for route in all_routes() if route not in known}
     assert missing == set()
 
 
@@ -514,3 +575,187 @@ def test_outsiders_get_404_pages_for_another_clients_object(client, outsider_wor
             assert response.status_code == 404, (route, method, outsider.email)
             assert b"Bergmann" not in response.content
         assert (_snapshot(), _work_snapshot()) == before
+
+@pytest.fixture
+def admin_world(tenant_a, tenant_b, provider_admin):
+    """A row of client B for each model in the admin, and people outside B."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from tercero.delivery.engagements.models import Engagement
+
+    rows = _admin_rows_of(tenant_b)
+    a_admin = UserFactory(email="admin-only-a@provider.example", role=Role.PROVIDER_ADMIN)
+    Grant.objects.create(user=a_admin, client=tenant_a.client)
+    return {
+        "rows": rows,
+        "client_id": tenant_b.client.pk,
+        "content_type_id": ContentType.objects.get_for_model(Engagement).pk,
+        "object_id": rows["engagements/engagement"],
+        "a_admin": a_admin,
+        "outsiders": [a_admin, tenant_a.client_admin],
+    }
+
+
+def _admin_rows_of(tenant) -> dict:
+    """One row of `tenant` per model in ADMIN_MODELS, each named after the client."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tercero.delivery.work import services as work
+    from tercero.delivery.work.models import WebhookEndpoint
+    from tercero.platform.security.models import MisuseRule, PrivacyPolicy
+    from tercero.services.care import models as care
+
+    client = tenant.client
+    engagement = engagement_for(client, name="Bergmann care", status="live")
+    with client_scope(clients=[client]):
+        queue = work.create_queue(
+            actor=None, engagement=engagement, name="Bergmann desk", work_types=["care.ticket"]
+        )
+        item = work.create_item(
+            actor=None,
+            queue=queue,
+            work_type="care.ticket",
+            payload={"subject": "Bergmann order", "requester_email": "kunde@example.de"},
+        )
+        mailbox = care.Mailbox.objects.create(
+            client=client, engagement=engagement, queue=queue, address="help@bergmann.example"
+        )
+        on_engagement = {"client": client, "engagement": engagement}
+        rows = {
+            "tenancy/client": client,
+            "security/misuserule": MisuseRule.objects.create(client=client),
+            "security/privacypolicy": PrivacyPolicy.objects.create(client=client),
+            "engagements/engagement": engagement,
+            "work/queue": queue,
+            "work/webhookendpoint": WebhookEndpoint.objects.create(
+                client=client, url="https://hooks.example.com/bergmann", secret="s"
+            ),
+            "care/mailbox": mailbox,
+            "care/rejection": care.Rejection.objects.create(
+                client=client, mailbox=mailbox, reason="Bergmann loop"
+            ),
+            "care/ctiendpoint": care.CtiEndpoint.objects.create(
+                **on_engagement, queue=queue, secret="s", description="Bergmann phones"
+            ),
+            "care/webchannel": care.WebChannel.objects.create(
+                **on_engagement, queue=queue, key="bergmann", title="Bergmann help"
+            ),
+            "care/macro": care.Macro.objects.create(**on_engagement, name="Bergmann refund"),
+            "care/customfield": care.CustomField.objects.create(
+                **on_engagement, key="order", label="Bergmann order"
+            ),
+            "care/checklist": care.Checklist.objects.create(
+                client=client, product="Bergmann drill", title="Bergmann reset"
+            ),
+            "care/tierqueue": care.TierQueue.objects.create(
+                **on_engagement, tier="L2", queue=queue
+            ),
+            "care/survey": care.Survey.objects.create(
+                client=client,
+                item=item,
+                token_hash="b" * 64,
+                expires_at=timezone.now() + timedelta(days=7),
+            ),
+        }
+    return {model: row.pk for model, row in rows.items()}
+
+
+def _admin_requests(world, sections=ADMIN_SECTIONS):
+    """(route, method, path, data, status for the provider admin of A) for every admin
+    route of `sections`, naming client B's rows."""
+    examples = {
+        "admin/^(?P<app_label>tenancy|security|engagements|work|care)/$": "/admin/care/",
+        "admin/(?P<url>.*)$": "/admin/nothing-here/",
+    }
+    for section in sections:
+        ids = {**world, "object_id": world["rows"][section]} if section else world
+        prefix = f"admin/{section}/" if section else ""
+        routes = ADMIN_MODEL_ROUTES if section else ADMIN_SITE_ROUTES
+        for suffix, tries in routes.items():
+            route = prefix + suffix
+            path = examples.get(route) or _admin_path(route, ids)
+            for method, data, status in tries:
+                yield route, method, path, _admin_data(data, ids), status
+
+
+def _admin_path(route: str, ids: dict) -> str:
+    path = "/" + route
+    for name in ("content_type_id", "object_id"):
+        path = path.replace(f"<path:{name}>", str(ids[name]))
+    return path
+
+
+def _admin_data(data, ids: dict) -> dict:
+    values = {"<client_id>": str(ids["client_id"]), "<object_id>": str(ids["object_id"])}
+    return {key: values.get(value, value) for key, value in (data or {}).items()}
+
+
+def _admin_snapshot():
+    from django.apps import apps
+    from django.contrib.admin.models import LogEntry
+
+    from tercero.platform.tenancy.scoping import all_clients_scope
+
+    with all_clients_scope():
+        rows = {
+            model: list(apps.get_model(*model.split("/")).objects.order_by("pk").values_list())
+            for model in ADMIN_MODELS
+        }
+    passwords = list(User.objects.values_list("id", "password").order_by("id"))
+    return _snapshot(), rows, LogEntry.objects.count(), passwords
+
+
+def test_an_api_token_opens_no_admin_route(client, admin_world, provider_admin, tenant_b):
+    from tercero.platform.identity.roles import PERMISSIONS
+
+    # given a provider admin's token for client B, with every scope
+    _, plain = create_api_token(
+        actor=provider_admin, client=tenant_b.client, name="all", scopes=list(PERMISSIONS)
+    )
+    before = _admin_snapshot()
+    for route, method, path, data, _ in _admin_requests(admin_world):
+        # when
+        response = getattr(client, method)(path, data, HTTP_AUTHORIZATION=f"Bearer {plain}")
+        # then the token is refused off the API
+        assert response.status_code == 401, (route, method)
+    # and nothing changed
+    assert _admin_snapshot() == before
+
+
+@pytest.mark.mfa
+def test_a_session_without_the_second_factor_opens_no_admin_route(client, admin_world):
+    from tercero.platform.identity.tests.factories import PASSWORD, enrolled_authenticator
+
+    # given a provider admin of A who typed the password but no code yet
+    enrolled_authenticator(admin_world["a_admin"])
+    client.post("/login/", {"username": admin_world["a_admin"].email, "password": PASSWORD})
+    before = _admin_snapshot()
+    for route, method, path, data, _ in _admin_requests(admin_world):
+        # when
+        response = getattr(client, method)(path, data)
+        # then every admin route sends the session back to the code step
+        assert (response.status_code, response["Location"]) == (302, "/login/mfa/"), route
+    # and nothing changed
+    assert _admin_snapshot() == before
+
+
+@pytest.mark.parametrize("section", ADMIN_SECTIONS)
+def test_outsiders_reach_nothing_of_another_client_in_the_admin(client, admin_world, section):
+    for outsider in admin_world["outsiders"]:
+        before = _admin_snapshot()
+        for route, method, path, data, status in _admin_requests(admin_world, [section]):
+            # given an outsider to B signed in with a session (working in A, if anywhere)
+            client.force_login(outsider)
+            # when they open or post to an admin route naming B's rows
+            response = getattr(client, method)(path, data)
+            # then a client's own people find no admin; A's admin finds nothing of B
+            if route == "admin/login/":
+                status = 302  # to /login/, which signs nobody in here
+            elif outsider != admin_world["a_admin"]:
+                status = 404
+            assert response.status_code == status, (route, method, outsider.email)
+            assert b"Bergmann" not in response.content, (route, method, outsider.email)
+        # and nothing changed
+        assert _admin_snapshot() == before

@@ -42,7 +42,6 @@ ALLOWED_HOSTS = _env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = _env_list("CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -52,6 +51,9 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "tercero.web",
     "tercero.platform.tenancy",
+    # Django admin on tenancy's site (signed in through /login/ only, one working
+    # client); after tenancy, whose templates add the working-client control
+    "tercero.platform.tenancy.apps.ScopedAdminConfig",
     "tercero.platform.identity",
     "tercero.platform.audit",
     "tercero.platform.api",
