@@ -6,6 +6,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from tercero.delivery.engagements import calendar, complexity, lifecycle
 from tercero.delivery.engagements.models import Engagement
+from tercero.platform import catalogue
 from tercero.platform.audit.services import record
 from tercero.platform.errors import Conflict, IllegalTransition, InvalidInput
 
@@ -99,6 +100,12 @@ def _assess(engagement: Engagement) -> None:
     engagement.complexity_breakdown = result["breakdown"]
 
 
+def _validate_service_line(key: str) -> None:
+    offered = catalogue.offerings()
+    if key not in offered:
+        raise ValueError(f"not a service line the installed modules run ({', '.join(offered)})")
+
+
 def _validate(engagement: Engagement) -> None:
     problems: dict[str, str] = {}
     checks = (
@@ -115,6 +122,7 @@ def _validate(engagement: Engagement) -> None:
         ),
         ("sla_targets", lambda: _SLA_TARGETS.validate_python(engagement.sla_targets)),
         ("rates", lambda: _RATES.validate_python(engagement.rates)),
+        ("service_line", lambda: _validate_service_line(engagement.service_line)),
     )
     for field, check in checks:
         try:

@@ -9,10 +9,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from tercero.delivery.engagements import lifecycle, selectors, services
-from tercero.delivery.engagements.models import Category, Engagement, ServiceLine
+from tercero.delivery.engagements.models import Category, Engagement
 from tercero.delivery.work import registry
 from tercero.delivery.work import services as work
 from tercero.delivery.work.models import Queue
+from tercero.platform import catalogue
 from tercero.platform.api.caller import caller_of
 from tercero.platform.errors import DomainError
 from tercero.platform.tenancy.models import Client
@@ -57,7 +58,7 @@ def engagement_list(request):
         ],
         filters=[
             Filter("status", "Status", tuple(Engagement.Status.choices)),
-            Filter("service_line", "Service line", tuple(ServiceLine.choices)),
+            Filter("service_line", "Service line", tuple(catalogue.offerings().items())),
             Filter(
                 "client",
                 "Client",
@@ -211,7 +212,9 @@ class EngagementForm(forms.Form):
 
 class NewEngagementForm(EngagementForm):
     client = forms.ModelChoiceField(label="Client", queryset=Client.objects.none())
-    service_line = forms.ChoiceField(label="Service line", choices=ServiceLine.choices)
+    service_line = forms.ChoiceField(
+        label="Service line", choices=lambda: tuple(catalogue.offerings().items())
+    )
     category = forms.ChoiceField(label="Category", choices=Category.choices)
     office = forms.ChoiceField(label="Office", choices=Engagement.Office.choices)
     orientation = forms.ChoiceField(label="Orientation", choices=Engagement.Orientation.choices)

@@ -82,3 +82,31 @@ def test_an_illegal_status_move_is_409_listing_the_allowed_ones(client, tenant_a
     )
     assert response.status_code == 409
     assert response.json()["error"]["fields"]["allowed"] == ["scoping", "ended"]
+
+
+def test_an_engagement_is_for_a_service_line_an_installed_module_runs(
+    client, tenant_a, provider_admin
+):
+    # given no installed module runs telemarketing (yet)
+    client.force_login(provider_admin)
+
+    # when
+    refused = client.post(
+        "/api/v1/engagements",
+        data=_body(tenant_a.client.pk, service_line="telemarketing"),
+        content_type="application/json",
+    )
+    made = client.post(
+        "/api/v1/engagements",
+        data=_body(tenant_a.client.pk, service_line="hr_records", name="HR"),
+        content_type="application/json",
+    )
+
+    # then
+    assert refused.status_code == 422
+    assert refused.json()["error"]["fields"]["service_line"].startswith(
+        "not a service line the installed modules run (data_entry, data_processing,"
+    )
+    assert made.status_code == 201
+    assert made.json()["service_line"] == "hr_records"
+    assert AuditEvent.objects.filter(action="engagement.created").count() == 1
