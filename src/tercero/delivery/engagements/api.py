@@ -5,7 +5,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from tercero.delivery.engagements import selectors, services
 from tercero.delivery.engagements.calendar import Rate, SlaTarget
-from tercero.delivery.engagements.models import Category, Engagement, ServiceLine
+from tercero.delivery.engagements.models import Category, Engagement
 from tercero.platform.api.caller import caller_of
 from tercero.platform.api.pagination import paginate_by_cursor
 from tercero.platform.errors import NotFound
@@ -14,7 +14,6 @@ from tercero.platform.tenancy.models import Client
 router = Router(tags=["engagements"])
 
 Language = Field(pattern=r"^[a-z]{2}$")
-ServiceLineName = Literal[tuple(ServiceLine.values)]
 CategoryName = Literal[tuple(Category.values)]
 Shore = Literal["onshore", "nearshore", "offshore"]
 Channel = Literal["email", "web_form", "chat", "phone", "portal", "api", "webhook"]
@@ -51,7 +50,9 @@ class EngagementFields(Schema):
 class EngagementIn(EngagementFields):
     client_id: int = Field(ge=1, le=2**62)
     name: str = Field(min_length=1, max_length=200)
-    service_line: ServiceLineName
+    service_line: str = Field(
+        min_length=1, max_length=32, description="a service line an installed module runs"
+    )
     category: CategoryName
     office: Literal["front", "back"]
     orientation: Literal["horizontal", "vertical"]
