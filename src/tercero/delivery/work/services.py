@@ -19,7 +19,7 @@ from django.db.models import Case, Count, Exists, F, OuterRef, Value, When
 from django.utils import timezone
 
 from tercero.delivery.engagements.models import Engagement
-from tercero.delivery.work import access, files, lifecycle, personal, registry, routing, sla
+from tercero.delivery.work import access, files, lifecycle, locks, personal, registry, routing, sla
 from tercero.delivery.work.models import (
     Assignment,
     Attachment,
@@ -1222,4 +1222,44 @@ def escalate(*, actor, item: WorkItem, reason: str, version: int | None = None) 
         and current.work_type in target.work_types
     ):
         return transfer(actor=actor, item=current, queue=target, reason=f"Escalated: {reason}")
+    return current
+
+
+# --- closing an item for the record it stands for ------------------------------------
+
+RECORD_ENDS = {"resolve": lifecycle.RESOLVED, "cancel": lifecycle.CANCELLED}
+
+
+def close_for_record(*, actor, item_id: int, action: str, text: str) -> WorkItem | None:
+    """Resolve or cancel an open item, from whatever open status it is in, because the
+    record it stands for has ended (a pay run finalised or cancelled). The service that
+    owns the record decides, in its own transaction, so the agent's steps (assign,
+    start) are not asked for; everything else is as `transition` does it: the work
+    type's completion check, the SLA clock stopped and judged, the agent freed, and the
+    same `item.resolved` or `item.cancelled` event (chained into the audit trail from
+    the outbox), marked `for_record`. An item no longer open is left as it is (None)."""
+    if action not in RECORD_ENDS:
+        raise InvalidInput(f"Unknown action {action!r}.", fields={"action": "resolve or cancel"})
+    current = locks.lock_item(item_id=item_id)
+    if current.status not in lifecycle.OPEN:
+        return None
+    now = timezone.now()
+    data: dict = {"from": current.status, "to": RECORD_ENDS[action], "for_record": True}
+    if current.status in lifecycle.WAITING:
+        _unpause(current, now, data)  # the clock is judged with the pause taken off
+    if action == "resolve":
+        _resolve(current, text, now, data)
+    else:
+        data["reason"] = text
+    _stop_working(current, now)
+    released = _apply(current, action, RECORD_ENDS[action], now, "")
+    current.status = RECORD_ENDS[action]
+    current.updated_at = now
+    current.version += 1
+    sla.mirror(current)
+    current.save()
+    _log(current, f"item.{_past(action)}", actor, data, at=now)
+    if released and current.queue.routing != Queue.Routing.MANUAL:
+        client_id = current.client_id
+        transaction.on_commit(lambda: _refill(released, client_id))
     return current

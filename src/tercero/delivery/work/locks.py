@@ -1,0 +1,11 @@
+"""Row locks on work items, for a transaction the caller holds. The engine's services and
+the services that plug into it take an item's lock here, never through the model."""
+
+from tercero.delivery.work.models import WorkItem
+
+
+def lock_item(*, item_id: int) -> WorkItem:
+    """The item, its row locked until the caller's transaction ends: a second caller
+    waits here, then reads what the first one wrote. Call it inside `transaction.atomic`
+    (PostgreSQL refuses a lock outside one)."""
+    return WorkItem.objects.select_for_update().get(pk=item_id)
