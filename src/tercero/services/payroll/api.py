@@ -13,11 +13,20 @@ from tercero.delivery.engagements.selectors import access_engagement
 from tercero.platform.api.caller import caller_of
 from tercero.platform.errors import InvalidInput, NotFound
 from tercero.platform.security import crypto
-from tercero.services.payroll import groups, hr_events, outputs, paydates, runs, selectors
+from tercero.services.payroll import (
+    groups,
+    hr_events,
+    lifecycle,
+    outputs,
+    paydates,
+    runs,
+    selectors,
+)
 from tercero.services.payroll.models import HrEvent, PayRun
 
 router = Router(tags=["payroll"])
-ACTIONS = ("calculate", "submit", "approve", "send_back", "finalise", "cancel")
+ACTIONS = tuple(name for name, move in lifecycle.RUN.items() if move.offered)
+HR_ACTIONS = tuple(name for name, move in lifecycle.HR_CHANGE.items() if move.offered)
 
 
 class RunOut(Schema):
@@ -43,6 +52,11 @@ class RunOut(Schema):
     work_item_id: int | None
     note: str
     finalised_at: datetime | None
+    actions: list[str] = Field(description="what the run's status allows now (roles permitting)")
+
+    @staticmethod
+    def resolve_actions(run: PayRun) -> list[str]:
+        return runs.actions(run)
 
 
 class RunIn(Schema):
@@ -60,7 +74,7 @@ class RunFilters(Schema):
 
 
 class ActionIn(Schema):
-    action: str = Field(description="calculate, submit, approve, send_back, finalise or cancel")
+    action: str = Field(description=", ".join(ACTIONS))
     version: int = Field(ge=1)
     note: str = Field(default="", max_length=500)
 
@@ -329,16 +343,14 @@ class HrEventDetail(Schema):
     work_item_id: int
     item_status: str
     applied: HrEventOut | None
+    actions: list[str] = Field(description="what the change's status allows now")
     comparison: list[dict] = Field(description="requested beside recorded, masked")
 
 
 class HrActionIn(Schema):
-    action: str = Field(description="apply, verify or undo")
+    action: str = Field(description=", ".join(HR_ACTIONS))
     version: int | None = Field(default=None, ge=1)
     reason: str = Field(default="", max_length=500)
-
-
-HR_ACTIONS = ("apply", "verify", "undo")
 
 
 @router.get("/payroll/hr-events", response=list[HrEventOut])
@@ -363,6 +375,7 @@ def _hr_detail(caller, item_id: int) -> dict:
         "work_item_id": item.pk,
         "item_status": item.status,
         "applied": event,
+        "actions": hr_events.actions(event),
         "comparison": hr_events.comparison(item, event) if applied else [],
     }
 

@@ -1,16 +1,21 @@
 """Payroll's share of the demo provider: Albion's UK monthly pay group with two dozen
 employees, April 2026 paid (calculated, approved by Albion's admin in the portal,
-finalised) and May 2026, with a timesheet of hours, overtime and bonuses, waiting for
-Albion's approval. Built only through the payroll and work services, as the payroll
-team would build it. Idempotent: nothing happens once the pay group exists."""
+finalised, its work item resolved) and May 2026, with a timesheet of hours, overtime and
+bonuses, waiting for Albion's approval. Built only through the payroll and work
+services, as the payroll team would build it; April's times are then set back to the
+days it was worked (`_worked_in_april`). Idempotent: nothing happens once the pay group
+exists."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from schwifty import IBAN
 
 from tercero.delivery.engagements.models import Engagement
 from tercero.delivery.work import services as work
+from tercero.delivery.work import sla
+from tercero.delivery.work.models import WorkItem
 from tercero.delivery.workforce.models import Agent
 from tercero.delivery.workforce.services import clear_agent, update_agent
 from tercero.services.payroll import groups, runs, services
@@ -25,6 +30,12 @@ PAYER_BIC = "BARCGB22"
 APRIL = dict(period_start=date(2026, 4, 6), period_end=date(2026, 5, 5), pay_date=date(2026, 4, 28))
 MAY = dict(period_start=date(2026, 5, 6), period_end=date(2026, 6, 5), pay_date=date(2026, 5, 28))
 JOINER_START = date(2026, 5, 12)
+# When the April run was worked: queued, calculated, and finalised before the banks'
+# deadline (three business days before the pay date, noon: 23 April).
+LONDON = ZoneInfo("Europe/London")
+APRIL_QUEUED = datetime(2026, 4, 13, 9, 0, tzinfo=LONDON)
+APRIL_CALCULATED = datetime(2026, 4, 14, 10, 30, tzinfo=LONDON)
+APRIL_FINALISED = datetime(2026, 4, 22, 15, 30, tzinfo=LONDON)
 # Banks and sort codes the demo's accounts are generated at (check digits by schwifty).
 BANKS = ("NWBK601613", "LOYD309634", "HBUK401276", "MIDL400515", "NAIA070116", "BUKB202015")
 # National Insurance prefixes HMRC issues (never D, F, I, Q, U, V; never BG, GB, KN, NK,
@@ -156,7 +167,7 @@ def load(*, admin, lead, client_admin, hr_agent) -> None:
     april = _calculated(lead, runs.create_run(actor=lead, pay_group=group, **APRIL), APRIL_INPUTS)
     april = runs.submit(actor=lead, run=april, version=april.version)
     april = runs.approve(actor=client_admin, run=april, version=april.version)
-    runs.finalise(actor=lead, run=april, version=april.version)
+    _worked_in_april(runs.finalise(actor=lead, run=april, version=april.version))
     may = _calculated(lead, runs.create_run(actor=lead, pay_group=group, **MAY), MAY_INPUTS)
     runs.submit(actor=lead, run=may, version=may.version)
     _hr_requests(admin, engagement, client_admin)
@@ -262,6 +273,29 @@ def _hire(lead, group: PayGroup, index: int, person: Person) -> None:
         ni_category=person.ni_category,
         department=person.department,
         position=person.position,
+    )
+
+
+def _worked_in_april(run: PayRun) -> None:
+    """Set the finalised April run and its resolved item back to the days they were
+    worked, and judge the item's SLA clock at that finalising, as it was then. Only a
+    demo may do this; the audit trail and the item's events keep the time the demo was
+    loaded, as they must."""
+    PayRun.objects.filter(pk=run.pk).update(
+        created_at=APRIL_QUEUED, calculated_at=APRIL_CALCULATED, finalised_at=APRIL_FINALISED
+    )
+    item = WorkItem.objects.select_related("engagement", "queue").get(pk=run.work_item_id)
+    at_risk = sla.at_risk_moment(
+        sla.calendar_of(item.engagement), APRIL_QUEUED, item.due_at, item.queue.at_risk_percent
+    )  # a pay run has one clock, its turnaround: due_at is resolution_due_at
+    WorkItem.objects.filter(pk=item.pk).update(
+        created_at=APRIL_QUEUED,
+        queued_at=APRIL_QUEUED,
+        at_risk_at=at_risk,
+        resolution_at_risk_at=at_risk,
+        resolved_at=APRIL_FINALISED,
+        updated_at=APRIL_FINALISED,
+        sla_met=item.due_at >= APRIL_FINALISED,
     )
 
 

@@ -6,21 +6,23 @@ Applying goes through the same services as any HR change (hire, change_employmen
 leave), so every identifier is checked again and every personal field is sealed under
 the client's key; the agent never needs to see the clear values. Until it is verified an
 application can be undone (the rows it wrote are removed, the rows it closed reopened);
-a verified change is corrected by a new change, never by rewriting history.
+a verified change is corrected by a new change, never by rewriting history. The moves
+between applied, verified and undone are `lifecycle.HR_CHANGE`.
 """
 
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
 
-from tercero.delivery.work import lifecycle, personal
+from tercero.delivery.work import lifecycle as work_lifecycle
+from tercero.delivery.work import locks, personal
 from tercero.delivery.work import services as work_services
-from tercero.delivery.work.models import WorkItem
 from tercero.platform.audit.services import record
 from tercero.platform.errors import Conflict, InvalidInput, PermissionDenied
 from tercero.platform.security import crypto
-from tercero.services.payroll import selectors, services
+from tercero.services.payroll import lifecycle, selectors, services
 from tercero.services.payroll.models import (
     Employee,
     Employment,
@@ -32,15 +34,18 @@ from tercero.services.payroll.models import (
 )
 from tercero.services.payroll.worktypes import HR_EVENT, HrEventPayload
 
+if TYPE_CHECKING:
+    from tercero.delivery.work.models import WorkItem
+
 WORK_TYPE = HR_EVENT.key
 LABELS = dict(HR_EVENT.display_fields)
 
 
-def event_of(item: WorkItem) -> HrEvent | None:
+def event_of(item: "WorkItem") -> HrEvent | None:
     return HrEvent.objects.filter(work_item=item).select_related("applied_by").first()
 
 
-def request_of(item: WorkItem) -> HrEventPayload:
+def request_of(item: "WorkItem") -> HrEventPayload:
     """The request with its personal fields opened (for applying and comparing only;
     nothing here is shown or logged)."""
     if item.work_type != WORK_TYPE:
@@ -49,7 +54,7 @@ def request_of(item: WorkItem) -> HrEventPayload:
     return HR_EVENT.parse({k: v for k, v in clear.items() if v is not None})
 
 
-def _employee(item: WorkItem, number: str) -> Employee:
+def _employee(item: "WorkItem", number: str) -> Employee:
     found = Employee.objects.filter(client_id=item.client_id, employee_number=number).first()
     if found is None:
         raise InvalidInput(
@@ -59,7 +64,7 @@ def _employee(item: WorkItem, number: str) -> Employee:
     return found
 
 
-def _pay_group(item: WorkItem, name: str) -> PayGroup | None:
+def _pay_group(item: "WorkItem", name: str) -> PayGroup | None:
     if not name:
         return None
     found = PayGroup.objects.filter(client_id=item.client_id, name=name).first()
@@ -70,7 +75,7 @@ def _pay_group(item: WorkItem, name: str) -> PayGroup | None:
     return found
 
 
-def require_holder(*, user, permissions, item: WorkItem) -> None:
+def require_holder(*, user, permissions, item: "WorkItem") -> None:
     """Applying is the work of the agent holding the item (or of a team lead)."""
     if "work:assign" in permissions:
         return
@@ -78,17 +83,32 @@ def require_holder(*, user, permissions, item: WorkItem) -> None:
         raise PermissionDenied("Only the agent holding the item (or a team lead) may apply it.")
 
 
-def apply(*, actor, item: WorkItem) -> HrEvent:
+def status_of(event: HrEvent | None) -> str:
+    """The HR change's status in `lifecycle.HR_CHANGE` (not applied: no row yet)."""
+    return lifecycle.NOT_APPLIED if event is None else event.status
+
+
+def actions(event: HrEvent | None) -> list[str]:
+    """What may be done to the HR change now (who may is each action's own rule)."""
+    return lifecycle.offered(lifecycle.HR_CHANGE, status_of(event))
+
+
+def _expect(event: HrEvent | None, action: str) -> None:
+    """Refuse `action` unless the HR change's status allows it (409)."""
+    words = "not applied" if event is None else event.get_status_display().lower()
+    lifecycle.expect(lifecycle.HR_CHANGE, action, status_of(event), words)
+
+
+def apply(*, actor, item: "WorkItem") -> HrEvent:
     """Write the requested change to the HR records, once."""
-    if item.status not in lifecycle.WITH_AGENT:
-        raise Conflict("Only an item being worked can be applied.", code="not_in_progress")
     asked = request_of(item)
     with transaction.atomic():
         # one application at a time per item: a second waits here, then finds the first
-        WorkItem.objects.select_for_update().filter(pk=item.pk).first()
+        locked = locks.lock_item(item_id=item.pk)
+        if locked.status not in work_lifecycle.WITH_AGENT:
+            raise Conflict("Only an item being worked can be applied.", code="not_in_progress")
         existing = HrEvent.objects.select_for_update().filter(work_item=item).first()
-        if existing is not None and existing.status != HrEvent.Status.UNDONE:
-            raise Conflict("This change is already applied.", code="applied")
+        _expect(existing, "apply")
         employee, undo = _APPLY[asked.event](actor, item, asked)
         fields = dict(
             client_id=item.client_id,
@@ -231,11 +251,11 @@ def _terminate(actor, item, asked: HrEventPayload):
 _APPLY = {"hire": _hire, "change": _change, "leave": _leave, "terminate": _terminate}
 
 
-def verify(*, actor, item: WorkItem, version: int | None = None) -> HrEvent:
+def verify(*, actor, item: "WorkItem", version: int | None = None) -> HrEvent:
     """A second person confirms the records now say what the client asked for."""
     with transaction.atomic():
         event = HrEvent.objects.select_for_update().filter(work_item=item).first()
-        _expect_applied(event, version)
+        _expect_current(event, "verify", version)
         if event.applied_by_id == actor.pk:
             raise PermissionDenied("A second person verifies: you applied this change.")
         differing = [row["label"] for row in comparison(item, event) if not row["matches"]]
@@ -265,23 +285,20 @@ def verify(*, actor, item: WorkItem, version: int | None = None) -> HrEvent:
     return HrEvent.objects.get(pk=event.pk)
 
 
-def _expect_applied(event: HrEvent | None, version: int | None) -> None:
-    if event is None or event.status == HrEvent.Status.UNDONE:
-        raise Conflict("The change is not applied.", code="not_applied")
-    if event.status == HrEvent.Status.VERIFIED:
-        raise Conflict("The change is verified; correct it with a new change.", code="verified")
+def _expect_current(event: HrEvent | None, action: str, version: int | None) -> None:
+    _expect(event, action)
     if version is not None and version != event.version:
         raise Conflict("Someone acted on this change meanwhile; reload.", code="stale")
 
 
-def undo(*, actor, item: WorkItem, reason: str, version: int | None = None) -> HrEvent:
+def undo(*, actor, item: "WorkItem", reason: str, version: int | None = None) -> HrEvent:
     """Take an applied, unverified change back out of the records."""
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput("Say why the change is undone.", fields={"reason": "required"})
     with transaction.atomic():
         event = HrEvent.objects.select_for_update().filter(work_item=item).first()
-        _expect_applied(event, version)
+        _expect_current(event, "undo", version)
         _check_unused(event)
         if event.kind == "hire":
             Employee.objects.filter(pk=event.undo["employee"]).delete()
@@ -346,7 +363,7 @@ def _check_unused(event: HrEvent) -> None:
         )
 
 
-def comparison(item: WorkItem, event: HrEvent) -> list[dict]:
+def comparison(item: "WorkItem", event: HrEvent) -> list[dict]:
     """Each requested value beside what the records hold, masked where personal, and
     whether they match."""
     asked = request_of(item)

@@ -31,6 +31,20 @@ def money(minor: int, currency: str) -> str:
     return str(Decimal(minor).scaleb(-calc.places(currency)))
 
 
+SYMBOLS = {"GBP": "£", "EUR": "€", "USD": "$"}
+
+
+def amount_text(minor: int, currency: str) -> str:
+    """Minor units as people write the amount: 5355305, GBP -> "£53,553.05"; a currency
+    without a symbol here keeps its code ("1,250 JPY")."""
+    value = Decimal(minor).scaleb(-calc.places(currency))
+    digits = f"{abs(value):,.{calc.places(currency)}f}"
+    sign = "-" if value < 0 else ""
+    if currency in SYMBOLS:
+        return f"{sign}{SYMBOLS[currency]}{digits}"
+    return f"{sign}{digits} {currency}"
+
+
 # --- payslips ---------------------------------------------------------------------------
 
 

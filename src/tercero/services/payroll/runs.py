@@ -1,9 +1,9 @@
 """Every change to a pay run: creating it (with its `payroll.run` work item), importing
 inputs, calculating, the variance review, maker-checker approval and finalising.
 
-    draft --calculate--> calculating --(last chunk)--> calculated --submit--> submitted
-    submitted --approve (client admin, not the preparer)--> approved --finalise--> finalised
-    submitted --send back--> calculated          draft | calculated --cancel--> cancelled
+The statuses and the moves between them are `lifecycle.RUN`; each change here asks it
+first (`_expect`). The run's work item follows the run in the same transaction:
+finalising resolves it, cancelling cancels it (the engine's `close_for_record`).
 
 Calculation works in chunks of employees, each chunk one transaction that locks the run
 row and writes that chunk's results (unique run + employee). A worker killed anywhere
@@ -29,7 +29,7 @@ from tercero.delivery.work import services as work_services
 from tercero.platform.audit.services import record
 from tercero.platform.errors import Conflict, InvalidInput, PermissionDenied
 from tercero.platform.identity.roles import Role
-from tercero.services.payroll import calc, groups, journal, paydates
+from tercero.services.payroll import calc, groups, journal, lifecycle, outputs, paydates
 from tercero.services.payroll.models import (
     Employee,
     Employment,
@@ -45,7 +45,6 @@ CHUNK = 1000
 INLINE_LIMIT = 500  # runs up to this many employees are calculated in the request
 MAX_INPUT_BYTES = 20 * 1024 * 1024
 MAX_INPUT_ROWS = 200_000
-EDITABLE = (PayRun.Status.DRAFT, PayRun.Status.CALCULATED)
 
 
 def create_run(
@@ -206,8 +205,7 @@ def import_inputs(*, actor, run: PayRun, data: bytes) -> InputReport:
         return report
     with transaction.atomic():
         current = _locked(run, None)
-        if current.status not in EDITABLE:
-            raise Conflict(f"The run is {current.get_status_display().lower()}.", code="locked")
+        _expect(current, "import_inputs")
         PayInput.objects.bulk_create(
             [
                 PayInput(client_id=run.client_id, run=current, employee_id=e, name=n, value=v)
@@ -297,8 +295,7 @@ def start_calculation(*, actor, run: PayRun, version: int | None = None) -> PayR
     `calculate` inline for small runs or enqueues it for large ones."""
     with transaction.atomic():
         current = _locked(run, version)
-        if current.status not in (*EDITABLE, PayRun.Status.CALCULATING):
-            raise Conflict(f"The run is {current.get_status_display().lower()}.", code="locked")
+        _expect(current, "calculate")
         if current.status != PayRun.Status.CALCULATING:
             _back_to_draft(current)
             total = len(_eligible_ids(current.pay_group, current.period_start, current.period_end))
@@ -327,8 +324,8 @@ def calculate(*, run_id: int, chunk: int = CHUNK, chunks: int | None = None) -> 
     while chunks is None or done_chunks < chunks:
         with transaction.atomic():
             run = PayRun.objects.select_for_update().select_related("pay_group").get(pk=run_id)
-            if run.status != PayRun.Status.CALCULATING:
-                return run
+            if not lifecycle.allows(lifecycle.RUN, "complete", run.status):
+                return run  # finished already, or never started
             last = PayResult.objects.filter(run=run).aggregate(last=Max("employee_id"))["last"]
             batch = list(
                 _eligible(run.pay_group, run.period_start, run.period_end)
@@ -636,7 +633,7 @@ def submit(*, actor, run: PayRun, version: int) -> PayRun:
     """The provider's preparer sends the calculated run to the client for approval."""
     with transaction.atomic():
         current = _locked(run, version)
-        _expect(current, PayRun.Status.CALCULATED, "submitted")
+        _expect(current, "submit")
         if not actor.is_provider_staff:
             raise PermissionDenied("The provider's payroll team prepares runs.")
         negative = PayResult.objects.filter(run=current, net_minor__lt=0).count()
@@ -656,7 +653,7 @@ def approve(*, actor, run: PayRun, version: int) -> PayRun:
     approves the calculated figures."""
     with transaction.atomic():
         current = _locked(run, version)
-        _expect(current, PayRun.Status.SUBMITTED, "approved")
+        _expect(current, "approve")
         if actor.role != Role.CLIENT_ADMIN or actor.client_id != current.client_id:
             raise PermissionDenied("Only the client's administrators approve pay runs.")
         if actor.pk == current.prepared_by_id:
@@ -674,7 +671,7 @@ def send_back(*, actor, run: PayRun, version: int, note: str) -> PayRun:
         raise InvalidInput("Say what must change (10 characters or more).", fields={"note": ""})
     with transaction.atomic():
         current = _locked(run, version)
-        _expect(current, PayRun.Status.SUBMITTED, "sent back")
+        _expect(current, "send_back")
         if actor.role != Role.CLIENT_ADMIN or actor.client_id != current.client_id:
             raise PermissionDenied("Only the client's administrators review pay runs.")
         _move(current, PayRun.Status.CALCULATED, note=note[:500])
@@ -688,7 +685,7 @@ def finalise(*, actor, run: PayRun, version: int) -> PayRun:
     after this (tasks.email_payslips); bank files can be released."""
     with transaction.atomic():
         current = _locked(run, version)
-        _expect(current, PayRun.Status.APPROVED, "finalised")
+        _expect(current, "finalise")
         if not actor.is_provider_staff:
             raise PermissionDenied("The provider's payroll team finalises runs.")
         entries = journal.entries(current)
@@ -708,6 +705,7 @@ def finalise(*, actor, run: PayRun, version: int) -> PayRun:
         )
         _move(current, PayRun.Status.FINALISED, finalised_at=timezone.now())
         _audit(current, "payroll.run.finalised", actor, {"net_minor": current.net_minor})
+        _close_item(current, actor, "resolve", finalised_text(current))
         transaction.on_commit(lambda: _email_payslips(current.pk))
     run.refresh_from_db()
     return run
@@ -730,23 +728,43 @@ def enqueue_calculation(run: PayRun) -> None:
 
 
 def cancel(*, actor, run: PayRun, version: int, reason: str) -> PayRun:
+    """Drop a draft or calculated run (its period may be run again); its item is
+    cancelled with it."""
+    reason = (reason or "").strip()[:500]
     with transaction.atomic():
         current = _locked(run, version)
-        if current.status not in EDITABLE:
-            raise Conflict("Only a draft or calculated run can be cancelled.", code="locked")
+        _expect(current, "cancel")
         PayResult.objects.filter(run=current).delete()
-        _move(current, PayRun.Status.CANCELLED, note=(reason or "")[:500])
-        _audit(current, "payroll.run.cancelled", actor, reason=(reason or "")[:500])
+        _move(current, PayRun.Status.CANCELLED, note=reason)
+        _audit(current, "payroll.run.cancelled", actor, reason=reason)
+        _close_item(current, actor, "cancel", f"Pay run cancelled: {reason or 'no reason given'}")
     run.refresh_from_db()
     return run
 
 
-def _expect(run: PayRun, status: str, verb: str) -> None:
-    if run.status != status:
-        raise Conflict(
-            f"A run that is {run.get_status_display().lower()} cannot be {verb}.",
-            code="illegal_transition",
+def finalised_text(run: PayRun) -> str:
+    """What the run's item says when the run is finalised."""
+    currency = run.pay_group.currency
+    employees = "1 employee" if run.employees_total == 1 else f"{run.employees_total} employees"
+    return f"Pay run finalised: {employees}, net {outputs.amount_text(run.net_minor, currency)}."
+
+
+def _close_item(run: PayRun, actor, action: str, text: str) -> None:
+    """The run's item ends with the run (an item already closed stays as it is)."""
+    if run.work_item_id is not None:
+        work_services.close_for_record(
+            actor=actor, item_id=run.work_item_id, action=action, text=text
         )
+
+
+def actions(run: PayRun) -> list[str]:
+    """What may be done to the run now (by whom is each action's own rule)."""
+    return lifecycle.offered(lifecycle.RUN, run.status)
+
+
+def _expect(run: PayRun, action: str) -> None:
+    """Refuse `action` unless the run's status allows it (409, the status in words)."""
+    lifecycle.expect(lifecycle.RUN, action, run.status, run.get_status_display().lower())
 
 
 def _move(run: PayRun, status: str, **fields) -> None:

@@ -1,11 +1,12 @@
 """Reads of HR records."""
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, Max, Q
 
 from tercero.delivery.work import lifecycle
-from tercero.delivery.work.models import WorkItem
+from tercero.delivery.work import selectors as work_selectors
 from tercero.platform.errors import NotFound
 from tercero.services.payroll.models import (
     Employee,
@@ -16,6 +17,9 @@ from tercero.services.payroll.models import (
     PayRuleSet,
     PayRun,
 )
+
+if TYPE_CHECKING:
+    from tercero.delivery.work.models import WorkItem
 
 
 def access_employee(*, client_ids: list[int], employee_id: int) -> Employee:
@@ -101,10 +105,11 @@ def hr_events(*, client_ids: list[int]):
     )
 
 
-def hr_event_of_item(*, client_ids: list[int], item_id: int) -> tuple[WorkItem, HrEvent | None]:
+def hr_event_of_item(*, client_ids: list[int], item_id: int) -> tuple["WorkItem", HrEvent | None]:
     """An HR change item of these clients, with what was done about it (None: not yet)."""
     item = (
-        WorkItem.objects.filter(client_id__in=client_ids, pk=item_id, work_type="payroll.hr_event")
+        work_selectors.items(client_ids=client_ids, work_type="payroll.hr_event")
+        .filter(pk=item_id)
         .select_related("assignee")
         .first()
     )
@@ -117,8 +122,8 @@ def hr_requests_waiting(*, client_ids: list[int]):
     """Open HR change items nobody has applied yet (or whose application was undone)."""
     applied = HrEvent.objects.exclude(status=HrEvent.Status.UNDONE).values("work_item_id")
     return (
-        WorkItem.objects.filter(
-            client_id__in=client_ids, work_type="payroll.hr_event", status__in=lifecycle.OPEN
+        work_selectors.items(
+            client_ids=client_ids, work_type="payroll.hr_event", status=list(lifecycle.OPEN)
         )
         .exclude(pk__in=applied)
         .select_related("client")

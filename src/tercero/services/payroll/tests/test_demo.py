@@ -55,6 +55,29 @@ def test_the_demo_pays_albions_staff_for_april(loaded):
     assert april.net_minor == 5_355_305
 
 
+def test_the_demos_paid_april_has_its_item_resolved_when_it_was_finalised(loaded, client):
+    # protects: a paid month's item queued on the floor, "breached, overdue" for months
+    from django.utils import timezone
+
+    from tercero.delivery.work import sla
+
+    april = _run(loaded, 1)
+    item = april.work_item
+    assert item.status == "resolved"
+    assert item.resolution == "Pay run finalised: 23 employees, net £53,553.05."
+    assert april.created_at == item.created_at == item.queued_at == demo.APRIL_QUEUED
+    assert april.finalised_at == item.resolved_at == demo.APRIL_FINALISED
+    assert item.created_at < item.at_risk_at < item.resolved_at < item.due_at < timezone.now()
+    assert item.sla_met is True
+    standing = sla.standing(item, engagement=item.engagement, now=timezone.now())
+    assert (standing.state, standing.remaining) == ("on_track", None)
+    assert _run(loaded, 2).work_item.status == "queued"  # May still waits for Albion
+    client.force_login(april.prepared_by)
+    page = client.get(f"/work/items/{item.pk}/").content.decode()
+    assert '<span class="badge ok">Met</span>' in page
+    assert "On track" not in page
+
+
 def test_the_demo_leaves_may_awaiting_albions_approval(loaded):
     # protects: the client's admin finds a run to approve in the portal, joiner flagged
     may = _run(loaded, 2)

@@ -113,17 +113,16 @@ def change_list(request, caller):
 def _panel_context(request, caller, item_id: int) -> dict:
     item, event = selectors.hr_event_of_item(client_ids=caller.client_ids, item_id=item_id)
     applied = event is not None and event.status != HrEvent.Status.UNDONE
+    actions = hr_events.actions(event)
     return {
         "item": item,
         "event": event,
         "rows": hr_events.comparison(item, event) if applied else [],
-        "may_apply": not applied
+        "may_apply": "apply" in actions
         and item.status in lifecycle.WITH_AGENT
         and _holds(request.user, caller.permissions, item),
-        "may_verify": applied
-        and event.status == HrEvent.Status.APPLIED
-        and event.applied_by_id != request.user.pk,
-        "may_undo": applied and event.status == HrEvent.Status.APPLIED,
+        "may_verify": "verify" in actions and event.applied_by_id != request.user.pk,
+        "may_undo": "undo" in actions,
     }
 
 

@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from tercero.delivery.work.views.common import page, refused, version_of
 from tercero.platform.errors import DomainError, InvalidInput, NotFound
 from tercero.services.payroll import groups as pay_groups
-from tercero.services.payroll import outputs, runs, selectors
+from tercero.services.payroll import lifecycle, outputs, runs, selectors
 from tercero.services.payroll.models import PayResult, PayRun
 from tercero.web.lists import Column, Filter, Listing
 
@@ -133,6 +133,8 @@ def _run_context(request, caller, run: PayRun) -> dict:
             "employer": outputs.money(run.employer_minor, currency),
         },
         **_progress(run),
+        "actions": runs.actions(run),
+        "takes_inputs": lifecycle.allows(lifecycle.RUN, "import_inputs", run.status),
         "may_prepare": user.is_provider_staff and "payroll:write" in caller.permissions,
         "may_approve": (not user.is_provider_staff) and "payroll:approve" in caller.permissions,
         "input_names": sorted(runs.importable_inputs(run)),
