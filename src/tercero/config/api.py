@@ -6,12 +6,11 @@ from tercero.delivery.contact.api import router as contact_router
 from tercero.delivery.engagements.api import router as engagements_router
 from tercero.delivery.work.api import router as work_router
 from tercero.delivery.workforce.api import router as sites_router
+from tercero.platform import catalogue
 from tercero.platform.api.auth import api_auth
 from tercero.platform.api.errors import install_error_handlers
 from tercero.platform.identity.api import router as identity_router
 from tercero.platform.tenancy.api import router as clients_router
-from tercero.services.care.api import router as care_router
-from tercero.services.payroll.api import router as payroll_router
 
 api = NinjaAPI(
     title="Tercero API",
@@ -32,5 +31,6 @@ api.add_router("/sites", sites_router)
 api.add_router("/engagements", engagements_router)
 api.add_router("/", work_router)
 api.add_router("/", contact_router)
-api.add_router("/", care_router)
-api.add_router("/", payroll_router)
+for line in catalogue.lines():  # each service line's own router, from its manifest
+    if line.api is not None:
+        api.add_router("/", line.api)

@@ -5,6 +5,7 @@ from django.urls import include, path, re_path
 from tercero.config import views
 from tercero.config.api import api
 from tercero.delivery.work.urls import portal_urlpatterns
+from tercero.platform import catalogue
 from tercero.platform.api.errors import json_404_view
 from tercero.platform.identity import views as identity_views
 from tercero.platform.ops import views as ops_views
@@ -31,8 +32,8 @@ urlpatterns = [
     path("", include("tercero.delivery.work.urls")),
     path("portal/", include((portal, "portal"))),
     path("engagements/", include("tercero.delivery.engagements.urls")),
-    path("care/", include("tercero.services.care.urls")),
-    path("payroll/", include("tercero.services.payroll.urls")),
+    # each service line's pages, from its manifest
+    *(path(line.url_prefix, include(line.urls)) for line in catalogue.lines() if line.urls),
     path("", include("tercero.delivery.workforce.urls")),
     path("", include("tercero.delivery.contact.urls")),
     path("admin/", admin.site.urls),

@@ -11,7 +11,7 @@ class CareConfig(AppConfig):
         from tercero.platform.catalogue import NavEntry, Offering, ServiceLine
         from tercero.platform.ops.scheduler import PeriodicJob
         from tercero.platform.security import sealed
-        from tercero.services.care import csat, tasks, worktypes
+        from tercero.services.care import api, csat, tasks, worktypes
         from tercero.services.care.models import Message
 
         sealed.register(Message, "sender")
@@ -39,6 +39,9 @@ class CareConfig(AppConfig):
                     PeriodicJob("poll_mailboxes", 60, tasks.poll_mailboxes),
                     PeriodicJob("end_idle_chats", 300, tasks.end_idle_chats),
                 ),
+                api=api.router,
+                urls="tercero.services.care.urls",
+                url_prefix="care/",
                 demo=_demo,
             )
         )
