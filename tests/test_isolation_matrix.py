@@ -9,6 +9,7 @@ import json
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from tercero.platform import catalogue
 from tercero.platform.audit.models import AuditEvent
 from tercero.platform.identity.models import Grant, User
 from tercero.platform.identity.roles import Role
@@ -42,35 +43,6 @@ OBJECT_ROUTES = {
     "api/v1/work-items/<item_id>/events": [("get", None)],
     "api/v1/work-items/<item_id>/reveal": [("post", {"reason": "customer on the phone"})],
     "api/v1/work-items/<item_id>/personal": [("get", None)],
-    "api/v1/care/mailboxes/<mailbox_id>/inbound": [("post", {"raw": "x"})],
-    "api/v1/care/tickets/<ticket_id>/messages": [
-        ("get", None),
-        ("post", {"kind": "reply", "body": "x"}),
-    ],
-    "api/v1/care/tickets/<ticket_id>/tier": [
-        ("post", {"direction": "up", "note": "x" * 30, "version": 1})
-    ],
-    "api/v1/care/tickets/<ticket_id>/links": [("post", {"other": 1, "how": "merge"})],
-    "api/v1/payroll/runs/<run_id>": [("get", None)],
-    "api/v1/payroll/runs/<run_id>/inputs": [("post", None)],
-    "api/v1/payroll/runs/<run_id>/actions": [("post", {"action": "submit", "version": 1})],
-    "api/v1/payroll/runs/<run_id>/results": [("get", None)],
-    "api/v1/payroll/runs/<run_id>/reconciliation": [("get", None)],
-    "api/v1/payroll/runs/<run_id>/files/<kind>": [("get", None)],
-    "api/v1/payroll/runs/<run_id>/payslips/<employee_id>": [("get", None)],
-    "api/v1/payroll/employees/<employee_id>": [("get", None)],
-    "api/v1/payroll/employees/<employee_id>/employments": [("get", None)],
-    "api/v1/payroll/pay-groups/<pay_group_id>": [
-        ("get", None),
-        ("patch", {"version": 1, "changes": {"name": "x"}}),
-    ],
-    "api/v1/payroll/pay-groups/<pay_group_id>/calendar": [("get", None)],
-    "api/v1/payroll/pay-groups/<pay_group_id>/rule-versions": [("get", None)],
-    "api/v1/payroll/pay-groups/<pay_group_id>/rule-versions/<number>/restore": [
-        ("post", {"version": 1, "note": "x"})
-    ],
-    "api/v1/payroll/hr-events/<hr_item_id>": [("get", None)],
-    "api/v1/payroll/hr-events/<hr_item_id>/actions": [("post", {"action": "apply"})],
     "api/v1/work-items/<item_id>/access": [("post", {"reason": "customer called back about it"})],
     "api/v1/agents/<agent_id>": [("get", None), ("patch", {"version": 1, "skills": {}})],
     "api/v1/agents/<agent_id>/presence": [("get", None), ("post", {"presence": "break"})],
@@ -113,43 +85,6 @@ PAGE_ROUTES = {
     "engagements/<int:engagement_id>/edit/": [("get", None), ("post", {"name": "x"})],
     "engagements/<int:engagement_id>/status/": [("post", {"status": "scoping"})],
     "agents/<int:agent_id>/": [("get", None), ("post", {"skills": "x = 5"})],
-    "care/tickets/<int:ticket_id>/": [("get", None)],
-    "care/tickets/<int:ticket_id>/conversation/": [("get", None)],
-    "care/tickets/<int:ticket_id>/typing/": [("post", None)],
-    "care/tickets/<int:ticket_id>/reply/": [("post", {"body": "x", "kind": "reply"})],
-    "care/tickets/<int:ticket_id>/macro/": [("post", {"macro": "1", "version": "1"})],
-    "care/tickets/<int:ticket_id>/fields/": [("post", {"cf_order": "1"})],
-    "care/tickets/<int:ticket_id>/resolve/": [("post", {"resolution": "x", "version": "1"})],
-    "care/tickets/<int:ticket_id>/relate/": [("post", {"other": "1", "how": "merge"})],
-    "care/tickets/<int:ticket_id>/split/": [("post", {"message": "1", "subject": "x"})],
-    "care/tickets/<int:ticket_id>/tier/": [("post", {"note": "x" * 30, "version": "1"})],
-    "care/tickets/<int:ticket_id>/checklist/": [("post", {"checklist": "1", "step": "0"})],
-    "care/kb/<int:article_id>/": [("get", None), ("post", {"title": "x", "body": "x"})],
-    "care/kb/<int:article_id>/publish/": [("post", {"published": "1", "version": "1"})],
-    "care/kb/<int:article_id>/delete/": [("post", None)],
-    "payroll/runs/<int:run_id>/": [("get", None)],
-    "payroll/runs/<int:run_id>/inputs/": [("post", None)],
-    "payroll/runs/<int:run_id>/action/": [("post", {"action": "submit", "version": "1"})],
-    "payroll/runs/<int:run_id>/register.csv": [("get", None)],
-    "payroll/runs/<int:run_id>/journal.csv": [("get", None)],
-    "payroll/runs/<int:run_id>/bank-file": [("get", None)],
-    "payroll/runs/<int:run_id>/payslips/<int:employee_id>.pdf": [("get", None)],
-    "payroll/items/<int:item_id>/panel/": [("get", None)],
-    "payroll/employees/<int:employee_id>/": [("get", None)],
-    "payroll/groups/<int:pay_group_id>/": [("get", None)],
-    "payroll/groups/<int:pay_group_id>/edit/": [("post", {"version": "1", "name": "x"})],
-    "payroll/groups/<int:pay_group_id>/rules/": [
-        ("get", None),
-        ("post", {"version": "1", "rows": "0", "note": "x"}),
-    ],
-    "payroll/groups/<int:pay_group_id>/rules/<int:number>/": [("get", None)],
-    "payroll/groups/<int:pay_group_id>/rules/<int:number>/restore/": [
-        ("post", {"version": "1", "note": "x"})
-    ],
-    "payroll/items/<int:hr_item_id>/hr/": [("get", None)],
-    "payroll/items/<int:hr_item_id>/hr/apply/": [("post", None)],
-    "payroll/items/<int:hr_item_id>/hr/verify/": [("post", {"version": "1"})],
-    "payroll/items/<int:hr_item_id>/hr/undo/": [("post", {"version": "1", "reason": "x"})],
     "work/contact/<int:verification_id>/": [
         ("get", None),
         ("post", {"action": "confirm", "code": "123456"}),
@@ -172,10 +107,6 @@ SCOPED_OR_GLOBAL_ROUTES = {
     "api/v1/work-items.csv": "export filtered to reachable clients",
     "api/v1/work-items/bulk": "checks queue_id (404)",
     "api/v1/work-items/import": "checks queue_id (404)",
-    "api/v1/care/cti/<endpoint_id>/events": (
-        "signed with the endpoint's own secret; unsigned or unknown endpoint is 401 "
-        "(test_cti), so no session reaches another client's calls"
-    ),
     "api/v1/privacy/subject-export": "checks client_id against the caller's clients (404)",
     "api/v1/privacy/subject-erasure": "checks client_id against the caller's clients (404)",
     "api/v1/agents": "agents granted to reachable clients; create checks the user's grant",
@@ -223,49 +154,16 @@ SCOPED_OR_GLOBAL_ROUTES = {
     "api/v1/contacts/pages": "list filtered to reachable clients; create checks client_id (404)",
     "work/contact/": "issues codes for reachable clients only; lists the caller's own codes",
     "work/contact/recent/": "list filtered to reachable clients; contact search hashes per client",
-    "care/reports/": (
-        "figures of reachable clients only; another client's engagement, agent or site id "
-        "is 404 (test_reporting, test_reports)"
-    ),
-    "api/v1/care/reports": (
-        "figures of reachable clients only; another client_id, engagement_id, agent_id or "
-        "site_id is 404 (test_reports)"
-    ),
-    "care/kb/": "list filtered to reachable clients; search runs on their articles only",
-    "payroll/runs/": "list filtered to reachable clients; pay groups offered from them only",
-    "payroll/runs/new/": "pay group looked up among reachable clients (another's: refused)",
-    "payroll/employees/": "list filtered to reachable clients",
-    "api/v1/payroll/runs": "list filtered to reachable clients; POST looks the pay group up "
-    "among them (another client's: 404)",
-    "api/v1/payroll/employees": "list filtered to reachable clients, masked",
-    "api/v1/payroll/hr-events": "list filtered to reachable clients",
-    "api/v1/payroll/pay-groups": "list filtered to reachable clients; POST looks the "
-    "engagement up among them (another client's: 404)",
-    "payroll/groups/": "list filtered to reachable clients; engagements offered from them only",
-    "payroll/groups/new/": "engagement looked up among reachable clients (another's: refused)",
-    "payroll/hr/": "list and waiting requests filtered to reachable clients",
-    "care/kb/new/": "client chosen from reachable clients only",
-    "care/w/<slug:key>/help/": "public; published public articles of the key's own client only",
-    "care/w/<slug:key>/help/<slug:slug>/": (
-        "public; the slug is looked up among the key's own client's published public articles"
-    ),
-    "care/widget.js": "the chat widget's script, no data",
-    "care/w/<slug:key>/": "public hosted chat page of one channel; shows only its title",
-    "care/w/<slug:key>/form/": "public contact form; creates a ticket on the key's own client",
-    "care/w/<slug:key>/chat/start": "public; starts a chat on the key's own client",
-    "care/w/<slug:key>/chat/lines": (
-        "public; the chat token is looked up within the key's own channel "
-        "(test_channels: another client's channel with a valid token is 404)"
-    ),
-    "care/w/<slug:key>/chat/end": "public; same token check as chat/lines",
-    "care/survey/<str:signed>/": (
-        "public; a signed single-use link naming one survey (test_channels: tampered 404)"
-    ),
     "verify/<slug:slug>/": (
         "public: shows only what the typed contact has on the page's own client, "
         "looked up in that client's scope (test_pages_verify: another client's page)"
     ),
 }
+# Each service line names its own routes in its manifest (platform/catalogue.py).
+for _line in catalogue.lines():
+    OBJECT_ROUTES.update(_line.isolation.api_routes)
+    PAGE_ROUTES.update(_line.isolation.page_routes)
+    SCOPED_OR_GLOBAL_ROUTES.update(_line.isolation.scoped_routes)
 # Django admin: provider admins only, signed in through /login/, one working client at a
 # time. Each route is tried with an API token (401), with a session that has not passed
 # the second factor (sent to its step), and with sessions of people outside client B: a

@@ -11,7 +11,7 @@ class CareConfig(AppConfig):
         from tercero.platform.catalogue import NavEntry, Offering, ServiceLine
         from tercero.platform.ops.scheduler import PeriodicJob
         from tercero.platform.security import sealed
-        from tercero.services.care import api, csat, tasks, worktypes
+        from tercero.services.care import api, csat, isolation, tasks, worktypes
         from tercero.services.care.models import Message
 
         sealed.register(Message, "sender")
@@ -43,6 +43,7 @@ class CareConfig(AppConfig):
                 urls="tercero.services.care.urls",
                 url_prefix="care/",
                 demo=_demo,
+                isolation=isolation.ISOLATION,
             )
         )
 

@@ -11,7 +11,7 @@ class PayrollConfig(AppConfig):
         from tercero.platform.catalogue import NavEntry, Offering, Permission, ServiceLine
         from tercero.platform.identity.roles import Role
         from tercero.platform.security import sealed
-        from tercero.services.payroll import api, worktypes
+        from tercero.services.payroll import api, isolation, worktypes
         from tercero.services.payroll.models import Employee
 
         for field in Employee.SEALED:
@@ -46,6 +46,7 @@ class PayrollConfig(AppConfig):
                 urls="tercero.services.payroll.urls",
                 url_prefix="payroll/",
                 demo=_demo,
+                isolation=isolation.ISOLATION,
             )
         )
 

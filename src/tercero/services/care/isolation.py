@@ -1,0 +1,67 @@
+"""Where the care line's routes stand in the isolation matrix (tests/test_isolation_matrix.py):
+routes taking another client's object id, with the requests an outsider tries (each must
+answer 404 and change nothing), and routes without one, with why they cannot leak."""
+
+from tercero.platform.catalogue import Isolation
+
+ISOLATION = Isolation(
+    api_routes={
+        "api/v1/care/mailboxes/<mailbox_id>/inbound": [("post", {"raw": "x"})],
+        "api/v1/care/tickets/<ticket_id>/messages": [
+            ("get", None),
+            ("post", {"kind": "reply", "body": "x"}),
+        ],
+        "api/v1/care/tickets/<ticket_id>/tier": [
+            ("post", {"direction": "up", "note": "x" * 30, "version": 1})
+        ],
+        "api/v1/care/tickets/<ticket_id>/links": [("post", {"other": 1, "how": "merge"})],
+    },
+    page_routes={
+        "care/tickets/<int:ticket_id>/": [("get", None)],
+        "care/tickets/<int:ticket_id>/conversation/": [("get", None)],
+        "care/tickets/<int:ticket_id>/typing/": [("post", None)],
+        "care/tickets/<int:ticket_id>/reply/": [("post", {"body": "x", "kind": "reply"})],
+        "care/tickets/<int:ticket_id>/macro/": [("post", {"macro": "1", "version": "1"})],
+        "care/tickets/<int:ticket_id>/fields/": [("post", {"cf_order": "1"})],
+        "care/tickets/<int:ticket_id>/resolve/": [("post", {"resolution": "x", "version": "1"})],
+        "care/tickets/<int:ticket_id>/relate/": [("post", {"other": "1", "how": "merge"})],
+        "care/tickets/<int:ticket_id>/split/": [("post", {"message": "1", "subject": "x"})],
+        "care/tickets/<int:ticket_id>/tier/": [("post", {"note": "x" * 30, "version": "1"})],
+        "care/tickets/<int:ticket_id>/checklist/": [("post", {"checklist": "1", "step": "0"})],
+        "care/kb/<int:article_id>/": [("get", None), ("post", {"title": "x", "body": "x"})],
+        "care/kb/<int:article_id>/publish/": [("post", {"published": "1", "version": "1"})],
+        "care/kb/<int:article_id>/delete/": [("post", None)],
+    },
+    scoped_routes={
+        "api/v1/care/cti/<endpoint_id>/events": (
+            "signed with the endpoint's own secret; unsigned or unknown endpoint is 401 "
+            "(test_cti), so no session reaches another client's calls"
+        ),
+        "care/reports/": (
+            "figures of reachable clients only; another client's engagement, agent or site id "
+            "is 404 (test_reporting, test_reports)"
+        ),
+        "api/v1/care/reports": (
+            "figures of reachable clients only; another client_id, engagement_id, agent_id or "
+            "site_id is 404 (test_reports)"
+        ),
+        "care/kb/": "list filtered to reachable clients; search runs on their articles only",
+        "care/kb/new/": "client chosen from reachable clients only",
+        "care/w/<slug:key>/help/": "public; published public articles of the key's own client only",
+        "care/w/<slug:key>/help/<slug:slug>/": (
+            "public; the slug is looked up among the key's own client's published public articles"
+        ),
+        "care/widget.js": "the chat widget's script, no data",
+        "care/w/<slug:key>/": "public hosted chat page of one channel; shows only its title",
+        "care/w/<slug:key>/form/": "public contact form; creates a ticket on the key's own client",
+        "care/w/<slug:key>/chat/start": "public; starts a chat on the key's own client",
+        "care/w/<slug:key>/chat/lines": (
+            "public; the chat token is looked up within the key's own channel "
+            "(test_channels: another client's channel with a valid token is 404)"
+        ),
+        "care/w/<slug:key>/chat/end": "public; same token check as chat/lines",
+        "care/survey/<str:signed>/": (
+            "public; a signed single-use link naming one survey (test_channels: tampered 404)"
+        ),
+    },
+)

@@ -1,0 +1,69 @@
+"""Where the payroll line's routes stand in the isolation matrix (tests/test_isolation_matrix.py):
+routes taking another client's object id, with the requests an outsider tries (each must
+answer 404 and change nothing), and routes without one, with why they cannot leak."""
+
+from tercero.platform.catalogue import Isolation
+
+ISOLATION = Isolation(
+    api_routes={
+        "api/v1/payroll/runs/<run_id>": [("get", None)],
+        "api/v1/payroll/runs/<run_id>/inputs": [("post", None)],
+        "api/v1/payroll/runs/<run_id>/actions": [("post", {"action": "submit", "version": 1})],
+        "api/v1/payroll/runs/<run_id>/results": [("get", None)],
+        "api/v1/payroll/runs/<run_id>/reconciliation": [("get", None)],
+        "api/v1/payroll/runs/<run_id>/files/<kind>": [("get", None)],
+        "api/v1/payroll/runs/<run_id>/payslips/<employee_id>": [("get", None)],
+        "api/v1/payroll/employees/<employee_id>": [("get", None)],
+        "api/v1/payroll/employees/<employee_id>/employments": [("get", None)],
+        "api/v1/payroll/pay-groups/<pay_group_id>": [
+            ("get", None),
+            ("patch", {"version": 1, "changes": {"name": "x"}}),
+        ],
+        "api/v1/payroll/pay-groups/<pay_group_id>/calendar": [("get", None)],
+        "api/v1/payroll/pay-groups/<pay_group_id>/rule-versions": [("get", None)],
+        "api/v1/payroll/pay-groups/<pay_group_id>/rule-versions/<number>/restore": [
+            ("post", {"version": 1, "note": "x"})
+        ],
+        "api/v1/payroll/hr-events/<hr_item_id>": [("get", None)],
+        "api/v1/payroll/hr-events/<hr_item_id>/actions": [("post", {"action": "apply"})],
+    },
+    page_routes={
+        "payroll/runs/<int:run_id>/": [("get", None)],
+        "payroll/runs/<int:run_id>/inputs/": [("post", None)],
+        "payroll/runs/<int:run_id>/action/": [("post", {"action": "submit", "version": "1"})],
+        "payroll/runs/<int:run_id>/register.csv": [("get", None)],
+        "payroll/runs/<int:run_id>/journal.csv": [("get", None)],
+        "payroll/runs/<int:run_id>/bank-file": [("get", None)],
+        "payroll/runs/<int:run_id>/payslips/<int:employee_id>.pdf": [("get", None)],
+        "payroll/items/<int:item_id>/panel/": [("get", None)],
+        "payroll/employees/<int:employee_id>/": [("get", None)],
+        "payroll/groups/<int:pay_group_id>/": [("get", None)],
+        "payroll/groups/<int:pay_group_id>/edit/": [("post", {"version": "1", "name": "x"})],
+        "payroll/groups/<int:pay_group_id>/rules/": [
+            ("get", None),
+            ("post", {"version": "1", "rows": "0", "note": "x"}),
+        ],
+        "payroll/groups/<int:pay_group_id>/rules/<int:number>/": [("get", None)],
+        "payroll/groups/<int:pay_group_id>/rules/<int:number>/restore/": [
+            ("post", {"version": "1", "note": "x"})
+        ],
+        "payroll/items/<int:hr_item_id>/hr/": [("get", None)],
+        "payroll/items/<int:hr_item_id>/hr/apply/": [("post", None)],
+        "payroll/items/<int:hr_item_id>/hr/verify/": [("post", {"version": "1"})],
+        "payroll/items/<int:hr_item_id>/hr/undo/": [("post", {"version": "1", "reason": "x"})],
+    },
+    scoped_routes={
+        "payroll/runs/": "list filtered to reachable clients; pay groups offered from them only",
+        "payroll/runs/new/": "pay group looked up among reachable clients (another's: refused)",
+        "payroll/employees/": "list filtered to reachable clients",
+        "api/v1/payroll/runs": "list filtered to reachable clients; POST looks the pay group up "
+        "among them (another client's: 404)",
+        "api/v1/payroll/employees": "list filtered to reachable clients, masked",
+        "api/v1/payroll/hr-events": "list filtered to reachable clients",
+        "api/v1/payroll/pay-groups": "list filtered to reachable clients; POST looks the "
+        "engagement up among them (another client's: 404)",
+        "payroll/groups/": "list filtered to reachable clients; engagements offered from them only",
+        "payroll/groups/new/": "engagement looked up among reachable clients (another's: refused)",
+        "payroll/hr/": "list and waiting requests filtered to reachable clients",
+    },
+)
