@@ -12,6 +12,7 @@ from tercero.platform.identity.roles import Role
 from tercero.platform.identity.tests.factories import UserFactory
 from tercero.platform.ops.database import grant_app_role
 from tercero.platform.tenancy.models import Client
+from tercero.platform.tenancy.scoping import all_clients_scope
 from tercero.platform.tenancy.tests.factories import ClientFactory, ProviderFactory
 
 APP_ROLE = "tercero_app"
@@ -111,8 +112,9 @@ def _tenant(name: str, country: str, time_zone: str) -> Tenant:
     slug = name.split()[0].lower()
     team_lead = UserFactory(email=f"lead@{slug}.example", role=Role.TEAM_LEAD)
     agent = UserFactory(email=f"agent@{slug}.example", role=Role.AGENT)
-    for person in (team_lead, agent):
-        Grant.objects.create(user=person, client=client, reason="fixture")
+    with all_clients_scope():
+        for person in (team_lead, agent):
+            Grant.objects.create(user=person, client=client, reason="fixture")
     return Tenant(
         client=client,
         team_lead=team_lead,
@@ -144,6 +146,7 @@ def tenant_b(provider) -> Tenant:
 @pytest.fixture
 def provider_admin(tenant_a, tenant_b) -> User:
     admin = UserFactory(email="admin@provider.example", role=Role.PROVIDER_ADMIN)
-    for tenant in (tenant_a, tenant_b):
-        Grant.objects.create(user=admin, client=tenant.client, reason="fixture")
+    with all_clients_scope():
+        for tenant in (tenant_a, tenant_b):
+            Grant.objects.create(user=admin, client=tenant.client, reason="fixture")
     return admin

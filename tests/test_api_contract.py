@@ -9,7 +9,7 @@ from django.test import Client as HttpClient
 
 from tercero.delivery.engagements.models import Engagement
 from tercero.platform.identity.services import create_api_token
-from tercero.platform.tenancy.scoping import client_scope
+from tercero.platform.tenancy.scoping import all_clients_scope, client_scope
 from tests.factories import engagement_for
 
 
@@ -42,9 +42,10 @@ def test_a_token_sees_only_its_client_and_only_its_scopes(
     client, tenant_a, tenant_b, provider_admin
 ):
     # given
-    _, plain = create_api_token(
-        actor=provider_admin, client=tenant_a.client, name="t", scopes=["clients:read"]
-    )
+    with client_scope(clients=[tenant_a.client]):
+        _, plain = create_api_token(
+            actor=provider_admin, client=tenant_a.client, name="t", scopes=["clients:read"]
+        )
 
     # when
     listed = client.get("/api/v1/clients", **_bearer(plain))
@@ -75,13 +76,15 @@ def test_token_secret_is_shown_once_and_stored_hashed(client, tenant_a):
     assert "token" not in listed[0]
     from tercero.platform.identity.models import ApiToken
 
-    assert plain.split("_", 2)[2] not in ApiToken.objects.get().secret_hash
+    with all_clients_scope():
+        assert plain.split("_", 2)[2] not in ApiToken.objects.get().secret_hash
 
 
 def test_a_revoked_token_is_refused(client, tenant_a):
-    token, plain = create_api_token(
-        actor=tenant_a.client_admin, client=tenant_a.client, name="t", scopes=["clients:read"]
-    )
+    with client_scope(clients=[tenant_a.client]):
+        token, plain = create_api_token(
+            actor=tenant_a.client_admin, client=tenant_a.client, name="t", scopes=["clients:read"]
+        )
     client.force_login(tenant_a.client_admin)
     assert client.delete(f"/api/v1/tokens/{token.pk}").status_code == 200
     client.logout()
@@ -129,12 +132,13 @@ def test_twenty_concurrent_identical_posts_create_one_object(
     transactional_db, tenant_a, provider_admin
 ):
     # given
-    _, plain = create_api_token(
-        actor=provider_admin,
-        client=tenant_a.client,
-        name="t",
-        scopes=["engagements:write", "engagements:read"],
-    )
+    with client_scope(clients=[tenant_a.client]):
+        _, plain = create_api_token(
+            actor=provider_admin,
+            client=tenant_a.client,
+            name="t",
+            scopes=["engagements:write", "engagements:read"],
+        )
     body = json.dumps(
         {
             "client_id": tenant_a.client.pk,

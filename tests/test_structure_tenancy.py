@@ -6,15 +6,15 @@ from django.db import connection
 from django_scopes.exceptions import ScopeError
 
 from tercero.platform.tenancy.models import Client
-from tercero.platform.tenancy.rls import POLICY_NAME
+from tercero.platform.tenancy.rls import POLICY_NAME, STAFF_POLICY_NAME
 
 # Reviewed global tables: not client data, or read before any scope can exist.
 GLOBAL_TABLES = {
     "tenancy.Provider": "the operator of the install",
     "tenancy.Client": "the tenants themselves; access goes through grants",
     "identity.User": "people; client users point at their client, staff at none",
-    "identity.Grant": "read to build the scope itself",
-    "identity.ApiToken": "read to authenticate, before a scope exists",
+    "identity.Grant": "read to build the scope itself (in the all-clients scope)",
+    "identity.ApiToken": "read to authenticate, before a scope exists (all-clients scope)",
     "identity.TotpDevice": "read while signing in, before a scope exists",
     "identity.RecoveryCode": "read while signing in, before a scope exists",
     "identity.SignInAttempt": "lockout counts, read before anyone is signed in",
@@ -84,6 +84,55 @@ def test_every_client_table_has_forced_row_level_security_and_the_policy():
 
     # then
     assert tables - protected == set()
+
+
+# Tables with a client id that row-level security does not guard, each with its reason.
+# None: even the global tables above that carry a client id have the policy.
+TABLES_WITHOUT_POLICY: dict[str, str] = {}
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_every_table_with_a_client_id_checks_the_verified_scope_or_is_reviewed():
+    # given every table in the database that carries a client id
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname, c.relrowsecurity AND c.relforcerowsecurity, p.qual, p.with_check "
+            "FROM information_schema.columns col "
+            "JOIN pg_class c ON c.relname = col.table_name "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = col.table_schema "
+            "LEFT JOIN pg_policies p ON p.tablename = c.relname AND p.policyname = %s "
+            "WHERE col.column_name = 'client_id' AND col.table_schema = 'public'",
+            [POLICY_NAME],
+        )
+        tables = cursor.fetchall()
+
+    # when
+    unguarded = {
+        name
+        for name, forced, using, check in tables
+        if not (
+            forced and "tercero_scope()" in (using or "") and "tercero_scope()" in (check or "")
+        )
+    }
+
+    # then each is forced, its policy reads and writes through the verified scope, or it
+    # is reviewed with a reason
+    assert len(tables) > 40
+    assert unguarded - set(TABLES_WITHOUT_POLICY) == set()
+    assert all(TABLES_WITHOUT_POLICY.values())
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_no_other_policy_widens_the_client_policy_but_a_read_of_provider_staff():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tablename, policyname, cmd FROM pg_policies WHERE policyname <> %s",
+            [POLICY_NAME],
+        )
+        others = cursor.fetchall()
+    assert others == [("identity_user", STAFF_POLICY_NAME, "SELECT")]
 
 
 @pytest.mark.postgres

@@ -155,6 +155,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Identity --------------------------------------------------------------------------
 
 AUTH_USER_MODEL = "identity.User"
+# Finds people in the all-clients scope: their rows are client data under row-level security.
+AUTHENTICATION_BACKENDS = ["tercero.platform.identity.backends.AccountBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

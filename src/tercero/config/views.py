@@ -28,6 +28,7 @@ from tercero.platform.identity.middleware import (
 from tercero.platform.identity.models import User
 from tercero.platform.identity.selectors import reachable_clients
 from tercero.platform.identity.services import record_sign_in
+from tercero.platform.tenancy.scoping import all_clients_scope
 
 
 class SignInForm(AuthenticationForm):
@@ -105,7 +106,8 @@ def _pending_user(request):
     pending = pending_sign_in(request.session)
     if pending is None:
         return None, None
-    user = User.objects.filter(pk=pending["user"], is_active=True).first()
+    with all_clients_scope():  # half-way signed in: no scope yet
+        user = User.objects.filter(pk=pending["user"], is_active=True).first()
     return user, pending
 
 
@@ -229,7 +231,8 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         return form
 
     def form_valid(self, form):
-        response = super().form_valid(form)
+        with all_clients_scope():  # a staff member's row belongs to no client
+            response = super().form_valid(form)
         messages.success(self.request, "Your password has been changed.")
         return response
 

@@ -23,6 +23,11 @@ from tercero.delivery.engagements.business_time import BusinessCalendar
 from tercero.delivery.engagements.residency import site_satisfies_residency
 from tercero.delivery.work.models import Assignment, Queue, SkillRequirement, WorkItem
 from tercero.delivery.workforce.models import Agent, Clearance
+from tercero.platform.tenancy.backends.postgresql.base import (
+    ENTER_SCOPE,
+    enter_scope_params,
+    server_bound,
+)
 from tercero.platform.tenancy.scoping import rls_setting
 
 
@@ -126,10 +131,7 @@ _AGENT_STATE = """
     FROM workforce_agent a JOIN workforce_site s ON s.id = a.site_id
     WHERE a.id = %s
 """
-_LOCK_AGENT = (
-    "SELECT set_config('tercero.clients', %s, true), id FROM workforce_agent "
-    "WHERE id = %s FOR UPDATE"
-)
+_LOCK_AGENT = f"SELECT {ENTER_SCOPE}, id FROM workforce_agent WHERE id = %s FOR UPDATE"
 
 
 def _lock_agent_and_scope(agent_id: int) -> None:
@@ -138,9 +140,11 @@ def _lock_agent_and_scope(agent_id: int) -> None:
     Lock first, read after: a statement reads from the snapshot it started with, so
     counting the load in the locking statement could miss the claim that the previous
     holder of the lock just committed."""
-    wanted = rls_setting()
+    wanted = rls_setting() or ""
     connection.ensure_connection()
-    connection.connection.execute(_LOCK_AGENT, [wanted or "", agent_id])
+    raw = connection.connection
+    with server_bound(raw) as cursor:
+        cursor.execute(_LOCK_AGENT, [*enter_scope_params(raw, wanted), agent_id])
     # tell the backend the setting is in place for this transaction
     connection.tercero_rls_value = wanted
 

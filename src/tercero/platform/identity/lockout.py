@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from tercero.platform.audit.services import record
 from tercero.platform.identity.models import SignInAttempt, User
+from tercero.platform.tenancy.scoping import all_clients_scope
 
 MAX_FAILURES = 10
 LOCK_MINUTES = 30
@@ -138,7 +139,8 @@ def note(request, account: str, *, succeeded: bool, refused: bool = False) -> No
         lock = timedelta(minutes=LOCK_MINUTES)
         if _locked_until(account, device, attempt.at) != attempt.at + lock:
             return  # audited once, by the failure that locks
-        user = User.objects.filter(email=account).first()
+        with all_clients_scope():  # nobody is signed in yet
+            user = User.objects.filter(email=account).first()
         record(
             action="user.locked_out",
             actor=None,

@@ -7,6 +7,7 @@ from tercero.platform.errors import NotFound
 from tercero.platform.identity import tokens
 from tercero.platform.identity.models import ApiToken, Grant, User
 from tercero.platform.tenancy.models import Client
+from tercero.platform.tenancy.scoping import all_clients_scope
 
 
 def authenticate_bearer(header: str) -> ApiToken | None:
@@ -18,7 +19,8 @@ def authenticate_bearer(header: str) -> ApiToken | None:
     if parts is None:
         return None
     key_id, secret = parts
-    token = ApiToken.objects.select_related("user").filter(key_id=key_id).first()
+    with all_clients_scope():  # the token names its client; no scope exists before it
+        token = ApiToken.objects.select_related("user").filter(key_id=key_id).first()
     if token is None or not tokens.secret_matches(secret, token.secret_hash):
         return None
     if not token.is_usable(timezone.now()):
@@ -32,11 +34,12 @@ def reachable_client_ids(*, user, token: ApiToken | None = None) -> list[int]:
         return []
     if user.is_provider_staff:
         now = timezone.now()
-        ids = list(
-            Grant.objects.filter(user=user)
-            .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
-            .values_list("client_id", flat=True)
-        )
+        with all_clients_scope():  # the grants build the scope itself
+            ids = list(
+                Grant.objects.filter(user=user)
+                .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+                .values_list("client_id", flat=True)
+            )
     else:
         ids = [user.client_id]
     if token is not None:

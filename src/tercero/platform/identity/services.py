@@ -12,12 +12,16 @@ from tercero.platform.errors import Conflict, InvalidInput, PermissionDenied
 from tercero.platform.identity import tokens
 from tercero.platform.identity.models import ApiToken, Grant, User
 from tercero.platform.identity.roles import CLIENT_ROLES, PERMISSIONS, Role
+from tercero.platform.tenancy.scoping import all_clients_scope
 
 MAX_TOKEN_LIFETIME = timedelta(days=366)
 
 
 def record_sign_in(*, user) -> None:
-    with transaction.atomic():
+    """Stamp the person's last sign-in and audit it. People's rows are changed in the
+    all-clients scope (staff belong to no client), here as in every service below."""
+    with all_clients_scope(), transaction.atomic():
+        User.objects.filter(pk=user.pk).update(last_login=timezone.now())
         record(action="user.signed_in", actor=user, object_type="user", object_id=user.pk)
 
 
@@ -27,7 +31,9 @@ def create_user(
     """Provider admins create anyone; client admins create people of their own client."""
     _check_may_manage(actor=actor, role=role, client=client)
     email = email.strip().lower()
-    if User.objects.filter(email=email).exists():
+    with all_clients_scope():
+        taken = User.objects.filter(email=email).exists()
+    if taken:
         raise Conflict("A user with this e-mail exists.", fields={"email": "already used"})
     user = User(
         email=email, full_name=full_name, role=role, client=client if role in CLIENT_ROLES else None
@@ -40,7 +46,7 @@ def create_user(
                 "The password is too weak.", fields={"password": " ".join(error.messages)}
             ) from error
     user.set_password(password)  # None leaves an unusable password until a reset
-    with transaction.atomic():
+    with all_clients_scope(), transaction.atomic():
         user.save()
         record(
             action="user.created",
@@ -58,7 +64,7 @@ def set_user_active(*, actor, user: User, is_active: bool) -> User:
     if user.pk == actor.pk and not is_active:
         raise Conflict("You cannot deactivate yourself.")
     user.is_active = is_active
-    with transaction.atomic():
+    with all_clients_scope(), transaction.atomic():
         user.save(update_fields=["is_active"])
         record(
             action="user.reactivated" if is_active else "user.deactivated",

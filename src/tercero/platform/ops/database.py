@@ -2,16 +2,21 @@
 
 Row-level security binds every role but superusers and BYPASSRLS roles, and FORCE makes
 it bind the owner too; running as a separate role also lets us withhold UPDATE and
-DELETE on the audit trail. Run by the owner after each migration (`tercero db grant`).
+DELETE on the audit trail. Run by the owner after each migration (`tercero db grant`);
+it also stores the application's scope key where the application's role cannot read it,
+so only the application proves which clients a transaction may see (`tenancy/rls.py`).
 """
 
 from django.db import connection
+
+from tercero.platform.tenancy.rls import APP_FUNCTIONS, install_scope_functions
 
 APPEND_ONLY_TABLES = ("audit_auditevent",)
 
 
 def grant_app_role(*, role: str, allow_truncate: bool = False) -> None:
-    """Create `role` if missing and grant it what the application needs, nothing more.
+    """Create `role` if missing and grant it what the application needs, nothing more;
+    store the scope key (replacing the one stored before).
 
     `allow_truncate` is for the test suite, whose transactional tests empty tables
     between tests; production never passes it.
@@ -31,3 +36,6 @@ def grant_app_role(*, role: str, allow_truncate: bool = False) -> None:
             cursor.execute(
                 f"REVOKE UPDATE, DELETE ON {connection.ops.quote_name(table)} FROM {quoted}"
             )
+        install_scope_functions(cursor.execute, replace_key=True)
+        cursor.execute(f"REVOKE ALL ON SCHEMA tercero_keys FROM {quoted}")
+        cursor.execute(f"GRANT EXECUTE ON FUNCTION {', '.join(APP_FUNCTIONS)} TO {quoted}")

@@ -21,7 +21,7 @@ from django.db.models.functions import TruncHour
 from tercero.platform.audit.models import AuditEvent
 from tercero.platform.security import services
 from tercero.platform.security.models import MisuseRule, SecurityAlert
-from tercero.platform.tenancy.scoping import client_scope
+from tercero.platform.tenancy.scoping import all_clients_scope, client_scope
 
 DETECT_EVERY_SECONDS = 20
 WINDOW = timedelta(hours=1)
@@ -112,7 +112,8 @@ def baseline_limit(*, user_id: int, client_id: int, action: str, now: datetime) 
 
 
 def detect(*, now: datetime) -> list[SecurityAlert]:
-    usage = _usage(now - WINDOW, now)
+    with all_clients_scope():  # the last hour of the whole trail
+        usage = _usage(now - WINDOW, now)
     if not usage:
         return []
     client_ids = sorted({client_id for _, client_id, _ in usage})

@@ -1,29 +1,110 @@
 """Row-level security for client tables on PostgreSQL (a no-op on SQLite).
 
 Each client table gets FORCE ROW LEVEL SECURITY and one policy: a row is visible and
-writable only when its `client_id` is in the transaction's `tercero.clients` setting
-(or that setting is `*`, for system work). The setting is written per transaction by
-our database backend. An unset or empty setting shows nothing: it fails closed.
+writable only when its client is in the transaction's verified scope. The scope is the
+setting `tercero.clients` (ids, or `*` for system work), trusted only beside a stamp
+that `tercero_enter_scope` wrote after checking the application's proof, an HMAC under
+the scope key (`scope_key.py`). The database's copy of that key sits in the schema
+`tercero_keys`, which the application's role cannot read, so SQL run through the
+application's connection can narrow its scope but never widen it: a list it sets itself,
+a stamp copied from another transaction, another connection or another list, all verify
+as no clients. Rows whose client is null (provider-wide) count as client 0, which only
+the all-clients scope contains.
 """
 
 from django.db import migrations
 
+from tercero.platform.tenancy.scope_key import hmac_pads, scope_key
+
 POLICY_NAME = "tercero_client_isolation"
-# CASE, not OR: PostgreSQL may evaluate OR's operands in any order, and '*' is no bigint.
-# Each setting read sits in a scalar subquery, which PostgreSQL evaluates once per
-# statement (an InitPlan) instead of once per row: a claim that walks a queue skips
-# many rows, and each would otherwise parse the client list again.
-POLICY_EXPRESSION = (
-    "CASE WHEN (SELECT current_setting('tercero.clients', true) = '*') THEN true "
-    "ELSE client_id = ANY ((SELECT string_to_array("
-    "nullif(current_setting('tercero.clients', true), ''), ','))::bigint[]) END"
+# The verified scope is an int8multirange: '{}' for none, '{(,)}' for every client.
+# It sits in a scalar subquery, which PostgreSQL evaluates once per statement (an
+# InitPlan) instead of once per row: a claim that walks a queue skips many rows, and
+# each would otherwise check the stamp again.
+POLICY_EXPRESSION = "COALESCE(client_id, 0) <@ (SELECT tercero_scope())"
+# Provider staff (users without a client) are named on every client's pages: any
+# verified scope may read them; only the all-clients scope may change them.
+STAFF_POLICY_NAME = "tercero_provider_staff"
+STAFF_POLICY_EXPRESSION = "client_id IS NULL AND NOT isempty((SELECT tercero_scope()))"
+# Tables that carry a client id but were global before the scope was verified.
+LATE_TABLES = ("audit_auditevent", "identity_user", "identity_grant", "identity_apitoken")
+
+# HMAC-SHA256 (RFC 2104) from the built-in sha256() and the stored key pads, so no
+# extension is needed. The key table's schema is not granted to the application's role.
+_INSTALL = [
+    "CREATE SCHEMA IF NOT EXISTS tercero_keys",
+    "REVOKE ALL ON SCHEMA tercero_keys FROM PUBLIC",
+    """CREATE TABLE IF NOT EXISTS tercero_keys.scope_key (
+        only_row boolean PRIMARY KEY DEFAULT true CHECK (only_row),
+        inner_pad bytea NOT NULL,
+        outer_pad bytea NOT NULL)""",
+    "REVOKE ALL ON tercero_keys.scope_key FROM PUBLIC",
+    """CREATE OR REPLACE FUNCTION tercero_keys.mac(message text) RETURNS text
+    LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+        SELECT encode(sha256(k.outer_pad || sha256(k.inner_pad || convert_to(message, 'UTF8'))),
+            'hex')
+        FROM tercero_keys.scope_key k
+    $$""",
+    # The proof binds the client list to this server process; the stamp binds it to this
+    # transaction (its start time), so neither is worth anything anywhere else.
+    """CREATE OR REPLACE FUNCTION public.tercero_enter_scope(clients text, proof text)
+    RETURNS void LANGUAGE plpgsql VOLATILE PARALLEL RESTRICTED SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp AS $$
+    BEGIN
+        IF proof IS DISTINCT FROM tercero_keys.mac(
+                'scope|' || clients || '|' || pg_backend_pid()) THEN
+            RAISE EXCEPTION 'client scope refused: its proof does not verify'
+                USING ERRCODE = 'insufficient_privilege',
+                HINT = 'The application and the database hold different scope keys; '
+                    'run "tercero db grant" with the application''s SCOPE_KEY.';
+        END IF;
+        PERFORM set_config('tercero.clients', clients, true);
+        PERFORM set_config('tercero.scope_stamp', tercero_keys.mac('stamp|' || clients
+            || '|' || pg_backend_pid() || '|' || extract(epoch FROM now())), true);
+    END $$""",
+    """CREATE OR REPLACE FUNCTION public.tercero_scope() RETURNS int8multirange
+    LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp AS $$
+    DECLARE
+        clients text := current_setting('tercero.clients', true);
+    BEGIN
+        IF coalesce(clients, '') = '' OR current_setting('tercero.scope_stamp', true)
+                IS DISTINCT FROM tercero_keys.mac('stamp|' || clients || '|'
+                    || pg_backend_pid() || '|' || extract(epoch FROM now())) THEN
+            RETURN '{}';
+        END IF;
+        IF clients = '*' THEN
+            RETURN '{(,)}';
+        END IF;
+        RETURN (SELECT range_agg(int8range(id, id, '[]'))
+            FROM unnest(string_to_array(clients, ',')::bigint[]) AS id);
+    END $$""",
+    "REVOKE ALL ON FUNCTION tercero_keys.mac(text) FROM PUBLIC",
+    "REVOKE ALL ON FUNCTION public.tercero_enter_scope(text, text) FROM PUBLIC",
+    "REVOKE ALL ON FUNCTION public.tercero_scope() FROM PUBLIC",
+]
+APP_FUNCTIONS = ("public.tercero_enter_scope(text, text)", "public.tercero_scope()")
+_STORE_KEY = (
+    "INSERT INTO tercero_keys.scope_key (inner_pad, outer_pad) VALUES (%s, %s) "
+    "ON CONFLICT (only_row) DO "
 )
+
+
+def install_scope_functions(execute, *, replace_key: bool = False) -> None:
+    """Create the key table and the verifying functions (idempotent) through `execute`
+    (a cursor's or a schema editor's), and store the scope key: only when none is
+    stored yet, unless `replace_key` (`tercero db grant`)."""
+    for statement in _INSTALL:
+        execute(statement, None)
+    action = "UPDATE SET inner_pad = EXCLUDED.inner_pad, outer_pad = EXCLUDED.outer_pad"
+    execute(_STORE_KEY + (action if replace_key else "NOTHING"), hmac_pads(scope_key()))
 
 
 def replace_policies(apps, schema_editor) -> None:
     """Bring every existing client-isolation policy to the current POLICY_EXPRESSION."""
     if schema_editor.connection.vendor != "postgresql":
         return
+    install_scope_functions(schema_editor.execute)
     with schema_editor.connection.cursor() as cursor:
         cursor.execute(
             "SELECT schemaname, tablename FROM pg_policies WHERE policyname = %s", [POLICY_NAME]
@@ -35,6 +116,43 @@ def replace_policies(apps, schema_editor) -> None:
             f"ALTER POLICY {POLICY_NAME} ON {name} "
             f"USING ({POLICY_EXPRESSION}) WITH CHECK ({POLICY_EXPRESSION})"
         )
+
+
+def _enable(schema_editor, table: str) -> None:
+    install_scope_functions(schema_editor.execute)
+    schema_editor.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
+    schema_editor.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
+    schema_editor.execute(
+        f"CREATE POLICY {POLICY_NAME} ON {table} "
+        f"USING ({POLICY_EXPRESSION}) WITH CHECK ({POLICY_EXPRESSION})"
+    )
+
+
+def _disable(schema_editor, table: str) -> None:
+    schema_editor.execute(f"DROP POLICY IF EXISTS {POLICY_NAME} ON {table}")
+    schema_editor.execute(f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY")
+    schema_editor.execute(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY")
+
+
+def protect_late_tables(apps, schema_editor) -> None:
+    """Give the audit trail, users, grants and tokens the client policy (and staff rows
+    their read-only policy)."""
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    for table in LATE_TABLES:
+        _enable(schema_editor, table)
+    schema_editor.execute(
+        f"CREATE POLICY {STAFF_POLICY_NAME} ON identity_user FOR SELECT "
+        f"USING ({STAFF_POLICY_EXPRESSION})"
+    )
+
+
+def unprotect_late_tables(apps, schema_editor) -> None:
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    schema_editor.execute(f"DROP POLICY IF EXISTS {STAFF_POLICY_NAME} ON identity_user")
+    for table in LATE_TABLES:
+        _disable(schema_editor, table)
 
 
 class EnableRowLevelSecurity(migrations.operations.base.Operation):
@@ -52,21 +170,12 @@ class EnableRowLevelSecurity(migrations.operations.base.Operation):
     def database_forwards(self, app_label, schema_editor, from_state, to_state):
         if schema_editor.connection.vendor != "postgresql":
             return
-        table = self._table(app_label, schema_editor, to_state)
-        schema_editor.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
-        schema_editor.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
-        schema_editor.execute(
-            f"CREATE POLICY {POLICY_NAME} ON {table} "
-            f"USING ({POLICY_EXPRESSION}) WITH CHECK ({POLICY_EXPRESSION})"
-        )
+        _enable(schema_editor, self._table(app_label, schema_editor, to_state))
 
     def database_backwards(self, app_label, schema_editor, from_state, to_state):
         if schema_editor.connection.vendor != "postgresql":
             return
-        table = self._table(app_label, schema_editor, from_state)
-        schema_editor.execute(f"DROP POLICY IF EXISTS {POLICY_NAME} ON {table}")
-        schema_editor.execute(f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY")
-        schema_editor.execute(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY")
+        _disable(schema_editor, self._table(app_label, schema_editor, from_state))
 
     def _table(self, app_label, schema_editor, state) -> str:
         model = state.apps.get_model(app_label, self.model_name)

@@ -7,6 +7,7 @@ from tercero.platform.audit.services import record
 from tercero.platform.errors import Conflict, IllegalTransition, InvalidInput
 from tercero.platform.identity.models import Grant
 from tercero.platform.tenancy.models import Client, Provider
+from tercero.platform.tenancy.scoping import client_scope
 
 STATUS_MOVES = {
     Client.Status.PROSPECT: (Client.Status.ACTIVE, Client.Status.OFFBOARDED),
@@ -23,9 +24,10 @@ def create_client(*, actor, provider: Provider, **fields) -> Client:
     with transaction.atomic():
         client.save()
         if actor is not None and actor.is_provider_staff:
-            Grant.objects.create(
-                user=actor, client=client, granted_by=actor, reason="created the client"
-            )
+            with client_scope(clients=[client]):  # the new client is in no scope yet
+                Grant.objects.create(
+                    user=actor, client=client, granted_by=actor, reason="created the client"
+                )
         record(
             action="client.created",
             actor=actor,

@@ -104,13 +104,14 @@ def make_agent(
         capacity=capacity,
     )
     for engagement in clients_or_engagements:
-        Grant.objects.get_or_create(user=user, client_id=engagement.client_id)
         with client_scope(clients=[engagement.client_id]):
+            Grant.objects.get_or_create(user=user, client_id=engagement.client_id)
             Clearance.objects.create(
                 client_id=engagement.client_id, agent=agent, engagement=engagement
             )
     if available:
         agent = set_presence(agent=agent, presence="available")
+    agent.user = user  # read outside any scope, the row would be hidden (row-level security)
     return agent
 
 

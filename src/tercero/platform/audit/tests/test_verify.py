@@ -9,6 +9,7 @@ from django.db import DatabaseError, connection, transaction
 from tercero.platform.audit.models import AuditEvent
 from tercero.platform.audit.services import record
 from tercero.platform.audit.verify import verify_chain
+from tercero.platform.tenancy.scoping import all_clients_scope
 
 
 def _write_events(count: int, client) -> None:
@@ -82,7 +83,8 @@ def test_swapping_two_events_names_the_first_of_them(transactional_db, tenant_a,
 def test_rewriting_hashes_from_a_row_onwards_is_still_found(transactional_db, tenant_a, tamper):
     # given: an attacker edits a row and recomputes its own hash, not its successor's link
     _write_events(4, tenant_a.client)
-    event = AuditEvent.objects.get(sequence=2)
+    with all_clients_scope():
+        event = AuditEvent.objects.get(sequence=2)
 
     # when
     tamper("UPDATE audit_auditevent SET hash = %s WHERE sequence = 2", ["f" * 64])
@@ -96,20 +98,22 @@ def test_the_application_cannot_update_audit_events(tenant_a):
     # given
     _write_events(1, tenant_a.client)
 
-    # when / then
-    with pytest.raises(DatabaseError), transaction.atomic():
-        AuditEvent.objects.filter(sequence=1).update(action="test.thing.hidden")
-    assert AuditEvent.objects.get(sequence=1).action == "test.thing.happened"
+    # when / then: refused for want of the right, with the row in scope
+    with all_clients_scope():
+        with pytest.raises(DatabaseError), transaction.atomic():
+            AuditEvent.objects.filter(sequence=1).update(action="test.thing.hidden")
+        assert AuditEvent.objects.get(sequence=1).action == "test.thing.happened"
 
 
 def test_the_application_cannot_delete_audit_events(tenant_a):
     # given
     _write_events(1, tenant_a.client)
 
-    # when / then
-    with pytest.raises(DatabaseError), transaction.atomic():
-        AuditEvent.objects.filter(sequence=1).delete()
-    assert AuditEvent.objects.count() == 1
+    # when / then: refused for want of the right, with the row in scope
+    with all_clients_scope():
+        with pytest.raises(DatabaseError), transaction.atomic():
+            AuditEvent.objects.filter(sequence=1).delete()
+        assert AuditEvent.objects.count() == 1
 
 
 def test_model_instances_refuse_to_change(tenant_a):
@@ -152,7 +156,8 @@ def test_twenty_parallel_writers_build_one_unbroken_chain(transactional_db, tena
     report = verify_chain()
     assert report.is_intact, report.problem
     assert report.checked == writers * events_each
-    sequences = list(AuditEvent.objects.values_list("sequence", flat=True))
+    with all_clients_scope():
+        sequences = list(AuditEvent.objects.values_list("sequence", flat=True))
     assert sequences == list(range(1, writers * events_each + 1))
 
 

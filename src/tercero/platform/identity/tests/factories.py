@@ -7,11 +7,22 @@ from django.utils import timezone
 from tercero.platform.identity import mfa
 from tercero.platform.identity.models import Grant, User
 from tercero.platform.identity.roles import Role
+from tercero.platform.tenancy.scoping import all_clients_scope
 
 PASSWORD = "correct horse battery staple"
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class MadeAsSystemWork:
+    """People and grants are set up in the all-clients scope: on PostgreSQL row-level
+    security lets only that scope write a staff member's row (staff have no client)."""
+
+    @classmethod
+    def _generate(cls, strategy, params):
+        with all_clients_scope():
+            return super()._generate(strategy, params)
+
+
+class UserFactory(MadeAsSystemWork, factory.django.DjangoModelFactory):
     class Meta:
         model = User
         skip_postgeneration_save = True
@@ -28,7 +39,7 @@ class UserFactory(factory.django.DjangoModelFactory):
             obj.save()
 
 
-class GrantFactory(factory.django.DjangoModelFactory):
+class GrantFactory(MadeAsSystemWork, factory.django.DjangoModelFactory):
     class Meta:
         model = Grant
 

@@ -7,6 +7,7 @@ import time_machine
 from tercero.platform.audit.models import AuditEvent
 from tercero.platform.identity.models import ApiToken
 from tercero.platform.identity.services import create_api_token
+from tercero.platform.tenancy.scoping import all_clients_scope, client_scope
 
 NOW = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
 
@@ -22,16 +23,22 @@ def _mint(client, plain: str, **body):
 
 
 def _parent(user, client, scopes, expires_at=None):
-    return create_api_token(
-        actor=user, client=client, name="parent", scopes=scopes, expires_at=expires_at
-    )
+    with client_scope(clients=[client]):
+        return create_api_token(
+            actor=user, client=client, name="parent", scopes=scopes, expires_at=expires_at
+        )
+
+
+def _counts() -> tuple[int, int]:
+    with all_clients_scope():
+        return ApiToken.objects.count(), AuditEvent.objects.count()
 
 
 @time_machine.travel(NOW, tick=False)
 def test_a_token_cannot_mint_a_token_with_scopes_it_lacks(client, provider_admin, tenant_a):
     # given a token that may only make tokens
     _, plain = _parent(provider_admin, tenant_a.client, ["tokens:write"], NOW + timedelta(hours=1))
-    before = (ApiToken.objects.count(), AuditEvent.objects.count())
+    before = _counts()
 
     # when it asks for a broader, permanent token
     response = _mint(
@@ -45,7 +52,7 @@ def test_a_token_cannot_mint_a_token_with_scopes_it_lacks(client, provider_admin
     # then nothing is made
     assert response.status_code == 422
     assert response.json()["error"]["fields"] == {"scopes": "not allowed: work:read, work:write"}
-    assert (ApiToken.objects.count(), AuditEvent.objects.count()) == before
+    assert _counts() == before
 
 
 @time_machine.travel(NOW, tick=False)
@@ -67,11 +74,14 @@ def test_a_token_made_by_a_token_keeps_its_parents_expiry(client, provider_admin
 
     # then the first expires with its parent and the second is refused
     assert unbounded.status_code == 201
-    assert ApiToken.objects.get(pk=unbounded.json()["id"]).expires_at == expiry
     assert later.status_code == 422
     assert set(later.json()["error"]["fields"]) == {"expires_at"}
-    assert ApiToken.objects.count() == 2
-    created = AuditEvent.objects.get(action="api_token.created", object_id=unbounded.json()["id"])
+    with all_clients_scope():
+        assert ApiToken.objects.get(pk=unbounded.json()["id"]).expires_at == expiry
+        assert ApiToken.objects.count() == 2
+        created = AuditEvent.objects.get(
+            action="api_token.created", object_id=unbounded.json()["id"]
+        )
     assert created.payload["made_with_token"] == parent.pk
 
 
@@ -84,7 +94,7 @@ def test_a_token_cannot_mint_for_another_client(client, provider_admin, tenant_a
 
     # then client B is out of its reach
     assert response.status_code == 404
-    assert ApiToken.objects.count() == 1
+    assert _counts()[0] == 1
 
 
 def test_a_session_still_mints_any_scope_of_its_role(client, tenant_a):
@@ -112,9 +122,10 @@ def test_a_read_token_cannot_revoke_tokens(client, tenant_a):
 
     # then it is refused and the CI token still works
     assert response.status_code == 403
-    ci.refresh_from_db()
+    with all_clients_scope():
+        ci.refresh_from_db()
+        assert not AuditEvent.objects.filter(action="api_token.revoked").exists()
     assert ci.revoked_at is None
-    assert not AuditEvent.objects.filter(action="api_token.revoked").exists()
 
 
 def test_a_token_bound_to_one_client_neither_lists_nor_revokes_another_clients_tokens(
@@ -131,7 +142,8 @@ def test_a_token_bound_to_one_client_neither_lists_nor_revokes_another_clients_t
     # then it sees only client A's and B's token is untouched
     assert [token["id"] for token in listed.json()["results"]] == [manager.pk]
     assert revoked.status_code == 404
-    on_b.refresh_from_db()
+    with all_clients_scope():
+        on_b.refresh_from_db()
     assert on_b.revoked_at is None
 
 
@@ -140,5 +152,6 @@ def test_a_token_may_revoke_its_own_clients_tokens(client, tenant_a):
     _, plain = _parent(tenant_a.client_admin, tenant_a.client, ["tokens:write"])
     response = client.delete(f"/api/v1/tokens/{target.pk}", **_bearer(plain))
     assert response.status_code == 200
-    target.refresh_from_db()
+    with all_clients_scope():
+        target.refresh_from_db()
     assert target.revoked_at is not None

@@ -14,6 +14,7 @@ from tercero.platform.audit.models import AuditEvent
 from tercero.platform.identity import lockout, mfa
 from tercero.platform.identity.services import create_api_token
 from tercero.platform.identity.tests.factories import PASSWORD, enrolled_authenticator, next_code
+from tercero.platform.tenancy.scoping import all_clients_scope, client_scope
 
 pytestmark = pytest.mark.mfa
 
@@ -50,7 +51,8 @@ def test_first_sign_in_sets_up_the_authenticator_and_shows_recovery_codes(client
     assert done.status_code == 200
     assert done.content.decode().count("<code>") == mfa.RECOVERY_CODES
     assert client.session[SESSION_KEY] == str(tenant_a.client_admin.pk)
-    assert AuditEvent.objects.filter(action="user.mfa_enrolled").count() == 1
+    with all_clients_scope():
+        assert AuditEvent.objects.filter(action="user.mfa_enrolled").count() == 1
 
 
 def test_a_code_signs_in_once(client, tenant_a):
@@ -99,7 +101,8 @@ def test_ten_failures_lock_the_account_for_thirty_minutes(client, tenant_a):
     assert refused.status_code == 403
     assert "Too many attempts; try again after" in refused.content.decode()
     assert SESSION_KEY not in client.session
-    assert AuditEvent.objects.filter(action="user.locked_out").count() == 1
+    with all_clients_scope():
+        assert AuditEvent.objects.filter(action="user.locked_out").count() == 1
     with time_machine.travel(timezone.now() + timedelta(minutes=lockout.LOCK_MINUTES + 1)):
         assert _password(client, tenant_a.client_user).status_code == 302
 
@@ -154,12 +157,13 @@ def test_a_session_ends_after_its_absolute_lifetime(client, tenant_a, settings):
 
 def test_a_password_change_ends_tokens_made_before_it(client, tenant_a):
     # protects: a leaked token dies with the password change that follows the leak
-    _, plain = create_api_token(
-        actor=tenant_a.client_admin, client=tenant_a.client, name="ci", scopes=["work:read"]
-    )
+    with client_scope(clients=[tenant_a.client]):
+        _, plain = create_api_token(
+            actor=tenant_a.client_admin, client=tenant_a.client, name="ci", scopes=["work:read"]
+        )
     auth = {"HTTP_AUTHORIZATION": f"Bearer {plain}"}
     assert client.get("/api/v1/users/me", **auth).status_code == 200
-    with time_machine.travel(timezone.now() + timedelta(seconds=1)):
+    with time_machine.travel(timezone.now() + timedelta(seconds=1)), all_clients_scope():
         tenant_a.client_admin.set_password("a brand new long passphrase")
         tenant_a.client_admin.save()
         assert client.get("/api/v1/users/me", **auth).status_code == 401
@@ -167,12 +171,14 @@ def test_a_password_change_ends_tokens_made_before_it(client, tenant_a):
 
 def test_a_deactivated_person_loses_sessions_and_tokens(client, tenant_a):
     # protects: leavers (disabling an account ends every way in at once)
-    _, plain = create_api_token(
-        actor=tenant_a.client_user, client=tenant_a.client, name="ci", scopes=["work:read"]
-    )
+    with client_scope(clients=[tenant_a.client]):
+        _, plain = create_api_token(
+            actor=tenant_a.client_user, client=tenant_a.client, name="ci", scopes=["work:read"]
+        )
     client.force_login(tenant_a.client_user)
     tenant_a.client_user.is_active = False
-    tenant_a.client_user.save()
+    with all_clients_scope():
+        tenant_a.client_user.save()
     assert client.get("/portal/").status_code == 302
     assert client.get("/api/v1/users/me", HTTP_AUTHORIZATION=f"Bearer {plain}").status_code == 401
 

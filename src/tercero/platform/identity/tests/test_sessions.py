@@ -12,12 +12,14 @@ from django.utils import timezone
 from tercero.platform.identity.middleware import SIGNED_IN_AT
 from tercero.platform.identity.services import create_api_token, set_user_active
 from tercero.platform.identity.tests.factories import PASSWORD, enrolled_authenticator, next_code
+from tercero.platform.tenancy.scoping import client_scope
 
 pytestmark = pytest.mark.mfa
 
 
 def _token(user, client) -> dict:
-    _, plain = create_api_token(actor=user, client=client, name="ci", scopes=["work:read"])
+    with client_scope(clients=[client]):
+        _, plain = create_api_token(actor=user, client=client, name="ci", scopes=["work:read"])
     return {"HTTP_AUTHORIZATION": f"Bearer {plain}"}
 
 

@@ -86,11 +86,11 @@ class Command(BaseCommand):
     def _import(self, file, queue, dry_run=False, partial=False, as_user=None, **_):
         if not file.is_file():
             raise CommandError(f"No such file: {file}")
-        actor = User.objects.filter(email=as_user.lower()).first() if as_user else None
+        with all_clients_scope():
+            actor = User.objects.filter(email=as_user.lower()).first() if as_user else None
+            target = Queue.objects.select_related("engagement").filter(pk=queue).first()
         if as_user and actor is None:
             raise CommandError(f"No user {as_user}.")
-        with all_clients_scope():
-            target = Queue.objects.select_related("engagement").filter(pk=queue).first()
         if target is None:
             raise CommandError(f"No queue {queue}.")
         upload = SimpleUploadedFile(file.name, file.read_bytes(), content_type="text/csv")
@@ -107,9 +107,12 @@ class Command(BaseCommand):
             sys.exit(1)
 
     def _next(self, agent, **_):
-        found = (
-            Agent.objects.select_related("user", "site").filter(user__email=agent.lower()).first()
-        )
+        with all_clients_scope():  # people are found across clients
+            found = (
+                Agent.objects.select_related("user", "site")
+                .filter(user__email=agent.lower())
+                .first()
+            )
         if found is None:
             raise CommandError(f"No agent {agent}.")
         item = services.get_next(agent=found, client_ids=reachable_client_ids(user=found.user))

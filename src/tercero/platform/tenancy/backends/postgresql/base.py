@@ -1,19 +1,37 @@
 """PostgreSQL backend that tells row-level security which clients are in scope.
 
 Before the first statement of every transaction (and whenever the scope changes inside
-one) it runs `set_config('tercero.clients', ..., true)`, the function form of
-`SET LOCAL`, so the setting dies with the transaction and never leaks to the next user
-of a pooled connection. A statement outside a transaction is wrapped in one so that the
-setting applies to it. With no scope active nothing is set, and the policies show no rows.
+one) it calls `tercero_enter_scope(clients, proof)`, which checks the proof (an HMAC
+under the scope key, bound to this server process) and sets the client list with a
+stamp for this transaction only (see `tenancy/rls.py`), so the scope dies with the
+transaction and never leaks to the next user of a pooled connection. A statement
+outside a transaction is wrapped in one so that the scope applies to it. With no scope
+active nothing is set, and the policies show no rows.
 """
 
+import psycopg
 from django.db import transaction
 from django.db.backends.postgresql import base
 from psycopg import pq
 
+from tercero.platform.tenancy.scope_key import scope_proof
 from tercero.platform.tenancy.scoping import rls_setting
 
-_SET = "SELECT set_config('tercero.clients', %s, true)"
+ENTER_SCOPE = "tercero_enter_scope(%s, %s)"
+_ENTER = f"SELECT {ENTER_SCOPE}"
+# Narrowing needs no proof: an empty list shows nothing.
+_LEAVE = "SELECT set_config('tercero.clients', '', true)"
+
+
+def enter_scope_params(raw, wanted: str) -> list[str]:
+    """The parameters of ENTER_SCOPE for `wanted` on the psycopg connection `raw`."""
+    return [wanted, scope_proof(wanted, backend_pid=raw.info.backend_pid)]
+
+
+def server_bound(raw) -> psycopg.Cursor:
+    """A cursor that sends parameters apart from the SQL text, so a proof never shows in
+    `pg_stat_activity`, which other sessions of the same role can read."""
+    return psycopg.Cursor(raw)
 
 
 class RowLevelSecurityWrapper:
@@ -25,8 +43,10 @@ class RowLevelSecurityWrapper:
         raw = connection.connection
         idle = raw.info.transaction_status == pq.TransactionStatus.IDLE
         if wanted is None:
-            # Leaving a scope inside a transaction must not leave its clients visible.
-            if not idle and connection.tercero_rls_value:
+            if idle:  # a new transaction starts with no client set
+                connection.tercero_rls_value = None
+            elif connection.tercero_rls_value:
+                # Leaving a scope inside a transaction must not leave its clients visible.
                 self._apply(connection, raw, "")
             return execute(sql, params, many, context)
         if idle and connection.get_autocommit():
@@ -39,7 +59,12 @@ class RowLevelSecurityWrapper:
 
     @staticmethod
     def _apply(connection, raw, wanted: str) -> None:
-        raw.execute(_SET, [wanted])
+        with connection.wrap_database_errors:
+            if wanted:
+                with server_bound(raw) as cursor:
+                    cursor.execute(_ENTER, enter_scope_params(raw, wanted))
+            else:
+                raw.execute(_LEAVE)
         connection.tercero_rls_value = wanted
 
 

@@ -1,0 +1,19 @@
+"""Finding who someone is: across every client, since no scope exists before it."""
+
+from django.contrib.auth.backends import ModelBackend
+
+from tercero.platform.tenancy.scoping import all_clients_scope
+
+
+class AccountBackend(ModelBackend):
+    """Django's password check and session user, read in the all-clients scope: on
+    PostgreSQL row-level security shows a person's row only to a verified scope, and
+    the scope is built from the person (staff belong to no client)."""
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        with all_clients_scope():
+            return super().authenticate(request, username=username, password=password, **kwargs)
+
+    def get_user(self, user_id):
+        with all_clients_scope():
+            return super().get_user(user_id)
