@@ -1,0 +1,77 @@
+"""Queues: creating and editing them."""
+
+from django.db import IntegrityError, transaction
+
+from tercero.delivery.engagements.models import Engagement
+from tercero.delivery.work import registry
+from tercero.delivery.work.models import Queue
+from tercero.platform.audit.services import record
+from tercero.platform.errors import Conflict, InvalidInput
+from tercero.platform.versioning import update_versioned
+
+
+def create_queue(*, actor, engagement: Engagement, **fields) -> Queue:
+    queue = Queue(client_id=engagement.client_id, engagement=engagement, **fields)
+    _validate_queue(queue)
+    try:
+        with transaction.atomic():
+            queue.save()
+            record(
+                action="queue.created",
+                actor=actor,
+                client=engagement.client_id,
+                object_type="queue",
+                object_id=queue.pk,
+                payload={"name": queue.name, "routing": queue.routing},
+            )
+    except IntegrityError as error:
+        raise Conflict(
+            "This engagement already has a queue with that name.", fields={"name": "already used"}
+        ) from error
+    return queue
+
+
+def update_queue(*, actor, queue: Queue, version: int, changes: dict) -> Queue:
+    for name, value in changes.items():
+        setattr(queue, name, value)
+    _validate_queue(queue)
+    with transaction.atomic():
+        update_versioned(
+            Queue,
+            pk=queue.pk,
+            version=version,
+            changes=changes,
+            what="queue",
+            taken=("name", "This engagement already has a queue with that name."),
+        )
+        record(
+            action="queue.updated",
+            actor=actor,
+            client=queue.client_id,
+            object_type="queue",
+            object_id=queue.pk,
+            payload={"fields": sorted(changes)},
+        )
+    queue.refresh_from_db()
+    return queue
+
+
+def _validate_queue(queue: Queue) -> None:
+    fields = {}
+    unknown = [key for key in queue.work_types if key not in {t.key for t in registry.all_types()}]
+    if unknown:
+        fields["work_types"] = f"unknown work types: {', '.join(unknown)}"
+    if not 1 <= queue.priority <= 4:
+        fields["priority"] = "1 (highest) to 4"
+    if not 1 <= queue.at_risk_percent <= 99:
+        fields["at_risk_percent"] = "1 to 99"
+    target = queue.escalation_queue
+    if target is None and queue.escalation == Queue.Escalation.MOVE:
+        fields["escalation_queue_id"] = "moving on escalation needs an escalation queue"
+    # whatever the escalation rule, the target never lies in another engagement (or client)
+    elif target is not None and (
+        target.engagement_id != queue.engagement_id or target.pk == queue.pk
+    ):
+        fields["escalation_queue_id"] = "another queue of the same engagement"
+    if fields:
+        raise InvalidInput("The queue is not valid.", fields=fields)
