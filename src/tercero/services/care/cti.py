@@ -14,17 +14,20 @@ are refused; an event id seen before is refused as a replay.
 
 import secrets
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from tercero.delivery.work import personal, registry, webhooks
+from tercero.delivery.work import locks, webhooks
 from tercero.delivery.work import services as work
-from tercero.delivery.work.models import WorkItem
 from tercero.platform.audit.services import record
 from tercero.platform.errors import Conflict, DomainError, InvalidInput
 from tercero.platform.security.crypto import CannotOpen, open_secret, seal_secret
 from tercero.services.care.models import CallEvent, CtiEndpoint
+
+if TYPE_CHECKING:
+    from tercero.delivery.work.models import WorkItem
 
 SECRET_CONTEXT = "cti"
 KINDS = ("ringing", "answered", "ended", "recording")
@@ -74,7 +77,7 @@ def create_endpoint(*, actor, engagement, queue, description: str = "") -> tuple
     return endpoint, secret
 
 
-def record_event(*, endpoint: CtiEndpoint, event: dict) -> WorkItem:
+def record_event(*, endpoint: CtiEndpoint, event: dict) -> "WorkItem":
     """Apply one call event; the call's item is created by the first event to arrive."""
     kind, call_id, event_id = event.get("kind"), event.get("call_id"), event.get("event_id")
     if kind not in KINDS or not call_id or not event_id:
@@ -86,11 +89,7 @@ def record_event(*, endpoint: CtiEndpoint, event: dict) -> WorkItem:
     ref = f"call:{str(call_id)[:90]}"
     try:
         with transaction.atomic():
-            item = (
-                WorkItem.objects.select_for_update()
-                .filter(client_id=endpoint.client_id, external_ref=ref)
-                .first()
-            )
+            item = locks.lock_item_by_ref(client_id=endpoint.client_id, external_ref=ref)
             if item is None:
                 item = work.create_item(
                     actor=None,
@@ -106,7 +105,7 @@ def record_event(*, endpoint: CtiEndpoint, event: dict) -> WorkItem:
                         "caller_number": str(event.get("from") or "")[:40],
                     },
                 )
-                item = WorkItem.objects.select_for_update().get(pk=item.pk)
+                item = locks.lock_item(item_id=item.pk)
             CallEvent.objects.create(
                 client_id=endpoint.client_id,
                 endpoint=endpoint,
@@ -116,19 +115,21 @@ def record_event(*, endpoint: CtiEndpoint, event: dict) -> WorkItem:
                 occurred_at=at,
                 item=item,
             )
-            payload = personal.protect(
-                client_id=item.client_id,
-                work_type=registry.get("care.call"),
-                payload=_apply(dict(item.payload), kind, at, event),
+            work.update_payload(
+                actor=None,
+                item=item,
+                changes=_apply(item.payload, kind, at, event),
+                reason=f"call event {kind}",
             )
-            WorkItem.objects.filter(pk=item.pk).update(payload=payload, version=item.version + 1)
     except IntegrityError as error:
         raise Conflict("This event was received before (a replay).", code="replayed") from error
     item.refresh_from_db()
     return item
 
 
-def _apply(payload: dict, kind: str, at: datetime, event: dict) -> dict:
+def _apply(stored: dict, kind: str, at: datetime, event: dict) -> dict:
+    """The payload fields this event changes."""
+    payload = dict(stored)
     stamp = at.isoformat()
     if kind == "ringing":
         payload["started_at"] = payload.get("started_at") or stamp
@@ -145,7 +146,7 @@ def _apply(payload: dict, kind: str, at: datetime, event: dict) -> dict:
         payload["state"] = kind  # only forward: a late "answered" never reopens a call
     if not payload.get("caller_number") and event.get("from"):
         payload["caller_number"] = str(event["from"])[:40]
-    return payload
+    return {name: value for name, value in payload.items() if stored.get(name) != value}
 
 
 def _time(value) -> datetime:

@@ -7,9 +7,10 @@ import time
 
 import pytest
 
-from tercero.delivery.work import webhooks
+from tercero.delivery.work import outbox, selectors, webhooks
 from tercero.delivery.work.models import WorkItem
 from tercero.delivery.work.tests.conftest import live_engagement, make_queue
+from tercero.platform.audit.models import AuditEvent
 from tercero.platform.security import crypto
 from tercero.platform.tenancy.scoping import client_scope
 from tercero.services.care import cti
@@ -76,6 +77,38 @@ def test_a_signed_call_becomes_one_item_with_its_events(client, tenant_a, endpoi
     assert "7946" not in crypto.masked(call.payload["caller_number"])
     with client_scope(clients=[tenant_a.client]):
         assert CallEvent.objects.count() == 3
+
+
+def test_each_call_event_changes_the_item_through_the_engine_with_an_audited_event(
+    client, tenant_a, endpoint
+):
+    # protects: a service rewriting an item's payload with no event and no audit trail
+    # given
+    ringing = {"event_id": "a1", "call_id": "c-5", "kind": "ringing", "from": "+44 20 7946 0958"}
+    answered = {"event_id": "a2", "call_id": "c-5", "kind": "answered"}
+    # when
+    assert _post(client, endpoint, ringing).status_code == 200
+    assert _post(client, endpoint, answered).status_code == 200
+    # then
+    call = _call(tenant_a)
+    assert call.version == 3
+    with client_scope(clients=[tenant_a.client]):
+        events = [(e.kind, e.data) for e in selectors.events_of(item=call)]
+    assert events == [
+        ("item.created", {"work_type": "care.call"}),
+        ("item.queued", {"queue_id": call.queue_id}),
+        ("item.payload_changed", {"fields": ["started_at"], "reason": "call event ringing"}),
+        (
+            "item.payload_changed",
+            {"fields": ["answered_at", "state"], "reason": "call event answered"},
+        ),
+    ]
+    outbox.consume("audit")
+    audited = AuditEvent.objects.filter(action="work.item.payload_changed", object_id=call.pk)
+    assert [a.payload["fields"] for a in audited.order_by("sequence")] == [
+        ["started_at"],
+        ["answered_at", "state"],
+    ]
 
 
 def test_ended_before_answered_keeps_the_call_ended(client, tenant_a, endpoint):
