@@ -1,5 +1,6 @@
 """Reads of queues, items, events and agents, always within the caller's clients."""
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from django.db.models import Avg, Count, F, Min, Q, QuerySet
@@ -89,6 +90,8 @@ def items(
     unassigned: bool | None = None,
     priority: int | None = None,
     work_type: str | None = None,
+    work_types: Sequence[str] | None = None,
+    channel: str | None = None,
     external_ref: str | None = None,
     due_before: datetime | None = None,
     created_after: datetime | None = None,
@@ -103,9 +106,12 @@ def items(
         "assignee_id": assignee_id,
         "priority": priority,
         "work_type": work_type or None,
+        "channel": channel or None,
         "external_ref": external_ref or None,
     }
     found = found.filter(**{name: value for name, value in exact.items() if value is not None})
+    if work_types is not None:
+        found = found.filter(work_type__in=list(work_types))
     if status:
         found = found.filter(status__in=status)
     if unassigned is not None:

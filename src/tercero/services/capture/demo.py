@@ -7,7 +7,8 @@ from datetime import timedelta
 from django.utils import timezone
 
 from tercero.delivery.engagements.models import Engagement
-from tercero.delivery.work.models import Queue, WorkItem
+from tercero.delivery.work import demo as work_demo
+from tercero.delivery.work import selectors as work_selectors
 from tercero.delivery.work.services import comment, create_items, create_queue
 from tercero.delivery.workforce.models import Agent, Site
 from tercero.delivery.workforce.services import clear_agent, create_agent, set_presence
@@ -39,7 +40,9 @@ def load(context: DemoContext) -> None:
 def _keying_desk(admin, agent_user, second_user) -> None:
     """An agent profile, two queues and a morning's documents for the keying desk."""
     engagement = Engagement.objects.get(name="Order data entry")
-    if Queue.objects.filter(engagement=engagement).exists():
+    if work_selectors.queues(
+        client_ids=[engagement.client_id], engagement_id=engagement.pk
+    ).exists():
         return
     agent = Agent.objects.filter(user=agent_user).first() or create_agent(
         actor=admin,
@@ -135,7 +138,8 @@ def _history(admin, queue) -> None:
     for index, item in enumerate(created):
         day = 1 + index % 30
         received = now - timedelta(days=day, hours=6)
-        WorkItem.objects.filter(pk=item.pk).update(
+        work_demo.set_history(
+            item_id=item.pk,
             status="closed",
             created_at=received,
             queued_at=received,

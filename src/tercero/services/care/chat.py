@@ -8,6 +8,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -15,12 +16,14 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from tercero.delivery.work import lifecycle
+from tercero.delivery.work import lifecycle, selectors
 from tercero.delivery.work import services as work
-from tercero.delivery.work.models import WorkItem
 from tercero.platform.errors import Conflict, InvalidInput, NotFound
 from tercero.platform.security.redact import redact_cards
 from tercero.services.care.models import ChatSession, Message, WebChannel
+
+if TYPE_CHECKING:
+    from tercero.delivery.work.models import WorkItem
 
 MAX_LINE = 5000
 LINES_PER_MINUTE = 20
@@ -31,7 +34,7 @@ IDLE_END = timedelta(minutes=30)
 
 @dataclass(frozen=True)
 class Started:
-    ticket: WorkItem
+    ticket: "WorkItem"
     token: str  # shown to the customer's browser once
 
 
@@ -66,7 +69,7 @@ def _line(text: str, *, field: str = "message") -> str:
     return text
 
 
-def _inbound(ticket: WorkItem, *, channel: str, body: str, subject: str = "") -> Message:
+def _inbound(ticket: "WorkItem", *, channel: str, body: str, subject: str = "") -> Message:
     return Message.objects.create(
         client_id=ticket.client_id,
         item=ticket,
@@ -80,7 +83,7 @@ def _inbound(ticket: WorkItem, *, channel: str, body: str, subject: str = "") ->
 
 def submit_form(
     *, channel: WebChannel, name: str, email: str, subject: str, message: str
-) -> WorkItem:
+) -> "WorkItem":
     """The contact form: one ticket with the customer's message as its first line."""
     if not (channel.is_active and channel.has_form):
         raise NotFound("This contact form is closed.")
@@ -89,10 +92,11 @@ def submit_form(
         raise InvalidInput("We need an e-mail address to answer you.", fields={"email": "required"})
     body = _line(message)
     subject = " ".join(redact_cards(subject or "").split())[:300] or body[:80]
-    recent = WorkItem.objects.filter(
-        queue=channel.queue,
+    recent = selectors.items(
+        client_ids=[channel.client_id],
+        queue_id=channel.queue_id,
         channel="web_form",
-        created_at__gte=timezone.now() - timedelta(minutes=1),
+        created_after=timezone.now() - timedelta(minutes=1),
     ).count()
     if recent >= FORMS_PER_MINUTE:
         raise Conflict("We are receiving many messages right now; please try again shortly.")
@@ -167,7 +171,7 @@ def say(*, session: ChatSession, text: str) -> Message:
     with transaction.atomic():
         line = _inbound(session.item, channel="chat", body=body)
         ChatSession.objects.filter(pk=session.pk).update(customer_seen_at=now)
-        ticket = WorkItem.objects.get(pk=session.item_id)
+        ticket = selectors.access_item(client_ids=[session.client_id], item_id=session.item_id)
         if ticket.status in (lifecycle.RESOLVED, lifecycle.CLOSED):
             work.transition(actor=None, item=ticket, action="reopen", reason="customer wrote again")
     return line

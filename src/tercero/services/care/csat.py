@@ -10,6 +10,7 @@ counts.
 import hashlib
 import secrets
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core import signing
@@ -18,12 +19,15 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from tercero.delivery.work.models import WorkEvent, WorkItem
+from tercero.delivery.work import selectors as work_selectors
 from tercero.delivery.work.outbox import Consumer
 from tercero.platform.errors import Conflict, InvalidInput, NotFound
 from tercero.platform.security import crypto
 from tercero.platform.security.redact import redact_cards
 from tercero.services.care.models import Mailbox, Survey
+
+if TYPE_CHECKING:
+    from tercero.delivery.work.models import WorkEvent, WorkItem
 
 SURVEY_DAYS = 7
 SURVEYED_TYPES = ("care.ticket", "support.ticket")
@@ -51,7 +55,7 @@ def survey_of(signed: str) -> Survey:
     return survey
 
 
-def send_survey(*, ticket: WorkItem, now=None) -> Survey | None:
+def send_survey(*, ticket: "WorkItem", now=None) -> Survey | None:
     """Create the ticket's survey and e-mail it (after commit). None when there is no
     one to ask: no requester e-mail, no mailbox, or a survey already sent."""
     now = now or timezone.now()
@@ -121,8 +125,12 @@ def answer(*, survey: Survey, score, comment: str = "", now=None) -> Survey:
     return survey
 
 
-def _on_resolved(event: WorkEvent) -> None:
-    item = WorkItem.objects.filter(pk=event.item_id, work_type__in=SURVEYED_TYPES).first()
+def _on_resolved(event: "WorkEvent") -> None:
+    item = (
+        work_selectors.items(client_ids=[event.client_id], work_types=SURVEYED_TYPES)
+        .filter(pk=event.item_id)
+        .first()
+    )
     if item is not None:
         send_survey(ticket=item, now=event.at)
 

@@ -7,8 +7,8 @@ from datetime import timedelta
 from django.utils import timezone
 
 from tercero.delivery.engagements.models import Engagement
+from tercero.delivery.work import demo as work_demo
 from tercero.delivery.work import services as work
-from tercero.delivery.work.models import WorkItem
 from tercero.delivery.workforce.models import Agent
 from tercero.delivery.workforce.services import clear_agent
 from tercero.services.care import inbound
@@ -187,7 +187,8 @@ def _month(admin, queue, client_id) -> None:
             body="It arrives tomorrow.",
             created_at=responded,
         )
-        WorkItem.objects.filter(pk=ticket.pk).update(
+        work_demo.set_history(
+            item_id=ticket.pk,
             status="closed",
             created_at=received,
             queued_at=received,

@@ -15,17 +15,21 @@ import re
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import getaddresses, parseaddr
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
+from tercero.delivery.work import selectors
 from tercero.delivery.work import services as work
-from tercero.delivery.work.models import WorkItem
 from tercero.platform.errors import DomainError
 from tercero.platform.security import crypto
 from tercero.platform.security.redact import redact_cards
 from tercero.services.care.models import Mailbox, Message, Rejection
+
+if TYPE_CHECKING:
+    from tercero.delivery.work.models import WorkItem
 
 MAX_MESSAGE_BYTES = 30 * 1024 * 1024
 TOKEN = re.compile(r"\[#T-(\d{1,12})\]")
@@ -104,7 +108,7 @@ def ingest(*, mailbox: Mailbox, raw: bytes) -> Outcome:
     return Outcome(status, item_id=ticket.pk)
 
 
-def _attach(ticket: WorkItem, files: list[tuple[str, bytes]]) -> list[str]:
+def _attach(ticket: "WorkItem", files: list[tuple[str, bytes]]) -> list[str]:
     """Keep the files the engine accepts (type by content, size); name the others."""
     refused = []
     for name, content in files:
@@ -179,7 +183,7 @@ def _our_addresses(mailbox: Mailbox) -> set[str]:
     }
 
 
-def _thread(mailbox: Mailbox, parsed, subject: str) -> WorkItem | None:
+def _thread(mailbox: Mailbox, parsed, subject: str) -> "WorkItem | None":
     named = " ".join([_header(parsed, "In-Reply-To"), _header(parsed, "References")])
     ids = [value for _, value in getaddresses([named]) if value] + re.findall(r"<[^>]+>", named)
     if ids:
@@ -196,9 +200,11 @@ def _thread(mailbox: Mailbox, parsed, subject: str) -> WorkItem | None:
             return known.item
     token = TOKEN.search(subject)
     if token:
-        return WorkItem.objects.filter(
-            client_id=mailbox.client_id, pk=int(token.group(1)), engagement=mailbox.engagement
-        ).first()
+        return (
+            selectors.items(client_ids=[mailbox.client_id], engagement_id=mailbox.engagement_id)
+            .filter(pk=int(token.group(1)))
+            .first()
+        )
     return None
 
 

@@ -30,7 +30,7 @@ from datetime import datetime, timedelta
 from django.db.models import Count
 from django.utils import timezone
 
-from tercero.delivery.work.models import WorkItem
+from tercero.delivery.work import selectors
 from tercero.services.care.models import Message, Survey
 
 TYPES = ("care.ticket", "support.ticket", "care.call")
@@ -118,15 +118,15 @@ class Report:
 
 
 def tickets(*, client_ids, engagement_id=None, agent_id=None, site_id=None, channel=None):
-    found = WorkItem.objects.filter(client_id__in=client_ids, work_type__in=TYPES)
-    if engagement_id:
-        found = found.filter(engagement_id=engagement_id)
-    if agent_id:
-        found = found.filter(assignee_id=agent_id)
+    found = selectors.items(
+        client_ids=client_ids,
+        work_types=TYPES,
+        engagement_id=engagement_id or None,
+        assignee_id=agent_id or None,
+        channel=channel or None,
+    )
     if site_id:
         found = found.filter(assignee__site_id=site_id)
-    if channel:
-        found = found.filter(channel=channel)
     return found
 
 

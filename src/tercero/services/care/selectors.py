@@ -2,13 +2,13 @@
 
 import re
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
 from tercero.delivery.work import access, selectors
-from tercero.delivery.work.models import WorkItem
 from tercero.platform.errors import NotFound
 from tercero.platform.security import crypto
 from tercero.services.care.models import (
@@ -24,6 +24,9 @@ from tercero.services.care.models import (
     WebChannel,
 )
 
+if TYPE_CHECKING:
+    from tercero.delivery.work.models import WorkItem
+
 CARE_TYPES = ("care.ticket", "support.ticket", "care.call")
 
 
@@ -34,7 +37,7 @@ def access_mailbox(*, client_ids: list[int], mailbox_id: int) -> Mailbox:
     return found
 
 
-def access_ticket(*, user, client_ids: list[int], item_id: int) -> WorkItem:
+def access_ticket(*, user, client_ids: list[int], item_id: int) -> "WorkItem":
     """A care ticket the user may open (agents: their own, or after break-glass);
     anything else is NotFound / BreakGlassRequired."""
     item = selectors.access_item(client_ids=client_ids, item_id=item_id)
@@ -52,7 +55,7 @@ def web_channel(*, key: str) -> WebChannel:
     return found
 
 
-def conversation(*, ticket: WorkItem, include_notes: bool = True) -> list[dict]:
+def conversation(*, ticket: "WorkItem", include_notes: bool = True) -> list[dict]:
     """The ticket's messages, oldest first; the customer's address shown masked."""
     found = Message.objects.filter(item=ticket).order_by("created_at", "id")
     if not include_notes:
@@ -73,7 +76,7 @@ def conversation(*, ticket: WorkItem, include_notes: bool = True) -> list[dict]:
     ]
 
 
-def links_of(*, ticket: WorkItem) -> list[dict]:
+def links_of(*, ticket: "WorkItem") -> list[dict]:
     """Tickets linked to this one, whichever side made the link."""
     found = TicketLink.objects.filter(Q(source=ticket) | Q(target=ticket)).select_related(
         "source", "target"
@@ -91,7 +94,7 @@ def links_of(*, ticket: WorkItem) -> list[dict]:
     return out
 
 
-def custom_fields(*, ticket: WorkItem) -> list[dict]:
+def custom_fields(*, ticket: "WorkItem") -> list[dict]:
     values = dict(CustomValue.objects.filter(item=ticket).values_list("field_id", "value"))
     return [
         {"field": f, "value": values.get(f.pk, "")}
@@ -99,15 +102,15 @@ def custom_fields(*, ticket: WorkItem) -> list[dict]:
     ]
 
 
-def macros_for(*, ticket: WorkItem):
+def macros_for(*, ticket: "WorkItem"):
     return Macro.objects.filter(engagement_id=ticket.engagement_id, is_active=True)
 
 
-def chat_open(*, ticket: WorkItem) -> bool:
+def chat_open(*, ticket: "WorkItem") -> bool:
     return ChatSession.objects.filter(item=ticket, ended_at__isnull=True).exists()
 
 
-def customer_online(*, ticket: WorkItem) -> bool:
+def customer_online(*, ticket: "WorkItem") -> bool:
     return ChatSession.objects.filter(
         item=ticket,
         ended_at__isnull=True,
@@ -115,28 +118,28 @@ def customer_online(*, ticket: WorkItem) -> bool:
     ).exists()
 
 
-def survey_of(*, ticket: WorkItem) -> Survey | None:
+def survey_of(*, ticket: "WorkItem") -> Survey | None:
     return Survey.objects.filter(item=ticket).first()
 
 
-def similar_tickets(*, ticket: WorkItem, limit: int = 5):
+def similar_tickets(*, ticket: "WorkItem", limit: int = 5):
     """Open tickets of the same requester (keyed lookup hash), the merge candidates."""
     keys = ticket.subject_keys or []
-    if not keys:
-        return WorkItem.objects.none()
-    found = WorkItem.objects.filter(
-        client_id=ticket.client_id,
+    found = selectors.items(
+        client_ids=[ticket.client_id],
         engagement_id=ticket.engagement_id,
-        work_type__in=CARE_TYPES,
-        status__in=(
+        work_types=CARE_TYPES,
+        status=[
             "new",
             "queued",
             "assigned",
             "in_progress",
             "waiting_client",
             "waiting_customer",
-        ),
+        ],
     ).exclude(pk=ticket.pk)
+    if not keys:
+        return found.none()
     matching = Q()
     for key in keys:
         matching |= Q(subject_keys__icontains=key)
@@ -230,7 +233,7 @@ def _ranked_ids(terms: list[str], client_ids: list[int]) -> list[tuple[int, floa
         return [(row[0], row[1]) for row in cursor.fetchall()]
 
 
-def suggested_articles(*, ticket: WorkItem, limit: int = 3) -> list[Article]:
+def suggested_articles(*, ticket: "WorkItem", limit: int = 3) -> list[Article]:
     """Published articles that may answer the open ticket: from its subject and the
     customer's first message, guides for its product first."""
     first = (

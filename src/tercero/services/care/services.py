@@ -5,6 +5,7 @@ merging and splitting tickets, support tier escalation and hand-back, checklists
 import uuid
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
 
 from django.core.mail import EmailMessage, make_msgid
 from django.db import IntegrityError, transaction
@@ -13,7 +14,6 @@ from django.utils.text import slugify
 
 from tercero.delivery.work import lifecycle, personal, registry
 from tercero.delivery.work import services as work
-from tercero.delivery.work.models import WorkItem
 from tercero.platform.audit.services import record
 from tercero.platform.errors import Conflict, InvalidInput, NotFound
 from tercero.platform.security import crypto
@@ -35,13 +35,16 @@ from tercero.services.care.models import (
     Viewer,
 )
 
+if TYPE_CHECKING:
+    from tercero.delivery.work.models import WorkItem
+
 CARE_TYPES = ("care.ticket", "support.ticket", "care.call")
 TIERS = ("L1", "L2", "L3")
 MIN_ESCALATION_NOTE = 20
 VIEWER_TTL = timedelta(seconds=45)
 
 
-def reply(*, actor, ticket: WorkItem, body: str) -> Message:
+def reply(*, actor, ticket: "WorkItem", body: str) -> Message:
     """Send `body` to the ticket's requester: into the chat while the customer's chat is
     open, else by e-mail from the engagement's mailbox after the transaction commits.
     The reply counts as the first response."""
@@ -90,13 +93,13 @@ def reply(*, actor, ticket: WorkItem, body: str) -> Message:
     return sent
 
 
-def _subject(ticket: WorkItem) -> str:
+def _subject(ticket: "WorkItem") -> str:
     token = inbound.token_of(ticket.pk)
     title = ticket.title if ticket.title.lower().startswith("re:") else f"Re: {ticket.title}"
     return title if token in title else f"{title} {token}"
 
 
-def _refuse_closed(ticket: WorkItem) -> None:
+def _refuse_closed(ticket: "WorkItem") -> None:
     if ticket.status in (lifecycle.CLOSED, lifecycle.CANCELLED):
         raise Conflict(f"The ticket is {ticket.status}; reopen it first.", code="ticket_closed")
 
@@ -105,7 +108,7 @@ def _local_id(kind: str) -> str:
     return f"<{kind}-{uuid.uuid4().hex}@tercero.invalid>"
 
 
-def _chat_line(*, actor, ticket: WorkItem, body: str) -> Message:
+def _chat_line(*, actor, ticket: "WorkItem", body: str) -> Message:
     with transaction.atomic():
         line = Message.objects.create(
             client_id=ticket.client_id,
@@ -119,7 +122,7 @@ def _chat_line(*, actor, ticket: WorkItem, body: str) -> Message:
     return line
 
 
-def add_note(*, actor, ticket: WorkItem, body: str) -> Message:
+def add_note(*, actor, ticket: "WorkItem", body: str) -> Message:
     """An internal note on the conversation: agents see it, the customer never does."""
     body = redact_cards((body or "").strip())
     if not body:
@@ -140,7 +143,7 @@ def add_note(*, actor, ticket: WorkItem, body: str) -> Message:
 # --- macros and fields ---------------------------------------------------------------
 
 
-def _change_payload(*, actor, ticket: WorkItem, version: int, **changes) -> WorkItem:
+def _change_payload(*, actor, ticket: "WorkItem", version: int, **changes) -> "WorkItem":
     return work.update_item(
         actor=actor,
         item=ticket,
@@ -149,7 +152,7 @@ def _change_payload(*, actor, ticket: WorkItem, version: int, **changes) -> Work
     )
 
 
-def apply_macro(*, actor, ticket: WorkItem, macro: Macro, version: int) -> WorkItem:
+def apply_macro(*, actor, ticket: "WorkItem", macro: Macro, version: int) -> "WorkItem":
     """The macro's reply goes to the customer, its tags and priority are set, then its
     life-cycle action (wait on the customer, or resolve) is taken — all or nothing."""
     if macro.engagement_id != ticket.engagement_id or not macro.is_active:
@@ -217,7 +220,7 @@ def clean_custom_value(field: CustomField, raw) -> str:
     return redact_cards(text)[:500]
 
 
-def set_custom_values(*, actor, ticket: WorkItem, values: dict) -> dict[str, str]:
+def set_custom_values(*, actor, ticket: "WorkItem", values: dict) -> dict[str, str]:
     """Store the engagement's custom fields for the ticket. Every field is checked first;
     one bad value stores none. Fields the form does not name are left as they were."""
     fields = {f.key: f for f in CustomField.objects.filter(engagement_id=ticket.engagement_id)}
@@ -245,7 +248,7 @@ def set_custom_values(*, actor, ticket: WorkItem, values: dict) -> dict[str, str
     return cleaned
 
 
-def missing_required(ticket: WorkItem) -> list[str]:
+def missing_required(ticket: "WorkItem") -> list[str]:
     """Labels of required custom fields the ticket has no value for."""
     filled = set(
         CustomValue.objects.filter(item=ticket).exclude(value="").values_list("field_id", flat=True)
@@ -257,7 +260,7 @@ def missing_required(ticket: WorkItem) -> list[str]:
     ]
 
 
-def resolve(*, actor, ticket: WorkItem, resolution: str, version: int) -> WorkItem:
+def resolve(*, actor, ticket: "WorkItem", resolution: str, version: int) -> "WorkItem":
     """Resolve from the desk: the engagement's required fields must be filled first."""
     missing = missing_required(ticket)
     if missing:
@@ -274,14 +277,14 @@ def resolve(*, actor, ticket: WorkItem, resolution: str, version: int) -> WorkIt
 # --- linking, merging, splitting -----------------------------------------------------
 
 
-def _check_pair(source: WorkItem, target: WorkItem) -> None:
+def _check_pair(source: "WorkItem", target: "WorkItem") -> None:
     if source.pk == target.pk:
         raise InvalidInput("A ticket cannot be linked to itself.", fields={"target": "same"})
     if source.client_id != target.client_id or target.work_type not in CARE_TYPES:
         raise NotFound("Ticket not found.")
 
 
-def link(*, actor, source: WorkItem, target: WorkItem) -> TicketLink:
+def link(*, actor, source: "WorkItem", target: "WorkItem") -> TicketLink:
     """Mark two tickets as related (shown on both)."""
     _check_pair(source, target)
     if TicketLink.objects.filter(source=target, target=source).exists():
@@ -301,7 +304,7 @@ def link(*, actor, source: WorkItem, target: WorkItem) -> TicketLink:
     return made
 
 
-def merge(*, actor, source: WorkItem, target: WorkItem) -> WorkItem:
+def merge(*, actor, source: "WorkItem", target: "WorkItem") -> "WorkItem":
     """Fold a duplicate into `target`: its conversation moves over, it is cancelled with
     a pointer to `target`, and replies to its old e-mails now thread into `target`."""
     _check_pair(source, target)
@@ -333,7 +336,7 @@ def merge(*, actor, source: WorkItem, target: WorkItem) -> WorkItem:
     return target
 
 
-def split(*, actor, ticket: WorkItem, message: Message, subject: str) -> WorkItem:
+def split(*, actor, ticket: "WorkItem", message: Message, subject: str) -> "WorkItem":
     """Make `message` (and the customer's later messages answering it) a new ticket for
     the same requester, linked back to the one it came from."""
     if message.item_id != ticket.pk or message.direction != Message.Direction.INBOUND:
@@ -376,7 +379,7 @@ def split(*, actor, ticket: WorkItem, message: Message, subject: str) -> WorkIte
 # --- technical support tiers ---------------------------------------------------------
 
 
-def escalate_tier(*, actor, ticket: WorkItem, note: str, version: int) -> WorkItem:
+def escalate_tier(*, actor, ticket: "WorkItem", note: str, version: int) -> "WorkItem":
     """L1 -> L2 -> L3 with a note saying what was tried (checklist progress is added);
     the ticket goes to the engagement's queue for the new tier, if it has one."""
     tier = ticket.payload.get("tier", "L1")
@@ -389,14 +392,14 @@ def escalate_tier(*, actor, ticket: WorkItem, note: str, version: int) -> WorkIt
     )
 
 
-def hand_back(*, actor, ticket: WorkItem, note: str, version: int) -> WorkItem:
+def hand_back(*, actor, ticket: "WorkItem", note: str, version: int) -> "WorkItem":
     """Return a ticket escalated to L2/L3 to L1 with a note on what to do next."""
     if ticket.work_type != "support.ticket" or ticket.payload.get("tier", "L1") == "L1":
         raise Conflict("Only a ticket at L2 or L3 can be handed back.", code="at_first_tier")
     return _change_tier(actor=actor, ticket=ticket, tier="L1", note=note, version=version)
 
 
-def _change_tier(*, actor, ticket: WorkItem, tier: str, note: str, version: int) -> WorkItem:
+def _change_tier(*, actor, ticket: "WorkItem", tier: str, note: str, version: int) -> "WorkItem":
     note = (note or "").strip()
     if len(note) < MIN_ESCALATION_NOTE:
         raise InvalidInput(
@@ -423,7 +426,7 @@ def _change_tier(*, actor, ticket: WorkItem, tier: str, note: str, version: int)
     return current
 
 
-def checklists_for(ticket: WorkItem) -> list[Checklist]:
+def checklists_for(ticket: "WorkItem") -> list[Checklist]:
     product = (ticket.payload.get("product") or "").strip()
     if not product:
         return []
@@ -434,7 +437,7 @@ def checklists_for(ticket: WorkItem) -> list[Checklist]:
     )
 
 
-def tick(*, actor, ticket: WorkItem, checklist: Checklist, step: int, done: bool) -> list[int]:
+def tick(*, actor, ticket: "WorkItem", checklist: Checklist, step: int, done: bool) -> list[int]:
     """Tick or untick one step of a product checklist on the ticket."""
     if checklist.client_id != ticket.client_id or checklist not in checklists_for(ticket):
         raise NotFound("Checklist not found.")
@@ -452,7 +455,7 @@ def tick(*, actor, ticket: WorkItem, checklist: Checklist, step: int, done: bool
     return progress.done
 
 
-def checklist_summary(ticket: WorkItem) -> str:
+def checklist_summary(ticket: "WorkItem") -> str:
     lines = []
     progress = {p.checklist_id: set(p.done) for p in ChecklistProgress.objects.filter(item=ticket)}
     for checklist in checklists_for(ticket):
@@ -470,7 +473,7 @@ def checklist_summary(ticket: WorkItem) -> str:
 # --- collision warning ---------------------------------------------------------------
 
 
-def seen(*, user, ticket: WorkItem, replying: bool = False) -> list[Viewer]:
+def seen(*, user, ticket: "WorkItem", replying: bool = False) -> list[Viewer]:
     """Record that `user` has the ticket open (and whether they are typing a reply);
     return the other people who have it open now."""
     now = timezone.now()
@@ -488,7 +491,7 @@ def seen(*, user, ticket: WorkItem, replying: bool = False) -> list[Viewer]:
     )
 
 
-def left(*, user, ticket: WorkItem) -> None:
+def left(*, user, ticket: "WorkItem") -> None:
     Viewer.objects.filter(item=ticket, user=user).delete()
 
 

@@ -13,9 +13,10 @@ from zoneinfo import ZoneInfo
 from schwifty import IBAN
 
 from tercero.delivery.engagements.models import Engagement
+from tercero.delivery.work import demo as work_demo
+from tercero.delivery.work import selectors as work_selectors
 from tercero.delivery.work import services as work
 from tercero.delivery.work import sla
-from tercero.delivery.work.models import WorkItem
 from tercero.delivery.workforce.models import Agent
 from tercero.delivery.workforce.services import clear_agent, update_agent
 from tercero.services.payroll import groups, runs, services
@@ -284,11 +285,12 @@ def _worked_in_april(run: PayRun) -> None:
     PayRun.objects.filter(pk=run.pk).update(
         created_at=APRIL_QUEUED, calculated_at=APRIL_CALCULATED, finalised_at=APRIL_FINALISED
     )
-    item = WorkItem.objects.select_related("engagement", "queue").get(pk=run.work_item_id)
+    item = work_selectors.access_item(client_ids=[run.client_id], item_id=run.work_item_id)
     at_risk = sla.at_risk_moment(
         sla.calendar_of(item.engagement), APRIL_QUEUED, item.due_at, item.queue.at_risk_percent
     )  # a pay run has one clock, its turnaround: due_at is resolution_due_at
-    WorkItem.objects.filter(pk=item.pk).update(
+    work_demo.set_history(
+        item_id=item.pk,
         created_at=APRIL_QUEUED,
         queued_at=APRIL_QUEUED,
         at_risk_at=at_risk,

@@ -12,7 +12,6 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from tercero.delivery.engagements.models import Engagement
-from tercero.delivery.work.models import WorkItem
 from tercero.delivery.work.views.common import page
 from tercero.delivery.workforce.models import Agent, Site
 from tercero.platform.identity.roles import Role
@@ -61,9 +60,7 @@ class ReportForm(forms.Form):
 
 
 def _choices(caller, staff: bool):
-    tickets = WorkItem.objects.filter(
-        client_id__in=caller.client_ids, work_type__in=reporting.TYPES
-    )
+    tickets = reporting.tickets(client_ids=caller.client_ids)
     agent_ids = tickets.exclude(assignee=None).values("assignee_id")
     return {
         "client": [(c.pk, c.legal_name) for c in Client.objects.filter(pk__in=caller.client_ids)]

@@ -2,9 +2,6 @@
 with the sentence and code the hand-written checks used, the services ask them, and
 pages and the API offer exactly what they allow."""
 
-import ast
-from pathlib import Path
-
 import pytest
 
 from tercero.platform.errors import Conflict
@@ -155,45 +152,3 @@ def test_pages_and_the_api_offer_what_the_run_table_allows(client, tenant_a):
     page = client.get(f"/payroll/runs/{run.pk}/").content.decode()
     assert "This run is cancelled; corrections go into a later or an off-cycle run." in page
     assert 'value="cancel"' not in page
-
-
-PAYROLL = Path(__file__).resolve().parents[1]
-
-
-def _reaches_engine_models(path: Path) -> list[str]:
-    """Where a module imports the work engine's models other than for type hints, or
-    uses `WorkItem.objects`."""
-    tree = ast.parse(path.read_text())
-    hinted = {
-        id(node)
-        for guard in ast.walk(tree)
-        if isinstance(guard, ast.If) and getattr(guard.test, "id", "") == "TYPE_CHECKING"
-        for node in ast.walk(guard)
-    }
-    found = []
-    for node in ast.walk(tree):
-        if (
-            isinstance(node, ast.ImportFrom)
-            and node.module == "tercero.delivery.work.models"
-            and id(node) not in hinted
-        ):
-            found.append(f"{path.name}:{node.lineno} imports the engine's models")
-        if (
-            isinstance(node, ast.Attribute)
-            and node.attr == "objects"
-            and getattr(node.value, "id", "") == "WorkItem"
-        ):
-            found.append(f"{path.name}:{node.lineno} uses WorkItem.objects")
-    return found
-
-
-def test_payroll_reaches_work_items_only_through_the_engines_services_and_selectors():
-    # protects: a service locking or querying the engine's tables behind its back
-    # (the demo alone sets April's item back in time, as only a demo may)
-    modules = [
-        path
-        for path in sorted(PAYROLL.rglob("*.py"))
-        if not {"tests", "migrations"} & set(path.parts) and path.name != "demo.py"
-    ]
-    assert PAYROLL / "hr_events.py" in modules
-    assert [line for path in modules for line in _reaches_engine_models(path)] == []
