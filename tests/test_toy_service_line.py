@@ -1,0 +1,48 @@
+"""A new service line is one folder plus one line in settings (tests/toyline/): with
+nothing else changed it gets navigation, API, permissions, pages, the isolation matrix,
+engagements and the demo. Run in a process of its own, under the settings that install
+it."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_a_service_line_from_one_folder_and_one_settings_line_gets_everything(tmp_path):
+    # the same engine as this run, in a test database of its own
+    env = {key: value for key, value in os.environ.items() if key != "LOG_FILE"}
+    if env.get("TERCERO_TEST_DB"):
+        env["TERCERO_TEST_DB"] += "_toyline"
+    env |= {
+        "DJANGO_SETTINGS_MODULE": "tests.toyline.settings",
+        "TERCERO_VAR_DIR": str(tmp_path),
+        "PYTHONPATH": str(ROOT),
+    }
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-o",
+            "python_files=check_*.py test_*.py",
+            "tests/toyline/check_toy_line.py",
+            "tests/test_isolation_matrix.py::test_every_route_is_in_the_matrix",
+            "tests/test_isolation_matrix.py::test_outsiders_get_404_for_another_clients_object",
+            "tests/test_isolation_matrix.py::test_outsiders_get_404_pages_for_another_clients_object",
+            "-k",
+            "toy or errand or every_route",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
+    assert "7 passed" in run.stdout, run.stdout[-2000:]
