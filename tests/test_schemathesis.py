@@ -1,12 +1,19 @@
 """Fuzz the whole OpenAPI with tokens of two clients and of an agent: no input may
-produce a 5xx, no response may carry the other client's data, and nothing the agent
-receives holds personal data in clear."""
+produce a 5xx, every answer's status, content type and body are the ones the document
+states for that operation, no response may carry the other client's data, and nothing
+the agent receives holds personal data in clear."""
 
 import pytest
 import schemathesis
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from tercero.config.wsgi import application
 from tercero.delivery.work import services as work
@@ -16,6 +23,12 @@ from tercero.platform.tenancy.scoping import client_scope
 from tests.factories import engagement_for
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+]
 
 PERSON = {
     "a": {"customer_name": "Amelia Apfelbaum", "customer_national_id": "QQ765432A"},
@@ -87,10 +100,12 @@ def callers(keep_test_connection, tenant_a, tenant_b, provider_admin):
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-def test_no_input_produces_a_server_error_or_a_leak(case, callers):
-    # protects: robustness (no 5xx), tenancy (no other client's data) and masking
+def test_no_input_produces_a_server_error_an_undocumented_answer_or_a_leak(case, callers):
+    # protects: robustness (no 5xx), the OpenAPI document (every status and body as
+    # documented), tenancy (no other client's data) and masking
     for token, forbidden in callers:
-        response = case.call(headers={"Authorization": f"Bearer {token}"})
-        assert response.status_code < 500, (case.method, case.path, response.text[:500])
+        response = case.call_and_validate(
+            headers={"Authorization": f"Bearer {token}"}, checks=CHECKS
+        )
         leaked = [value for value in forbidden if value in response.text]
         assert not leaked, (case.method, case.path, leaked)

@@ -76,6 +76,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    "tercero.platform.api.inputs.FormTextMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "tercero.platform.identity.middleware.IdleTimeoutMiddleware",
     "tercero.platform.identity.middleware.SecondFactorPendingMiddleware",

@@ -6,7 +6,7 @@ from tercero.config import views
 from tercero.config.api import api
 from tercero.delivery.work.urls import portal_urlpatterns
 from tercero.platform import catalogue
-from tercero.platform.api.errors import json_404_view
+from tercero.platform.api.errors import bad_request, json_404_view, server_error
 from tercero.platform.identity import views as identity_views
 from tercero.platform.ops import views as ops_views
 
@@ -15,6 +15,10 @@ portal = [
     path("users/", identity_views.users, name="users"),
     path("users/<int:user_id>/active/", identity_views.set_active, name="user_active"),
 ]
+
+# under /api/ even an unexpected failure answers in the API's error shape
+handler400 = bad_request
+handler500 = server_error
 
 urlpatterns = [
     path("api/v1/", api.urls),

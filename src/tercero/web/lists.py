@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from django.core.paginator import EmptyPage, Paginator
+from django.core.paginator import EmptyPage, InvalidPage, Paginator
 from django.http import HttpResponse
 
 CSV_ROW_LIMIT = 100_000
@@ -113,8 +113,10 @@ class Listing:
             paginator = Paginator(self.queryset, self.per_page)
             try:
                 self._page = paginator.page(self._page_number)
-            except (EmptyPage, ValueError, TypeError):
-                self._page = paginator.page(paginator.num_pages if self._page_number else 1)
+            except EmptyPage:  # past the end: the last page
+                self._page = paginator.page(paginator.num_pages)
+            except InvalidPage:  # not a page number at all: the first page
+                self._page = paginator.page(1)
         return self._page
 
     @property

@@ -13,6 +13,7 @@ from tercero.delivery.contact.models import ContactVerification
 from tercero.delivery.engagements.selectors import access_engagement
 from tercero.delivery.work.selectors import access_item
 from tercero.platform.api.caller import Caller, caller_of
+from tercero.platform.api.errors import ErrorOut
 from tercero.platform.api.pagination import paginate_by_cursor
 from tercero.platform.errors import InvalidInput, PermissionDenied
 from tercero.platform.tenancy.selectors import access_client
@@ -148,7 +149,7 @@ def end_contact(request, verification_id: int):
     )
 
 
-@router.post("/contacts/inbound", response={201: VerificationOut})
+@router.post("/contacts/inbound", response={201: VerificationOut, 503: ErrorOut})
 def send_caller_code(request, body: InboundIn):
     """A customer calls in: e-mail a code to the address on record (with a work item,
     it must be on the item's record); the caller reads it back."""
@@ -231,11 +232,11 @@ class PageIn(Schema):
 
 
 class PagePatch(Schema):
-    slug: str | None = Field(default=None, pattern=SLUG, max_length=60)
-    display_name: str | None = Field(default=None, min_length=1, max_length=100)
-    accent_colour: str | None = Field(default=None, pattern=COLOUR)
-    support_phone: str | None = Field(default=None, max_length=40)
-    is_active: bool | None = None
+    slug: str = Field(default=None, pattern=SLUG, max_length=60)
+    display_name: str = Field(default=None, min_length=1, max_length=100)
+    accent_colour: str = Field(default=None, pattern=COLOUR)
+    support_phone: str = Field(default=None, max_length=40)
+    is_active: bool = Field(default=None)
 
 
 class PageOut(Schema):

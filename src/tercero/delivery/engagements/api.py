@@ -62,19 +62,19 @@ class EngagementIn(EngagementFields):
 
 class EngagementPatch(Schema):
     version: int = Field(ge=1, le=2**31)
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    scope: str | None = Field(default=None, max_length=20_000)
-    monthly_volume: int | None = Field(default=None, ge=0, le=10**9)
-    process_steps: int | None = Field(default=None, ge=1, le=1000)
-    exception_rate_percent: float | None = Field(default=None, ge=0, le=100)
-    systems_count: int | None = Field(default=None, ge=0, le=1000)
-    regulation: Literal["none", "light", "moderate", "strict"] | None = None
-    hours_of_cover: Literal["business_hours", "extended", "24_7"] | None = None
-    time_zone: str | None = Field(default=None, min_length=1, max_length=64)
-    sla_targets: list[SlaTarget] | None = Field(default=None, max_length=100)
-    rates: list[Rate] | None = Field(default=None, max_length=100)
-    residency_allowed_shores: list[Shore] | None = Field(default=None, max_length=3)
-    residency_allowed_countries: list[str] | None = Field(default=None, max_length=250)
+    name: str = Field(default=None, min_length=1, max_length=200)
+    scope: str = Field(default=None, max_length=20_000)
+    monthly_volume: int = Field(default=None, ge=0, le=10**9)
+    process_steps: int = Field(default=None, ge=1, le=1000)
+    exception_rate_percent: float = Field(default=None, ge=0, le=100)
+    systems_count: int = Field(default=None, ge=0, le=1000)
+    regulation: Literal["none", "light", "moderate", "strict"] = Field(default=None)
+    hours_of_cover: Literal["business_hours", "extended", "24_7"] = Field(default=None)
+    time_zone: str = Field(default=None, min_length=1, max_length=64)
+    sla_targets: list[SlaTarget] = Field(default=None, max_length=100)
+    rates: list[Rate] = Field(default=None, max_length=100)
+    residency_allowed_shores: list[Shore] = Field(default=None, max_length=3)
+    residency_allowed_countries: list[str] = Field(default=None, max_length=250)
 
 
 class StatusIn(Schema):

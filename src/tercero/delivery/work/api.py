@@ -32,6 +32,7 @@ from tercero.delivery.workforce import services as workforce
 from tercero.delivery.workforce.models import Agent
 from tercero.delivery.workforce.selectors import access_site
 from tercero.platform.api.caller import caller_of
+from tercero.platform.api.errors import ErrorOut, refusal
 from tercero.platform.api.pagination import paginate_by_cursor
 from tercero.platform.errors import InvalidInput, NotFound, PermissionDenied
 from tercero.platform.identity.models import User
@@ -70,16 +71,16 @@ class QueueIn(QueueFields):
 
 class QueuePatch(Schema):
     version: int = Field(ge=1, le=2**31)
-    name: str | None = Field(default=None, min_length=1, max_length=100)
-    work_types: list[str] | None = Field(default=None, max_length=50)
-    priority: int | None = Field(default=None, ge=1, le=4)
-    routing: Routing | None = None
-    push_strategy: PushStrategy | None = None
-    at_risk_percent: int | None = Field(default=None, ge=1, le=99)
-    escalation: Escalation | None = None
+    name: str = Field(default=None, min_length=1, max_length=100)
+    work_types: list[str] = Field(default=None, max_length=50)
+    priority: int = Field(default=None, ge=1, le=4)
+    routing: Routing = Field(default=None)
+    push_strategy: PushStrategy = Field(default=None)
+    at_risk_percent: int = Field(default=None, ge=1, le=99)
+    escalation: Escalation = Field(default=None)
     escalation_queue_id: int | None = Field(default=None, ge=1, le=2**62)
     team_lead_id: int | None = Field(default=None, ge=1, le=2**62)
-    is_active: bool | None = None
+    is_active: bool = Field(default=None)
 
 
 class QueueOut(Schema):
@@ -332,6 +333,13 @@ class BulkOut(Schema):
     errors: dict[int, dict]
 
 
+class BulkRefusedOut(ErrorOut):
+    """A 422: the error, and when rows were refused, which (nothing was created)."""
+
+    created: list[int] = Field(default_factory=list)
+    errors: dict[int, dict] = Field(default_factory=dict)
+
+
 class ItemFilters(Schema):
     client_id: int | None = Field(default=None, ge=1, le=2**62)
     engagement_id: int | None = Field(default=None, ge=1, le=2**62)
@@ -351,12 +359,12 @@ class ItemFilters(Schema):
 
 class ItemPatch(Schema):
     version: int = Field(ge=1, le=2**31)
-    title: str | None = Field(default=None, min_length=1, max_length=200)
-    priority: int | None = Field(default=None, ge=1, le=4)
-    language: str | None = Field(default=None, pattern=r"^([a-z]{2})?$")
-    personal_data: bool | None = None
-    external_ref: str | None = Field(default=None, max_length=200)
-    payload: dict | None = None
+    title: str = Field(default=None, min_length=1, max_length=200)
+    priority: int = Field(default=None, ge=1, le=4)
+    language: str = Field(default=None, pattern=r"^([a-z]{2})?$")
+    personal_data: bool = Field(default=None)
+    external_ref: str = Field(default=None, max_length=200)
+    payload: dict = Field(default=None)
 
 
 class TransitionIn(Schema):
@@ -454,7 +462,7 @@ def create_item(request, body: ItemIn):
     return Status(201, selectors.access_item(client_ids=caller.client_ids, item_id=item.pk))
 
 
-@router.post("/work-items/bulk", response={201: BulkOut, 422: BulkOut}, tags=["work items"])
+@router.post("/work-items/bulk", response={201: BulkOut, 422: BulkRefusedOut}, tags=["work items"])
 def create_items(request, body: BulkIn):
     caller = caller_of(request)
     queue = selectors.access_queue(client_ids=caller.client_ids, queue_id=body.queue_id)
@@ -463,7 +471,9 @@ def create_items(request, body: BulkIn):
         actor=caller.user, queue=queue, rows=body.items, all_or_nothing=body.all_or_nothing
     )
     out = {"created": [item.pk for item in created], "errors": errors}
-    return Status(422 if errors and not created else 201, out)
+    if errors and not created:
+        return Status(422, refusal("No item was created.", code="invalid_rows", **out))
+    return Status(201, out)
 
 
 class ImportOut(Schema):
@@ -473,9 +483,18 @@ class ImportOut(Schema):
     dry_run: bool
 
 
+class ImportRefusedOut(ErrorOut):
+    """A 422: the error, and when rows were refused, the report (nothing imported)."""
+
+    rows: int = 0
+    created: list[int] = Field(default_factory=list)
+    errors: dict[int, dict] = Field(default_factory=dict)
+    dry_run: bool = False
+
+
 @router.post(
     "/work-items/import",
-    response={201: ImportOut, 200: ImportOut, 422: ImportOut},
+    response={201: ImportOut, 200: ImportOut, 422: ImportRefusedOut},
     tags=["work items"],
 )
 def import_items(
@@ -496,7 +515,7 @@ def import_items(
         actor=caller.user, queue=queue, upload=file, all_or_nothing=all_or_nothing, dry_run=dry_run
     )
     if report["errors"] and not report["created"]:
-        return Status(422, report)
+        return Status(422, refusal("No row was imported.", code="invalid_rows", **report))
     return Status(200 if dry_run else 201, report)
 
 
@@ -697,10 +716,10 @@ class AgentIn(Schema):
 
 class AgentPatch(Schema):
     version: int = Field(ge=1, le=2**31)
-    site_id: int | None = Field(default=None, ge=1, le=2**62)
-    skills: Skills | None = None
-    languages: list[str] | None = Field(default=None, max_length=30)
-    capacity: dict[str, int] | None = None
+    site_id: int = Field(default=None, ge=1, le=2**62)
+    skills: Skills = Field(default=None)
+    languages: list[str] = Field(default=None, max_length=30)
+    capacity: dict[str, int] = Field(default=None)
 
 
 class AgentOut(Schema):
@@ -806,7 +825,7 @@ def create_agent(request, body: AgentIn):
     return Status(201, agent)
 
 
-@router.get("/agents/me", response=AgentOut, tags=["agents"])
+@router.get("/agents/me", response={200: AgentOut, 404: ErrorOut}, tags=["agents"])
 def get_my_agent(request):
     return _own_agent(caller_of(request))
 
@@ -823,7 +842,7 @@ def set_my_presence(request, body: PresenceIn):
     return Agent.objects.select_related("user", "site").get(pk=agent.pk)
 
 
-@router.post("/agents/me/next", response={200: ItemOut, 204: None}, tags=["agents"])
+@router.post("/agents/me/next", response={200: ItemOut, 204: None, 404: ErrorOut}, tags=["agents"])
 def get_next(request):
     """Claim the best item you may work now (pull routing); 204 when there is none."""
     caller = caller_of(request)
@@ -926,10 +945,10 @@ class WebhookIn(Schema):
 
 
 class WebhookPatch(Schema):
-    url: str | None = Field(default=None, max_length=500)
-    kinds: list[str] | None = Field(default=None, max_length=50)
-    description: str | None = Field(default=None, max_length=200)
-    is_active: bool | None = None
+    url: str = Field(default=None, max_length=500)
+    kinds: list[str] = Field(default=None, max_length=50)
+    description: str = Field(default=None, max_length=200)
+    is_active: bool = Field(default=None)
 
 
 class WebhookOut(Schema):

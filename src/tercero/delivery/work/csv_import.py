@@ -9,10 +9,10 @@ bad row by its line number in the file.
 
 import csv
 import io
-import json
 
 from tercero.delivery.work import services
-from tercero.platform.errors import InvalidInput
+from tercero.platform.api.inputs import read_json
+from tercero.platform.errors import DomainError, InvalidInput
 from tercero.web.lists import csv_cell
 
 MAX_BYTES = 20 * 1024 * 1024
@@ -154,9 +154,9 @@ def _payload(row: dict[str, str], errors: dict[str, str]) -> dict:
     payload: dict = {}
     if (row.get("payload") or "").strip():
         try:
-            payload = json.loads(row["payload"])
-        except json.JSONDecodeError:
-            errors["payload"] = "not valid JSON"
+            payload = read_json(row["payload"])
+        except DomainError as error:  # not JSON, nested too deep, a NUL character
+            errors["payload"] = next(iter(error.fields.values()))
         if not isinstance(payload, dict):
             errors["payload"] = "a JSON object"
             payload = {}

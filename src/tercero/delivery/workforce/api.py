@@ -22,13 +22,13 @@ class SiteIn(Schema):
 
 
 class SitePatch(Schema):
-    name: str | None = Field(default=None, min_length=1, max_length=100)
-    city: str | None = Field(default=None, min_length=1, max_length=100)
-    time_zone: str | None = Field(default=None, min_length=1, max_length=64)
-    languages: list[str] | None = Field(default=None, max_length=50)
-    hourly_cost_minor: int | None = Field(default=None, ge=0, le=10**9)
-    currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
-    is_active: bool | None = None
+    name: str = Field(default=None, min_length=1, max_length=100)
+    city: str = Field(default=None, min_length=1, max_length=100)
+    time_zone: str = Field(default=None, min_length=1, max_length=64)
+    languages: list[str] = Field(default=None, max_length=50)
+    hourly_cost_minor: int = Field(default=None, ge=0, le=10**9)
+    currency: str = Field(default=None, pattern=r"^[A-Z]{3}$")
+    is_active: bool = Field(default=None)
 
 
 class SiteOut(Schema):

@@ -1,10 +1,15 @@
-"""One error shape for every 4xx: {"error": {"code", "message", "fields"}}."""
+"""One error shape for every 4xx (and a 500 under /api/): {"error": {"code", "message",
+"fields"}}."""
 
 import json
+from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig
 from django.db import DataError
 from django.http import Http404, JsonResponse
+from django.views import defaults
+from django.views.decorators.csrf import csrf_exempt
+from ninja import Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from tercero.platform.errors import DomainError
@@ -19,7 +24,25 @@ _CODES = {
     413: "payload_too_large",
     422: "invalid_input",
     429: "throttled",
+    500: "server_error",
 }
+
+
+class ErrorBody(Schema):
+    code: str
+    message: str
+    fields: dict[str, Any]
+
+
+class ErrorOut(Schema):
+    """Every error answer's body."""
+
+    error: ErrorBody
+
+
+def refusal(message: str, *, code: str, **report) -> dict:
+    """A 422 body that refuses rows: the error, beside the report naming each bad row."""
+    return {"error": {"code": code, "message": message, "fields": {}}, **report}
 
 
 def error_response(status: int, message: str, *, code: str = "", fields=None) -> JsonResponse:
@@ -57,6 +80,8 @@ def _unauthenticated(request, exc):
 
 
 def _http_error(request, exc: HttpError):
+    if isinstance(exc.__cause__, DomainError):  # our parser's refusal, wrapped by ninja
+        return _domain_error(request, exc.__cause__)
     return error_response(exc.status_code, str(exc))
 
 
@@ -73,9 +98,25 @@ def _bad_data(request, exc):
     return error_response(422, "A value contains characters or a size that cannot be stored.")
 
 
+@csrf_exempt  # reads no body and changes nothing: a JSON 404 whatever the method
 def json_404_view(request, rest: str = ""):
     """Unknown paths under /api/v1 answer in the API's error shape."""
     return error_response(404, "No such API endpoint.")
+
+
+def bad_request(request, exception):
+    """Django's handler400 (e.g. a malformed form upload): the error shape under /api/."""
+    if request.path.startswith("/api/"):
+        return error_response(400, "The request cannot be read.")
+    return defaults.bad_request(request, exception)
+
+
+def server_error(request):
+    """Django's handler500: under /api/ the error shape (still a 500, and logged with
+    its traceback as every 500 is), elsewhere the 500 page."""
+    if request.path.startswith("/api/"):
+        return error_response(500, "Something went wrong on our side; it has been logged.")
+    return defaults.server_error(request)
 
 
 def is_json_error(response) -> bool:

@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpResponse
 
 from tercero.platform.api.errors import error_response
+from tercero.platform.api.inputs import HAS_NUL, NUL
 from tercero.platform.api.models import IdempotencyRecord
 from tercero.platform.security import crypto
 
@@ -32,6 +33,10 @@ class IdempotencyMiddleware:
             return self.get_response(request)
         if len(key) > MAX_KEY_LENGTH:
             return error_response(422, f"{HEADER} is longer than {MAX_KEY_LENGTH} characters.")
+        if NUL in key:
+            return error_response(
+                422, f"{HEADER} contains a NUL character.", fields={HEADER: HAS_NUL}
+            )
         try:
             digest = _request_digest(request)
         except RequestDataTooBig:

@@ -21,9 +21,9 @@ class ClientIn(Schema):
 
 
 class ClientPatch(Schema):
-    legal_name: str | None = Field(default=None, min_length=1, max_length=200)
-    time_zone: str | None = Field(default=None, min_length=1, max_length=64)
-    industry_vertical: Vertical | None = None
+    legal_name: str = Field(default=None, min_length=1, max_length=200)
+    time_zone: str = Field(default=None, min_length=1, max_length=64)
+    industry_vertical: Vertical = Field(default=None)
 
 
 class ClientStatusIn(Schema):

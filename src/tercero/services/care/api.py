@@ -1,6 +1,5 @@
 """The care desk's API: raw e-mail delivered by a mail server or gateway."""
 
-import json
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -10,6 +9,8 @@ from ninja import Field, Query, Router, Schema, Status
 
 from tercero.delivery.engagements.models import Engagement
 from tercero.platform.api.caller import caller_of
+from tercero.platform.api.errors import ErrorOut
+from tercero.platform.api.inputs import read_json
 from tercero.platform.errors import InvalidInput, NotFound, PermissionDenied
 from tercero.platform.tenancy.models import Client
 from tercero.platform.tenancy.scoping import all_clients_scope, client_scope
@@ -57,7 +58,7 @@ class CallOut(Schema):
     state: str
 
 
-@router.post("/care/cti/{endpoint_id}/events", response=CallOut, auth=None)
+@router.post("/care/cti/{endpoint_id}/events", response={200: CallOut, 401: ErrorOut}, auth=None)
 def cti_event(request, endpoint_id: int):
     """A call event from a phone system, signed with the endpoint's secret in
     `Tercero-Signature` (see docs/care.md). Unsigned or stale: 401; replayed: 409."""
@@ -70,10 +71,7 @@ def cti_event(request, endpoint_id: int):
     cti.check_signature(
         endpoint=endpoint, header=request.headers.get("Tercero-Signature", ""), body=request.body
     )
-    try:
-        event = json.loads(request.body)
-    except ValueError:
-        raise InvalidInput("The body is a JSON object.", fields={"body": "not JSON"}) from None
+    event = read_json(request.body)
     if not isinstance(event, dict):
         raise InvalidInput("The body is a JSON object.", fields={"body": "not an object"})
     with client_scope(clients=[endpoint.client_id]):

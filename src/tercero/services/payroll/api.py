@@ -11,6 +11,7 @@ from ninja.files import UploadedFile
 
 from tercero.delivery.engagements.selectors import access_engagement
 from tercero.platform.api.caller import caller_of
+from tercero.platform.api.errors import ErrorOut, refusal
 from tercero.platform.errors import InvalidInput, NotFound
 from tercero.platform.security import crypto
 from tercero.services.payroll import (
@@ -85,6 +86,14 @@ class ImportOut(Schema):
     errors: list[dict]
 
 
+class ImportRefusedOut(ErrorOut):
+    """A 422: the error, and when rows were refused, every bad row (none stored)."""
+
+    rows: int = 0
+    stored: int = 0
+    errors: list[dict] = Field(default_factory=list)
+
+
 class ResultOut(Schema):
     employee_id: int
     employee_number: str
@@ -145,7 +154,7 @@ def get_run(request, run_id: int):
     return run
 
 
-@router.post("/payroll/runs/{run_id}/inputs", response={200: ImportOut, 422: ImportOut})
+@router.post("/payroll/runs/{run_id}/inputs", response={200: ImportOut, 422: ImportRefusedOut})
 def import_inputs(request, run_id: int, file: File[UploadedFile] | None = None):
     """Inputs as CSV (employee_number plus the pay group's input columns). All or
     nothing: any bad row stores none, and every bad row is listed (422)."""
@@ -160,7 +169,9 @@ def import_inputs(request, run_id: int, file: File[UploadedFile] | None = None):
         "stored": report.stored,
         "errors": [{"line": ln, "column": col, "problem": why} for ln, col, why in report.errors],
     }
-    return Status(422 if report.errors else 200, body)
+    if report.errors:
+        return Status(422, refusal("No input was stored.", code="invalid_rows", **body))
+    return Status(200, body)
 
 
 @router.post("/payroll/runs/{run_id}/actions", response=RunOut)

@@ -7,7 +7,6 @@ site: its endpoints answer cross-origin requests from the channel's allowed orig
 only, and carry no cookies (the chat token travels in a header).
 """
 
-import json
 from functools import wraps
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
 from tercero.platform.api.errors import error_response
+from tercero.platform.api.inputs import read_json
 from tercero.platform.errors import DomainError, InvalidInput, NotFound
 from tercero.platform.tenancy.scoping import all_clients_scope, client_scope
 from tercero.services.care import chat, csat, selectors
@@ -63,10 +63,7 @@ def _foreign(request, channel) -> bool:
 def _json_body(request) -> dict:
     if len(request.body) > MAX_BODY:
         raise InvalidInput("The message is too large.", fields={"body": "too large"})
-    try:
-        data = json.loads(request.body or b"{}")
-    except (ValueError, UnicodeDecodeError):
-        raise InvalidInput("The request is not JSON.", fields={"body": "json"}) from None
+    data = read_json(request.body or b"{}")
     if not isinstance(data, dict):
         raise InvalidInput("The request is not a JSON object.", fields={"body": "object"})
     return data
