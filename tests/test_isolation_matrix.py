@@ -15,7 +15,7 @@ from tercero.platform.identity.models import Grant, User
 from tercero.platform.identity.roles import Role
 from tercero.platform.identity.services import create_api_token
 from tercero.platform.identity.tests.factories import UserFactory
-from tercero.platform.tenancy.scoping import client_scope
+from tercero.platform.tenancy.scoping import all_clients_scope, client_scope
 from tests.factories import engagement_for
 
 # Routes that take another client's object id: (method, body) pairs to try as outsider.
@@ -225,7 +225,6 @@ ADMIN_MODELS = (
 ADMIN_SECTIONS = ["", *ADMIN_MODELS]  # "": the site-wide routes
 
 
-
 def all_routes(resolver=None, prefix=""):
     for entry in (resolver or get_resolver()).url_patterns:
         if isinstance(entry, URLResolver):
@@ -251,12 +250,14 @@ def outsider_world(tenant_a, tenant_b, provider_admin):
     from tests.factories import site
 
     b_engagement = engagement_for(tenant_b.client)
-    b_token, _ = create_api_token(
-        actor=tenant_b.client_admin, client=tenant_b.client, name="b", scopes=["work:read"]
-    )
-    b_grant = Grant.objects.get(user=tenant_b.agent, client=tenant_b.client)
+    with client_scope(clients=[tenant_b.client]):
+        b_token, _ = create_api_token(
+            actor=tenant_b.client_admin, client=tenant_b.client, name="b", scopes=["work:read"]
+        )
     a_admin = UserFactory(email="admin-only-a@provider.example", role=Role.PROVIDER_ADMIN)
-    Grant.objects.create(user=a_admin, client=tenant_a.client)
+    with all_clients_scope():
+        b_grant = Grant.objects.get(user=tenant_b.agent, client=tenant_b.client)
+        Grant.objects.create(user=a_admin, client=tenant_a.client)
     work = _work_of(tenant_b)
     return {
         **work,
@@ -412,11 +413,12 @@ def _path(route: str, ids: dict) -> str:
 
 
 def _snapshot():
-    return (
-        AuditEvent.objects.count(),
-        list(User.objects.values_list("id", "is_active", "full_name").order_by("id")),
-        list(Grant.objects.values_list("id").order_by("id")),
-    )
+    with all_clients_scope():
+        return (
+            AuditEvent.objects.count(),
+            list(User.objects.values_list("id", "is_active", "full_name").order_by("id")),
+            list(Grant.objects.values_list("id").order_by("id")),
+        )
 
 
 @pytest.mark.parametrize("route", sorted(OBJECT_ROUTES))
@@ -474,6 +476,7 @@ def test_outsiders_get_404_pages_for_another_clients_object(client, outsider_wor
             assert b"Bergmann" not in response.content
         assert (_snapshot(), _work_snapshot()) == before
 
+
 @pytest.fixture
 def admin_world(tenant_a, tenant_b, provider_admin):
     """A row of client B for each model in the admin, and people outside B."""
@@ -483,7 +486,8 @@ def admin_world(tenant_a, tenant_b, provider_admin):
 
     rows = _admin_rows_of(tenant_b)
     a_admin = UserFactory(email="admin-only-a@provider.example", role=Role.PROVIDER_ADMIN)
-    Grant.objects.create(user=a_admin, client=tenant_a.client)
+    with all_clients_scope():
+        Grant.objects.create(user=a_admin, client=tenant_a.client)
     return {
         "rows": rows,
         "client_id": tenant_b.client.pk,
@@ -601,7 +605,7 @@ def _admin_snapshot():
             model: list(apps.get_model(*model.split("/")).objects.order_by("pk").values_list())
             for model in ADMIN_MODELS
         }
-    passwords = list(User.objects.values_list("id", "password").order_by("id"))
+        passwords = list(User.objects.values_list("id", "password").order_by("id"))
     return _snapshot(), rows, LogEntry.objects.count(), passwords
 
 
@@ -609,9 +613,10 @@ def test_an_api_token_opens_no_admin_route(client, admin_world, provider_admin, 
     from tercero.platform.identity.roles import PERMISSIONS
 
     # given a provider admin's token for client B, with every scope
-    _, plain = create_api_token(
-        actor=provider_admin, client=tenant_b.client, name="all", scopes=list(PERMISSIONS)
-    )
+    with client_scope(clients=[tenant_b.client]):
+        _, plain = create_api_token(
+            actor=provider_admin, client=tenant_b.client, name="all", scopes=list(PERMISSIONS)
+        )
     before = _admin_snapshot()
     for route, method, path, data, _ in _admin_requests(admin_world):
         # when
