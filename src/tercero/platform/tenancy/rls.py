@@ -29,8 +29,22 @@ STAFF_POLICY_EXPRESSION = "client_id IS NULL AND NOT isempty((SELECT tercero_sco
 # Tables that carry a client id but were global before the scope was verified.
 LATE_TABLES = ("audit_auditevent", "identity_user", "identity_grant", "identity_apitoken")
 
-# HMAC-SHA256 (RFC 2104) from the built-in sha256() and the stored key pads, so no
-# extension is needed. The key table's schema is not granted to the application's role.
+
+def hmac_sql(message: str) -> str:
+    """SQL for HMAC-SHA256 (RFC 2104) of the text `message` under the key row `k`, from
+    the built-in sha256() and the stored pads, so no extension is needed. Written out in
+    each function: a call to a SQL function would be planned anew every time."""
+    return (
+        "encode(sha256(k.outer_pad || sha256(k.inner_pad || "
+        f"convert_to({message}, 'UTF8'))), 'hex')"
+    )
+
+
+# The proof binds the client list to this server process; the stamp binds it to this
+# transaction (its start time), so neither is worth anything anywhere else.
+PROOF_MESSAGE = "'scope|' || clients || '|' || pg_backend_pid()"
+STAMP_MESSAGE = "'stamp|' || clients || '|' || pg_backend_pid() || '|' || extract(epoch FROM now())"
+# The key table's schema is not granted to the application's role.
 _INSTALL = [
     "CREATE SCHEMA IF NOT EXISTS tercero_keys",
     "REVOKE ALL ON SCHEMA tercero_keys FROM PUBLIC",
@@ -39,47 +53,44 @@ _INSTALL = [
         inner_pad bytea NOT NULL,
         outer_pad bytea NOT NULL)""",
     "REVOKE ALL ON tercero_keys.scope_key FROM PUBLIC",
-    """CREATE OR REPLACE FUNCTION tercero_keys.mac(message text) RETURNS text
-    LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
-        SELECT encode(sha256(k.outer_pad || sha256(k.inner_pad || convert_to(message, 'UTF8'))),
-            'hex')
-        FROM tercero_keys.scope_key k
-    $$""",
-    # The proof binds the client list to this server process; the stamp binds it to this
-    # transaction (its start time), so neither is worth anything anywhere else.
-    """CREATE OR REPLACE FUNCTION public.tercero_enter_scope(clients text, proof text)
+    "DROP FUNCTION IF EXISTS tercero_keys.mac(text)",
+    f"""CREATE OR REPLACE FUNCTION public.tercero_enter_scope(clients text, proof text)
     RETURNS void LANGUAGE plpgsql VOLATILE PARALLEL RESTRICTED SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp AS $$
+    DECLARE
+        k tercero_keys.scope_key;
     BEGIN
-        IF proof IS DISTINCT FROM tercero_keys.mac(
-                'scope|' || clients || '|' || pg_backend_pid()) THEN
+        SELECT * INTO k FROM tercero_keys.scope_key;
+        IF proof IS DISTINCT FROM {hmac_sql(PROOF_MESSAGE)} THEN
             RAISE EXCEPTION 'client scope refused: its proof does not verify'
                 USING ERRCODE = 'insufficient_privilege',
                 HINT = 'The application and the database hold different scope keys; '
                     'run "tercero db grant" with the application''s SCOPE_KEY.';
         END IF;
         PERFORM set_config('tercero.clients', clients, true);
-        PERFORM set_config('tercero.scope_stamp', tercero_keys.mac('stamp|' || clients
-            || '|' || pg_backend_pid() || '|' || extract(epoch FROM now())), true);
+        PERFORM set_config('tercero.scope_stamp', {hmac_sql(STAMP_MESSAGE)}, true);
     END $$""",
-    """CREATE OR REPLACE FUNCTION public.tercero_scope() RETURNS int8multirange
+    # A verified list is digits and commas, so "3,5" becomes '{{[3,3],[5,5]}}'.
+    rf"""CREATE OR REPLACE FUNCTION public.tercero_scope() RETURNS int8multirange
     LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp AS $$
     DECLARE
         clients text := current_setting('tercero.clients', true);
+        k tercero_keys.scope_key;
     BEGIN
-        IF coalesce(clients, '') = '' OR current_setting('tercero.scope_stamp', true)
-                IS DISTINCT FROM tercero_keys.mac('stamp|' || clients || '|'
-                    || pg_backend_pid() || '|' || extract(epoch FROM now())) THEN
-            RETURN '{}';
+        IF coalesce(clients, '') = '' THEN
+            RETURN '{{}}';
+        END IF;
+        SELECT * INTO k FROM tercero_keys.scope_key;
+        IF current_setting('tercero.scope_stamp', true)
+                IS DISTINCT FROM {hmac_sql(STAMP_MESSAGE)} THEN
+            RETURN '{{}}';
         END IF;
         IF clients = '*' THEN
-            RETURN '{(,)}';
+            RETURN '{{(,)}}';
         END IF;
-        RETURN (SELECT range_agg(int8range(id, id, '[]'))
-            FROM unnest(string_to_array(clients, ',')::bigint[]) AS id);
+        RETURN ('{{' || regexp_replace(clients, '(\d+)', '[\1,\1]', 'g') || '}}')::int8multirange;
     END $$""",
-    "REVOKE ALL ON FUNCTION tercero_keys.mac(text) FROM PUBLIC",
     "REVOKE ALL ON FUNCTION public.tercero_enter_scope(text, text) FROM PUBLIC",
     "REVOKE ALL ON FUNCTION public.tercero_scope() FROM PUBLIC",
 ]

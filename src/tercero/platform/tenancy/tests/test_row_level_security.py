@@ -29,10 +29,14 @@ ATTACKS = {
     "RESET": ["RESET tercero.clients"],
     "RESET ALL": ["RESET ALL"],
 }
-# Each of these is refused outright.
+# Each of these is refused outright ({owner} is the tables' owner).
 REFUSED = {
     "read the key": "SELECT * FROM tercero_keys.scope_key",
-    "compute a MAC with the key": "SELECT tercero_keys.mac('stamp|*')",
+    "replace the verifying function": (
+        "CREATE OR REPLACE FUNCTION public.tercero_scope() RETURNS int8multirange "
+        "LANGUAGE sql AS $$ SELECT '{{(,)}}'::int8multirange $$"
+    ),
+    "turn the policy off": "ALTER TABLE engagements_engagement NO FORCE ROW LEVEL SECURITY",
     "enter a scope with a forged proof": "SELECT tercero_enter_scope('*', repeat('0', 64))",
     "become the owner": "SET ROLE {owner}",
     "become the owner for the session": "SET SESSION AUTHORIZATION {owner}",
@@ -237,16 +241,22 @@ def test_a_client_scope_cannot_change_staff_or_another_clients_people(
 
 
 @pytest.mark.postgres
-def test_the_database_computes_the_same_mac_as_the_application(owner_cursor):
-    # given the key the application holds (stored by `tercero db grant`)
-    message = "stamp|1,2|4242|1796605022.826725"
+def test_the_database_checks_and_stamps_with_the_applications_key(owner_cursor):
+    # given a proof made by the application for the database process it talks to
+    pid = owner_cursor.connection.info.backend_pid
+    proof = scope_proof("3,5", backend_pid=pid)
 
-    # when the database's copy signs a message
-    owner_cursor.execute("SELECT tercero_keys.mac(%s)", [message])
+    # when the database enters that scope
+    with owner_cursor.connection.transaction():
+        owner_cursor.execute("SELECT tercero_enter_scope('3,5', %s)", [proof])
+        owner_cursor.execute(
+            "SELECT current_setting('tercero.scope_stamp'), extract(epoch FROM now())::text"
+        )
+        stamp, started = owner_cursor.fetchone()
 
-    # then it is HMAC-SHA256 under the application's key (RFC 2104)
-    expected = hmac.new(scope_key(), message.encode(), hashlib.sha256).hexdigest()
-    assert owner_cursor.fetchone()[0] == expected
+    # then its stamp is HMAC-SHA256 under the same key (RFC 2104) of list, process, start
+    message = f"stamp|3,5|{pid}|{started}".encode()
+    assert stamp == hmac.new(scope_key(), message, hashlib.sha256).hexdigest()
 
 
 @pytest.mark.postgres
