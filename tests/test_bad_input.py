@@ -25,9 +25,10 @@ def _bearer(token: str) -> dict:
 
 @pytest.fixture
 def token_a(tenant_a, provider_admin) -> str:
-    _, plain = create_api_token(
-        actor=provider_admin, client=tenant_a.client, name="t", scopes=list(PERMISSIONS)
-    )
+    with client_scope(clients=[tenant_a.client]):
+        _, plain = create_api_token(
+            actor=provider_admin, client=tenant_a.client, name="t", scopes=list(PERMISSIONS)
+        )
     return plain
 
 

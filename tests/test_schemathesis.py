@@ -82,14 +82,16 @@ def callers(keep_test_connection, tenant_a, tenant_b, provider_admin):
         work.assign(actor=tenant_a.team_lead, item=item_a, agent=agent)
     made = []
     for tenant, other in ((tenant_a, "b"), (tenant_b, "a")):
-        _, plain = create_api_token(
-            actor=provider_admin, client=tenant.client, name="fuzz", scopes=list(PERMISSIONS)
-        )
+        with client_scope(clients=[tenant.client]):
+            _, plain = create_api_token(
+                actor=provider_admin, client=tenant.client, name="fuzz", scopes=list(PERMISSIONS)
+            )
         made.append((plain, [f"REF-{other.upper()}-SECRET", *PERSON[other].values()]))
     agent_scopes = sorted(set(tenant_a.agent.permissions) - {"personal:reveal"})
-    _, plain = create_api_token(
-        actor=tenant_a.agent, client=tenant_a.client, name="fuzz", scopes=agent_scopes
-    )
+    with client_scope(clients=[tenant_a.client]):
+        _, plain = create_api_token(
+            actor=tenant_a.agent, client=tenant_a.client, name="fuzz", scopes=agent_scopes
+        )
     made.append((plain, ["REF-B-SECRET", *PERSON["b"].values(), *PERSON["a"].values()]))
     return made
 
