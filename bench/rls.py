@@ -7,7 +7,9 @@ scoped count over many rows, read as the application role on PostgreSQL.
 
 Creates a throw-away database `tercero_bench_rls` with two clients holding `--rows`
 rows each (the policy has another client's rows to hide), then times each measure
-`--runs` times. Prints the medians, then one `RESULT` line.
+`--runs` times: wall time, and the CPU time of this process and of its PostgreSQL
+server process (read from /proc, so the server must run on this machine), which a busy
+machine disturbs far less. Prints the medians, then one `RESULT` line.
 """
 
 import argparse
@@ -17,6 +19,7 @@ import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 
 def _setup(database_url: str) -> None:
@@ -70,10 +73,24 @@ def _world(rows: int) -> tuple[int, list[int]]:
     return clients[0].pk, ids
 
 
-def _timed(action) -> float:
-    started = time.perf_counter()
+def _server_cpu() -> float:
+    """CPU seconds used so far by the PostgreSQL process serving this connection."""
+    from django.db import connection
+
+    pid = connection.connection.info.backend_pid
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _timed(action) -> tuple[float, float, float]:
+    """Wall, own CPU and server CPU seconds of one run of `action`."""
+    wall, own, server = time.perf_counter(), time.process_time(), _server_cpu()
     action()
-    return time.perf_counter() - started
+    return (
+        time.perf_counter() - wall,
+        time.process_time() - own,
+        _server_cpu() - server,
+    )
 
 
 def _measures(client_id: int, ids: list[int], reads: int) -> dict:
@@ -132,12 +149,18 @@ def main() -> int:
     result = {}
     for name, action in _measures(client_id, ids, args.reads).items():
         action()  # warm: connection, prepared statements, caches
-        median = statistics.median(_timed(action) for _ in range(args.runs)) * 1000
-        print(f"{name:<22} median {median:8.2f} ms")
-        result[name] = median
+        runs = [_timed(action) for _ in range(args.runs)]
+        wall, own, server = (statistics.median(run[n] for run in runs) * 1000 for n in range(3))
+        print(
+            f"{name:<22} median wall {wall:8.2f} ms  cpu {own:8.2f} ms  server cpu {server:8.2f} ms"
+        )
+        result[name] = (wall, own, server)
     print(
         "RESULT "
-        + " ".join(f"{name}_ms={median:.2f}" for name, median in result.items())
+        + " ".join(
+            f"{name}_ms={wall:.2f} {name}_cpu_ms={own:.2f} {name}_server_cpu_ms={server:.2f}"
+            for name, (wall, own, server) in result.items()
+        )
         + f" reads={args.reads} rows={args.rows} runs={args.runs}"
     )
     return 0

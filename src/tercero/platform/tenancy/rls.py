@@ -40,6 +40,16 @@ def hmac_sql(message: str) -> str:
     )
 
 
+def differs_sql(given: str, expected: str) -> str:
+    """SQL that is true unless `given` equals `expected`, comparing their SHA-256s: text
+    comparison stops at the first differing byte, and timing it must not tell SQL that
+    tries candidates how much of a MAC it has right."""
+    return (
+        f"sha256(convert_to({given}, 'UTF8')) "
+        f"IS DISTINCT FROM sha256(convert_to({expected}, 'UTF8'))"
+    )
+
+
 # The proof binds the client list to this server process; the stamp binds it to this
 # transaction (its start time), so neither is worth anything anywhere else.
 PROOF_MESSAGE = "'scope|' || clients || '|' || pg_backend_pid()"
@@ -61,7 +71,7 @@ _INSTALL = [
         k tercero_keys.scope_key;
     BEGIN
         SELECT * INTO k FROM tercero_keys.scope_key;
-        IF proof IS DISTINCT FROM {hmac_sql(PROOF_MESSAGE)} THEN
+        IF {differs_sql("proof", hmac_sql(PROOF_MESSAGE))} THEN
             RAISE EXCEPTION 'client scope refused: its proof does not verify'
                 USING ERRCODE = 'insufficient_privilege',
                 HINT = 'The application and the database hold different scope keys; '
@@ -70,7 +80,7 @@ _INSTALL = [
         PERFORM set_config('tercero.clients', clients, true);
         PERFORM set_config('tercero.scope_stamp', {hmac_sql(STAMP_MESSAGE)}, true);
     END $$""",
-    # A verified list is digits and commas, so "3,5" becomes '{{[3,3],[5,5]}}'.
+    # A verified list is digits and commas, so "3,5" becomes '{[3,3],[5,5]}'.
     rf"""CREATE OR REPLACE FUNCTION public.tercero_scope() RETURNS int8multirange
     LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp AS $$
@@ -82,8 +92,8 @@ _INSTALL = [
             RETURN '{{}}';
         END IF;
         SELECT * INTO k FROM tercero_keys.scope_key;
-        IF current_setting('tercero.scope_stamp', true)
-                IS DISTINCT FROM {hmac_sql(STAMP_MESSAGE)} THEN
+        IF {differs_sql("current_setting('tercero.scope_stamp', true)", hmac_sql(STAMP_MESSAGE))}
+        THEN
             RETURN '{{}}';
         END IF;
         IF clients = '*' THEN
