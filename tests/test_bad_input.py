@@ -1,6 +1,7 @@
 """Bad input gets a clear 4xx with a machine-readable body, never a 500, and nothing is
 stored (ARCHITECTURE invariant 7): page numbers, deep JSON, nulls, NUL characters."""
 
+import base64
 import io
 import json
 
@@ -78,6 +79,35 @@ def test_a_page_number_that_is_not_a_number_shows_the_first_page(client, tenant_
 
     # then
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "made",
+    ["p=abc", "p=", "p=1.5", "p=" + "9" * 19, "o=x", "o=-1", "o=99999999999", "r=maybe", "!!"],
+)
+def test_a_list_cursor_the_api_did_not_make_is_422_naming_it(client, token_a, made):
+    # given
+    cursor = made if made == "!!" else base64.b64encode(made.encode()).decode()
+
+    # when
+    response = client.get("/api/v1/clients", {"cursor": cursor}, **_bearer(token_a))
+
+    # then
+    assert response.status_code == 422
+    assert response.json()["error"]["fields"] == {"cursor": "not a cursor from this API"}
+
+
+def test_a_cursor_the_api_made_pages_on(client, token_a, queue_a):
+    # given
+    second = make_queue(queue_a.engagement, name="Second", work_types=["care.ticket"])
+    first = client.get("/api/v1/queues", {"page_size": 1}, **_bearer(token_a)).json()
+
+    # when
+    response = client.get(first["next"], **_bearer(token_a))
+
+    # then
+    assert [queue["id"] for queue in first["results"]] == [queue_a.pk]
+    assert [queue["id"] for queue in response.json()["results"]] == [second.pk]
 
 
 # --- deeply nested JSON ------------------------------------------------------------------
