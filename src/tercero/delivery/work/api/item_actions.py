@@ -1,0 +1,138 @@
+"""What people do to an item: move it through its life cycle, assign, transfer,
+comment; and its events."""
+
+from datetime import datetime
+from typing import Literal
+
+from ninja import Field, Router, Schema, Status
+
+from tercero.delivery.work import lifecycle, selectors, services
+from tercero.delivery.work.api._common import ItemOut, _item
+from tercero.delivery.work.models import WorkItem
+from tercero.delivery.workforce.models import Agent
+from tercero.platform.api.caller import caller_of
+from tercero.platform.api.pagination import paginate_by_cursor
+from tercero.platform.errors import PermissionDenied
+
+router = Router()
+
+
+class TransitionIn(Schema):
+    action: Literal[tuple(a for a in lifecycle.ACTIONS if a not in ("assign", "transfer"))]
+    version: int | None = Field(default=None, ge=1, le=2**31)
+    waiting_on: Literal["client", "customer", ""] = ""
+    resolution: str = Field(default="", max_length=20_000)
+    reason: str = Field(default="", max_length=500)
+
+
+class AssignIn(Schema):
+    agent_id: int = Field(ge=1, le=2**62)
+    version: int | None = Field(default=None, ge=1, le=2**31)
+
+
+class TransferIn(Schema):
+    queue_id: int = Field(ge=1, le=2**62)
+    version: int | None = Field(default=None, ge=1, le=2**31)
+    reason: str = Field(default="", max_length=500)
+
+
+class CommentIn(Schema):
+    body: str = Field(min_length=1, max_length=20_000)
+    internal: bool = True
+
+
+class CommentOut(Schema):
+    id: int
+    item_id: int = Field(ge=1, le=2**62)
+    author_id: int = Field(ge=1, le=2**62)
+    author_name: str
+    body: str
+    internal: bool
+    created_at: datetime
+
+    @staticmethod
+    def resolve_author_name(comment):
+        return comment.author.full_name
+
+
+class EventOut(Schema):
+    id: int
+    item_id: int | None
+    kind: str
+    actor_id: int | None
+    data: dict
+    at: datetime
+
+
+@router.post("/work-items/{item_id}/transitions", response=ItemOut, tags=["work items"])
+def transition_item(request, item_id: int, body: TransitionIn):
+    caller = caller_of(request)
+    item = _item(caller, item_id)
+    caller.require("work:write")
+    _require_holder_or_lead(caller, item, body.action)
+    services.transition(actor=caller.user, item=item, **body.dict())
+    return _item(caller, item_id)
+
+
+AGENT_ACTIONS = {"start", "wait", "resume", "resolve", "unassign"}
+
+
+def _require_holder_or_lead(caller, item: WorkItem, action: str) -> None:
+    """Working an item (start, wait, resume, resolve, give back) is for the agent who
+    holds it or someone who may assign work."""
+    if action not in AGENT_ACTIONS or "work:assign" in caller.permissions:
+        return
+    agent = Agent.objects.filter(user=caller.user).first()
+    if agent is None or item.assignee_id != agent.pk:
+        raise PermissionDenied("Only the agent holding the item (or a team lead) may do that.")
+
+
+@router.post("/work-items/{item_id}/assign", response=ItemOut, tags=["work items"])
+def assign_item(request, item_id: int, body: AssignIn):
+    caller = caller_of(request)
+    item = _item(caller, item_id)
+    caller.require("work:assign")
+    agent = selectors.access_agent(client_ids=[item.client_id], agent_id=body.agent_id)
+    services.assign(actor=caller.user, item=item, agent=agent, version=body.version)
+    return _item(caller, item_id)
+
+
+@router.post("/work-items/{item_id}/transfer", response=ItemOut, tags=["work items"])
+def transfer_item(request, item_id: int, body: TransferIn):
+    caller = caller_of(request)
+    item = _item(caller, item_id)
+    queue = selectors.access_queue(client_ids=[item.client_id], queue_id=body.queue_id)
+    caller.require("work:write")
+    services.transfer(
+        actor=caller.user, item=item, queue=queue, version=body.version, reason=body.reason
+    )
+    return _item(caller, item_id)
+
+
+@router.get("/work-items/{item_id}/comments", response=list[CommentOut], tags=["work items"])
+@paginate_by_cursor
+def list_comments(request, item_id: int):
+    caller = caller_of(request)
+    item = _item(caller, item_id)
+    caller.require("work:read")
+    return selectors.comments_of(item=item, include_internal=caller.user.is_provider_staff)
+
+
+@router.post("/work-items/{item_id}/comments", response={201: CommentOut}, tags=["work items"])
+def add_comment(request, item_id: int, body: CommentIn):
+    caller = caller_of(request)
+    item = _item(caller, item_id)
+    caller.require("work:write")
+    internal = body.internal and caller.user.is_provider_staff
+    return Status(
+        201, services.comment(actor=caller.user, item=item, body=body.body, internal=internal)
+    )
+
+
+@router.get("/work-items/{item_id}/events", response=list[EventOut], tags=["work items"])
+@paginate_by_cursor
+def list_events(request, item_id: int):
+    caller = caller_of(request)
+    item = _item(caller, item_id)
+    caller.require("work:read")
+    return selectors.events_of(item=item)
