@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('engagements', '0001_initial'),
+        ("engagements", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='engagement',
-            name='service_line',
+            model_name="engagement",
+            name="service_line",
             field=models.CharField(max_length=32),
         ),
     ]
