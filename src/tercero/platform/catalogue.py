@@ -2,9 +2,9 @@
 
 A service registers its `ServiceLine` from its `AppConfig.ready()` through the work
 engine (`tercero.delivery.work.registry.register_line`), which installs its work types,
-consumers and jobs and then adds it here. Roles, the API, URLs, navigation, the demo,
-engagements and the isolation matrix read this catalogue; nothing outside a service's
-folder names it except its line in INSTALLED_APPS.
+event types, consumers and jobs and then adds it here. Roles, the API, URLs, navigation,
+the demo, engagements and the isolation matrix read this catalogue; nothing outside a
+service's folder names it except its line in INSTALLED_APPS.
 """
 
 from collections.abc import Callable, Iterable
@@ -83,6 +83,9 @@ class ServiceLine:
     title: str
     offers: tuple[Offering, ...] = ()
     work_types: tuple[Any, ...] = ()
+    # the outbox event kinds the line publishes (work.event_types.EventType), each with
+    # its schema: `<key>.<thing>.<past tense>`
+    events: tuple[Any, ...] = ()
     permissions: tuple[Permission, ...] = ()
     navigation: tuple[NavEntry, ...] = ()
     # a django-ninja Router, mounted under /api/v1/

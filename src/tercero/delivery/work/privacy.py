@@ -16,7 +16,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from tercero.delivery.work import lifecycle, personal, registry
+from tercero.delivery.work import event_types, lifecycle, personal, registry
 from tercero.delivery.work.models import Attachment, Comment, WorkEvent, WorkItem
 from tercero.platform.audit.services import record
 from tercero.platform.errors import InvalidInput
@@ -108,7 +108,7 @@ def purge(*, item: WorkItem, actor, why: str) -> bool:
             engagement_id=item.engagement_id,
             kind="item.purged",
             actor=actor if getattr(actor, "pk", None) else None,
-            data={"why": why},
+            data=event_types.checked("item.purged", {"why": why}),
             at=timezone.now(),
         )
     return True

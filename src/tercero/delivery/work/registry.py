@@ -8,12 +8,13 @@
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, time
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 from django.core.exceptions import ImproperlyConfigured
 from pydantic import BaseModel, ValidationError
 
 from tercero.delivery.engagements.calendar import Metric
+from tercero.delivery.work import event_types
 from tercero.platform import catalogue
 from tercero.platform.catalogue import ServiceLine
 from tercero.platform.errors import InvalidInput
@@ -65,6 +66,10 @@ class WorkType:
     # a URL name (taking the item id) of the service's own panel, loaded into the item
     # page: the care desk shows the conversation there
     panel_url: str = ""
+    # called with the item and its life-cycle event (item.resolved, item.reopened...)
+    # inside the move's transaction, so the service publishes its own event about it
+    # with the change (`work.services.publish`)
+    on_transition: Callable[[Any, Any], None] | None = None
 
     def parse(self, payload: object) -> BaseModel:
         """The payload validated against the type's schema, or InvalidInput listing fields."""
@@ -146,19 +151,22 @@ def all_types() -> list[WorkType]:
 
 def register_line(line: ServiceLine) -> ServiceLine:
     """Install a service module from its manifest (called from its `AppConfig.ready`):
-    its work types, outbox consumers and periodic jobs, then the catalogue entry that
-    roles, the API, URLs, navigation and the demo read. A manifest that cannot work
-    stops start-up with the problem named."""
+    its work types, event types, outbox consumers and periodic jobs, then the catalogue
+    entry that roles, the API, URLs, navigation and the demo read. A manifest that
+    cannot work stops start-up with the problem named."""
     from tercero.delivery.work.outbox import register_consumer
     from tercero.platform.identity.roles import CORE_PERMISSIONS
     from tercero.platform.ops import scheduler
 
     problems = [problem for t in line.work_types for problem in work_type_problems(t)]
+    problems += [problem for e in line.events for problem in event_types.line_problems(line.key, e)]
     if problems:
         raise ImproperlyConfigured(f"Service line {line.key!r}: " + "; ".join(problems))
     catalogue.add(line, core_permissions=CORE_PERMISSIONS)
     for work_type in line.work_types:
         register(work_type)
+    for event_type in line.events:
+        event_types.register(event_type)
     for consumer in line.consumers:
         register_consumer(consumer)
     for job in line.jobs:

@@ -5,7 +5,8 @@ One module per concern; callers use this package's names (`work.create_item(...)
 `queues`, `intake` (items and files coming in), `claims` (pull, push, manual),
 `transitions` (the life cycle, transfers, closing for a record), `edits` (fields and
 payload), `comments`, `sweeper` (SLA alerts and escalation), `reveal` (personal data),
-`events` (outbox events about no one item).
+`events` (`publish`, the door for events outside the life cycle: a service line's own,
+security alerts, audit checkpoints).
 """
 
 from tercero.delivery.work.services.claims import (
@@ -18,7 +19,11 @@ from tercero.delivery.work.services.claims import (
 )
 from tercero.delivery.work.services.comments import comment
 from tercero.delivery.work.services.edits import update_item, update_payload
-from tercero.delivery.work.services.events import audit_checkpoint_event, security_alert_event
+from tercero.delivery.work.services.events import (
+    audit_checkpoint_event,
+    publish,
+    security_alert_event,
+)
 from tercero.delivery.work.services.intake import (
     ACCEPTING_WORK,
     attach,
@@ -54,6 +59,7 @@ __all__ = [
     "get_next",
     "offer",
     "offer_waiting",
+    "publish",
     "required_skills",
     "reveal",
     "revealed",

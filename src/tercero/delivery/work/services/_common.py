@@ -5,20 +5,21 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from tercero.delivery.work import sla
+from tercero.delivery.work import event_types, sla
 from tercero.delivery.work.models import Assignment, WorkEvent, WorkItem
 from tercero.delivery.workforce.models import Agent
 from tercero.platform.errors import Conflict, InvalidInput
 
 
 def _event(item: WorkItem, kind: str, actor, data: dict, at: datetime | None = None):
+    """An outbox row about `item`, its data checked against the kind's schema."""
     return WorkEvent(
         client_id=item.client_id,
         item=item,
         engagement_id=item.engagement_id,
         kind=kind,
         actor=actor if getattr(actor, "pk", None) else None,
-        data=data,
+        data=event_types.checked(kind, data),
         at=at or timezone.now(),
     )
 

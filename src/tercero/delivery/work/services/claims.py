@@ -15,7 +15,7 @@ from django.db import connection, transaction
 from django.db.models import Count, F
 from django.utils import timezone
 
-from tercero.delivery.work import lifecycle, routing
+from tercero.delivery.work import event_types, lifecycle, routing
 from tercero.delivery.work.models import Assignment, Queue, SkillRequirement, WorkEvent, WorkItem
 from tercero.delivery.work.services._common import _end_assignment, _lock_agent, _log, _stale
 from tercero.delivery.workforce.models import Agent
@@ -210,7 +210,7 @@ def _claim_postgresql(context, engagement_ids, *, how: str, actor, now) -> WorkI
         actor_id if how == Assignment.How.MANUAL else None,
         now,
         actor_id,
-        json.dumps({"agent_id": agent.pk, "how": how}),
+        json.dumps(event_types.checked("item.assigned", {"agent_id": agent.pk, "how": how})),
         now,
     )
     with connection.cursor() as cursor:

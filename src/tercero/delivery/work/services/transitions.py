@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from tercero.delivery.work import lifecycle, locks, registry, sla
-from tercero.delivery.work.models import Queue, WorkItem
+from tercero.delivery.work.models import Queue, WorkEvent, WorkItem
 from tercero.delivery.work.services._common import _end_assignment, _first_response, _log, _stale
 from tercero.delivery.work.services.claims import offer, offer_waiting
 from tercero.delivery.workforce.models import Agent
@@ -51,7 +51,7 @@ def transition(
         current.save()
         if reason:
             data["reason"] = reason
-        _log(current, f"item.{_past(action)}", actor, data, at=now)
+        _moved(current, _log(current, f"item.{_past(action)}", actor, data, at=now))
     if released_agent and current.queue.routing != Queue.Routing.MANUAL:
         _refill(released_agent, current.client_id)
     if action in ("reopen", "unassign", "release") and current.queue.routing == "push":
@@ -137,6 +137,13 @@ def _past(action: str) -> str:
         "cancel": "cancelled",
         "unassign": "unassigned",
     }[action]
+
+
+def _moved(item: WorkItem, event: WorkEvent) -> None:
+    """Let the item's work type react to the move in its transaction (`on_transition`)."""
+    work_type = registry.find(item.work_type)
+    if work_type is not None and work_type.on_transition is not None:
+        work_type.on_transition(item, event)
 
 
 def _stop_working(item: WorkItem, now: datetime) -> None:
@@ -270,7 +277,8 @@ def close_for_record(*, actor, item_id: int, action: str, text: str) -> WorkItem
     start) are not asked for; everything else is as `transition` does it: the work
     type's completion check, the SLA clock stopped and judged, the agent freed, and the
     same `item.resolved` or `item.cancelled` event (chained into the audit trail from
-    the outbox), marked `for_record`. An item no longer open is left as it is (None)."""
+    the outbox), marked `for_record`, which the work type's `on_transition` sees. An item
+    no longer open is left as it is (None)."""
     if action not in RECORD_ENDS:
         raise InvalidInput(f"Unknown action {action!r}.", fields={"action": "resolve or cancel"})
     current = locks.lock_item(item_id=item_id)
@@ -291,7 +299,7 @@ def close_for_record(*, actor, item_id: int, action: str, text: str) -> WorkItem
     current.version += 1
     sla.mirror(current)
     current.save()
-    _log(current, f"item.{_past(action)}", actor, data, at=now)
+    _moved(current, _log(current, f"item.{_past(action)}", actor, data, at=now))
     if released and current.queue.routing != Queue.Routing.MANUAL:
         client_id = current.client_id
         transaction.on_commit(lambda: _refill(released, client_id))

@@ -106,7 +106,7 @@ def test_a_clients_checkpoint_goes_to_its_own_webhooks_only(tenant_a, tenant_b, 
     assert [Checkpoint.model_validate(e.data) for e in events] == [a_checkpoint, b_checkpoint]
     assert [delivery.event for delivery in to_a] == [events[0]]
     body = json.loads(webhooks.body_of(events[0]))
-    assert (body["kind"], body["client_id"]) == (CHECKPOINT_SIGNED, tenant_a.client.pk)
+    assert (body["kind"], body["client_id"]) == ("audit.checkpoint.signed", tenant_a.client.pk)
     assert body["data"] == json.loads(a_checkpoint.line())
     assert _verifies(body["data"])
 

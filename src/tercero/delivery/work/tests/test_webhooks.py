@@ -15,12 +15,13 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-from django.db import connections
+from django.db import connections, transaction
 from django.utils import timezone
 
-from tercero.delivery.work import outbox, webhooks
+from tercero.delivery.work import event_types, outbox, services, webhooks
 from tercero.delivery.work.models import WebhookDelivery, WebhookEndpoint, WorkEvent
 from tercero.delivery.work.tests.conftest import add_item, live_engagement, make_queue
+from tercero.delivery.work.tests.test_event_types import PARCEL_SENT
 from tercero.platform.errors import InvalidInput
 from tercero.platform.tenancy.scoping import all_clients_scope, client_scope
 
@@ -161,6 +162,43 @@ def test_events_reach_their_clients_endpoints_signed(tenant_a, tenant_b, receive
     payload = json.loads(request["body"])
     assert (payload["kind"], payload["item_id"]) == ("item.created", item.pk)
     assert request["headers"]["Tercero-Event-Id"] == str(payload["id"])
+    assert webhooks.verify_signature(
+        secret, request["headers"]["Tercero-Signature"], request["body"]
+    )
+
+
+def test_a_service_lines_own_event_reaches_the_endpoints_that_ask_for_it(tenant_a, receiver):
+    # given a kind a service line registered, and endpoints asking for it, for another
+    # kind, and for everything
+    event_types.register(PARCEL_SENT)
+    wanted, other, everything = receiver(), receiver(), receiver()
+    _, secret = endpoint_for(tenant_a.client, wanted.url, kinds=[PARCEL_SENT.kind])
+    endpoint_for(tenant_a.client, other.url, kinds=["item.created"])
+    endpoint_for(tenant_a.client, everything.url)
+    try:
+        with client_scope(clients=[tenant_a.client]), transaction.atomic():
+            # when the line publishes it
+            event = services.publish(
+                kind=PARCEL_SENT.kind,
+                client_id=tenant_a.client.pk,
+                engagement_id=live_engagement(tenant_a.client).pk,
+                data={"parcel_id": 7, "weight_grams": 1200},
+            )
+        outbox.consume("webhooks")
+        # then it is delivered, signed, to the endpoints that asked for it or for all
+        assert webhooks.send_due()["delivered"] == 2
+    finally:
+        event_types.unregister(PARCEL_SENT.kind)
+    assert other.requests == []
+    [request] = wanted.requests
+    assert [json.loads(r["body"]) for r in everything.requests] == [json.loads(request["body"])]
+    payload = json.loads(request["body"])
+    assert (payload["id"], payload["kind"], payload["item_id"]) == (
+        event.pk,
+        "toy.parcel.sent",
+        None,
+    )
+    assert payload["data"] == {"parcel_id": 7, "weight_grams": 1200}
     assert webhooks.verify_signature(
         secret, request["headers"]["Tercero-Signature"], request["body"]
     )
