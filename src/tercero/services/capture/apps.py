@@ -9,7 +9,7 @@ class CaptureConfig(AppConfig):
     def ready(self):
         from tercero.delivery.work.registry import register_line
         from tercero.platform.catalogue import Offering, ServiceLine
-        from tercero.services.capture import demo, worktypes
+        from tercero.services.capture import demo, events, worktypes
 
         register_line(
             ServiceLine(
@@ -20,6 +20,7 @@ class CaptureConfig(AppConfig):
                     Offering("data_processing", "Data processing"),
                 ),
                 work_types=(worktypes.DOCUMENT,),
+                events=events.EVENTS,
                 demo=demo.load,
             )
         )

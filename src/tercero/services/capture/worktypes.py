@@ -10,6 +10,7 @@ from datetime import date, time
 from pydantic import BaseModel, Field, model_validator
 
 from tercero.delivery.work import registry
+from tercero.services.capture import events
 
 
 class DocumentPayload(BaseModel):
@@ -87,4 +88,5 @@ DOCUMENT = registry.WorkType(
         "customer_iban": "iban",
     },
     attachment="optional",
+    on_transition=events.document_moved,
 )

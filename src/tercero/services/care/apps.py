@@ -11,7 +11,7 @@ class CareConfig(AppConfig):
         from tercero.platform.catalogue import NavEntry, Offering, ServiceLine
         from tercero.platform.ops.scheduler import PeriodicJob
         from tercero.platform.security import sealed
-        from tercero.services.care import api, csat, isolation, tasks, worktypes
+        from tercero.services.care import api, csat, events, isolation, tasks, worktypes
         from tercero.services.care.models import Message
 
         sealed.register(Message, "sender")
@@ -24,6 +24,7 @@ class CareConfig(AppConfig):
                     Offering("technical_support", "Technical support"),
                 ),
                 work_types=(worktypes.TICKET, worktypes.SUPPORT, worktypes.CALL),
+                events=events.EVENTS,
                 navigation=(
                     NavEntry(
                         "Care report",

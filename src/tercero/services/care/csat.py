@@ -20,10 +20,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tercero.delivery.work import selectors as work_selectors
+from tercero.delivery.work import services as work
 from tercero.delivery.work.outbox import Consumer
 from tercero.platform.errors import Conflict, InvalidInput, NotFound
 from tercero.platform.security import crypto
 from tercero.platform.security.redact import redact_cards
+from tercero.services.care import events
 from tercero.services.care.models import Mailbox, Survey
 
 if TYPE_CHECKING:
@@ -105,7 +107,8 @@ SCORES = (
 
 
 def answer(*, survey: Survey, score, comment: str = "", now=None) -> Survey:
-    """Record the customer's answer once. A second answer or an expired link is 409."""
+    """Record the customer's answer once, with a `care.csat.received` event (the score,
+    never the comment). A second answer or an expired link is 409."""
     now = now or timezone.now()
     try:
         score = int(score)
@@ -116,12 +119,20 @@ def answer(*, survey: Survey, score, comment: str = "", now=None) -> Survey:
     if survey.expires_at <= now:
         raise Conflict("This survey has expired.", code="expired")
     comment = redact_cards((comment or "").strip())[:2000]
-    answered = Survey.objects.filter(pk=survey.pk, answered_at__isnull=True).update(
-        answered_at=now, score=score, comment=comment
-    )
-    if not answered:
-        raise Conflict("This survey was already answered. Thank you!", code="answered")
-    survey.refresh_from_db()
+    with transaction.atomic():
+        answered = Survey.objects.filter(pk=survey.pk, answered_at__isnull=True).update(
+            answered_at=now, score=score, comment=comment
+        )
+        if not answered:
+            raise Conflict("This survey was already answered. Thank you!", code="answered")
+        survey.refresh_from_db()
+        work.publish(
+            kind=events.CSAT_RECEIVED,
+            client_id=survey.client_id,
+            item=survey.item,
+            data={"survey_id": survey.pk, "item_id": survey.item_id, "score": score},
+            at=now,
+        )
     return survey
 
 

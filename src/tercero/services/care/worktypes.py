@@ -11,6 +11,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from tercero.delivery.work import registry
+from tercero.services.care import events
 
 PERSONAL = ("requester_name", "requester_email", "requester_phone")
 KINDS = {"requester_name": "name", "requester_email": "email", "requester_phone": ""}
@@ -56,6 +57,7 @@ TICKET = registry.WorkType(
     personal_kinds=KINDS,
     attachment="optional",
     panel_url="care:panel",
+    on_transition=events.ticket_moved,
 )
 
 SUPPORT = registry.WorkType(
@@ -79,6 +81,7 @@ SUPPORT = registry.WorkType(
     personal_kinds=KINDS,
     attachment="optional",
     panel_url="care:panel",
+    on_transition=events.ticket_moved,
 )
 
 

@@ -11,7 +11,7 @@ class PayrollConfig(AppConfig):
         from tercero.platform.catalogue import NavEntry, Offering, Permission, ServiceLine
         from tercero.platform.identity.roles import Role
         from tercero.platform.security import sealed
-        from tercero.services.payroll import api, isolation, worktypes
+        from tercero.services.payroll import api, events, isolation, worktypes
         from tercero.services.payroll.models import Employee
 
         for field in Employee.SEALED:
@@ -26,6 +26,7 @@ class PayrollConfig(AppConfig):
                     Offering("hr_records", "HR record-keeping"),
                 ),
                 work_types=(worktypes.RUN, worktypes.HR_EVENT),
+                events=events.EVENTS,
                 navigation=(
                     NavEntry("Payroll", "payroll:runs", "payroll:read", audience="all"),
                     NavEntry("HR changes", "payroll:hr_changes", "hr:write"),

@@ -22,7 +22,7 @@ from tercero.delivery.work import services as work_services
 from tercero.platform.audit.services import record
 from tercero.platform.errors import Conflict, InvalidInput, PermissionDenied
 from tercero.platform.security import crypto
-from tercero.services.payroll import lifecycle, selectors, services
+from tercero.services.payroll import events, lifecycle, selectors, services
 from tercero.services.payroll.models import (
     Employee,
     Employment,
@@ -100,7 +100,8 @@ def _expect(event: HrEvent | None, action: str) -> None:
 
 
 def apply(*, actor, item: "WorkItem") -> HrEvent:
-    """Write the requested change to the HR records, once."""
+    """Write the requested change to the HR records, once, and publish
+    `payroll.hr_change.applied` (which change, to which employee id: nothing personal)."""
     asked = request_of(item)
     with transaction.atomic():
         # one application at a time per item: a second waits here, then finds the first
@@ -136,6 +137,18 @@ def apply(*, actor, item: "WorkItem") -> HrEvent:
             object_type="work_item",
             object_id=item.pk,
             payload={"event": asked.event, "employee": employee.pk},
+        )
+        work_services.publish(
+            kind=events.HR_CHANGE_APPLIED,
+            client_id=item.client_id,
+            item=item,
+            actor=actor,
+            data={
+                "hr_change_id": event.pk,
+                "item_id": item.pk,
+                "change": asked.event,
+                "employee_id": employee.pk,
+            },
         )
         work_services.comment(
             actor=actor,

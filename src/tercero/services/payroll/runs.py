@@ -29,7 +29,7 @@ from tercero.delivery.work import services as work_services
 from tercero.platform.audit.services import record
 from tercero.platform.errors import Conflict, InvalidInput, PermissionDenied
 from tercero.platform.identity.roles import Role
-from tercero.services.payroll import calc, groups, journal, lifecycle, outputs, paydates
+from tercero.services.payroll import calc, events, groups, journal, lifecycle, outputs, paydates
 from tercero.services.payroll.models import (
     Employee,
     Employment,
@@ -681,8 +681,9 @@ def send_back(*, actor, run: PayRun, version: int, note: str) -> PayRun:
 
 
 def finalise(*, actor, run: PayRun, version: int) -> PayRun:
-    """Lock the approved run for good and post its journal. Payslips go out by e-mail
-    after this (tasks.email_payslips); bank files can be released."""
+    """Lock the approved run for good, post its journal, resolve its item and publish
+    `payroll.run.finalised`. Payslips go out by e-mail after this (tasks.email_payslips);
+    bank files can be released."""
     with transaction.atomic():
         current = _locked(run, version)
         _expect(current, "finalise")
@@ -706,9 +707,36 @@ def finalise(*, actor, run: PayRun, version: int) -> PayRun:
         _move(current, PayRun.Status.FINALISED, finalised_at=timezone.now())
         _audit(current, "payroll.run.finalised", actor, {"net_minor": current.net_minor})
         _close_item(current, actor, "resolve", finalised_text(current))
+        _publish_finalised(current, actor)
         transaction.on_commit(lambda: _email_payslips(current.pk))
     run.refresh_from_db()
     return run
+
+
+def _publish_finalised(run: PayRun, actor) -> None:
+    """The `payroll.run.finalised` event: the run's period, head count and net total."""
+    group = run.pay_group
+    work_services.publish(
+        kind=events.RUN_FINALISED,
+        client_id=run.client_id,
+        item=run.work_item,
+        engagement_id=group.engagement_id,
+        actor=actor,
+        data={
+            "run_id": run.pk,
+            "pay_group_id": group.pk,
+            "pay_group": group.name,
+            "kind": run.kind,
+            "tax_year": run.tax_year,
+            "period": run.period,
+            "period_start": run.period_start,
+            "period_end": run.period_end,
+            "pay_date": run.pay_date,
+            "employees": run.employees_total,
+            "net_minor": run.net_minor,
+            "currency": group.currency,
+        },
+    )
 
 
 def _email_payslips(run_id: int) -> None:

@@ -71,10 +71,12 @@ def test_finalising_a_run_resolves_its_item_and_stops_its_sla_clock(tenant_a, gr
     assert item.resolution == "Pay run finalised: 1 employee, net £1,968.64."
     assert item.resolved_at == run.finalised_at == late_morning
     assert item.sla_met is True
-    assert _events(item)[-1] == (
+    resolved, published = _events(item)[-2:]
+    assert resolved == (
         "item.resolved",
         {"from": "queued", "to": "resolved", "for_record": True, "sla_met": True},
     )
+    assert published[0] == "payroll.run.finalised"
     assert work_selectors.events_of(item=item).last().actor == tenant_a.team_lead
 
 
