@@ -170,7 +170,8 @@ def test_the_header_names_the_working_client_and_offers_only_granted_ones(
 def test_the_working_client_is_one_of_the_admins_own_clients(client, tenant_a, tenant_b):
     # given an admin granted A only
     admin_of_a = UserFactory(email="a-only@provider.example", role=Role.PROVIDER_ADMIN)
-    Grant.objects.create(user=admin_of_a, client=tenant_a.client)
+    with client_scope(clients=[tenant_a.client]):
+        Grant.objects.create(user=admin_of_a, client=tenant_a.client)
     engagement_for(tenant_b.client, name="Bergmann care")
     client.force_login(admin_of_a)
     # when they try to work in B
@@ -185,7 +186,8 @@ def test_another_clients_row_is_not_found_in_the_admin(client, tenant_a, tenant_
     mine = engagement_for(tenant_a.client, name="Acme care")
     theirs = engagement_for(tenant_b.client, name="Bergmann care")
     admin_of_a = UserFactory(email="a-only@provider.example", role=Role.PROVIDER_ADMIN)
-    Grant.objects.create(user=admin_of_a, client=tenant_a.client)
+    with client_scope(clients=[tenant_a.client]):
+        Grant.objects.create(user=admin_of_a, client=tenant_a.client)
     client.force_login(admin_of_a)
     # when
     opened = client.get(f"/admin/engagements/engagement/{mine.pk}/change/")
