@@ -154,8 +154,8 @@ def desk(tenant_a, tenant_b):
     )
     manila = site()
     second_user = UserFactory(email="second@acme.example", full_name="Sam Second", role=Role.AGENT)
-    Grant.objects.create(user=second_user, client=tenant_a.client, reason="fixture")
     with client_scope(clients=[tenant_a.client]):
+        Grant.objects.create(user=second_user, client=tenant_a.client, reason="fixture")
         queue = work.create_queue(
             actor=None, engagement=engagement, name="Forms", work_types=["capture.document"]
         )

@@ -13,8 +13,8 @@ from tests.browser.test_care_chat import _chat_desk
 
 def test_a_manager_reads_and_exports_the_care_report(page, live_server, watch, tenant_a):
     manager = UserFactory(email="dm@provider.example", role=Role.DELIVERY_MANAGER)
-    Grant.objects.create(user=manager, client=tenant_a.client, reason="fixture")
     with client_scope(clients=[tenant_a.client]):
+        Grant.objects.create(user=manager, client=tenant_a.client, reason="fixture")
         _chat_desk(tenant_a)
         channel = WebChannel.objects.get(key="acme-help")
         for n in range(3):

@@ -32,7 +32,8 @@ def world(desk, tenant_a):
     admin = UserFactory(email="root@provider.example", role=Role.PROVIDER_ADMIN)
     from tercero.platform.identity.models import Grant
 
-    Grant.objects.create(user=admin, client=tenant_a.client, reason="fixture")
+    with client_scope(clients=[tenant_a.client]):
+        Grant.objects.create(user=admin, client=tenant_a.client, reason="fixture")
     from tercero.services.payroll.tests.factories import finalised, hire, uk_group
 
     group = uk_group(tenant_a.client)

@@ -112,5 +112,5 @@ def test_a_client_asks_for_a_hire_an_agent_applies_it_and_a_lead_verifies(
         employee = Employee.objects.get(employee_number="E-31")
         event = HrEvent.objects.get(employee=employee)
     assert event.status == HrEvent.Status.VERIFIED
-    assert event.verified_by == tenant_a.team_lead
-    assert event.applied_by == tenant_a.agent
+    assert event.verified_by_id == tenant_a.team_lead.pk
+    assert event.applied_by_id == tenant_a.agent.pk
