@@ -12,13 +12,15 @@ from tercero.platform.identity.roles import PERMISSIONS
 from tercero.platform.identity.services import create_api_token
 from tercero.platform.identity.tests.factories import PASSWORD, enrolled_authenticator, next_code
 from tercero.platform.security.models import MisuseRule
-from tercero.platform.tenancy.scoping import all_clients_scope
+from tercero.platform.tenancy.scoping import all_clients_scope, client_scope
 
 pytestmark = pytest.mark.mfa
 
 
 def _signed_in_events() -> int:
-    return AuditEvent.objects.filter(action="user.signed_in").count()
+    # provider-wide events: on PostgreSQL only the all-clients scope reads them
+    with all_clients_scope():
+        return AuditEvent.objects.filter(action="user.signed_in").count()
 
 
 def test_the_admin_sign_in_page_only_points_to_the_products_sign_in(client, provider_admin):
@@ -128,7 +130,8 @@ def test_the_admin_password_page_is_the_products_own(client, provider_admin):
     done = client.get("/admin/password_change/done/")
     # then every one of them is sent to /account/password/, and nothing changed here
     assert [r["Location"] for r in (page, posted, done)] == ["/account/password/"] * 3
-    provider_admin.refresh_from_db()
+    with all_clients_scope():
+        provider_admin.refresh_from_db()
     assert provider_admin.check_password(PASSWORD)
 
 
@@ -152,9 +155,10 @@ def test_an_api_token_opens_no_admin_page_and_no_page(
     client, provider_admin, tenant_a, tenant_b, scopes
 ):
     # given a provider admin's token bound to client A
-    _, plain = create_api_token(
-        actor=provider_admin, client=tenant_a.client, name="ci", scopes=scopes
-    )
+    with client_scope(clients=[tenant_a.client]):
+        _, plain = create_api_token(
+            actor=provider_admin, client=tenant_a.client, name="ci", scopes=scopes
+        )
     bearer = {"HTTP_AUTHORIZATION": f"Bearer {plain}"}
     forged = {"client": str(tenant_b.client.pk), "records_per_hour": "1"}
     for path in ("/admin/", "/admin/tenancy/client/", "/work/items/", "/"):
@@ -177,9 +181,10 @@ def test_a_bearer_token_beside_a_session_cookie_is_refused_not_passed_over(
 ):
     # given a signed-in admin whose browser also sends a bearer token
     client.force_login(provider_admin)
-    _, plain = create_api_token(
-        actor=provider_admin, client=tenant_a.client, name="ci", scopes=["work:read"]
-    )
+    with client_scope(clients=[tenant_a.client]):
+        _, plain = create_api_token(
+            actor=provider_admin, client=tenant_a.client, name="ci", scopes=["work:read"]
+        )
     token = plain if presented == "valid" else "trc_unknown_token"
     for path in ("/admin/", "/work/items/"):
         # when
