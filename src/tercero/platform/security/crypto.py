@@ -18,19 +18,22 @@ import hashlib
 import hmac
 import secrets
 import threading
-import time
 import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+from weakref import WeakKeyDictionary
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, router, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 
 from tercero.platform.security import keyring
 from tercero.platform.security.models import DataKey
+from tercero.platform.tenancy.scoping import rls_setting
 
 PREFIX = "enc1:"
 GLOBAL_PREFIX = "gen1:"
-CACHE_SECONDS = 60
 
 
 class CannotOpen(Exception):
@@ -63,17 +66,94 @@ def mask(plain: str, kind: str = "") -> str:
 
 
 # --- data keys --------------------------------------------------------------------------
+#
+# Unwrapped keys stay in this process, but a transaction trusts them only after it has
+# read the client's key rows once (one query per client and transaction, never one per
+# field): a rotation, retirement or shredding done by any process is seen by the next
+# transaction here, and at once in the process that did it (`forget_keys`). Outside a
+# transaction every call reads the rows again.
 
-_cache: dict[tuple[int, str, int], tuple[float, bytes]] = {}
-_cache_lock = threading.Lock()
+KeyRow = tuple[int, str, int, str, str]  # id, purpose, version, state, master id
+
+
+@dataclass(frozen=True)
+class ClientKeys:
+    """One client's keys as its key rows stood when they were read: the active data key,
+    the readable data keys by version, and the index key. Sealing and hashing with it
+    cost no query, so a batch takes it once (`keys_for`) and uses it for every field."""
+
+    client_id: int
+    fingerprint: tuple[KeyRow, ...]
+    readable: Mapping[int, bytes]
+    active_version: int | None
+    index_key: bytes | None
+    unwrapped: Mapping[int, bytes]  # by key row id, so a shredded row's key is never reused
+
+    def seal(self, plain: str, *, kind: str = "") -> str:
+        """Encrypt `plain` under the active data key (`keys_for(..., data=True)`)."""
+        if self.active_version is None:
+            raise CannotOpen(f"Client {self.client_id} has no active data key.")
+        key = self.readable[self.active_version]
+        return _seal_with(self.client_id, self.active_version, key, str(plain), mask(plain, kind))
+
+    def lookup_hash(self, value: str) -> str:
+        """The keyed hash of `value` for exact-match lookup (`keys_for(..., index=True)`)."""
+        if self.index_key is None:
+            raise CannotOpen(f"Client {self.client_id} has no index key.")
+        return hmac.new(self.index_key, normalise(value).encode(), hashlib.sha256).hexdigest()
+
+    def open(self, sealed: str) -> str:
+        """Decrypt a value of this client."""
+        client_id, version, _, body = parse(sealed)
+        key = self.readable.get(version) if client_id == self.client_id else None
+        if key is None:
+            raise CannotOpen(f"Key data v{version} of client {client_id} is not available.")
+        raw = keyring.unb64(body)
+        try:
+            return (
+                AESGCM(key).decrypt(raw[:12], raw[12:], f"{client_id}:{version}".encode()).decode()
+            )
+        except InvalidTag:
+            raise CannotOpen("The value does not match its key (tampered or misplaced).") from None
+
+
+_keys: dict[int, ClientKeys] = {}
+_keys_lock = threading.Lock()
+
+
+class _Checked:
+    """Left in the connection's on-commit list when a transaction has read a client's key
+    rows. Django empties that list when the transaction commits or rolls back, and drops
+    the entries of a savepoint rolled back: while the marker is still at its place, the
+    caller is in the transaction that read them, in the same client scope."""
+
+    __slots__ = ("position", "scope")
+
+    def __init__(self, position: int, scope: str | None) -> None:
+        self.position = position
+        self.scope = scope
+
+    def __call__(self) -> None:
+        """Nothing to do after the commit: being dropped with it is the point."""
+
+    def still_holds(self, connection: BaseDatabaseWrapper, scope: str | None) -> bool:
+        pending = connection.run_on_commit
+        return (
+            scope == self.scope
+            and self.position < len(pending)
+            and pending[self.position][1] is self
+        )
+
+
+_checks: WeakKeyDictionary[BaseDatabaseWrapper, dict[int, _Checked]] = WeakKeyDictionary()
 
 
 def forget_keys(client_id: int | None = None) -> None:
-    """Drop unwrapped keys from this process (after a shred or a retirement)."""
-    with _cache_lock:
-        for cache_key in list(_cache):
-            if client_id is None or cache_key[0] == client_id:
-                del _cache[cache_key]
+    """Drop unwrapped keys from this process (after a rotation, retirement or shred)."""
+    with _keys_lock:
+        for cached in list(_keys):
+            if client_id is None or cached == client_id:
+                del _keys[cached]
 
 
 def key_context(client_id: int, purpose: str, version: int) -> str:
@@ -103,46 +183,106 @@ def _create_key(client_id: int, purpose: str, version: int) -> DataKey:
         return DataKey.objects.get(client_id=client_id, purpose=purpose, version=version)
 
 
+def _read_keys(client_id: int) -> ClientKeys:
+    """The client's keys as its rows stand (one query), unwrapping only the rows this
+    process has not unwrapped before."""
+    rows = list(DataKey.objects.filter(client_id=client_id).order_by("purpose", "version"))
+    fingerprint = tuple((r.pk, r.purpose, r.version, r.state, r.master_id) for r in rows)
+    with _keys_lock:
+        known = _keys.get(client_id)
+    if known is not None and known.fingerprint == fingerprint:
+        return known
+    before = known.unwrapped if known is not None else {}
+    unwrapped: dict[int, bytes] = {}
+    readable: dict[int, bytes] = {}
+    active_version, index_key = None, None
+    for row in rows:
+        if row.state == DataKey.State.RETIRED:
+            continue
+        key = unwrapped[row.pk] = before.get(row.pk) or _unwrapped(row)
+        if row.purpose == DataKey.Purpose.INDEX:
+            index_key = key
+            continue
+        readable[row.version] = key
+        if row.state == DataKey.State.ACTIVE:
+            active_version = row.version
+    keys = ClientKeys(client_id, fingerprint, readable, active_version, index_key, unwrapped)
+    with _keys_lock:
+        _keys[client_id] = keys
+    return keys
+
+
+def _connection() -> BaseDatabaseWrapper:
+    return connections[router.db_for_read(DataKey)]
+
+
+def _checked_keys(client_id: int) -> ClientKeys | None:
+    """The cached keys, when this transaction has read the client's key rows already."""
+    connection = _connection()
+    marker = _checks.get(connection, {}).get(client_id)
+    if marker is None or not marker.still_holds(connection, rls_setting()):
+        return None
+    with _keys_lock:
+        return _keys.get(client_id)
+
+
+def _remember_check(client_id: int) -> None:
+    connection = _connection()
+    if not connection.in_atomic_block:
+        return  # each statement is its own transaction: read the rows at every call
+    marker = _Checked(len(connection.run_on_commit), rls_setting())
+    transaction.on_commit(marker, using=connection.alias)
+    _checks.setdefault(connection, {})[client_id] = marker
+
+
+def keys_for(client_id: int, *, data: bool = False, index: bool = False) -> ClientKeys:
+    """The client's keys, read from the key table at most once per transaction. `data`
+    and `index` create the active data key and the index key when the client has none
+    yet. The caller's scope must include the client: outside it no key is readable."""
+    keys = _checked_keys(client_id)
+    if keys is None:
+        keys = _read_keys(client_id)
+        _remember_check(client_id)
+    created = False
+    if data and keys.active_version is None:
+        newest = max(
+            (row[2] for row in keys.fingerprint if row[1] == DataKey.Purpose.DATA), default=0
+        )
+        _create_key(client_id, DataKey.Purpose.DATA, newest + 1)
+        created = True
+    if index and keys.index_key is None:
+        _create_key(client_id, DataKey.Purpose.INDEX, 0)
+        created = True
+    if created:
+        keys = _read_keys(client_id)
+        _remember_check(client_id)
+    return keys
+
+
 def _key(client_id: int, purpose: str, version: int | None) -> tuple[int, bytes]:
-    """(version, key). version None: the active data key (created on first use)."""
-    now = time.monotonic()
-    if version is not None:
-        with _cache_lock:
-            hit = _cache.get((client_id, purpose, version))
-        if hit and now - hit[0] < CACHE_SECONDS:
-            return version, hit[1]
-        row = (
-            DataKey.objects.filter(client_id=client_id, purpose=purpose, version=version)
-            .exclude(state=DataKey.State.RETIRED)
-            .first()
-        )
-        if row is None:
-            raise CannotOpen(f"Key {purpose} v{version} of client {client_id} is not available.")
-    else:
-        row = (
-            DataKey.objects.filter(client_id=client_id, purpose=purpose, state=DataKey.State.ACTIVE)
-            .order_by("-version")
-            .first()
-        )
-        if row is None:
-            row = _create_key(client_id, purpose, 0 if purpose == DataKey.Purpose.INDEX else 1)
-    key = _unwrapped(row)
-    with _cache_lock:
-        _cache[(client_id, purpose, row.version)] = (now, key)
-    return row.version, key
+    """(version, key). version None: the active key of `purpose` (created on first use)."""
+    if purpose == DataKey.Purpose.INDEX:
+        index_key = keys_for(client_id, index=True).index_key
+        assert index_key is not None
+        return 0, index_key
+    keys = keys_for(client_id, data=version is None)
+    wanted = keys.active_version if version is None else version
+    key = keys.readable.get(wanted) if wanted is not None else None
+    if wanted is None or key is None:
+        raise CannotOpen(f"Key {purpose} v{version} of client {client_id} is not available.")
+    return wanted, key
 
 
 # --- sealing ----------------------------------------------------------------------------
 
 
-def is_sealed(value) -> bool:
+def is_sealed(value: object) -> bool:
     return isinstance(value, str) and value.startswith(PREFIX)
 
 
 def seal(client_id: int, plain: str, *, kind: str = "") -> str:
     """Encrypt `plain` for this client under its active data key."""
-    version, key = _key(client_id, DataKey.Purpose.DATA, None)
-    return _seal_with(client_id, version, key, str(plain), mask(plain, kind))
+    return keys_for(client_id, data=True).seal(plain, kind=kind)
 
 
 def _seal_with(client_id: int, version: int, key: bytes, plain: str, shown: str) -> str:
@@ -159,31 +299,26 @@ def parse(sealed: str) -> tuple[int, int, str, str]:
     return int(client_id), int(version), shown, body
 
 
-def masked(value) -> str:
+def masked(value: object) -> str:
     """What a page shows: the stored mask of a sealed value, anything else as given."""
-    if is_sealed(value):
+    if isinstance(value, str) and is_sealed(value):
         return parse(value)[2]
     return "" if value is None else str(value)
 
 
 def open_sealed(sealed: str) -> str:
     """Decrypt. The caller's scope must include the value's client."""
-    client_id, version, _, body = parse(sealed)
-    _, key = _key(client_id, DataKey.Purpose.DATA, version)
-    raw = keyring.unb64(body)
-    try:
-        return AESGCM(key).decrypt(raw[:12], raw[12:], f"{client_id}:{version}".encode()).decode()
-    except InvalidTag:
-        raise CannotOpen("The value does not match its key (tampered or misplaced).") from None
+    return keys_for(parse(sealed)[0]).open(sealed)
 
 
 def reseal(sealed: str) -> str:
     """The same value under the client's active key (unchanged when already on it)."""
     client_id, version, shown, _ = parse(sealed)
-    active, key = _key(client_id, DataKey.Purpose.DATA, None)
-    if version == active:
+    keys = keys_for(client_id, data=True)
+    active = keys.active_version
+    if active is None or version == active:
         return sealed
-    return _seal_with(client_id, active, key, open_sealed(sealed), shown)
+    return _seal_with(client_id, active, keys.readable[active], keys.open(sealed), shown)
 
 
 # --- keyed hashes for exact-match lookup -------------------------------------------------
@@ -198,8 +333,7 @@ def lookup_hash(client_id: int, value: str) -> str:
     """HMAC-SHA-256 of the normalised value under the client's index key: equal values
     give equal hashes within one client, nothing across clients, and without the key
     a low-entropy value (a national id) cannot be guessed back from its hash."""
-    _, key = _key(client_id, DataKey.Purpose.INDEX, None)
-    return hmac.new(key, normalise(value).encode(), hashlib.sha256).hexdigest()
+    return keys_for(client_id, index=True).lookup_hash(value)
 
 
 # --- provider-wide secrets ----------------------------------------------------------------
