@@ -1,7 +1,7 @@
 from django.shortcuts import render
 
 from tercero.delivery.work import selectors
-from tercero.delivery.work.views.common import page
+from tercero.platform.pages import page
 
 
 @page("errands:read", staff=True)

@@ -3,7 +3,6 @@ leads, and the public page where a client's customers check who is contacting th
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -14,24 +13,14 @@ from django.views.decorators.cache import never_cache
 from tercero.delivery.contact import selectors, services
 from tercero.delivery.contact.models import ContactVerification
 from tercero.delivery.work.selectors import access_item
-from tercero.platform.api.caller import Caller, caller_of
+from tercero.platform.api.caller import Caller
 from tercero.platform.errors import DomainError, NotFound
+from tercero.platform.pages import page
 from tercero.platform.tenancy.selectors import clients
 from tercero.web.lists import Column, Filter, Listing
 
 Channel = ContactVerification.Channel
 Direction = ContactVerification.Direction
-
-
-def _staff(request, permission: str) -> Caller:
-    """Provider staff only (404 for client users: not their pages); 403 without
-    `permission`."""
-    if not request.user.is_provider_staff:
-        raise Http404("Not found.")
-    caller = caller_of(request)
-    if permission not in caller.permissions:
-        raise DjangoPermissionDenied(f"This page needs the '{permission}' permission.")
-    return caller
 
 
 class _TargetForm(forms.Form):
@@ -95,11 +84,10 @@ def _work_item(caller: Caller, form: _TargetForm):
 
 
 @never_cache
-@login_required
-def desk(request):
+@page("work:write", staff=True)
+def desk(request, caller):
     """Start a contact (a code to tell the customer) or verify a caller (a code
     e-mailed to the address on record)."""
-    caller = _staff(request, "work:write")
     choices = [(c.pk, c.legal_name) for c in clients(client_ids=caller.client_ids)]
     action = request.POST.get("action") if request.method == "POST" else None
     outbound = OutboundForm(
@@ -170,10 +158,9 @@ def _send(caller: Caller, form: InboundForm) -> ContactVerification | None:
 
 
 @never_cache
-@login_required
-def verification(request, verification_id: int):
+@page("work:read", staff=True)
+def verification(request, caller, verification_id: int):
     """One verification: a caller's check takes the code read back; either may end."""
-    caller = _staff(request, "work:read")
     try:
         found = selectors.access_verification(
             client_ids=caller.client_ids, verification_id=verification_id
@@ -227,11 +214,10 @@ STATE_CHOICES = tuple((state, state.capitalize()) for state in selectors.STATES)
 
 
 @never_cache
-@login_required
-def recent(request):
+@page("work:assign", staff=True)
+def recent(request, caller):
     """Recent verifications of the lead's clients: search by the exact phone number or
     address (matched by its keyed hash), or by agent name."""
-    caller = _staff(request, "work:assign")
     now = timezone.now()
     found = selectors.verifications(client_ids=caller.client_ids, now=now)
     listing = Listing(

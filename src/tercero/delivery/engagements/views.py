@@ -2,7 +2,6 @@
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -14,21 +13,12 @@ from tercero.delivery.work import registry
 from tercero.delivery.work import services as work
 from tercero.delivery.work.models import Queue
 from tercero.platform import catalogue
-from tercero.platform.api.caller import caller_of
 from tercero.platform.errors import DomainError
+from tercero.platform.pages import page
 from tercero.platform.tenancy.models import Client
 from tercero.web.lists import Column, Filter, Listing
 
 SHORES = (("onshore", "Onshore"), ("nearshore", "Nearshore"), ("offshore", "Offshore"))
-
-
-def _staff(request, permission: str):
-    if not request.user.is_provider_staff:
-        raise Http404("Not found.")
-    caller = caller_of(request)
-    if permission not in caller.permissions:
-        raise DjangoPermissionDenied(f"This page needs the '{permission}' permission.")
-    return caller
 
 
 def _engagement(caller, engagement_id: int) -> Engagement:
@@ -41,9 +31,8 @@ def _engagement(caller, engagement_id: int) -> Engagement:
     return Engagement.objects.select_related("client").get(pk=found.pk)
 
 
-@login_required
-def engagement_list(request):
-    caller = _staff(request, "engagements:read")
+@page("engagements:read", staff=True)
+def engagement_list(request, caller):
     clients = Client.objects.filter(pk__in=caller.client_ids).order_by("legal_name")
     listing = Listing(
         request,
@@ -98,9 +87,8 @@ class QueueForm(forms.Form):
         self.fields["work_types"].choices = [(t.key, t.title) for t in registry.all_types()]
 
 
-@login_required
-def engagement_detail(request, engagement_id: int):
-    caller = _staff(request, "engagements:read")
+@page("engagements:read", staff=True)
+def engagement_detail(request, caller, engagement_id: int):
     engagement = _engagement(caller, engagement_id)
     queue_form = QueueForm(request.POST or None)
     if request.method == "POST":
@@ -133,9 +121,8 @@ def engagement_detail(request, engagement_id: int):
 
 
 @require_POST
-@login_required
-def change_status(request, engagement_id: int):
-    caller = _staff(request, "engagements:write")
+@page("engagements:write", staff=True)
+def change_status(request, caller, engagement_id: int):
     engagement = _engagement(caller, engagement_id)
     try:
         services.change_engagement_status(
@@ -235,9 +222,8 @@ def _place_errors(form, error: DomainError) -> None:
         form.add_error(None, error.message)
 
 
-@login_required
-def engagement_new(request):
-    caller = _staff(request, "engagements:write")
+@page("engagements:write", staff=True)
+def engagement_new(request, caller):
     form = NewEngagementForm(request.POST or None, client_ids=caller.client_ids)
     if request.method == "POST" and form.is_valid():
         fields = form.changes()
@@ -257,9 +243,8 @@ def engagement_new(request):
     )
 
 
-@login_required
-def engagement_edit(request, engagement_id: int):
-    caller = _staff(request, "engagements:write")
+@page("engagements:write", staff=True)
+def engagement_edit(request, caller, engagement_id: int):
     engagement = _engagement(caller, engagement_id)
     initial = {name: getattr(engagement, name) for name in EngagementForm.base_fields}
     initial["residency_allowed_countries"] = ", ".join(engagement.residency_allowed_countries)

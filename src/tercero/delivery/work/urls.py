@@ -2,7 +2,8 @@
 
 from django.urls import path
 
-from tercero.delivery.work.views import floor, items, portal, security, workspace
+from tercero.delivery.work.views import floor, items, portal, workspace
+from tercero.platform.security import views as security
 
 app_name = "work"
 

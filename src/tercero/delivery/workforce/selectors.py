@@ -1,7 +1,12 @@
+from typing import TYPE_CHECKING
+
 from django.db.models import Q, QuerySet
 
-from tercero.delivery.workforce.models import Site
+from tercero.delivery.workforce.models import Agent, Site
 from tercero.platform.errors import NotFound
+
+if TYPE_CHECKING:
+    from tercero.platform.identity.models import User
 
 
 def sites(
@@ -22,3 +27,9 @@ def access_site(*, site_id: int) -> Site:
     if site is None:
         raise NotFound("Site not found.")
     return site
+
+
+def own_agent(user: "User") -> Agent | None:
+    """The agent record of a signed-in person, with its site and user (None for people
+    who do not take work)."""
+    return Agent.objects.filter(user=user).select_related("site", "user").first()

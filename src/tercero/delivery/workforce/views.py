@@ -4,7 +4,6 @@ import re
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -12,26 +11,16 @@ from django.shortcuts import redirect, render
 from tercero.delivery.work import selectors as work_selectors
 from tercero.delivery.workforce import selectors, services
 from tercero.delivery.workforce.models import CHANNELS, Agent
-from tercero.platform.api.caller import caller_of
 from tercero.platform.errors import DomainError
+from tercero.platform.pages import page
 from tercero.platform.tenancy.models import Provider
 from tercero.web.lists import Column, Filter, Listing
 
 SKILL_LINE = re.compile(r"^\s*([a-z][a-z0-9_.-]{0,63})\s*[=:]\s*([1-5])\s*$")
 
 
-def _staff(request, permission: str):
-    if not request.user.is_provider_staff:
-        raise Http404("Not found.")
-    caller = caller_of(request)
-    if permission not in caller.permissions:
-        raise DjangoPermissionDenied(f"This page needs the '{permission}' permission.")
-    return caller
-
-
-@login_required
-def agent_list(request):
-    caller = _staff(request, "agents:read")
+@page("agents:read", staff=True)
+def agent_list(request, caller):
     sites = selectors.sites().order_by("name")
     listing = Listing(
         request,
@@ -122,9 +111,8 @@ class AgentForm(forms.Form):
         }
 
 
-@login_required
-def agent_detail(request, agent_id: int):
-    caller = _staff(request, "agents:read")
+@page("agents:read", staff=True)
+def agent_detail(request, caller, agent_id: int):
     try:
         agent = work_selectors.access_agent(client_ids=caller.client_ids, agent_id=agent_id)
     except DomainError as error:
@@ -180,9 +168,8 @@ class SiteForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
-@login_required
-def site_list(request):
-    caller = _staff(request, "sites:read")
+@page("sites:read", staff=True)
+def site_list(request, caller):
     listing = Listing(
         request,
         selectors.sites(),

@@ -1,13 +1,16 @@
 """The ops console's security desk: alerts about staff use of client data, reveals
-waiting for a supervisor, and step-ups to lift."""
+waiting for a supervisor, and step-ups to lift. Mounted with the operations floor's
+pages (/ops/security/, URL names work:security*)."""
 
 from django.contrib import messages
-from django.db.models import Q
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from tercero.delivery.work.views.common import page
+from tercero.platform.api.caller import Caller
 from tercero.platform.errors import DomainError, NotFound
+from tercero.platform.pages import page
 from tercero.platform.security import services as security
 from tercero.platform.security.models import RevealGrant, SecurityAlert, StepUp
 from tercero.web.lists import Column, Filter, Listing
@@ -15,12 +18,12 @@ from tercero.web.lists import Column, Filter, Listing
 STATE_CHOICES = (("open", "Open"), ("handled", "Handled"))
 
 
-def _state(queryset, value):
+def _state(queryset: QuerySet[SecurityAlert], value: str) -> QuerySet[SecurityAlert]:
     return queryset.filter(acknowledged_at__isnull=value == "open")
 
 
 @page("security:read", staff=True)
-def alerts(request, caller):
+def alerts(request: HttpRequest, caller: Caller) -> HttpResponse:
     found = SecurityAlert.objects.filter(client_id__in=caller.client_ids).select_related(
         "user", "client", "acknowledged_by"
     )
@@ -54,7 +57,7 @@ def alerts(request, caller):
     stepped_up = StepUp.objects.filter(lifted_at__isnull=True).select_related("user")
     return render(
         request,
-        "work/security.html",
+        "security/console.html",
         {
             "listing": listing,
             "pending": pending,
@@ -66,7 +69,7 @@ def alerts(request, caller):
 
 @require_POST
 @page("work:assign", staff=True)
-def acknowledge(request, caller, alert_id: int):
+def acknowledge(request: HttpRequest, caller: Caller, alert_id: int) -> HttpResponse:
     alert = SecurityAlert.objects.filter(client_id__in=caller.client_ids, pk=alert_id).first()
     if alert is None:
         raise NotFound("Alert not found.")
@@ -86,7 +89,7 @@ def acknowledge(request, caller, alert_id: int):
 
 @require_POST
 @page("work:assign", staff=True)
-def decide_reveal(request, caller, reveal_id: int):
+def decide_reveal(request: HttpRequest, caller: Caller, reveal_id: int) -> HttpResponse:
     grant = RevealGrant.objects.filter(
         client_id__in=caller.client_ids, pk=reveal_id, status=RevealGrant.Status.PENDING
     ).first()

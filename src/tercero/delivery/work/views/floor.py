@@ -9,10 +9,10 @@ from django.utils import timezone
 
 from tercero.delivery.work import lifecycle, selectors
 from tercero.delivery.work.models import Queue, WorkItem
-from tercero.delivery.work.views.common import POLL_HEADERS, page
 from tercero.delivery.work.views.items import assignable_agents
 from tercero.delivery.workforce.models import Agent
 from tercero.delivery.workforce.shore import shore_between
+from tercero.platform.pages import POLL_HEADERS, page
 from tercero.platform.tenancy.models import Client
 from tercero.web.charts import Point, bar_chart
 

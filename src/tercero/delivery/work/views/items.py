@@ -10,15 +10,9 @@ from django.views.decorators.http import require_POST
 from tercero.delivery.engagements.models import Engagement
 from tercero.delivery.work import access, lifecycle, personal, registry, selectors, services, sla
 from tercero.delivery.work.models import Queue, WorkItem
-from tercero.delivery.work.views.common import (
-    POLL_HEADERS,
-    back,
-    own_agent,
-    page,
-    refused,
-    version_of,
-)
+from tercero.delivery.workforce.selectors import own_agent
 from tercero.platform.errors import DomainError, PermissionDenied
+from tercero.platform.pages import POLL_HEADERS, back, page, refused, version_of
 from tercero.web.lists import Column, Filter, Listing
 
 STATUS_CHOICES = tuple((s, s.replace("_", " ").capitalize()) for s in lifecycle.STATUSES)

@@ -19,11 +19,11 @@ from django.views.decorators.http import require_POST
 from tercero.delivery.engagements.models import Engagement
 from tercero.delivery.work import lifecycle, personal, registry, selectors, services, sla
 from tercero.delivery.work.models import Queue, WorkItem
-from tercero.delivery.work.views.common import POLL_HEADERS, page, refused
 from tercero.delivery.work.views.floor import attainment, daily
 from tercero.delivery.work.views.items import item_listing
 from tercero.platform.audit import selectors as audit
 from tercero.platform.errors import DomainError, InvalidInput, NotFound
+from tercero.platform.pages import POLL_HEADERS, page, refused
 from tercero.web.charts import Point, bar_chart
 from tercero.web.schema_forms import form_for, payload_of
 

@@ -7,10 +7,11 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from tercero.delivery.work import lifecycle, selectors, services
-from tercero.delivery.work.views.common import POLL_HEADERS, own_agent, page, refused
 from tercero.delivery.workforce import services as workforce
 from tercero.delivery.workforce.models import Agent
+from tercero.delivery.workforce.selectors import own_agent
 from tercero.platform.errors import DomainError
+from tercero.platform.pages import POLL_HEADERS, page, refused
 
 
 def _my_items(agent: Agent | None, client_ids: list[int]):

@@ -7,8 +7,8 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from tercero.delivery.work.views.common import page, refused, version_of
 from tercero.platform.errors import DomainError
+from tercero.platform.pages import page, refused, version_of
 from tercero.platform.tenancy.models import Client
 from tercero.services.care import selectors, services
 from tercero.services.care.models import Article

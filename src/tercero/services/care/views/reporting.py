@@ -12,9 +12,9 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from tercero.delivery.engagements.models import Engagement
-from tercero.delivery.work.views.common import page
 from tercero.delivery.workforce.models import Agent, Site
 from tercero.platform.identity.roles import Role
+from tercero.platform.pages import page
 from tercero.platform.tenancy.models import Client
 from tercero.services.care import reporting
 from tercero.web.charts import Point, bar_chart

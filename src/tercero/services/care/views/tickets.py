@@ -10,8 +10,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from tercero.delivery.work import lifecycle
-from tercero.delivery.work.views.common import POLL_HEADERS, own_agent, page, refused, version_of
+from tercero.delivery.workforce.selectors import own_agent
 from tercero.platform.errors import DomainError, NotFound
+from tercero.platform.pages import POLL_HEADERS, page, refused, version_of
 from tercero.services.care import selectors, services
 from tercero.services.care.models import Checklist, ChecklistProgress, Macro, Message
 

@@ -9,8 +9,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from tercero.delivery.engagements.selectors import access_engagement, engagements
-from tercero.delivery.work.views.common import page, refused, version_of
 from tercero.platform.errors import DomainError, InvalidInput
+from tercero.platform.pages import page, refused, version_of
 from tercero.services.payroll import groups, paydates, selectors
 from tercero.services.payroll.models import PayGroup
 from tercero.services.payroll.views import rules as rules_views

@@ -7,8 +7,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from tercero.delivery.work import lifecycle
-from tercero.delivery.work.views.common import page, refused, version_of
 from tercero.platform.errors import DomainError, NotFound, PermissionDenied
+from tercero.platform.pages import page, refused, version_of
 from tercero.platform.security import crypto
 from tercero.services.payroll import hr_events, outputs, selectors
 from tercero.services.payroll.models import HrEvent, PayResult

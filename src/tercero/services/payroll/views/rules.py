@@ -8,8 +8,8 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from tercero.delivery.work.views.common import page, refused, version_of
 from tercero.platform.errors import DomainError, InvalidInput, NotFound
+from tercero.platform.pages import page, refused, version_of
 from tercero.services.payroll import calc, groups, rules, selectors
 from tercero.services.payroll.models import PayRuleSet, PayRun
 

@@ -9,8 +9,8 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
-from tercero.delivery.work.views.common import page, refused, version_of
 from tercero.platform.errors import DomainError, InvalidInput, NotFound
+from tercero.platform.pages import page, refused, version_of
 from tercero.services.payroll import groups as pay_groups
 from tercero.services.payroll import lifecycle, outputs, runs, selectors
 from tercero.services.payroll.models import PayResult, PayRun
