@@ -1,13 +1,21 @@
-"""Outbox consumers: at least once, idempotently, in event order.
+"""Outbox consumers: at least once, idempotently, as fast as intake fills the outbox.
 
 Every change to work writes a `WorkEvent` in its own transaction. A consumer (billing
 meters, QA sampling, webhooks, the audit chain) registers a handler here; `consume`
-hands it each matching event exactly once *per successful transaction*:
+drains everything that is waiting, batch after batch, and hands each matching event to
+the consumer exactly once *per successful transaction*:
 
-- the handler runs in a transaction that also inserts an `EventReceipt`
+- an event is handled in a transaction that also inserts an `EventReceipt`
   (consumer, event) under a unique constraint, so a handler that dies mid-way leaves
-  neither receipt nor side effect, and a second consumer process racing for the same
-  event loses on the constraint and skips it;
+  neither receipt nor side effect;
+- a batch is taken with `SELECT ... FOR UPDATE SKIP LOCKED` (PostgreSQL), so several
+  workers share the outbox: each locks its own events, and receipts are read again once
+  the locks are held, so an event that another worker committed a moment ago is skipped.
+  SQLite has one writer at a time (IMMEDIATE transactions), so the same code is serial;
+- a consumer with `handle_batch` handles a whole batch in one transaction (one receipt
+  insert, one call); if that fails, the batch is retried one event at a time so a single
+  bad event cannot hold back the others. A consumer with only `handle` gets one
+  transaction per event;
 - events are chosen as "matching, not yet receipted, id above the low-water mark", so
   an event whose transaction committed late (PostgreSQL assigns ids before commit) is
   still found; the mark only passes events older than `SETTLE` that are all receipted.
@@ -18,12 +26,13 @@ repeats.
 """
 
 import logging
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, Max, OuterRef
+from django.db.models import Count, Exists, Max, Min, OuterRef, QuerySet
 from django.utils import timezone
 
 from tercero.delivery.work.models import ConsumerPosition, EventReceipt, WorkEvent
@@ -33,6 +42,9 @@ logger = logging.getLogger(__name__)
 
 # No transaction that writes work events stays open this long.
 SETTLE = timedelta(minutes=5)
+# Events taken per transaction: large enough to amortise the round trips, small enough
+# that a batch's locks and its transaction stay short.
+BATCH_SIZE = 500
 
 
 @dataclass(frozen=True)
@@ -40,6 +52,8 @@ class Consumer:
     name: str
     handle: Callable[[WorkEvent], None]
     kinds: frozenset[str] | None = None  # None: every kind
+    # handles a batch in one transaction; `handle` is then the one-event fallback
+    handle_batch: Callable[[list[WorkEvent]], None] | None = None
 
 
 _CONSUMERS: dict[str, Consumer] = {}
@@ -58,7 +72,8 @@ def consumers() -> list[Consumer]:
     return list(_CONSUMERS.values())
 
 
-def pending(consumer: Consumer, *, after: int):
+def pending(consumer: Consumer, *, after: int) -> QuerySet[WorkEvent]:
+    """Matching events above `after` that `consumer` has no receipt for, in id order."""
     found = WorkEvent.objects.filter(id__gt=after).exclude(
         Exists(EventReceipt.objects.filter(consumer=consumer.name, event=OuterRef("pk")))
     )
@@ -67,39 +82,100 @@ def pending(consumer: Consumer, *, after: int):
     return found.order_by("id")
 
 
-def consume(name: str, *, batch_size: int = 500) -> int:
-    """Hand the next batch of events to consumer `name`; returns how many it handled."""
+def consume(name: str, *, batch_size: int = BATCH_SIZE, max_seconds: float | None = None) -> int:
+    """Drain consumer `name`: batch after batch until nothing it may take is left (or
+    `max_seconds` have passed). Returns how many events it handled."""
     consumer = _CONSUMERS[name]
+    deadline = None if max_seconds is None else time.monotonic() + max_seconds
     handled = 0
     with all_clients_scope():
         position, _ = ConsumerPosition.objects.get_or_create(name=name)
-        for event in pending(consumer, after=position.last_event_id)[:batch_size]:
-            if _handle_one(consumer, event):
-                handled += 1
+        cursor = position.last_event_id
+        while deadline is None or time.monotonic() < deadline:
+            count, cursor_after = _consume_batch(consumer, after=cursor, limit=batch_size)
+            if cursor_after is None:
+                break  # nothing left that another worker does not already hold
+            handled, cursor = handled + count, cursor_after
         _advance(consumer, position)
     return handled
 
 
-def consume_all(*, batch_size: int = 500) -> dict[str, int]:
-    return {c.name: consume(c.name, batch_size=batch_size) for c in consumers()}
+def consume_all(
+    *, batch_size: int = BATCH_SIZE, max_seconds: float | None = None
+) -> dict[str, int]:
+    """Drain every registered consumer in turn (each gets `max_seconds` at most)."""
+    return {
+        c.name: consume(c.name, batch_size=batch_size, max_seconds=max_seconds) for c in consumers()
+    }
 
 
-def _handle_one(consumer: Consumer, event: WorkEvent) -> bool:
+def _consume_batch(consumer: Consumer, *, after: int, limit: int) -> tuple[int, int | None]:
+    """Handle the next batch above `after`; returns (handled, highest id taken), the id
+    None when there was nothing to take."""
+    if consumer.handle_batch is None:
+        ids = list(pending(consumer, after=after).values_list("id", flat=True)[:limit])
+        return sum(_handle_one(consumer, event_id) for event_id in ids), (ids or [None])[-1]
+    taken: list[WorkEvent] = []
     try:
         with transaction.atomic():
+            taken = list(pending(consumer, after=after).select_for_update(skip_locked=True)[:limit])
+            fresh = _without_receipts(consumer, taken)
+            _write_receipts(consumer, fresh)
+            if fresh:
+                consumer.handle_batch(fresh)
+    except Exception:
+        logger.exception(
+            "consumer %s failed on a batch of %d work events; handling them one at a time",
+            consumer.name,
+            len(taken),
+        )
+        handled = sum(_handle_one(consumer, event.pk) for event in taken)
+        return handled, taken[-1].pk if taken else None
+    return len(fresh), taken[-1].pk if taken else None
+
+
+def _without_receipts(consumer: Consumer, events: Sequence[WorkEvent]) -> list[WorkEvent]:
+    """`events` less those already receipted: read after their locks are held, so a
+    worker that handled one and committed since our snapshot is seen."""
+    if not events:
+        return []
+    done = set(
+        EventReceipt.objects.filter(
+            consumer=consumer.name, event_id__in=[event.pk for event in events]
+        ).values_list("event_id", flat=True)
+    )
+    return [event for event in events if event.pk not in done]
+
+
+def _write_receipts(consumer: Consumer, events: Sequence[WorkEvent]) -> None:
+    now = timezone.now()
+    EventReceipt.objects.bulk_create(
+        [
+            EventReceipt(
+                client_id=event.client_id, consumer=consumer.name, event=event, handled_at=now
+            )
+            for event in events
+        ]
+    )
+
+
+def _handle_one(consumer: Consumer, event_id: int) -> bool:
+    """Handle one event in its own transaction; False when it was taken, already
+    handled, or its handler failed (it is then tried again on a later call)."""
+    try:
+        with transaction.atomic():
+            event = WorkEvent.objects.select_for_update(skip_locked=True).filter(pk=event_id)
+            fresh = _without_receipts(consumer, list(event))
+            if not fresh:
+                return False  # another worker holds it or has handled it
             try:
                 with transaction.atomic():
-                    EventReceipt.objects.create(
-                        client_id=event.client_id,
-                        consumer=consumer.name,
-                        event=event,
-                        handled_at=timezone.now(),
-                    )
+                    _write_receipts(consumer, fresh)
             except IntegrityError:
                 return False  # another process handled it
-            consumer.handle(event)
+            consumer.handle(fresh[0])
     except Exception:
-        logger.exception("consumer %s failed on work event %s; will retry", consumer.name, event.pk)
+        logger.exception("consumer %s failed on work event %s; will retry", consumer.name, event_id)
         return False
     return True
 
@@ -118,3 +194,40 @@ def _advance(consumer: Consumer, position: ConsumerPosition) -> None:
         ConsumerPosition.objects.filter(pk=position.pk, last_event_id__lt=mark).update(
             last_event_id=mark
         )
+
+
+@dataclass(frozen=True)
+class Lag:
+    """How far one consumer is behind: events waiting and the oldest one's age."""
+
+    consumer: str
+    waiting: int
+    oldest_waiting_at: datetime | None
+    oldest_waiting_seconds: float
+
+
+def lag(*, now: datetime | None = None) -> list[Lag]:
+    """Each registered consumer's backlog: how many events wait and since when."""
+    now = now or timezone.now()
+    found = []
+    with all_clients_scope():
+        for consumer in consumers():
+            mark = (
+                ConsumerPosition.objects.filter(name=consumer.name)
+                .values_list("last_event_id", flat=True)
+                .first()
+            )
+            waiting = pending(consumer, after=mark or 0).order_by()
+            summary = waiting.aggregate(oldest=Min("at"), waiting=Count("id"))
+            oldest = summary["oldest"]
+            found.append(
+                Lag(
+                    consumer=consumer.name,
+                    waiting=summary["waiting"],
+                    oldest_waiting_at=oldest,
+                    oldest_waiting_seconds=max((now - oldest).total_seconds(), 0.0)
+                    if oldest
+                    else 0.0,
+                )
+            )
+    return found

@@ -1,13 +1,13 @@
 """Outbound webhooks: each client's endpoints receive its work events, signed.
 
-An outbox consumer turns each event into one `WebhookDelivery` per matching endpoint
-(no network inside the consumer's transaction). `send_due` then posts due deliveries:
-each is leased by a conditional update first, so two senders never post the same one at
-once; failures back off exponentially (30 s doubling, capped at 6 h, with jitter) and
-give up after `MAX_ATTEMPTS`. Each attempt resolves the host once and connects only to
-an address that passed the check (`destinations`); a refused address fails the delivery
-at once. Receivers verify `Tercero-Signature` and drop repeats by
-`Tercero-Event-Id` (delivery is at least once).
+An outbox consumer turns each batch of events into one `WebhookDelivery` per event and
+matching endpoint (no network inside the consumer's transaction). `send_due` then posts
+due deliveries until none is left: each is leased by a conditional update first, so two
+senders never post the same one at once; failures back off exponentially (30 s
+doubling, capped at 6 h, with jitter) and give up after `MAX_ATTEMPTS`. Each attempt
+resolves the host once and connects only to an address that passed the check
+(`destinations`); a refused address fails the delivery at once. Receivers verify
+`Tercero-Signature` and drop repeats by `Tercero-Event-Id` (delivery is at least once).
 """
 
 import hashlib
@@ -166,14 +166,25 @@ def _audit(action, actor, endpoint, payload):
 
 
 def enqueue_deliveries(event: WorkEvent) -> None:
+    enqueue_deliveries_for([event])
+
+
+def enqueue_deliveries_for(events: list[WorkEvent]) -> None:
+    """One delivery per event and active endpoint of its client that wants its kind:
+    one read of the endpoints and one multi-row insert for the whole batch."""
     now = timezone.now()
-    endpoints = WebhookEndpoint.objects.filter(client_id=event.client_id, is_active=True)
+    endpoints: dict[int, list[WebhookEndpoint]] = {}
+    for endpoint in WebhookEndpoint.objects.filter(
+        client_id__in={event.client_id for event in events}, is_active=True
+    ).order_by("id"):
+        endpoints.setdefault(endpoint.client_id, []).append(endpoint)
     WebhookDelivery.objects.bulk_create(
         [
             WebhookDelivery(
                 client_id=event.client_id, endpoint=endpoint, event=event, next_attempt_at=now
             )
-            for endpoint in endpoints
+            for event in events
+            for endpoint in endpoints.get(event.client_id, ())
             if not endpoint.kinds or event.kind in endpoint.kinds
         ],
         ignore_conflicts=True,
@@ -181,7 +192,9 @@ def enqueue_deliveries(event: WorkEvent) -> None:
 
 
 def register() -> None:
-    register_consumer(Consumer(name="webhooks", handle=enqueue_deliveries))
+    register_consumer(
+        Consumer(name="webhooks", handle=enqueue_deliveries, handle_batch=enqueue_deliveries_for)
+    )
 
 
 def backoff(attempts: int, *, delivery_id: int) -> timedelta:
@@ -207,18 +220,33 @@ def body_of(event: WorkEvent) -> bytes:
     ).encode()
 
 
-def send_due(*, now: datetime | None = None, limit: int = 100, timeout: float = 5.0) -> dict:
-    """Post every due delivery (up to `limit`); returns counts by outcome."""
+def send_due(
+    *,
+    now: datetime | None = None,
+    limit: int = 100,
+    timeout: float = 5.0,
+    max_seconds: float | None = None,
+) -> dict[str, int]:
+    """Post every due delivery, `limit` read at a time, until none is left (or
+    `max_seconds` have passed); each at most once per call. Returns counts by outcome."""
     now = now or timezone.now()
+    deadline = None if max_seconds is None else time.monotonic() + max_seconds
     counts = {"delivered": 0, "retrying": 0, "failed": 0, "skipped": 0}
+    after = 0
     with all_clients_scope():
-        due = list(
-            WebhookDelivery.objects.filter(status="pending", next_attempt_at__lte=now)
-            .select_related("endpoint", "event")
-            .order_by("next_attempt_at", "id")[:limit]
-        )
-        for delivery in due:
-            counts[_send(delivery, now=now, timeout=timeout)] += 1
+        while deadline is None or time.monotonic() < deadline:
+            due = list(
+                WebhookDelivery.objects.filter(
+                    status="pending", next_attempt_at__lte=now, id__gt=after
+                )
+                .select_related("endpoint", "event")
+                .order_by("id")[:limit]
+            )
+            if not due:
+                break
+            for delivery in due:
+                counts[_send(delivery, now=now, timeout=timeout)] += 1
+            after = due[-1].pk
     return counts
 
 

@@ -1,9 +1,12 @@
-"""`record` is the one way to write the audit trail; `write_checkpoints` signs its head."""
+"""`record` and `record_block` are the only ways to write the audit trail;
+`write_checkpoints` signs its head."""
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -20,43 +23,82 @@ _CHAIN_LOCK_KEY = 0x7E2C_E210
 _ACTION = re.compile(r"^[a-z_]+(\.[a-z_]+)+$")
 
 
+@dataclass(frozen=True)
+class Entry:
+    """One event to append, as `record` takes it."""
+
+    action: str
+    actor: object = None
+    client: object = None
+    object_type: str = ""
+    object_id: object = ""
+    reason: str = ""
+    payload: dict[str, Any] = field(default_factory=dict)
+
+
 def record(
     *,
     action: str,
-    actor=None,
-    client=None,
+    actor: object = None,
+    client: object = None,
     object_type: str = "",
     object_id: object = "",
     reason: str = "",
-    payload: dict | None = None,
+    payload: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Append one event to the chain, inside the caller's transaction."""
-    if not _ACTION.match(action):
-        raise ValueError(f"audit action {action!r} must be a dotted past tense")
-    payload = payload or {}
+    entry = Entry(action, actor, client, object_type, object_id, reason, payload or {})
+    return record_block([entry])[0]
+
+
+def record_block(entries: Sequence[Entry]) -> list[AuditEvent]:
+    """Append `entries` to the chain in order, as one block inside the caller's
+    transaction: one lock, one read of the head, one multi-row insert. Each event is
+    still keyed and linked to the one before it (a running keyed hash over the block),
+    so `verify` names any single edited, removed or reordered event."""
+    for entry in entries:
+        if not _ACTION.match(entry.action):
+            raise ValueError(f"audit action {entry.action!r} must be a dotted past tense")
+    if not entries:
+        return []
     key_id, key = keys.active_chain_key()
+    ip = current_ip()
     # one chain across clients: its head and provider-wide events are in no client's scope
     with all_clients_scope(), transaction.atomic():
         _lock_chain()
         last = AuditEvent.objects.order_by("-sequence").values("sequence", "hash").first()
-        fields = {
-            "key_id": key_id,
-            "sequence": (last["sequence"] + 1) if last else 1,
-            "occurred_at": timezone.now(),
-            "actor_id": getattr(actor, "pk", actor),
-            "actor_label": getattr(actor, "email", "") if actor else "system",
-            "client_id": getattr(client, "pk", client),
-            "action": action,
-            "object_type": object_type,
-            "object_id": str(object_id),
-            "ip": current_ip(),
-            "reason": reason,
-            "payload_digest": chain.payload_digest(payload),
-            "prev_hash": last["hash"] if last else chain.GENESIS_HASH,
-        }
-        event = AuditEvent(**fields, payload=payload, hash=chain.event_hash(key=key, **fields))
-        event.save(force_insert=True)
-    return event
+        sequence = last["sequence"] if last else 0
+        prev_hash = last["hash"] if last else chain.GENESIS_HASH
+        now = timezone.now()
+        events = []
+        for entry in entries:
+            sequence += 1
+            fields = _fields(entry, key_id=key_id, sequence=sequence, at=now, ip=ip)
+            fields["prev_hash"] = prev_hash
+            prev_hash = chain.event_hash(key=key, **fields)
+            events.append(AuditEvent(**fields, payload=entry.payload, hash=prev_hash))
+        AuditEvent.objects.bulk_create(events)
+    return events
+
+
+def _fields(
+    entry: Entry, *, key_id: str, sequence: int, at: datetime, ip: str | None
+) -> dict[str, Any]:
+    """The hashed fields of `entry` as the `sequence`th event, all but its link."""
+    return {
+        "key_id": key_id,
+        "sequence": sequence,
+        "occurred_at": at,
+        "actor_id": getattr(entry.actor, "pk", entry.actor),
+        "actor_label": getattr(entry.actor, "email", "") if entry.actor else "system",
+        "client_id": getattr(entry.client, "pk", entry.client),
+        "action": entry.action,
+        "object_type": entry.object_type,
+        "object_id": str(entry.object_id),
+        "ip": ip,
+        "reason": entry.reason,
+        "payload_digest": chain.payload_digest(entry.payload),
+    }
 
 
 def _lock_chain() -> None:

@@ -1,0 +1,240 @@
+"""The outbox drains in batches: a backlog goes in one call, several workers share it
+without handling an event twice, and one bad event holds back no other."""
+
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+from django.db import connections
+from django.utils import timezone
+
+from tercero.delivery.work import outbox
+from tercero.delivery.work.models import EventReceipt, WorkEvent, WorkItem
+from tercero.delivery.work.tests.conftest import add_item, live_engagement, make_queue
+from tercero.platform.audit.models import AuditEvent
+from tercero.platform.audit.verify import verify_chain
+from tercero.platform.tenancy.scoping import all_clients_scope
+
+
+def _backlog(item: WorkItem, count: int, *, at=None) -> list[int]:
+    """`count` more work events about `item`, written at once; returns their ids."""
+    at = at or timezone.now()
+    with all_clients_scope():
+        made = WorkEvent.objects.bulk_create(
+            WorkEvent(
+                client_id=item.client_id,
+                engagement_id=item.engagement_id,
+                item=item,
+                kind="item.commented",
+                data={"n": number},
+                at=at,
+            )
+            for number in range(count)
+        )
+        return sorted(event.pk for event in made)
+
+
+def _all_event_ids() -> list[int]:
+    with all_clients_scope():
+        return sorted(WorkEvent.objects.values_list("id", flat=True))
+
+
+def _chained_work_event_ids() -> list[int]:
+    with all_clients_scope():
+        payloads = AuditEvent.objects.filter(action__startswith="work.").values_list(
+            "payload", flat=True
+        )
+        return sorted(payload["work_event_id"] for payload in payloads)
+
+
+class Recorder:
+    """A batch consumer that notes which worker handled which event."""
+
+    def __init__(self, name: str, *, pause_seconds: float = 0.0):
+        self.lock = threading.Lock()
+        self.handled: dict[int, list[int]] = {}
+        self.pause_seconds = pause_seconds
+        self.consumer = outbox.Consumer(
+            name=name, handle=lambda event: self.note([event]), handle_batch=self.note
+        )
+
+    def note(self, events: list[WorkEvent]) -> None:
+        with self.lock:
+            for event in events:
+                self.handled.setdefault(event.pk, []).append(threading.get_ident())
+        time.sleep(self.pause_seconds)  # the batch's locks are held meanwhile
+
+
+@pytest.fixture
+def recorder():
+    made: list[Recorder] = []
+
+    def make(name: str, **options) -> Recorder:
+        made.append(Recorder(name, **options))
+        outbox.register_consumer(made[-1].consumer)
+        return made[-1]
+
+    yield make
+    for each in made:
+        outbox.unregister_consumer(each.consumer.name)
+
+
+def test_a_backlog_larger_than_one_batch_is_drained_in_one_call(tenant_a):
+    # given: 2,502 events waiting, five batches and a bit
+    item = add_item(make_queue(live_engagement(tenant_a.client)))
+    _backlog(item, 2500)
+
+    # when
+    handled = outbox.consume("audit")
+
+    # then: every event reached the audit chain once, in event order, and the chain holds
+    assert handled == 2502
+    assert _chained_work_event_ids() == _all_event_ids()
+    report = verify_chain()
+    assert report.is_intact, report.problem
+    with all_clients_scope():
+        assert report.checked == AuditEvent.objects.count()
+    with all_clients_scope():
+        assert EventReceipt.objects.filter(consumer="audit").count() == 2502
+    assert outbox.consume("audit") == 0
+
+
+def test_a_drain_stops_when_its_time_is_up_and_the_next_call_goes_on(tenant_a, recorder):
+    # given
+    item = add_item(make_queue(live_engagement(tenant_a.client)))
+    _backlog(item, 48)
+    slow = recorder("test-slow", pause_seconds=0.05)
+
+    # when: a budget shorter than the pause lets one batch through
+    first = outbox.consume("test-slow", batch_size=10, max_seconds=0.01)
+    rest = outbox.consume("test-slow", batch_size=10)
+
+    # then
+    assert (first, rest) == (10, 40)
+    assert sorted(slow.handled) == _all_event_ids()
+
+
+@pytest.mark.postgres
+def test_two_workers_draining_at_once_handle_each_event_exactly_once(
+    tenant_a, recorder, transactional_db
+):
+    # given: 2,002 events and a consumer that holds each batch's locks for a while
+    item = add_item(make_queue(live_engagement(tenant_a.client)))
+    _backlog(item, 2000)
+    shared = recorder("test-shared-batches", pause_seconds=0.02)
+    counts: list[int] = []
+    start = threading.Barrier(2)
+
+    def worker():
+        try:
+            start.wait()
+            counts.append(outbox.consume("test-shared-batches", batch_size=100))
+        finally:
+            connections.close_all()
+
+    # when
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    # then: every event once, and both workers took a share (SKIP LOCKED, no waiting)
+    assert sorted(shared.handled) == _all_event_ids()
+    assert all(len(workers) == 1 for workers in shared.handled.values())
+    assert sum(counts) == 2002
+    assert min(counts) > 0, counts
+    assert len({w for workers in shared.handled.values() for w in workers}) == 2
+    with all_clients_scope():
+        receipts = EventReceipt.objects.filter(consumer="test-shared-batches")
+        assert receipts.count() == receipts.values("event").distinct().count() == 2002
+
+
+@pytest.mark.postgres
+def test_two_workers_chaining_at_once_put_each_event_in_the_audit_chain_once(
+    tenant_a, transactional_db
+):
+    # given
+    item = add_item(make_queue(live_engagement(tenant_a.client)))
+    _backlog(item, 3000)
+    start = threading.Barrier(2)
+
+    def worker():
+        try:
+            start.wait()
+            outbox.consume("audit", batch_size=200)
+        finally:
+            connections.close_all()
+
+    # when
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    # then
+    assert _chained_work_event_ids() == _all_event_ids()
+    report = verify_chain()
+    assert report.is_intact, report.problem
+    with all_clients_scope():
+        assert report.checked == AuditEvent.objects.count()
+
+
+def test_one_bad_event_in_a_batch_holds_back_no_other(tenant_a):
+    # given: a consumer that fails on one event, in a batch or alone
+    item = add_item(make_queue(live_engagement(tenant_a.client)))
+    ids = _backlog(item, 30)
+    bad = ids[12]
+    handled: list[int] = []
+
+    def handle_batch(events):
+        if any(event.pk == bad for event in events):
+            raise RuntimeError("cannot handle this one")
+        handled.extend(event.pk for event in events)
+
+    outbox.register_consumer(
+        outbox.Consumer(
+            name="test-poisoned", handle=lambda e: handle_batch([e]), handle_batch=handle_batch
+        )
+    )
+    try:
+        # when
+        count = outbox.consume("test-poisoned", batch_size=10)
+        again = outbox.consume("test-poisoned", batch_size=10)
+        lag = {entry.consumer: entry for entry in outbox.lag()}["test-poisoned"]
+    finally:
+        outbox.unregister_consumer("test-poisoned")
+
+    # then: 31 of 32 handled once; the bad one waits, and shows as lag
+    assert (count, again) == (31, 0)
+    assert sorted(handled) == [pk for pk in _all_event_ids() if pk != bad]
+    with all_clients_scope():
+        receipted = EventReceipt.objects.filter(consumer="test-poisoned")
+        assert sorted(receipted.values_list("event_id", flat=True)) == sorted(handled)
+        assert WorkEvent.objects.get(pk=bad).at == lag.oldest_waiting_at
+    assert lag.waiting == 1
+
+
+def test_lag_names_each_consumers_oldest_unhandled_event(tenant_a, recorder):
+    # given: two events of an hour ago, then the audit consumer catches up on one
+    an_hour_ago = timezone.now() - timedelta(hours=1)
+    item = add_item(make_queue(live_engagement(tenant_a.client)))
+    outbox.consume("audit")
+    _backlog(item, 2, at=an_hour_ago)
+    recorder("test-idle")
+
+    # when
+    now = timezone.now()
+    lag = {entry.consumer: entry for entry in outbox.lag(now=now)}
+
+    # then
+    assert lag["audit"].waiting == 2
+    assert lag["audit"].oldest_waiting_at == an_hour_ago
+    assert lag["audit"].oldest_waiting_seconds == pytest.approx(3600, abs=1)
+    assert lag["test-idle"].waiting == 4
+    assert lag["test-idle"].oldest_waiting_seconds >= 3600
+    outbox.consume("audit")
+    after = {entry.consumer: entry for entry in outbox.lag(now=now)}["audit"]
+    assert (after.waiting, after.oldest_waiting_at, after.oldest_waiting_seconds) == (0, None, 0.0)
