@@ -6,13 +6,10 @@ from typing import Literal
 
 from ninja import Field, Router, Schema, Status
 
-from tercero.delivery.work import lifecycle, selectors, services
+from tercero.delivery.work import lifecycle, rules, selectors, services
 from tercero.delivery.work.api._common import ItemOut, _item
-from tercero.delivery.work.models import WorkItem
-from tercero.delivery.workforce.models import Agent
 from tercero.platform.api.caller import caller_of
 from tercero.platform.api.pagination import paginate_by_cursor
-from tercero.platform.errors import PermissionDenied
 
 router = Router()
 
@@ -69,22 +66,11 @@ def transition_item(request, item_id: int, body: TransitionIn):
     caller = caller_of(request)
     item = _item(caller, item_id)
     caller.require("work:write")
-    _require_holder_or_lead(caller, item, body.action)
+    rules.require_holder_or_lead(
+        user=caller.user, permissions=caller.permissions, item=item, action=body.action
+    )
     services.transition(actor=caller.user, item=item, **body.dict())
     return _item(caller, item_id)
-
-
-AGENT_ACTIONS = {"start", "wait", "resume", "resolve", "unassign"}
-
-
-def _require_holder_or_lead(caller, item: WorkItem, action: str) -> None:
-    """Working an item (start, wait, resume, resolve, give back) is for the agent who
-    holds it or someone who may assign work."""
-    if action not in AGENT_ACTIONS or "work:assign" in caller.permissions:
-        return
-    agent = Agent.objects.filter(user=caller.user).first()
-    if agent is None or item.assignee_id != agent.pk:
-        raise PermissionDenied("Only the agent holding the item (or a team lead) may do that.")
 
 
 @router.post("/work-items/{item_id}/assign", response=ItemOut, tags=["work items"])

@@ -8,10 +8,19 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from tercero.delivery.engagements.models import Engagement
-from tercero.delivery.work import access, lifecycle, personal, registry, selectors, services, sla
+from tercero.delivery.work import (
+    access,
+    lifecycle,
+    personal,
+    registry,
+    rules,
+    selectors,
+    services,
+    sla,
+)
 from tercero.delivery.work.models import Queue, WorkItem
 from tercero.delivery.workforce.selectors import own_agent
-from tercero.platform.errors import DomainError, PermissionDenied
+from tercero.platform.errors import DomainError
 from tercero.platform.pages import POLL_HEADERS, back, page, refused, version_of
 from tercero.web.lists import Column, Filter, Listing
 
@@ -23,7 +32,6 @@ SLA_CHOICES = (
     ("none", "No SLA"),
 )
 PRIORITY_CHOICES = tuple((str(p), f"P{p}") for p in range(1, 5))
-AGENT_ACTIONS = {"start", "wait", "resume", "resolve", "unassign"}
 ACTION_LABELS = {
     "start": "Start work",
     "resume": "Resume",
@@ -245,8 +253,7 @@ def item_page(request, caller, item_id: int):
         (action, ACTION_LABELS[action])
         for action in allowed
         if action in ACTION_LABELS
-        and (action in AGENT_ACTIONS or may_assign)
-        and (may_work if action in AGENT_ACTIONS else "work:write" in caller.permissions)
+        and rules.may_press(permissions=caller.permissions, action=action, may_work=may_work)
     ]
     context = {
         **_status_context(item, caller),
@@ -291,14 +298,6 @@ def item_status(request, caller, item_id: int):
     return render(request, "work/_item_status.html", _status_context(item, caller))
 
 
-def _require_holder_or_lead(request, caller, item: WorkItem, action: str) -> None:
-    if action not in AGENT_ACTIONS or "work:assign" in caller.permissions:
-        return
-    agent = own_agent(request.user)
-    if agent is None or item.assignee_id != agent.pk:
-        raise PermissionDenied("Only the agent holding the item (or a team lead) may do that.")
-
-
 @require_POST
 @page("work:write", staff=True)
 def act(request, caller, item_id: int):
@@ -306,11 +305,10 @@ def act(request, caller, item_id: int):
     action = request.POST.get("action", "")
     here = reverse("work:item", args=[item.pk])
     try:
-        _require_holder_or_lead(request, caller, item, action)
-        if action in {"close", "reopen", "cancel", "release"} and (
-            "work:assign" not in caller.permissions
-        ):
-            raise PermissionDenied("Only a team lead may do that.")
+        rules.require_holder_or_lead(
+            user=request.user, permissions=caller.permissions, item=item, action=action
+        )
+        rules.require_lead_on_pages(permissions=caller.permissions, action=action)
         services.transition(
             actor=request.user,
             item=item,
