@@ -15,9 +15,9 @@ from tercero.platform.api.errors import ErrorOut, refusal
 from tercero.platform.errors import InvalidInput, NotFound
 from tercero.platform.security import crypto
 from tercero.services.payroll import (
+    actions,
     groups,
     hr_events,
-    lifecycle,
     outputs,
     paydates,
     runs,
@@ -26,8 +26,8 @@ from tercero.services.payroll import (
 from tercero.services.payroll.models import HrEvent, PayRun
 
 router = Router(tags=["payroll"])
-ACTIONS = tuple(name for name, move in lifecycle.RUN.items() if move.offered)
-HR_ACTIONS = tuple(name for name, move in lifecycle.HR_CHANGE.items() if move.offered)
+ACTIONS = actions.RUN_ACTIONS
+HR_ACTIONS = actions.HR_ACTIONS
 
 
 class RunOut(Schema):
@@ -181,25 +181,11 @@ def act(request, run_id: int, body: ActionIn):
     finalise (provider), cancel. A stale `version` is 409."""
     caller = caller_of(request)
     run = _run(caller, run_id)
-    if body.action not in ACTIONS:
-        raise InvalidInput("Unknown action.", fields={"action": ", ".join(ACTIONS)})
-    caller.require(
-        "payroll:approve" if body.action in ("approve", "send_back") else "payroll:write"
+    actions.require_run_action(body.action)
+    caller.require(actions.run_permission(body.action))
+    actions.act_on_run(
+        actor=caller.user, run=run, action=body.action, version=body.version, note=body.note
     )
-    user = caller.user
-    if body.action == "calculate":
-        run = runs.start_calculation(actor=user, run=run, version=body.version)
-        runs.enqueue_calculation(run)
-    elif body.action == "submit":
-        runs.submit(actor=user, run=run, version=body.version)
-    elif body.action == "approve":
-        runs.approve(actor=user, run=run, version=body.version)
-    elif body.action == "send_back":
-        runs.send_back(actor=user, run=run, version=body.version, note=body.note)
-    elif body.action == "finalise":
-        runs.finalise(actor=user, run=run, version=body.version)
-    else:
-        runs.cancel(actor=user, run=run, version=body.version, reason=body.note)
     return _run(caller, run_id)
 
 
@@ -409,15 +395,14 @@ def act_on_hr_event(request, hr_item_id: int, body: HrActionIn):
         raise NotFound("HR change not found.")
     item, _event = selectors.hr_event_of_item(client_ids=caller.client_ids, item_id=hr_item_id)
     caller.require("hr:write")
-    if body.action not in HR_ACTIONS:
-        raise InvalidInput("Unknown action.", fields={"action": ", ".join(HR_ACTIONS)})
-    if body.action == "apply":
-        hr_events.require_holder(user=caller.user, permissions=caller.permissions, item=item)
-        hr_events.apply(actor=caller.user, item=item)
-    elif body.action == "verify":
-        hr_events.verify(actor=caller.user, item=item, version=body.version)
-    else:
-        hr_events.undo(actor=caller.user, item=item, reason=body.reason, version=body.version)
+    actions.act_on_hr_change(
+        actor=caller.user,
+        permissions=caller.permissions,
+        item=item,
+        action=body.action,
+        version=body.version,
+        reason=body.reason,
+    )
     return _hr_detail(caller, hr_item_id)
 
 

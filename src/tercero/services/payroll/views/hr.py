@@ -10,7 +10,7 @@ from tercero.delivery.work import lifecycle
 from tercero.platform.errors import DomainError, NotFound, PermissionDenied
 from tercero.platform.pages import page, refused, version_of
 from tercero.platform.security import crypto
-from tercero.services.payroll import hr_events, outputs, selectors
+from tercero.services.payroll import actions, hr_events, outputs, selectors
 from tercero.services.payroll.models import HrEvent, PayResult
 from tercero.web.lists import Column, Filter, Listing
 
@@ -145,30 +145,32 @@ def hr_panel(request, caller, hr_item_id: int):
     return render(request, "payroll/_hr_panel.html", context)
 
 
+HR_DONE = {
+    "apply": "Applied to the HR records; a second person verifies it.",
+    "verify": "Verified. The item can be resolved.",
+    "undo": "The change is undone; the records are as before.",
+}
+
+
 @require_POST
 @page("hr:write", staff=True)
 def hr_action(request, caller, hr_item_id: int, action: str):
     item, _event = selectors.hr_event_of_item(client_ids=caller.client_ids, item_id=hr_item_id)
+    if action not in actions.HR_ACTIONS:
+        raise NotFound("No such action.")
     try:
-        if action == "apply":
-            hr_events.require_holder(user=request.user, permissions=caller.permissions, item=item)
-            hr_events.apply(actor=request.user, item=item)
-            messages.success(request, "Applied to the HR records; a second person verifies it.")
-        elif action == "verify":
-            hr_events.verify(actor=request.user, item=item, version=version_of(request))
-            messages.success(request, "Verified. The item can be resolved.")
-        elif action == "undo":
-            hr_events.undo(
-                actor=request.user,
-                item=item,
-                reason=request.POST.get("reason", ""),
-                version=version_of(request),
-            )
-            messages.success(request, "The change is undone; the records are as before.")
-        else:
-            raise NotFound("No such action.")
+        actions.act_on_hr_change(
+            actor=request.user,
+            permissions=caller.permissions,
+            item=item,
+            action=action,
+            version=version_of(request),
+            reason=request.POST.get("reason", ""),
+        )
     except NotFound:
         raise
     except DomainError as error:
         refused(request, error)
+    else:
+        messages.success(request, HR_DONE[action])
     return redirect("work:item", item_id=item.pk)

@@ -11,8 +11,8 @@ from django.shortcuts import redirect, render
 
 from tercero.platform.errors import DomainError, InvalidInput, NotFound
 from tercero.platform.pages import page, refused, version_of
+from tercero.services.payroll import actions, lifecycle, outputs, runs, selectors
 from tercero.services.payroll import groups as pay_groups
-from tercero.services.payroll import lifecycle, outputs, runs, selectors
 from tercero.services.payroll.models import PayResult, PayRun
 from tercero.web.lists import Column, Filter, Listing
 
@@ -199,49 +199,40 @@ def run_inputs(request, caller, run_id: int):
     return redirect("payroll:run", run.pk)
 
 
+DONE = {
+    "submit": "Sent to the client for approval.",
+    "approve": "Approved.",
+    "send_back": "Sent back to the payroll team.",
+    "finalise": "Finalised: payslips are being e-mailed; the bank file can be released.",
+    "cancel": "Cancelled.",
+}
+
+
 @page("payroll:read")
 def run_action(request, caller, run_id: int):
     run = selectors.access_run(client_ids=caller.client_ids, run_id=run_id)
     if request.method != "POST":
         return redirect("payroll:run", run.pk)
     action = request.POST.get("action", "")
-    version = version_of(request)
+    if action not in actions.RUN_ACTIONS:
+        messages.error(request, "Unknown action.")
+        return redirect("payroll:run", run.pk)
     try:
-        if action == "calculate":
-            caller.require("payroll:write")
-            run = runs.start_calculation(actor=request.user, run=run, version=version)
-            runs.enqueue_calculation(run)
-            done = "Calculated." if run.employees_total <= runs.INLINE_LIMIT else "Calculating."
-        elif action == "submit":
-            caller.require("payroll:write")
-            runs.submit(actor=request.user, run=run, version=version)
-            done = "Sent to the client for approval."
-        elif action == "approve":
-            caller.require("payroll:approve")
-            runs.approve(actor=request.user, run=run, version=version)
-            done = "Approved."
-        elif action == "send_back":
-            caller.require("payroll:approve")
-            runs.send_back(
-                actor=request.user, run=run, version=version, note=request.POST.get("note", "")
-            )
-            done = "Sent back to the payroll team."
-        elif action == "finalise":
-            caller.require("payroll:write")
-            runs.finalise(actor=request.user, run=run, version=version)
-            done = "Finalised: payslips are being e-mailed; the bank file can be released."
-        elif action == "cancel":
-            caller.require("payroll:write")
-            runs.cancel(
-                actor=request.user, run=run, version=version, reason=request.POST.get("note", "")
-            )
-            done = "Cancelled."
-        else:
-            messages.error(request, "Unknown action.")
-            return redirect("payroll:run", run.pk)
+        caller.require(actions.run_permission(action))
+        run = actions.act_on_run(
+            actor=request.user,
+            run=run,
+            action=action,
+            version=version_of(request),
+            note=request.POST.get("note", ""),
+        )
     except DomainError as error:
         refused(request, error)
         return redirect("payroll:run", run.pk)
+    if action == "calculate":
+        done = "Calculated." if run.employees_total <= runs.INLINE_LIMIT else "Calculating."
+    else:
+        done = DONE[action]
     messages.success(request, done)
     return redirect("payroll:run", run.pk)
 
