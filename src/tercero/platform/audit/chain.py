@@ -4,6 +4,12 @@ An event's hash is an HMAC-SHA256 (RFC 2104) under the chain key named by its `k
 over its fields and the hash of the event before it. Events written before the chain was
 keyed carry no key id and a plain SHA-256; `verify` accepts them only ahead of the first
 keyed event (see there).
+
+Events are appended in blocks (`services.record_block`: one lock, one read of the head,
+one multi-row insert per block; a single event is a block of one). Inside a block each
+event is still hashed over the one before it, a running keyed hash over the block, so
+`verify` names the exact event that was edited, removed or reordered, and the rows'
+format is the one written before blocks: older chains verify as they are, unmigrated.
 """
 
 import hashlib
