@@ -84,7 +84,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "tercero.platform.tenancy.middleware.ClientScopeMiddleware",
+    "tercero.config.middleware.ClientScopeMiddleware",
     "tercero.platform.api.idempotency.IdempotencyMiddleware",
 ]
 

@@ -35,10 +35,10 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("", include("tercero.delivery.work.urls")),
     path("portal/", include((portal, "portal"))),
-    path("engagements/", include("tercero.delivery.engagements.urls")),
+    path("engagements/", include("tercero.delivery.setup.engagement_urls")),
     # each service line's pages, from its manifest
     *(path(line.url_prefix, include(line.urls)) for line in catalogue.lines() if line.urls),
-    path("", include("tercero.delivery.workforce.urls")),
+    path("", include("tercero.delivery.setup.workforce_urls")),
     path("", include("tercero.delivery.contact.urls")),
     path("admin/", admin.site.urls),
 ]

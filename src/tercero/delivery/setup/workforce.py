@@ -5,12 +5,13 @@ import re
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from tercero.delivery.work import selectors as work_selectors
 from tercero.delivery.workforce import selectors, services
 from tercero.delivery.workforce.models import CHANNELS, Agent
+from tercero.platform.api.caller import Caller
 from tercero.platform.errors import DomainError
 from tercero.platform.pages import page
 from tercero.platform.tenancy.models import Provider
@@ -20,7 +21,7 @@ SKILL_LINE = re.compile(r"^\s*([a-z][a-z0-9_.-]{0,63})\s*[=:]\s*([1-5])\s*$")
 
 
 @page("agents:read", staff=True)
-def agent_list(request, caller):
+def agent_list(request: HttpRequest, caller: Caller) -> HttpResponse:
     sites = selectors.sites().order_by("name")
     listing = Listing(
         request,
@@ -112,7 +113,7 @@ class AgentForm(forms.Form):
 
 
 @page("agents:read", staff=True)
-def agent_detail(request, caller, agent_id: int):
+def agent_detail(request: HttpRequest, caller: Caller, agent_id: int) -> HttpResponse:
     try:
         agent = work_selectors.access_agent(client_ids=caller.client_ids, agent_id=agent_id)
     except DomainError as error:
@@ -169,7 +170,7 @@ class SiteForm(forms.Form):
 
 
 @page("sites:read", staff=True)
-def site_list(request, caller):
+def site_list(request: HttpRequest, caller: Caller) -> HttpResponse:
     listing = Listing(
         request,
         selectors.sites(),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tercero.delivery.workforce import views
+from tercero.delivery.setup import workforce as views
 
 app_name = "workforce"
 

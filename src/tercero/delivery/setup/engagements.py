@@ -3,7 +3,7 @@
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -13,6 +13,7 @@ from tercero.delivery.work import registry
 from tercero.delivery.work import services as work
 from tercero.delivery.work.models import Queue
 from tercero.platform import catalogue
+from tercero.platform.api.caller import Caller
 from tercero.platform.errors import DomainError
 from tercero.platform.pages import page
 from tercero.platform.tenancy.models import Client
@@ -21,7 +22,7 @@ from tercero.web.lists import Column, Filter, Listing
 SHORES = (("onshore", "Onshore"), ("nearshore", "Nearshore"), ("offshore", "Offshore"))
 
 
-def _engagement(caller, engagement_id: int) -> Engagement:
+def _engagement(caller: Caller, engagement_id: int) -> Engagement:
     try:
         found = selectors.access_engagement(
             client_ids=caller.client_ids, engagement_id=engagement_id
@@ -32,7 +33,7 @@ def _engagement(caller, engagement_id: int) -> Engagement:
 
 
 @page("engagements:read", staff=True)
-def engagement_list(request, caller):
+def engagement_list(request: HttpRequest, caller: Caller) -> HttpResponse:
     clients = Client.objects.filter(pk__in=caller.client_ids).order_by("legal_name")
     listing = Listing(
         request,
@@ -88,7 +89,7 @@ class QueueForm(forms.Form):
 
 
 @page("engagements:read", staff=True)
-def engagement_detail(request, caller, engagement_id: int):
+def engagement_detail(request: HttpRequest, caller: Caller, engagement_id: int) -> HttpResponse:
     engagement = _engagement(caller, engagement_id)
     queue_form = QueueForm(request.POST or None)
     if request.method == "POST":
@@ -122,7 +123,7 @@ def engagement_detail(request, caller, engagement_id: int):
 
 @require_POST
 @page("engagements:write", staff=True)
-def change_status(request, caller, engagement_id: int):
+def change_status(request: HttpRequest, caller: Caller, engagement_id: int) -> HttpResponse:
     engagement = _engagement(caller, engagement_id)
     try:
         services.change_engagement_status(
@@ -215,7 +216,7 @@ class NewEngagementForm(EngagementForm):
         )
 
 
-def _place_errors(form, error: DomainError) -> None:
+def _place_errors(form: forms.Form, error: DomainError) -> None:
     for name, message in error.fields.items():
         form.add_error(name if name in form.fields else None, message)
     if not error.fields:
@@ -223,7 +224,7 @@ def _place_errors(form, error: DomainError) -> None:
 
 
 @page("engagements:write", staff=True)
-def engagement_new(request, caller):
+def engagement_new(request: HttpRequest, caller: Caller) -> HttpResponse:
     form = NewEngagementForm(request.POST or None, client_ids=caller.client_ids)
     if request.method == "POST" and form.is_valid():
         fields = form.changes()
@@ -244,7 +245,7 @@ def engagement_new(request, caller):
 
 
 @page("engagements:write", staff=True)
-def engagement_edit(request, caller, engagement_id: int):
+def engagement_edit(request: HttpRequest, caller: Caller, engagement_id: int) -> HttpResponse:
     engagement = _engagement(caller, engagement_id)
     initial = {name: getattr(engagement, name) for name in EngagementForm.base_fields}
     initial["residency_allowed_countries"] = ", ".join(engagement.residency_allowed_countries)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tercero.delivery.engagements import views
+from tercero.delivery.setup import engagements as views
 
 app_name = "engagements"
 

@@ -1,4 +1,11 @@
-"""Every request runs inside the scope of the clients its user may reach."""
+"""Every request runs inside the scope of the clients its user may reach.
+
+It brings tenancy, identity (tokens, reachable clients), the audit trail's request
+context and the API's error shape together, so it sits in config, above all of them."""
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
 
 from tercero.platform.api.errors import error_response
 from tercero.platform.audit.context import audit_context
@@ -16,13 +23,13 @@ class ClientScopeMiddleware:
     Anonymous requests get an empty scope: they can reach no client data at all.
     """
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponse:
         if "\x00" in request.path or "%00" in request.META.get("QUERY_STRING", ""):
             return error_response(400, "NUL characters are not allowed in URLs.")
-        request.api_token = None
+        request.api_token = None  # type: ignore[attr-defined]  # read by platform.api.caller
         header = request.headers.get("Authorization", "")
         on_api = request.path_info.startswith(API_PREFIX)
         if not on_api and header.partition(" ")[0].lower() == "bearer":
@@ -30,13 +37,13 @@ class ClientScopeMiddleware:
         token = authenticate_bearer(header) if on_api else None
         if token is not None:
             request.user = token.user
-            request.api_token = token
+            request.api_token = token  # type: ignore[attr-defined]
         clients = reachable_client_ids(user=request.user, token=token)
         with audit_context(ip=request.META.get("REMOTE_ADDR")), client_scope(clients=clients):
             return self.get_response(request)
 
 
-def _token_off_the_api():
+def _token_off_the_api() -> HttpResponse:
     response = error_response(
         401, f"API tokens work under {API_PREFIX} only; pages need a signed-in session."
     )
