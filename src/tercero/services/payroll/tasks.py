@@ -2,12 +2,13 @@
 
 from django.conf import settings
 from django.core.mail import EmailMessage
+from django.db import transaction
 from django.tasks import task
 from django.utils import timezone
 
 from tercero.platform.security import crypto
 from tercero.platform.tenancy.scoping import all_clients_scope, client_scope
-from tercero.services.payroll import outputs, runs
+from tercero.services.payroll import calculation, outputs
 from tercero.services.payroll.models import PayResult, PayRun
 
 
@@ -23,7 +24,7 @@ def calculate_run(run_id: int) -> int:
     if client_id is None:
         return 0
     with client_scope(clients=[client_id]):
-        return runs.calculate(run_id=run_id).employees_done
+        return calculation.calculate(run_id=run_id).employees_done
 
 
 @task
@@ -34,6 +35,14 @@ def email_payslips(run_id: int) -> int:
         return 0
     with client_scope(clients=[client_id]):
         return send_payslips(run=PayRun.objects.select_related("pay_group__client").get(pk=run_id))
+
+
+def enqueue_calculation(run: PayRun) -> None:
+    """Calculate a started run: here when it is small, by a worker when it is not."""
+    if run.employees_total <= calculation.INLINE_LIMIT:
+        calculation.calculate(run_id=run.pk)
+        return
+    transaction.on_commit(lambda: calculate_run.enqueue(run.pk))
 
 
 def send_payslips(*, run: PayRun) -> int:
