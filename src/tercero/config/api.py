@@ -8,6 +8,7 @@ from tercero.platform import catalogue
 from tercero.platform.api.auth import api_auth
 from tercero.platform.api.door import TerceroApi
 from tercero.platform.identity.api import router as identity_router
+from tercero.platform.ops.api import router as ops_router
 from tercero.platform.tenancy.api import router as clients_router
 
 api = TerceroApi(
@@ -30,6 +31,7 @@ api.add_router("/sites", sites_router)
 api.add_router("/engagements", engagements_router)
 api.add_router("/", work_router)
 api.add_router("/", contact_router)
+api.add_router("/", ops_router)
 for line in catalogue.lines():  # each service line's own router, from its manifest
     if line.api is not None:
         api.add_router("/", line.api)

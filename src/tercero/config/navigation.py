@@ -28,6 +28,7 @@ SETUP_ENTRIES = (
         "work:security",
         lambda u: u.is_provider_staff and "security:read" in u.permissions,
     ),
+    ("Operations", "operations", lambda u: u.is_provider_staff and "work:read" in u.permissions),
     (
         "Engagements",
         "engagements:list",

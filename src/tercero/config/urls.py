@@ -25,6 +25,7 @@ urlpatterns = [
     re_path(r"^api/v1/(?P<rest>.*)$", json_404_view, name="api-not-found"),
     path("healthz", ops_views.healthz, name="healthz"),
     path("readyz", ops_views.readyz, name="readyz"),
+    path("ops/", ops_views.operations, name="operations"),
     path("login/", views.SignInView.as_view(), name="login"),
     path("login/mfa/", views.sign_in_code, name="login_mfa"),
     path("account/mfa/setup/", views.mfa_setup, name="mfa_setup"),

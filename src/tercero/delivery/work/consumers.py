@@ -6,10 +6,12 @@ the claim's transaction, which would serialise every claim behind the chain's lo
 `WorkEvent` table is itself append-only from the moment it is written.
 """
 
+from tercero.delivery.work import outbox
 from tercero.delivery.work.models import WorkEvent
 from tercero.delivery.work.outbox import Consumer, register_consumer
 from tercero.platform.audit.checkpoints import CHECKPOINT_SIGNED
 from tercero.platform.audit.services import Entry, record_block
+from tercero.platform.ops.selectors import register_backlog
 
 
 def audit_entry(event: WorkEvent) -> Entry:
@@ -37,3 +39,5 @@ def register() -> None:
     register_consumer(
         Consumer(name="audit", handle=chain_into_audit, handle_batch=chain_block_into_audit)
     )
+    # every consumer's backlog, service lines' included, shown on the operations page
+    register_backlog("outbox", outbox.lag)

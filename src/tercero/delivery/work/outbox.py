@@ -36,6 +36,7 @@ from django.db.models import Count, Exists, Max, Min, OuterRef, QuerySet
 from django.utils import timezone
 
 from tercero.delivery.work.models import ConsumerPosition, EventReceipt, WorkEvent
+from tercero.platform.ops.selectors import Backlog, waited
 from tercero.platform.tenancy.scoping import all_clients_scope
 
 logger = logging.getLogger(__name__)
@@ -196,17 +197,7 @@ def _advance(consumer: Consumer, position: ConsumerPosition) -> None:
         )
 
 
-@dataclass(frozen=True)
-class Lag:
-    """How far one consumer is behind: events waiting and the oldest one's age."""
-
-    consumer: str
-    waiting: int
-    oldest_waiting_at: datetime | None
-    oldest_waiting_seconds: float
-
-
-def lag(*, now: datetime | None = None) -> list[Lag]:
+def lag(now: datetime | None = None) -> list[Backlog]:
     """Each registered consumer's backlog: how many events wait and since when."""
     now = now or timezone.now()
     found = []
@@ -219,15 +210,13 @@ def lag(*, now: datetime | None = None) -> list[Lag]:
             )
             waiting = pending(consumer, after=mark or 0).order_by()
             summary = waiting.aggregate(oldest=Min("at"), waiting=Count("id"))
-            oldest = summary["oldest"]
             found.append(
-                Lag(
+                Backlog(
+                    source="outbox",
                     consumer=consumer.name,
                     waiting=summary["waiting"],
-                    oldest_waiting_at=oldest,
-                    oldest_waiting_seconds=max((now - oldest).total_seconds(), 0.0)
-                    if oldest
-                    else 0.0,
+                    oldest_waiting_at=summary["oldest"],
+                    oldest_waiting_seconds=waited(summary["oldest"], now=now),
                 )
             )
     return found

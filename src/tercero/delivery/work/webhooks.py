@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Count, Min
 from django.utils import timezone
 
 from tercero.delivery.work import destinations
@@ -27,6 +28,7 @@ from tercero.delivery.work.models import WebhookDelivery, WebhookEndpoint, WorkE
 from tercero.delivery.work.outbox import Consumer, register_consumer
 from tercero.platform.audit.services import record
 from tercero.platform.errors import InvalidInput
+from tercero.platform.ops.selectors import Backlog, register_backlog, waited
 from tercero.platform.security.crypto import open_secret, seal_secret
 from tercero.platform.tenancy.scoping import all_clients_scope
 
@@ -195,6 +197,24 @@ def register() -> None:
     register_consumer(
         Consumer(name="webhooks", handle=enqueue_deliveries, handle_batch=enqueue_deliveries_for)
     )
+    register_backlog("webhooks", backlog)
+
+
+def backlog(now: datetime) -> list[Backlog]:
+    """Deliveries due and not yet sent, and how long the longest-due has waited."""
+    with all_clients_scope():
+        summary = WebhookDelivery.objects.filter(
+            status="pending", next_attempt_at__lte=now
+        ).aggregate(oldest=Min("next_attempt_at"), waiting=Count("id"))
+    return [
+        Backlog(
+            source="webhooks",
+            consumer="sending",
+            waiting=summary["waiting"],
+            oldest_waiting_at=summary["oldest"],
+            oldest_waiting_seconds=waited(summary["oldest"], now=now),
+        )
+    ]
 
 
 def backoff(attempts: int, *, delivery_id: int) -> timedelta:
