@@ -120,7 +120,7 @@ SCOPED_OR_GLOBAL_ROUTES = {
     "^api/v1/(?P<rest>.*)$": "JSON 404 for unknown API paths",
     "healthz": "no data",
     "readyz": "no data",
-    "ops/": "operations: provider staff only (404 for client users); counts and times only",
+    "ops/health/": "provider staff only (404 for client users); counts and times only",
     "api/v1/ops/health": "provider staff only (404 for client users); counts and times only",
     "login/": "no data",
     "login/mfa/": "the half-signed-in person's own second step, no data",

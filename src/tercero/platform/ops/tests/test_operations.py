@@ -50,7 +50,7 @@ def test_the_operations_page_shows_each_consumers_lag_to_staff(client, tenant_a,
     client.force_login(tenant_a.team_lead)
 
     # when
-    response = client.get("/ops/")
+    response = client.get("/ops/health/")
 
     # then: the audit chain's consumer has two events waiting, the oldest 90 s old
     assert response.status_code == 200
@@ -119,7 +119,7 @@ def test_client_users_get_no_operations_page_and_no_health(client, tenant_a, wai
     client.force_login(getattr(tenant_a, who))
 
     # when
-    page = client.get("/ops/")
+    page = client.get("/ops/health/")
     api = client.get(HEALTH)
 
     # then: not their pages, as on every operations page
@@ -130,7 +130,7 @@ def test_client_users_get_no_operations_page_and_no_health(client, tenant_a, wai
 
 
 def test_signed_out_visitors_are_sent_to_sign_in_and_refused_by_the_api(client, db):
-    assert client.get("/ops/")["Location"].startswith("/login/")
+    assert client.get("/ops/health/")["Location"].startswith("/login/")
     assert client.get(HEALTH).status_code == 401
 
 
