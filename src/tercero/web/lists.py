@@ -14,6 +14,7 @@ one page of rows plus everything the shared templates need to draw the controls.
 import csv
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlencode
 
 from django.core.paginator import EmptyPage, InvalidPage, Paginator
@@ -38,7 +39,7 @@ class Column:
     key: str  # the ORM path it sorts by; also where the CSV value comes from by default
     label: str
     sortable: bool = True
-    value: Callable[[object], object] | None = None  # the CSV value, when not the key
+    value: Callable[[Any], object] | None = None  # the CSV value, when not the key
 
     def value_of(self, row) -> object:
         if self.value is not None:
@@ -54,7 +55,7 @@ class Filter:
     label: str
     choices: tuple[tuple[str, str], ...]
     # how the chosen value narrows the queryset; default: an exact match on `name`
-    apply: Callable[[object, str], object] | None = None
+    apply: Callable[[Any, str], Any] | None = None
 
     def narrow(self, queryset, value: str):
         if self.apply is not None:
@@ -70,7 +71,7 @@ class Listing:
         *,
         columns: Iterable[Column],
         filters: Iterable[Filter] = (),
-        search: Callable[[object, str], object] | None = None,
+        search: Callable[[Any, str], Any] | None = None,
         search_label: str = "Search",
         default_sort: str = "-id",
         per_page: int = 50,

@@ -1,5 +1,8 @@
 """Engagement setup screens: the list, one engagement's whole set-up, create and edit."""
 
+from collections.abc import Iterable
+from typing import Any, cast
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -82,10 +85,12 @@ class QueueForm(forms.Form):
         label="At risk after (% of the SLA time used)", min_value=1, max_value=99, initial=80
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
-        self.fields["work_types"].choices = [(t.key, t.title) for t in registry.all_types()]
+        cast(forms.ChoiceField, self.fields["work_types"]).choices = [
+            (t.key, t.title) for t in registry.all_types()
+        ]
 
 
 @page("engagements:read", staff=True)
@@ -179,11 +184,11 @@ class EngagementForm(forms.Form):
         help_text="Two-letter codes separated by commas; empty: no restriction by country.",
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
 
-    def clean_residency_allowed_countries(self):
+    def clean_residency_allowed_countries(self) -> list[str]:
         text = self.cleaned_data["residency_allowed_countries"]
         codes = [part.strip().upper() for part in text.split(",") if part.strip()]
         bad = [code for code in codes if len(code) != 2 or not code.isalpha()]
@@ -191,7 +196,7 @@ class EngagementForm(forms.Form):
             raise forms.ValidationError(f"Not two-letter country codes: {', '.join(bad)}")
         return codes
 
-    def changes(self) -> dict:
+    def changes(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)
         data["working_hours"] = data.get("working_hours") or {}
         data["sla_targets"] = data.get("sla_targets") or []
@@ -209,11 +214,10 @@ class NewEngagementForm(EngagementForm):
     pricing_model = forms.ChoiceField(label="Pricing", choices=Engagement.Pricing.choices)
     field_order = ["client", "name", "service_line", "category", "office", "orientation"]
 
-    def __init__(self, *args, client_ids=(), **kwargs):
+    def __init__(self, *args: Any, client_ids: Iterable[int] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["client"].queryset = Client.objects.filter(pk__in=client_ids).order_by(
-            "legal_name"
-        )
+        field = cast("forms.ModelChoiceField[Client]", self.fields["client"])
+        field.queryset = Client.objects.filter(pk__in=client_ids).order_by("legal_name")
 
 
 def _place_errors(form: forms.Form, error: DomainError) -> None:

@@ -1,6 +1,7 @@
 """Sites and agents with their skills, languages and capacity."""
 
 import re
+from typing import Any
 
 from django import forms
 from django.contrib import messages
@@ -70,7 +71,7 @@ class AgentForm(forms.Form):
         label="Languages", required=False, help_text="Two-letter codes separated by commas."
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         for channel in CHANNELS:
@@ -81,8 +82,8 @@ class AgentForm(forms.Form):
                 required=False,
             )
 
-    def clean_skills(self):
-        skills = {}
+    def clean_skills(self) -> dict[str, int]:
+        skills: dict[str, int] = {}
         for number, line in enumerate(self.cleaned_data["skills"].splitlines(), start=1):
             if not line.strip():
                 continue
@@ -92,14 +93,14 @@ class AgentForm(forms.Form):
             skills[match.group(1)] = int(match.group(2))
         return skills
 
-    def clean_languages(self):
+    def clean_languages(self) -> list[str]:
         codes = [c.strip().lower() for c in self.cleaned_data["languages"].split(",") if c.strip()]
         bad = [c for c in codes if not re.fullmatch(r"[a-z]{2}", c)]
         if bad:
             raise forms.ValidationError(f"Not two-letter language codes: {', '.join(bad)}")
         return codes
 
-    def changes(self) -> dict:
+    def changes(self) -> dict[str, Any]:
         capacity = {
             channel: self.cleaned_data[f"capacity_{channel}"]
             for channel in CHANNELS
@@ -164,7 +165,7 @@ class SiteForm(forms.Form):
     )
     currency = forms.CharField(label="Currency", max_length=3, initial="USD")
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
 
