@@ -1,0 +1,265 @@
+"""The PostgreSQL pull claim as one statement: the agent's state, every routing rule, the
+pick with `FOR UPDATE SKIP LOCKED`, the item update, the assignment and the outbox event.
+
+The statement's text never changes, so each connection prepares it once. It runs right
+after the statement that sets the client scope and locks the agent's row (in the same
+round trip when the connection can pipeline), so it reads the agent's load from a
+snapshot taken after the lock: a claim the previous holder of the lock just committed is
+counted. The rules are `routing.reasons` written in SQL; `test_routing` runs each rule
+through both.
+
+Two things the database cannot work out alone are decided in Python and checked in SQL:
+
+- business-time order across calendars: the statement claims only when the agent's
+  engagements share one calendar (within one calendar, least SLA slack orders like the
+  due moment); otherwise it claims nothing and reports how many calendars it saw, and
+  `claims` compares each calendar's best item in business time, then claims within the
+  winner (`engagement_ids`);
+- the shore of the agent's site relative to each client (`workforce.shore`, from regions
+  and time zones), passed as a map keyed by the four values it depends on. The statement
+  looks each pair up by the values it reads, so a verdict can never outlive a change of
+  site or client; a pair the map lacks, where an engagement restricts shores, stops the
+  claim with `shores_unknown` and the caller computes the map from what it reads.
+"""
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db import connection
+from django.db.models import Field
+from psycopg import Connection, Cursor
+
+from tercero.delivery.work import event_types
+from tercero.delivery.work.models import WorkItem
+from tercero.delivery.workforce.shore import shore_between
+from tercero.platform.tenancy.backends.postgresql.base import (
+    ENTER_SCOPE,
+    enter_scope_params,
+    server_bound,
+)
+from tercero.platform.tenancy.scoping import rls_setting
+
+_FIELDS: list[Field[Any, Any]] = list(WorkItem._meta.concrete_fields)
+_ATTNAMES = [f.attname for f in _FIELDS]
+_RETURNED = ", ".join(f"w.{f.column}" for f in _FIELDS)
+# Engagement statuses that take work (routing.ACCEPTING).
+_ACCEPTING = "('transition', 'live')"
+
+LOCK_AGENT = f"SELECT {ENTER_SCOPE}, id FROM workforce_agent WHERE id = %s FOR UPDATE"
+
+CLAIM = f"""
+WITH agent AS (
+    SELECT a.user_id, a.presence, a.skills, a.languages, a.capacity, s.country, s.time_zone
+    FROM workforce_agent a JOIN workforce_site s ON s.id = a.site_id
+    WHERE a.id = %(agent)s
+),
+cleared AS (
+    SELECT e.id,
+        CASE WHEN e.hours_of_cover = '24_7' THEN '24/7'
+            ELSE jsonb_build_array(e.time_zone, e.working_hours, e.holiday_country,
+                e.holiday_subdivision, e.closures)::text
+        END AS calendar,
+        e.residency_allowed_shores AS shores,
+        e.residency_allowed_countries AS countries,
+        %(shores)s::jsonb ->> concat_ws('|', agent.country, agent.time_zone, cl.country,
+            cl.time_zone) AS shore,
+        agent.country AS site_country
+    FROM agent, workforce_clearance c
+    JOIN engagements_engagement e ON e.id = c.engagement_id
+    JOIN tenancy_client cl ON cl.id = e.client_id
+    WHERE c.agent_id = %(agent)s AND c.client_id = ANY(%(clients)s::bigint[])
+        AND e.status IN {_ACCEPTING}
+        AND (%(engagements)s::bigint[] IS NULL OR e.id = ANY(%(engagements)s::bigint[]))
+),
+load AS (
+    SELECT channel, count(*) AS n FROM work_assignment
+    WHERE agent_id = %(agent)s AND ended_at IS NULL GROUP BY channel
+),
+rules AS (
+    SELECT
+        (SELECT presence FROM agent) AS presence,
+        (SELECT count(DISTINCT calendar) FROM cleared) AS calendars,
+        EXISTS (
+            SELECT FROM cleared WHERE jsonb_array_length(shores) > 0 AND shore IS NULL
+        ) AS shores_unknown,
+        ARRAY(SELECT id FROM cleared) AS engagements,
+        ARRAY(
+            SELECT id FROM cleared
+            WHERE (jsonb_array_length(shores) = 0 OR shores @> jsonb_build_array(shore))
+                AND (jsonb_array_length(countries) = 0
+                    OR countries @> jsonb_build_array(site_country))
+        ) AS residency_ok,
+        ARRAY(
+            SELECT q.id FROM work_queue q
+            WHERE q.engagement_id IN (SELECT id FROM cleared) AND q.is_active
+                AND q.routing = ANY(%(routings)s::text[])
+        ) AS queues,
+        ARRAY(
+            SELECT capacity.key
+            FROM agent, jsonb_each_text(agent.capacity) capacity
+            LEFT JOIN load ON load.channel = capacity.key
+            WHERE COALESCE(load.n, 0) < capacity.value::int
+        ) AS channels,
+        (SELECT languages FROM agent) AS languages,
+        COALESCE((
+            SELECT jsonb_agg(skill.key || ':' || level)
+            FROM agent, jsonb_each_text(agent.skills) skill,
+                generate_series(1, skill.value::int) level
+        ), '[]') AS skills
+),
+picked AS (
+    SELECT w.id FROM work_workitem w
+    WHERE (SELECT presence = 'available' AND NOT shores_unknown
+            AND (calendars <= 1 OR %(engagements)s::bigint[] IS NOT NULL) FROM rules)
+        AND w.status = 'queued'
+        -- one opaque test, so that the planner does not multiply the guesses it makes
+        -- for each rule about arrays it cannot see into a queue of one row, sort it all
+        -- and walk nothing in routing order
+        AND CASE WHEN w.queue_id = ANY((SELECT queues FROM rules)::bigint[])
+            AND w.engagement_id = ANY((SELECT engagements FROM rules)::bigint[])
+            AND w.channel = ANY((SELECT channels FROM rules)::text[])
+            AND (NOT w.personal_data
+                OR w.engagement_id = ANY((SELECT residency_ok FROM rules)::bigint[]))
+            AND (w.language = ''
+                OR (SELECT languages FROM rules) @> jsonb_build_array(w.language))
+            AND (w.skill_count = 0 OR w.skill_keys <@ (SELECT skills FROM rules))
+            THEN true ELSE false END
+    ORDER BY w.priority, w.route_due_at, w.queued_at, w.id
+    LIMIT 1
+    FOR UPDATE OF w SKIP LOCKED
+),
+claimed AS (
+    UPDATE work_workitem w SET status = 'assigned', assignee_id = %(agent)s,
+        assigned_at = %(now)s, updated_at = %(now)s, version = w.version + 1
+    FROM picked WHERE w.id = picked.id AND w.status = 'queued'
+    RETURNING {_RETURNED}
+),
+held AS (
+    INSERT INTO work_assignment
+        (client_id, item_id, agent_id, channel, how, assigned_by_id, started_at, ended_at,
+         end_reason)
+    SELECT client_id, id, %(agent)s, channel, 'pull', NULL, %(now)s, NULL, '' FROM claimed
+),
+logged AS (
+    INSERT INTO work_workevent (client_id, item_id, engagement_id, kind, actor_id, data, at)
+    SELECT client_id, id, engagement_id, 'item.assigned', (SELECT user_id FROM agent),
+        %(event)s::jsonb, %(now)s
+    FROM claimed
+)
+SELECT rules.presence, rules.calendars, rules.shores_unknown, claimed.*
+FROM rules LEFT JOIN claimed ON true
+"""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the claim statement saw and did. `presence` is None when the agent does not
+    exist; `item` is None when nothing was claimed."""
+
+    presence: str | None
+    calendars: int
+    shores_unknown: bool
+    item: WorkItem | None
+
+
+def lock_agent(raw: Connection[Any], agent_id: int) -> None:
+    """Set the transaction's verified client scope and lock the agent's row, in one
+    statement (the agent table is global, so the scope may change within it)."""
+    wanted = rls_setting() or ""
+    with server_bound(raw) as cursor:
+        cursor.execute(LOCK_AGENT, [*enter_scope_params(raw, wanted), agent_id])
+    # tell the backend the setting is in place for this transaction
+    connection.tercero_rls_value = wanted  # type: ignore[attr-defined]
+
+
+def parameters(
+    *,
+    agent_id: int,
+    client_ids: list[int],
+    shores: str,
+    engagement_ids: list[int] | None,
+    routings: tuple[str, ...],
+    now: datetime,
+) -> dict[str, object]:
+    return {
+        "agent": agent_id,
+        "clients": client_ids,
+        "shores": shores,
+        "engagements": engagement_ids,
+        "routings": list(routings),
+        "now": now,
+        "event": _event_data(agent_id),
+    }
+
+
+def send(raw: Connection[Any], params: dict[str, object]) -> Cursor[Any]:
+    """Send the claim statement (after `lock_agent`, in the same transaction); in a
+    pipeline the answer is read later, with `outcome`."""
+    cursor = server_bound(raw)
+    cursor.execute(CLAIM, params)
+    return cursor
+
+
+def outcome(cursor: Cursor[Any]) -> Outcome:
+    with cursor:
+        row = cursor.fetchone()
+    return _outcome(row)
+
+
+def _outcome(row: tuple[Any, ...] | None) -> Outcome:
+    if row is None:
+        return Outcome(presence=None, calendars=0, shores_unknown=False, item=None)
+    presence, calendars, unknown = row[:3]
+    values = row[3:]
+    item = None if values[0] is None else _item(values)
+    return Outcome(presence=presence, calendars=calendars, shores_unknown=unknown, item=item)
+
+
+def _item(values: tuple[Any, ...]) -> WorkItem:
+    converted = [
+        value
+        if (convert := getattr(f, "from_db_value", None)) is None
+        else convert(value, None, connection)
+        for f, value in zip(_FIELDS, values, strict=True)
+    ]
+    return WorkItem.from_db(connection.alias, _ATTNAMES, converted)
+
+
+_EVENTS: dict[int, str] = {}
+
+
+def _event_data(agent_id: int) -> str:
+    """The `item.assigned` event's data, checked against its schema once per agent."""
+    found = _EVENTS.get(agent_id)
+    if found is None:
+        found = json.dumps(
+            event_types.checked("item.assigned", {"agent_id": agent_id, "how": "pull"})
+        )
+        if len(_EVENTS) > 10_000:
+            _EVENTS.clear()
+        _EVENTS[agent_id] = found
+    return found
+
+
+def shore_key(site_country: str, site_time_zone: str, client_country: str, client_tz: str) -> str:
+    """The key the statement looks a shore up by (its `concat_ws('|', ...)`)."""
+    return "|".join((site_country, site_time_zone, client_country, client_tz))
+
+
+def shore_map(pairs: set[tuple[str, str, str, str]]) -> str:
+    """The shores the statement may look up, as its JSON parameter."""
+    return json.dumps(
+        {
+            shore_key(*pair): str(
+                shore_between(
+                    site_country=pair[0],
+                    site_time_zone=pair[1],
+                    client_country=pair[2],
+                    client_time_zone=pair[3],
+                )
+            )
+            for pair in sorted(pairs)
+        }
+    )

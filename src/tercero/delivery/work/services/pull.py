@@ -1,0 +1,272 @@
+"""Pull: the claim behind `get_next`, one transaction per attempt.
+
+PostgreSQL: one statement sets the scope and locks the agent, one statement applies
+every routing rule and claims (`claim_sql`); when the connection can pipeline, both go
+in one round trip. SQLite: the agent's state from the ORM, the compiled pick and the
+conditional update, inside one IMMEDIATE transaction (one writer at a time).
+
+`claim_next` returns the item, None when nothing is eligible, or False when this attempt
+found nothing it could be sure of (a calendar group's best item was taken meanwhile, a
+site or client changed under the shore map) and the caller should try again.
+"""
+
+import threading
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from typing import Any, Literal
+
+from django.db import connection, transaction
+from django.utils import timezone
+from psycopg import Connection, Cursor, Pipeline, pq
+
+from tercero.delivery.engagements.business_time import BusinessCalendar
+from tercero.delivery.work import routing
+from tercero.delivery.work.models import Assignment, WorkItem
+from tercero.delivery.work.services import claim_sql
+from tercero.delivery.work.services._common import _lock_agent
+from tercero.delivery.work.services.taking import take
+from tercero.delivery.workforce.models import Agent
+from tercero.platform.errors import Conflict
+from tercero.platform.tenancy.scoping import clients_in_scope
+
+PULLABLE = ("pull", "push")
+PIPELINES = Pipeline.is_supported()
+Claimed = WorkItem | None | Literal[False]
+
+
+def claim_next(*, agent: Agent, client_ids: list[int]) -> Claimed:
+    if connection.vendor == "postgresql":
+        return _claim_next_postgresql(agent_id=agent.pk, client_ids=client_ids)
+    with _one_sqlite_writer():
+        return _claim_next_orm(agent=agent, client_ids=client_ids)
+
+
+# --- PostgreSQL ----------------------------------------------------------------------
+
+# The shore map last used per (agent, clients): a guess the statement checks by value.
+_SHORES: dict[tuple[int, tuple[int, ...]], str] = {}
+_SHORE_PAIRS = """
+    SELECT s.country, s.time_zone, cl.country, cl.time_zone
+    FROM workforce_agent a JOIN workforce_site s ON s.id = a.site_id, tenancy_client cl
+    WHERE a.id = %s AND cl.id = ANY(%s::bigint[])
+"""
+
+
+def _claim_next_postgresql(*, agent_id: int, client_ids: list[int]) -> Claimed:
+    with connection.wrap_database_errors:
+        found = _claim_at_once(agent_id=agent_id, client_ids=client_ids)
+        _require_available(agent_id, found.presence)
+        if found.item is not None or (found.calendars <= 1 and not found.shores_unknown):
+            return found.item
+        with transaction.atomic():
+            raw = _raw_connection()
+            claim_sql.lock_agent(raw, agent_id)
+            if found.shores_unknown:
+                _SHORES[(agent_id, tuple(client_ids))] = _shore_map(raw, agent_id, client_ids)
+            found = _claim(raw, agent_id=agent_id, client_ids=client_ids)
+            _require_available(agent_id, found.presence)
+            if found.item is not None or found.calendars == 0:
+                return found.item
+            if found.shores_unknown:
+                return False  # the site or a client changed since the map was read
+            if found.calendars == 1:
+                return None
+            return _claim_in_best_calendar(raw, agent_id=agent_id, client_ids=client_ids)
+
+
+def _raw_connection() -> Connection[Any]:
+    connection.ensure_connection()
+    raw: Connection[Any] = connection.connection
+    return raw
+
+
+def _claim_at_once(*, agent_id: int, client_ids: list[int]) -> claim_sql.Outcome:
+    """Scope and lock, then the claim, sent together: the connection runs them in order,
+    so the claim starts once the lock is granted. Outside a transaction the four
+    statements (BEGIN and COMMIT around them) make one round trip; inside the caller's
+    transaction they join it. A claim that finds nothing or must defer to Python (several
+    calendars, an unknown shore) has changed nothing, and its transaction just ends."""
+    raw = _raw_connection()
+    if connection.in_atomic_block:
+        with transaction.atomic(savepoint=False), _pipeline(raw):
+            claim_sql.lock_agent(raw, agent_id)
+            return claim_sql.outcome(_send(raw, agent_id=agent_id, client_ids=client_ids))
+    try:
+        with _pipeline(raw):
+            raw.execute("BEGIN")
+            claim_sql.lock_agent(raw, agent_id)
+            sent = _send(raw, agent_id=agent_id, client_ids=client_ids)
+            raw.execute("COMMIT")
+    except BaseException:
+        if raw.info.transaction_status != pq.TransactionStatus.IDLE:
+            raw.execute("ROLLBACK")
+        raise
+    finally:
+        connection.tercero_rls_value = None  # type: ignore[attr-defined]
+    return claim_sql.outcome(sent)
+
+
+def _pipeline(raw: Connection[Any]) -> AbstractContextManager[object]:
+    """Send what follows without waiting for each answer (libpq 14 or later; without it
+    the same statements go one by one)."""
+    return raw.pipeline() if PIPELINES else nullcontext()
+
+
+def _claim(
+    raw: Connection[Any],
+    *,
+    agent_id: int,
+    client_ids: list[int],
+    engagement_ids: list[int] | None = None,
+) -> claim_sql.Outcome:
+    return claim_sql.outcome(
+        _send(raw, agent_id=agent_id, client_ids=client_ids, engagement_ids=engagement_ids)
+    )
+
+
+def _send(
+    raw: Connection[Any],
+    *,
+    agent_id: int,
+    client_ids: list[int],
+    engagement_ids: list[int] | None = None,
+) -> Cursor[Any]:
+    params = claim_sql.parameters(
+        agent_id=agent_id,
+        client_ids=client_ids,
+        shores=_SHORES.get((agent_id, tuple(client_ids)), "{}"),
+        engagement_ids=engagement_ids,
+        routings=PULLABLE,
+        now=timezone.now(),
+    )
+    return claim_sql.send(raw, params)
+
+
+def _shore_map(raw: Connection[Any], agent_id: int, client_ids: list[int]) -> str:
+    with raw.cursor() as cursor:
+        cursor.execute(_SHORE_PAIRS, [agent_id, client_ids])
+        pairs = {(site, site_zone, client, zone) for site, site_zone, client, zone in cursor}
+    if len(_SHORES) > 10_000:
+        _SHORES.clear()
+    return claim_sql.shore_map(pairs)
+
+
+def _require_available(agent_id: int, presence: str | None) -> None:
+    if presence is None:
+        raise Agent.DoesNotExist(agent_id)
+    if presence != Agent.Presence.AVAILABLE:
+        label = str(Agent.Presence(presence).label).lower()
+        raise Conflict(
+            f"You are {label}; set yourself available to take work.",
+            code="agent_not_available",
+        )
+
+
+def _claim_in_best_calendar(
+    raw: Connection[Any], *, agent_id: int, client_ids: list[int]
+) -> Claimed:
+    """The agent's engagements keep different business calendars: compare each
+    calendar's best item in business time, then claim within the winner."""
+    context = routing.locked_context_postgresql(agent_id, client_ids=client_ids)
+    group = _best_group(context, routing.calendar_groups(context))
+    if group is None:
+        return None
+    found = _claim(raw, agent_id=agent_id, client_ids=client_ids, engagement_ids=group)
+    return found.item or False
+
+
+def _best_group(context: routing.AgentContext, groups: list[list[int]]) -> list[int] | None:
+    """Compare each calendar group's best item in business time: priority, then least
+    SLA slack, then oldest."""
+    now = timezone.now()
+    best, best_key = None, None
+    for group in groups:
+        head = (
+            routing.eligible_items(context, engagement_ids=group, routings=PULLABLE)
+            .values("priority", "due_at", "queued_at", "engagement_id")
+            .first()
+        )
+        if head is None:
+            continue
+        if head["due_at"] is None:
+            slack = float("inf")
+        else:
+            cal = context.engagements[head["engagement_id"]].calendar
+            assert isinstance(cal, BusinessCalendar)
+            slack = cal.between(now, head["due_at"]).total_seconds()
+        key = (head["priority"], slack, head["queued_at"])
+        if best_key is None or key < best_key:
+            best, best_key = group, key
+    return best
+
+
+# --- SQLite (and any engine without SKIP LOCKED) --------------------------------------
+
+_SQLITE_WRITER = threading.Lock()
+
+
+@contextmanager
+def _one_sqlite_writer() -> Iterator[None]:
+    """SQLite has one writer at a time anyway; queueing this process's claimers on a lock
+    spares them its busy-wait lottery, in which an unlucky thread can starve past the
+    busy timeout."""
+    with _SQLITE_WRITER:
+        yield
+
+
+def _claim_next_orm(*, agent: Agent, client_ids: list[int]) -> Claimed:
+    with transaction.atomic():
+        context = routing.context_of(_lock_agent(agent.pk), client_ids=client_ids)
+        locked = context.agent
+        _require_available(locked.pk, locked.presence)
+        if not context.engagements or not context.open_channels():
+            return None
+        groups = routing.calendar_groups(context)
+        group = groups[0] if len(groups) == 1 else _best_group(context, groups)
+        if group is None:
+            return None
+        item = _claim_in(context, group)
+        if item is None:
+            return False if len(groups) > 1 else None
+    return item
+
+
+def _claim_in(context: routing.AgentContext, engagement_ids: list[int]) -> WorkItem | None:
+    if not context.queue_ids(engagement_ids, PULLABLE):
+        return None
+    sql, params = _pick_sql(context, engagement_ids)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    agent = context.agent
+    if row is None or not take(
+        row[0], agent, how=Assignment.How.PULL, actor=agent.user, now=timezone.now()
+    ):
+        return None
+    return WorkItem.objects.get(pk=row[0])
+
+
+_PICKS: dict[tuple[Any, ...], tuple[str, tuple[Any, ...]]] = {}
+
+
+def _pick_sql(
+    context: routing.AgentContext, engagement_ids: list[int]
+) -> tuple[str, tuple[Any, ...]]:
+    """The compiled pick for this query shape (compiling is most of an ORM claim's cost,
+    and an agent's shape rarely changes between claims)."""
+    key = (
+        connection.vendor,
+        tuple(sorted(clients_in_scope() or ())),
+        *routing.shape(context, engagement_ids, PULLABLE),
+    )
+    found = _PICKS.get(key)
+    if found is None:
+        candidates = routing.eligible_items(
+            context, engagement_ids=engagement_ids, routings=PULLABLE
+        )
+        query = candidates.values("id")[:1].query
+        found = query.get_compiler(connection=connection).as_sql()
+        if len(_PICKS) > 10_000:
+            _PICKS.clear()
+        _PICKS[key] = found
+    return found
