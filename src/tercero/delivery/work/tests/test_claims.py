@@ -5,10 +5,17 @@ import threading
 import pytest
 from django.db import IntegrityError, connection, connections, transaction
 from django.utils import timezone
+from tests.factories import site
 
 from tercero.delivery.work import services
 from tercero.delivery.work.models import Assignment, WorkItem
-from tercero.delivery.work.tests.conftest import FORM, live_engagement, make_agent, make_queue
+from tercero.delivery.work.tests.conftest import (
+    FORM,
+    add_item,
+    live_engagement,
+    make_agent,
+    make_queue,
+)
 from tercero.platform.tenancy.scoping import client_scope
 
 POSTGRES = connection.vendor == "postgresql"
@@ -116,3 +123,58 @@ def test_capacity_holds_when_one_agent_claims_from_many_threads(tenant_a, transa
     agent = make_agent(engagement, skills={"keying": 1}, capacity={"back_office": 5})
     claimed = _drain([agent] * 6, tenant_a.client.pk)
     assert sum(len(mine) for mine in claimed) == 5
+
+
+def test_agents_with_different_rights_drain_two_calendars_each_item_once_to_whom_may_take_it(
+    tenant_a, transactional_db
+):
+    """Under contention, across two business calendars (so each claim compares them in
+    business time first), each item goes once, and only to an agent its rules allow."""
+    # given a 24/7 engagement that keeps personal data onshore and a Mondays-only one
+    always = live_engagement(tenant_a.client, name="Always", residency_allowed_shores=["onshore"])
+    mondays = live_engagement(
+        tenant_a.client,
+        name="Mondays",
+        hours_of_cover="business_hours",
+        working_hours={"0": [["09:00", "17:00"]]},
+    )
+    per_kind = 20 if POSTGRES else 8
+    kinds = {
+        "personal": (always, {"personal_data": True}),
+        "billing": (always, {"required_skills": {"billing": 2}}),
+        "plain": (always, {}),
+        "monday": (mondays, {}),
+        "nobody": (mondays, {"required_skills": {"billing": 3}}),
+    }
+    queues = {e.pk: make_queue(e, name="q") for e in (always, mondays)}
+    made: dict[int, str] = {}
+    for kind, (engagement, fields) in kinds.items():
+        for _ in range(per_kind):
+            made[add_item(queues[engagement.pk], **fields).pk] = kind
+    tampa = site(name="Tampa", country="US", time_zone="America/New_York", city="Tampa")
+    capacity = {"email": len(made)}
+    offshore = [
+        make_agent(always, mondays, skills={"billing": 2}, capacity=capacity) for _ in range(4)
+    ]
+    onshore = [make_agent(always, mondays, site_=tampa, capacity=capacity) for _ in range(4)]
+    # when all eight pull at once, then each once more until nothing is left for them
+    claimed = _drain(offshore + onshore, tenant_a.client.pk)
+    for n, agent in enumerate(offshore + onshore):
+        while (item := services.get_next(agent=agent, client_ids=[tenant_a.client.pk])) is not None:
+            claimed[n].append(item.pk)
+    # then every item but the ones nobody may take went exactly once, to someone allowed
+    everything = [pk for mine in claimed for pk in mine]
+    assert len(everything) == len(set(everything)), "an item was claimed twice"
+    assert sorted(everything) == sorted(pk for pk, kind in made.items() if kind != "nobody")
+    onshore_ids = {a.pk for a in onshore}
+    with client_scope(clients=[tenant_a.client]):
+        for pk, kind in made.items():
+            item = WorkItem.objects.get(pk=pk)
+            if kind == "nobody":
+                assert item.status == "queued"
+                continue
+            assert Assignment.objects.filter(item_id=pk, ended_at__isnull=True).count() == 1
+            if kind == "personal":
+                assert item.assignee_id in onshore_ids
+            if kind == "billing":
+                assert item.assignee_id not in onshore_ids
