@@ -8,6 +8,8 @@ data subject's items can be found again). A personal field declared as a bank ac
 way out a payload shows only masks; clear values need a live reveal grant.
 """
 
+from typing import Any
+
 from tercero.delivery.work import registry
 from tercero.platform.security import crypto
 from tercero.platform.security.redact import redact_cards, redact_tree
@@ -15,8 +17,15 @@ from tercero.platform.security.redact import redact_cards, redact_tree
 BANK_ACCOUNT_KINDS = frozenset({"account", "iban"})
 
 
-def protect(*, client_id: int, work_type: registry.WorkType, payload: dict) -> dict:
-    """The payload as stored: card numbers cut, personal fields sealed."""
+def protect(
+    *,
+    client_id: int,
+    work_type: registry.WorkType,
+    payload: dict[str, Any],
+    keys: crypto.ClientKeys | None = None,
+) -> dict[str, Any]:
+    """The payload as stored: card numbers cut, personal fields sealed (with `keys`, the
+    client's keys a batch took once, or else the keys of the caller's transaction)."""
     clean = redact_tree(payload)
     for name in work_type.personal_fields:
         if work_type.kind_of(name) in BANK_ACCOUNT_KINDS and isinstance(payload.get(name), str):
@@ -24,18 +33,27 @@ def protect(*, client_id: int, work_type: registry.WorkType, payload: dict) -> d
         value = clean.get(name)
         if value in (None, "") or crypto.is_sealed(value):
             continue
-        clean[name] = crypto.seal(client_id, str(value), kind=work_type.kind_of(name))
+        if keys is None:
+            keys = crypto.keys_for(client_id, data=True)
+        clean[name] = keys.seal(str(value), kind=work_type.kind_of(name))
     return clean
 
 
-def lookup_keys(*, client_id: int, work_type: registry.WorkType, plain: dict) -> list[str]:
+def lookup_keys(
+    *,
+    client_id: int,
+    work_type: registry.WorkType,
+    plain: dict[str, Any],
+    keys: crypto.ClientKeys | None = None,
+) -> list[str]:
     """Keyed hashes of the personal values (before sealing), for exact-match lookup."""
-    keys = []
-    for name in work_type.personal_fields:
-        value = plain.get(name)
-        if value not in (None, ""):
-            keys.append(crypto.lookup_hash(client_id, str(value)))
-    return keys
+    values = [plain.get(name) for name in work_type.personal_fields]
+    values = [value for value in values if value not in (None, "")]
+    if not values:
+        return []
+    if keys is None:
+        keys = crypto.keys_for(client_id, index=True)
+    return [keys.lookup_hash(str(value)) for value in values]
 
 
 def opened(payload: dict, names) -> dict:

@@ -108,3 +108,33 @@ def _replay(record: IdempotencyRecord, digest: str) -> HttpResponse:
     response = HttpResponse(body, status=record.status_code, content_type=record.content_type)
     response["Idempotent-Replayed"] = "true"
     return response
+
+
+# --- receipts of services that take an idempotency key themselves (batch intake) -------
+
+
+def record_receipt(*, user: object, key: str, digest: str, body: bytes) -> None:
+    """Store what a keyed call did, in the caller's transaction. A repeat of the key
+    raises IntegrityError (`is_repeat`): the first call's receipt stands."""
+    IdempotencyRecord.objects.create(
+        user=user,
+        key=key,
+        request_digest=digest,
+        status_code=200,
+        content_type="application/json",
+        body=crypto.seal_bytes(body, context=BODY_CONTEXT),
+    )
+
+
+def receipt(*, user: object, key: str) -> tuple[str, bytes] | None:
+    """(digest, body) of the receipt stored under `key` for `user`, or None."""
+    found = IdempotencyRecord.objects.filter(user=user, key=key).first()
+    if found is None:
+        return None
+    return found.request_digest, crypto.open_bytes(bytes(found.body), context=BODY_CONTEXT)
+
+
+def is_repeat(error: IntegrityError) -> bool:
+    """Whether an IntegrityError is a second record of one (user, key)."""
+    text = str(error)
+    return "idempotency_unique_user_key" in text or "api_idempotencyrecord" in text

@@ -26,10 +26,12 @@ from tercero.delivery.work.services.events import (
 )
 from tercero.delivery.work.services.intake import (
     ACCEPTING_WORK,
+    Intake,
     attach,
     create_item,
     create_items,
     submit_item,
+    take_in,
 )
 from tercero.delivery.work.services.queues import create_queue, update_queue
 from tercero.delivery.work.services.reveal import break_glass, reveal, revealed
@@ -46,6 +48,7 @@ __all__ = [
     "ACCEPTING_WORK",
     "PULLABLE",
     "RECORD_ENDS",
+    "Intake",
     "assign",
     "attach",
     "audit_checkpoint_event",
@@ -66,6 +69,7 @@ __all__ = [
     "security_alert_event",
     "submit_item",
     "sweep",
+    "take_in",
     "transfer",
     "transition",
     "update_item",

@@ -1,8 +1,20 @@
-"""Items coming in: one, many at once (bulk and CSV import), a portal submission with
-its file, and files added to an open item."""
+"""Items coming in: one, many at once (bulk and CSV import, a service line's mail,
+chat or documents), a portal submission with its file, and files added to an open item.
+
+Every way in is one batch path (`take_in`; a single create is a batch of one): all rows
+are checked, personal fields sealed, lookup hashes and SLA clocks computed in memory,
+with the client's keys read once for the batch; then the items, their skill
+requirements, their outbox events and the batch's receipt are written with one
+multi-row statement each, in one transaction. Nothing is read back after the insert.
+"""
 
 import hashlib
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -11,23 +23,99 @@ from tercero.delivery.work.models import Attachment, Queue, SkillRequirement, Wo
 from tercero.delivery.work.services._common import _event, _language, _log
 from tercero.delivery.work.services.claims import offer
 from tercero.delivery.workforce.models import CHANNELS, SKILL_NAME
+from tercero.platform.api import idempotency
 from tercero.platform.errors import Conflict, InvalidInput
+from tercero.platform.security import crypto
 
 ACCEPTING_WORK = ("transition", "live")
+RECEIPT_PREFIX = "intake:"
+
+Prepared = tuple[int, WorkItem, dict[str, int]]  # row index, item, required skills
 
 
-def create_item(*, actor, queue: Queue, **fields) -> WorkItem:
-    """Create one item; pushes it to an agent at once when the queue routes by push."""
-    item, required = _prepare(queue=queue, fields=fields)
-    with transaction.atomic():
-        _insert([(item, required)], actor=actor)
-    if queue.routing == Queue.Routing.PUSH and item.status == lifecycle.QUEUED:
-        offer(item=item)
-        item.refresh_from_db()
+@dataclass(frozen=True)
+class Intake:
+    """What a batch did: the items created (in row order), each refused row's errors by
+    its index, and whether this was a repeat of a batch already taken in under the same
+    idempotency key (then `created` are the items the first call made)."""
+
+    created: list[WorkItem]
+    errors: dict[int, dict[str, str]] = field(default_factory=dict)
+    replayed: bool = False
+
+
+def take_in(
+    *,
+    actor: Any,
+    queue: Queue,
+    rows: Sequence[Mapping[str, Any]],
+    all_or_nothing: bool = True,
+    dry_run: bool = False,
+    idempotency_key: str | None = None,
+) -> Intake:
+    """Take `rows` (each the fields of one item, as `create_item` takes them) into
+    `queue` as one batch: with `all_or_nothing` any refused row creates nothing; without
+    it the good rows are created and the bad ones reported. `dry_run` checks and creates
+    nothing. An `idempotency_key` (the actor must be a person) makes the batch happen
+    once: a repeat with the same rows returns the first call's items, with other rows it
+    is a Conflict; the receipt is written in the batch's transaction, so a batch cut
+    short by a crash left nothing and runs again in full. Items pushed to agents at once
+    when the queue routes by push."""
+    if idempotency_key is not None:
+        replay = _replay(actor=actor, key=idempotency_key, rows=rows)
+        if replay is not None:
+            return replay
+    prepared, failures = _prepare_all(queue=queue, rows=rows)
+    errors = {index: {"message": error.message, **error.fields} for index, error in failures}
+    good = _refuse_duplicate_refs(queue=queue, prepared=prepared, errors=errors)
+    if (errors and all_or_nothing) or dry_run:
+        return Intake(created=[], errors=errors)  # nothing stored
+    items = [item for _, item, _ in good]
+    receipt = None
+    if idempotency_key is not None:
+        receipt = (idempotency_key, _digest(rows))
+    try:
+        _write(good, actor=actor, receipt=receipt)
+    except _AlreadyTaken:  # a concurrent call with the same key committed first
+        replay = _replay(actor=actor, key=idempotency_key or "", rows=rows)
+        if replay is None:
+            raise Conflict("The batch could not be taken in; retry.") from None
+        return replay
+    _push(queue, items)
+    return Intake(created=items, errors=errors)
+
+
+def create_item(*, actor: Any, queue: Queue, **fields: Any) -> WorkItem:
+    """Create one item (a batch of one); pushes it to an agent at once when the queue
+    routes by push. Refuses with the row's own error."""
+    prepared, failures = _prepare_all(queue=queue, rows=[fields])
+    if failures:
+        raise failures[0][1]
+    _write(prepared, actor=actor)
+    item = prepared[0][1]
+    _push(queue, [item], refresh=True)
     return item
 
 
-def submit_item(*, actor, queue: Queue, upload=None, **fields) -> WorkItem:
+def create_items(
+    *,
+    actor: Any,
+    queue: Queue,
+    rows: Sequence[Mapping[str, Any]],
+    all_or_nothing: bool = True,
+    dry_run: bool = False,
+) -> tuple[list[WorkItem], dict[int, dict[str, str]]]:
+    """Create many items in one transaction. Returns (created, errors) where errors maps
+    a row index to its field errors. With `all_or_nothing`, any error creates nothing."""
+    done = take_in(
+        actor=actor, queue=queue, rows=rows, all_or_nothing=all_or_nothing, dry_run=dry_run
+    )
+    return done.created, done.errors
+
+
+def submit_item(
+    *, actor: Any, queue: Queue, upload: UploadedFile | None = None, **fields: Any
+) -> WorkItem:
     """Create an item with the file that comes with it (a portal submission): both are
     stored or neither is."""
     work_type = registry.get(fields.get("work_type") or "")
@@ -36,24 +124,27 @@ def submit_item(*, actor, queue: Queue, upload=None, **fields) -> WorkItem:
     if upload is not None and work_type.attachment == "none":
         raise InvalidInput("This kind of work takes no file.", fields={"file": "not accepted"})
     content_type = files.sniff(upload) if upload is not None else None
-    item, required = _prepare(queue=queue, fields=fields)
-    stored = None
+    prepared, failures = _prepare_all(queue=queue, rows=[fields])
+    if failures:
+        raise failures[0][1]
+    item = prepared[0][1]
+    stored: list[Attachment] = []
+
+    def store() -> None:
+        if upload is not None and content_type is not None:
+            stored.append(_store_attachment(item, upload, content_type, actor))
+
     try:
-        with transaction.atomic():
-            _insert([(item, required)], actor=actor)
-            if upload is not None:
-                stored = _store_attachment(item, upload, content_type, actor)
+        _write(prepared, actor=actor, also=store)
     except Exception:
-        if stored is not None:
-            stored.file.delete(save=False)
+        for attachment in stored:
+            attachment.file.delete(save=False)
         raise
-    if queue.routing == Queue.Routing.PUSH and item.status == lifecycle.QUEUED:
-        offer(item=item)
-        item.refresh_from_db()
+    _push(queue, [item], refresh=True)
     return item
 
 
-def attach(*, actor, item: WorkItem, upload) -> Attachment:
+def attach(*, actor: Any, item: WorkItem, upload: UploadedFile) -> Attachment:
     """Add a file to an open item."""
     content_type = files.sniff(upload)
     if item.status not in lifecycle.OPEN:
@@ -62,7 +153,9 @@ def attach(*, actor, item: WorkItem, upload) -> Attachment:
         return _store_attachment(item, upload, content_type, actor)
 
 
-def _store_attachment(item: WorkItem, upload, content_type: str, actor) -> Attachment:
+def _store_attachment(
+    item: WorkItem, upload: UploadedFile, content_type: str, actor: Any
+) -> Attachment:
     digest = hashlib.sha256()
     for chunk in upload.chunks():
         digest.update(chunk)
@@ -83,59 +176,55 @@ def _store_attachment(item: WorkItem, upload, content_type: str, actor) -> Attac
     return attachment
 
 
-def create_items(
-    *, actor, queue: Queue, rows: list[dict], all_or_nothing: bool = True, dry_run: bool = False
-):
-    """Create many items in one transaction. Returns (created, errors) where errors maps
-    a row index to its field errors. With `all_or_nothing`, any error creates nothing."""
-    prepared, errors = [], {}
-    seen_refs: dict[str, int] = {}
+def _prepare_all(
+    *, queue: Queue, rows: Sequence[Mapping[str, Any]]
+) -> tuple[list[Prepared], list[tuple[int, InvalidInput]]]:
+    """Every row checked and made into an unsaved item (payload sealed, lookup hashes
+    and SLA clocks set), with the client's keys read at most once for all of them."""
+    refusal = _refusal(queue)
+    keys = _keys_once(queue.client_id)
+    prepared: list[Prepared] = []
+    failures: list[tuple[int, InvalidInput]] = []
     for index, fields in enumerate(rows):
         try:
-            item, required = _prepare(queue=queue, fields=dict(fields))
+            if refusal is not None:
+                raise refusal
+            item, required = _prepare(queue=queue, fields=dict(fields), keys=keys)
         except InvalidInput as error:
-            errors[index] = {"message": error.message, **error.fields}
-            continue
-        if item.external_ref:
-            if item.external_ref in seen_refs:
-                errors[index] = {
-                    "message": "Duplicate external reference in this batch.",
-                    "external_ref": f"also on row {seen_refs[item.external_ref] + 1}",
-                }
-                continue
-            seen_refs[item.external_ref] = index
-        prepared.append((item, required))
-    taken = set(
-        WorkItem.objects.filter(
-            client_id=queue.client_id, external_ref__in=list(seen_refs)
-        ).values_list("external_ref", flat=True)
-    )
-    if taken:
-        for ref in taken:
-            errors[seen_refs[ref]] = {
-                "message": "An item with this external reference exists.",
-                "external_ref": "already used",
-            }
-        prepared = [(i, r) for i, r in prepared if i.external_ref not in taken]
-    if (errors and all_or_nothing) or dry_run:
-        return [], errors  # nothing stored
-    with transaction.atomic():
-        _insert(prepared, actor=actor)
-    if queue.routing == Queue.Routing.PUSH:
-        for item, _ in prepared:
-            offer(item=item)
-    return [item for item, _ in prepared], errors
+            failures.append((index, error))
+        else:
+            prepared.append((index, item, required))
+    return prepared, failures
 
 
-def _prepare(*, queue: Queue, fields: dict) -> tuple[WorkItem, dict[str, int]]:
+def _refusal(queue: Queue) -> InvalidInput | None:
+    """Why the queue takes no work now, or None."""
     engagement = queue.engagement
     if engagement.status not in ACCEPTING_WORK:
-        raise InvalidInput(
+        return InvalidInput(
             f"The engagement is {engagement.status}; it takes work in transition or live.",
             code="engagement_not_live",
         )
     if not queue.is_active:
-        raise InvalidInput("The queue is closed.", code="queue_inactive")
+        return InvalidInput("The queue is closed.", code="queue_inactive")
+    return None
+
+
+def _keys_once(client_id: int) -> Callable[[], crypto.ClientKeys]:
+    """The client's keys, read on the first personal field of the batch, then reused."""
+    taken: list[crypto.ClientKeys] = []
+
+    def keys() -> crypto.ClientKeys:
+        if not taken:
+            taken.append(crypto.keys_for(client_id, data=True, index=True))
+        return taken[0]
+
+    return keys
+
+
+def _prepare(
+    *, queue: Queue, fields: dict[str, Any], keys: Callable[[], crypto.ClientKeys]
+) -> tuple[WorkItem, dict[str, int]]:
     key = fields.pop("work_type", None) or ""
     work_type = registry.get(key)
     if key not in queue.work_types:
@@ -160,17 +249,19 @@ def _prepare(*, queue: Queue, fields: dict) -> tuple[WorkItem, dict[str, int]]:
         raise InvalidInput("Unknown fields.", fields=dict.fromkeys(fields, "unknown"))
     now = timezone.now()
     plain_payload = payload.model_dump(mode="json")
+    personal_values = (plain_payload.get(name) for name in work_type.personal_fields)
+    client_keys = keys() if any(v not in (None, "") for v in personal_values) else None
     item = WorkItem(
         client_id=queue.client_id,
-        engagement=engagement,
+        engagement=queue.engagement,
         queue=queue,
         work_type=key,
         title=title[:200],
         payload=personal.protect(
-            client_id=queue.client_id, work_type=work_type, payload=plain_payload
+            client_id=queue.client_id, work_type=work_type, payload=plain_payload, keys=client_keys
         ),
         subject_keys=personal.lookup_keys(
-            client_id=queue.client_id, work_type=work_type, plain=plain_payload
+            client_id=queue.client_id, work_type=work_type, plain=plain_payload, keys=client_keys
         ),
         priority=priority,
         language=language,
@@ -184,7 +275,7 @@ def _prepare(*, queue: Queue, fields: dict) -> tuple[WorkItem, dict[str, int]]:
     )
     sla.start_clocks(
         item,
-        engagement=engagement,
+        engagement=queue.engagement,
         work_type=work_type,
         payload=payload,
         at_risk_percent=queue.at_risk_percent,
@@ -192,7 +283,7 @@ def _prepare(*, queue: Queue, fields: dict) -> tuple[WorkItem, dict[str, int]]:
     return item, required
 
 
-def _required_skills(work_type, given: dict) -> dict[str, int]:
+def _required_skills(work_type: registry.WorkType, given: Mapping[Any, Any]) -> dict[str, int]:
     required = dict(work_type.default_skills)
     for skill, level in given.items():
         if not (isinstance(skill, str) and SKILL_NAME.match(skill)) or not (
@@ -206,33 +297,132 @@ def _required_skills(work_type, given: dict) -> dict[str, int]:
     return required
 
 
-def _insert(prepared: list[tuple[WorkItem, dict[str, int]]], *, actor) -> None:
+def _refuse_duplicate_refs(
+    *, queue: Queue, prepared: list[Prepared], errors: dict[int, dict[str, str]]
+) -> list[Prepared]:
+    """The rows left once an external reference used twice in the batch, or already
+    used by one of the client's items (one query, only when the batch has references),
+    is refused on its row."""
+    first_row: dict[str, int] = {}
+    for index, item, _ in prepared:
+        if not item.external_ref:
+            continue
+        if item.external_ref in first_row:
+            errors[index] = {
+                "message": "Duplicate external reference in this batch.",
+                "external_ref": f"also on row {first_row[item.external_ref] + 1}",
+            }
+        else:
+            first_row[item.external_ref] = index
+    taken: set[str] = set()
+    if first_row:
+        taken = set(
+            WorkItem.objects.filter(
+                client_id=queue.client_id, external_ref__in=list(first_row)
+            ).values_list("external_ref", flat=True)
+        )
+    for ref in taken:
+        errors[first_row[ref]] = {
+            "message": "An item with this external reference exists.",
+            "external_ref": "already used",
+        }
+    return [row for row in prepared if row[0] not in errors]
+
+
+class _AlreadyTaken(Exception):
+    """The batch's idempotency key was recorded by a call that committed first."""
+
+
+def _write(
+    prepared: list[Prepared],
+    *,
+    actor: Any,
+    receipt: tuple[str, str] | None = None,
+    also: Callable[[], None] | None = None,
+) -> None:
+    """Items, their skill requirements, their outbox events and the receipt: one
+    multi-row statement each, in one transaction (a savepoint inside the caller's)."""
     if not prepared:
         return
-    items = [item for item, _ in prepared]
-    creator = actor if getattr(actor, "pk", None) else None
-    for item, required in prepared:
-        item.created_by = creator
-        item.skill_count = len(required)
-        item.skill_keys = routing.skill_keys(required)
     try:
         with transaction.atomic():
-            WorkItem.objects.bulk_create(items, batch_size=500)
+            _insert(prepared, actor=actor)
+            if also is not None:
+                also()
+            if receipt is not None:
+                ids = [item.pk for _, item, _ in prepared]
+                idempotency.record_receipt(
+                    user=actor,
+                    key=RECEIPT_PREFIX + receipt[0],
+                    digest=receipt[1],
+                    body=json.dumps(ids).encode(),
+                )
     except IntegrityError as error:
+        if receipt is not None and idempotency.is_repeat(error):
+            raise _AlreadyTaken from error
+        if "external_ref" not in str(error):
+            raise
         raise Conflict(
             "An item with this external reference exists.", fields={"external_ref": "already used"}
         ) from error
-    SkillRequirement.objects.bulk_create(
-        [
-            SkillRequirement(client_id=item.client_id, item=item, skill=skill, min_level=level)
-            for item, required in prepared
-            for skill, level in sorted(required.items())
-        ],
-        batch_size=500,
-    )
+
+
+def _insert(prepared: list[Prepared], *, actor: Any) -> None:
+    creator = actor if getattr(actor, "pk", None) else None
+    items = []
+    requirements: list[SkillRequirement] = []
+    for _, item, required in prepared:
+        item.created_by = creator
+        item.skill_count = len(required)
+        item.skill_keys = routing.skill_keys(required)
+        items.append(item)
+    WorkItem.objects.bulk_create(items)
     events = []
-    for item in items:
+    for _, item, required in prepared:
+        mine = [
+            SkillRequirement(client_id=item.client_id, item=item, skill=skill, min_level=level)
+            for skill, level in sorted(required.items())
+        ]
+        requirements.extend(mine)
+        # what the item's required skills are: the API answers from it without a query
+        item._prefetched_objects_cache = {"required_skills": mine}
         events.append(_event(item, "item.created", actor, {"work_type": item.work_type}))
         if item.status == lifecycle.QUEUED:
             events.append(_event(item, "item.queued", actor, {"queue_id": item.queue_id}))
-    WorkEvent.objects.bulk_create(events, batch_size=500)
+    SkillRequirement.objects.bulk_create(requirements)
+    WorkEvent.objects.bulk_create(events)
+
+
+def _push(queue: Queue, items: list[WorkItem], *, refresh: bool = False) -> None:
+    """Offer newly queued items to agents when the queue routes by push (`refresh`: read
+    each back, as its assignment may have changed it)."""
+    if queue.routing != Queue.Routing.PUSH:
+        return
+    for item in items:
+        if item.status == lifecycle.QUEUED:
+            offer(item=item)
+            if refresh:
+                item.refresh_from_db()
+
+
+def _digest(rows: Sequence[Mapping[str, Any]]) -> str:
+    text = json.dumps(list(rows), sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _replay(*, actor: Any, key: str, rows: Sequence[Mapping[str, Any]]) -> Intake | None:
+    """The first call's items when `key` was taken in already, or None."""
+    if not getattr(actor, "pk", None):
+        raise ValueError("An idempotency key needs a person as the actor.")
+    found = idempotency.receipt(user=actor, key=RECEIPT_PREFIX + key)
+    if found is None:
+        return None
+    digest, body = found
+    if digest != _digest(rows):
+        raise Conflict(
+            "This idempotency key was used for a different batch.",
+            code="idempotency_key_reused",
+        )
+    ids = json.loads(body)
+    by_id = WorkItem.objects.filter(pk__in=ids).select_related("engagement", "queue").in_bulk()
+    return Intake(created=[by_id[pk] for pk in ids if pk in by_id], replayed=True)

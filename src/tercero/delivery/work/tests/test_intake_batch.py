@@ -1,0 +1,202 @@
+"""Intake as one batch path: a single create and a bulk of 100 each write with a fixed,
+small number of statements (items, skill requirements and outbox events one multi-row
+insert each), read the client's keys once, and read nothing back; a batch keyed for
+idempotency happens once."""
+
+import json
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tercero.delivery.work import services
+from tercero.delivery.work.models import SkillRequirement, WorkEvent, WorkItem
+from tercero.delivery.work.tests.conftest import live_engagement, make_queue
+from tercero.platform.errors import Conflict
+from tercero.platform.identity.services import create_api_token
+from tercero.platform.security import crypto
+from tercero.platform.tenancy.scoping import all_clients_scope, client_scope
+
+JSON = "application/json"
+PERSON = {
+    "customer_name": "Maria Santos",
+    "customer_national_id": "QQ123456C",
+    "customer_date_of_birth": "1984-03-17",
+    "customer_iban": "DE89370400440532013000",
+}
+
+
+def _document(n: int) -> dict:
+    return {
+        "work_type": "capture.document",
+        "payload": {"document_ref": f"PO-{n}", "fields_total": 3, **PERSON},
+    }
+
+
+@pytest.fixture
+def documents(tenant_a):
+    engagement = live_engagement(tenant_a.client, name="Keying")
+    return make_queue(engagement, name="Forms", work_types=["capture.document"])
+
+
+@pytest.fixture
+def bearer(tenant_a):
+    with all_clients_scope():
+        _, token = create_api_token(
+            actor=tenant_a.client_user,
+            client=tenant_a.client,
+            name="intake",
+            scopes=["work:read", "work:write"],
+        )
+    return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+
+
+def _keys_made_and_forgotten(client_id: int) -> None:
+    """The client has keys (made by an earlier item) but this process holds none."""
+    crypto.keys_for(client_id, data=True, index=True)
+    crypto.forget_keys()
+
+
+def _statements(captured: CaptureQueriesContext) -> dict[str, int]:
+    """How many statements of each kind ran (savepoints apart: tests nest transactions)."""
+    counts = {"insert": 0, "key read": 0, "item read": 0, "other": 0}
+    for query in captured.captured_queries:
+        sql = query["sql"]
+        if "SAVEPOINT" in sql:
+            continue
+        if sql.startswith("INSERT"):
+            counts["insert"] += 1
+        elif "security_datakey" in sql:
+            counts["key read"] += 1
+        elif sql.startswith("SELECT") and 'FROM "work_workitem"' in sql:
+            counts["item read"] += 1
+        else:
+            counts["other"] += 1
+    return counts
+
+
+def test_a_single_create_is_three_inserts_one_key_read_and_no_read_back(tenant_a, documents):
+    # protects: intake speed (the issue counted 26 statements, 8 of them key reads)
+    with client_scope(clients=[tenant_a.client]):
+        _keys_made_and_forgotten(tenant_a.client.pk)
+        with CaptureQueriesContext(connection) as captured:
+            item = services.create_item(actor=None, queue=documents, **_document(1))
+        assert _statements(captured) == {"insert": 3, "key read": 1, "item read": 0, "other": 0}
+        assert WorkEvent.objects.filter(item=item).count() == 2
+        assert crypto.open_sealed(WorkItem.objects.get().payload["customer_name"]) == (
+            "Maria Santos"
+        )
+
+
+def test_a_bulk_of_100_is_three_inserts_and_one_key_read(tenant_a, documents):
+    # protects: intake speed (the issue counted 817 statements, 800 of them key reads)
+    with client_scope(clients=[tenant_a.client]):
+        _keys_made_and_forgotten(tenant_a.client.pk)
+        with CaptureQueriesContext(connection) as captured:
+            created, errors = services.create_items(
+                actor=None, queue=documents, rows=[_document(n) for n in range(100)]
+            )
+        assert errors == {}
+        assert _statements(captured) == {"insert": 3, "key read": 1, "item read": 0, "other": 0}
+        assert WorkItem.objects.count() == 100
+        assert SkillRequirement.objects.count() == 100
+        assert WorkEvent.objects.filter(kind__in=["item.created", "item.queued"]).count() == 200
+        assert [item.external_ref for item in created] == [""] * 100
+        sealed = WorkItem.objects.get(pk=created[42].pk).payload["customer_iban"]
+        assert crypto.open_sealed(sealed) == PERSON["customer_iban"]
+
+
+def test_the_api_creates_one_item_in_a_fixed_small_number_of_statements(
+    client, tenant_a, documents, bearer
+):
+    # protects: intake speed through the API door (token, scope, item, events, answer)
+    body = {"queue_id": documents.pk, **_document(1)}
+    assert client.post("/api/v1/work-items", body, content_type=JSON, **bearer).status_code == 201
+    with CaptureQueriesContext(connection) as captured:
+        answer = client.post("/api/v1/work-items", body, content_type=JSON, **bearer)
+    assert answer.status_code == 201
+    counts = _statements(captured)
+    assert counts["insert"] == 3
+    assert counts["item read"] == 0  # the answer is the item as written
+    assert sum(counts.values()) <= 10
+    shown = answer.json()
+    assert shown["payload"]["customer_iban"] == "•••• 3000"
+    assert shown["required_skills"] == {"data_entry": 1}
+    assert shown["status"] == "queued"
+    with client_scope(clients=[tenant_a.client]):
+        assert WorkItem.objects.get(pk=shown["id"]).version == shown["version"]
+
+
+def test_the_api_creates_a_bulk_of_100_in_the_same_number_of_statements(
+    client, tenant_a, documents, bearer
+):
+    # protects: intake speed (statements per batch do not grow with its size)
+    def post(rows: list[dict]):
+        body = {"queue_id": documents.pk, "items": rows}
+        return client.post("/api/v1/work-items/bulk", body, content_type=JSON, **bearer)
+
+    with CaptureQueriesContext(connection) as one:
+        assert post([_document(0)]).status_code == 201
+    with CaptureQueriesContext(connection) as hundred:
+        answer = post([_document(n) for n in range(1, 101)])
+    assert answer.status_code == 201
+    assert len(answer.json()["created"]) == 100
+    assert len(hundred.captured_queries) <= len(one.captured_queries)
+    assert _statements(hundred)["insert"] == 3
+
+
+def test_a_batch_with_an_idempotency_key_happens_once(tenant_a, documents):
+    # protects: a resumed import or a retried push creates nothing twice
+    rows = [_document(n) for n in range(3)]
+    with client_scope(clients=[tenant_a.client]):
+        first = services.take_in(
+            actor=tenant_a.client_user, queue=documents, rows=rows, idempotency_key="job-1:0"
+        )
+        again = services.take_in(
+            actor=tenant_a.client_user, queue=documents, rows=rows, idempotency_key="job-1:0"
+        )
+        assert (first.replayed, again.replayed) == (False, True)
+        assert [i.pk for i in again.created] == [i.pk for i in first.created]
+        assert WorkItem.objects.count() == 3
+        with pytest.raises(Conflict) as refused:
+            services.take_in(
+                actor=tenant_a.client_user,
+                queue=documents,
+                rows=rows[:1],
+                idempotency_key="job-1:0",
+            )
+        assert refused.value.code == "idempotency_key_reused"
+        assert WorkItem.objects.count() == 3
+
+
+def test_a_refused_keyed_batch_leaves_no_receipt(tenant_a, documents):
+    # protects: all or nothing (a refused batch can be corrected and sent again)
+    bad = [_document(0), {"work_type": "capture.document", "payload": {}}]
+    with client_scope(clients=[tenant_a.client]):
+        refused = services.take_in(
+            actor=tenant_a.client_user, queue=documents, rows=bad, idempotency_key="k"
+        )
+        assert refused.created == []
+        assert list(refused.errors) == [1]
+        good = services.take_in(
+            actor=tenant_a.client_user, queue=documents, rows=bad[:1], idempotency_key="k"
+        )
+        assert (len(good.created), good.replayed) == (1, False)
+        assert WorkItem.objects.count() == 1
+
+
+def test_an_idempotency_key_needs_a_person(tenant_a, documents):
+    with client_scope(clients=[tenant_a.client]), pytest.raises(ValueError, match="person"):
+        services.take_in(actor=None, queue=documents, rows=[_document(0)], idempotency_key="k")
+    with client_scope(clients=[tenant_a.client]):
+        assert WorkItem.objects.count() == 0
+
+
+def test_a_held_item_is_created_new_with_one_event(tenant_a, documents):
+    with client_scope(clients=[tenant_a.client]):
+        done = services.take_in(actor=None, queue=documents, rows=[{**_document(0), "hold": True}])
+        item = done.created[0]
+        assert (item.status, item.queued_at) == ("new", None)
+        kinds = list(WorkEvent.objects.filter(item=item).values_list("kind", flat=True))
+    assert kinds == ["item.created"]
+    assert json.loads(json.dumps(done.errors)) == {}
