@@ -4,9 +4,11 @@ Before the first statement of every transaction (and whenever the scope changes 
 one) it calls `tercero_enter_scope(clients, proof)`, which checks the proof (an HMAC
 under the scope key, bound to this server process) and sets the client list with a
 stamp for this transaction only (see `tenancy/rls.py`), so the scope dies with the
-transaction and never leaks to the next user of a pooled connection. A statement
-outside a transaction is wrapped in one so that the scope applies to it. With no scope
-active nothing is set, and the policies show no rows.
+transaction and never leaks to the next user of a pooled connection. The call goes in
+one pipeline with the statement it precedes, so it costs no round trip of its own: a
+pipeline's statements up to its sync run in one transaction, the one BEGIN opened or,
+for a statement outside a transaction, PostgreSQL's implicit one. With no scope active
+nothing is set, and the policies show no rows.
 """
 
 import psycopg
@@ -21,6 +23,8 @@ ENTER_SCOPE = "tercero_enter_scope(%s, %s)"
 _ENTER = f"SELECT {ENTER_SCOPE}"
 # Narrowing needs no proof: an empty list shows nothing.
 _LEAVE = "SELECT set_config('tercero.clients', '', true)"
+# Pipeline mode needs libpq 14 or later.
+PIPELINES = psycopg.Pipeline.is_supported()
 
 
 def enter_scope_params(raw, wanted: str) -> list[str]:
@@ -47,25 +51,42 @@ class RowLevelSecurityWrapper:
                 connection.tercero_rls_value = None
             elif connection.tercero_rls_value:
                 # Leaving a scope inside a transaction must not leave its clients visible.
-                self._apply(connection, raw, "")
+                return self._scoped(connection, raw, "", execute, sql, params, many, context)
             return execute(sql, params, many, context)
-        if idle and connection.get_autocommit():
+        if idle and connection.get_autocommit() and (many or not PIPELINES):
+            # executemany may sync between its rows: one explicit transaction for them all
             with transaction.atomic(using=connection.alias):
                 self._apply(connection, raw, wanted)
                 return execute(sql, params, many, context)
         if idle or connection.tercero_rls_value != wanted:
-            self._apply(connection, raw, wanted)
+            return self._scoped(connection, raw, wanted, execute, sql, params, many, context)
         return execute(sql, params, many, context)
 
-    @staticmethod
-    def _apply(connection, raw, wanted: str) -> None:
+    def _scoped(self, connection, raw, wanted: str, execute, sql, params, many, context):
+        """Set `wanted` and run the statement in one round trip (one pipeline)."""
+        if not PIPELINES:
+            self._apply(connection, raw, wanted)
+            return execute(sql, params, many, context)
+        with connection.wrap_database_errors, raw.pipeline():
+            self._send(raw, wanted)
+            result = execute(sql, params, many, context)
+        # outside a transaction the scope ended with the statement's implicit one
+        connection.tercero_rls_value = None if connection.get_autocommit() else wanted
+        return result
+
+    @classmethod
+    def _apply(cls, connection, raw, wanted: str) -> None:
         with connection.wrap_database_errors:
-            if wanted:
-                with server_bound(raw) as cursor:
-                    cursor.execute(_ENTER, enter_scope_params(raw, wanted))
-            else:
-                raw.execute(_LEAVE)
+            cls._send(raw, wanted)
         connection.tercero_rls_value = wanted
+
+    @staticmethod
+    def _send(raw, wanted: str) -> None:
+        if wanted:
+            with server_bound(raw) as cursor:
+                cursor.execute(_ENTER, enter_scope_params(raw, wanted))
+        else:
+            raw.execute(_LEAVE)
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
