@@ -385,3 +385,48 @@ class WebhookDelivery(ClientOwned):
             models.UniqueConstraint(fields=["endpoint", "event"], name="webhook_delivery_once"),
         ]
         indexes = [models.Index(fields=["status", "next_attempt_at"], name="webhook_due")]
+
+
+class ImportJob(ClientOwned):
+    """A large CSV import, run by the task worker in chunks. Each chunk's items and the
+    job's progress (`rows_done`, counts, errors) are written in one transaction, so a
+    worker killed mid-chunk leaves neither, and the next run goes on from `rows_done`:
+    every row is taken in exactly once, keyed by its row number in the file."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        CHECKING = "checking", "Checking every row first"
+        DONE = "done", "Done"
+        REFUSED = "refused", "Refused (bad rows, nothing imported)"
+        FAILED = "failed", "Failed"
+
+    queue = models.ForeignKey(Queue, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        "identity.User", null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    file = models.FileField(upload_to="imports/%Y/%m/", max_length=200)
+    file_name = models.CharField(max_length=200, blank=True)
+    all_or_nothing = models.BooleanField(default=False)
+    status = models.CharField(max_length=16, choices=Status.choices, default="queued")
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_checked = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0)
+    # the first errors by line number in the file (the header is line 1)
+    errors = models.JSONField(default=dict)
+    failure = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField()
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"import {self.pk} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.REFUSED, self.Status.FAILED)

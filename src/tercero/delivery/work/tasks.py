@@ -1,9 +1,12 @@
-"""The work engine's background jobs: the SLA sweeper, outbox consumers, webhooks."""
+"""The work engine's background jobs: the SLA sweeper, outbox consumers, webhooks,
+large CSV imports."""
 
+from django.db import transaction
 from django.tasks import task
 from django.utils import timezone
 
-from tercero.delivery.work import outbox, privacy, services, webhooks
+from tercero.delivery.work import import_jobs, outbox, privacy, services, webhooks
+from tercero.delivery.work.models import ImportJob
 from tercero.platform.tenancy.models import Client
 from tercero.platform.tenancy.scoping import client_scope
 
@@ -41,3 +44,15 @@ def purge_expired() -> int:
         with client_scope(clients=[client_id]):
             purged += privacy.purge_expired(client_id=client_id, now=timezone.now())
     return purged
+
+
+@task
+def run_import_job(job_id: int) -> dict[str, int]:
+    """Run a large CSV import, or go on with one a stopped worker left."""
+    job = import_jobs.run(job_id=job_id)
+    return {"rows_done": job.rows_done, "created": job.created_count, "errors": job.error_count}
+
+
+def enqueue_import(job: ImportJob) -> None:
+    """Have a worker run `job` once the transaction that made it commits."""
+    transaction.on_commit(lambda: run_import_job.enqueue(job.pk))

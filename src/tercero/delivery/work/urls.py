@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from tercero.delivery.work.views import floor, items, portal, workspace
+from tercero.delivery.work.views import floor, imports, items, portal, workspace
 from tercero.platform.security import views as security
 
 app_name = "work"
@@ -24,6 +24,8 @@ urlpatterns = [
     path("work/items/<int:item_id>/reveal/", items.reveal, name="reveal"),
     path("work/items/<int:item_id>/access/", items.break_glass, name="break_glass"),
     path("work/attachments/<int:attachment_id>/", items.download, name="download"),
+    path("work/import/", imports.import_csv, name="import"),
+    path("work/import/<int:job_id>/", imports.import_job, name="import_job"),
     path("ops/", floor.floor, name="floor"),
     path("ops/live/", floor.floor_live, name="floor_live"),
     path("ops/sla/", floor.sla_report, name="sla"),

@@ -5,6 +5,7 @@ from ninja import Router
 
 from tercero.delivery.work.api import (
     agents,
+    import_jobs,
     item_actions,
     items,
     personal_data,
@@ -12,7 +13,7 @@ from tercero.delivery.work.api import (
     webhooks,
 )
 
-RESOURCES = (queues, items, personal_data, item_actions, agents, webhooks)
+RESOURCES = (queues, items, import_jobs, personal_data, item_actions, agents, webhooks)
 
 router = Router()
 for resource in RESOURCES:

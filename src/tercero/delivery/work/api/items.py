@@ -6,7 +6,7 @@ from django.http import HttpResponse
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from tercero.delivery.work import access, csv_import, selectors, services
+from tercero.delivery.work import access, csv_import, import_jobs, selectors, services, tasks
 from tercero.delivery.work.api._common import (
     ChannelName,
     ItemOut,
@@ -15,6 +15,7 @@ from tercero.delivery.work.api._common import (
     SlaState,
     _item,
 )
+from tercero.delivery.work.api.import_jobs import ImportJobOut, job_out
 from tercero.platform.api.caller import caller_of
 from tercero.platform.api.errors import ErrorOut, refusal
 from tercero.platform.api.pagination import paginate_by_cursor
@@ -156,7 +157,7 @@ class ImportRefusedOut(ErrorOut):
 
 @router.post(
     "/work-items/import",
-    response={201: ImportOut, 200: ImportOut, 422: ImportRefusedOut},
+    response={201: ImportOut, 200: ImportOut, 202: ImportJobOut, 422: ImportRefusedOut},
     tags=["work items"],
 )
 def import_items(
@@ -167,12 +168,20 @@ def import_items(
     dry_run: Form[bool] = False,
 ):
     """CSV import: one row per item. With `all_or_nothing` (the default) a single bad row
-    imports nothing; the report lists every row's errors by line number either way."""
+    imports nothing; the report lists every row's errors by line number either way. A
+    file of more rows than the server's job threshold (2,000 by default) is imported by
+    a worker: the answer is a 202 with the import job, whose `url` shows its progress."""
     caller = caller_of(request)
     if not 1 <= queue_id <= 2**62:
         raise NotFound("Queue not found.")
     queue = selectors.access_queue(client_ids=caller.client_ids, queue_id=queue_id)
     caller.require("work:write")
+    if not dry_run and import_jobs.is_large(file):
+        job = import_jobs.start(
+            actor=caller.user, queue=queue, upload=file, all_or_nothing=all_or_nothing
+        )
+        tasks.enqueue_import(job)
+        return Status(202, job_out(job))
     report = csv_import.import_items(
         actor=caller.user, queue=queue, upload=file, all_or_nothing=all_or_nothing, dry_run=dry_run
     )
