@@ -9,9 +9,20 @@ service's folder names it except its line in INSTALLED_APPS.
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from django.core.exceptions import ImproperlyConfigured
+
+if TYPE_CHECKING:
+    # type hints only: the engine's registry reads this module, never the reverse
+    from ninja import Router
+
+    from tercero.delivery.work.event_types import EventType
+    from tercero.delivery.work.outbox import Consumer
+    from tercero.delivery.work.registry import WorkType
+    from tercero.platform.identity.models import User
+    from tercero.platform.ops.scheduler import PeriodicJob
+    from tercero.platform.tenancy.models import Client
 
 Audience = Literal["provider", "client", "all"]
 
@@ -43,7 +54,7 @@ class NavEntry:
     audience: Audience = "provider"
     hidden_from_roles: frozenset[str] = frozenset()
 
-    def is_shown_to(self, user) -> bool:
+    def is_shown_to(self, user: "User") -> bool:
         if user.role in self.hidden_from_roles or self.permission not in user.permissions:
             return False
         if self.audience == "all":
@@ -67,11 +78,11 @@ class DemoContext:
     """What a line's demo loader gets: the demo provider's admin, every demo person by
     e-mail, and the demo clients by short name ("northwind", "rheinwerk", "albion")."""
 
-    admin: Any
-    people: dict[str, Any]
-    clients: dict[str, Any]
+    admin: "User"
+    people: dict[str, "User"]
+    clients: dict[str, "Client"]
 
-    def person(self, email: str):
+    def person(self, email: str) -> "User":
         return self.people[email]
 
 
@@ -82,19 +93,19 @@ class ServiceLine:
     key: str
     title: str
     offers: tuple[Offering, ...] = ()
-    work_types: tuple[Any, ...] = ()
+    work_types: tuple["WorkType", ...] = ()
     # the outbox event kinds the line publishes (work.event_types.EventType), each with
     # its schema: `<key>.<thing>.<past tense>`
-    events: tuple[Any, ...] = ()
+    events: tuple["EventType", ...] = ()
     permissions: tuple[Permission, ...] = ()
     navigation: tuple[NavEntry, ...] = ()
     # a django-ninja Router, mounted under /api/v1/
-    api: Any = None
+    api: "Router | None" = None
     # a module path with `urlpatterns` and `app_name`, mounted at `url_prefix`
     urls: str = ""
     url_prefix: str = ""
-    consumers: tuple[Any, ...] = ()
-    jobs: tuple[Any, ...] = ()
+    consumers: tuple["Consumer", ...] = ()
+    jobs: tuple["PeriodicJob", ...] = ()
     demo: Callable[[DemoContext], None] | None = None
     isolation: Isolation = field(default_factory=Isolation)
 

@@ -1,5 +1,7 @@
 """Domain errors. Services raise them; the API and pages turn them into 4xx responses."""
 
+from typing import Any
+
 
 class DomainError(Exception):
     """A request the domain refuses. `code` is machine-readable, `message` is for people."""
@@ -7,7 +9,9 @@ class DomainError(Exception):
     status = 400
     code = "invalid"
 
-    def __init__(self, message: str, *, code: str | None = None, fields: dict | None = None):
+    def __init__(
+        self, message: str, *, code: str | None = None, fields: dict[str, Any] | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         if code:

@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass
 
+from django.http import HttpRequest
+
 from tercero.platform.errors import PermissionDenied
 from tercero.platform.identity.models import ApiToken, User
 from tercero.platform.tenancy.scoping import clients_in_scope
@@ -26,10 +28,14 @@ class Caller:
             raise PermissionDenied(f"This needs the '{permission}' permission.")
 
 
-def caller_of(request) -> Caller:
+def caller_of(request: HttpRequest) -> Caller:
     """The authenticated caller; the client ids come from the request's scope."""
+    user = request.user
+    if not isinstance(user, User):
+        # the API's auth and the pages' login guard run first: nobody gets here unsigned
+        raise PermissionDenied("Sign in first.")
     return Caller(
-        user=request.user,
+        user=user,
         token=getattr(request, "api_token", None),
         client_ids=clients_in_scope() or [],
     )

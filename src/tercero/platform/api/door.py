@@ -6,8 +6,11 @@ an operation states any other status (a 503, a 401 without sign-in) itself, and 
 status it states itself keeps its own schema.
 """
 
+from typing import Any
+
 from ninja import NinjaAPI
 from ninja.openapi.schema import REF_TEMPLATE, OpenAPISchema
+from ninja.operation import Operation
 
 from tercero.platform.api.errors import ErrorOut, install_error_handlers
 from tercero.platform.api.inputs import JsonParser
@@ -26,7 +29,7 @@ DESCRIPTIONS = {
 }
 
 
-def error_statuses(operation) -> list[int]:
+def error_statuses(operation: Operation) -> list[int]:
     """The error statuses `operation` can answer, from its auth, method and parameters."""
     sources = {model.__ninja_param_source__ for model in operation.models}
     methods = set(operation.methods)
@@ -45,7 +48,7 @@ def error_statuses(operation) -> list[int]:
 
 
 class DocumentedErrors(OpenAPISchema):
-    def responses(self, operation):
+    def responses(self, operation: Operation) -> dict[int, dict[str, Any]]:
         result = super().responses(operation)
         error = self._error_schema()
         for status in error_statuses(operation):
@@ -58,18 +61,20 @@ class DocumentedErrors(OpenAPISchema):
             )
         return dict(sorted(result.items()))
 
-    def _error_schema(self) -> dict:
+    def _error_schema(self) -> dict[str, str]:
         schema = ErrorOut.model_json_schema(ref_template=REF_TEMPLATE, mode="serialization")
         self.add_schema_definitions({**schema.pop("$defs", {}), ErrorOut.__name__: schema})
         return {"$ref": REF_TEMPLATE.format(model=ErrorOut.__name__)}
 
 
 class TerceroApi(NinjaAPI):
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(parser=JsonParser(), **kwargs)
         install_error_handlers(self)
 
-    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
         if path_prefix is None:
             path_prefix = self.get_root_path(path_params or {})
         return DocumentedErrors(self, path_prefix)

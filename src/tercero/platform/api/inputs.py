@@ -7,8 +7,14 @@ events); `JsonParser` is the API's parser; `FormTextMiddleware` guards the pages
 """
 
 import json
+from collections.abc import Callable, Iterable
+from typing import Any, NoReturn
 
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
+from django.utils.datastructures import MultiValueDict
+from ninja import Field
 from ninja.parser import Parser
 
 from tercero.platform.errors import DomainError, InvalidInput
@@ -20,7 +26,7 @@ HAS_NUL = "contains a NUL character"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
-def read_json(raw: bytes | str):
+def read_json(raw: bytes | str) -> Any:
     """The parsed body: a 400 when it is not JSON, a 422 naming the field when it is
     nested too deep or holds a NUL character."""
     try:
@@ -35,10 +41,10 @@ def read_json(raw: bytes | str):
     return data
 
 
-def check_storable(data) -> None:
+def check_storable(data: object) -> None:
     """Refuse values nested deeper than MAX_DEPTH or text holding a NUL character; the
     error names the field by its dotted path (`body` when there is none)."""
-    pending = [("", data, 0)]
+    pending: list[tuple[str, object, int]] = [("", data, 0)]
     while pending:
         path, value, depth = pending.pop()
         if isinstance(value, str):
@@ -49,14 +55,16 @@ def check_storable(data) -> None:
             continue
         if depth >= MAX_DEPTH:
             raise InvalidInput("The JSON is nested too deeply.", fields={"body": TOO_DEEP})
-        pairs = value.items() if isinstance(value, dict) else enumerate(value)
+        pairs: Iterable[tuple[object, object]] = (
+            value.items() if isinstance(value, dict) else enumerate(value)
+        )
         for key, inner in pairs:
             if isinstance(key, str) and NUL in key:
                 _refuse(path, HAS_NUL)
             pending.append((f"{path}.{key}" if path else str(key), inner, depth + 1))
 
 
-def _refuse(path: str, problem: str):
+def _refuse(path: str, problem: str) -> NoReturn:
     raise InvalidInput(
         "Text may not contain NUL characters.",
         code="nul_character",
@@ -67,10 +75,12 @@ def _refuse(path: str, problem: str):
 class JsonParser(Parser):
     """django-ninja's parser with our limits on JSON bodies and form fields."""
 
-    def parse_body(self, request):
+    def parse_body(self, request: HttpRequest) -> Any:
         return read_json(request.body)
 
-    def parse_querydict(self, data, list_fields, request):
+    def parse_querydict(
+        self, data: MultiValueDict[str, Any], list_fields: list[str], request: HttpRequest
+    ) -> dict[str, Any]:
         name = field_with_nul(data)
         if name is not None:
             _refuse(name, HAS_NUL)
@@ -84,13 +94,19 @@ class FormTextMiddleware:
     are not CSRF-exempt); exempt views read their own bodies (the API, the chat widget).
     """
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         return self.get_response(request)
 
-    def process_view(self, request, view, args, kwargs):
+    def process_view(
+        self,
+        request: HttpRequest,
+        view: Callable[..., HttpResponse],
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+    ) -> HttpResponse | None:
         if request.method not in UNSAFE_METHODS or getattr(view, "csrf_exempt", False):
             return None
         name = field_with_nul(request.POST)
@@ -100,10 +116,17 @@ class FormTextMiddleware:
         return render(request, "422.html", {"message": message}, status=422)
 
 
-def field_with_nul(data) -> str | None:
+def field_with_nul(data: QueryDict | MultiValueDict[str, Any]) -> str | None:
     """The first form field whose name or text value holds a NUL character (uploaded
     files are not text fields: their readers check them)."""
     for name, values in data.lists():
         if NUL in name or any(isinstance(value, str) and NUL in value for value in values):
             return name.replace(NUL, "\\0")
     return None
+
+
+def patch_field(**constraints: Any) -> Any:
+    """A field a PATCH body may leave out but not send as null: absent, it is unset (read
+    with `exclude_unset`); null fails its type's check, a 422 naming it. Typed Any so the
+    schema's annotation stays the field's own type, not `T | None`."""
+    return Field(default=None, **constraints)

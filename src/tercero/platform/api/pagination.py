@@ -10,6 +10,10 @@ The response is {"previous": url|null, "next": url|null, "results": [...]}; the 
 takes `cursor` and `page_size` (at most 200).
 """
 
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from ninja.errors import ValidationError
 from ninja.pagination import CursorPagination, paginate
 from pydantic import ValidationError as ModelValidationError
@@ -23,7 +27,13 @@ class IdCursorPagination(CursorPagination):
     """django-ninja's cursor pagination over ids; a cursor it did not make (not base64,
     a position that is not an id, a bad offset or direction) is a 422 naming `cursor`."""
 
-    def paginate_queryset(self, queryset, pagination, request, **params):
+    def paginate_queryset(
+        self,
+        queryset: QuerySet[Any],
+        pagination: CursorPagination.Input,
+        request: HttpRequest,
+        **params: Any,
+    ) -> Any:
         try:
             cursor = self.Cursor.from_encoded_param(pagination.cursor)
         except (ValidationError, ModelValidationError):

@@ -5,7 +5,7 @@ class AuditConfig(AppConfig):
     name = "tercero.platform.audit"
     label = "audit"
 
-    def ready(self):
+    def ready(self) -> None:
         from tercero.platform.audit import tasks
         from tercero.platform.ops import scheduler
 

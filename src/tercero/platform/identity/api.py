@@ -1,12 +1,15 @@
 from datetime import datetime
+from typing import Any
 
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
-from tercero.platform.api.caller import caller_of
+from tercero.platform.api.caller import Caller, caller_of
 from tercero.platform.api.pagination import paginate_by_cursor
 from tercero.platform.errors import NotFound
 from tercero.platform.identity import selectors, services
-from tercero.platform.identity.models import Grant
+from tercero.platform.identity.models import ApiToken, Grant, User
 from tercero.platform.identity.roles import PERMISSIONS, Role
 from tercero.platform.tenancy.models import Client
 
@@ -75,9 +78,7 @@ class NewTokenOut(TokenOut):
     token: str = Field(description="The secret, shown this once.")
 
 
-def _client_in_reach(caller, client_id: int | None) -> Client | None:
-    if client_id is None:
-        return None
+def _client_in_reach(caller: Caller, client_id: int) -> Client:
     if client_id not in caller.client_ids:
         raise NotFound("Client not found.")
     return Client.objects.get(pk=client_id)
@@ -85,7 +86,7 @@ def _client_in_reach(caller, client_id: int | None) -> Client | None:
 
 @router.get("/users", response=list[UserOut], tags=["people"])
 @paginate_by_cursor
-def list_users(request, filters: Query[UserFilters]):
+def list_users(request: HttpRequest, filters: Query[UserFilters]) -> QuerySet[User]:
     caller = caller_of(request)
     caller.require("users:read")
     found = selectors.visible_users(user=caller.user, client_ids=caller.client_ids)
@@ -103,12 +104,12 @@ def list_users(request, filters: Query[UserFilters]):
 
 
 @router.get("/users/me", response=UserOut)
-def me(request):
+def me(request: HttpRequest) -> User:
     return caller_of(request).user
 
 
 @router.get("/users/{user_id}", response=UserOut)
-def get_user(request, user_id: int):
+def get_user(request: HttpRequest, user_id: int) -> User:
     caller = caller_of(request)
     user = selectors.access_user(user=caller.user, user_id=user_id, client_ids=caller.client_ids)
     caller.require("users:read")
@@ -116,9 +117,9 @@ def get_user(request, user_id: int):
 
 
 @router.post("/users", response={201: UserOut})
-def create_user(request, body: UserIn):
+def create_user(request: HttpRequest, body: UserIn) -> Status[User]:
     caller = caller_of(request)
-    client = _client_in_reach(caller, body.client_id)
+    client = None if body.client_id is None else _client_in_reach(caller, body.client_id)
     caller.require("users:write")
     user = services.create_user(
         actor=caller.user,
@@ -132,7 +133,7 @@ def create_user(request, body: UserIn):
 
 
 @router.post("/users/{user_id}/deactivate", response=UserOut)
-def deactivate_user(request, user_id: int):
+def deactivate_user(request: HttpRequest, user_id: int) -> User:
     caller = caller_of(request)
     user = selectors.access_user(user=caller.user, user_id=user_id, client_ids=caller.client_ids)
     caller.require("users:write")
@@ -140,7 +141,7 @@ def deactivate_user(request, user_id: int):
 
 
 @router.post("/users/{user_id}/reactivate", response=UserOut)
-def reactivate_user(request, user_id: int):
+def reactivate_user(request: HttpRequest, user_id: int) -> User:
     caller = caller_of(request)
     user = selectors.access_user(user=caller.user, user_id=user_id, client_ids=caller.client_ids)
     caller.require("users:write")
@@ -149,14 +150,14 @@ def reactivate_user(request, user_id: int):
 
 @router.get("/grants", response=list[GrantOut], tags=["grants"])
 @paginate_by_cursor
-def list_grants(request):
+def list_grants(request: HttpRequest) -> QuerySet[Grant]:
     caller = caller_of(request)
     caller.require("users:read")
     return Grant.objects.filter(client_id__in=caller.client_ids)
 
 
 @router.post("/grants", response={201: GrantOut}, tags=["grants"])
-def create_grant(request, body: GrantIn):
+def create_grant(request: HttpRequest, body: GrantIn) -> Status[Grant]:
     caller = caller_of(request)
     client = _client_in_reach(caller, body.client_id)
     user = selectors.access_user(
@@ -170,7 +171,7 @@ def create_grant(request, body: GrantIn):
 
 
 @router.delete("/grants/{grant_id}", response={204: None}, tags=["grants"])
-def delete_grant(request, grant_id: int):
+def delete_grant(request: HttpRequest, grant_id: int) -> Status[None]:
     caller = caller_of(request)
     grant = Grant.objects.filter(pk=grant_id, client_id__in=caller.client_ids).first()
     if grant is None:
@@ -182,13 +183,13 @@ def delete_grant(request, grant_id: int):
 
 @router.get("/tokens", response=list[TokenOut], tags=["tokens"])
 @paginate_by_cursor
-def list_tokens(request):
+def list_tokens(request: HttpRequest) -> QuerySet[ApiToken]:
     caller = caller_of(request)
     return selectors.tokens_of(user=caller.user, token=caller.token)
 
 
 @router.post("/tokens", response={201: NewTokenOut}, tags=["tokens"])
-def create_token(request, body: TokenIn):
+def create_token(request: HttpRequest, body: TokenIn) -> Status[dict[str, Any]]:
     caller = caller_of(request)
     client = _client_in_reach(caller, body.client_id)
     caller.require("tokens:write")
@@ -204,7 +205,7 @@ def create_token(request, body: TokenIn):
 
 
 @router.delete("/tokens/{token_id}", response=TokenOut, tags=["tokens"])
-def revoke_token(request, token_id: int):
+def revoke_token(request: HttpRequest, token_id: int) -> ApiToken:
     caller = caller_of(request)
     token = selectors.access_token(user=caller.user, token_id=token_id, token=caller.token)
     caller.require("tokens:write")

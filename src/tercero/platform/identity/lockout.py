@@ -19,6 +19,9 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 from django.utils import timezone
 
 from tercero.platform.audit.services import record
@@ -45,7 +48,7 @@ def account_key(email: str) -> str:
     return (email or "").strip().lower()[:254]
 
 
-def device_of(request, account: str) -> str:
+def device_of(request: HttpRequest, account: str) -> str:
     """The known-device id this browser holds for the account, or ''."""
     raw = request.COOKIES.get(DEVICE_COOKIE)
     if not raw:
@@ -57,7 +60,7 @@ def device_of(request, account: str) -> str:
     return value.get(account, "") if isinstance(value, dict) else ""
 
 
-def remember_device(request, response, account: str) -> None:
+def remember_device(request: HttpRequest, response: HttpResponseBase, account: str) -> None:
     """After a full sign-in: mark this browser as known for the account."""
     raw = request.COOKIES.get(DEVICE_COOKIE)
     try:
@@ -78,14 +81,14 @@ def remember_device(request, response, account: str) -> None:
     )
 
 
-def client_ip(request) -> str | None:
+def client_ip(request: HttpRequest) -> str | None:
     """The address that sent the request. When it came through one of TRUSTED_PROXIES,
     the nearest address in X-Forwarded-For that is not a trusted proxy: entries further
     left were written by the client and prove nothing."""
-    peer = request.META.get("REMOTE_ADDR") or None
+    peer: str | None = request.META.get("REMOTE_ADDR") or None
     if peer is None or not _is_trusted_proxy(peer):
         return peer
-    hops = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+    hops = str(request.META.get("HTTP_X_FORWARDED_FOR", "")).split(",")
     for hop in reversed([hop.strip() for hop in hops if hop.strip()]):
         if not _is_trusted_proxy(hop):
             return hop if _is_address(hop) else peer
@@ -109,7 +112,7 @@ def _is_trusted_proxy(address: str) -> bool:
     return any(ip in network for network in networks)
 
 
-def refusal(request, account: str, now: datetime | None = None) -> Refusal | None:
+def refusal(request: HttpRequest, account: str, now: datetime | None = None) -> Refusal | None:
     """Why this attempt must not even be checked, or None."""
     now = now or timezone.now()
     ip = client_ip(request)
@@ -122,7 +125,7 @@ def refusal(request, account: str, now: datetime | None = None) -> Refusal | Non
     return None
 
 
-def note(request, account: str, *, succeeded: bool, refused: bool = False) -> None:
+def note(request: HttpRequest, account: str, *, succeeded: bool, refused: bool = False) -> None:
     """Count an attempt; the failure that locks the account writes `user.locked_out`.
     An attempt `refused` unchecked (account locked) counts for its address only."""
     device = device_of(request, account)
@@ -176,7 +179,7 @@ def _locked_until(account: str, device: str, now: datetime) -> datetime | None:
     return _blocked_until(_newest(failures), limit=MAX_FAILURES, window=lock, now=now)
 
 
-def _newest(attempts) -> list[datetime]:
+def _newest(attempts: QuerySet[SignInAttempt]) -> list[datetime]:
     """Times of the newest attempts, oldest first."""
     return sorted(attempts.order_by("-at").values_list("at", flat=True)[:_SCAN_LIMIT])
 

@@ -65,15 +65,19 @@ def confirm_enrolment(*, user: User, code: str) -> list[str]:
     step = _matching_step(device.pending_secret, code) if device else None
     with transaction.atomic():
         # conditional on the seed the code matched: a set-up restarted meanwhile wins
-        confirmed = step is not None and TotpDevice.objects.filter(
-            pk=device.pk, pending_secret=device.pending_secret
-        ).update(
-            secret=device.pending_secret,
-            pending_secret="",
-            confirmed_at=timezone.now(),
-            last_step=step,
+        confirmed = (
+            device is not None
+            and step is not None
+            and TotpDevice.objects.filter(
+                pk=device.pk, pending_secret=device.pending_secret
+            ).update(
+                secret=device.pending_secret,
+                pending_secret="",
+                confirmed_at=timezone.now(),
+                last_step=step,
+            )
         )
-        if not confirmed:
+        if not confirmed or device is None:
             raise InvalidInput(
                 "That code does not match; check the app's clock and try again.",
                 fields={"code": "wrong code"},

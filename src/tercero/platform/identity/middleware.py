@@ -2,10 +2,14 @@
 sign-in; keep a half-signed-in session on the steps that finish signing in."""
 
 import time
+from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import logout
-from django.http import HttpResponse
+from django.contrib.sessions.backends.base import SessionBase
+from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
 
@@ -19,10 +23,10 @@ MFA_PENDING_SECONDS = 300
 _OPEN_WHILE_PENDING = ("login", "login_mfa", "mfa_setup", "logout")
 
 
-def pending_sign_in(session) -> dict | None:
+def pending_sign_in(session: SessionBase) -> dict[str, Any] | None:
     """The half-way sign-in this session holds, or None once it is older than
     MFA_PENDING_SECONDS (then it is forgotten)."""
-    pending = session.get(MFA_PENDING)
+    pending: dict[str, Any] | None = session.get(MFA_PENDING)
     if not pending or time.time() - pending.get("at", 0) > MFA_PENDING_SECONDS:
         session.pop(MFA_PENDING, None)
         return None
@@ -34,10 +38,10 @@ class SecondFactorPendingMiddleware:
     sign-in steps, sign-out and static files; any other page sends it to its step. The
     API needs no exception: such a session is anonymous there and gets 401."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         if request.user.is_authenticated or MFA_PENDING not in request.session:
             return self.get_response(request)
         pending = pending_sign_in(request.session)
@@ -57,10 +61,10 @@ class IdleTimeoutMiddleware:
     Background refreshes (requests carrying X-Tercero-Poll) do not count as activity,
     so a page left open on a polling screen still times out."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated or getattr(request, "api_token", None):
             return self.get_response(request)

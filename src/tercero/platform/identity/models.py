@@ -1,5 +1,9 @@
 """People who sign in, which clients provider staff may reach, and API tokens."""
 
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.db import models
 from django.db.models import Q
@@ -9,20 +13,20 @@ from tercero.platform.identity.roles import CLIENT_ROLES, PROVIDER_ROLES, Role, 
 from tercero.platform.tenancy.models import Client
 
 
-class UserManager(BaseUserManager):
+class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
-    def create_user(self, email: str, password: str | None = None, **fields) -> "User":
+    def create_user(self, email: str, password: str | None = None, **fields: Any) -> "User":
         user = self.model(email=self.normalize_email(email).lower(), **fields)
         user.set_password(password)
         user.save(using=self._db)
         return user
 
-    def get_by_natural_key(self, username: str) -> "User":
+    def get_by_natural_key(self, username: str | None) -> "User":
         # Addresses are stored in lower case; signing in ignores case.
-        return self.get(email=username.strip().lower())
+        return self.get(email=(username or "").strip().lower())
 
-    def create_superuser(self, email: str, password: str | None = None, **fields) -> "User":
+    def create_superuser(self, email: str, password: str | None = None, **fields: Any) -> "User":
         fields.setdefault("role", Role.PROVIDER_ADMIN)
         return self.create_user(email, password, **fields)
 
@@ -78,7 +82,7 @@ class User(AbstractBaseUser):
     def permissions(self) -> frozenset[str]:
         return permissions_of(self.role)
 
-    def set_password(self, raw_password) -> None:
+    def set_password(self, raw_password: str | None) -> None:
         """Also stamps the change: API tokens made before it stop working."""
         super().set_password(raw_password)
         if raw_password is not None:
@@ -87,7 +91,7 @@ class User(AbstractBaseUser):
     def has_perm(self, perm: str, obj: object = None) -> bool:
         return self.is_staff
 
-    def has_perms(self, perm_list, obj: object = None) -> bool:
+    def has_perms(self, perm_list: Iterable[str], obj: object = None) -> bool:
         return self.is_staff
 
     def has_module_perms(self, app_label: str) -> bool:
@@ -111,7 +115,7 @@ class Grant(models.Model):
         ]
         ordering = ["id"]
 
-    def is_current(self, now) -> bool:
+    def is_current(self, now: datetime) -> bool:
         return self.expires_at is None or self.expires_at > now
 
 
@@ -134,7 +138,7 @@ class ApiToken(models.Model):
     class Meta:
         ordering = ["id"]
 
-    def is_usable(self, now) -> bool:
+    def is_usable(self, now: datetime) -> bool:
         """Revoked, expired, its person deactivated, or made before their password last
         changed: the token no longer works."""
         unexpired = self.expires_at is None or self.expires_at > now

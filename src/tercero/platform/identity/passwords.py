@@ -22,7 +22,7 @@ class ContextWordsValidator:
     """Refuse passwords built on the product's name, generic words, or the person's
     own e-mail address (ASVS 6.2.11)."""
 
-    def validate(self, password: str, user=None) -> None:
+    def validate(self, password: str, user: object = None) -> None:
         lowered = password.casefold()
         words = list(CONTEXT_WORDS)
         email = getattr(user, "email", "") or ""
@@ -62,10 +62,10 @@ class BreachedPasswordValidator:
     list Django bundles (see the file's header); Django's CommonPasswordValidator still
     checks whole passwords against all 20,000."""
 
-    def __init__(self, path: str | Path = BREACHED_LIST):
+    def __init__(self, path: str | Path = BREACHED_LIST) -> None:
         self.path = Path(path)
 
-    def validate(self, password: str, user=None) -> None:
+    def validate(self, password: str, user: object = None) -> None:
         stems = breached_stems(self.path)
         core = breached_core(password)
         compact = "".join(password.casefold().split())

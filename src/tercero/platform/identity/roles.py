@@ -6,6 +6,7 @@ own, with the roles that hold them by default, in its manifest (platform/catalog
 
 from collections.abc import Iterator, Sequence
 from functools import cache
+from typing import overload
 
 from django.db import models
 
@@ -130,7 +131,13 @@ class _AllPermissions(Sequence[str]):
     def _names(self) -> tuple[str, ...]:
         return _all_permissions(catalogue.generation())
 
-    def __getitem__(self, index):
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[str]: ...
+
+    def __getitem__(self, index: int | slice) -> str | Sequence[str]:
         return self._names()[index]
 
     def __len__(self) -> int:

@@ -1,5 +1,6 @@
 """Reads about people: who a caller is and which clients they may reach."""
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -28,9 +29,11 @@ def authenticate_bearer(header: str) -> ApiToken | None:
     return token
 
 
-def reachable_client_ids(*, user, token: ApiToken | None = None) -> list[int]:
+def reachable_client_ids(
+    *, user: User | AnonymousUser | None, token: ApiToken | None = None
+) -> list[int]:
     """Client ids `user` may reach now; a token narrows it to the token's client."""
-    if user is None or not user.is_authenticated or not user.is_active:
+    if not isinstance(user, User) or not user.is_active:
         return []
     if user.is_provider_staff:
         now = timezone.now()
@@ -41,25 +44,25 @@ def reachable_client_ids(*, user, token: ApiToken | None = None) -> list[int]:
                 .values_list("client_id", flat=True)
             )
     else:
-        ids = [user.client_id]
+        ids = [] if user.client_id is None else [user.client_id]
     if token is not None:
         return [token.client_id] if token.client_id in ids else []
     return ids
 
 
-def reachable_clients(*, user, token: ApiToken | None = None) -> QuerySet[Client]:
+def reachable_clients(*, user: User, token: ApiToken | None = None) -> QuerySet[Client]:
     ids = reachable_client_ids(user=user, token=token)
     return Client.objects.filter(pk__in=ids).order_by("legal_name")
 
 
-def access_client(*, user, client_id: int, token: ApiToken | None = None) -> Client:
+def access_client(*, user: User, client_id: int, token: ApiToken | None = None) -> Client:
     """The client if `user` may reach it; NotFound otherwise (never 'forbidden')."""
     if client_id not in reachable_client_ids(user=user, token=token):
         raise NotFound("Client not found.")
     return Client.objects.get(pk=client_id)
 
 
-def visible_users(*, user, client_ids: list[int]) -> QuerySet[User]:
+def visible_users(*, user: User, client_ids: list[int]) -> QuerySet[User]:
     """Users a caller may list: client staff of reachable clients; provider staff are
     visible to provider staff only."""
     client_users = Q(client_id__in=client_ids)
@@ -68,14 +71,14 @@ def visible_users(*, user, client_ids: list[int]) -> QuerySet[User]:
     return User.objects.filter(client_users)
 
 
-def access_user(*, user, user_id: int, client_ids: list[int]) -> User:
+def access_user(*, user: User, user_id: int, client_ids: list[int]) -> User:
     found = visible_users(user=user, client_ids=client_ids).filter(pk=user_id).first()
     if found is None:
         raise NotFound("User not found.")
     return found
 
 
-def tokens_of(*, user, token: ApiToken | None = None) -> QuerySet[ApiToken]:
+def tokens_of(*, user: User, token: ApiToken | None = None) -> QuerySet[ApiToken]:
     """`user`'s tokens; called with a token, only those for that token's client."""
     found = ApiToken.objects.filter(user=user)
     if token is not None:
@@ -83,7 +86,7 @@ def tokens_of(*, user, token: ApiToken | None = None) -> QuerySet[ApiToken]:
     return found.order_by("-id")
 
 
-def access_token(*, user, token_id: int, token: ApiToken | None = None) -> ApiToken:
+def access_token(*, user: User, token_id: int, token: ApiToken | None = None) -> ApiToken:
     found = tokens_of(user=user, token=token).filter(pk=token_id).first()
     if found is None:
         raise NotFound("Token not found.")

@@ -12,12 +12,13 @@ from tercero.platform.errors import Conflict, InvalidInput, PermissionDenied
 from tercero.platform.identity import tokens
 from tercero.platform.identity.models import ApiToken, Grant, User
 from tercero.platform.identity.roles import CLIENT_ROLES, PERMISSIONS, Role
+from tercero.platform.tenancy.models import Client
 from tercero.platform.tenancy.scoping import all_clients_scope
 
 MAX_TOKEN_LIFETIME = timedelta(days=366)
 
 
-def record_sign_in(*, user) -> None:
+def record_sign_in(*, user: User) -> None:
     """Stamp the person's last sign-in and audit it. People's rows are changed in the
     all-clients scope (staff belong to no client), here as in every service below."""
     with all_clients_scope(), transaction.atomic():
@@ -26,7 +27,13 @@ def record_sign_in(*, user) -> None:
 
 
 def create_user(
-    *, actor, email: str, full_name: str, role: str, client=None, password: str | None = None
+    *,
+    actor: User,
+    email: str,
+    full_name: str,
+    role: str,
+    client: Client | None = None,
+    password: str | None = None,
 ) -> User:
     """Provider admins create anyone; client admins create people of their own client."""
     _check_may_manage(actor=actor, role=role, client=client)
@@ -59,7 +66,7 @@ def create_user(
     return user
 
 
-def set_user_active(*, actor, user: User, is_active: bool) -> User:
+def set_user_active(*, actor: User, user: User, is_active: bool) -> User:
     _check_may_manage(actor=actor, role=user.role, client=user.client)
     if user.pk == actor.pk and not is_active:
         raise Conflict("You cannot deactivate yourself.")
@@ -76,7 +83,14 @@ def set_user_active(*, actor, user: User, is_active: bool) -> User:
     return user
 
 
-def grant_client_access(*, actor, user: User, client, reason: str = "", expires_at=None) -> Grant:
+def grant_client_access(
+    *,
+    actor: User,
+    user: User,
+    client: Client,
+    reason: str = "",
+    expires_at: datetime | None = None,
+) -> Grant:
     if actor.role != Role.PROVIDER_ADMIN:
         raise PermissionDenied("Only provider admins grant access to clients.")
     if not user.is_provider_staff:
@@ -99,7 +113,7 @@ def grant_client_access(*, actor, user: User, client, reason: str = "", expires_
     return grant
 
 
-def revoke_client_access(*, actor, grant: Grant, reason: str = "") -> None:
+def revoke_client_access(*, actor: User, grant: Grant, reason: str = "") -> None:
     if actor.role != Role.PROVIDER_ADMIN:
         raise PermissionDenied("Only provider admins revoke access to clients.")
     with transaction.atomic():
@@ -117,8 +131,8 @@ def revoke_client_access(*, actor, grant: Grant, reason: str = "") -> None:
 
 def create_api_token(
     *,
-    actor,
-    client,
+    actor: User,
+    client: Client,
     name: str,
     scopes: list[str],
     expires_at: datetime | None = None,
@@ -166,9 +180,11 @@ def create_api_token(
     return token, plain
 
 
-def _within_parent(*, parent: ApiToken, client, expires_at: datetime | None) -> datetime | None:
+def _within_parent(
+    *, parent: ApiToken, client: Client, expires_at: datetime | None
+) -> datetime | None:
     """The child's expiry, after refusing a client or expiry beyond the parent token's."""
-    if getattr(client, "pk", client) != parent.client_id:
+    if client.pk != parent.client_id:
         raise InvalidInput(
             "A token can only make tokens for its own client.", fields={"client_id": "not allowed"}
         )
@@ -184,7 +200,7 @@ def _within_parent(*, parent: ApiToken, client, expires_at: datetime | None) -> 
     return expires_at
 
 
-def revoke_api_token(*, actor, token: ApiToken) -> ApiToken:
+def revoke_api_token(*, actor: User, token: ApiToken) -> ApiToken:
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         with transaction.atomic():
@@ -199,7 +215,7 @@ def revoke_api_token(*, actor, token: ApiToken) -> ApiToken:
     return token
 
 
-def _check_may_manage(*, actor, role: str, client) -> None:
+def _check_may_manage(*, actor: User, role: str, client: Client | None) -> None:
     if actor.role == Role.PROVIDER_ADMIN:
         if role in CLIENT_ROLES and client is None:
             raise InvalidInput("Client users belong to a client.", fields={"client_id": "required"})

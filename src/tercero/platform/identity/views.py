@@ -1,16 +1,20 @@
 """The client admin's page for the people of their own company."""
 
+from typing import Any
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from tercero.platform.errors import DomainError
 from tercero.platform.identity import selectors, services
+from tercero.platform.identity.models import User
 from tercero.platform.identity.roles import Role
+from tercero.platform.tenancy.models import Client
 from tercero.web.lists import Column, Filter, Listing
 
 
@@ -27,24 +31,25 @@ class InviteForm(forms.Form):
         help_text="At least 12 characters; they change it after signing in.",
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
 
 
-def _client_admin(request):
+def _client_admin(request: HttpRequest) -> tuple[User, Client]:
+    """The signed-in client admin and their client."""
     user = request.user
-    if user.is_provider_staff:
+    if not isinstance(user, User) or user.client is None:
         raise Http404("Not found.")
     if "users:write" not in user.permissions:
         raise DjangoPermissionDenied("Only a client admin manages users.")
-    return user
+    return user, user.client
 
 
 @login_required
-def users(request):
-    admin = _client_admin(request)
-    found = selectors.visible_users(user=admin, client_ids=[admin.client_id])
+def users(request: HttpRequest) -> HttpResponse:
+    admin, client = _client_admin(request)
+    found = selectors.visible_users(user=admin, client_ids=[client.pk])
     listing = Listing(
         request,
         found,
@@ -77,7 +82,14 @@ def users(request):
     form = InviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            created = services.create_user(actor=admin, client=admin.client, **form.cleaned_data)
+            created = services.create_user(
+                actor=admin,
+                client=client,
+                email=form.cleaned_data["email"],
+                full_name=form.cleaned_data["full_name"],
+                role=form.cleaned_data["role"],
+                password=form.cleaned_data["password"],
+            )
         except DomainError as error:
             for name, message in error.fields.items():
                 form.add_error(name if name in form.fields else None, message)
@@ -96,10 +108,10 @@ def users(request):
 
 @require_POST
 @login_required
-def set_active(request, user_id: int):
-    admin = _client_admin(request)
+def set_active(request: HttpRequest, user_id: int) -> HttpResponse:
+    admin, client = _client_admin(request)
     try:
-        target = selectors.access_user(user=admin, user_id=user_id, client_ids=[admin.client_id])
+        target = selectors.access_user(user=admin, user_id=user_id, client_ids=[client.pk])
         services.set_user_active(
             actor=admin, user=target, is_active=request.POST.get("active") == "yes"
         )

@@ -5,7 +5,7 @@ class OpsConfig(AppConfig):
     name = "tercero.platform.ops"
     label = "ops"
 
-    def ready(self):
+    def ready(self) -> None:
         from tercero.platform.ops import scheduler, tasks
 
         scheduler.register(scheduler.PeriodicJob("heartbeat", 15, tasks.heartbeat))

@@ -6,7 +6,7 @@ class SecurityConfig(AppConfig):
     label = "security"
     verbose_name = "Security"
 
-    def ready(self):
+    def ready(self) -> None:
         from tercero.platform.ops import scheduler
         from tercero.platform.security import detector, tasks
 

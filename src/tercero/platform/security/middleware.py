@@ -1,5 +1,9 @@
 """Response headers every page and API answer carries."""
 
+from collections.abc import Callable
+
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 from django.utils.cache import add_never_cache_headers
 
 PERMISSIONS_POLICY = (
@@ -13,10 +17,10 @@ class SecurityHeadersMiddleware:
     (a shared computer's back button or a proxy must not keep customer data), and a
     Permissions-Policy that switches off device features no page uses."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         response = self.get_response(request)
         user = getattr(request, "user", None)
         signed_in = user is not None and user.is_authenticated

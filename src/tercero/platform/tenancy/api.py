@@ -1,16 +1,23 @@
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from tercero.platform.api.caller import caller_of
+from tercero.platform.api.inputs import patch_field
 from tercero.platform.api.pagination import paginate_by_cursor
 from tercero.platform.errors import NotFound
 from tercero.platform.tenancy import selectors, services
 from tercero.platform.tenancy.models import Client, Provider
 
 router = Router(tags=["clients"])
-Vertical = Literal[tuple(Client.Vertical.values)]
-ClientStatus = Literal[tuple(Client.Status.values)]
+if TYPE_CHECKING:  # a Literal built from the model's choices is beyond a type checker
+    Vertical = str
+    ClientStatus = str
+else:
+    Vertical = Literal[tuple(Client.Vertical.values)]
+    ClientStatus = Literal[tuple(Client.Status.values)]
 
 
 class ClientIn(Schema):
@@ -21,9 +28,9 @@ class ClientIn(Schema):
 
 
 class ClientPatch(Schema):
-    legal_name: str = Field(default=None, min_length=1, max_length=200)
-    time_zone: str = Field(default=None, min_length=1, max_length=64)
-    industry_vertical: Vertical = Field(default=None)
+    legal_name: str = patch_field(min_length=1, max_length=200)
+    time_zone: str = patch_field(min_length=1, max_length=64)
+    industry_vertical: Vertical = patch_field()
 
 
 class ClientStatusIn(Schema):
@@ -48,14 +55,14 @@ class ClientFilters(Schema):
 
 @router.get("", response=list[ClientOut])
 @paginate_by_cursor
-def list_clients(request, filters: Query[ClientFilters]):
+def list_clients(request: HttpRequest, filters: Query[ClientFilters]) -> QuerySet[Client]:
     caller = caller_of(request)
     caller.require("clients:read")
     return selectors.clients(client_ids=caller.client_ids, **filters.dict())
 
 
 @router.get("/{client_id}", response=ClientOut)
-def get_client(request, client_id: int):
+def get_client(request: HttpRequest, client_id: int) -> Client:
     caller = caller_of(request)
     client = selectors.access_client(client_ids=caller.client_ids, client_id=client_id)
     caller.require("clients:read")
@@ -63,17 +70,25 @@ def get_client(request, client_id: int):
 
 
 @router.post("", response={201: ClientOut})
-def create_client(request, body: ClientIn):
+def create_client(request: HttpRequest, body: ClientIn) -> Status[Client]:
     caller = caller_of(request)
     caller.require("clients:write")
     provider = Provider.objects.order_by("id").first()
     if provider is None:
         raise NotFound("No provider is set up; run `tercero demo` or create one.")
-    return Status(201, services.create_client(actor=caller.user, provider=provider, **body.dict()))
+    client = services.create_client(
+        actor=caller.user,
+        provider=provider,
+        legal_name=body.legal_name,
+        country=body.country,
+        time_zone=body.time_zone,
+        industry_vertical=body.industry_vertical,
+    )
+    return Status(201, client)
 
 
 @router.patch("/{client_id}", response=ClientOut)
-def update_client(request, client_id: int, body: ClientPatch):
+def update_client(request: HttpRequest, client_id: int, body: ClientPatch) -> Client:
     caller = caller_of(request)
     client = selectors.access_client(client_ids=caller.client_ids, client_id=client_id)
     caller.require("clients:write")
@@ -83,7 +98,7 @@ def update_client(request, client_id: int, body: ClientPatch):
 
 
 @router.post("/{client_id}/status", response=ClientOut)
-def change_status(request, client_id: int, body: ClientStatusIn):
+def change_status(request: HttpRequest, client_id: int, body: ClientStatusIn) -> Client:
     caller = caller_of(request)
     client = selectors.access_client(client_ids=caller.client_ids, client_id=client_id)
     caller.require("clients:write")

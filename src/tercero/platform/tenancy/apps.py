@@ -14,7 +14,7 @@ class ScopedAdminConfig(admin_apps.AdminConfig):
     default = False  # the tenancy app keeps TenancyConfig
     default_site = "tercero.platform.tenancy.admin_scoping.ScopedAdminSite"
 
-    def ready(self):
+    def ready(self) -> None:
         super().ready()  # registers every app's admin.py
         from django.contrib import admin
         from django.contrib.auth.models import Group

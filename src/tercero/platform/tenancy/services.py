@@ -5,7 +5,7 @@ from django.db import transaction
 
 from tercero.platform.audit.services import record
 from tercero.platform.errors import Conflict, IllegalTransition, InvalidInput
-from tercero.platform.identity.models import Grant
+from tercero.platform.identity.models import Grant, User
 from tercero.platform.tenancy.models import Client, Provider
 from tercero.platform.tenancy.scoping import client_scope
 
@@ -17,9 +17,25 @@ STATUS_MOVES = {
 }
 
 
-def create_client(*, actor, provider: Provider, **fields) -> Client:
+def create_client(
+    *,
+    actor: User | None,
+    provider: Provider,
+    legal_name: str,
+    country: str,
+    time_zone: str,
+    industry_vertical: str,
+    status: str = Client.Status.PROSPECT,
+) -> Client:
     """Onboard a client; its creator is granted access so they can reach it."""
-    client = Client(provider=provider, **fields)
+    client = Client(
+        provider=provider,
+        legal_name=legal_name,
+        country=country,
+        time_zone=time_zone,
+        industry_vertical=industry_vertical,
+        status=status,
+    )
     _validate(client)
     with transaction.atomic():
         client.save()
@@ -34,12 +50,12 @@ def create_client(*, actor, provider: Provider, **fields) -> Client:
             client=client,
             object_type="client",
             object_id=client.pk,
-            payload={"fields": sorted(fields)},
+            payload={"fields": ["country", "industry_vertical", "legal_name", "time_zone"]},
         )
     return client
 
 
-def update_client(*, actor, client: Client, changes: dict) -> Client:
+def update_client(*, actor: User, client: Client, changes: dict[str, object]) -> Client:
     for name, value in changes.items():
         setattr(client, name, value)
     _validate(client)
@@ -56,8 +72,8 @@ def update_client(*, actor, client: Client, changes: dict) -> Client:
     return client
 
 
-def change_client_status(*, actor, client: Client, status: str, reason: str = "") -> Client:
-    allowed = STATUS_MOVES[client.status]
+def change_client_status(*, actor: User, client: Client, status: str, reason: str = "") -> Client:
+    allowed = STATUS_MOVES[Client.Status(client.status)]
     if status not in allowed:
         raise IllegalTransition(
             f"A client cannot move from {client.status} to {status}.",
