@@ -1,9 +1,10 @@
 """Who may move an item by which action: the rules the API and the staff pages share.
 
 Working an item (start, wait, resume, resolve, give back) is for the agent who holds it
-or someone who may assign work. On the staff pages, closing, reopening, cancelling and
-releasing are a team lead's (`work:assign`); the API lets whoever may write work do
-them, as clients' own systems cancel and reopen their items through it."""
+or someone who may assign work. Closing, reopening, cancelling and releasing are a team
+lead's (`work:assign`) among the provider's staff, on the pages and the API alike; a
+client's own users and systems that may write work may do them to their items, as they
+cancel and reopen what they sent through the API."""
 
 from collections.abc import Set
 from typing import TYPE_CHECKING
@@ -31,10 +32,16 @@ def require_holder_or_lead(
         raise PermissionDenied("Only the agent holding the item (or a team lead) may do that.")
 
 
-def require_lead_on_pages(*, permissions: Set[str], action: str) -> None:
-    """Refuse (403) a lead's action to someone who may not assign work (staff pages)."""
-    if action in LEAD_ACTIONS and "work:assign" not in permissions:
+def require_lead(*, user: "User", permissions: Set[str], action: str) -> None:
+    """Refuse (403) a lead's action to provider staff who may not assign work."""
+    if action in LEAD_ACTIONS and user.is_provider_staff and "work:assign" not in permissions:
         raise PermissionDenied("Only a team lead may do that.")
+
+
+def require_may(*, user: "User", permissions: Set[str], item: "WorkItem", action: str) -> None:
+    """Every rule above for `action` on `item`: what the API and the pages both ask."""
+    require_holder_or_lead(user=user, permissions=permissions, item=item, action=action)
+    require_lead(user=user, permissions=permissions, action=action)
 
 
 def may_press(*, permissions: Set[str], action: str, may_work: bool) -> bool:

@@ -66,7 +66,7 @@ def transition_item(request, item_id: int, body: TransitionIn):
     caller = caller_of(request)
     item = _item(caller, item_id)
     caller.require("work:write")
-    rules.require_holder_or_lead(
+    rules.require_may(
         user=caller.user, permissions=caller.permissions, item=item, action=body.action
     )
     services.transition(actor=caller.user, item=item, **body.dict())

@@ -201,6 +201,32 @@ def test_who_may_assign_and_work_items(client, tenant_a):
     assert post(client, f"{url}/transitions", {"action": "start"}).status_code == 200
 
 
+def test_closing_and_cancelling_are_a_leads_through_the_api_as_on_the_pages(client, tenant_a):
+    engagement = live_engagement(tenant_a.client)
+    queue = make_queue(engagement, routing="manual")
+    holder = make_agent(engagement)
+    other = make_agent(engagement)
+    held, spare = add_item(queue), add_item(queue)
+    client.force_login(tenant_a.team_lead)
+    assert (
+        post(client, f"/api/v1/work-items/{held.pk}/assign", {"agent_id": holder.pk}).status_code
+        == 200
+    )
+    url = f"/api/v1/work-items/{held.pk}/transitions"
+    client.force_login(other.user)  # someone else's item: not even opened without a reason
+    assert post(client, url, {"action": "cancel"}).status_code == 403
+    client.force_login(holder.user)  # one's own: working it yes, cancelling it no
+    refused = post(client, url, {"action": "cancel"})
+    assert refused.status_code == 403
+    assert refused.json()["error"]["message"] == "Only a team lead may do that."
+    client.force_login(tenant_a.team_lead)
+    cancelled = post(client, f"/api/v1/work-items/{held.pk}/transitions", {"action": "cancel"})
+    assert cancelled.json()["status"] == "cancelled"
+    client.force_login(tenant_a.client_user)  # the client's own systems cancel their items
+    cancelled = post(client, f"/api/v1/work-items/{spare.pk}/transitions", {"action": "cancel"})
+    assert cancelled.json()["status"] == "cancelled"
+
+
 def test_manual_assignment_refusal_lists_reasons(client, tenant_a):
     engagement = live_engagement(tenant_a.client, residency_allowed_shores=["onshore"])
     queue = make_queue(engagement, routing="manual")

@@ -305,10 +305,9 @@ def act(request, caller, item_id: int):
     action = request.POST.get("action", "")
     here = reverse("work:item", args=[item.pk])
     try:
-        rules.require_holder_or_lead(
+        rules.require_may(
             user=request.user, permissions=caller.permissions, item=item, action=action
         )
-        rules.require_lead_on_pages(permissions=caller.permissions, action=action)
         services.transition(
             actor=request.user,
             item=item,
