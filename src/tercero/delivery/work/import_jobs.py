@@ -255,16 +255,16 @@ def _take(job: ImportJob, batch: list[Row], *, dry_run: bool) -> tuple[int, dict
             prepared.append((index, csv_import.to_fields(row, default_type=default_type)))
         except csv_import.RowError as error:
             errors[index] = {"message": "The row could not be read.", **error.fields}
-    created, refused = services.create_items(
+    taken = services.take_in(
         actor=job.created_by,
         queue=queue,
         rows=[fields for _, fields in prepared],
         all_or_nothing=False,
         dry_run=dry_run,
     )
-    for position, problem in refused.items():
+    for position, problem in taken.errors.items():
         errors[prepared[position][0]] = problem
-    return len(created), errors
+    return len(taken.created), errors
 
 
 def _note(
