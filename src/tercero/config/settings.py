@@ -139,6 +139,10 @@ def _database_from_env() -> dict:
         database["ENGINE"] = SQLITE_ENGINE
         database["OPTIONS"] = dict(SQLITE_OPTIONS)
         return database
+    # Connections are kept between requests (a new one costs more than a small request);
+    # the client scope is set per transaction, so a kept connection carries none over.
+    database["CONN_MAX_AGE"] = int(os.environ.get("CONN_MAX_AGE", "60"))
+    database["CONN_HEALTH_CHECKS"] = database["CONN_MAX_AGE"] != 0
     # Our PostgreSQL backend sets the row-level-security client per transaction.
     database["ENGINE"] = "tercero.platform.tenancy.backends.postgresql"
     database["DISABLE_SERVER_SIDE_CURSORS"] = True
