@@ -46,7 +46,11 @@ def queue_taking(*, engagement_id: int, work_type: str) -> Queue | None:
 
 
 def access_queue(*, client_ids: list[int], queue_id: int) -> Queue:
-    found = Queue.objects.filter(client_id__in=client_ids, pk=queue_id).first()
+    found = (
+        Queue.objects.filter(client_id__in=client_ids, pk=queue_id)
+        .select_related("engagement")  # what intake checks first: no second read
+        .first()
+    )
     if found is None:
         raise NotFound("Queue not found.")
     return found
