@@ -23,3 +23,4 @@ class WorkConfig(AppConfig):
         scheduler.register(scheduler.PeriodicJob("consume_events", 5, tasks.consume_events))
         scheduler.register(scheduler.PeriodicJob("send_webhooks", 10, tasks.send_webhooks))
         scheduler.register(scheduler.PeriodicJob("purge_expired", 3600, tasks.purge_expired))
+        scheduler.register(scheduler.PeriodicJob("resume_imports", 60, tasks.resume_import_jobs))

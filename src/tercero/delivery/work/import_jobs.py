@@ -13,13 +13,14 @@ and imports only when none was refused.
 import csv
 import io
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from itertools import islice
 from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from tercero.delivery.work import csv_import, services
@@ -36,6 +37,9 @@ ERRORS_KEPT = 1000
 # A job's file may be this large (an import in the request stops at csv_import.MAX_BYTES).
 MAX_BYTES = 1024 * 1024 * 1024
 DEFAULT_JOB_ROWS = 2000
+# A job whose chunks stopped committing this long ago is run again. Longer than any
+# chunk takes; a second run of a job that is still moving stops at its first chunk.
+STALLED_AFTER = timedelta(minutes=3)
 
 Row = tuple[int, dict[str, str]]  # (index of the row after the header, its cells)
 
@@ -96,6 +100,27 @@ def start(
         job.save(force_insert=True)
         _audit(job, "work.import.started", actor, {"rows": total, "queue_id": queue.pk})
     return job
+
+
+def stalled(*, now: datetime, quiet: timedelta = STALLED_AFTER) -> list[int]:
+    """Unfinished jobs that no worker has moved for `quiet` (their worker was stopped or
+    killed, or their task was lost): running them again goes on where they stopped."""
+    with all_clients_scope():
+        return list(
+            ImportJob.objects.filter(
+                status__in=(
+                    ImportJob.Status.QUEUED,
+                    ImportJob.Status.CHECKING,
+                    ImportJob.Status.RUNNING,
+                )
+            )
+            .filter(
+                Q(progressed_at__lt=now - quiet)
+                | Q(progressed_at__isnull=True, created_at__lt=now - quiet)
+            )
+            .order_by("id")
+            .values_list("id", flat=True)
+        )
 
 
 def access_job(*, client_ids: list[int], job_id: int) -> ImportJob:
@@ -280,7 +305,8 @@ def _note(
     job.created_count += created
     job.error_count += len(errors)
     job.errors = kept
-    job.save(update_fields=[field, "created_count", "error_count", "errors"])
+    job.progressed_at = timezone.now()
+    job.save(update_fields=[field, "created_count", "error_count", "errors", "progressed_at"])
 
 
 def _finish(job: ImportJob, status: str) -> ImportJob:

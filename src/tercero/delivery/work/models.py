@@ -419,6 +419,8 @@ class ImportJob(ClientOwned):
     failure = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField()
     started_at = models.DateTimeField(null=True, blank=True)
+    # when a chunk last committed: a job that stops moving is run again (its worker died)
+    progressed_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

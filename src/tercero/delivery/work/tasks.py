@@ -53,6 +53,15 @@ def run_import_job(job_id: int) -> dict[str, int]:
     return {"rows_done": job.rows_done, "created": job.created_count, "errors": job.error_count}
 
 
+@task
+def resume_import_jobs() -> list[int]:
+    """Run again the import jobs that stopped moving (periodic); returns their ids."""
+    found = import_jobs.stalled(now=timezone.now())
+    for job_id in found:
+        run_import_job.enqueue(job_id)
+    return found
+
+
 def enqueue_import(job: ImportJob) -> None:
     """Have a worker run `job` once the transaction that made it commits."""
     transaction.on_commit(lambda: run_import_job.enqueue(job.pk))

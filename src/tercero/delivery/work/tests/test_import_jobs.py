@@ -8,16 +8,21 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import timedelta
 
 import pytest
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connections
 from django.db.models import Count
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
-from tercero.delivery.work import import_jobs
+from tercero.delivery.work import import_jobs, tasks
 from tercero.delivery.work.models import ImportJob, WorkItem
 from tercero.delivery.work.tests.conftest import live_engagement, make_queue
 from tercero.platform.audit.models import AuditEvent
+from tercero.platform.ops import scheduler
 from tercero.platform.tenancy.scoping import all_clients_scope, client_scope
 
 HEADER = "work_type,priority,payload.subject,external_ref\n"
@@ -156,6 +161,30 @@ def test_a_job_run_again_goes_on_where_it_stopped_and_takes_no_row_twice(tenant_
     assert _refs(tenant_a.client.pk) == {f"R-{n}": 1 for n in range(1, 21)}
     finished = _job(job.pk)
     assert (finished.status, finished.rows_done, finished.created_count) == ("done", 20, 20)
+
+
+def test_a_job_that_stopped_moving_is_run_again_by_the_periodic_job(tenant_a):
+    # given: one job stopped after a chunk four minutes ago, one moving now, one done
+    queue = make_queue(live_engagement(tenant_a.client))
+    with time_machine.travel(timezone.now() - timedelta(minutes=4), tick=False):
+        stopped = _start(tenant_a, queue, _csv(9))
+        import_jobs.run(job_id=stopped.pk, chunk=3, chunks=1)
+    moving = _start(tenant_a, queue, _csv(9).replace("R-", "M-"))
+    import_jobs.run(job_id=moving.pk, chunk=3, chunks=1)
+    done = _start(tenant_a, queue, _csv(6).replace("R-", "D-"))
+    import_jobs.run(job_id=done.pk)
+
+    # when
+    resumed = tasks.resume_import_jobs.call()
+
+    # then: only the stalled job is queued to run again, and that run finishes it
+    assert resumed == [stopped.pk]
+    queued = DBTaskResult.objects.filter(task_path__endswith=".run_import_job")
+    assert [row.args_kwargs["args"] for row in queued] == [[stopped.pk]]
+    import_jobs.run(job_id=stopped.pk, chunk=3)
+    assert (_job(stopped.pk).status, _job(moving.pk).status) == ("done", "running")
+    assert sum(1 for ref in _refs(tenant_a.client.pk) if ref.startswith("R-")) == 9
+    assert "resume_imports" in {job.name for job in scheduler.jobs()}
 
 
 def test_all_or_nothing_checks_every_row_first_and_imports_nothing_on_one_bad_row(tenant_a):
@@ -315,7 +344,7 @@ _RUN_JOB = """
 import sys
 import django
 django.setup()
-from tercero.delivery.work import import_jobs
+from tercero.delivery.work import import_jobs, tasks
 from tercero.delivery.work.tests.conftest import FORM, TICKET
 from tercero.delivery.work import registry
 registry.register(TICKET)
