@@ -48,6 +48,7 @@ lint: install-dev
 	$(BIN)/ruff format --check src tools bench conftest.py
 	$(BIN)/ruff check src tools bench conftest.py
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 ## make lock: refresh the pinned lock files from pyproject.toml
 lock: | $(BIN)/uv

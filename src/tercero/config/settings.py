@@ -124,7 +124,7 @@ SQLITE_ENGINE = "tercero.platform.tenancy.backends.sqlite3"
 TEST_DATABASE_NAME = os.environ.get("TERCERO_TEST_DB")
 
 
-def _database_from_env() -> dict:
+def _database_from_env() -> dj_database_url.DBConfig:
     url = os.environ.get("DATABASE_URL")
     if not url:
         VAR_DIR.mkdir(parents=True, exist_ok=True)

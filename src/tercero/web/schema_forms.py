@@ -6,6 +6,7 @@ to know every rule.
 """
 
 import re
+from datetime import date, time
 
 from django import forms
 from django.core.validators import RegexValidator
@@ -101,5 +102,5 @@ def payload_of(form: forms.Form, schema: dict) -> dict:
         value = form.cleaned_data.get(name)
         if value in (None, "") and name not in schema.get("required", []):
             continue
-        payload[name] = value.isoformat() if hasattr(value, "isoformat") else value
+        payload[name] = value.isoformat() if isinstance(value, date | time) else value
     return payload

@@ -29,7 +29,9 @@ RULE = {
 
 def _options(page: bytes, name: str) -> list[str]:
     """The values a form's <select name=...> offers (the empty choice left out)."""
-    select = re.search(rf'<select name="{name}".*?</select>', page.decode(), re.S).group(0)
+    found = re.search(rf'<select name="{name}".*?</select>', page.decode(), re.S)
+    assert found is not None
+    select = found.group(0)
     return [value for value in re.findall(r'<option value="([^"]*)"', select) if value]
 
 
@@ -169,7 +171,7 @@ def test_the_header_names_the_working_client_and_offers_only_granted_ones(
 
 def test_the_working_client_is_one_of_the_admins_own_clients(client, tenant_a, tenant_b):
     # given an admin granted A only
-    admin_of_a = UserFactory(email="a-only@provider.example", role=Role.PROVIDER_ADMIN)
+    admin_of_a = UserFactory.create(email="a-only@provider.example", role=Role.PROVIDER_ADMIN)
     with client_scope(clients=[tenant_a.client]):
         Grant.objects.create(user=admin_of_a, client=tenant_a.client)
     engagement_for(tenant_b.client, name="Bergmann care")
@@ -185,7 +187,7 @@ def test_another_clients_row_is_not_found_in_the_admin(client, tenant_a, tenant_
     # given an admin granted A only
     mine = engagement_for(tenant_a.client, name="Acme care")
     theirs = engagement_for(tenant_b.client, name="Bergmann care")
-    admin_of_a = UserFactory(email="a-only@provider.example", role=Role.PROVIDER_ADMIN)
+    admin_of_a = UserFactory.create(email="a-only@provider.example", role=Role.PROVIDER_ADMIN)
     with client_scope(clients=[tenant_a.client]):
         Grant.objects.create(user=admin_of_a, client=tenant_a.client)
     client.force_login(admin_of_a)

@@ -27,7 +27,9 @@ PORTAL = ["/portal/", "/portal/items/", "/portal/sla/", "/portal/users/"]
 
 def _assert_csp(response):
     csp = response["Content-Security-Policy"]
-    nonce = re.search(r"'nonce-([^']+)'", csp).group(1)
+    found = re.search(r"'nonce-([^']+)'", csp)
+    assert found is not None
+    nonce = found.group(1)
     assert "script-src 'self' 'nonce-" in csp
     assert "unsafe-inline" not in csp
     page = response.content.decode()

@@ -13,7 +13,9 @@ def test_login_page_is_served_with_a_nonce_based_csp(client, db):
     response = client.get("/login/")
     assert response.status_code == 200
     policy = response["Content-Security-Policy"]
-    nonce = re.search(r"script-src 'self' 'nonce-([^']+)'", policy).group(1)
+    found = re.search(r"script-src 'self' 'nonce-([^']+)'", policy)
+    assert found is not None
+    nonce = found.group(1)
     assert f'nonce="{nonce}"' in response.content.decode()
     assert "unsafe-inline" not in policy
 

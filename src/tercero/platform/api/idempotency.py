@@ -6,6 +6,7 @@ the first commits, then replays it. The same key with a different request is a 4
 """
 
 import hashlib
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import RequestDataTooBig
 from django.db import IntegrityError, transaction
@@ -15,6 +16,9 @@ from tercero.platform.api.errors import error_response
 from tercero.platform.api.inputs import HAS_NUL, NUL
 from tercero.platform.api.models import IdempotencyRecord
 from tercero.platform.security import crypto
+
+if TYPE_CHECKING:
+    from tercero.platform.identity.models import User
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
@@ -113,7 +117,7 @@ def _replay(record: IdempotencyRecord, digest: str) -> HttpResponse:
 # --- receipts of services that take an idempotency key themselves (batch intake) -------
 
 
-def record_receipt(*, user: object, key: str, digest: str, body: bytes) -> None:
+def record_receipt(*, user: "User", key: str, digest: str, body: bytes) -> None:
     """Store what a keyed call did, in the caller's transaction. A repeat of the key
     raises IntegrityError (`is_repeat`): the first call's receipt stands."""
     IdempotencyRecord.objects.create(
@@ -126,7 +130,7 @@ def record_receipt(*, user: object, key: str, digest: str, body: bytes) -> None:
     )
 
 
-def receipt(*, user: object, key: str) -> tuple[str, bytes] | None:
+def receipt(*, user: "User", key: str) -> tuple[str, bytes] | None:
     """(digest, body) of the receipt stored under `key` for `user`, or None."""
     found = IdempotencyRecord.objects.filter(user=user, key=key).first()
     if found is None:

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from cryptography.exceptions import InvalidSignature
 from django.conf import settings
@@ -63,7 +63,7 @@ def sign(
 ) -> Checkpoint:
     """A checkpoint signed with the newest signing key."""
     signing_key_id, private_key = next(iter(keys.signing_keys().items()))
-    fields = {
+    fields: dict[str, Any] = {
         "scope": scope,
         "client_id": client_id,
         "sequence": sequence,

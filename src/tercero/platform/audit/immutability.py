@@ -5,7 +5,11 @@ application role is granted only SELECT and INSERT (`tercero db grant`). SQLite:
 same two triggers in SQLite's dialect.
 """
 
+from typing import Any
+
 from django.db import migrations
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.db.migrations.state import ProjectState, StateApps
 
 # Only the test suite turns this on, between tests, to empty tables (see conftest.py).
 _flush_allowed = False
@@ -35,18 +39,30 @@ class MakeAppendOnly(migrations.operations.base.Operation):
     reversible = True
     reduces_to_sql = True
 
-    def __init__(self, model_name: str):
+    def __init__(self, model_name: str) -> None:
         self.model_name = model_name
 
-    def state_forwards(self, app_label, state):
+    def state_forwards(self, app_label: str, state: ProjectState) -> None:
         pass
 
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+    def database_forwards(
+        self,
+        app_label: str,
+        schema_editor: BaseDatabaseSchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
+    ) -> None:
         table = to_state.apps.get_model(app_label, self.model_name)._meta.db_table
         for statement in append_only_sql(schema_editor.connection.vendor, table):
             schema_editor.execute(statement)
 
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+    def database_backwards(
+        self,
+        app_label: str,
+        schema_editor: BaseDatabaseSchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
+    ) -> None:
         table = from_state.apps.get_model(app_label, self.model_name)._meta.db_table
         for statement in drop_append_only_sql(schema_editor.connection.vendor, table):
             schema_editor.execute(statement)
@@ -54,7 +70,7 @@ class MakeAppendOnly(migrations.operations.base.Operation):
     def describe(self) -> str:
         return f"Make {self.model_name} append-only"
 
-    def deconstruct(self):
+    def deconstruct(self) -> tuple[str, list[Any], dict[str, Any]]:
         return (self.__class__.__qualname__, [], {"model_name": self.model_name})
 
 
@@ -83,12 +99,14 @@ def drop_append_only_sql(vendor: str, table: str) -> list[str]:
     return []
 
 
-def kept_append_only(table: str, operation: migrations.operations.base.Operation) -> list:
+def kept_append_only(
+    table: str, operation: migrations.operations.base.Operation
+) -> list[migrations.operations.base.Operation]:
     """`operation` on an append-only table, with the table's triggers put back after it:
     SQLite alters a column by rebuilding the table, which drops them (PostgreSQL keeps
     them). Works backwards too."""
 
-    def restore(apps, schema_editor):
+    def restore(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
         if schema_editor.connection.vendor == "sqlite":
             for statement in append_only_sql("sqlite", table):
                 schema_editor.execute(statement)

@@ -1,5 +1,7 @@
 """The audit trail: append-only, each event chained to the one before by a keyed hash."""
 
+from typing import Any, NoReturn
+
 from django.conf import settings
 from django.db import models
 
@@ -47,12 +49,12 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         return f"#{self.sequence} {self.action}"
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
             raise ValueError("Audit events are append-only.")
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise ValueError("Audit events are append-only.")
 
 

@@ -47,7 +47,8 @@ def load_checkpoints(path: Path) -> list[Checkpoint]:
     for line in checkpoints.read(path):
         if line.problem:
             raise CheckpointFileError(f"checkpoint line {line.number}: {line.problem}")
-        found.append(line.checkpoint)
+        if line.checkpoint is not None:
+            found.append(line.checkpoint)
     return found
 
 

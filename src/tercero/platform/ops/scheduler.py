@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.tasks import Task
@@ -26,7 +27,7 @@ class PeriodicJob:
 
     name: str
     every_seconds: int
-    task: Task
+    task: Task[[], Any]  # its result is not read
 
 
 _JOBS: dict[str, PeriodicJob] = {}

@@ -47,8 +47,8 @@ BASELINE_KINDS = {SecurityAlert.Kind.RECORDS: VIEWED, SecurityAlert.Kind.REVEALS
 
 @dataclass
 class Usage:
-    records: set = field(default_factory=set)
-    counts: Counter = field(default_factory=Counter)
+    records: set[str] = field(default_factory=set)
+    counts: Counter[str] = field(default_factory=Counter)
 
 
 def _usage(since: datetime, until: datetime) -> dict[tuple[int, int, int | None], Usage]:
@@ -81,7 +81,9 @@ def _usage(since: datetime, until: datetime) -> dict[tuple[int, int, int | None]
     return usage
 
 
-def _rule(rules: dict, client_id: int, engagement_id: int | None) -> MisuseRule:
+def _rule(
+    rules: dict[tuple[int, int | None], MisuseRule], client_id: int, engagement_id: int | None
+) -> MisuseRule:
     return (
         rules.get((client_id, engagement_id))
         or rules.get((client_id, None))

@@ -1,13 +1,18 @@
 """Step-up after a misuse alert: the flag work services consult before a reveal."""
 
+from typing import TYPE_CHECKING
+
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from tercero.platform.audit.services import record
 from tercero.platform.security.models import StepUp
 
+if TYPE_CHECKING:
+    from tercero.platform.identity.models import User
 
-def step_up_required(*, user) -> bool:
+
+def step_up_required(*, user: "User") -> bool:
     return StepUp.objects.filter(user_id=user.pk, lifted_at__isnull=True).exists()
 
 
@@ -28,7 +33,7 @@ def require_step_up(*, user_id: int, reason: str) -> bool:
     return True
 
 
-def lift_step_up(*, actor, user_id: int) -> int:
+def lift_step_up(*, actor: "User", user_id: int) -> int:
     with transaction.atomic():
         lifted = StepUp.objects.filter(user_id=user_id, lifted_at__isnull=True).update(
             lifted_at=timezone.now(), lifted_by=actor

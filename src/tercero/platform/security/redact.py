@@ -2,6 +2,7 @@
 down to their last four on the way in (PCI DSS truncation). Pure functions."""
 
 import re
+from typing import cast
 
 # 13-19 digits, optionally grouped by single spaces or dashes, not inside a longer number.
 _CANDIDATE = re.compile(r"(?<![\d])(?:\d[ -]?){12,18}\d(?![\d])")
@@ -19,11 +20,12 @@ def luhn_ok(digits: str) -> bool:
     return total % 10 == 0
 
 
-def _replace(match: re.Match) -> str:
-    digits = re.sub(r"\D", "", match.group(0))
+def _replace(match: re.Match[str]) -> str:
+    found = match.group(0)
+    digits = re.sub(r"\D", "", found)
     if 13 <= len(digits) <= 19 and luhn_ok(digits):
         return f"[card ••••{digits[-4:]}]"
-    return match.group(0)
+    return found
 
 
 def redact_cards(text: str) -> str:
@@ -37,12 +39,13 @@ def has_card(text: str) -> bool:
     return redact_cards(text) != text
 
 
-def redact_tree(value):
+def redact_tree[T](value: T) -> T:
     """Redact every string inside a JSON-like structure."""
-    if isinstance(value, str):
-        return redact_cards(value)
-    if isinstance(value, dict):
-        return {key: redact_tree(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [redact_tree(item) for item in value]
-    return value
+    found: object = value
+    if isinstance(found, str):
+        found = redact_cards(found)
+    elif isinstance(found, dict):
+        found = {key: redact_tree(item) for key, item in found.items()}
+    elif isinstance(found, list):
+        found = [redact_tree(item) for item in found]
+    return cast(T, found)  # the same shape, strings redacted

@@ -1,7 +1,9 @@
 """Reveal grants and the key life cycle. Each change writes its audit event."""
 
 from collections import Counter
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -11,6 +13,9 @@ from tercero.platform.audit.services import record
 from tercero.platform.errors import InvalidInput, PermissionDenied
 from tercero.platform.security import crypto, keyring, misuse, sealed
 from tercero.platform.security.models import DataKey, RevealGrant, SecurityAlert
+
+if TYPE_CHECKING:
+    from tercero.platform.identity.models import User
 
 REVEAL_PERMISSION = "personal:reveal"
 BATCH = 200
@@ -24,7 +29,13 @@ def reveal_seconds() -> int:
 
 
 def request_reveal(
-    *, actor, client_id: int, object_type: str, object_id: int, reason: str, step_up: bool = False
+    *,
+    actor: "User",
+    client_id: int,
+    object_type: str,
+    object_id: int,
+    reason: str,
+    step_up: bool = False,
 ) -> RevealGrant:
     """Let `actor` see one record's personal data for REVEAL_SECONDS. With `step_up`
     (the actor has an open misuse alert) the grant waits for a supervisor."""
@@ -60,7 +71,7 @@ def request_reveal(
     return grant
 
 
-def decide_reveal(*, actor, grant: RevealGrant, approve: bool) -> RevealGrant:
+def decide_reveal(*, actor: "User", grant: RevealGrant, approve: bool) -> RevealGrant:
     """A supervisor approves or refuses a pending reveal; an approval starts the clock."""
     if "work:assign" not in actor.permissions or actor.pk == grant.user_id:
         raise PermissionDenied("A supervisor other than the requester decides.")
@@ -83,7 +94,7 @@ def decide_reveal(*, actor, grant: RevealGrant, approve: bool) -> RevealGrant:
     return grant
 
 
-def live_grant(*, user, object_type: str, object_id: int) -> RevealGrant | None:
+def live_grant(*, user: "User", object_type: str, object_id: int) -> RevealGrant | None:
     return (
         RevealGrant.objects.filter(
             user=user,
@@ -100,7 +111,7 @@ def live_grant(*, user, object_type: str, object_id: int) -> RevealGrant | None:
 # --- keys --------------------------------------------------------------------------------
 
 
-def rotate_keys(*, actor, client_id: int) -> DataKey:
+def rotate_keys(*, actor: "User | None", client_id: int) -> DataKey:
     """A new active data key for the client; the old ones stay readable until the
     re-encryption has moved every value off them and they are retired."""
     with transaction.atomic():
@@ -152,13 +163,13 @@ def _rewrap_index_key(client_id: int) -> None:
     index.save(update_fields=["master_id", "wrapped"])
 
 
-def reencrypt(*, client_id: int, progress=None) -> int:
+def reencrypt(*, client_id: int, progress: Callable[[str, int, int], None] | None = None) -> int:
     """Re-seal every value of the client that is not under its active key. Rows are
     locked batch by batch, so an edit running meanwhile is neither lost nor overwritten.
     Returns how many values moved."""
     moved = 0
     for location in sealed.locations():
-        manager = location.model.objects
+        manager = location.model._default_manager
         rows = manager.filter(client_id=client_id, **{f"{location.field}__icontains": "enc1:"})
         ids = list(rows.order_by("pk").values_list("pk", flat=True))
         for start in range(0, len(ids), BATCH):
@@ -175,12 +186,13 @@ def reencrypt(*, client_id: int, progress=None) -> int:
     return moved
 
 
-def _reseal_tree(value) -> tuple[object, int]:
-    if crypto.is_sealed(value):
+def _reseal_tree(value: object) -> tuple[object, int]:
+    if isinstance(value, str) and crypto.is_sealed(value):
         again = crypto.reseal(value)
         return again, int(again != value)
     if isinstance(value, dict):
-        out, total = {}, 0
+        out: dict[object, object] = {}
+        total = 0
         for key, item in value.items():
             out[key], count = _reseal_tree(item)
             total += count
@@ -191,11 +203,11 @@ def _reseal_tree(value) -> tuple[object, int]:
     return value, 0
 
 
-def values_by_version(*, client_id: int) -> Counter:
+def values_by_version(*, client_id: int) -> Counter[int]:
     """How many sealed values of the client each key version holds."""
-    counts: Counter = Counter()
+    counts: Counter[int] = Counter()
     for location in sealed.locations():
-        rows = location.model.objects.filter(
+        rows = location.model._default_manager.filter(
             client_id=client_id, **{f"{location.field}__icontains": "enc1:"}
         )
         for value in rows.values_list(location.field, flat=True).iterator():
@@ -203,8 +215,8 @@ def values_by_version(*, client_id: int) -> Counter:
     return counts
 
 
-def _count_versions(value, counts: Counter) -> None:
-    if crypto.is_sealed(value):
+def _count_versions(value: object, counts: Counter[int]) -> None:
+    if isinstance(value, str) and crypto.is_sealed(value):
         counts[crypto.parse(value)[1]] += 1
     elif isinstance(value, dict):
         for item in value.values():
@@ -214,7 +226,7 @@ def _count_versions(value, counts: Counter) -> None:
             _count_versions(item, counts)
 
 
-def retire_keys(*, actor, client_id: int) -> list[int]:
+def retire_keys(*, actor: "User | None", client_id: int) -> list[int]:
     """Retire readable keys that no value uses any more; their wrapped key is erased.
     Refuses while values still need them."""
     in_use = values_by_version(client_id=client_id)
@@ -247,7 +259,7 @@ def retire_keys(*, actor, client_id: int) -> list[int]:
     return retired
 
 
-def shred_client_keys(*, actor, client_id: int, reason: str) -> int:
+def shred_client_keys(*, actor: "User | None", client_id: int, reason: str) -> int:
     """Crypto-shred: erase every key of the client. Its sealed values and keyed hashes
     can never be opened or matched again, wherever copies of them are (backups too)."""
     if not (reason or "").strip():
@@ -270,10 +282,10 @@ def shred_client_keys(*, actor, client_id: int, reason: str) -> int:
 # --- break-glass and alerts ---------------------------------------------------------------
 
 ACCESS = "work_item_access"
-_ALERT_HOOKS: list = []
+_ALERT_HOOKS: list[Callable[[SecurityAlert, int | None], None]] = []
 
 
-def on_alert(hook) -> None:
+def on_alert(hook: Callable[[SecurityAlert, int | None], None]) -> None:
     """Call `hook(alert, engagement_id)` inside the transaction that raises an alert
     (the work engine turns it into an outbox event, hence a webhook)."""
     if hook not in _ALERT_HOOKS:
@@ -281,7 +293,7 @@ def on_alert(hook) -> None:
 
 
 def break_glass(
-    *, actor, client_id: int, object_id: int, engagement_id: int | None, reason: str
+    *, actor: "User", client_id: int, object_id: int, engagement_id: int | None, reason: str
 ) -> RevealGrant:
     """Open one item that routing did not give the actor, for BREAK_GLASS_SECONDS, with
     a reason: audited, and an alert for the team lead at once."""
@@ -329,7 +341,7 @@ def raise_alert(
     client_id: int,
     user_id: int,
     kind: str,
-    window_start,
+    window_start: datetime,
     count: int,
     limit: int = 0,
     detail: str = "",
@@ -369,7 +381,9 @@ def raise_alert(
     return alert
 
 
-def acknowledge_alert(*, actor, alert: SecurityAlert, note: str, lift_step_up: bool) -> None:
+def acknowledge_alert(
+    *, actor: "User", alert: SecurityAlert, note: str, lift_step_up: bool
+) -> None:
     if "work:assign" not in actor.permissions:
         raise PermissionDenied("Team leads and managers handle security alerts.")
     if alert.user_id == actor.pk:

@@ -75,7 +75,7 @@ def acknowledge(request: HttpRequest, caller: Caller, alert_id: int) -> HttpResp
         raise NotFound("Alert not found.")
     try:
         security.acknowledge_alert(
-            actor=request.user,
+            actor=caller.user,
             alert=alert,
             note=request.POST.get("note", ""),
             lift_step_up=request.POST.get("lift") == "yes",
@@ -97,7 +97,7 @@ def decide_reveal(request: HttpRequest, caller: Caller, reveal_id: int) -> HttpR
         raise NotFound("Request not found.")
     approve = request.POST.get("decision") == "approve"
     try:
-        security.decide_reveal(actor=request.user, grant=grant, approve=approve)
+        security.decide_reveal(actor=caller.user, grant=grant, approve=approve)
     except DomainError as error:
         messages.error(request, error.message)
     else:

@@ -80,7 +80,8 @@ class ClientOwned(models.Model):
 
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="+")
 
-    objects = ScopedManager(client="client")
+    # django-scopes is untyped, so the plugin cannot tell its manager's type
+    objects = ScopedManager(client="client")  # type: ignore[django-manager-missing]
 
     class Meta:
         abstract = True

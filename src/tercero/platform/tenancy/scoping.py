@@ -20,11 +20,16 @@ ALL_CLIENTS = "*"
 @contextmanager
 def client_scope(*, clients: Iterable[object]) -> Iterator[None]:
     """Let the code inside see exactly these clients (objects or ids); none if empty."""
-    ids = sorted({getattr(client, "pk", client) for client in clients})
-    if any(not isinstance(client_id, int) for client_id in ids):
-        raise TypeError("client_scope needs Client objects or integer ids")
+    ids = sorted({_client_id(client) for client in clients})
     with scope(client=ids):
         yield
+
+
+def _client_id(client: object) -> int:
+    found = getattr(client, "pk", client)
+    if not isinstance(found, int):
+        raise TypeError("client_scope needs Client objects or integer ids")
+    return found
 
 
 @contextmanager

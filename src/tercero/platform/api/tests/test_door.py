@@ -3,6 +3,7 @@ and even an unexpected failure under /api/ answers in the error shape."""
 
 import json
 
+from django.core.exceptions import BadRequest
 from django.test import RequestFactory
 
 from tercero.config.api import api
@@ -107,7 +108,7 @@ def test_an_unexpected_failure_on_a_page_is_the_500_page():
 
 def test_a_request_django_cannot_read_under_the_api_is_a_400_in_the_error_shape():
     # when
-    response = bad_request(RequestFactory().post("/api/v1/work-items/import"), None)
+    response = bad_request(RequestFactory().post("/api/v1/work-items/import"), BadRequest())
 
     # then
     assert response.status_code == 400
@@ -116,7 +117,7 @@ def test_a_request_django_cannot_read_under_the_api_is_a_400_in_the_error_shape(
 
 def test_a_request_django_cannot_read_on_a_page_is_the_400_page():
     # when
-    response = bad_request(RequestFactory().post("/work/items/bulk/"), None)
+    response = bad_request(RequestFactory().post("/work/items/bulk/"), BadRequest())
 
     # then
     assert response.status_code == 400

@@ -19,10 +19,11 @@ class MadeAsSystemWork:
     @classmethod
     def _generate(cls, strategy, params):
         with all_clients_scope():
-            return super()._generate(strategy, params)
+            # a mixin: the factory it is mixed into has _generate
+            return super()._generate(strategy, params)  # type: ignore[misc]
 
 
-class UserFactory(MadeAsSystemWork, factory.django.DjangoModelFactory):
+class UserFactory(MadeAsSystemWork, factory.django.DjangoModelFactory[User]):
     class Meta:
         model = User
         skip_postgeneration_save = True
@@ -34,7 +35,7 @@ class UserFactory(MadeAsSystemWork, factory.django.DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 
     @factory.post_generation
-    def save_password(obj, create, extracted, **kwargs):  # noqa: N805 (factory_boy passes the object)
+    def save_password(obj: User, create: bool, extracted: object, **kwargs: object) -> None:  # noqa: N805 (factory_boy passes the object)
         if create:
             obj.save()
 

@@ -59,7 +59,9 @@ def test_a_password_alone_cannot_replace_the_authenticator_in_use(client, tenant
     assert response["Location"] == "/login/mfa/"
     assert mfa.pending_seed(user=tenant_a.agent) is None
     mfa.start_enrolment(user=tenant_a.agent)  # even with a seed waiting (a set-up left open)
-    attacker_app = pyotp.TOTP(mfa.pending_seed(user=tenant_a.agent))
+    seed = mfa.pending_seed(user=tenant_a.agent)
+    assert seed is not None
+    attacker_app = pyotp.TOTP(seed)
     refused = client.post("/account/mfa/setup/", {"code": attacker_app.now()})
     assert refused["Location"] == "/login/mfa/"
     assert SESSION_KEY not in client.session
@@ -167,4 +169,5 @@ def test_the_set_up_page_draws_the_code_without_scripts_or_inline_styles(client,
     assert re.search(r"<script(?![^>]*\bnonce=)", page) is None
     assert "unsafe-inline" not in response["Content-Security-Policy"]
     seed = mfa.pending_seed(user=tenant_a.client_admin)
+    assert seed is not None
     assert " ".join(seed[i : i + 4] for i in range(0, len(seed), 4)) in page

@@ -43,6 +43,7 @@ def test_first_sign_in_sets_up_the_authenticator_and_shows_recovery_codes(client
     page = client.get("/account/mfa/setup/").content.decode()
     assert "<svg" in page
     seed = mfa.pending_seed(user=tenant_a.client_admin)
+    assert seed is not None
     assert seed.replace(" ", "")[:4] in page
     wrong = client.post("/account/mfa/setup/", {"code": "000000"})
     assert wrong.status_code == 422

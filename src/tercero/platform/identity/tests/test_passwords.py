@@ -16,7 +16,7 @@ def _codes(password: str, user=None) -> set[str]:
     try:
         validate_password(password, user)
     except ValidationError as error:
-        return {item.code for item in error.error_list}
+        return {item.code or "" for item in error.error_list}
     return set()
 
 

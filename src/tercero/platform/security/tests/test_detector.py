@@ -75,7 +75,7 @@ def test_a_normal_shift_of_50_agents_raises_no_alert(tenant_a):
 
 def test_an_agent_opening_500_records_in_10_minutes_is_caught_within_a_minute(tenant_a):
     # protects: record harvesting by an insider (one alert, and it comes quickly)
-    thief = UserFactory(role=Role.AGENT)
+    thief = UserFactory.create(role=Role.AGENT)
     limit = MisuseRule(client_id=tenant_a.client.pk).records_per_hour
     crossed = None
     for n in range(500):

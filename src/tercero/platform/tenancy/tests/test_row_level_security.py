@@ -6,6 +6,7 @@ import hmac
 import os
 
 import dj_database_url
+import psycopg
 import pytest
 from django.db import DatabaseError, connection, transaction
 from tests.factories import engagement_for
@@ -281,7 +282,9 @@ def test_a_key_that_differs_from_the_databases_is_a_clear_error(owner_cursor, te
         )
 
     # then it fails, saying what to do, instead of showing empty pages
-    assert "tercero db grant" in str(refused.value.__cause__.diag.message_hint)
+    cause = refused.value.__cause__
+    assert isinstance(cause, psycopg.Error)
+    assert "tercero db grant" in str(cause.diag.message_hint)
 
 
 def test_hmac_pads_make_sha256_an_hmac():

@@ -10,8 +10,9 @@ tercero audit public-key
 """
 
 from pathlib import Path
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from tercero.platform.audit import checkpoints, keys, services
@@ -21,7 +22,7 @@ from tercero.platform.audit.verify import CheckpointFileError, load_checkpoints,
 class Command(BaseCommand):
     help = "Audit trail tools: verify the chain, sign a checkpoint, show the public key."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
         verify = sub.add_parser(
             "verify", help="Check every event's sequence, link, digest and keyed hash."
@@ -35,10 +36,10 @@ class Command(BaseCommand):
         sub.add_parser("checkpoint", help="Sign and append a checkpoint of the chain now.")
         sub.add_parser("public-key", help="Print the keys that verify checkpoint signatures.")
 
-    def handle(self, *args, action, **options):
+    def handle(self, *args: Any, action: str, **options: Any) -> None:
         getattr(self, "_" + action.replace("-", "_"))(**options)
 
-    def _verify(self, *, checkpoint_file: Path | None = None, **_):
+    def _verify(self, *, checkpoint_file: Path | None = None, **_: Any) -> None:
         path = checkpoint_file or checkpoints.file_path()
         if checkpoint_file and not checkpoint_file.exists():
             raise CommandError(f"No checkpoint file at {checkpoint_file}.")
@@ -60,7 +61,7 @@ class Command(BaseCommand):
                 f"No signed checkpoint in {path} yet: deleting the newest events would not show."
             )
 
-    def _checkpoint(self, **_):
+    def _checkpoint(self, **_: Any) -> None:
         signed = services.write_checkpoints(now=timezone.now())
         if not signed:
             self.stdout.write("The audit chain is empty: nothing to sign.")
@@ -72,6 +73,6 @@ class Command(BaseCommand):
             f"appended to {checkpoints.file_path()}."
         )
 
-    def _public_key(self, **_):
+    def _public_key(self, **_: Any) -> None:
         for key_id, public_key in keys.public_keys().items():
             self.stdout.write(f"{key_id} {keys.public_key_text(public_key)}")

@@ -1,7 +1,8 @@
 import threading
+from typing import Any
 
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 from django.db import connections
 
 from tercero.platform.ops.scheduler import run_forever
@@ -14,7 +15,7 @@ class Command(BaseCommand):
         "several). Ctrl-C or SIGTERM stops it after the current task."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--interval", type=float, default=1.0, help="seconds between polls")
         parser.add_argument("--queue-name", default="default", help="comma-separated, or *")
         parser.add_argument(
@@ -23,7 +24,7 @@ class Command(BaseCommand):
             help="do not run the scheduler in this process (e.g. it runs elsewhere)",
         )
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         stop = threading.Event()
         ticker = None
         if not options["no_scheduler"]:

@@ -9,7 +9,9 @@ tercero keys retire [--client ID ...]
     erase old keys that no value uses any more
 """
 
-from django.core.management.base import BaseCommand, CommandError
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from tercero.platform.errors import DomainError
 from tercero.platform.security import services, tasks
@@ -21,7 +23,7 @@ from tercero.platform.tenancy.scoping import client_scope
 class Command(BaseCommand):
     help = "Data keys: rotate, show status, retire old keys."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
         for name, text in (
             ("rotate", "New data keys; re-encrypt in the background."),
@@ -35,7 +37,14 @@ class Command(BaseCommand):
                     "--wait", action="store_true", help="Re-encrypt now instead of by a worker."
                 )
 
-    def handle(self, *args, action, clients=None, wait=False, **options):
+    def handle(
+        self,
+        *args: Any,
+        action: str,
+        clients: list[int] | None = None,
+        wait: bool = False,
+        **options: Any,
+    ) -> None:
         ids = clients or list(
             Client.objects.exclude(status=Client.Status.OFFBOARDED).values_list("pk", flat=True)
         )
@@ -60,7 +69,7 @@ class Command(BaseCommand):
                 f"client {client_id}: key v{key.version} active, re-encryption queued"
             )
 
-    def _status(self, client_id: int, **_) -> None:
+    def _status(self, client_id: int, **_: Any) -> None:
         counts = services.values_by_version(client_id=client_id)
         for key in DataKey.objects.filter(client_id=client_id, purpose=DataKey.Purpose.DATA):
             self.stdout.write(
@@ -68,7 +77,7 @@ class Command(BaseCommand):
                 f"(master {key.master_id or '-'}), {counts.get(key.version, 0)} values"
             )
 
-    def _retire(self, client_id: int, **_) -> None:
+    def _retire(self, client_id: int, **_: Any) -> None:
         retired = services.retire_keys(actor=None, client_id=client_id)
         versions = ", ".join(f"v{v}" for v in retired) or "nothing to retire"
         self.stdout.write(f"client {client_id}: {versions}")
