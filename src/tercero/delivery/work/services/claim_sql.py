@@ -22,6 +22,7 @@ Two things the database cannot work out alone are decided in Python and checked 
   claim with `shores_unknown` and the caller computes the map from what it reads.
 """
 
+import functools
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -43,13 +44,17 @@ from tercero.platform.tenancy.scoping import rls_setting
 
 _FIELDS: list[Field[Any, Any]] = list(WorkItem._meta.concrete_fields)
 _ATTNAMES = [f.attname for f in _FIELDS]
-_RETURNED = ", ".join(f"w.{f.column}" for f in _FIELDS)
 # Engagement statuses that take work (routing.ACCEPTING).
 _ACCEPTING = "('transition', 'live')"
 
 LOCK_AGENT = f"SELECT {ENTER_SCOPE}, id FROM workforce_agent WHERE id = %s FOR UPDATE"
 
-CLAIM = f"""
+# The rules are one opaque test in the pick (the CASE), so that the planner does not
+# multiply the guesses it makes for each rule about arrays it cannot see into (a queue of
+# one row), sort the whole queue and never walk the routing-order index. The text is
+# sent with its runs of blanks squeezed: psycopg remembers how it converted a query only
+# below 4 kB, and converting this one costs more than the rest of the client's work.
+CLAIM_READABLE = f"""
 WITH agent AS (
     SELECT a.user_id, a.presence, a.skills, a.languages, a.capacity, s.country, s.time_zone
     FROM workforce_agent a JOIN workforce_site s ON s.id = a.site_id
@@ -114,9 +119,6 @@ picked AS (
     WHERE (SELECT presence = 'available' AND NOT shores_unknown
             AND (calendars <= 1 OR %(engagements)s::bigint[] IS NOT NULL) FROM rules)
         AND w.status = 'queued'
-        -- one opaque test, so that the planner does not multiply the guesses it makes
-        -- for each rule about arrays it cannot see into a queue of one row, sort it all
-        -- and walk nothing in routing order
         AND CASE WHEN w.queue_id = ANY((SELECT queues FROM rules)::bigint[])
             AND w.engagement_id = ANY((SELECT engagements FROM rules)::bigint[])
             AND w.channel = ANY((SELECT channels FROM rules)::text[])
@@ -134,7 +136,7 @@ claimed AS (
     UPDATE work_workitem w SET status = 'assigned', assignee_id = %(agent)s,
         assigned_at = %(now)s, updated_at = %(now)s, version = w.version + 1
     FROM picked WHERE w.id = picked.id AND w.status = 'queued'
-    RETURNING {_RETURNED}
+    RETURNING w.*
 ),
 held AS (
     INSERT INTO work_assignment
@@ -151,6 +153,7 @@ logged AS (
 SELECT rules.presence, rules.calendars, rules.shores_unknown, claimed.*
 FROM rules LEFT JOIN claimed ON true
 """
+CLAIM = " ".join(CLAIM_READABLE.split())
 
 
 @dataclass(frozen=True)
@@ -205,26 +208,29 @@ def send(raw: Connection[Any], params: dict[str, object]) -> Cursor[Any]:
 def outcome(cursor: Cursor[Any]) -> Outcome:
     with cursor:
         row = cursor.fetchone()
-    return _outcome(row)
-
-
-def _outcome(row: tuple[Any, ...] | None) -> Outcome:
+        columns = tuple(column.name for column in cursor.description or ())
     if row is None:
         return Outcome(presence=None, calendars=0, shores_unknown=False, item=None)
     presence, calendars, unknown = row[:3]
-    values = row[3:]
-    item = None if values[0] is None else _item(values)
+    item = None if row[3] is None else _item(columns[3:], row[3:])
     return Outcome(presence=presence, calendars=calendars, shores_unknown=unknown, item=item)
 
 
-def _item(values: tuple[Any, ...]) -> WorkItem:
+def _item(columns: tuple[str, ...], values: tuple[Any, ...]) -> WorkItem:
+    """The item from its columns in table order (Django's `from_db` takes every field's
+    value in the model's order)."""
     converted = [
-        value
-        if (convert := getattr(f, "from_db_value", None)) is None
-        else convert(value, None, connection)
-        for f, value in zip(_FIELDS, values, strict=True)
+        value if convert is None else convert(value, None, connection)
+        for value, convert in ((values[n], convert) for n, convert in _reading(columns))
     ]
     return WorkItem.from_db(connection.alias, _ATTNAMES, converted)
+
+
+@functools.lru_cache(maxsize=8)
+def _reading(columns: tuple[str, ...]) -> list[tuple[int, Any]]:
+    """For each field in the model's order: where its column is, and its converter."""
+    position = {column: n for n, column in enumerate(columns)}
+    return [(position[str(f.column)], getattr(f, "from_db_value", None)) for f in _FIELDS]
 
 
 _EVENTS: dict[int, str] = {}

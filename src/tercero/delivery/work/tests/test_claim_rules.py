@@ -136,14 +136,19 @@ def test_a_country_rule_and_a_shore_rule_must_both_hold(tenant_a):
     assert _next(agent, tenant_a).pk == plain.pk
 
 
-def test_the_claim_records_the_agent_as_the_actor_of_the_assignment_event(tenant_a):
+def test_the_claim_hands_back_the_stored_item_and_records_who_took_it(tenant_a):
     engagement = live_engagement(tenant_a.client)
     agent = make_agent(engagement)
-    item = add_item(make_queue(engagement))
-    assert _next(agent, tenant_a).pk == item.pk
+    item = add_item(make_queue(engagement), personal_data=True, language="en")
+    got = _next(agent, tenant_a)
     with client_scope(clients=[tenant_a.client]):
+        stored = WorkItem.objects.get(pk=item.pk)
         event = item.events.get(kind="item.assigned")
         assignment = Assignment.objects.get(item=item)
+    # the item handed back is the stored one, field for field
+    fields = [f.attname for f in WorkItem._meta.concrete_fields]
+    assert {f: getattr(got, f) for f in fields} == {f: getattr(stored, f) for f in fields}
+    assert (got.status, got.assignee_id, got.version) == ("assigned", agent.pk, item.version + 1)
     assert event.actor_id == agent.user_id
     assert event.data == {"agent_id": agent.pk, "how": "pull"}
     assert (assignment.agent_id, assignment.how, assignment.ended_at) == (agent.pk, "pull", None)
