@@ -4,7 +4,8 @@ from dataclasses import dataclass
 
 import pytest
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
+from tests import migrated_db
 
 from tercero.platform.audit.immutability import allow_flush
 from tercero.platform.identity.models import Grant, User
@@ -26,6 +27,7 @@ def pytest_configure(config):
 
 
 def pytest_collection_modifyitems(config, items):
+    _module_db_tests_last(items)
     if connection.vendor == "postgresql":
         return
     skip = pytest.mark.skip(reason="needs PostgreSQL (run with DATABASE_URL)")
@@ -42,16 +44,30 @@ def _second_factor(request, settings):
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
+def django_db_keepdb(django_db_keepdb, django_db_createdb):
+    """The run starts from the migrated copy an earlier run kept, when it was made from
+    this same source tree (tests/migrated_db.py), instead of migrating from scratch."""
+    migrated_db.digest(connection.vendor)  # taken before any migration runs, then kept
+    if django_db_keepdb or django_db_createdb:
+        return django_db_keepdb
+    return migrated_db.restore(connection)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker, django_db_keepdb):
     """On PostgreSQL, tests run as a role that owns no table, so row-level security and
     the audit trail's missing UPDATE/DELETE rights bind exactly as in production."""
     if connection.vendor != "postgresql":
+        if not django_db_keepdb:  # migrated from scratch: keep a copy for the next run
+            migrated_db.save(connection)
         yield
         return
     owner = connection.settings_dict["USER"]
     with django_db_blocker.unblock():
         grant_app_role(role=APP_ROLE, allow_truncate=True)
     connection.close()
+    if not django_db_keepdb:
+        migrated_db.save(connection)
     connection.settings_dict["USER"] = APP_ROLE
     yield
     connection.close()
@@ -133,20 +149,109 @@ def provider(db):
     return ProviderFactory()
 
 
+TENANT_A = ("Acme Retail Inc", "US", "America/New_York")
+TENANT_B = ("Bergmann Maschinenbau GmbH", "DE", "Europe/Berlin")
+
+
 @pytest.fixture
 def tenant_a(provider) -> Tenant:
-    return _tenant("Acme Retail Inc", "US", "America/New_York")
+    return _tenant(*TENANT_A)
 
 
 @pytest.fixture
 def tenant_b(provider) -> Tenant:
-    return _tenant("Bergmann Maschinenbau GmbH", "DE", "Europe/Berlin")
+    return _tenant(*TENANT_B)
 
 
 @pytest.fixture
 def provider_admin(tenant_a, tenant_b) -> User:
+    return _provider_admin(tenant_a, tenant_b)
+
+
+def _provider_admin(*tenants: Tenant) -> User:
     admin = UserFactory(email="admin@provider.example", role=Role.PROVIDER_ADMIN)
     with all_clients_scope():
-        for tenant in (tenant_a, tenant_b):
+        for tenant in tenants:
             Grant.objects.create(user=admin, client=tenant.client, reason="fixture")
     return admin
+
+
+# Data built once per module. Building the same clients, people and objects again for
+# each of a hundred parametrised tests costs more than the requests the tests make.
+
+
+@pytest.fixture(scope="module")
+def module_db(django_db_setup, django_db_blocker):
+    """A transaction held open while one module's tests run. Module-scoped fixtures build
+    their data in it once (inside `with module_db.unblock():`); each test that asks for
+    `in_module_db` runs in a savepoint of it, rolled back after the test as pytest-django
+    rolls back any test, and the whole transaction is rolled back when the module ends.
+    Those tests run after the module's other database tests, which never see the data."""
+    with django_db_blocker.unblock():
+        held = transaction.atomic()
+        held._from_testcase = True  # as Django's TestCase marks its own: durable blocks nest
+        held.__enter__()
+    yield django_db_blocker
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        held.__exit__(None, None, None)
+
+
+@pytest.fixture
+def in_module_db(module_db, db):
+    """The test runs in a savepoint of the module's transaction (see `module_db`).
+
+    On PostgreSQL the backend remembers which clients it last told row-level security
+    within the transaction; a savepoint rolled back between two tests can set the
+    database's setting back under it. Each test therefore starts with no client set, in
+    the database and in the backend's memory alike."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('tercero.clients', '', true)")
+        connection.tercero_rls_value = ""
+
+
+@pytest.fixture(scope="module")
+def module_tenants(module_db) -> tuple[Tenant, Tenant, User]:
+    """`tenant_a`, `tenant_b` and `provider_admin`, built once in the module's transaction
+    for module-scoped fixtures."""
+    with module_db.unblock():
+        ProviderFactory()
+        tenant_a = _tenant(*TENANT_A)
+        tenant_b = _tenant(*TENANT_B)
+        return tenant_a, tenant_b, _provider_admin(tenant_a, tenant_b)
+
+
+def _module_db_tests_last(items: list) -> None:
+    """Within each module's database tests, the tests in the module's transaction go last,
+    so that it is opened after the others have run. pytest-django has already ordered the
+    items (its hook runs first): database tests, then transactional ones, then the rest;
+    a module's items stay together within each of those groups."""
+    shared = {item.path for item in items if _uses(item, "in_module_db")}
+    for item in items:
+        if item.path in shared and _is_transactional(item):
+            raise pytest.UsageError(f"{item.nodeid}: no transactional tests beside `module_db`")
+    start = 0
+    while start < len(items):
+        end = start + 1
+        while end < len(items) and items[end].path == items[start].path:
+            end += 1
+        items[start:end] = sorted(items[start:end], key=lambda item: _uses(item, "in_module_db"))
+        start = end
+
+
+def _uses(item, *fixtures: str) -> bool:
+    return not set(fixtures).isdisjoint(getattr(item, "fixturenames", ()))
+
+
+def _is_transactional(item) -> bool:
+    """As pytest-django decides it: a `django_db` mark with `transaction` or
+    `reset_sequences`, or a transactional fixture."""
+    from pytest_django.plugin import validate_django_db
+
+    marker = item.get_closest_marker("django_db")
+    if marker is not None:
+        transaction_, reset_sequences, *_ = validate_django_db(marker)
+        if transaction_ or reset_sequences:
+            return True
+    return _uses(item, "transactional_db", "live_server")

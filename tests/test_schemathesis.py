@@ -61,8 +61,19 @@ def _item(tenant, key):
         )
 
 
+@pytest.fixture(scope="module")
+def callers_once(module_db, module_tenants):
+    """Built once for every operation's test; each runs in a savepoint of it."""
+    with module_db.unblock():
+        return _callers(*module_tenants)
+
+
 @pytest.fixture
-def callers(keep_test_connection, tenant_a, tenant_b, provider_admin):
+def callers(keep_test_connection, in_module_db, callers_once):
+    return callers_once
+
+
+def _callers(tenant_a, tenant_b, provider_admin):
     """(token, strings its responses must never contain) for A, B and an agent of A."""
     from tercero.delivery.workforce.services import clear_agent, create_agent
     from tests.factories import site

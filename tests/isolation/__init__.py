@@ -1,0 +1,1 @@
+"""The isolation matrix's routes and the worlds its outsiders try them in."""
