@@ -37,6 +37,8 @@ run: $(if $(wildcard $(VENV)/.installed-dev),install-dev,install)
 	$(BIN)/tercero serve --bind 127.0.0.1:8000
 
 ## make test: lint, layer contract, tests on SQLite and (when reachable) PostgreSQL
+## (the run ends with its wall time, counted from here: TERCERO_TEST_STARTED)
+test: export TERCERO_TEST_STARTED := $(shell date +%s)
 test: system-packages install-dev lint
 	$(BIN)/python tools/testrun.py
 

@@ -8,6 +8,10 @@ the other with live output instead.
 PostgreSQL is found at TERCERO_TEST_DATABASE_URL (default: root on 127.0.0.1:5432).
 Under CI=true PostgreSQL is required: its absence is a failure, not a skip.
 Extra arguments are passed to pytest: `python tools/testrun.py -x src/tercero/platform`.
+
+Each run lists its ten slowest tests; the summary ends with the wall time of the whole
+`make test` (from TERCERO_TEST_STARTED, which the Makefile sets when make starts, so lint
+and set-up count too) or, run alone, of this script.
 """
 
 import os
@@ -21,6 +25,10 @@ CONNECT_TIMEOUT_SECONDS = 3
 
 
 LOG_DIR = Path("var/log")
+# Compiled bytecode of the test runs, kept outside the source tree: a run after the first
+# compiles no module and rewrites no test module again (pytest honours the prefix), also
+# where the shell sets PYTHONDONTWRITEBYTECODE to keep the tree clean.
+PYCACHE = Path("var/pycache")
 
 
 def _command(engine: str, env: dict[str, str]) -> tuple[list[str], dict[str, str]]:
@@ -29,7 +37,9 @@ def _command(engine: str, env: dict[str, str]) -> tuple[list[str], dict[str, str
     log.unlink(missing_ok=True)
     var = Path("var") / f"test-{engine.lower()}"
     env = {**env, "LOG_FILE": str(log), "TERCERO_VAR_DIR": str(var.resolve())}
-    return [sys.executable, "-m", "pytest", "-q", *sys.argv[1:]], env
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env.setdefault("PYTHONPYCACHEPREFIX", str(PYCACHE.resolve()))
+    return [sys.executable, "-m", "pytest", "-q", "--durations=10", *sys.argv[1:]], env
 
 
 def run_pytest(engine: str, env: dict[str, str]) -> tuple[int, float]:
@@ -51,10 +61,15 @@ def run_side_by_side(runs: dict[str, dict[str, str]]) -> dict[str, tuple[int, fl
         output = (LOG_DIR / f"pytest-{engine.lower()}.out").open("w+")
         process = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)
         running[engine] = (process, output)
+    ended = {}
+    while len(ended) < len(running):  # each engine's time ends when its own run does
+        for engine, (process, _) in running.items():
+            if engine not in ended and process.poll() is not None:
+                ended[engine] = time.monotonic()
+        time.sleep(0.2)
     results = {}
     for engine, (process, output) in running.items():
-        code = process.wait()
-        results[engine] = (code, time.monotonic() - started)
+        results[engine] = (process.returncode, ended[engine] - started)
         output.seek(0)
         print(f"==> tests on {engine}", flush=True)
         sys.stdout.write(output.read())
@@ -86,6 +101,7 @@ def reachable_postgres_url() -> str | None:
 
 
 def main() -> int:
+    started = _started()
     # The SQLite run must not inherit a DATABASE_URL or test database name from the shell.
     base = {
         key: value
@@ -122,7 +138,17 @@ def main() -> int:
     print("==> summary", flush=True)
     for engine, verdict in summary.items():
         print(f"{engine}: {verdict}", flush=True)
+    whole = "make test" if "TERCERO_TEST_STARTED" in os.environ else "tests"
+    print(f"{whole}: {time.time() - started:.0f} s", flush=True)
     return 1 if failed else 0
+
+
+def _started() -> float:
+    """When `make test` started (the Makefile's TERCERO_TEST_STARTED), else now."""
+    try:
+        return float(os.environ["TERCERO_TEST_STARTED"])
+    except (KeyError, ValueError):
+        return time.time()
 
 
 def _verdict(code: int, seconds: float) -> str:
