@@ -10,7 +10,8 @@ database connections (threads); each connection serves its share of the agents i
 turn, so 200 agents do not need 200 server connections. The engine path runs as the
 application role (row-level security in force); the baseline runs as the owner.
 Prints both throughputs, latency percentiles, double claims and unclaimed items, then
-one `RESULT` line.
+one `RESULT` line (with the machine's one-minute load average before and after the runs:
+other work on the machine moves both paths' figures).
 """
 
 import argparse
@@ -383,6 +384,7 @@ def main(argv=None) -> int:
         owner = connection.settings_dict["USER"]
         connection.settings_dict["USER"] = "tercero_app"
 
+    load_before = os.getloadavg()[0]
     claimed, latencies, elapsed = _run_processes(
         args.processes, connections, agents, lambda: _engine_claim([client.pk])
     )
@@ -412,12 +414,14 @@ def main(argv=None) -> int:
         f" double claims {sql_doubles}, unclaimed {sql_unclaimed}"
     )
     ratio = rate / sql_rate if sql_rate else 0.0
+    load_after = os.getloadavg()[0]
     print(
         f"RESULT engine={engine} items={args.items} claimers={args.claimers}"
         f" connections={connections} processes={args.processes}"
         f" claims_per_s={rate:.0f} p50_ms={p50:.1f} p95_ms={p95:.1f}"
         f" p99_ms={p99:.1f} double_claims={doubles} unclaimed={unclaimed}"
         f" sql_claims_per_s={sql_rate:.0f} sql_p95_ms={sql_p95:.1f} ratio_vs_sql={ratio:.2f}"
+        f" load_before={load_before:.1f} load_after={load_after:.1f}"
     )
     return 0 if doubles == 0 and unclaimed == 0 else 1
 

@@ -8,7 +8,8 @@
   engagement's data-residency rule.
 
 `AgentContext` gathers what the rules need about one agent in three queries; `reasons`
-explains a refusal in words; `eligible_items` is the same rules as a query.
+explains a refusal in words; `eligible_items` is the same rules as a query, and
+`services/claim_sql.py` the same rules again inside the PostgreSQL pull's one statement.
 """
 
 import functools
