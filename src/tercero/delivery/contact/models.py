@@ -2,6 +2,8 @@
 client's customers (outbound) or when a customer calls in (inbound), and the public
 page where customers check a contact."""
 
+from datetime import datetime
+
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -106,11 +108,11 @@ class ContactVerification(ClientOwned):
     def __str__(self) -> str:
         return f"{self.get_direction_display()} {self.contact_shown}"
 
-    def is_live(self, now) -> bool:
+    def is_live(self, now: datetime) -> bool:
         """The code may still be used: active and not yet expired."""
         return self.status == self.Status.ACTIVE and now < self.expires_at
 
-    def state_at(self, now) -> str:
+    def state_at(self, now: datetime) -> str:
         """What a list shows: the status, with an active code past its time as expired."""
         if self.status == self.Status.ACTIVE and now >= self.expires_at:
             return "expired"

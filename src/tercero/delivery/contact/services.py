@@ -7,6 +7,7 @@ import secrets
 import smtplib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
@@ -22,6 +23,11 @@ from tercero.platform.errors import Conflict, DomainError, InvalidInput, Permiss
 from tercero.platform.security.crypto import lookup_hash
 from tercero.platform.tenancy.models import Client
 from tercero.platform.tenancy.scoping import client_scope
+
+if TYPE_CHECKING:
+    from tercero.delivery.engagements.models import Engagement
+    from tercero.delivery.work.models import WorkItem
+    from tercero.platform.identity.models import User
 
 Direction = ContactVerification.Direction
 Channel = ContactVerification.Channel
@@ -83,13 +89,13 @@ def typed_code(value: str) -> str:
 
 def issue_outbound(
     *,
-    actor,
+    actor: "User",
     client_id: int,
     channel: str,
     contact: str,
     now: datetime,
-    work_item=None,
-    engagement=None,
+    work_item: "WorkItem | None" = None,
+    engagement: "Engagement | None" = None,
 ) -> tuple[ContactVerification, str]:
     """An agent is about to call, text or e-mail a customer: a code bound to that
     contact, that agent and that client, valid CODE_LIFETIME. Returns it once."""
@@ -112,12 +118,12 @@ def issue_outbound(
 
 def send_caller_code(
     *,
-    actor,
+    actor: "User",
     client_id: int,
     email: str,
     now: datetime,
-    work_item=None,
-    engagement=None,
+    work_item: "WorkItem | None" = None,
+    engagement: "Engagement | None" = None,
 ) -> ContactVerification:
     """A customer calls in: e-mail a code to the address on record; the caller proves
     they hold that mailbox by reading the code back. With a work item, the address must
@@ -155,13 +161,13 @@ def send_caller_code(
 
 def _issue(
     *,
-    actor,
+    actor: "User",
     client_id: int,
     direction: str,
     channel: str,
     detail: ContactDetail,
-    work_item,
-    engagement,
+    work_item: "WorkItem | None",
+    engagement: "Engagement | None",
     now: datetime,
 ) -> tuple[ContactVerification, str]:
     code = _new_code()
@@ -191,18 +197,20 @@ def _issue(
     return verification, code
 
 
-ISSUED_ACTIONS = {
+ISSUED_ACTIONS: dict[str, str] = {
     Direction.OUTBOUND: "contact.outbound_issued",
     Direction.INBOUND: "contact.caller_code_sent",
 }
 
 
-def _require_staff(actor) -> None:
+def _require_staff(actor: "User | None") -> None:
     if actor is None or not actor.is_provider_staff:
         raise PermissionDenied("Only the provider's staff issue verification codes.")
 
 
-def _bound(client_id: int, work_item, engagement):
+def _bound(
+    client_id: int, work_item: "WorkItem | None", engagement: "Engagement | None"
+) -> "Engagement | None":
     """The engagement the contact is about; the item and engagement must be the client's."""
     if work_item is not None:
         if work_item.client_id != client_id:
@@ -246,7 +254,7 @@ def display_name_of(*, client_id: int) -> str:
 
 
 def confirm_caller(
-    *, actor, verification: ContactVerification, code: str, now: datetime
+    *, actor: "User", verification: ContactVerification, code: str, now: datetime
 ) -> ContactVerification:
     """The agent types the code the caller read back. Wrong codes count; the
     MAX_WRONG_CODES-th, or a code past its time, ends the check as failed."""
@@ -278,7 +286,7 @@ _ENDED_MESSAGES = {
 }
 
 
-def _judge_caller(actor, locked: ContactVerification, code: str, now: datetime) -> str:
+def _judge_caller(actor: "User", locked: ContactVerification, code: str, now: datetime) -> str:
     if locked.status != Status.ACTIVE:
         return "ended"
     if now >= locked.expires_at:
@@ -296,7 +304,7 @@ def _judge_caller(actor, locked: ContactVerification, code: str, now: datetime) 
     return "wrong_code"
 
 
-def _fail(actor, locked: ContactVerification, outcome: str, now: datetime) -> str:
+def _fail(actor: "User", locked: ContactVerification, outcome: str, now: datetime) -> str:
     locked.status, locked.finished_at, locked.outcome = Status.FAILED, now, outcome
     locked.save(update_fields=["status", "finished_at", "outcome", "wrong_attempts"])
     _audit("contact.caller_failed", actor, locked, outcome=outcome)
@@ -304,7 +312,7 @@ def _fail(actor, locked: ContactVerification, outcome: str, now: datetime) -> st
 
 
 def end_verification(
-    *, actor, verification: ContactVerification, now: datetime
+    *, actor: "User", verification: ContactVerification, now: datetime
 ) -> ContactVerification:
     """The call is over: the code stops working at once."""
     _require_staff(actor)
@@ -318,7 +326,9 @@ def end_verification(
     return locked
 
 
-def _audit(action: str, actor, verification: ContactVerification, **extra) -> None:
+def _audit(
+    action: str, actor: "User | None", verification: ContactVerification, **extra: object
+) -> None:
     record(
         action=action,
         actor=actor,
@@ -489,15 +499,30 @@ def _address_key(ip_address: str | None) -> str:
 PAGE_FIELDS = ("slug", "display_name", "accent_colour", "support_phone", "is_active")
 
 
-def create_page(*, actor, client_id: int, **fields) -> VerificationPage:
-    unknown = set(fields) - set(PAGE_FIELDS)
-    if unknown:
-        raise InvalidInput("Unknown page fields.", fields=dict.fromkeys(unknown, "unknown field"))
-    page = VerificationPage(client_id=client_id, **fields)
-    return _save_page(actor, page, "contact.page_created", sorted(fields))
+def create_page(
+    *,
+    actor: "User | None",
+    client_id: int,
+    slug: str,
+    display_name: str,
+    accent_colour: str = "",
+    support_phone: str = "",
+    is_active: bool = True,
+) -> VerificationPage:
+    page = VerificationPage(
+        client_id=client_id,
+        slug=slug,
+        display_name=display_name,
+        accent_colour=accent_colour,
+        support_phone=support_phone,
+        is_active=is_active,
+    )
+    return _save_page(actor, page, "contact.page_created", sorted(PAGE_FIELDS))
 
 
-def update_page(*, actor, page: VerificationPage, changes: dict) -> VerificationPage:
+def update_page(
+    *, actor: "User | None", page: VerificationPage, changes: dict[str, Any]
+) -> VerificationPage:
     unknown = set(changes) - set(PAGE_FIELDS)
     if unknown:
         raise InvalidInput("Unknown page fields.", fields=dict.fromkeys(unknown, "unknown field"))
@@ -506,7 +531,9 @@ def update_page(*, actor, page: VerificationPage, changes: dict) -> Verification
     return _save_page(actor, page, "contact.page_updated", sorted(changes))
 
 
-def _save_page(actor, page: VerificationPage, action: str, fields: list[str]) -> VerificationPage:
+def _save_page(
+    actor: "User | None", page: VerificationPage, action: str, fields: list[str]
+) -> VerificationPage:
     page.slug = (page.slug or "").strip().lower()
     try:
         page.full_clean(exclude=["client"], validate_unique=False, validate_constraints=False)

@@ -1,10 +1,14 @@
 """Pages: the agents' contact desk, one verification, recent verifications for team
 leads, and the public page where a client's customers check who is contacting them."""
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +23,9 @@ from tercero.platform.pages import page
 from tercero.platform.tenancy.selectors import clients
 from tercero.web.lists import Column, Filter, Listing
 
+if TYPE_CHECKING:
+    from tercero.delivery.work.models import WorkItem
+
 Channel = ContactVerification.Channel
 Direction = ContactVerification.Direction
 
@@ -29,10 +36,14 @@ class _TargetForm(forms.Form):
         label="Work item number (optional)", required=False, min_value=1, max_value=2**62
     )
 
-    def __init__(self, *args, client_choices=(), **kwargs):
+    def __init__(
+        self, *args: Any, client_choices: Sequence[tuple[int, str]] = (), **kwargs: Any
+    ) -> None:
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
-        self.fields["client"].choices = client_choices
+        client = self.fields["client"]
+        assert isinstance(client, forms.TypedChoiceField)  # declared so above
+        client.choices = client_choices
 
 
 class OutboundForm(_TargetForm):
@@ -51,7 +62,7 @@ class InboundForm(_TargetForm):
 class ConfirmForm(forms.Form):
     code = forms.CharField(label="Code the caller reads to you", max_length=20)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
 
@@ -62,7 +73,7 @@ class CheckForm(forms.Form):
         label="The code they gave you, if they gave one", max_length=20, required=False
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
 
@@ -73,7 +84,7 @@ def _show_refusal(form: forms.Form, error: DomainError) -> None:
     form.add_error(named, error.message)
 
 
-def _work_item(caller: Caller, form: _TargetForm):
+def _work_item(caller: Caller, form: _TargetForm) -> "WorkItem | None":
     number = form.cleaned_data.get("work_item")
     if not number:
         return None
@@ -85,7 +96,7 @@ def _work_item(caller: Caller, form: _TargetForm):
 
 @never_cache
 @page("work:write", staff=True)
-def desk(request, caller):
+def desk(request: HttpRequest, caller: Caller) -> HttpResponse:
     """Start a contact (a code to tell the customer) or verify a caller (a code
     e-mailed to the address on record)."""
     choices = [(c.pk, c.legal_name) for c in clients(client_ids=caller.client_ids)]
@@ -115,12 +126,12 @@ def desk(request, caller):
     return render(request, "contact/desk.html", context, status=status)
 
 
-def _issue(request, caller: Caller, form: OutboundForm) -> dict | None:
+def _issue(request: HttpRequest, caller: Caller, form: OutboundForm) -> dict[str, Any] | None:
     if not form.is_valid():
         return None
     try:
         verification, code = services.issue_outbound(
-            actor=request.user,
+            actor=caller.user,
             client_id=form.cleaned_data["client"],
             channel=form.cleaned_data["channel"],
             contact=form.cleaned_data["contact"],
@@ -159,7 +170,7 @@ def _send(caller: Caller, form: InboundForm) -> ContactVerification | None:
 
 @never_cache
 @page("work:read", staff=True)
-def verification(request, caller, verification_id: int):
+def verification(request: HttpRequest, caller: Caller, verification_id: int) -> HttpResponse:
     """One verification: a caller's check takes the code read back; either may end."""
     try:
         found = selectors.access_verification(
@@ -172,7 +183,7 @@ def verification(request, caller, verification_id: int):
     if request.method == "POST":
         if "work:write" not in caller.permissions:
             raise DjangoPermissionDenied("This needs the 'work:write' permission.")
-        done = _act(request, found, form)
+        done = _act(request, caller, found, form)
         if done:
             return redirect("contact:verification", verification_id=found.pk)
         status = 422
@@ -187,17 +198,19 @@ def verification(request, caller, verification_id: int):
     return render(request, "contact/verification.html", context, status=status)
 
 
-def _act(request, found: ContactVerification, form: ConfirmForm) -> bool:
+def _act(
+    request: HttpRequest, caller: Caller, found: ContactVerification, form: ConfirmForm
+) -> bool:
     action = request.POST.get("action")
     now = timezone.now()
     try:
         if action == "end":
-            services.end_verification(actor=request.user, verification=found, now=now)
+            services.end_verification(actor=caller.user, verification=found, now=now)
             messages.success(request, "Ended: the code no longer works.")
             return True
         if action == "confirm" and form.is_valid():
             services.confirm_caller(
-                actor=request.user, verification=found, code=form.cleaned_data["code"], now=now
+                actor=caller.user, verification=found, code=form.cleaned_data["code"], now=now
             )
             messages.success(request, "The caller is verified: the code matches.")
             return True
@@ -215,7 +228,7 @@ STATE_CHOICES = tuple((state, state.capitalize()) for state in selectors.STATES)
 
 @never_cache
 @page("work:assign", staff=True)
-def recent(request, caller):
+def recent(request: HttpRequest, caller: Caller) -> HttpResponse:
     """Recent verifications of the lead's clients: search by the exact phone number or
     address (matched by its keyed hash), or by agent name."""
     now = timezone.now()
@@ -252,7 +265,9 @@ def recent(request, caller):
     return render(request, "contact/recent.html", {"listing": listing})
 
 
-def _search(queryset, query: str, client_ids: list[int]):
+def _search(
+    queryset: QuerySet[ContactVerification], query: str, client_ids: list[int]
+) -> QuerySet[ContactVerification]:
     hashes = selectors.contact_hashes(client_ids=client_ids, contact=query)
     if hashes:
         return queryset.filter(contact_hash__in=hashes)
@@ -260,7 +275,7 @@ def _search(queryset, query: str, client_ids: list[int]):
 
 
 @never_cache
-def verify(request, slug: str):
+def verify(request: HttpRequest, slug: str) -> HttpResponse:
     """Public, no sign-in: is someone from the client contacting me right now?"""
     try:
         page = selectors.public_page(slug=slug)

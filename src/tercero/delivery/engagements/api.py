@@ -1,12 +1,15 @@
 from datetime import date
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from tercero.delivery.engagements import selectors, services
 from tercero.delivery.engagements.calendar import Rate, SlaTarget
 from tercero.delivery.engagements.models import Category, Engagement
 from tercero.platform.api.caller import caller_of
+from tercero.platform.api.inputs import patch_field
 from tercero.platform.api.pagination import paginate_by_cursor
 from tercero.platform.errors import NotFound
 from tercero.platform.tenancy.models import Client
@@ -14,7 +17,10 @@ from tercero.platform.tenancy.models import Client
 router = Router(tags=["engagements"])
 
 Language = Field(pattern=r"^[a-z]{2}$")
-CategoryName = Literal[tuple(Category.values)]
+if TYPE_CHECKING:  # a Literal built from the model's choices is beyond a type checker
+    CategoryName = str
+else:
+    CategoryName = Literal[tuple(Category.values)]
 Shore = Literal["onshore", "nearshore", "offshore"]
 Channel = Literal["email", "web_form", "chat", "phone", "portal", "api", "webhook"]
 HHMM = Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")
@@ -62,19 +68,19 @@ class EngagementIn(EngagementFields):
 
 class EngagementPatch(Schema):
     version: int = Field(ge=1, le=2**31)
-    name: str = Field(default=None, min_length=1, max_length=200)
-    scope: str = Field(default=None, max_length=20_000)
-    monthly_volume: int = Field(default=None, ge=0, le=10**9)
-    process_steps: int = Field(default=None, ge=1, le=1000)
-    exception_rate_percent: float = Field(default=None, ge=0, le=100)
-    systems_count: int = Field(default=None, ge=0, le=1000)
-    regulation: Literal["none", "light", "moderate", "strict"] = Field(default=None)
-    hours_of_cover: Literal["business_hours", "extended", "24_7"] = Field(default=None)
-    time_zone: str = Field(default=None, min_length=1, max_length=64)
-    sla_targets: list[SlaTarget] = Field(default=None, max_length=100)
-    rates: list[Rate] = Field(default=None, max_length=100)
-    residency_allowed_shores: list[Shore] = Field(default=None, max_length=3)
-    residency_allowed_countries: list[str] = Field(default=None, max_length=250)
+    name: str = patch_field(min_length=1, max_length=200)
+    scope: str = patch_field(max_length=20_000)
+    monthly_volume: int = patch_field(ge=0, le=10**9)
+    process_steps: int = patch_field(ge=1, le=1000)
+    exception_rate_percent: float = patch_field(ge=0, le=100)
+    systems_count: int = patch_field(ge=0, le=1000)
+    regulation: Literal["none", "light", "moderate", "strict"] = patch_field()
+    hours_of_cover: Literal["business_hours", "extended", "24_7"] = patch_field()
+    time_zone: str = patch_field(min_length=1, max_length=64)
+    sla_targets: list[SlaTarget] = patch_field(max_length=100)
+    rates: list[Rate] = patch_field(max_length=100)
+    residency_allowed_shores: list[Shore] = patch_field(max_length=3)
+    residency_allowed_countries: list[str] = patch_field(max_length=250)
 
 
 class StatusIn(Schema):
@@ -105,13 +111,13 @@ class EngagementOut(Schema):
     languages: list[str]
     hours_of_cover: str
     time_zone: str
-    working_hours: dict
+    working_hours: dict[str, Any]
     holiday_country: str
     holiday_subdivision: str
-    closures: list
-    sla_targets: list
+    closures: list[Any]
+    sla_targets: list[Any]
     pricing_model: str
-    rates: list
+    rates: list[Any]
     channels: list[str]
     residency_allowed_shores: list[str]
     residency_allowed_countries: list[str]
@@ -130,7 +136,7 @@ class EngagementFilters(Schema):
     q: str = Field(default="", max_length=100)
 
 
-def _as_model_fields(body: dict) -> dict:
+def _as_model_fields(body: dict[str, Any]) -> dict[str, Any]:
     if "working_hours" in body:
         body["working_hours"] = {
             int(day): [list(i) for i in spans] for day, spans in body["working_hours"].items()
@@ -144,14 +150,16 @@ def _as_model_fields(body: dict) -> dict:
 
 @router.get("", response=list[EngagementOut])
 @paginate_by_cursor
-def list_engagements(request, filters: Query[EngagementFilters]):
+def list_engagements(
+    request: HttpRequest, filters: Query[EngagementFilters]
+) -> QuerySet[Engagement]:
     caller = caller_of(request)
     caller.require("engagements:read")
     return selectors.engagements(client_ids=caller.client_ids, **filters.dict())
 
 
 @router.get("/{engagement_id}", response=EngagementOut)
-def get_engagement(request, engagement_id: int):
+def get_engagement(request: HttpRequest, engagement_id: int) -> Engagement:
     caller = caller_of(request)
     engagement = selectors.access_engagement(
         client_ids=caller.client_ids, engagement_id=engagement_id
@@ -161,7 +169,7 @@ def get_engagement(request, engagement_id: int):
 
 
 @router.post("", response={201: EngagementOut})
-def create_engagement(request, body: EngagementIn):
+def create_engagement(request: HttpRequest, body: EngagementIn) -> Status[Engagement]:
     caller = caller_of(request)
     if body.client_id not in caller.client_ids:
         raise NotFound("Client not found.")
@@ -172,7 +180,9 @@ def create_engagement(request, body: EngagementIn):
 
 
 @router.patch("/{engagement_id}", response=EngagementOut)
-def update_engagement(request, engagement_id: int, body: EngagementPatch):
+def update_engagement(
+    request: HttpRequest, engagement_id: int, body: EngagementPatch
+) -> Engagement:
     caller = caller_of(request)
     engagement = selectors.access_engagement(
         client_ids=caller.client_ids, engagement_id=engagement_id
@@ -185,7 +195,7 @@ def update_engagement(request, engagement_id: int, body: EngagementPatch):
 
 
 @router.post("/{engagement_id}/status", response=EngagementOut)
-def change_status(request, engagement_id: int, body: StatusIn):
+def change_status(request: HttpRequest, engagement_id: int, body: StatusIn) -> Engagement:
     caller = caller_of(request)
     engagement: Engagement = selectors.access_engagement(
         client_ids=caller.client_ids, engagement_id=engagement_id

@@ -14,9 +14,13 @@ import functools
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import holidays
+
+if TYPE_CHECKING:
+    from tercero.delivery.engagements.models import Engagement
 
 HORIZON_DAYS = 3 * 366
 _HHMM = re.compile(r"^(\d{2}):(\d{2})$")
@@ -45,12 +49,13 @@ class BusinessCalendar:
         self,
         *,
         time_zone: str,
-        working_hours: Mapping[int | str, Sequence[Sequence[str]]],
+        working_hours: Mapping[int, Sequence[Sequence[str]]]
+        | Mapping[str, Sequence[Sequence[str]]],
         holiday_country: str = "",
         holiday_subdivision: str = "",
         closures: Iterable[date] = (),
         always_open: bool = False,
-    ):
+    ) -> None:
         self.time_zone = time_zone
         self.zone = ZoneInfo(time_zone)
         self.hours: dict[int, tuple[tuple[tuple[int, int], tuple[int, int]], ...]] = {}
@@ -64,7 +69,7 @@ class BusinessCalendar:
         self.always_open = always_open
 
     @classmethod
-    def of(cls, engagement) -> "BusinessCalendar":
+    def of(cls, engagement: "Engagement") -> "BusinessCalendar":
         closures = tuple(
             sorted(
                 date.fromisoformat(c["date"] if isinstance(c, dict) else c)
@@ -86,7 +91,7 @@ class BusinessCalendar:
             bool(engagement.is_24_7),
         )
 
-    def signature(self) -> tuple:
+    def signature(self) -> tuple[object, ...]:
         if self.always_open:
             return ("24/7",)
         return (
@@ -241,7 +246,14 @@ class BusinessCalendar:
 
 
 @functools.lru_cache(maxsize=256)
-def _cached(time_zone, hours, country, subdivision, closures, always_open) -> BusinessCalendar:
+def _cached(
+    time_zone: str,
+    hours: tuple[tuple[int, tuple[tuple[str, ...], ...]], ...],
+    country: str,
+    subdivision: str,
+    closures: tuple[date, ...],
+    always_open: bool,
+) -> BusinessCalendar:
     return BusinessCalendar(
         time_zone=time_zone,
         working_hours=dict(hours),

@@ -2,7 +2,7 @@
 
 import re
 import zoneinfo
-from typing import Literal
+from typing import Literal, Self
 
 import holidays
 from pydantic import BaseModel, Field, field_validator, model_validator
@@ -17,7 +17,7 @@ class WorkingHours(BaseModel):
 
     @field_validator("days")
     @classmethod
-    def _valid(cls, days):
+    def _valid(cls, days: dict[int, list[tuple[str, str]]]) -> dict[int, list[tuple[str, str]]]:
         for weekday, intervals in days.items():
             if not 0 <= weekday <= 6:
                 raise ValueError("weekdays are 0 (Monday) to 6 (Sunday)")
@@ -61,7 +61,7 @@ class SlaTarget(BaseModel):
     target_percent: float | None = Field(default=None, ge=0, le=100)
 
     @model_validator(mode="after")
-    def _one_target(self):
+    def _one_target(self) -> Self:
         given = [
             v
             for v in (self.target_seconds, self.target_business_days, self.target_percent)

@@ -7,6 +7,7 @@ everything is hardest. The weights sum to 100.
 
 from bisect import bisect_right
 from dataclasses import asdict, dataclass
+from typing import Any
 
 REGULATION_LEVELS = {"none": 1, "light": 2, "moderate": 4, "strict": 5}
 COVER_LEVELS = {"business_hours": 1, "extended": 3, "24_7": 5}
@@ -35,7 +36,7 @@ class FactorScore:
     explanation: str
 
 
-def level_for(factor: str, value) -> int:
+def level_for(factor: str, value: Any) -> int:
     if factor == "regulation":
         return REGULATION_LEVELS[value]
     if factor == "hours_of_cover":
@@ -43,7 +44,7 @@ def level_for(factor: str, value) -> int:
     return 1 + bisect_right(FACTORS[factor][1], value)
 
 
-def assess(inputs: dict[str, object]) -> dict:
+def assess(inputs: dict[str, object]) -> dict[str, Any]:
     """Score the engagement inputs; the breakdown explains each factor in a sentence."""
     breakdown = [_score_factor(factor, inputs[factor]) for factor in FACTORS]
     score = round(sum(item.contribution for item in breakdown), 1)
@@ -51,7 +52,7 @@ def assess(inputs: dict[str, object]) -> dict:
     return {"score": score, "band": band, "breakdown": [asdict(item) for item in breakdown]}
 
 
-def _score_factor(factor: str, value) -> FactorScore:
+def _score_factor(factor: str, value: object) -> FactorScore:
     weight, _, unit, label = FACTORS[factor]
     level = level_for(factor, value)
     contribution = round(weight * (level - 1) / 4, 2)

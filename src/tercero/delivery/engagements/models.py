@@ -17,7 +17,9 @@ class Category(models.TextChoices):
     CRMO = "CRMO", "CRMO"
 
 
-class Engagement(ClientOwned):
+# django-scopes' manager is untyped, so the plugin cannot type the reverse managers of
+# client-owned models (queues, clearances): `engagement.queues` is unchecked
+class Engagement(ClientOwned):  # type: ignore[django-manager-missing]
     """A statement of work. `version` guards edits: a stale write is refused."""
 
     class Office(models.TextChoices):

@@ -1,5 +1,7 @@
 """Changes to engagements. Each writes its audit event; edits check `version`."""
 
+from typing import Any
+
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from pydantic import TypeAdapter, ValidationError
@@ -9,14 +11,87 @@ from tercero.delivery.engagements.models import Engagement
 from tercero.platform import catalogue
 from tercero.platform.audit.services import record
 from tercero.platform.errors import Conflict, IllegalTransition, InvalidInput
+from tercero.platform.identity.models import User
+from tercero.platform.tenancy.models import Client
 
 _SLA_TARGETS = TypeAdapter(list[calendar.SlaTarget])
 _RATES = TypeAdapter(list[calendar.Rate])
 _WORKING_HOURS = TypeAdapter(calendar.WorkingHours)
+_REQUIRED_TERMS = (
+    "name",
+    "service_line",
+    "category",
+    "office",
+    "orientation",
+    "time_zone",
+    "pricing_model",
+)
 
 
-def create_engagement(*, actor, client, **fields) -> Engagement:
-    engagement = Engagement(client=client, **fields)
+def create_engagement(
+    *,
+    actor: User | None,
+    client: Client,
+    name: str,
+    service_line: str,
+    category: str,
+    office: str,
+    orientation: str,
+    time_zone: str,
+    pricing_model: str,
+    scope: str | None = None,
+    monthly_volume: int | None = None,
+    process_steps: int | None = None,
+    exception_rate_percent: float | None = None,
+    systems_count: int | None = None,
+    regulation: str | None = None,
+    languages: list[str] | None = None,
+    hours_of_cover: str | None = None,
+    working_hours: dict[int, list[list[str]]] | None = None,
+    holiday_country: str | None = None,
+    holiday_subdivision: str | None = None,
+    closures: list[dict[str, str]] | None = None,
+    sla_targets: list[dict[str, Any]] | None = None,
+    rates: list[dict[str, Any]] | None = None,
+    channels: list[str] | None = None,
+    residency_allowed_shores: list[str] | None = None,
+    residency_allowed_countries: list[str] | None = None,
+    status: str | None = None,
+) -> Engagement:
+    """A new engagement of `client`; a term left out (None) takes the model's default."""
+    terms: dict[str, object] = {
+        "scope": scope,
+        "monthly_volume": monthly_volume,
+        "process_steps": process_steps,
+        "exception_rate_percent": exception_rate_percent,
+        "systems_count": systems_count,
+        "regulation": regulation,
+        "languages": languages,
+        "hours_of_cover": hours_of_cover,
+        "working_hours": working_hours,
+        "holiday_country": holiday_country,
+        "holiday_subdivision": holiday_subdivision,
+        "closures": closures,
+        "sla_targets": sla_targets,
+        "rates": rates,
+        "channels": channels,
+        "residency_allowed_shores": residency_allowed_shores,
+        "residency_allowed_countries": residency_allowed_countries,
+        "status": status,
+    }
+    given = {term: value for term, value in terms.items() if value is not None}
+    engagement = Engagement(
+        client=client,
+        name=name,
+        service_line=service_line,
+        category=category,
+        office=office,
+        orientation=orientation,
+        time_zone=time_zone,
+        pricing_model=pricing_model,
+        **given,
+    )
+    fields = [*_REQUIRED_TERMS, *given]
     _validate(engagement)
     _assess(engagement)
     try:
@@ -37,7 +112,9 @@ def create_engagement(*, actor, client, **fields) -> Engagement:
     return engagement
 
 
-def update_engagement(*, actor, engagement: Engagement, version: int, changes: dict) -> Engagement:
+def update_engagement(
+    *, actor: User, engagement: Engagement, version: int, changes: dict[str, Any]
+) -> Engagement:
     """Apply `changes` if nobody changed the engagement since `version`."""
     for name, value in changes.items():
         setattr(engagement, name, value)
@@ -66,7 +143,7 @@ def update_engagement(*, actor, engagement: Engagement, version: int, changes: d
 
 
 def change_engagement_status(
-    *, actor, engagement: Engagement, status: str, reason: str = ""
+    *, actor: User, engagement: Engagement, status: str, reason: str = ""
 ) -> Engagement:
     allowed = lifecycle.allowed_moves(engagement.status)
     if status not in allowed:
@@ -89,7 +166,7 @@ def change_engagement_status(
     return engagement
 
 
-def _saved_fields(changes: dict) -> set[str]:
+def _saved_fields(changes: dict[str, Any]) -> set[str]:
     return set(changes) | {"complexity_score", "complexity_band", "complexity_breakdown"}
 
 

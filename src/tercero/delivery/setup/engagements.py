@@ -103,7 +103,7 @@ def engagement_detail(request: HttpRequest, caller: Caller, engagement_id: int) 
         if queue_form.is_valid():
             try:
                 work.create_queue(
-                    actor=request.user, engagement=engagement, **queue_form.cleaned_data
+                    actor=caller.user, engagement=engagement, **queue_form.cleaned_data
                 )
             except DomainError as error:
                 queue_form.add_error(None, error.message)
@@ -132,7 +132,7 @@ def change_status(request: HttpRequest, caller: Caller, engagement_id: int) -> H
     engagement = _engagement(caller, engagement_id)
     try:
         services.change_engagement_status(
-            actor=request.user,
+            actor=caller.user,
             engagement=engagement,
             status=request.POST.get("status", ""),
             reason=request.POST.get("reason", "")[:500],
@@ -234,7 +234,7 @@ def engagement_new(request: HttpRequest, caller: Caller) -> HttpResponse:
         fields = form.changes()
         client = fields.pop("client")
         try:
-            engagement = services.create_engagement(actor=request.user, client=client, **fields)
+            engagement = services.create_engagement(actor=caller.user, client=client, **fields)
         except DomainError as error:
             _place_errors(form, error)
         else:
@@ -258,7 +258,7 @@ def engagement_edit(request: HttpRequest, caller: Caller, engagement_id: int) ->
         try:
             version = int(request.POST.get("version", ""))
             services.update_engagement(
-                actor=request.user, engagement=engagement, version=version, changes=form.changes()
+                actor=caller.user, engagement=engagement, version=version, changes=form.changes()
             )
         except ValueError:
             form.add_error(None, "The form is missing its version; reload the page.")

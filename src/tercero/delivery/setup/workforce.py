@@ -13,7 +13,7 @@ from tercero.delivery.work import selectors as work_selectors
 from tercero.delivery.workforce import selectors, services
 from tercero.delivery.workforce.models import CHANNELS, Agent
 from tercero.platform.api.caller import Caller
-from tercero.platform.errors import DomainError
+from tercero.platform.errors import DomainError, NotFound
 from tercero.platform.pages import page
 from tercero.platform.tenancy.models import Provider
 from tercero.web.lists import Column, Filter, Listing
@@ -131,7 +131,7 @@ def agent_detail(request: HttpRequest, caller: Caller, agent_id: int) -> HttpRes
         if form.is_valid():
             try:
                 services.update_agent(
-                    actor=request.user,
+                    actor=caller.user,
                     agent=agent,
                     version=int(request.POST.get("version") or 0),
                     changes=form.changes(),
@@ -205,10 +205,11 @@ def site_list(request: HttpRequest, caller: Caller) -> HttpResponse:
             data = dict(form.cleaned_data)
             data["country"] = data["country"].upper()
             data["currency"] = data["currency"].upper()
+            provider = Provider.objects.order_by("id").first()
             try:
-                site = services.create_site(
-                    actor=request.user, provider=Provider.objects.order_by("id").first(), **data
-                )
+                if provider is None:
+                    raise NotFound("No provider is set up; run `tercero demo` or create one.")
+                site = services.create_site(actor=caller.user, provider=provider, **data)
             except DomainError as error:
                 for name, message in error.fields.items():
                     form.add_error(name if name in form.fields else None, message)

@@ -78,7 +78,9 @@ def validate_capacity(value: object) -> None:
         )
 
 
-class Agent(models.Model):
+# django-scopes' manager is untyped, so the plugin cannot type the reverse manager of a
+# client-owned model (Clearance): `agent.clearances` is unchecked
+class Agent(models.Model):  # type: ignore[django-manager-missing]
     """A person who works items. Global to the provider (one agent may serve several
     clients); which engagements they may work is `Clearance`, which is client-owned."""
 

@@ -1,5 +1,8 @@
 """Changes to sites and agents. Each writes its audit event."""
 
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -7,8 +10,12 @@ from django.utils import timezone
 from tercero.delivery.workforce.models import Agent, Clearance, PresenceChange, Site
 from tercero.platform.audit.services import record
 from tercero.platform.errors import Conflict, InvalidInput
+from tercero.platform.identity.models import User
 from tercero.platform.tenancy.models import Provider
 from tercero.platform.versioning import update_versioned
+
+if TYPE_CHECKING:
+    from tercero.delivery.engagements.models import Engagement
 
 SITE_FIELDS = (
     "name",
@@ -22,8 +29,31 @@ SITE_FIELDS = (
 )
 
 
-def create_site(*, actor, provider: Provider, **fields) -> Site:
-    site = Site(provider=provider, **fields)
+def create_site(
+    *,
+    actor: User | None,
+    provider: Provider,
+    name: str,
+    country: str,
+    city: str,
+    time_zone: str,
+    hourly_cost_minor: int,
+    currency: str,
+    languages: list[str] | None = None,
+    is_active: bool = True,
+) -> Site:
+    site = Site(
+        provider=provider,
+        name=name,
+        country=country,
+        city=city,
+        time_zone=time_zone,
+        languages=languages or [],
+        hourly_cost_minor=hourly_cost_minor,
+        currency=currency,
+        is_active=is_active,
+    )
+
     _validate(site)
     with transaction.atomic():
         site.save()
@@ -32,12 +62,12 @@ def create_site(*, actor, provider: Provider, **fields) -> Site:
             actor=actor,
             object_type="site",
             object_id=site.pk,
-            payload={"fields": sorted(fields)},
+            payload={"fields": sorted(SITE_FIELDS)},
         )
     return site
 
 
-def update_site(*, actor, site: Site, changes: dict) -> Site:
+def update_site(*, actor: User, site: Site, changes: dict[str, Any]) -> Site:
     unknown = set(changes) - set(SITE_FIELDS)
     if unknown:
         raise InvalidInput("Unknown site fields.", fields=dict.fromkeys(unknown, "unknown field"))
@@ -74,7 +104,15 @@ DEFAULT_CAPACITY = {"phone": 1, "chat": 3, "email": 5, "back_office": 10}
 AGENT_FIELDS = ("site", "skills", "languages", "capacity")
 
 
-def create_agent(*, actor, user, site: Site, skills=None, languages=None, capacity=None) -> Agent:
+def create_agent(
+    *,
+    actor: User | None,
+    user: User,
+    site: Site,
+    skills: dict[str, int] | None = None,
+    languages: list[str] | None = None,
+    capacity: dict[str, int] | None = None,
+) -> Agent:
     """Give a provider user an agent profile; they start offline."""
     if not user.is_provider_staff:
         raise InvalidInput("Only provider staff can be agents.", fields={"user_id": "client user"})
@@ -106,7 +144,7 @@ def create_agent(*, actor, user, site: Site, skills=None, languages=None, capaci
     return agent
 
 
-def update_agent(*, actor, agent: Agent, version: int, changes: dict) -> Agent:
+def update_agent(*, actor: User, agent: Agent, version: int, changes: dict[str, Any]) -> Agent:
     unknown = set(changes) - set(AGENT_FIELDS)
     if unknown:
         raise InvalidInput("Unknown agent fields.", fields=dict.fromkeys(unknown, "unknown field"))
@@ -135,10 +173,6 @@ def _check(agent: Agent) -> None:
         raise InvalidInput("That site is closed.", fields={"site_id": "inactive site"})
 
 
-def _messages(error: ValidationError) -> dict[str, str]:
-    return {name: " ".join(messages) for name, messages in error.message_dict.items()}
-
-
 def set_presence(*, agent: Agent, presence: str, reason: str = "") -> Agent:
     """Record a presence change (with history). Unchanged presence is a no-op."""
     if presence not in Agent.Presence.values:
@@ -161,7 +195,9 @@ def set_presence(*, agent: Agent, presence: str, reason: str = "") -> Agent:
     return locked
 
 
-def clear_agent(*, actor, agent: Agent, engagement, reachable_client_ids) -> Clearance:
+def clear_agent(
+    *, actor: User, agent: Agent, engagement: "Engagement", reachable_client_ids: Iterable[int]
+) -> Clearance:
     """Clear the agent for an engagement. The agent must already reach the engagement's
     client (a grant); a clearance never widens what a person can see."""
     if engagement.client_id not in reachable_client_ids:
@@ -190,7 +226,7 @@ def clear_agent(*, actor, agent: Agent, engagement, reachable_client_ids) -> Cle
     return clearance
 
 
-def revoke_clearance(*, actor, clearance: Clearance) -> None:
+def revoke_clearance(*, actor: User, clearance: Clearance) -> None:
     with transaction.atomic():
         Clearance.objects.filter(pk=clearance.pk).delete()
         record(

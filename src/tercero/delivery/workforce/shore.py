@@ -1,7 +1,8 @@
 """Shore is relative: the same site is onshore for one client and offshore for another."""
 
 import zoneinfo
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 from django.db import models
 
@@ -23,10 +24,14 @@ def offset_hours_between(zone_a: str, zone_b: str) -> float:
     """Smallest absolute UTC-offset difference, in hours, over the reference days."""
     a, b = zoneinfo.ZoneInfo(zone_a), zoneinfo.ZoneInfo(zone_b)
     return min(
-        abs((instant.astimezone(a).utcoffset() - instant.astimezone(b).utcoffset()).total_seconds())
-        / 3600
+        abs((_offset(instant, a) - _offset(instant, b)).total_seconds()) / 3600
         for instant in _REFERENCE_INSTANTS
     )
+
+
+def _offset(instant: datetime, zone: zoneinfo.ZoneInfo) -> timedelta:
+    # an aware time in a ZoneInfo zone always has an offset
+    return instant.astimezone(zone).utcoffset() or timedelta(0)
 
 
 def shore_between(
@@ -42,7 +47,14 @@ def shore_between(
     return Shore.OFFSHORE
 
 
-def shore_of(site, client) -> Shore:
+class Placed(Protocol):
+    """Anything with a country and a time zone: a site, a client."""
+
+    country: str
+    time_zone: str
+
+
+def shore_of(site: Placed, client: Placed) -> Shore:
     return shore_between(
         site_country=site.country,
         site_time_zone=site.time_zone,

@@ -1,5 +1,7 @@
 """`tercero demo`: load the demo provider. Idempotent: a second run changes nothing."""
 
+from typing import Any
+
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -31,7 +33,7 @@ CLIENTS = [
     ("Albion Mutual Insurance plc", "GB", "Europe/London", "insurance", "albion"),
 ]
 WEEKDAYS_9_TO_5 = {day: [["09:00", "17:00"]] for day in range(5)}
-ENGAGEMENTS = {
+ENGAGEMENTS: dict[str, list[dict[str, Any]]] = {
     "northwind": [
         dict(
             name="Customer care 24/7",

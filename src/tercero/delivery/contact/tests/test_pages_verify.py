@@ -240,7 +240,9 @@ def test_the_check_form_needs_its_csrf_token(tenant_a, acme):
     # when
     forged = browser.post("/verify/acme/", {"contact": PHONE})
     form = browser.get("/verify/acme/")
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.content.decode())[1]
+    found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.content.decode())
+    assert found is not None
+    token = found[1]
     genuine = browser.post("/verify/acme/", {"contact": PHONE, "csrfmiddlewaretoken": token})
 
     # then
@@ -259,7 +261,9 @@ def test_the_page_is_csp_clean_with_the_clients_colour(client, tenant_a):
     html = response.content.decode()
 
     # then
-    nonce = re.search(r"'nonce-([^']+)'", response["Content-Security-Policy"])[1]
+    found = re.search(r"'nonce-([^']+)'", response["Content-Security-Policy"])
+    assert found is not None
+    nonce = found[1]
     assert "'unsafe-inline'" not in response["Content-Security-Policy"]
     assert f'<style nonce="{nonce}">:root {{ --brand: #ffcc00; --brand-ink: #1b1f24; }}' in html
     assert " style=" not in html

@@ -19,8 +19,8 @@ ZONES = ["America/New_York", "Europe/Berlin", "Asia/Kolkata", "Australia/Sydney"
 NINE_TO_FIVE = {d: [["09:00", "17:00"]] for d in range(5)}
 
 
-def local(zone, *args):
-    return datetime(*args, tzinfo=ZoneInfo(zone))
+def local(zone: str, year: int, month: int, day: int, hour: int, minute: int) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=ZoneInfo(zone))
 
 
 @st.composite
