@@ -1,6 +1,7 @@
 """Reads for the care desk."""
 
 import re
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -196,11 +197,15 @@ def search_articles(
     terms = search_terms(text)
     if not terms or not client_ids:
         return []
-    ranked = _ranked_ids(terms, client_ids)
+    # who may see what is decided inside the ranking query, before its LIMIT: filtered
+    # afterwards, internal articles and drafts could fill the top matches and hide
+    # the one public answer
+    visible = Visible(published_only=not include_drafts, public_only=audience == "public")
+    ranked = _ranked_ids(terms, client_ids, visible)
     found = articles(client_ids=client_ids).filter(pk__in=[pk for pk, _ in ranked])
-    if not include_drafts:
+    if visible.published_only:
         found = found.filter(status=Article.Status.PUBLISHED)
-    if audience == "public":
+    if visible.public_only:
         found = found.filter(visibility=Article.Visibility.PUBLIC)
     by_id = {a.pk: a for a in found}
     order = [by_id[pk] for pk, _ in ranked if pk in by_id]
@@ -209,25 +214,52 @@ def search_articles(
     return order[:limit]
 
 
-def _ranked_ids(terms: list[str], client_ids: list[int]) -> list[tuple[int, float]]:
+@dataclass(frozen=True)
+class Visible:
+    """Which articles a search may return: published ones only, public ones only."""
+
+    published_only: bool
+    public_only: bool
+
+    def sql(self, table: str) -> tuple[str, list[str]]:
+        """The condition on `table`'s rows, with its parameters."""
+        conditions, params = [], []
+        if self.published_only:
+            conditions.append(f"{table}.status = %s")
+            params.append(Article.Status.PUBLISHED.value)
+        if self.public_only:
+            conditions.append(f"{table}.visibility = %s")
+            params.append(Article.Visibility.PUBLIC.value)
+        return "".join(f" AND {c}" for c in conditions), params
+
+
+RANKED_LIMIT = 200
+
+
+def _ranked_ids(
+    terms: list[str], client_ids: list[int], visible: Visible
+) -> list[tuple[int, float]]:
     if connection.vendor == "postgresql":
         query = " | ".join(terms)  # words only (WORD), so nothing here is syntax
+        where, where_params = visible.sql("care_article")
         sql = (
             "SELECT id, ts_rank(search, to_tsquery('english', %s), 1) AS rank "
             "FROM care_article WHERE client_id = ANY(%s) "
-            "AND search @@ to_tsquery('english', %s) ORDER BY rank DESC, id LIMIT 200"
+            f"AND search @@ to_tsquery('english', %s){where} "
+            f"ORDER BY rank DESC, id LIMIT {RANKED_LIMIT}"
         )
-        params = [query, list(client_ids), query]
+        params = [query, list(client_ids), query, *where_params]
     else:
         query = " OR ".join(f'"{term}"' for term in terms)
         placeholders = ",".join("%s" for _ in client_ids)
+        where, where_params = visible.sql("a")
         sql = (
             "SELECT a.id, bm25(care_article_fts, 10.0, 8.0, 3.0, 1.0) AS rank "
             "FROM care_article_fts JOIN care_article a ON a.id = care_article_fts.rowid "
-            f"WHERE care_article_fts MATCH %s AND a.client_id IN ({placeholders}) "
-            "ORDER BY rank, a.id LIMIT 200"
+            f"WHERE care_article_fts MATCH %s AND a.client_id IN ({placeholders}){where} "
+            f"ORDER BY rank, a.id LIMIT {RANKED_LIMIT}"
         )
-        params = [query, *client_ids]
+        params = [query, *client_ids, *where_params]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [(row[0], row[1]) for row in cursor.fetchall()]

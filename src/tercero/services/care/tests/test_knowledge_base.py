@@ -185,3 +185,34 @@ def test_staff_write_publish_and_find_articles_on_pages(kb, client, tenant_a, te
     client.force_login(tenant_b.team_lead)
     assert client.get(f"/care/kb/{article.pk}/").status_code == 404
     assert "Lost parcel claims" not in client.get("/care/kb/?q=parcel").content.decode()
+
+
+def test_internal_drafts_never_crowd_out_the_public_answer_in_the_help_centre(kb, client):
+    # protects: visibility is decided before the search keeps its best matches (issue 19,
+    # defect 14: 200 internal drafts about warranties hid the one public warranty answer)
+    Article.objects.bulk_create(
+        Article(
+            client=kb,
+            slug=f"warranty-note-{n}",
+            title=f"Warranty warranty claim note {n}",
+            keywords="warranty claim warranty",
+            body="Warranty claim handling for agents: warranty, warranty, warranty.",
+        )
+        for n in range(250)
+    )
+    public = services.create_article(
+        actor=None,
+        client_id=kb.pk,
+        title="Repairs after purchase",
+        body="Send the device back within two years; the warranty covers parts.",
+        visibility="public",
+    )
+    services.publish_article(actor=None, article=public, version=public.version, published=True)
+    # when
+    found = selectors.search_articles(client_ids=[kb.pk], text="warranty", audience="public")
+    # then
+    assert [a.slug for a in found] == ["repairs-after-purchase"]
+    _channel(kb)
+    page = client.get("/care/w/acme-help/help/?q=warranty").content.decode()
+    assert "Repairs after purchase" in page
+    assert "Warranty warranty claim note" not in page
