@@ -12,8 +12,9 @@ moves the call only forward. Unsigned, badly signed or stale (over 5 minutes) re
 are refused; an event id seen before is refused as a replay.
 """
 
+import math
 import secrets
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 SECRET_CONTEXT = "cti"
 KINDS = ("ringing", "answered", "ended", "recording")
 ORDER = {"ringing": 0, "answered": 1, "ended": 2}
+MAX_DURATION_SECONDS = 7 * 86400  # the call payload's own maximum (worktypes.CallPayload)
 
 
 class BadSignature(DomainError):
@@ -86,6 +88,7 @@ def record_event(*, endpoint: CtiEndpoint, event: dict) -> "WorkItem":
             fields={"kind": f"one of {', '.join(KINDS)}"},
         )
     at = _time(event.get("at"))
+    duration = _duration(event.get("duration_seconds")) if kind == "ended" else None
     ref = f"call:{str(call_id)[:90]}"
     try:
         with transaction.atomic():
@@ -118,7 +121,7 @@ def record_event(*, endpoint: CtiEndpoint, event: dict) -> "WorkItem":
             work.update_payload(
                 actor=None,
                 item=item,
-                changes=_apply(item.payload, kind, at, event),
+                changes=_apply(item.payload, kind, at, event, duration),
                 reason=f"call event {kind}",
             )
     except IntegrityError as error:
@@ -127,7 +130,7 @@ def record_event(*, endpoint: CtiEndpoint, event: dict) -> "WorkItem":
     return item
 
 
-def _apply(stored: dict, kind: str, at: datetime, event: dict) -> dict:
+def _apply(stored: dict, kind: str, at: datetime, event: dict, duration: int | None) -> dict:
     """The payload fields this event changes."""
     payload = dict(stored)
     stamp = at.isoformat()
@@ -137,7 +140,7 @@ def _apply(stored: dict, kind: str, at: datetime, event: dict) -> dict:
         payload["answered_at"] = stamp
     elif kind == "ended":
         payload["ended_at"] = stamp
-        payload["duration_seconds"] = max(0, int(event.get("duration_seconds") or 0))
+        payload["duration_seconds"] = duration or 0
     if kind == "recording" or event.get("recording_url"):
         url = str(event.get("recording_url") or "")[:500]
         if url.startswith("https://"):
@@ -149,11 +152,40 @@ def _apply(stored: dict, kind: str, at: datetime, event: dict) -> dict:
     return {name: value for name, value in payload.items() if stored.get(name) != value}
 
 
+def _duration(value) -> int:
+    """Whole seconds from a JSON number (or a string of digits); anything else, a
+    number that is not finite, or one above a week is refused with a 422."""
+    if value is None or value == "":
+        return 0
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise InvalidInput(
+            "`duration_seconds` is a number of seconds.",
+            fields={"duration_seconds": "not a number"},
+        )
+    if value > MAX_DURATION_SECONDS:
+        raise InvalidInput(
+            f"`duration_seconds` is at most {MAX_DURATION_SECONDS} (a week).",
+            fields={"duration_seconds": f"above {MAX_DURATION_SECONDS}"},
+        )
+    return max(0, int(value))
+
+
 def _time(value) -> datetime:
+    """The event's time, aware. Not ISO 8601, or outside what a date holds once its
+    offset is applied (year 1 to 9999 in UTC): a 422."""
     if not value:
         return timezone.now()
+    if not isinstance(value, str):
+        raise InvalidInput("`at` is an ISO 8601 time.", fields={"at": "not a time"})
     try:
-        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        raise InvalidInput("`at` is an ISO 8601 time.", fields={"at": "not a time"}) from None
-    return parsed if parsed.tzinfo else timezone.make_aware(parsed, timezone.UTC)
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        if not parsed.tzinfo:
+            parsed = parsed.replace(tzinfo=UTC)
+        return parsed.astimezone(UTC)
+    except (ValueError, OverflowError):
+        raise InvalidInput(
+            "`at` is an ISO 8601 time between the years 1 and 9999 (UTC).",
+            fields={"at": "not a time"},
+        ) from None

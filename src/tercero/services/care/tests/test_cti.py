@@ -167,3 +167,71 @@ def test_an_endpoint_without_a_secret_refuses_everything(client, tenant_a, endpo
         CtiEndpoint.objects.filter(pk=endpoint.pk).update(secret="")
     event = {"event_id": "n1", "call_id": "c", "kind": "ringing"}
     assert _post(client, endpoint, event).status_code == 401
+
+
+def _post_raw(client, endpoint, body: bytes):
+    header = webhooks.sign(SECRET, int(time.time()), body)
+    return client.post(
+        f"/api/v1/care/cti/{endpoint.pk}/events",
+        body,
+        content_type="application/json",
+        HTTP_TERCERO_SIGNATURE=header,
+    )
+
+
+@pytest.mark.parametrize(
+    "duration",
+    [b'"abc"', b"1e400", b"[95]", b"NaN", b"true", b'{"s": 95}'],
+    ids=["text", "1e400", "list", "nan", "boolean", "object"],
+)
+def test_a_signed_call_with_a_duration_that_is_no_number_is_a_json_422_not_a_500(
+    client, tenant_a, endpoint, duration
+):
+    # protects: a phone system's odd body answered with an HTML 500 (issue 19, 12)
+    body = b'{"event_id": "d1", "call_id": "c-d", "kind": "ended", "duration_seconds": '
+    response = _post_raw(client, endpoint, body + duration + b"}")
+    assert response.status_code == 422
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json()["error"]["fields"] == {"duration_seconds": "not a number"}
+    with client_scope(clients=[tenant_a.client]):
+        assert not WorkItem.objects.filter(work_type="care.call").exists()
+        assert not CallEvent.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "at", ["9999-12-31T23:30:00-01:00", "0001-01-01T00:30:00+01:00"], ids=["past-9999", "before-1"]
+)
+def test_a_signed_call_whose_time_leaves_the_calendar_by_its_offset_is_a_json_422(
+    client, tenant_a, endpoint, at
+):
+    # protects: a date that overflows once put in UTC answered with an HTML 500
+    event = {"event_id": "t1", "call_id": "c-t", "kind": "ringing", "at": at}
+    response = _post(client, endpoint, event)
+    assert response.status_code == 422
+    assert response.json()["error"]["fields"] == {"at": "not a time"}
+    with client_scope(clients=[tenant_a.client]):
+        assert not CallEvent.objects.exists()
+
+
+def test_a_signed_call_longer_than_the_schema_allows_or_nested_deep_is_refused(
+    client, tenant_a, endpoint
+):
+    # protects: a duration above the call's maximum stored, and deep JSON crashing the door
+    too_long = {"event_id": "l1", "call_id": "c-l", "kind": "ended", "duration_seconds": 10**15}
+    response = _post(client, endpoint, too_long)
+    assert response.status_code == 422
+    assert response.json()["error"]["fields"] == {"duration_seconds": "above 604800"}
+    deep = b'{"event_id": "n1", "call_id": "c-n", "kind": "ringing", "x": '
+    response = _post_raw(client, endpoint, deep + b"[" * 5000 + b"]" * 5000 + b"}")
+    assert response.status_code == 422
+    assert response["Content-Type"].startswith("application/json")
+    # a week is the longest call; whole seconds from a float or a string of digits
+    for event_id, duration, stored in (("w1", 604800, 604800), ("w2", "95", 95), ("w3", 95.7, 95)):
+        call = f"c-{event_id}"
+        event = {"event_id": event_id, "call_id": call, "kind": "ended"}
+        assert _post(client, endpoint, {**event, "duration_seconds": duration}).status_code == 200
+        with client_scope(clients=[tenant_a.client]):
+            item = WorkItem.objects.get(external_ref=f"call:{call}")
+        assert item.payload["duration_seconds"] == stored
+    with client_scope(clients=[tenant_a.client]):
+        assert WorkItem.objects.filter(work_type="care.call").count() == 3
