@@ -8,18 +8,23 @@ import subprocess
 import sys
 from pathlib import Path
 
+from django.conf import settings
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_a_service_line_from_one_folder_and_one_settings_line_gets_everything(tmp_path):
-    # the same engine as this run, in a test database of its own
+def test_a_service_line_from_one_folder_and_one_settings_line_gets_everything():
+    # the same engine as this run, in a test database and a var directory of its own,
+    # kept for the next run as this run's are, so that it too can start from its
+    # migrated copy (tests/migrated_db.py)
+    var = Path(settings.VAR_DIR) / "toyline"
     env = {key: value for key, value in os.environ.items() if key != "LOG_FILE"}
     if env.get("TERCERO_TEST_DB"):
         env["TERCERO_TEST_DB"] += "_toyline"
     env |= {
         "DJANGO_SETTINGS_MODULE": "tests.toyline.settings",
-        "TERCERO_VAR_DIR": str(tmp_path),
-        "PYTHONPATH": str(ROOT),
+        "TERCERO_VAR_DIR": str(var),
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
     }
     run = subprocess.run(
         [
