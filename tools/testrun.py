@@ -114,7 +114,10 @@ def main() -> int:
     runs = {"SQLite": base}
     url = reachable_postgres_url()
     if url:
-        runs["PostgreSQL"] = {**base, "DATABASE_URL": url, "TERCERO_TEST_DB": "test_tercero"}
+        # the PostgreSQL test database: TERCERO_TEST_DB from the shell, so that runs
+        # side by side on one server (several checkouts) each have their own
+        name = os.environ.get("TERCERO_TEST_DB") or "test_tercero"
+        runs["PostgreSQL"] = {**base, "DATABASE_URL": url, "TERCERO_TEST_DB": name}
     if os.environ.get("TERCERO_TEST_SERIAL", "").strip() in ("", "0") and len(runs) > 1:
         results = run_side_by_side(runs)
     else:
