@@ -141,9 +141,15 @@ def start_chat(*, channel: WebChannel, name: str, email: str, message: str) -> S
 
 def session_of(*, channel: WebChannel, token: str) -> ChatSession:
     """The chat `token` opens on this channel, or NotFound (never says which part was
-    wrong)."""
+    wrong). A chat belongs to the channel's engagement, not to the queue it started in:
+    the desk may transfer it to another queue (of the same engagement, as the engine
+    allows) and the customer's widget goes on working."""
     found = (
-        ChatSession.objects.filter(token_hash=token_hash(token or ""), item__queue=channel.queue)
+        ChatSession.objects.filter(
+            token_hash=token_hash(token or ""),
+            client_id=channel.client_id,
+            item__engagement_id=channel.engagement_id,
+        )
         .select_related("item")
         .first()
     )

@@ -261,3 +261,45 @@ def test_huge_numbers_in_requests_are_harmless(client, channel):
     far = client.get(f"/care/w/acme-help/chat/lines?after={10**30}", HTTP_X_CHAT_TOKEN=token)
     assert far.status_code == 200
     assert far.json()["lines"] == []
+
+
+def test_a_chat_moved_to_another_queue_keeps_working_for_the_customer_and_the_next_agent(
+    client, channel, tenant_a, django_capture_on_commit_callbacks
+):
+    # protects: issue 19, defect 4 - after a queue transfer the customer's chat answered
+    # 404 and the agent's next reply went where nobody read it
+    token = _start(client).json()["token"]
+    second = make_queue(channel.engagement, name="Billing", work_types=["care.ticket"])
+    with client_scope(clients=[tenant_a.client]):
+        ticket = WorkItem.objects.get(channel="chat")
+        work.transfer(actor=tenant_a.team_lead, item=ticket, queue=second, reason="billing")
+    # when the customer writes on and the next agent answers
+    said = _post(
+        client, "/care/w/acme-help/chat/lines", {"text": "Still there?"}, HTTP_X_CHAT_TOKEN=token
+    )
+    next_agent = make_agent(channel.engagement, skills={"customer_care": 3}, capacity={"chat": 2})
+    with client_scope(clients=[tenant_a.client]):
+        work.assign(actor=tenant_a.team_lead, item=ticket, agent=next_agent)
+        ticket.refresh_from_db()
+        with django_capture_on_commit_callbacks(execute=True):
+            services.reply(actor=next_agent.user, ticket=ticket, body="Yes, billing here.")
+    # then the customer reads the whole chat, and the ticket holds it for the next agent
+    assert said.status_code == 201
+    lines = client.get("/care/w/acme-help/chat/lines?after=0", HTTP_X_CHAT_TOKEN=token)
+    assert lines.status_code == 200
+    assert [(line["from"], line["text"]) for line in lines.json()["lines"]] == [
+        ("you", "Hi, my order?"),
+        ("you", "Still there?"),
+        ("agent", "Yes, billing here."),
+    ]
+    assert outbox.outbox == []
+    with client_scope(clients=[tenant_a.client]):
+        stored = list(Message.objects.filter(item=ticket).values_list("direction", "body"))
+    assert stored == [
+        ("inbound", "Hi, my order?"),
+        ("inbound", "Still there?"),
+        ("outbound", "Yes, billing here."),
+    ]
+    assert _post(client, "/care/w/acme-help/chat/end", {}, HTTP_X_CHAT_TOKEN=token).json() == {
+        "ended": True
+    }
