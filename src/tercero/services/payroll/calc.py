@@ -65,6 +65,9 @@ class Snapshot:
     # a starter's P45 figures for this tax year (pay and tax with earlier employers)
     previous_pay_minor: int = 0
     previous_tax_minor: int = 0
+    # what earlier finalised payments of this same tax period added to each year-to-date
+    # figure (an off-cycle run after the regular one, or another pay group's run)
+    period_before: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -182,6 +185,8 @@ def compute(snapshot: Snapshot, setting: Setting) -> Computed:
         "tax_to_date_before": _major(
             sum(ytd.get(code, 0) for code in paye_codes) + snapshot.previous_tax_minor, scale
         ),
+        "pay_in_period_before": _major(snapshot.period_before.get(TAXABLE_TO_DATE, 0), scale),
+        "taken_in_period_before": _taken_in_period(snapshot.period_before, setting.rules, scale),
     }
     payslip = rules.evaluate(
         list(setting.rules),
@@ -211,6 +216,28 @@ def compute(snapshot: Snapshot, setting: Setting) -> Computed:
         ytd=after,
         basis={"salary_minor": salary_minor, "retro_minor": snapshot.retro_minor},
     )
+
+
+def _taken_in_period(
+    added: dict[str, int], rule_tuple: tuple[rules.Rule, ...], scale: int
+) -> dict[str, Decimal]:
+    """What each tax routine's lines took in this period's earlier payments."""
+    taken: dict[str, Decimal] = {}
+    for rule in rule_tuple:
+        if rule.kind == "tax" and rule.code in added:
+            taken[rule.tax] = taken.get(rule.tax, Decimal(0)) + _major(added[rule.code], scale)
+    return taken
+
+
+def same_tables(frequency: str, other: str) -> bool:
+    """Whether two pay frequencies number their tax periods alike (weekly and fortnightly
+    both count tax weeks)."""
+    if frequency == other:
+        return True
+    try:
+        return gb.basis(frequency)[0] == gb.basis(other)[0]
+    except InvalidInput:
+        return False
 
 
 def _major(minor: int, scale: int) -> Decimal:

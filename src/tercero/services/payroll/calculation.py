@@ -9,11 +9,13 @@ import json
 from collections import defaultdict
 from datetime import date
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.db import connection, transaction
 from django.db.models import F, Max, Sum
 from django.utils import timezone
 
+from tercero.platform.errors import InvalidInput
 from tercero.services.payroll import calc, groups, lifecycle
 from tercero.services.payroll import run_steps as steps
 from tercero.services.payroll.models import (
@@ -132,10 +134,16 @@ def snapshots(run: PayRun, employee_ids: list[int]) -> list[calc.Snapshot]:
             inputs[employee_id][name] = value
     earlier = _earlier_results(run, employee_ids)
     frequency = run.pay_group.frequency
+    regular = run.kind == PayRun.Kind.REGULAR
     built = []
     for employee_id in employee_ids:
-        rows = history[employee_id]
-        current = _in_force(rows, run.period_end, run.period_start)
+        # only the employment in this pay group: a transfer's other part is the other
+        # group's to pay
+        rows = [row for row in history[employee_id] if row["pay_group_id"] == run.pay_group_id]
+        current = _in_force(rows, run.period_end, run.period_start) or {
+            "annual_salary_minor": None,
+            "hourly_rate_minor": None,
+        }
         past = earlier.get(employee_id, [])
         built.append(
             calc.Snapshot(
@@ -145,9 +153,15 @@ def snapshots(run: PayRun, employee_ids: list[int]) -> list[calc.Snapshot]:
                 tax_code=employees[employee_id]["tax_code"],
                 ni_category=employees[employee_id]["ni_category"],
                 inputs=inputs.get(employee_id, {}),
-                ytd=past[-1][2] if past else {},
-                retro_minor=_retro(rows, past, frequency),
-                salary_minor=period_salary(rows, run.period_start, run.period_end, frequency),
+                ytd=past[-1].ytd if past else {},
+                # an off-cycle run pays only what it is given: no salary, no back pay
+                retro_minor=_retro(history[employee_id], past) if regular else 0,
+                salary_minor=(
+                    period_salary(rows, run.period_start, run.period_end, frequency)
+                    if regular
+                    else 0
+                ),
+                period_before=_paid_in_period(past, run.period, frequency),
                 **_p45(employees[employee_id], run.tax_year),
             )
         )
@@ -198,23 +212,38 @@ def period_salary(rows: list[dict], start: date, end: date, frequency: str) -> i
     return calc.prorated_minor(paid, days, frequency)
 
 
-def _earlier_results(run: PayRun, employee_ids: list[int]) -> dict[int, list[tuple]]:
-    """Each employee's finalised results earlier in the tax year, oldest first:
-    (period start, period end, ytd after, basis)."""
-    found: dict[int, list[tuple]] = defaultdict(list)
+class Paid(NamedTuple):
+    """One finalised result earlier in the tax year, with what its run was."""
+
+    period_start: date
+    period_end: date
+    ytd: dict
+    basis: dict
+    kind: str
+    pay_group_id: int
+    frequency: str
+    period: int
+
+
+def _earlier_results(run: PayRun, employee_ids: list[int]) -> dict[int, list[Paid]]:
+    """Each employee's finalised results earlier in the tax year, oldest first."""
+    found: dict[int, list[Paid]] = defaultdict(list)
     # the finalised runs first (a handful), then their results for this chunk: one join
     # over all results lets the planner scan every result row once statistics grow
     earlier = {
-        pk: (start, end)
-        for pk, start, end in PayRun.objects.filter(
+        row[0]: row[1:]
+        for row in PayRun.objects.filter(
             client_id=run.client_id,
             status=PayRun.Status.FINALISED,
             tax_year=run.tax_year,
             pay_group__jurisdiction=run.pay_group.jurisdiction,
         )
         .exclude(pk=run.pk)
-        .values_list("pk", "period_start", "period_end")
-    }
+        .values_list(
+            "pk", "period_start", "period_end", "kind", "pay_group_id",
+            "pay_group__frequency", "period",
+        )
+    }  # fmt: skip
     if not earlier:
         return found
     order = {
@@ -234,25 +263,48 @@ def _earlier_results(run: PayRun, employee_ids: list[int]) -> dict[int, list[tup
         ),
         key=lambda row: (row[0], row[1]),
     )
-    for employee_id, _order, (period_start, period_end), ytd, basis in rows:
-        found[employee_id].append((period_start, period_end, ytd, basis))
+    for employee_id, _order, (start, end, kind, group_id, frequency, period), ytd, basis in rows:
+        found[employee_id].append(Paid(start, end, ytd, basis, kind, group_id, frequency, period))
     return found
 
 
-def _retro(rows: list[dict], past: list[tuple], frequency: str) -> int:
+def _paid_in_period(past: list[Paid], period: int, frequency: str) -> dict[str, int]:
+    """What earlier finalised payments of this same tax period added to each year-to-date
+    figure (taxable pay, each line): NICs are worked on the period's total earnings, less
+    what the period's earlier payments took."""
+    added: dict[str, int] = {}
+    before: dict = {}
+    for paid in past:
+        if paid.period == period and calc.same_tables(paid.frequency, frequency):
+            for key, value in paid.ytd.items():
+                added[key] = added.get(key, 0) + value - before.get(key, 0)
+        before = paid.ytd
+    return added
+
+
+def _retro(rows: list[dict], past: list[Paid]) -> int:
     """Back pay owed for finalised periods whose salary changed afterwards (a raise
-    back-dated into them): what the salary in force now says each of those periods
-    should have paid, less what was paid, less back pay already paid."""
+    back-dated into them): what the records now say each regular run's period should
+    have paid (the employment in that run's pay group, at that group's frequency), less
+    what every run paid as salary and back pay."""
     owed = 0
-    for period_start, period_end, _ytd, basis in past:
-        should = period_salary(rows, period_start, period_end, frequency)
-        if should is None:
-            row = _in_force(rows, period_end, period_start)
-            if row is None or row["annual_salary_minor"] is None:
-                continue
-            should = calc.period_amount_minor(row["annual_salary_minor"], frequency)
-        owed += should - basis.get("salary_minor", 0) - basis.get("retro_minor", 0)
+    for paid in past:
+        if paid.kind == PayRun.Kind.REGULAR:
+            owed += _owed_for(rows, paid)
+        owed -= paid.basis.get("salary_minor", 0) + paid.basis.get("retro_minor", 0)
     return owed
+
+
+def _owed_for(rows: list[dict], paid: Paid) -> int:
+    """The salary one finalised regular run's period is owed by the records now."""
+    group_rows = [row for row in rows if row["pay_group_id"] == paid.pay_group_id]
+    should = period_salary(group_rows, paid.period_start, paid.period_end, paid.frequency)
+    if should is not None:
+        return should
+    row = _in_force(group_rows, paid.period_end, paid.period_start)
+    if row is None or row["annual_salary_minor"] is None:
+        return paid.basis.get("salary_minor", 0) + paid.basis.get("retro_minor", 0)
+    return calc.period_amount_minor(row["annual_salary_minor"], paid.frequency)
 
 
 _RESULT_COLUMNS = (
@@ -269,7 +321,11 @@ def _write_results(run: PayRun, employee_ids: list[int]) -> None:
     setting = setting_of(run)
     rows = []
     for snapshot in snapshots(run, employee_ids):
-        computed = calc.compute(snapshot, setting)
+        try:
+            computed = calc.compute(snapshot, setting)
+        except InvalidInput as error:  # this employee is held; the others go on
+            rows.append(_held_row(run, snapshot.employee_id, error.message))
+            continue
         rows.append(
             (
                 run.client_id,
@@ -291,6 +347,27 @@ def _write_results(run: PayRun, employee_ids: list[int]) -> None:
         cursor.executemany(
             f"INSERT INTO {PayResult._meta.db_table} ({_RESULT_COLUMNS}) VALUES ({marks})", rows
         )
+
+
+def _held_row(run: PayRun, employee_id: int, reason: str) -> tuple:
+    """A result that pays nothing and says why: flagged "held" in the variance review.
+    Its year to date is unchanged and it paid no salary, so the next regular run pays
+    the period as back pay once the record is corrected."""
+    earlier = _earlier_results(run, [employee_id]).get(employee_id)
+    ytd = earlier[-1].ytd if earlier else {}
+    return (
+        run.client_id,
+        run.pk,
+        employee_id,
+        0,
+        0,
+        0,
+        0,
+        "[]",
+        json.dumps(ytd, separators=(",", ":")),
+        json.dumps({"held": reason[:500]}, separators=(",", ":")),
+        '["held"]',
+    )
 
 
 def _finish(run: PayRun, total: int) -> None:
@@ -349,9 +426,9 @@ def review_variance(run: PayRun) -> int:
     )
     threshold = Decimal(run.variance_percent) / 100
     changed = []
-    rows = PayResult.objects.filter(run=run).values_list("pk", "employee_id", "net_minor")
-    for pk, employee_id, net in rows.iterator(chunk_size=5000):
-        flags = []
+    rows = PayResult.objects.filter(run=run).values_list("pk", "employee_id", "net_minor", "flags")
+    for pk, employee_id, net, stored in rows.iterator(chunk_size=5000):
+        flags = ["held"] if "held" in stored else []
         if net < 0:
             flags.append("negative_net")
         if employee_id in joined:

@@ -94,6 +94,29 @@ def pack(year: str) -> dict:
     return json.loads(path.read_text())
 
 
+@cache
+def known_ni_categories() -> frozenset[str]:
+    """The NI category letters the packs have rates for (HMRC publishes others, e.g. the
+    freeport and investment zone letters, which need their own upper secondary thresholds:
+    refused until a pack carries them)."""
+    letters: set[str] = set()
+    for path in PACKS.glob("gb-*.json"):
+        letters.update(json.loads(path.read_text())["national_insurance"]["categories"])
+    return frozenset(letters)
+
+
+def ni_category(text: str) -> str:
+    """An NI category letter as stored: upper case, one the calculation knows; blank is
+    category A."""
+    letter = (text or "").strip().upper()
+    if letter and letter not in known_ni_categories():
+        raise InvalidInput(
+            f"{text!r} is not an NI category letter this payroll calculates.",
+            fields={"ni_category": ", ".join(sorted(known_ni_categories()))},
+        )
+    return letter
+
+
 def _up(value: Decimal, step: Decimal = PENNY) -> Decimal:
     return value.quantize(step, rounding=ROUND_CEILING)
 
@@ -266,24 +289,43 @@ def pence(value: Decimal) -> int:
 
 
 def _paye_line(taxable: Decimal, rule, context) -> Decimal:
+    code = parse_code(context.get("tax_code", "1257L"))
+    pay = taxable
+    taken = Decimal(0)
+    if not code.cumulative:  # Week 1 / Month 1: on the period's total, less what it took
+        pay += Decimal(context.get("pay_in_period_before", 0))
+        taken = Decimal(context.get("taken_in_period_before", {}).get("gb.paye", 0))
     result = income_tax(
-        code=context.get("tax_code", "1257L"),
-        pay=taxable,
+        code=code,
+        pay=pay,
         pay_to_date=Decimal(context.get("taxable_pay_to_date_before", 0)) + taxable,
         tax_to_date_before=Decimal(context.get("tax_to_date_before", 0)),
         period=int(context.get("period", 1)),
         frequency=context.get("frequency", "monthly"),
         year=context.get("tax_year", "2026-27"),
     )
-    return result.tax
+    return max(result.tax - taken, Decimal(0)) if not code.cumulative else result.tax
 
 
 def _nic(taxable: Decimal, context) -> NicResult:
-    return national_insurance(
-        pay=taxable,
+    """NICs on the period's total earnings (an off-cycle payment adds to the regular
+    one's), less what the period's earlier payments took (HMRC CWG2: earnings paid in
+    the same earnings period are added together)."""
+    before = Decimal(context.get("pay_in_period_before", 0))
+    taken = context.get("taken_in_period_before", {})
+    total = national_insurance(
+        pay=taxable + before,
         category=context.get("ni_category", "A"),
         frequency=context.get("frequency", "monthly"),
         year=context.get("tax_year", "2026-27"),
+    )
+    if not before and not taken:
+        return total
+    return NicResult(
+        total.employee - Decimal(taken.get("gb.nic", 0)),
+        total.employer - Decimal(taken.get("gb.nic_employer", 0)),
+        total.at_lel_to_pt,
+        total.pt_to_uel,
     )
 
 

@@ -92,6 +92,7 @@ def hire(
     account = _bank(iban, routing_number, account_number)
     if tax_code:
         tax_code = gb.parse_code(tax_code).text
+    ni_category = gb.ni_category(ni_category)
     p45 = _p45(pay_group, start, previous_pay, previous_tax)
     with transaction.atomic():
         try:
@@ -109,7 +110,7 @@ def hire(
                 account_number=_sealed(client_id, account["account_number"], "account"),
                 email=_sealed(client_id, _email(email), "email"),
                 tax_code=tax_code,
-                ni_category=(ni_category or "").upper()[:1],
+                ni_category=ni_category,
                 **p45,
             )
         except IntegrityError:

@@ -136,6 +136,11 @@ class HrEventPayload(BaseModel):
     def _tax_code(cls, value: str) -> str:
         return _checked(lambda text: gb.parse_code(text).text, value)
 
+    @field_validator("ni_category", mode="before")
+    @classmethod
+    def _ni_category(cls, value: str) -> str:
+        return _checked(gb.ni_category, value)
+
     @model_validator(mode="after")
     def _complete(self):
         if bool(self.routing_number) != bool(self.account_number):

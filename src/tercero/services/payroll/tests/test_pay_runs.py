@@ -239,7 +239,9 @@ def test_a_run_stopped_between_chunks_continues_where_it_stopped(tenant_a, group
     for index in range(7):
         hire(tenant_a.team_lead, group, f"E-{index}", salary=f"{25000 + index * 1000}.00")
     whole = calculated(tenant_a.team_lead, group)
-    run = runs.create_run(actor=tenant_a.team_lead, pay_group=group, kind="off_cycle", **APRIL)
+    # the same period again (an off-cycle run would pay only its inputs: nothing here)
+    runs.cancel(actor=tenant_a.team_lead, run=whole, version=whole.version, reason="again")
+    run = runs.create_run(actor=tenant_a.team_lead, pay_group=group, **APRIL)
     runs.start_calculation(actor=tenant_a.team_lead, run=run)
     run = runs.calculate(run_id=run.pk, chunk=3, chunks=1)
     assert (run.status, run.employees_done, run.employees_total) == ("calculating", 3, 7)

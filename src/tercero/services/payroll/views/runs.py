@@ -21,6 +21,7 @@ FLAGS = (
     ("new_joiner", "New joiner"),
     ("leaver", "Leaver"),
     ("negative_net", "Negative net"),
+    ("held", "Held (not calculated)"),
 )
 
 
