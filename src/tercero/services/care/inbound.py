@@ -11,6 +11,7 @@ our own addresses) never open a ticket and are never answered. A message seen be
 import email
 import email.policy
 import hashlib
+import html as htmllib
 import re
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -238,7 +239,16 @@ def _text_of(part) -> str:
     except LookupError:  # an unknown charset name
         text = raw.decode("latin-1", errors="replace")
     if part.get_content_type() == "text/html":
-        text = re.sub(r"(?is)<(script|style).*?</\1>", " ", text)
-        text = re.sub(r"(?s)<br\s*/?>|</p>", "\n", text)
-        text = re.sub(r"(?s)<[^>]+>", " ", text)
+        text = _html_to_text(text)
     return text.replace("\x00", "")
+
+
+def _html_to_text(html: str) -> str:
+    """The words of an HTML body: scripts, styles and tags out, line breaks kept, then
+    character references decoded (after the tags, so a decoded `&lt;` stays text) and
+    no-break spaces made plain."""
+    text = re.sub(r"(?is)<(script|style)\b.*?</\1\s*>", " ", html)
+    text = re.sub(r"(?is)<br\s*/?>|</p\s*>|</div\s*>|</li\s*>|</tr\s*>", "\n", text)
+    text = re.sub(r"(?s)<[^>]+>", " ", text)
+    text = htmllib.unescape(text).replace("\xa0", " ").replace("\u202f", " ")
+    return "\n".join(" ".join(line.split()) for line in text.splitlines())

@@ -199,3 +199,21 @@ def test_a_mail_gateway_delivers_raw_email_through_the_api(client, tenant_a, ten
     assert client.post(url, b"", content_type="message/rfc822").status_code == 422
     client.force_login(tenant_b.team_lead)
     assert client.post(url, mail(), content_type="message/rfc822").status_code == 404
+
+
+def test_an_html_only_email_is_stored_with_its_entities_decoded(mailbox):
+    # protects: "&amp;" and "&nbsp;" shown to agents instead of the customer's words
+    html = (
+        "<html><head><style>p {color: red}</style></head><body>"
+        "<p>Fish&nbsp;&amp;&nbsp;chips &lt;large&gt; for &quot;Ana&quot; "
+        "&#8364;12 &eacute;t&eacute;"
+        "</p><p>Second&nbsp;line &amp;amp; more</p></body></html>"
+    )
+    raw = mail(body=html, message_id="<h1@x>").replace(b"text/plain", b"text/html")
+    outcome = inbound.ingest(mailbox=mailbox, raw=raw)
+    body = Message.objects.get(item_id=outcome.item_id).body
+    assert body.splitlines()[0].strip() == 'Fish & chips <large> for "Ana" €12 été'
+    assert "Second line &amp; more" in body
+    assert "&nbsp;" not in body
+    assert "\xa0" not in body
+    assert "color" not in body
