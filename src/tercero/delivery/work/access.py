@@ -9,7 +9,9 @@
 Team leads and managers see their clients' items (within residency).
 """
 
-from django.db.models import Exists, OuterRef, Q
+from collections.abc import Iterable
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from tercero.delivery.engagements.models import Engagement
@@ -18,6 +20,7 @@ from tercero.delivery.work.models import Assignment, WorkItem
 from tercero.delivery.workforce.models import Agent
 from tercero.platform.audit.services import record
 from tercero.platform.errors import NotFound, PermissionDenied
+from tercero.platform.identity.models import User
 from tercero.platform.identity.roles import Role
 from tercero.platform.security.models import RevealGrant
 from tercero.platform.security.services import ACCESS
@@ -27,15 +30,16 @@ class BreakGlassRequired(PermissionDenied):
     code = "break_glass_required"
 
 
-def _agent(user) -> Agent | None:
-    cached = getattr(user, "_tercero_agent", False)
-    if cached is False:
-        cached = Agent.objects.filter(user=user).select_related("site").first()
-        user._tercero_agent = cached
-    return cached
+def _agent(user: User) -> Agent | None:
+    """The user's agent profile, read once per user object (a page asks several times)."""
+    cache = user.__dict__
+    if "_tercero_agent" not in cache:
+        cache["_tercero_agent"] = Agent.objects.filter(user=user).select_related("site").first()
+    found: Agent | None = cache["_tercero_agent"]
+    return found
 
 
-def residency_blocked(user, client_ids) -> list[int]:
+def residency_blocked(user: User, client_ids: Iterable[int]) -> list[int]:
     """Engagements whose personal data the user's site may not see."""
     agent = _agent(user)
     if agent is None or not user.is_provider_staff:
@@ -49,7 +53,7 @@ def residency_blocked(user, client_ids) -> list[int]:
     ]
 
 
-def _own_or_opened(user) -> Q:
+def _own_or_opened(user: User) -> Q:
     held = Assignment.objects.filter(item_id=OuterRef("pk"), agent__user=user)
     opened = RevealGrant.objects.filter(
         user=user,
@@ -61,7 +65,9 @@ def _own_or_opened(user) -> Q:
     return Q(Exists(held)) | Q(Exists(opened))
 
 
-def restrict(user, found, client_ids):
+def restrict(
+    user: User | None, found: QuerySet[WorkItem], client_ids: Iterable[int]
+) -> QuerySet[WorkItem]:
     """`found` (a WorkItem queryset) cut down to what `user` may see."""
     if user is None or not user.is_provider_staff:
         return found
@@ -73,7 +79,7 @@ def restrict(user, found, client_ids):
     return found
 
 
-def check(user, item: WorkItem) -> None:
+def check(user: User | None, item: WorkItem) -> None:
     """Raise NotFound (residency) or BreakGlassRequired (an agent's unassigned item)."""
     if user is None or not user.is_provider_staff:
         return
@@ -89,14 +95,14 @@ def check(user, item: WorkItem) -> None:
         )
 
 
-def on_shift(user) -> bool | None:
+def on_shift(user: User) -> bool | None:
     agent = _agent(user)
     if agent is None:
         return None
     return agent.presence != Agent.Presence.OFFLINE
 
 
-def record_view(*, user, item: WorkItem) -> None:
+def record_view(*, user: User, item: WorkItem) -> None:
     """Opening a customer record is itself an audit event (the misuse detector counts)."""
     if not user.is_provider_staff:
         return
@@ -110,7 +116,7 @@ def record_view(*, user, item: WorkItem) -> None:
     )
 
 
-def record_export(*, user, client_ids, rows: int, where: str) -> None:
+def record_export(*, user: User, client_ids: Iterable[int], rows: int, where: str) -> None:
     """Bulk export: agents may not; everyone else is audited, once per client."""
     if user.is_provider_staff and user.role == Role.AGENT:
         raise PermissionDenied("Agents cannot export lists; ask your team lead.")

@@ -6,7 +6,7 @@ class WorkConfig(AppConfig):
     label = "work"
     verbose_name = "Work engine"
 
-    def ready(self):
+    def ready(self) -> None:
         from tercero.delivery.work import consumers, services, tasks, webhooks
         from tercero.delivery.work.models import WorkItem
         from tercero.platform.audit import services as audit

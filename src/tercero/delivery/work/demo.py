@@ -25,7 +25,7 @@ HISTORY_FIELDS = frozenset(
 )
 
 
-def set_history(*, item_id: int, **fields) -> None:
+def set_history(*, item_id: int, **fields: object) -> None:
     """Set an item's past: its status, when it arrived, was answered, turned at risk,
     was resolved and closed, how long it was worked, whether it met its SLA."""
     unknown = sorted(set(fields) - HISTORY_FIELDS)

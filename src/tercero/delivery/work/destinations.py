@@ -11,6 +11,7 @@ import ipaddress
 import socket
 import ssl
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 NOT_ALLOWED = "destination address not allowed"
@@ -142,7 +143,9 @@ class _PinnedHTTPSConnection(http.client.HTTPSConnection):
             raise
 
 
-def post(url: str, *, body: bytes, headers: dict, timeout: float, allow_private: bool) -> int:
+def post(
+    url: str, *, body: bytes, headers: dict[str, Any], timeout: float, allow_private: bool
+) -> int:
     """POST `body` to `url` through a checked address and return the response status.
     Redirects are not followed."""
     destination = resolve(url, allow_private=allow_private)

@@ -1,6 +1,7 @@
 """What a file attached to work may be: checked by its bytes, not by its name."""
 
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 
 from tercero.platform.errors import InvalidInput
 
@@ -14,9 +15,9 @@ ACCEPTED = {
 ACCEPTED_NAMES = "PDF, PNG, JPEG or TIFF"
 
 
-def sniff(upload) -> str:
+def sniff(upload: UploadedFile[bytes]) -> str:
     """The content type the upload really is, or InvalidInput naming the problem."""
-    if upload.size > settings.ATTACHMENT_MAX_BYTES:
+    if (upload.size or 0) > settings.ATTACHMENT_MAX_BYTES:
         limit = settings.ATTACHMENT_MAX_BYTES // (1024 * 1024)
         raise InvalidInput(
             f"The file is larger than {limit} MB.", fields={"file": "too large"}, code="too_large"

@@ -23,7 +23,9 @@ class Channel(models.TextChoices):
     BACK_OFFICE = "back_office", "Back office"
 
 
-class Queue(ClientOwned):
+# django-scopes' manager is untyped, so the plugin cannot type the reverse managers of
+# the client-owned models pointing here: `queue.items` is unchecked
+class Queue(ClientOwned):  # type: ignore[django-manager-missing]
     """Where an engagement's items wait. Items without a priority take the queue's."""
 
     class Routing(models.TextChoices):
@@ -80,11 +82,14 @@ class Queue(ClientOwned):
         return self.name
 
 
-class WorkItem(ClientOwned):
+# django-scopes' manager is untyped, so the plugin cannot type the reverse managers of
+# the client-owned models pointing here: `item.events` and the like are unchecked
+class WorkItem(ClientOwned):  # type: ignore[django-manager-missing]
     """One unit of outsourced work. `version` guards edits; status moves follow
     `lifecycle`; every change writes a `WorkEvent` in the same transaction."""
 
-    Status = models.TextChoices(
+    # the functional form with (value, label) pairs, which django-stubs does not describe
+    Status = models.TextChoices(  # type: ignore[call-overload]
         "Status", [(s, s.replace("_", " ").capitalize()) for s in lifecycle.STATUSES]
     )
 
@@ -255,7 +260,7 @@ class Comment(ClientOwned):
         ordering = ["id"]
 
 
-def _attachment_path(attachment, filename: str) -> str:
+def _attachment_path(attachment: "Attachment", filename: str) -> str:
     # never the uploaded name: no path tricks, no guessable URLs
     return f"attachments/{attachment.client_id}/{uuid.uuid4().hex}"
 
@@ -342,7 +347,9 @@ class EventReceipt(ClientOwned):
         ]
 
 
-class WebhookEndpoint(ClientOwned):
+# django-scopes' manager is untyped, so the plugin cannot type the reverse managers of
+# the client-owned models pointing here: `endpoint.deliveries` is unchecked
+class WebhookEndpoint(ClientOwned):  # type: ignore[django-manager-missing]
     """A client's URL that receives signed work events."""
 
     url = models.URLField(max_length=500)

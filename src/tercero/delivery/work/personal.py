@@ -56,7 +56,7 @@ def lookup_keys(
     return [keys.lookup_hash(str(value)) for value in values]
 
 
-def opened(payload: dict, names) -> dict:
+def opened(payload: dict[str, Any], names) -> dict[str, Any]:
     """The named fields in clear (the caller holds a live grant and the client scope)."""
     return {
         name: crypto.open_sealed(payload[name]) if crypto.is_sealed(payload.get(name)) else None
@@ -64,7 +64,7 @@ def opened(payload: dict, names) -> dict:
     }
 
 
-def shown(payload: dict, work_type: registry.WorkType | None = None) -> dict:
+def shown(payload: dict[str, Any], work_type: registry.WorkType | None = None) -> dict[str, Any]:
     """The payload as every page, API response and export shows it: masks only. A
     personal field stored before sealing existed is masked here all the same."""
     personal = set(work_type.personal_fields) if work_type else set()
@@ -87,7 +87,7 @@ def _shown(value):
     return value
 
 
-def unsealed_for_edit(*, stored: dict, incoming: dict, names) -> dict:
+def unsealed_for_edit(*, stored: dict[str, Any], incoming: dict[str, Any], names) -> dict[str, Any]:
     """An edit may send a personal field back as it received it (sealed or masked):
     that means "unchanged", so the stored value is opened for validation."""
     merged = dict(incoming)

@@ -11,9 +11,10 @@ import json
 import zipfile
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from tercero.delivery.work import event_types, lifecycle, personal, registry
@@ -25,6 +26,9 @@ from tercero.platform.security import services as security
 from tercero.platform.security.models import PrivacyPolicy
 from tercero.platform.tenancy.models import Client
 
+if TYPE_CHECKING:
+    from tercero.platform.identity.models import User
+
 REMOVED = "[removed]"
 FINISHED = (lifecycle.RESOLVED, lifecycle.CLOSED, lifecycle.CANCELLED)
 
@@ -33,7 +37,7 @@ def _pseudonym(client_id: int, value: str) -> str:
     return "subject-" + crypto.lookup_hash(client_id, value)[:16]
 
 
-def subject_items(*, client_id: int, value: str):
+def subject_items(*, client_id: int, value: str) -> QuerySet[WorkItem]:
     """The client's items whose personal fields hold `value` (exact match, normalised)."""
     value = (value or "").strip()
     if len(value) < 3:
@@ -44,7 +48,7 @@ def subject_items(*, client_id: int, value: str):
     return WorkItem.objects.filter(client_id=client_id, subject_keys__icontains=digest)
 
 
-def _item_record(item: WorkItem) -> dict:
+def _item_record(item: WorkItem) -> dict[str, Any]:
     work_type = registry.find(item.work_type)
     names = work_type.personal_fields if work_type else ()
     payload = {**item.payload, **personal.opened(item.payload, names)}
@@ -64,7 +68,7 @@ def _item_record(item: WorkItem) -> dict:
     }
 
 
-def export_subject(*, actor, client_id: int, value: str) -> dict:
+def export_subject(*, actor: "User", client_id: int, value: str) -> dict[str, Any]:
     """Everything the client's work holds about one person, as JSON (data-subject access)."""
     items = list(subject_items(client_id=client_id, value=value).order_by("id"))
     document = {
@@ -84,7 +88,7 @@ def export_subject(*, actor, client_id: int, value: str) -> dict:
     return document
 
 
-def purge(*, item: WorkItem, actor, why: str) -> bool:
+def purge(*, item: WorkItem, actor: "User | None", why: str) -> bool:
     """Remove the item's personal content; False when nothing was left to remove."""
     work_type = registry.find(item.work_type)
     names = set(work_type.personal_fields) if work_type else set()
@@ -114,7 +118,7 @@ def purge(*, item: WorkItem, actor, why: str) -> bool:
     return True
 
 
-def erase_subject(*, actor, client_id: int, value: str) -> int:
+def erase_subject(*, actor: "User", client_id: int, value: str) -> int:
     """Erase one person's data from every item that holds it (right to erasure)."""
     items = list(subject_items(client_id=client_id, value=value))
     erased = sum(purge(item=item, actor=actor, why="erasure request") for item in items)
@@ -163,7 +167,7 @@ def purge_expired(*, client_id: int, now: datetime) -> int:
     return purged
 
 
-def set_retention(*, actor, client_id: int, days: int | None) -> PrivacyPolicy:
+def set_retention(*, actor: "User", client_id: int, days: int | None) -> PrivacyPolicy:
     if days is not None and not 30 <= days <= 36_500:
         raise InvalidInput("Keep data between 30 days and 100 years.", fields={"days": "30-36500"})
     with transaction.atomic():
@@ -181,7 +185,7 @@ def set_retention(*, actor, client_id: int, days: int | None) -> PrivacyPolicy:
     return policy
 
 
-def offboard(*, actor, client: Client, archive: Path) -> int:
+def offboard(*, actor: "User", client: Client, archive: Path) -> int:
     """Export every item of the client into a zip archive (JSON, personal fields in
     clear, for handing back to the client), then crypto-shred its keys: what stays in
     the database and in backups can never be read again. Returns items archived."""

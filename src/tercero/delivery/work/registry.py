@@ -61,6 +61,9 @@ class WorkType:
     # "account", "iban", "card" (cut to its last four, never stored whole); default: all
     # but the last two characters hidden
     personal_kinds: dict[str, str] = field(default_factory=dict)
+    # every item of this type holds personal data (a customer's own words, say), so the
+    # engagement's data-residency rule always applies to it; otherwise each item says
+    holds_personal_data: bool = False
     # whether a file comes with the item when it is submitted through the portal
     attachment: Literal["none", "optional", "required"] = "none"
     # a URL name (taking the item id) of the service's own panel, loaded into the item
@@ -84,7 +87,7 @@ class WorkType:
                 fields={f"payload.{name}": message for name, message in fields.items()},
             ) from error
 
-    def parse_stored(self, payload: dict) -> BaseModel:
+    def parse_stored(self, payload: dict[str, Any]) -> BaseModel:
         """A stored payload as the schema's model, without validating again: it was
         validated on the way in, and sealed personal fields are text now."""
         return self.payload_schema.model_construct(**payload)
@@ -95,10 +98,10 @@ class WorkType:
     def title_of(self, payload: BaseModel) -> str:
         return (self.summary(payload) if self.summary else self.title)[:200]
 
-    def display(self, payload: dict) -> list[tuple[str, object]]:
+    def display(self, payload: dict[str, Any]) -> list[tuple[str, object]]:
         return [(label, payload.get(name)) for name, label in self.display_fields]
 
-    def display_rows(self, payload: dict) -> list[dict]:
+    def display_rows(self, payload: dict[str, Any]) -> list[dict[str, Any]]:
         """Labelled fields for pages: each says whether it holds personal data."""
         return [
             {

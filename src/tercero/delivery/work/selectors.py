@@ -2,6 +2,7 @@
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from django.db.models import Avg, Count, F, Min, Q, QuerySet
 from django.utils import timezone
@@ -153,7 +154,7 @@ def comments_of(*, item: WorkItem, include_internal: bool) -> QuerySet[Comment]:
     return found if include_internal else found.filter(internal=False)
 
 
-def queue_stats(*, queue: Queue) -> dict:
+def queue_stats(*, queue: Queue) -> dict[str, Any]:
     now = timezone.now()
     mine = WorkItem.objects.filter(queue=queue)
     by_status = dict(mine.values_list("status").annotate(n=Count("id")))

@@ -11,10 +11,18 @@ unmet moment moves forward by exactly the business time spent waiting.
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel
 
 from tercero.delivery.engagements.business_time import BusinessCalendar, NoWorkingTime
 from tercero.delivery.work.models import NO_DUE_TIME
 from tercero.platform.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from tercero.delivery.engagements.models import Engagement
+    from tercero.delivery.work.models import WorkItem
+    from tercero.delivery.work.registry import WorkType
 
 PRIORITY_LABELS = {1: "P1", 2: "P2", 3: "P3", 4: "P4"}
 RESPONSE = "first_response"
@@ -27,16 +35,17 @@ class Clock:
     at_risk_at: datetime
 
 
-def calendar_of(engagement) -> BusinessCalendar:
+def calendar_of(engagement: "Engagement") -> BusinessCalendar:
     return BusinessCalendar.of(engagement)
 
 
-def target_for(engagement, metric: str, priority: int) -> dict | None:
+def target_for(engagement: "Engagement", metric: str, priority: int) -> dict[str, Any] | None:
     """The engagement's target for `metric` at `priority`: a priority-specific target
     beats a general one."""
     label = PRIORITY_LABELS[priority]
     general = None
-    for target in engagement.sla_targets:
+    targets: list[dict[str, Any]] = engagement.sla_targets
+    for target in targets:
         if target.get("metric") != metric:
             continue
         if target.get("priority") == label:
@@ -46,7 +55,9 @@ def target_for(engagement, metric: str, priority: int) -> dict | None:
     return general
 
 
-def clock(cal: BusinessCalendar, start: datetime, target: dict, at_risk_percent: int) -> Clock:
+def clock(
+    cal: BusinessCalendar, start: datetime, target: dict[str, Any], at_risk_percent: int
+) -> Clock:
     if target.get("target_business_days"):
         due = cal.add_business_days(start, int(target["target_business_days"]))
     else:
@@ -54,7 +65,7 @@ def clock(cal: BusinessCalendar, start: datetime, target: dict, at_risk_percent:
     return Clock(due_at=due, at_risk_at=at_risk_moment(cal, start, due, at_risk_percent))
 
 
-def at_risk_moment(cal: BusinessCalendar, start: datetime, due: datetime, percent: int):
+def at_risk_moment(cal: BusinessCalendar, start: datetime, due: datetime, percent: int) -> datetime:
     """When the item turns at risk; at once when its deadline has already passed (work
     entered late, e.g. a pay run for a past pay date)."""
     if due <= start:
@@ -63,7 +74,14 @@ def at_risk_moment(cal: BusinessCalendar, start: datetime, due: datetime, percen
     return cal.add(start, timedelta(seconds=int(span.total_seconds() * percent / 100)))
 
 
-def start_clocks(item, *, engagement, work_type, payload, at_risk_percent: int) -> None:
+def start_clocks(
+    item: "WorkItem",
+    *,
+    engagement: "Engagement",
+    work_type: "WorkType",
+    payload: BaseModel,
+    at_risk_percent: int,
+) -> None:
     """Set the item's SLA moments from `item.created_at` (the client's clock starts when
     the work arrives, whether or not an agent is free)."""
     try:
@@ -77,7 +95,13 @@ def start_clocks(item, *, engagement, work_type, payload, at_risk_percent: int) 
         ) from error
 
 
-def _start_clocks(item, engagement, work_type, payload, at_risk_percent: int) -> None:
+def _start_clocks(
+    item: "WorkItem",
+    engagement: "Engagement",
+    work_type: "WorkType",
+    payload: BaseModel,
+    at_risk_percent: int,
+) -> None:
     cal = calendar_of(engagement)
     start = item.created_at
     metrics = work_type.sla_metrics
@@ -103,7 +127,7 @@ def _start_clocks(item, engagement, work_type, payload, at_risk_percent: int) ->
     mirror(item)
 
 
-def mirror(item) -> None:
+def mirror(item: "WorkItem") -> None:
     """Point `due_at`/`at_risk_at` at the clock that runs now."""
     if item.response_due_at is not None and item.first_response_at is None:
         item.due_at, item.at_risk_at = item.response_due_at, item.response_at_risk_at
@@ -112,7 +136,7 @@ def mirror(item) -> None:
     item.route_due_at = item.due_at or NO_DUE_TIME
 
 
-def current_metric(item) -> str | None:
+def current_metric(item: "WorkItem") -> str | None:
     if item.due_at is None:
         return None
     if item.response_due_at is not None and item.first_response_at is None:
@@ -120,7 +144,9 @@ def current_metric(item) -> str | None:
     return RESOLUTION
 
 
-def shift_for_pause(item, *, engagement, paused_from: datetime, paused_to: datetime) -> int:
+def shift_for_pause(
+    item: "WorkItem", *, engagement: "Engagement", paused_from: datetime, paused_to: datetime
+) -> int:
     """Move every unmet moment forward by the business time between the two instants;
     returns the business seconds added."""
     cal = calendar_of(engagement)
@@ -148,19 +174,20 @@ class Standing:
     remaining: timedelta | None  # business time; negative once breached
 
 
-def standing(item, *, engagement, now: datetime) -> Standing:
+def standing(item: "WorkItem", *, engagement: "Engagement", now: datetime) -> Standing:
     """Where the item stands against its running clock. A paused clock is measured at
     the moment it paused; a finished item by whether it met its due time."""
     metric = current_metric(item)
-    if metric is None:
+    due_at = item.due_at
+    if metric is None or due_at is None:  # no metric means no due time, and the reverse
         return Standing("none", None, None, None)
     if item.resolved_at is not None or item.cancelled_at is not None:
         if item.sla_met is None:
             return Standing("none", metric, item.due_at, None)
         return Standing("on_track" if item.sla_met else "breached", metric, item.due_at, None)
     moment = item.waiting_since or now
-    remaining = calendar_of(engagement).between(moment, item.due_at)
-    if moment >= item.due_at:
+    remaining = calendar_of(engagement).between(moment, due_at)
+    if moment >= due_at:
         state = "breached"
     elif item.at_risk_at is not None and moment >= item.at_risk_at:
         state = "at_risk"

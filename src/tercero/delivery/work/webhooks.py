@@ -15,7 +15,9 @@ import hmac
 import json
 import secrets
 import time
+from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -31,6 +33,10 @@ from tercero.platform.errors import InvalidInput
 from tercero.platform.ops.selectors import Backlog, register_backlog, waited
 from tercero.platform.security.crypto import open_secret, seal_secret
 from tercero.platform.tenancy.scoping import all_clients_scope
+
+if TYPE_CHECKING:
+    from tercero.platform.identity.models import User
+    from tercero.platform.tenancy.models import Client
 
 MAX_ATTEMPTS = 8
 FIRST_BACKOFF = timedelta(seconds=30)
@@ -104,7 +110,14 @@ def check_url(url: str) -> str:
     return url
 
 
-def create_endpoint(*, actor, client, url: str, kinds=(), description: str = ""):
+def create_endpoint(
+    *,
+    actor: "User",
+    client: "Client | int",
+    url: str,
+    kinds: Iterable[str] = (),
+    description: str = "",
+) -> tuple[WebhookEndpoint, str]:
     check_url(url)
     secret = secrets.token_urlsafe(32)
     with transaction.atomic():
@@ -120,12 +133,27 @@ def create_endpoint(*, actor, client, url: str, kinds=(), description: str = "")
     return endpoint, secret
 
 
-def update_endpoint(*, actor, endpoint: WebhookEndpoint, **changes) -> WebhookEndpoint:
-    changes = {name: value for name, value in changes.items() if value is not None}
-    if "url" in changes:
-        check_url(changes["url"])
-    if "kinds" in changes:
-        changes["kinds"] = sorted(set(changes["kinds"]))
+def update_endpoint(
+    *,
+    actor: "User",
+    endpoint: WebhookEndpoint,
+    url: str | None = None,
+    kinds: Iterable[str] | None = None,
+    description: str | None = None,
+    is_active: bool | None = None,
+) -> WebhookEndpoint:
+    """Change what is given (None leaves a field as it is)."""
+    asked: dict[str, object] = {
+        "url": url,
+        "kinds": kinds,
+        "description": description,
+        "is_active": is_active,
+    }
+    changes = {name: value for name, value in asked.items() if value is not None}
+    if url is not None:
+        check_url(url)
+    if kinds is not None:
+        changes["kinds"] = sorted(set(kinds))
     with transaction.atomic():
         WebhookEndpoint.objects.filter(pk=endpoint.pk).update(**changes)
         _audit("webhook.updated", actor, endpoint, {"fields": sorted(changes)})
@@ -133,7 +161,7 @@ def update_endpoint(*, actor, endpoint: WebhookEndpoint, **changes) -> WebhookEn
     return endpoint
 
 
-def rotate_secret(*, actor, endpoint: WebhookEndpoint) -> str:
+def rotate_secret(*, actor: "User", endpoint: WebhookEndpoint) -> str:
     secret = secrets.token_urlsafe(32)
     with transaction.atomic():
         WebhookEndpoint.objects.filter(pk=endpoint.pk).update(
@@ -143,7 +171,7 @@ def rotate_secret(*, actor, endpoint: WebhookEndpoint) -> str:
     return secret
 
 
-def redeliver(*, actor, delivery: WebhookDelivery) -> WebhookDelivery:
+def redeliver(*, actor: "User", delivery: WebhookDelivery) -> WebhookDelivery:
     with transaction.atomic():
         WebhookDelivery.objects.filter(pk=delivery.pk).update(
             status=WebhookDelivery.Status.PENDING, next_attempt_at=timezone.now(), attempts=0
@@ -153,7 +181,9 @@ def redeliver(*, actor, delivery: WebhookDelivery) -> WebhookDelivery:
     return delivery
 
 
-def _audit(action, actor, endpoint, payload):
+def _audit(
+    action: str, actor: "User", endpoint: WebhookEndpoint, payload: dict[str, object]
+) -> None:
     record(
         action=action,
         actor=actor,
@@ -219,7 +249,7 @@ def backlog(now: datetime) -> list[Backlog]:
 
 def backoff(attempts: int, *, delivery_id: int) -> timedelta:
     """30 s, 60 s, 120 s ... capped at 6 h, spread by +-10% so retries do not bunch."""
-    base = min(FIRST_BACKOFF * 2 ** max(attempts - 1, 0), MAX_BACKOFF)
+    base = min(FIRST_BACKOFF * (1 << max(attempts - 1, 0)), MAX_BACKOFF)
     spread = ((delivery_id * 2654435761) % 2001 - 1000) / 10_000  # -0.1 .. +0.1
     return base * (1 + spread)
 

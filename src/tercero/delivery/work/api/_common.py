@@ -2,17 +2,22 @@
 fetching an item the caller may open."""
 
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from django.utils import timezone
 from ninja import Field, Schema
 
 from tercero.delivery.work import access, lifecycle, personal, registry, selectors, sla
 from tercero.delivery.work.models import Channel, WorkItem
+from tercero.platform.api.caller import Caller
 
-ItemStatus = Literal[lifecycle.STATUSES]
 SlaState = Literal["none", "on_track", "at_risk", "breached"]
-ChannelName = Literal[tuple(Channel.values)]
+if TYPE_CHECKING:  # a Literal built from the engine's tables is beyond a type checker
+    ItemStatus = str
+    ChannelName = str
+else:
+    ItemStatus = Literal[lifecycle.STATUSES]
+    ChannelName = Literal[tuple(Channel.values)]
 Skills = dict[str, int]
 
 
@@ -38,7 +43,7 @@ class ItemOut(Schema):
     queue_id: int = Field(ge=1, le=2**62)
     work_type: str
     title: str
-    payload: dict
+    payload: dict[str, Any]
     priority: int
     required_skills: Skills
     language: str
@@ -67,27 +72,27 @@ class ItemOut(Schema):
     display: list[DisplayField]
 
     @staticmethod
-    def resolve_required_skills(item):
+    def resolve_required_skills(item: WorkItem) -> dict[str, int]:
         return {r.skill: r.min_level for r in item.required_skills.all()}
 
     @staticmethod
-    def resolve_display(item):
+    def resolve_display(item: WorkItem) -> list[dict[str, object]]:
         """The labelled fields the work type shows an agent, in its order."""
         work_type = registry.find(item.work_type)
         shown = work_type.display(personal.shown(item.payload, work_type)) if work_type else []
         return [{"label": label, "value": value} for label, value in shown]
 
     @staticmethod
-    def resolve_payload(item):
+    def resolve_payload(item: WorkItem) -> dict[str, Any]:
         """Personal fields as their masks: clear values come only from /reveal."""
         return personal.shown(item.payload, registry.find(item.work_type))
 
     @staticmethod
-    def resolve_allowed_actions(item):
+    def resolve_allowed_actions(item: WorkItem) -> list[str]:
         return lifecycle.allowed_actions(item.status)
 
     @staticmethod
-    def resolve_sla(item):
+    def resolve_sla(item: WorkItem) -> dict[str, object]:
         standing = sla.standing(item, engagement=item.engagement, now=timezone.now())
         remaining = standing.remaining
         return {
@@ -101,7 +106,7 @@ class ItemOut(Schema):
         }
 
 
-def _item(caller, item_id: int) -> WorkItem:
+def _item(caller: Caller, item_id: int) -> WorkItem:
     item = selectors.access_item(client_ids=caller.client_ids, item_id=item_id)
     access.check(caller.user, item)
     return item

@@ -1,18 +1,22 @@
 """Agents: profiles, presence, clearances, and the next item for the agent calling."""
 
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from tercero.delivery.engagements.selectors import access_engagement
 from tercero.delivery.work import selectors, services
 from tercero.delivery.work.api._common import ItemOut, Skills, _item
+from tercero.delivery.work.models import WorkItem
 from tercero.delivery.workforce import services as workforce
-from tercero.delivery.workforce.models import Agent
+from tercero.delivery.workforce.models import Agent, Clearance, PresenceChange
 from tercero.delivery.workforce.selectors import access_site
-from tercero.platform.api.caller import caller_of
+from tercero.platform.api.caller import Caller, caller_of
 from tercero.platform.api.errors import ErrorOut
+from tercero.platform.api.inputs import patch_field
 from tercero.platform.api.pagination import paginate_by_cursor
 from tercero.platform.errors import NotFound
 from tercero.platform.identity.models import User
@@ -21,7 +25,10 @@ from tercero.platform.identity.selectors import reachable_client_ids
 router = Router()
 
 
-Presence = Literal[tuple(Agent.Presence.values)]
+if TYPE_CHECKING:  # a Literal built from the model's choices is beyond a type checker
+    Presence = str
+else:
+    Presence = Literal[tuple(Agent.Presence.values)]
 
 
 class AgentIn(Schema):
@@ -34,10 +41,10 @@ class AgentIn(Schema):
 
 class AgentPatch(Schema):
     version: int = Field(ge=1, le=2**31)
-    site_id: int = Field(default=None, ge=1, le=2**62)
-    skills: Skills = Field(default=None)
-    languages: list[str] = Field(default=None, max_length=30)
-    capacity: dict[str, int] = Field(default=None)
+    site_id: int = patch_field(ge=1, le=2**62)
+    skills: Skills = patch_field()
+    languages: list[str] = patch_field(max_length=30)
+    capacity: dict[str, int] = patch_field()
 
 
 class AgentOut(Schema):
@@ -56,15 +63,15 @@ class AgentOut(Schema):
     version: int = Field(ge=1, le=2**31)
 
     @staticmethod
-    def resolve_name(agent):
+    def resolve_name(agent: Agent) -> str:
         return agent.user.full_name
 
     @staticmethod
-    def resolve_email(agent):
+    def resolve_email(agent: Agent) -> str:
         return agent.user.email
 
     @staticmethod
-    def resolve_site_name(agent):
+    def resolve_site_name(agent: Agent) -> str:
         return agent.site.name
 
 
@@ -101,15 +108,15 @@ class ClearanceOut(Schema):
     created_at: datetime
 
     @staticmethod
-    def resolve_engagement_name(clearance):
+    def resolve_engagement_name(clearance: Clearance) -> str:
         return clearance.engagement.name
 
 
-def _agent(caller, agent_id: int) -> Agent:
+def _agent(caller: Caller, agent_id: int) -> Agent:
     return selectors.access_agent(client_ids=caller.client_ids, agent_id=agent_id)
 
 
-def _own_agent(caller) -> Agent:
+def _own_agent(caller: Caller) -> Agent:
     agent = Agent.objects.filter(user=caller.user).select_related("user", "site").first()
     if agent is None:
         raise NotFound("You have no agent profile.")
@@ -118,14 +125,14 @@ def _own_agent(caller) -> Agent:
 
 @router.get("/agents", response=list[AgentOut], tags=["agents"])
 @paginate_by_cursor
-def list_agents(request, filters: Query[AgentFilters]):
+def list_agents(request: HttpRequest, filters: Query[AgentFilters]) -> QuerySet[Agent]:
     caller = caller_of(request)
     caller.require("agents:read")
     return selectors.agents(client_ids=caller.client_ids, **filters.dict())
 
 
 @router.post("/agents", response={201: AgentOut}, tags=["agents"])
-def create_agent(request, body: AgentIn):
+def create_agent(request: HttpRequest, body: AgentIn) -> Status[Agent]:
     caller = caller_of(request)
     caller.require("agents:write")
     user = User.objects.filter(pk=body.user_id, grants__client_id__in=caller.client_ids).first()
@@ -144,12 +151,12 @@ def create_agent(request, body: AgentIn):
 
 
 @router.get("/agents/me", response={200: AgentOut, 404: ErrorOut}, tags=["agents"])
-def get_my_agent(request):
+def get_my_agent(request: HttpRequest) -> Agent:
     return _own_agent(caller_of(request))
 
 
 @router.post("/agents/me/presence", response=AgentOut, tags=["agents"])
-def set_my_presence(request, body: PresenceIn):
+def set_my_presence(request: HttpRequest, body: PresenceIn) -> Agent:
     caller = caller_of(request)
     caller.require("work:write")
     agent = workforce.set_presence(
@@ -161,7 +168,7 @@ def set_my_presence(request, body: PresenceIn):
 
 
 @router.post("/agents/me/next", response={200: ItemOut, 204: None, 404: ErrorOut}, tags=["agents"])
-def get_next(request):
+def get_next(request: HttpRequest) -> WorkItem | Status[None]:
     """Claim the best item you may work now (pull routing); 204 when there is none."""
     caller = caller_of(request)
     caller.require("work:write")
@@ -172,7 +179,7 @@ def get_next(request):
 
 
 @router.get("/agents/{agent_id}", response=AgentOut, tags=["agents"])
-def get_agent(request, agent_id: int):
+def get_agent(request: HttpRequest, agent_id: int) -> Agent:
     caller = caller_of(request)
     agent = _agent(caller, agent_id)
     caller.require("agents:read")
@@ -180,7 +187,7 @@ def get_agent(request, agent_id: int):
 
 
 @router.patch("/agents/{agent_id}", response=AgentOut, tags=["agents"])
-def update_agent(request, agent_id: int, body: AgentPatch):
+def update_agent(request: HttpRequest, agent_id: int, body: AgentPatch) -> Agent:
     caller = caller_of(request)
     agent = _agent(caller, agent_id)
     caller.require("agents:write")
@@ -192,7 +199,7 @@ def update_agent(request, agent_id: int, body: AgentPatch):
 
 
 @router.post("/agents/{agent_id}/presence", response=AgentOut, tags=["agents"])
-def set_presence(request, agent_id: int, body: PresenceIn):
+def set_presence(request: HttpRequest, agent_id: int, body: PresenceIn) -> Agent:
     caller = caller_of(request)
     agent = _agent(caller, agent_id)
     caller.require("work:assign")
@@ -204,7 +211,7 @@ def set_presence(request, agent_id: int, body: PresenceIn):
 
 @router.get("/agents/{agent_id}/presence", response=list[PresenceChangeOut], tags=["agents"])
 @paginate_by_cursor
-def presence_history(request, agent_id: int):
+def presence_history(request: HttpRequest, agent_id: int) -> QuerySet[PresenceChange]:
     caller = caller_of(request)
     agent = _agent(caller, agent_id)
     caller.require("agents:read")
@@ -212,7 +219,7 @@ def presence_history(request, agent_id: int):
 
 
 @router.get("/agents/{agent_id}/clearances", response=list[ClearanceOut], tags=["agents"])
-def list_clearances(request, agent_id: int):
+def list_clearances(request: HttpRequest, agent_id: int) -> list[Clearance]:
     caller = caller_of(request)
     agent = _agent(caller, agent_id)
     caller.require("agents:read")
@@ -220,7 +227,7 @@ def list_clearances(request, agent_id: int):
 
 
 @router.post("/agents/{agent_id}/clearances", response={201: ClearanceOut}, tags=["agents"])
-def add_clearance(request, agent_id: int, body: ClearanceIn):
+def add_clearance(request: HttpRequest, agent_id: int, body: ClearanceIn) -> Status[Clearance]:
     caller = caller_of(request)
     agent = _agent(caller, agent_id)
     engagement = access_engagement(client_ids=caller.client_ids, engagement_id=body.engagement_id)
@@ -237,7 +244,7 @@ def add_clearance(request, agent_id: int, body: ClearanceIn):
 @router.delete(
     "/agents/{agent_id}/clearances/{clearance_id}", response={204: None}, tags=["agents"]
 )
-def remove_clearance(request, agent_id: int, clearance_id: int):
+def remove_clearance(request: HttpRequest, agent_id: int, clearance_id: int) -> Status[None]:
     caller = caller_of(request)
     agent = _agent(caller, agent_id)
     clearance = (

@@ -2,20 +2,28 @@
 comment; and its events."""
 
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from tercero.delivery.work import lifecycle, rules, selectors, services
 from tercero.delivery.work.api._common import ItemOut, _item
+from tercero.delivery.work.models import Comment, WorkEvent, WorkItem
 from tercero.platform.api.caller import caller_of
 from tercero.platform.api.pagination import paginate_by_cursor
 
 router = Router()
 
+if TYPE_CHECKING:  # a Literal built from the life cycle's table is beyond a type checker
+    Action = str
+else:
+    Action = Literal[tuple(a for a in lifecycle.ACTIONS if a not in ("assign", "transfer"))]
+
 
 class TransitionIn(Schema):
-    action: Literal[tuple(a for a in lifecycle.ACTIONS if a not in ("assign", "transfer"))]
+    action: Action
     version: int | None = Field(default=None, ge=1, le=2**31)
     waiting_on: Literal["client", "customer", ""] = ""
     resolution: str = Field(default="", max_length=20_000)
@@ -48,7 +56,7 @@ class CommentOut(Schema):
     created_at: datetime
 
     @staticmethod
-    def resolve_author_name(comment):
+    def resolve_author_name(comment: Comment) -> str:
         return comment.author.full_name
 
 
@@ -57,12 +65,12 @@ class EventOut(Schema):
     item_id: int | None
     kind: str
     actor_id: int | None
-    data: dict
+    data: dict[str, Any]
     at: datetime
 
 
 @router.post("/work-items/{item_id}/transitions", response=ItemOut, tags=["work items"])
-def transition_item(request, item_id: int, body: TransitionIn):
+def transition_item(request: HttpRequest, item_id: int, body: TransitionIn) -> WorkItem:
     caller = caller_of(request)
     item = _item(caller, item_id)
     caller.require("work:write")
@@ -74,7 +82,7 @@ def transition_item(request, item_id: int, body: TransitionIn):
 
 
 @router.post("/work-items/{item_id}/assign", response=ItemOut, tags=["work items"])
-def assign_item(request, item_id: int, body: AssignIn):
+def assign_item(request: HttpRequest, item_id: int, body: AssignIn) -> WorkItem:
     caller = caller_of(request)
     item = _item(caller, item_id)
     caller.require("work:assign")
@@ -84,7 +92,7 @@ def assign_item(request, item_id: int, body: AssignIn):
 
 
 @router.post("/work-items/{item_id}/transfer", response=ItemOut, tags=["work items"])
-def transfer_item(request, item_id: int, body: TransferIn):
+def transfer_item(request: HttpRequest, item_id: int, body: TransferIn) -> WorkItem:
     caller = caller_of(request)
     item = _item(caller, item_id)
     queue = selectors.access_queue(client_ids=[item.client_id], queue_id=body.queue_id)
@@ -97,7 +105,7 @@ def transfer_item(request, item_id: int, body: TransferIn):
 
 @router.get("/work-items/{item_id}/comments", response=list[CommentOut], tags=["work items"])
 @paginate_by_cursor
-def list_comments(request, item_id: int):
+def list_comments(request: HttpRequest, item_id: int) -> QuerySet[Comment]:
     caller = caller_of(request)
     item = _item(caller, item_id)
     caller.require("work:read")
@@ -105,7 +113,7 @@ def list_comments(request, item_id: int):
 
 
 @router.post("/work-items/{item_id}/comments", response={201: CommentOut}, tags=["work items"])
-def add_comment(request, item_id: int, body: CommentIn):
+def add_comment(request: HttpRequest, item_id: int, body: CommentIn) -> Status[Comment]:
     caller = caller_of(request)
     item = _item(caller, item_id)
     caller.require("work:write")
@@ -117,7 +125,7 @@ def add_comment(request, item_id: int, body: CommentIn):
 
 @router.get("/work-items/{item_id}/events", response=list[EventOut], tags=["work items"])
 @paginate_by_cursor
-def list_events(request, item_id: int):
+def list_events(request: HttpRequest, item_id: int) -> QuerySet[WorkEvent]:
     caller = caller_of(request)
     item = _item(caller, item_id)
     caller.require("work:read")

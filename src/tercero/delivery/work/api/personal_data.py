@@ -2,12 +2,14 @@
 and erasure."""
 
 from datetime import datetime
+from typing import Any
 
+from django.http import HttpRequest
 from ninja import Field, Router, Schema
 
 from tercero.delivery.work import privacy, selectors, services
 from tercero.delivery.work.api._common import _item
-from tercero.platform.api.caller import caller_of
+from tercero.platform.api.caller import Caller, caller_of
 from tercero.platform.errors import NotFound, PermissionDenied
 
 router = Router()
@@ -23,7 +25,7 @@ class AccessOut(Schema):
 
 
 @router.post("/work-items/{item_id}/access", response=AccessOut, tags=["personal data"])
-def break_glass(request, item_id: int, body: AccessIn):
+def break_glass(request: HttpRequest, item_id: int, body: AccessIn) -> dict[str, object]:
     """Open an item routing did not give you, with a reason: audited, and your team
     lead is alerted at once. Residency rules are never lifted this way."""
     caller = caller_of(request)
@@ -44,7 +46,7 @@ class RevealOut(Schema):
 
 
 @router.post("/work-items/{item_id}/reveal", response=RevealOut, tags=["personal data"])
-def reveal_item(request, item_id: int, body: RevealIn):
+def reveal_item(request: HttpRequest, item_id: int, body: RevealIn) -> dict[str, object]:
     """The item's personal fields in clear for a few minutes (REVEAL_SECONDS), with the
     reason recorded in the audit trail. Needs `personal:reveal`."""
     caller = caller_of(request)
@@ -55,7 +57,7 @@ def reveal_item(request, item_id: int, body: RevealIn):
 
 
 @router.get("/work-items/{item_id}/personal", response=RevealOut, tags=["personal data"])
-def personal_fields(request, item_id: int):
+def personal_fields(request: HttpRequest, item_id: int) -> dict[str, object]:
     """The personal fields again while an earlier reveal is still live; 403 after."""
     caller = caller_of(request)
     item = _item(caller, item_id)
@@ -76,7 +78,7 @@ class ErasureOut(Schema):
     items_erased: int
 
 
-def _subject_client(caller, client_id: int) -> int:
+def _subject_client(caller: Caller, client_id: int) -> int:
     caller.require("privacy:write")
     if client_id not in caller.client_ids:
         raise NotFound("Client not found.")
@@ -84,7 +86,7 @@ def _subject_client(caller, client_id: int) -> int:
 
 
 @router.post("/privacy/subject-export", tags=["personal data"])
-def subject_export(request, body: SubjectIn):
+def subject_export(request: HttpRequest, body: SubjectIn) -> dict[str, Any]:
     """Everything the client's work holds about one person, as JSON (audited under a
     pseudonym). Client admins and provider admins."""
     caller = caller_of(request)
@@ -93,7 +95,7 @@ def subject_export(request, body: SubjectIn):
 
 
 @router.post("/privacy/subject-erasure", response=ErasureOut, tags=["personal data"])
-def subject_erasure(request, body: SubjectIn):
+def subject_erasure(request: HttpRequest, body: SubjectIn) -> dict[str, int]:
     """Erase one person's data from every item of the client that holds it."""
     caller = caller_of(request)
     client_id = _subject_client(caller, body.client_id)

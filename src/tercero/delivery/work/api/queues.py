@@ -1,15 +1,18 @@
 """Queues and the work types they take."""
 
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from tercero.delivery.engagements.selectors import access_engagement
 from tercero.delivery.work import registry, selectors, services
 from tercero.delivery.work.api._common import Skills
 from tercero.delivery.work.models import Queue
-from tercero.platform.api.caller import caller_of
+from tercero.platform.api.caller import Caller, caller_of
+from tercero.platform.api.inputs import patch_field
 from tercero.platform.api.pagination import paginate_by_cursor
 from tercero.platform.errors import InvalidInput
 from tercero.platform.identity.models import User
@@ -17,9 +20,14 @@ from tercero.platform.identity.models import User
 router = Router()
 
 
-Routing = Literal[tuple(Queue.Routing.values)]
-PushStrategy = Literal[tuple(Queue.PushStrategy.values)]
-Escalation = Literal[tuple(Queue.Escalation.values)]
+if TYPE_CHECKING:  # a Literal built from the model's choices is beyond a type checker
+    Routing = str
+    PushStrategy = str
+    Escalation = str
+else:
+    Routing = Literal[tuple(Queue.Routing.values)]
+    PushStrategy = Literal[tuple(Queue.PushStrategy.values)]
+    Escalation = Literal[tuple(Queue.Escalation.values)]
 
 
 class QueueFields(Schema):
@@ -41,16 +49,16 @@ class QueueIn(QueueFields):
 
 class QueuePatch(Schema):
     version: int = Field(ge=1, le=2**31)
-    name: str = Field(default=None, min_length=1, max_length=100)
-    work_types: list[str] = Field(default=None, max_length=50)
-    priority: int = Field(default=None, ge=1, le=4)
-    routing: Routing = Field(default=None)
-    push_strategy: PushStrategy = Field(default=None)
-    at_risk_percent: int = Field(default=None, ge=1, le=99)
-    escalation: Escalation = Field(default=None)
+    name: str = patch_field(min_length=1, max_length=100)
+    work_types: list[str] = patch_field(max_length=50)
+    priority: int = patch_field(ge=1, le=4)
+    routing: Routing = patch_field()
+    push_strategy: PushStrategy = patch_field()
+    at_risk_percent: int = patch_field(ge=1, le=99)
+    escalation: Escalation = patch_field()
     escalation_queue_id: int | None = Field(default=None, ge=1, le=2**62)
     team_lead_id: int | None = Field(default=None, ge=1, le=2**62)
-    is_active: bool = Field(default=None)
+    is_active: bool = patch_field()
 
 
 class QueueOut(Schema):
@@ -79,7 +87,7 @@ class QueueFilters(Schema):
     q: str = Field(default="", max_length=200)
 
 
-def _queue_refs(caller, client_id: int, fields: dict) -> dict:
+def _queue_refs(caller: Caller, client_id: int, fields: dict[str, Any]) -> dict[str, Any]:
     """Resolve escalation queue and team lead ids within the caller's reach."""
     if fields.get("escalation_queue_id") is not None:
         target = selectors.access_queue(
@@ -101,14 +109,14 @@ def _queue_refs(caller, client_id: int, fields: dict) -> dict:
 
 @router.get("/queues", response=list[QueueOut], tags=["queues"])
 @paginate_by_cursor
-def list_queues(request, filters: Query[QueueFilters]):
+def list_queues(request: HttpRequest, filters: Query[QueueFilters]) -> QuerySet[Queue]:
     caller = caller_of(request)
     caller.require("work:read")
     return selectors.queues(client_ids=caller.client_ids, **filters.dict())
 
 
 @router.post("/queues", response={201: QueueOut}, tags=["queues"])
-def create_queue(request, body: QueueIn):
+def create_queue(request: HttpRequest, body: QueueIn) -> Status[Queue]:
     caller = caller_of(request)
     engagement = access_engagement(client_ids=caller.client_ids, engagement_id=body.engagement_id)
     caller.require("queues:write")
@@ -117,7 +125,7 @@ def create_queue(request, body: QueueIn):
 
 
 @router.get("/queues/{queue_id}", response=QueueOut, tags=["queues"])
-def get_queue(request, queue_id: int):
+def get_queue(request: HttpRequest, queue_id: int) -> Queue:
     caller = caller_of(request)
     queue = selectors.access_queue(client_ids=caller.client_ids, queue_id=queue_id)
     caller.require("work:read")
@@ -125,7 +133,7 @@ def get_queue(request, queue_id: int):
 
 
 @router.patch("/queues/{queue_id}", response=QueueOut, tags=["queues"])
-def update_queue(request, queue_id: int, body: QueuePatch):
+def update_queue(request: HttpRequest, queue_id: int, body: QueuePatch) -> Queue:
     caller = caller_of(request)
     queue = selectors.access_queue(client_ids=caller.client_ids, queue_id=queue_id)
     caller.require("queues:write")
@@ -152,7 +160,7 @@ class QueueStatsOut(Schema):
 
 
 @router.get("/queues/{queue_id}/stats", response=QueueStatsOut, tags=["queues"])
-def queue_stats(request, queue_id: int):
+def queue_stats(request: HttpRequest, queue_id: int) -> dict[str, Any]:
     caller = caller_of(request)
     queue = selectors.access_queue(client_ids=caller.client_ids, queue_id=queue_id)
     caller.require("work:read")
@@ -166,11 +174,11 @@ class WorkTypeOut(Schema):
     channel: str
     default_skills: Skills
     sla_metrics: list[str]
-    payload_schema: dict
+    payload_schema: dict[str, Any]
 
 
 @router.get("/work-types", response=list[WorkTypeOut], tags=["work items"])
-def list_work_types(request):
+def list_work_types(request: HttpRequest) -> list[dict[str, Any]]:
     caller = caller_of(request)
     caller.require("work:read")
     return [

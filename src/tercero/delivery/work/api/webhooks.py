@@ -1,13 +1,16 @@
 """Webhook endpoints and their deliveries."""
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from tercero.delivery.work import webhooks
 from tercero.delivery.work.models import WebhookDelivery, WebhookEndpoint
-from tercero.platform.api.caller import caller_of
+from tercero.platform.api.caller import Caller, caller_of
+from tercero.platform.api.inputs import patch_field
 from tercero.platform.api.pagination import paginate_by_cursor
 from tercero.platform.errors import NotFound
 
@@ -22,10 +25,10 @@ class WebhookIn(Schema):
 
 
 class WebhookPatch(Schema):
-    url: str = Field(default=None, max_length=500)
-    kinds: list[str] = Field(default=None, max_length=50)
-    description: str = Field(default=None, max_length=200)
-    is_active: bool = Field(default=None)
+    url: str = patch_field(max_length=500)
+    kinds: list[str] = patch_field(max_length=50)
+    description: str = patch_field(max_length=200)
+    is_active: bool = patch_field()
 
 
 class WebhookOut(Schema):
@@ -65,7 +68,7 @@ class DeliveryOut(Schema):
     delivered_at: datetime | None
 
     @staticmethod
-    def resolve_event_kind(delivery):
+    def resolve_event_kind(delivery: WebhookDelivery) -> str:
         return delivery.event.kind
 
 
@@ -73,7 +76,7 @@ class DeliveryFilters(Schema):
     status: Literal["pending", "delivered", "failed"] | None = None
 
 
-def _endpoint(caller, endpoint_id: int):
+def _endpoint(caller: Caller, endpoint_id: int) -> WebhookEndpoint:
     found = WebhookEndpoint.objects.filter(client_id__in=caller.client_ids, pk=endpoint_id).first()
     if found is None:
         raise NotFound("Webhook not found.")
@@ -82,7 +85,9 @@ def _endpoint(caller, endpoint_id: int):
 
 @router.get("/webhooks", response=list[WebhookOut], tags=["webhooks"])
 @paginate_by_cursor
-def list_webhooks(request, filters: Query[WebhookFilters]):
+def list_webhooks(
+    request: HttpRequest, filters: Query[WebhookFilters]
+) -> QuerySet[WebhookEndpoint]:
     caller = caller_of(request)
     caller.require("work:read")
     found = WebhookEndpoint.objects.filter(client_id__in=caller.client_ids)
@@ -94,7 +99,7 @@ def list_webhooks(request, filters: Query[WebhookFilters]):
 
 
 @router.post("/webhooks", response={201: WebhookCreatedOut}, tags=["webhooks"])
-def create_webhook(request, body: WebhookIn):
+def create_webhook(request: HttpRequest, body: WebhookIn) -> Status[dict[str, Any]]:
     """The response holds the signing secret; it is shown this once."""
     caller = caller_of(request)
     if body.client_id not in caller.client_ids:
@@ -111,7 +116,7 @@ def create_webhook(request, body: WebhookIn):
 
 
 @router.get("/webhooks/{endpoint_id}", response=WebhookOut, tags=["webhooks"])
-def get_webhook(request, endpoint_id: int):
+def get_webhook(request: HttpRequest, endpoint_id: int) -> WebhookEndpoint:
     caller = caller_of(request)
     endpoint = _endpoint(caller, endpoint_id)
     caller.require("work:read")
@@ -119,15 +124,23 @@ def get_webhook(request, endpoint_id: int):
 
 
 @router.patch("/webhooks/{endpoint_id}", response=WebhookOut, tags=["webhooks"])
-def update_webhook(request, endpoint_id: int, body: WebhookPatch):
+def update_webhook(request: HttpRequest, endpoint_id: int, body: WebhookPatch) -> WebhookEndpoint:
     caller = caller_of(request)
     endpoint = _endpoint(caller, endpoint_id)
     caller.require("webhooks:write")
-    return webhooks.update_endpoint(actor=caller.user, endpoint=endpoint, **body.dict())
+    # a field left out is None: update_endpoint leaves it as it is
+    return webhooks.update_endpoint(
+        actor=caller.user,
+        endpoint=endpoint,
+        url=body.url,
+        kinds=body.kinds,
+        description=body.description,
+        is_active=body.is_active,
+    )
 
 
 @router.delete("/webhooks/{endpoint_id}", response={204: None}, tags=["webhooks"])
-def delete_webhook(request, endpoint_id: int):
+def delete_webhook(request: HttpRequest, endpoint_id: int) -> Status[None]:
     """Stops deliveries; the endpoint and its delivery log are kept."""
     caller = caller_of(request)
     endpoint = _endpoint(caller, endpoint_id)
@@ -137,7 +150,7 @@ def delete_webhook(request, endpoint_id: int):
 
 
 @router.post("/webhooks/{endpoint_id}/rotate-secret", response=SecretOut, tags=["webhooks"])
-def rotate_webhook_secret(request, endpoint_id: int):
+def rotate_webhook_secret(request: HttpRequest, endpoint_id: int) -> dict[str, str]:
     caller = caller_of(request)
     endpoint = _endpoint(caller, endpoint_id)
     caller.require("webhooks:write")
@@ -146,7 +159,9 @@ def rotate_webhook_secret(request, endpoint_id: int):
 
 @router.get("/webhooks/{endpoint_id}/deliveries", response=list[DeliveryOut], tags=["webhooks"])
 @paginate_by_cursor
-def list_deliveries(request, endpoint_id: int, filters: Query[DeliveryFilters]):
+def list_deliveries(
+    request: HttpRequest, endpoint_id: int, filters: Query[DeliveryFilters]
+) -> QuerySet[WebhookDelivery]:
     caller = caller_of(request)
     endpoint = _endpoint(caller, endpoint_id)
     caller.require("work:read")
@@ -157,7 +172,7 @@ def list_deliveries(request, endpoint_id: int, filters: Query[DeliveryFilters]):
 
 
 @router.post("/webhook-deliveries/{delivery_id}/redeliver", response=DeliveryOut, tags=["webhooks"])
-def redeliver(request, delivery_id: int):
+def redeliver(request: HttpRequest, delivery_id: int) -> WebhookDelivery:
     caller = caller_of(request)
     delivery = (
         WebhookDelivery.objects.filter(client_id__in=caller.client_ids, pk=delivery_id)

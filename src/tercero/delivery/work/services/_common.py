@@ -2,16 +2,28 @@
 agent's row lock, ending an assignment, the first response, an item's language."""
 
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
+from pydantic import BaseModel
 
 from tercero.delivery.work import event_types, sla
 from tercero.delivery.work.models import Assignment, WorkEvent, WorkItem
 from tercero.delivery.workforce.models import Agent
 from tercero.platform.errors import Conflict, InvalidInput
 
+if TYPE_CHECKING:
+    from tercero.delivery.work.registry import WorkType
+    from tercero.platform.identity.models import User
 
-def _event(item: WorkItem, kind: str, actor, data: dict, at: datetime | None = None):
+
+def _event(
+    item: WorkItem,
+    kind: str,
+    actor: "User | None",
+    data: dict[str, Any],
+    at: datetime | None = None,
+) -> WorkEvent:
     """An outbox row about `item`, its data checked against the kind's schema."""
     return WorkEvent(
         client_id=item.client_id,
@@ -24,7 +36,13 @@ def _event(item: WorkItem, kind: str, actor, data: dict, at: datetime | None = N
     )
 
 
-def _log(item: WorkItem, kind: str, actor, data: dict | None = None, at=None) -> WorkEvent:
+def _log(
+    item: WorkItem,
+    kind: str,
+    actor: "User | None",
+    data: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> WorkEvent:
     event = _event(item, kind, actor, data or {}, at)
     event.save()
     return event
@@ -58,7 +76,7 @@ def _first_response(item: WorkItem, now: datetime) -> None:
         sla.mirror(item)
 
 
-def _language(work_type, payload, given: str | None) -> str:
+def _language(work_type: "WorkType", payload: BaseModel, given: str | None) -> str:
     language = given
     if not language and work_type.language_field:
         language = getattr(payload, work_type.language_field, "") or ""

@@ -1,5 +1,7 @@
 """Notes on items."""
 
+from typing import TYPE_CHECKING
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -8,8 +10,11 @@ from tercero.delivery.work.models import Comment, WorkItem
 from tercero.delivery.work.services._common import _first_response, _log
 from tercero.platform.errors import InvalidInput
 
+if TYPE_CHECKING:
+    from tercero.platform.identity.models import User
 
-def comment(*, actor, item: WorkItem, body: str, internal: bool = True) -> Comment:
+
+def comment(*, actor: "User", item: WorkItem, body: str, internal: bool = True) -> Comment:
     """A note on the item. A reply to the customer (not internal) by the provider side
     counts as the first response."""
     body = personal.clean_text(body.strip())

@@ -1,6 +1,8 @@
 """Editing an item: its fields, and its payload (the door through which a service that
 plugs into the engine changes what an item holds)."""
 
+from typing import TYPE_CHECKING, Any
+
 from django.db import transaction
 from django.utils import timezone
 from pydantic import BaseModel
@@ -11,8 +13,13 @@ from tercero.delivery.work.services._common import _language, _log, _stale
 from tercero.platform.errors import InvalidInput
 from tercero.platform.versioning import update_versioned
 
+if TYPE_CHECKING:
+    from tercero.platform.identity.models import User
 
-def update_item(*, actor, item: WorkItem, version: int, changes: dict) -> WorkItem:
+
+def update_item(
+    *, actor: "User", item: WorkItem, version: int, changes: dict[str, Any]
+) -> WorkItem:
     """Edit title, priority, language, personal-data flag, reference or payload (checked
     against the work type's schema) if nobody changed the item since `version`."""
     allowed = {"title", "priority", "language", "personal_data", "external_ref", "payload"}
@@ -23,6 +30,13 @@ def update_item(*, actor, item: WorkItem, version: int, changes: dict) -> WorkIt
         )
     if "priority" in changes and not 1 <= changes["priority"] <= 4:
         raise InvalidInput("Priority is 1 (P1, highest) to 4.", fields={"priority": "1-4"})
+    if "personal_data" in changes and not changes["personal_data"]:
+        work_type = registry.find(item.work_type)
+        if work_type is not None and work_type.holds_personal_data:
+            raise InvalidInput(
+                "Items of this work type always hold personal data.",
+                fields={"personal_data": "always true for this work type"},
+            )
     for name in ("title", "external_ref"):
         if isinstance(changes.get(name), str):
             changes[name] = personal.clean_text(changes[name])
@@ -60,7 +74,12 @@ def update_item(*, actor, item: WorkItem, version: int, changes: dict) -> WorkIt
 
 
 def update_payload(
-    *, actor, item: WorkItem, changes: dict, version: int | None = None, reason: str = ""
+    *,
+    actor: "User",
+    item: WorkItem,
+    changes: dict[str, Any],
+    version: int | None = None,
+    reason: str = "",
 ) -> WorkItem:
     """Change some of an item's payload fields: the one door through which a service
     that plugs into the engine changes what an item holds (a call's state from the
@@ -100,7 +119,7 @@ def update_payload(
         current.updated_at = timezone.now()
         current.version += 1
         current.save(update_fields=["payload", "subject_keys", *derived, "updated_at", "version"])
-        data: dict = {"fields": fields}
+        data: dict[str, Any] = {"fields": fields}
         if derived:
             data["item_fields"] = sorted(derived)
         if reason:
@@ -109,7 +128,7 @@ def update_payload(
     return current
 
 
-def _check_payload_fields(work_type: registry.WorkType, changes: dict) -> None:
+def _check_payload_fields(work_type: registry.WorkType, changes: dict[str, Any]) -> None:
     if not isinstance(changes, dict):
         raise InvalidInput("The changes map payload fields to values.", fields={"changes": "{}"})
     schema = work_type.payload_schema
@@ -121,7 +140,7 @@ def _check_payload_fields(work_type: registry.WorkType, changes: dict) -> None:
         )
 
 
-def _stored_payload(work_type: registry.WorkType, stored: dict) -> BaseModel | None:
+def _stored_payload(work_type: registry.WorkType, stored: dict[str, Any]) -> BaseModel | None:
     """The stored payload opened and parsed, or None when it no longer fits the schema."""
     opened = personal.unsealed_for_edit(
         stored=stored, incoming=stored, names=work_type.personal_fields
@@ -134,7 +153,7 @@ def _stored_payload(work_type: registry.WorkType, stored: dict) -> BaseModel | N
 
 def _derived_changes(
     item: WorkItem, work_type: registry.WorkType, before: BaseModel | None, after: BaseModel
-) -> dict:
+) -> dict[str, Any]:
     """The columns creation derives from the payload (title, language) that still hold
     what the old payload gave, with what the new one gives; a value someone set by
     hand stays."""

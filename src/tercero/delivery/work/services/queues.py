@@ -1,5 +1,7 @@
 """Queues: creating and editing them."""
 
+from typing import Any
+
 from django.db import IntegrityError, transaction
 
 from tercero.delivery.engagements.models import Engagement
@@ -7,11 +9,41 @@ from tercero.delivery.work import registry
 from tercero.delivery.work.models import Queue
 from tercero.platform.audit.services import record
 from tercero.platform.errors import Conflict, InvalidInput
+from tercero.platform.identity.models import User
 from tercero.platform.versioning import update_versioned
 
 
-def create_queue(*, actor, engagement: Engagement, **fields) -> Queue:
-    queue = Queue(client_id=engagement.client_id, engagement=engagement, **fields)
+def create_queue(
+    *,
+    actor: User | None,
+    engagement: Engagement,
+    name: str,
+    work_types: list[str] | None = None,
+    priority: int = 3,
+    routing: str = Queue.Routing.PULL,
+    push_strategy: str = Queue.PushStrategy.LONGEST_IDLE,
+    at_risk_percent: int = 80,
+    escalation: str = Queue.Escalation.NONE,
+    escalation_queue: Queue | None = None,
+    team_lead: User | None = None,
+    team_lead_id: int | None = None,
+    is_active: bool = True,
+) -> Queue:
+    """A new queue of `engagement`; its team lead by row (`team_lead`) or by id."""
+    queue = Queue(
+        client_id=engagement.client_id,
+        engagement=engagement,
+        name=name,
+        work_types=work_types or [],
+        priority=priority,
+        routing=routing,
+        push_strategy=push_strategy,
+        at_risk_percent=at_risk_percent,
+        escalation=escalation,
+        escalation_queue=escalation_queue,
+        team_lead_id=team_lead.pk if team_lead is not None else team_lead_id,
+        is_active=is_active,
+    )
     _validate_queue(queue)
     try:
         with transaction.atomic():
@@ -31,7 +63,7 @@ def create_queue(*, actor, engagement: Engagement, **fields) -> Queue:
     return queue
 
 
-def update_queue(*, actor, queue: Queue, version: int, changes: dict) -> Queue:
+def update_queue(*, actor: User, queue: Queue, version: int, changes: dict[str, Any]) -> Queue:
     for name, value in changes.items():
         setattr(queue, name, value)
     _validate_queue(queue)
@@ -57,7 +89,7 @@ def update_queue(*, actor, queue: Queue, version: int, changes: dict) -> Queue:
 
 
 def _validate_queue(queue: Queue) -> None:
-    fields = {}
+    fields: dict[str, str] = {}
     unknown = [key for key in queue.work_types if key not in {t.key for t in registry.all_types()}]
     if unknown:
         fields["work_types"] = f"unknown work types: {', '.join(unknown)}"

@@ -1,6 +1,8 @@
 """Personal data in an item: reveal with a reason, break-glass, and what a live grant
 shows."""
 
+from typing import TYPE_CHECKING, Any
+
 from tercero.delivery.work import access, personal, registry
 from tercero.delivery.work.models import WorkItem
 from tercero.platform.errors import NotFound
@@ -8,8 +10,11 @@ from tercero.platform.security import misuse
 from tercero.platform.security import services as security
 from tercero.platform.security.models import RevealGrant
 
+if TYPE_CHECKING:
+    from tercero.platform.identity.models import User
 
-def reveal(*, actor, item: WorkItem, reason: str) -> tuple[dict, RevealGrant]:
+
+def reveal(*, actor: "User", item: WorkItem, reason: str) -> tuple[dict[str, Any], RevealGrant]:
     """The item's personal fields in clear for REVEAL_SECONDS, with the reason audited.
     While the actor has an open misuse alert the grant waits for a supervisor and
     nothing is shown ({}, pending grant)."""
@@ -28,7 +33,7 @@ def reveal(*, actor, item: WorkItem, reason: str) -> tuple[dict, RevealGrant]:
     return personal.opened(item.payload, names), grant
 
 
-def break_glass(*, actor, item: WorkItem, reason: str):
+def break_glass(*, actor: "User", item: WorkItem, reason: str) -> RevealGrant:
     """Open an item routing did not give the actor (see `access`)."""
     if item.personal_data and item.engagement_id in access.residency_blocked(
         actor, [item.client_id]
@@ -43,7 +48,7 @@ def break_glass(*, actor, item: WorkItem, reason: str):
     )
 
 
-def revealed(*, actor, item: WorkItem) -> tuple[dict, RevealGrant] | None:
+def revealed(*, actor: "User", item: WorkItem) -> tuple[dict[str, Any], RevealGrant] | None:
     """The personal fields in clear while the actor holds a live grant, else None."""
     grant = security.live_grant(user=actor, object_type="work_item", object_id=item.pk)
     if grant is None:

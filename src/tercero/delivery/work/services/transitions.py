@@ -2,6 +2,7 @@
 hand, and closing an item for the record it stands for."""
 
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -14,10 +15,13 @@ from tercero.delivery.workforce.models import Agent
 from tercero.platform.errors import IllegalTransition, InvalidInput
 from tercero.platform.tenancy.scoping import all_clients_scope
 
+if TYPE_CHECKING:
+    from tercero.platform.identity.models import User
+
 
 def transition(
     *,
-    actor,
+    actor: "User",
     item: WorkItem,
     action: str,
     version: int | None = None,
@@ -37,7 +41,7 @@ def transition(
             raise _stale()
         target = _target(current, action, waiting_on)
         now = timezone.now()
-        data: dict = {"from": current.status, "to": target}
+        data: dict[str, Any] = {"from": current.status, "to": target}
         if action == "resolve":
             _resolve(current, resolution, now, data)
         _stop_working(current, now)
@@ -74,7 +78,7 @@ def _target(current: WorkItem, action: str, waiting_on: str) -> str:
     )
 
 
-def _resolve(current: WorkItem, resolution: str, now: datetime, data: dict) -> None:
+def _resolve(current: WorkItem, resolution: str, now: datetime, data: dict[str, Any]) -> None:
     problems = _completion_problems(current, resolution)
     if problems:
         raise InvalidInput(
@@ -86,7 +90,7 @@ def _resolve(current: WorkItem, resolution: str, now: datetime, data: dict) -> N
     data["sla_met"] = current.sla_met
 
 
-def _unpause(current: WorkItem, now: datetime, data: dict) -> None:
+def _unpause(current: WorkItem, now: datetime, data: dict[str, Any]) -> None:
     """The clock runs again: move every unmet moment by the business time waited."""
     paused = sla.shift_for_pause(
         current, engagement=current.engagement, paused_from=current.waiting_since, paused_to=now
@@ -172,7 +176,7 @@ def _refill(agent_id: int, client_id: int) -> None:
         offer_waiting(agent=agent, client_ids=client_ids)
 
 
-def transfer(*, actor, item: WorkItem, queue: Queue, version: int | None = None, reason=""):
+def transfer(*, actor: "User", item: WorkItem, queue: Queue, version: int | None = None, reason=""):
     """Move the item to another queue of the same engagement; it is queued again there."""
     _check_transfer(item, queue)
     released = None
@@ -226,7 +230,7 @@ def _check_transfer(item: WorkItem, queue: Queue) -> None:
         raise InvalidInput("The item is already in that queue.", fields={"queue_id": "same queue"})
 
 
-def escalate(*, actor, item: WorkItem, reason: str, version: int | None = None) -> WorkItem:
+def escalate(*, actor: "User", item: WorkItem, reason: str, version: int | None = None) -> WorkItem:
     """Raise the item one priority step with a reason; when its queue names an
     escalation queue that takes this kind of work, the item moves there too."""
     reason = (reason or "").strip()
@@ -270,7 +274,7 @@ def escalate(*, actor, item: WorkItem, reason: str, version: int | None = None) 
 RECORD_ENDS = {"resolve": lifecycle.RESOLVED, "cancel": lifecycle.CANCELLED}
 
 
-def close_for_record(*, actor, item_id: int, action: str, text: str) -> WorkItem | None:
+def close_for_record(*, actor: "User", item_id: int, action: str, text: str) -> WorkItem | None:
     """Resolve or cancel an open item, from whatever open status it is in, because the
     record it stands for has ended (a pay run finalised or cancelled). The service that
     owns the record decides, in its own transaction, so the agent's steps (assign,
@@ -285,7 +289,7 @@ def close_for_record(*, actor, item_id: int, action: str, text: str) -> WorkItem
     if current.status not in lifecycle.OPEN:
         return None
     now = timezone.now()
-    data: dict = {"from": current.status, "to": RECORD_ENDS[action], "for_record": True}
+    data: dict[str, Any] = {"from": current.status, "to": RECORD_ENDS[action], "for_record": True}
     if current.status in lifecycle.WAITING:
         _unpause(current, now, data)  # the clock is judged with the pause taken off
     if action == "resolve":

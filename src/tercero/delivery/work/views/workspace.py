@@ -2,19 +2,22 @@
 
 from django.contrib import messages
 from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from tercero.delivery.work import lifecycle, selectors, services
+from tercero.delivery.work.models import WorkItem
 from tercero.delivery.workforce import services as workforce
 from tercero.delivery.workforce.models import Agent
 from tercero.delivery.workforce.selectors import own_agent
+from tercero.platform.api.caller import Caller
 from tercero.platform.errors import DomainError
 from tercero.platform.pages import POLL_HEADERS, page, refused
 
 
-def _my_items(agent: Agent | None, client_ids: list[int]):
+def _my_items(agent: Agent | None, client_ids: list[int]) -> list[WorkItem]:
     if agent is None:
         return []
     return list(
@@ -26,8 +29,8 @@ def _my_items(agent: Agent | None, client_ids: list[int]):
 
 
 @page("work:write", staff=True)
-def workspace(request, caller):
-    agent = own_agent(request.user)
+def workspace(request: HttpRequest, caller: Caller) -> HttpResponse:
+    agent = own_agent(caller.user)
     return render(
         request,
         "work/workspace.html",
@@ -41,9 +44,9 @@ def workspace(request, caller):
 
 
 @page("work:write", staff=True)
-def my_items(request, caller):
+def my_items(request: HttpRequest, caller: Caller) -> HttpResponse:
     """The "my items" table alone, refreshed by the page every few seconds."""
-    agent = own_agent(request.user)
+    agent = own_agent(caller.user)
     return render(
         request,
         "work/_my_items.html",
@@ -53,8 +56,8 @@ def my_items(request, caller):
 
 @require_POST
 @page("work:write", staff=True)
-def presence(request, caller):
-    agent = own_agent(request.user)
+def presence(request: HttpRequest, caller: Caller) -> HttpResponse:
+    agent = own_agent(caller.user)
     if agent is None:
         messages.error(request, "You have no agent profile; ask your team lead.")
         return redirect("work:workspace")
@@ -75,8 +78,8 @@ def presence(request, caller):
 
 @require_POST
 @page("work:write", staff=True)
-def get_next(request, caller):
-    agent = own_agent(request.user)
+def get_next(request: HttpRequest, caller: Caller) -> HttpResponse:
+    agent = own_agent(caller.user)
     if agent is None:
         messages.error(request, "You have no agent profile; ask your team lead.")
         return redirect("work:workspace")

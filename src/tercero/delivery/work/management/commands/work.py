@@ -11,9 +11,10 @@ tercero work sweep | consume | send-webhooks
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from tercero.delivery.work import csv_import, outbox, selectors, services, webhooks
 from tercero.delivery.work.models import Queue, WorkItem
@@ -27,7 +28,7 @@ from tercero.platform.tenancy.scoping import all_clients_scope, client_scope
 class Command(BaseCommand):
     help = "Queues, work items, routing and the engine's periodic jobs."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
         queues = sub.add_parser("queues", help="list queues")
         queues.add_argument("--client", type=int)
@@ -51,13 +52,13 @@ class Command(BaseCommand):
         sub.add_parser("consume", help="run the outbox consumers once")
         sub.add_parser("send-webhooks", help="send due webhook deliveries now")
 
-    def handle(self, *args, action, **options):
+    def handle(self, *args: Any, action: str, **options: Any) -> None:
         try:
             getattr(self, "_" + action.replace("-", "_"))(**options)
         except DomainError as error:
             raise CommandError(f"{error.message} {error.fields or ''}".strip()) from error
 
-    def _queues(self, client=None, **_):
+    def _queues(self, client: int | None = None, **_: Any) -> None:
         with all_clients_scope():
             found = Queue.objects.select_related("engagement").order_by("client_id", "id")
             if client:
@@ -68,7 +69,15 @@ class Command(BaseCommand):
                     f"  {queue.name[:30]:<30} {queue.routing:<6} {','.join(queue.work_types)}"
                 )
 
-    def _items(self, queue=None, status=None, sla_state=None, limit=50, csv=False, **_):
+    def _items(
+        self,
+        queue: int | None = None,
+        status: list[str] | None = None,
+        sla_state: str | None = None,
+        limit: int = 50,
+        csv: bool = False,
+        **_: Any,
+    ) -> None:
         with all_clients_scope():
             ids = list(WorkItem.objects.values_list("client_id", flat=True).distinct())
             found = selectors.items(
@@ -83,7 +92,15 @@ class Command(BaseCommand):
                     f"{item.pk:>8}  P{item.priority} {item.status:<16} {due:<16} {item.title}"
                 )
 
-    def _import(self, file, queue, dry_run=False, partial=False, as_user=None, **_):
+    def _import(
+        self,
+        file: Path,
+        queue: int,
+        dry_run: bool = False,
+        partial: bool = False,
+        as_user: str | None = None,
+        **_: Any,
+    ) -> None:
         if not file.is_file():
             raise CommandError(f"No such file: {file}")
         with all_clients_scope():
@@ -106,7 +123,7 @@ class Command(BaseCommand):
         if report["errors"]:
             sys.exit(1)
 
-    def _next(self, agent, **_):
+    def _next(self, agent: str, **_: Any) -> None:
         with all_clients_scope():  # people are found across clients
             found = (
                 Agent.objects.select_related("user", "site")
@@ -121,18 +138,18 @@ class Command(BaseCommand):
             return
         self.stdout.write(f"Claimed #{item.pk} {item.title} (P{item.priority}, due {item.due_at})")
 
-    def _stats(self, queue, **_):
+    def _stats(self, queue: int, **_: Any) -> None:
         with all_clients_scope():
             target = Queue.objects.filter(pk=queue).first()
             if target is None:
                 raise CommandError(f"No queue {queue}.")
             self.stdout.write(json.dumps(selectors.queue_stats(queue=target), indent=2))
 
-    def _sweep(self, **_):
+    def _sweep(self, **_: Any) -> None:
         self.stdout.write(json.dumps(services.sweep()))
 
-    def _consume(self, **_):
+    def _consume(self, **_: Any) -> None:
         self.stdout.write(json.dumps(outbox.consume_all()))
 
-    def _send_webhooks(self, **_):
+    def _send_webhooks(self, **_: Any) -> None:
         self.stdout.write(json.dumps(webhooks.send_due()))
