@@ -18,6 +18,7 @@ from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 
+from anyascii import anyascii
 from lxml import etree
 
 from tercero.platform.errors import InvalidInput
@@ -37,6 +38,7 @@ SPECIAL_LETTERS = str.maketrans(
     {"ß": "ss", "Æ": "AE", "æ": "ae", "Ø": "O", "ø": "o", "Œ": "OE", "œ": "oe", "Ł": "L",
      "ł": "l", "Đ": "D", "đ": "d", "Ð": "D", "ð": "d", "Þ": "TH", "þ": "th", "\u0131": "i"}
 )  # fmt: skip
+LATIN_LETTER = re.compile(r"[A-Za-z]")
 NOT_SEPA = re.compile(r"[^A-Za-z0-9/\-?:().,'+ ]")
 # EPC identifiers: that set, 1-35 characters, no leading/trailing "/" and no "//".
 SEPA_ID = re.compile(r"(?!/)(?!.*//)[A-Za-z0-9/\-?:().,'+ ]{1,35}(?<!/)")
@@ -57,6 +59,7 @@ class Payment:
     routing_number: str = ""
     account_number: str = ""
     account_type: str = "checking"
+    fallback_name: str = ""  # written when the name has nothing the file can carry
 
 
 @dataclass(frozen=True)
@@ -78,10 +81,25 @@ def _refuse(field: str, message: str, problem: str = "invalid"):
 
 def _latin(text: str, *, limit: int) -> str:
     """`text` in the SEPA Latin character set: accents stripped, other characters turned
-    into spaces, whitespace collapsed, cut to `limit`."""
+    into spaces, whitespace collapsed, cut to `limit`. A text with no Latin letter at all
+    (a Greek or Chinese name) is transliterated instead (`anyascii`: Γιώργος -> Giorgos,
+    王小明 -> WangXiaoMing), so it is not left empty."""
     decomposed = unicodedata.normalize("NFKD", (text or "").translate(SPECIAL_LETTERS))
     plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    if not LATIN_LETTER.search(plain):
+        plain = anyascii(plain)
     return " ".join(NOT_SEPA.sub(" ", plain).split())[:limit].rstrip()
+
+
+def payee_name(payment: "Payment", *, limit: int) -> str:
+    """The payee's name as the file writes it; when nothing of it can be written, the
+    fallback (the employee number), then the payment's reference: a name never blocks
+    a file (EPC: the creditor name is mandatory)."""
+    return (
+        _latin(payment.name, limit=limit)
+        or _latin(payment.fallback_name, limit=limit)
+        or _latin(payment.reference, limit=limit)
+    )
 
 
 def _checked(check, value: str, *, field: str, reference: str | None = None) -> str:
@@ -114,8 +132,6 @@ def _check_payments(payments: list[Payment]) -> None:
                 f"{field}.amount_minor",
                 f"Payment {reference}: the amount must be a positive whole number of cents.",
             )
-        if not _latin(payment.name, limit=70):
-            _refuse(f"{field}.name", f"Payment {reference}: the payee name is empty.", "required")
 
 
 def _bic(value: str, *, field: str, reference: str | None = None) -> str:
@@ -173,7 +189,7 @@ def _sepa_transaction(info: etree._Element, payment: Payment, *, currency: str, 
     _add(transaction, "Amt/InstdAmt", _decimal(payment.amount_minor), Ccy=currency)
     if bic:
         _add(transaction, "CdtrAgt/FinInstnId/BICFI", bic)
-    _add(transaction, "Cdtr/Nm", _latin(payment.name, limit=70))
+    _add(transaction, "Cdtr/Nm", payee_name(payment, limit=70))
     _add(transaction, "CdtrAcct/Id/IBAN", account)
     _add(transaction, "RmtInf/Ustrd", remittance)
 
@@ -306,7 +322,7 @@ def _nacha_entry(payment: Payment, *, odfi: str, sequence: int) -> tuple[str, in
         + account.ljust(17)
         + _number(payment.amount_minor, 10)
         + _alpha(payment.reference, 15)
-        + _alpha(payment.name, 22)
+        + payee_name(payment, limit=22).upper().ljust(22)
         + "  "  # discretionary data
         + "0"  # no addenda
         + odfi[:8]

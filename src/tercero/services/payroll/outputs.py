@@ -20,7 +20,7 @@ from django.utils import timezone
 from tercero.platform.audit.services import record
 from tercero.platform.errors import Conflict, InvalidInput
 from tercero.platform.security import crypto
-from tercero.services.payroll import bankfiles, calc, journal
+from tercero.services.payroll import bankfiles, calc, calculation, journal
 from tercero.services.payroll.models import Employee, PayResult, PayRun, Posting
 
 RELEASABLE = (PayRun.Status.FINALISED,)
@@ -64,7 +64,7 @@ def payslip_html(result: PayResult, *, run: PayRun) -> str:
         ]
         if lines:
             sections.append((title, lines))
-    paye = [r.code for r in calc.rule_set(run.pay_group.rules) if r.tax.endswith(".paye")]
+    paye = [r.code for r in calculation.setting_of(run).rules if r.tax.endswith(".paye")]
     return render_to_string(
         "payroll/payslip.html",
         {
@@ -110,8 +110,9 @@ def payslip_pdf(*, result: PayResult, run: PayRun, actor) -> bytes:
 
 
 def line_codes(run: PayRun) -> list[tuple[str, str, str]]:
-    """(code, name, category) of the run's rules, in their order."""
-    return [(r.code, r.name, r.category) for r in calc.rule_set(run.pay_group.rules)]
+    """(code, name, category) of the rules the run was calculated with (its pinned
+    version, not the group's rules now), in their order."""
+    return [(r.code, r.name, r.category) for r in calculation.setting_of(run).rules]
 
 
 def write_register(run: PayRun, sink) -> int:
@@ -188,7 +189,8 @@ def payments(run: PayRun) -> list[bankfiles.Payment]:
         made.append(
             bankfiles.Payment(
                 reference=f"R{run.pk}-{employee.employee_number}"[:35],
-                name=_open(employee.full_name) or employee.employee_number,
+                name=_open(employee.full_name),
+                fallback_name=employee.employee_number,
                 amount_minor=result.net_minor,
                 iban=_open(employee.iban),
                 routing_number=employee.routing_number,

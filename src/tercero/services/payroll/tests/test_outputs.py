@@ -5,6 +5,7 @@ finalised runs and never to an account that fails its check."""
 import csv
 import io
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from tercero.platform.errors import Conflict, InvalidInput
 from tercero.platform.security import crypto
 from tercero.platform.tenancy.scoping import client_scope
 from tercero.services.payroll import bankfiles, outputs, runs, tasks
+from tercero.services.payroll import groups as pay_groups
 from tercero.services.payroll.models import Employee, PayGroup
 from tercero.services.payroll.tests.factories import (
     APRIL,
@@ -158,3 +160,48 @@ def test_the_register_and_journal_from_the_command_line(tenant_a, group, tmp_pat
     debits = sum(outputs.Decimal(row["debit"]) for row in journal)
     credits = sum(outputs.Decimal(row["credit"]) for row in journal)
     assert debits == credits
+
+
+def test_greek_chinese_and_accented_names_all_appear_in_a_valid_pain_001(tenant_a, group):
+    # protects: one payee with no Latin letters failing the whole bank file
+    hire(tenant_a.team_lead, group, "E-1", full_name="Γιώργος Παπαδόπουλος")
+    hire(tenant_a.team_lead, group, "E-2", full_name="王小明")
+    hire(tenant_a.team_lead, group, "E-3", full_name="Zoë Ångström-Núñez")
+    hire(tenant_a.team_lead, group, "E-4", full_name="★ ☆")  # nothing to write: the number
+    run = finalised(tenant_a, group)
+    _name, content = outputs.bank_file(run=run, actor=tenant_a.team_lead)
+    XSD.assertValid(etree.fromstring(content))
+    names = [el.text for el in etree.fromstring(content).iter("{*}Nm")][2:]  # InitgPty, Dbtr
+    assert names == ["Giorgos Papadopoylos", "WangXiaoMing", "Zoe Angstrom-Nunez", "E-4"]
+
+
+def test_a_finalised_runs_register_and_payslips_use_the_rule_version_it_was_calculated_with(
+    tenant_a, group
+):
+    # protects: a register that no longer adds up to the stored net after a rules change
+    hire(tenant_a.team_lead, group, "E-1")
+    run = finalised(tenant_a, group)
+    without_pension = [rule for rule in group.rules if rule["code"] != "PENSION"]
+    pay_groups.update_pay_group(
+        actor=tenant_a.team_lead,
+        group=group,
+        version=group.version,
+        changes={"rules": without_pension},
+        note="Pension moves to salary sacrifice",
+    )
+    run.refresh_from_db()
+    sink = io.StringIO()
+    outputs.write_register(run, sink)
+    header, row, _total = list(csv.reader(io.StringIO(sink.getvalue())))
+    assert "PENSION" in header
+    amounts = dict(zip(header, row, strict=True))
+    assert amounts["PENSION"] == "125.00"
+    categories = {code: category for code, _name, category in outputs.line_codes(run)}
+    net = sum(
+        Decimal(amounts[code]) * (1 if category == "earning" else -1)
+        for code, category in categories.items()
+        if category in ("earning", "deduction")
+    )
+    assert net == Decimal(amounts["net"]) == Decimal("1968.64")
+    result = run.results.get()
+    assert "Pension 5 %" in outputs.payslip_html(result, run=run)
