@@ -85,18 +85,20 @@ def pending(consumer: Consumer, *, after: int) -> QuerySet[WorkEvent]:
 
 def consume(name: str, *, batch_size: int = BATCH_SIZE, max_seconds: float | None = None) -> int:
     """Drain consumer `name`: batch after batch until nothing it may take is left (or
-    `max_seconds` have passed). Returns how many events it handled."""
+    `max_seconds` have passed, after one batch at least). Returns how many it handled."""
     consumer = _CONSUMERS[name]
     deadline = None if max_seconds is None else time.monotonic() + max_seconds
     handled = 0
     with all_clients_scope():
         position, _ = ConsumerPosition.objects.get_or_create(name=name)
         cursor = position.last_event_id
-        while deadline is None or time.monotonic() < deadline:
+        while True:  # at least one batch, however short the time given
             count, cursor_after = _consume_batch(consumer, after=cursor, limit=batch_size)
             if cursor_after is None:
                 break  # nothing left that another worker does not already hold
             handled, cursor = handled + count, cursor_after
+            if deadline is not None and time.monotonic() >= deadline:
+                break
         _advance(consumer, position)
     return handled
 

@@ -106,7 +106,7 @@ def test_a_drain_stops_when_its_time_is_up_and_the_next_call_goes_on(tenant_a, r
     _backlog(item, 48)
     slow = recorder("test-slow", pause_seconds=0.05)
 
-    # when: a budget shorter than the pause lets one batch through
+    # when: a budget shorter than the pause lets one batch through, and only one
     first = outbox.consume("test-slow", batch_size=10, max_seconds=0.01)
     rest = outbox.consume("test-slow", batch_size=10)
 
