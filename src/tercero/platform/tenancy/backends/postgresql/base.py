@@ -11,6 +11,9 @@ for a statement outside a transaction, PostgreSQL's implicit one. With no scope 
 nothing is set, and the policies show no rows.
 """
 
+from collections.abc import Callable
+from typing import Any
+
 import psycopg
 from django.db import transaction
 from django.db.backends.postgresql import base
@@ -62,7 +65,17 @@ class RowLevelSecurityWrapper:
             return self._scoped(connection, raw, wanted, execute, sql, params, many, context)
         return execute(sql, params, many, context)
 
-    def _scoped(self, connection, raw, wanted: str, execute, sql, params, many, context):
+    def _scoped(
+        self,
+        connection: "DatabaseWrapper",
+        raw: psycopg.Connection[Any],
+        wanted: str,
+        execute: Callable[..., Any],
+        sql: str,
+        params: Any,
+        many: bool,
+        context: dict[str, Any],
+    ) -> Any:
         """Set `wanted` and run the statement in one round trip (one pipeline)."""
         if not PIPELINES:
             self._apply(connection, raw, wanted)
@@ -75,13 +88,15 @@ class RowLevelSecurityWrapper:
         return result
 
     @classmethod
-    def _apply(cls, connection, raw, wanted: str) -> None:
+    def _apply(
+        cls, connection: "DatabaseWrapper", raw: psycopg.Connection[Any], wanted: str
+    ) -> None:
         with connection.wrap_database_errors:
             cls._send(raw, wanted)
         connection.tercero_rls_value = wanted
 
     @staticmethod
-    def _send(raw, wanted: str) -> None:
+    def _send(raw: psycopg.Connection[Any], wanted: str) -> None:
         if wanted:
             with server_bound(raw) as cursor:
                 cursor.execute(_ENTER, enter_scope_params(raw, wanted))
