@@ -12,7 +12,8 @@ from typing import Concatenate
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 
@@ -21,8 +22,9 @@ from tercero.platform.errors import DomainError, NotFound, PermissionDenied
 
 POLL_HEADERS = '{"X-Tercero-Poll": "1"}'
 
-type PageView[**P] = Callable[Concatenate[HttpRequest, Caller, P], HttpResponse]
-type View[**P] = Callable[Concatenate[HttpRequest, P], HttpResponse]
+# a page answers with any response: a rendered page, a redirect, a file download
+type PageView[**P] = Callable[Concatenate[HttpRequest, Caller, P], HttpResponseBase]
+type View[**P] = Callable[Concatenate[HttpRequest, P], HttpResponseBase]
 
 
 def page[**P](
@@ -35,7 +37,7 @@ def page[**P](
 
     def decorate(view: PageView[P]) -> View[P]:
         @wraps(view)
-        def wrapper(request: HttpRequest, /, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
+        def wrapper(request: HttpRequest, /, *args: P.args, **kwargs: P.kwargs) -> HttpResponseBase:
             caller = page_caller(request, permission, staff=staff)
             try:
                 return view(request, caller, *args, **kwargs)

@@ -40,7 +40,7 @@ class Destination:
     host: str
     port: int
     target: str
-    addresses: tuple[tuple[int, tuple], ...]
+    addresses: tuple[tuple[int, tuple[Any, ...]], ...]
 
 
 def reached_by(address: IPAddress) -> list[IPAddress]:
@@ -118,24 +118,26 @@ def _connect(destination: Destination, timeout: float) -> socket.socket:
 class _PinnedHTTPConnection(http.client.HTTPConnection):
     """Names the URL's host in `Host` but connects only to the checked addresses."""
 
-    def __init__(self, destination: Destination, *, timeout: float):
+    def __init__(self, destination: Destination, *, timeout: float) -> None:
         super().__init__(destination.host, destination.port, timeout=timeout)
         self.destination = destination
+        self.seconds = timeout
 
-    def connect(self):
-        self.sock = _connect(self.destination, self.timeout)
+    def connect(self) -> None:
+        self.sock = _connect(self.destination, self.seconds)
 
 
 class _PinnedHTTPSConnection(http.client.HTTPSConnection):
     """As above over TLS: SNI and the certificate check use the URL's host name."""
 
-    def __init__(self, destination: Destination, *, timeout: float):
+    def __init__(self, destination: Destination, *, timeout: float) -> None:
         self.tls = ssl.create_default_context()
         super().__init__(destination.host, destination.port, timeout=timeout, context=self.tls)
         self.destination = destination
+        self.seconds = timeout
 
-    def connect(self):
-        sock = _connect(self.destination, self.timeout)
+    def connect(self) -> None:
+        sock = _connect(self.destination, self.seconds)
         try:
             self.sock = self.tls.wrap_socket(sock, server_hostname=self.destination.host)
         except OSError:

@@ -8,6 +8,7 @@ data subject's items can be found again). A personal field declared as a bank ac
 way out a payload shows only masks; clear values need a live reveal grant.
 """
 
+from collections.abc import Iterable
 from typing import Any
 
 from tercero.delivery.work import registry
@@ -56,7 +57,7 @@ def lookup_keys(
     return [keys.lookup_hash(str(value)) for value in values]
 
 
-def opened(payload: dict[str, Any], names) -> dict[str, Any]:
+def opened(payload: dict[str, Any], names: Iterable[str]) -> dict[str, Any]:
     """The named fields in clear (the caller holds a live grant and the client scope)."""
     return {
         name: crypto.open_sealed(payload[name]) if crypto.is_sealed(payload.get(name)) else None
@@ -68,16 +69,21 @@ def shown(payload: dict[str, Any], work_type: registry.WorkType | None = None) -
     """The payload as every page, API response and export shows it: masks only. A
     personal field stored before sealing existed is masked here all the same."""
     personal = set(work_type.personal_fields) if work_type else set()
-    out = {}
+    out: dict[str, Any] = {}
     for key, value in payload.items():
-        if key in personal and value not in (None, "") and not crypto.is_sealed(value):
+        if (
+            work_type is not None
+            and key in personal
+            and value not in (None, "")
+            and not crypto.is_sealed(value)
+        ):
             out[key] = crypto.mask(str(value), work_type.kind_of(key))
         else:
             out[key] = _shown(value)
     return out
 
 
-def _shown(value):
+def _shown(value: object) -> object:
     if crypto.is_sealed(value):
         return crypto.masked(value)
     if isinstance(value, dict):
@@ -87,13 +93,17 @@ def _shown(value):
     return value
 
 
-def unsealed_for_edit(*, stored: dict[str, Any], incoming: dict[str, Any], names) -> dict[str, Any]:
+def unsealed_for_edit(
+    *, stored: dict[str, Any], incoming: dict[str, Any], names: Iterable[str]
+) -> dict[str, Any]:
     """An edit may send a personal field back as it received it (sealed or masked):
     that means "unchanged", so the stored value is opened for validation."""
     merged = dict(incoming)
     for name in names:
         before = stored.get(name)
-        if crypto.is_sealed(before) and merged.get(name) in (before, crypto.masked(before)):
+        if not isinstance(before, str) or not crypto.is_sealed(before):
+            continue
+        if merged.get(name) in (before, crypto.masked(before)):
             merged[name] = crypto.open_sealed(before)
     return merged
 

@@ -68,7 +68,7 @@ def _item_record(item: WorkItem) -> dict[str, Any]:
     }
 
 
-def export_subject(*, actor: "User", client_id: int, value: str) -> dict[str, Any]:
+def export_subject(*, actor: "User | None", client_id: int, value: str) -> dict[str, Any]:
     """Everything the client's work holds about one person, as JSON (data-subject access)."""
     items = list(subject_items(client_id=client_id, value=value).order_by("id"))
     document = {
@@ -118,7 +118,7 @@ def purge(*, item: WorkItem, actor: "User | None", why: str) -> bool:
     return True
 
 
-def erase_subject(*, actor: "User", client_id: int, value: str) -> int:
+def erase_subject(*, actor: "User | None", client_id: int, value: str) -> int:
     """Erase one person's data from every item that holds it (right to erasure)."""
     items = list(subject_items(client_id=client_id, value=value))
     erased = sum(purge(item=item, actor=actor, why="erasure request") for item in items)
@@ -167,7 +167,7 @@ def purge_expired(*, client_id: int, now: datetime) -> int:
     return purged
 
 
-def set_retention(*, actor: "User", client_id: int, days: int | None) -> PrivacyPolicy:
+def set_retention(*, actor: "User | None", client_id: int, days: int | None) -> PrivacyPolicy:
     if days is not None and not 30 <= days <= 36_500:
         raise InvalidInput("Keep data between 30 days and 100 years.", fields={"days": "30-36500"})
     with transaction.atomic():
@@ -185,7 +185,7 @@ def set_retention(*, actor: "User", client_id: int, days: int | None) -> Privacy
     return policy
 
 
-def offboard(*, actor: "User", client: Client, archive: Path) -> int:
+def offboard(*, actor: "User | None", client: Client, archive: Path) -> int:
     """Export every item of the client into a zip archive (JSON, personal fields in
     clear, for handing back to the client), then crypto-shred its keys: what stays in
     the database and in backups can never be read again. Returns items archived."""

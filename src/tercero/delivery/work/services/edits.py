@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 def update_item(
-    *, actor: "User", item: WorkItem, version: int, changes: dict[str, Any]
+    *, actor: "User | None", item: WorkItem, version: int, changes: dict[str, Any]
 ) -> WorkItem:
     """Edit title, priority, language, personal-data flag, reference or payload (checked
     against the work type's schema) if nobody changed the item since `version`."""
@@ -75,7 +75,7 @@ def update_item(
 
 def update_payload(
     *,
-    actor: "User",
+    actor: "User | None",
     item: WorkItem,
     changes: dict[str, Any],
     version: int | None = None,

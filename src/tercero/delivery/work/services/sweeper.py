@@ -49,6 +49,8 @@ def sweep(*, now: datetime | None = None, limit: int = 1000) -> dict[str, int]:
 def _raise_alert(item: WorkItem, *, kind: str, now: datetime) -> bool:
     metric = sla.current_metric(item)
     due_at = item.due_at if kind == "breached" else item.at_risk_at
+    if metric is None or due_at is None or item.due_at is None:
+        return False  # the sweep picks items that are due: a clock is running
     try:
         with transaction.atomic():
             SlaAlert.objects.create(
@@ -96,8 +98,12 @@ def _escalate(item: WorkItem, *, kind: str, now: datetime) -> None:
             {"rule": rule, "on": kind, "priority": item.priority - 1},
             at=now,
         )
-    elif rule == Queue.Escalation.MOVE and queue.escalation_queue_id and kind == "breached":
-        target = queue.escalation_queue
+    elif (
+        rule == Queue.Escalation.MOVE
+        and queue.escalation_queue_id
+        and kind == "breached"
+        and (target := queue.escalation_queue) is not None
+    ):
         if item.assignee_id:
             _end_assignment(item, reason="escalated")
         WorkItem.objects.filter(pk=item.pk).update(

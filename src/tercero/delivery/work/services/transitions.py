@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 def transition(
     *,
-    actor: "User",
+    actor: "User | None",
     item: WorkItem,
     action: str,
     version: int | None = None,
@@ -42,11 +42,11 @@ def transition(
         target = _target(current, action, waiting_on)
         now = timezone.now()
         data: dict[str, Any] = {"from": current.status, "to": target}
-        if action == "resolve":
-            _resolve(current, resolution, now, data)
         _stop_working(current, now)
         if current.status in lifecycle.WAITING and target not in lifecycle.WAITING:
-            _unpause(current, now, data)
+            _unpause(current, now, data)  # before judging: the wait is not held against it
+        if action == "resolve":
+            _resolve(current, resolution, now, data)
         released_agent = _apply(current, action, target, now, waiting_on)
         current.status = target
         current.updated_at = now
@@ -92,6 +92,8 @@ def _resolve(current: WorkItem, resolution: str, now: datetime, data: dict[str, 
 
 def _unpause(current: WorkItem, now: datetime, data: dict[str, Any]) -> None:
     """The clock runs again: move every unmet moment by the business time waited."""
+    if current.waiting_since is None:
+        return  # it was not waiting: no pause to take off
     paused = sla.shift_for_pause(
         current, engagement=current.engagement, paused_from=current.waiting_since, paused_to=now
     )
@@ -103,7 +105,9 @@ def _unpause(current: WorkItem, now: datetime, data: dict[str, Any]) -> None:
 _STAMPS = {"close": "closed_at", "cancel": "cancelled_at", "release": "queued_at"}
 
 
-def _apply(current: WorkItem, action: str, target: str, now, waiting_on: str) -> int | None:
+def _apply(
+    current: WorkItem, action: str, target: str, now: datetime, waiting_on: str
+) -> int | None:
     """The action's own changes; returns the agent it freed, if any."""
     if action == "wait":
         current.waiting_since, current.waiting_on = now, waiting_on
@@ -176,7 +180,14 @@ def _refill(agent_id: int, client_id: int) -> None:
         offer_waiting(agent=agent, client_ids=client_ids)
 
 
-def transfer(*, actor: "User", item: WorkItem, queue: Queue, version: int | None = None, reason=""):
+def transfer(
+    *,
+    actor: "User | None",
+    item: WorkItem,
+    queue: Queue,
+    version: int | None = None,
+    reason: str = "",
+) -> WorkItem:
     """Move the item to another queue of the same engagement; it is queued again there."""
     _check_transfer(item, queue)
     released = None
@@ -274,7 +285,9 @@ def escalate(*, actor: "User", item: WorkItem, reason: str, version: int | None 
 RECORD_ENDS = {"resolve": lifecycle.RESOLVED, "cancel": lifecycle.CANCELLED}
 
 
-def close_for_record(*, actor: "User", item_id: int, action: str, text: str) -> WorkItem | None:
+def close_for_record(
+    *, actor: "User | None", item_id: int, action: str, text: str
+) -> WorkItem | None:
     """Resolve or cancel an open item, from whatever open status it is in, because the
     record it stands for has ended (a pay run finalised or cancelled). The service that
     owns the record decides, in its own transaction, so the agent's steps (assign,

@@ -1,9 +1,12 @@
 """The operations console: the live floor and SLA attainment, for leads and managers."""
 
+from collections.abc import Mapping
 from datetime import date, timedelta
+from typing import Any
 
-from django.db.models import Count, Min, Q
+from django.db.models import Count, Min, Q, QuerySet
 from django.db.models.functions import TruncDate
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -12,6 +15,7 @@ from tercero.delivery.work.models import Queue, WorkItem
 from tercero.delivery.work.views.items import assignable_agents
 from tercero.delivery.workforce.models import Agent
 from tercero.delivery.workforce.shore import shore_between
+from tercero.platform.api.caller import Caller
 from tercero.platform.pages import POLL_HEADERS, page
 from tercero.platform.tenancy.models import Client
 from tercero.web.charts import Point, bar_chart
@@ -19,7 +23,7 @@ from tercero.web.charts import Point, bar_chart
 AT_RISK_SHOWN = 25
 
 
-def floor_context(caller) -> dict:
+def floor_context(caller: Caller) -> dict[str, Any]:
     now = timezone.now()
     ids = caller.client_ids
     at_risk = selectors.sla_state_filter("at_risk", now=now)
@@ -43,7 +47,7 @@ def floor_context(caller) -> dict:
         .select_related("engagement", "engagement__client")
         .order_by("engagement__client__legal_name", "name")
     ):
-        row = figures.get(queue.pk, {})
+        row: Mapping[str, Any] = figures.get(queue.pk, {})
         oldest = row.get("oldest")
         queues.append(
             {
@@ -72,9 +76,9 @@ def floor_context(caller) -> dict:
     }
 
 
-def agents_by_site(caller, client: Client | None) -> list[dict]:
+def agents_by_site(caller: Caller, client: Client | None) -> list[dict[str, Any]]:
     agents = selectors.agents(client_ids=caller.client_ids).order_by()
-    counts: dict[int, dict] = {}
+    counts: dict[int, dict[str, Any]] = {}
     for agent in agents:
         site = agent.site
         row = counts.setdefault(
@@ -96,7 +100,7 @@ def agents_by_site(caller, client: Client | None) -> list[dict]:
     return sorted(counts.values(), key=lambda row: row["site"].name)
 
 
-def _chosen_client(request, caller) -> Client | None:
+def _chosen_client(request: HttpRequest, caller: Caller) -> Client | None:
     clients = Client.objects.filter(pk__in=caller.client_ids).order_by("legal_name")
     chosen = request.GET.get("client", "")
     if chosen.isdigit():
@@ -107,7 +111,7 @@ def _chosen_client(request, caller) -> Client | None:
 
 
 @page("work:assign", staff=True)
-def floor(request, caller):
+def floor(request: HttpRequest, caller: Caller) -> HttpResponse:
     client = _chosen_client(request, caller)
     return render(
         request,
@@ -124,7 +128,7 @@ def floor(request, caller):
 
 
 @page("work:assign", staff=True)
-def floor_live(request, caller):
+def floor_live(request: HttpRequest, caller: Caller) -> HttpResponse:
     """The floor's figures alone, refreshed by the page."""
     client = _chosen_client(request, caller)
     return render(
@@ -143,7 +147,7 @@ def floor_live(request, caller):
 # --- SLA attainment -----------------------------------------------------------------------
 
 
-def attainment(found, key: str) -> list[dict]:
+def attainment(found: QuerySet[WorkItem], key: str) -> list[dict[str, Any]]:
     """Per `key` value: items measured, met, and the percentage met."""
     rows = (
         found.exclude(sla_met=None)
@@ -162,7 +166,7 @@ def attainment(found, key: str) -> list[dict]:
     ]
 
 
-def daily(found, first: date, last: date) -> list[dict]:
+def daily(found: QuerySet[WorkItem], first: date, last: date) -> list[dict[str, Any]]:
     by_day = {
         row["key"]: row
         for row in attainment(found.annotate(day=TruncDate("resolved_at")), "day")
@@ -175,7 +179,7 @@ def daily(found, first: date, last: date) -> list[dict]:
     return days
 
 
-def period_of(request, default_days: int = 30) -> tuple[date, date]:
+def period_of(request: HttpRequest, default_days: int = 30) -> tuple[date, date]:
     today = timezone.now().date()
     try:
         days = max(1, min(int(request.GET.get("days", default_days)), 366))
@@ -185,7 +189,7 @@ def period_of(request, default_days: int = 30) -> tuple[date, date]:
 
 
 @page("work:read", staff=True)
-def sla_report(request, caller):
+def sla_report(request: HttpRequest, caller: Caller) -> HttpResponse:
     first, last = period_of(request)
     found = WorkItem.objects.filter(
         client_id__in=caller.client_ids,

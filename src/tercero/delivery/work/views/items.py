@@ -1,7 +1,11 @@
 """Item lists and the item page as provider staff see them."""
 
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib import messages
-from django.http import FileResponse
+from django.db.models import QuerySet
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,7 +23,10 @@ from tercero.delivery.work import (
     sla,
 )
 from tercero.delivery.work.models import Queue, WorkItem
+from tercero.delivery.work.registry import WorkType
+from tercero.delivery.workforce.models import Agent
 from tercero.delivery.workforce.selectors import own_agent
+from tercero.platform.api.caller import Caller
 from tercero.platform.errors import DomainError
 from tercero.platform.pages import POLL_HEADERS, back, page, refused, version_of
 from tercero.web.lists import Column, Filter, Listing
@@ -43,15 +50,21 @@ ACTION_LABELS = {
 }
 
 
-def _sla_filter(queryset, value):
+def _sla_filter(queryset: QuerySet[WorkItem], value: str) -> QuerySet[WorkItem]:
     return queryset.filter(selectors.sla_state_filter(value, now=timezone.now()))
 
 
-def _assigned_filter(queryset, value):
+def _assigned_filter(queryset: QuerySet[WorkItem], value: str) -> QuerySet[WorkItem]:
     return queryset.filter(assignee__isnull=value == "no")
 
 
-def item_listing(request, found, *, client_ids: list[int], for_client: bool = False) -> Listing:
+def item_listing(
+    request: HttpRequest,
+    found: QuerySet[WorkItem],
+    *,
+    client_ids: list[int],
+    for_client: bool = False,
+) -> Listing:
     queues = Queue.objects.filter(client_id__in=client_ids).order_by("name")
     engagements = Engagement.objects.filter(client_id__in=client_ids).order_by("name")
     filters = [
@@ -105,15 +118,15 @@ def item_listing(request, found, *, client_ids: list[int], for_client: bool = Fa
 
 
 @page("work:read", staff=True)
-def item_list(request, caller):
+def item_list(request: HttpRequest, caller: Caller) -> HttpResponse:
     found = access.restrict(
-        request.user, selectors.items(client_ids=caller.client_ids), caller.client_ids
+        caller.user, selectors.items(client_ids=caller.client_ids), caller.client_ids
     ).select_related("queue", "assignee__user")
     listing = item_listing(request, found, client_ids=caller.client_ids)
     if listing.wants_csv:
         rows = listing.queryset
         access.record_export(
-            user=request.user,
+            user=caller.user,
             client_ids=set(rows.values_list("client_id", flat=True)),
             rows=rows.count(),
             where=request.path,
@@ -135,13 +148,13 @@ def item_list(request, caller):
     )
 
 
-def assignable_agents(client_ids: list[int]):
+def assignable_agents(client_ids: list[int]) -> list[Agent]:
     return list(selectors.agents(client_ids=client_ids).order_by("user__full_name")[:500])
 
 
 @require_POST
 @page("work:assign", staff=True)
-def bulk(request, caller):
+def bulk(request: HttpRequest, caller: Caller) -> HttpResponse:
     """One action over the ticked items: assign, move, set priority or cancel. Each item
     is its own change; the message says how many succeeded and why others did not."""
     ids = [int(v) for v in request.POST.getlist("item") if v.isdigit()][:500]
@@ -169,8 +182,10 @@ def bulk(request, caller):
     return back(request, reverse("work:items"))
 
 
-def _bulk_action(request, caller, action: str):
-    user = request.user
+def _bulk_action(
+    request: HttpRequest, caller: Caller, action: str
+) -> Callable[[WorkItem], WorkItem]:
+    user = caller.user
     if action == "assign":
         agent = selectors.access_agent(
             client_ids=caller.client_ids, agent_id=_int(request.POST.get("agent"))
@@ -195,23 +210,22 @@ def _bulk_action(request, caller, action: str):
     raise DomainError("Choose what to do with the ticked items.")
 
 
-def _int(value) -> int:
+def _int(value: str | None) -> int:
     try:
-        return int(value)
-    except (TypeError, ValueError):
+        return int(value or "")
+    except ValueError:
         return 0
 
 
 # --- the item page ------------------------------------------------------------------------
 
 
-def _status_context(item: WorkItem, caller) -> dict:
+def _status_context(item: WorkItem, caller: Caller) -> dict[str, Any]:
     now = timezone.now()
     standing = sla.standing(item, engagement=item.engagement, now=now)
-    running = item.working_since is not None
-    handled = item.handle_seconds + (
-        int((now - item.working_since).total_seconds()) if running else 0
-    )
+    since = item.working_since
+    running = since is not None
+    handled = item.handle_seconds + (int((now - since).total_seconds()) if since else 0)
     return {
         "item": item,
         "standing": standing,
@@ -225,7 +239,7 @@ def _status_context(item: WorkItem, caller) -> dict:
     }
 
 
-def _item_for_staff(caller, item_id: int) -> WorkItem:
+def _item_for_staff(caller: Caller, item_id: int) -> WorkItem:
     item = selectors.access_item(client_ids=caller.client_ids, item_id=item_id)
     access.check(caller.user, item)
     return WorkItem.objects.select_related(
@@ -234,7 +248,7 @@ def _item_for_staff(caller, item_id: int) -> WorkItem:
 
 
 @page("work:read", staff=True)
-def item_page(request, caller, item_id: int):
+def item_page(request: HttpRequest, caller: Caller, item_id: int) -> HttpResponse:
     try:
         item = _item_for_staff(caller, item_id)
     except access.BreakGlassRequired as refusal:
@@ -242,9 +256,9 @@ def item_page(request, caller, item_id: int):
         return render(
             request, "work/break_glass.html", {"item": item, "message": refusal.message}, status=403
         )
-    access.record_view(user=request.user, item=item)
+    access.record_view(user=caller.user, item=item)
     work_type = registry.find(item.work_type)
-    agent = own_agent(request.user)
+    agent = own_agent(caller.user)
     holds = agent is not None and item.assignee_id == agent.pk
     may_assign = "work:assign" in caller.permissions
     may_work = "work:write" in caller.permissions and (holds or may_assign)
@@ -280,7 +294,7 @@ def item_page(request, caller, item_id: int):
     return render(request, "work/item.html", context)
 
 
-def _other_fields(item: WorkItem, work_type) -> list[dict]:
+def _other_fields(item: WorkItem, work_type: WorkType | None) -> list[dict[str, Any]]:
     """Payload fields the type does not display, listed so nothing is hidden."""
     shown = {name for name, _ in work_type.display_fields} if work_type else set()
     private = set(work_type.personal_fields) if work_type else set()
@@ -292,7 +306,7 @@ def _other_fields(item: WorkItem, work_type) -> list[dict]:
 
 
 @page("work:read", staff=True)
-def item_status(request, caller, item_id: int):
+def item_status(request: HttpRequest, caller: Caller, item_id: int) -> HttpResponse:
     """The status panel alone (status, SLA countdown, handle time), polled by the page."""
     item = _item_for_staff(caller, item_id)
     return render(request, "work/_item_status.html", _status_context(item, caller))
@@ -300,16 +314,16 @@ def item_status(request, caller, item_id: int):
 
 @require_POST
 @page("work:write", staff=True)
-def act(request, caller, item_id: int):
+def act(request: HttpRequest, caller: Caller, item_id: int) -> HttpResponse:
     item = _item_for_staff(caller, item_id)
     action = request.POST.get("action", "")
     here = reverse("work:item", args=[item.pk])
     try:
         rules.require_may(
-            user=request.user, permissions=caller.permissions, item=item, action=action
+            user=caller.user, permissions=caller.permissions, item=item, action=action
         )
         services.transition(
-            actor=request.user,
+            actor=caller.user,
             item=item,
             action=action,
             version=version_of(request),
@@ -331,7 +345,7 @@ def act(request, caller, item_id: int):
 
 @require_POST
 @page("work:write", staff=True)
-def transfer(request, caller, item_id: int):
+def transfer(request: HttpRequest, caller: Caller, item_id: int) -> HttpResponse:
     item = _item_for_staff(caller, item_id)
     here = reverse("work:item", args=[item.pk])
     reason = request.POST.get("reason", "").strip()
@@ -342,7 +356,7 @@ def transfer(request, caller, item_id: int):
             client_ids=[item.client_id], queue_id=_int(request.POST.get("queue"))
         )
         services.transfer(
-            actor=request.user, item=item, queue=queue, version=version_of(request), reason=reason
+            actor=caller.user, item=item, queue=queue, version=version_of(request), reason=reason
         )
     except DomainError as error:
         refused(request, error)
@@ -353,12 +367,12 @@ def transfer(request, caller, item_id: int):
 
 @require_POST
 @page("work:write", staff=True)
-def escalate(request, caller, item_id: int):
+def escalate(request: HttpRequest, caller: Caller, item_id: int) -> HttpResponse:
     item = _item_for_staff(caller, item_id)
     here = reverse("work:item", args=[item.pk])
     try:
         services.escalate(
-            actor=request.user,
+            actor=caller.user,
             item=item,
             reason=request.POST.get("reason", "")[:1000],
             version=version_of(request),
@@ -372,13 +386,13 @@ def escalate(request, caller, item_id: int):
 
 @require_POST
 @page("work:assign", staff=True)
-def assign(request, caller, item_id: int):
+def assign(request: HttpRequest, caller: Caller, item_id: int) -> HttpResponse:
     item = _item_for_staff(caller, item_id)
     try:
         agent = selectors.access_agent(
             client_ids=[item.client_id], agent_id=_int(request.POST.get("agent"))
         )
-        services.assign(actor=request.user, item=item, agent=agent, version=version_of(request))
+        services.assign(actor=caller.user, item=item, agent=agent, version=version_of(request))
     except DomainError as error:
         refused(request, error)
         return back(request, reverse("work:item", args=[item.pk]))
@@ -388,12 +402,12 @@ def assign(request, caller, item_id: int):
 
 @require_POST
 @page("work:write", staff=True)
-def add_comment(request, caller, item_id: int):
+def add_comment(request: HttpRequest, caller: Caller, item_id: int) -> HttpResponse:
     item = _item_for_staff(caller, item_id)
     internal = request.POST.get("visibility", "internal") != "client"
     try:
         services.comment(
-            actor=request.user,
+            actor=caller.user,
             item=item,
             body=request.POST.get("body", "")[:20_000],
             internal=internal,
@@ -409,14 +423,14 @@ def add_comment(request, caller, item_id: int):
 
 @require_POST
 @page("work:read", staff=True)
-def reveal(request, caller, item_id: int):
+def reveal(request: HttpRequest, caller: Caller, item_id: int) -> HttpResponse:
     """Personal fields in clear for a few minutes, with the reason audited; while the
     person has an open misuse alert the request waits for a supervisor instead."""
     item = _item_for_staff(caller, item_id)
     work_type = registry.find(item.work_type)
     try:
         values, grant = services.reveal(
-            actor=request.user, item=item, reason=request.POST.get("reason", "")
+            actor=caller.user, item=item, reason=request.POST.get("reason", "")
         )
     except DomainError as error:
         return render(
@@ -436,11 +450,11 @@ def reveal(request, caller, item_id: int):
 
 @require_POST
 @page("work:read", staff=True)
-def break_glass(request, caller, item_id: int):
+def break_glass(request: HttpRequest, caller: Caller, item_id: int) -> HttpResponse:
     """Open an item not given to you, with a reason (audited; the team lead is alerted)."""
     item = selectors.access_item(client_ids=caller.client_ids, item_id=item_id)
     try:
-        services.break_glass(actor=request.user, item=item, reason=request.POST.get("reason", ""))
+        services.break_glass(actor=caller.user, item=item, reason=request.POST.get("reason", ""))
     except DomainError as error:
         return render(
             request,
@@ -453,12 +467,12 @@ def break_glass(request, caller, item_id: int):
 
 
 @page("work:read")
-def download(request, caller, attachment_id: int):
+def download(request: HttpRequest, caller: Caller, attachment_id: int) -> FileResponse:
     """An attached file, always as a download (never rendered inline)."""
     attachment = selectors.access_attachment(
         client_ids=caller.client_ids, attachment_id=attachment_id
     )
-    access.check(request.user, attachment.item)
+    access.check(caller.user, attachment.item)
     response = FileResponse(
         attachment.file.open("rb"),
         as_attachment=True,

@@ -6,11 +6,12 @@ notes; every query below runs inside their client scope as well.
 
 import calendar
 from datetime import date, timedelta
+from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
 from django.db.models import Count
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,6 +22,7 @@ from tercero.delivery.work import lifecycle, personal, registry, selectors, serv
 from tercero.delivery.work.models import Queue, WorkItem
 from tercero.delivery.work.views.floor import attainment, daily
 from tercero.delivery.work.views.items import item_listing
+from tercero.platform.api.caller import Caller
 from tercero.platform.audit import selectors as audit
 from tercero.platform.errors import DomainError, InvalidInput, NotFound
 from tercero.platform.pages import POLL_HEADERS, page, refused
@@ -31,7 +33,7 @@ ACCEPTING = ("transition", "live")
 
 
 @page("engagements:read", staff=False)
-def home(request, caller):
+def home(request: HttpRequest, caller: Caller) -> HttpResponse:
     engagements = list(
         Engagement.objects.filter(client_id__in=caller.client_ids)
         .exclude(status="draft")
@@ -42,7 +44,7 @@ def home(request, caller):
         .exclude(routing="manual")
         .order_by("name")
     )
-    by_engagement: dict[int, list] = {}
+    by_engagement: dict[int, list[Queue]] = {}
     for queue in queues:
         by_engagement.setdefault(queue.engagement_id, []).append(queue)
     open_counts = dict(
@@ -65,7 +67,7 @@ def home(request, caller):
 class SubmitBase(forms.Form):
     """Fields every submission has besides the work type's own."""
 
-    def __init__(self, *args, attachment: str = "none", **kwargs):
+    def __init__(self, *args: Any, attachment: str = "none", **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.fields["external_ref"] = forms.CharField(
@@ -82,7 +84,7 @@ class SubmitBase(forms.Form):
             )
 
 
-def _submit_queue(caller, queue_id: int) -> Queue:
+def _submit_queue(caller: Caller, queue_id: int) -> Queue:
     queue = selectors.access_queue(client_ids=caller.client_ids, queue_id=queue_id)
     if not queue.is_active or queue.routing == "manual" or not queue.work_types:
         raise NotFound("Queue not found.")
@@ -90,19 +92,19 @@ def _submit_queue(caller, queue_id: int) -> Queue:
 
 
 @page("work:write", staff=False)
-def submit(request, caller, queue_id: int):
+def submit(request: HttpRequest, caller: Caller, queue_id: int) -> HttpResponse:
     queue = _submit_queue(caller, queue_id)
     types = [t for t in (registry.find(key) for key in queue.work_types) if t is not None]
     chosen_key = request.POST.get("work_type") or request.GET.get("type") or types[0].key
     work_type = next((t for t in types if t.key == chosen_key), types[0])
     schema = work_type.payload_schema.model_json_schema()
-    form_class = form_for(schema, base=SubmitBase)
+    form_class = cast(type[SubmitBase], form_for(schema, base=SubmitBase))  # a subclass
     if request.method == "POST":
         form = form_class(request.POST, request.FILES, attachment=work_type.attachment)
         if form.is_valid():
             try:
                 item = services.submit_item(
-                    actor=request.user,
+                    actor=caller.user,
                     queue=queue,
                     upload=form.cleaned_data.get("file"),
                     work_type=work_type.key,
@@ -126,7 +128,7 @@ def submit(request, caller, queue_id: int):
     )
 
 
-def _attach_errors(form, error: InvalidInput) -> None:
+def _attach_errors(form: forms.Form, error: InvalidInput) -> None:
     """The service's refusal at the top of the form, and each field's next to it."""
     form.add_error(None, error.message)
     for name, message in error.fields.items():
@@ -138,7 +140,7 @@ def _attach_errors(form, error: InvalidInput) -> None:
 
 
 @page("work:read", staff=False)
-def items(request, caller):
+def items(request: HttpRequest, caller: Caller) -> HttpResponse:
     found = selectors.items(client_ids=caller.client_ids).select_related("engagement")
     listing = item_listing(request, found, client_ids=caller.client_ids, for_client=True)
     if listing.wants_csv:
@@ -146,7 +148,7 @@ def items(request, caller):
     return render(request, "work/portal/items.html", {"listing": listing})
 
 
-def _client_status(item: WorkItem) -> dict:
+def _client_status(item: WorkItem) -> dict[str, Any]:
     standing = sla.standing(item, engagement=item.engagement, now=timezone.now())
     return {
         "item": item,
@@ -160,7 +162,7 @@ def _client_status(item: WorkItem) -> dict:
 
 
 @page("work:read", staff=False)
-def item_page(request, caller, item_id: int):
+def item_page(request: HttpRequest, caller: Caller, item_id: int) -> HttpResponse:
     item = selectors.access_item(client_ids=caller.client_ids, item_id=item_id)
     work_type = registry.find(item.work_type)
     context = {
@@ -196,18 +198,18 @@ CLIENT_EVENTS = {
 
 
 @page("work:read", staff=False)
-def item_status(request, caller, item_id: int):
+def item_status(request: HttpRequest, caller: Caller, item_id: int) -> HttpResponse:
     item = selectors.access_item(client_ids=caller.client_ids, item_id=item_id)
     return render(request, "work/portal/_status.html", _client_status(item))
 
 
 @require_POST
 @page("work:write", staff=False)
-def reply(request, caller, item_id: int):
+def reply(request: HttpRequest, caller: Caller, item_id: int) -> HttpResponse:
     item = selectors.access_item(client_ids=caller.client_ids, item_id=item_id)
     try:
         services.comment(
-            actor=request.user,
+            actor=caller.user,
             item=item,
             body=request.POST.get("body", "")[:20_000],
             internal=False,
@@ -225,7 +227,7 @@ CHECKPOINTS_SHOWN = 50
 
 
 @page("audit:read", staff=False)
-def audit_checkpoints(request, caller):
+def audit_checkpoints(request: HttpRequest, caller: Caller) -> HttpResponse:
     """The client's signed checkpoints of its own audit events, and the keys that verify
     them; `?download=jsonl` gives every one, as signed."""
     found = audit.client_checkpoints(client_ids=caller.client_ids)
@@ -245,7 +247,7 @@ def audit_checkpoints(request, caller):
 # --- the monthly SLA report -----------------------------------------------------------------
 
 
-def _month_of(request) -> date:
+def _month_of(request: HttpRequest) -> date:
     today = timezone.now().date()
     text = request.GET.get("month", "")
     try:
@@ -257,7 +259,7 @@ def _month_of(request) -> date:
 
 
 @page("work:read", staff=False)
-def sla_report(request, caller):
+def sla_report(request: HttpRequest, caller: Caller) -> HttpResponse:
     month = _month_of(request)
     last = month.replace(day=calendar.monthrange(month.year, month.month)[1])
     found = WorkItem.objects.filter(

@@ -10,8 +10,9 @@ tercero privacy offboard --client ID --archive FILE.zip
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from tercero.delivery.work import privacy
@@ -23,7 +24,7 @@ from tercero.platform.tenancy.scoping import client_scope
 class Command(BaseCommand):
     help = "Privacy life cycle: retention, subject export and erasure, off-boarding."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
         retention = sub.add_parser("retention", help="Set how long finished work is kept.")
         retention.add_argument("--client", type=int, required=True)
@@ -40,7 +41,7 @@ class Command(BaseCommand):
         offboard.add_argument("--client", type=int, required=True)
         offboard.add_argument("--archive", type=Path, required=True)
 
-    def handle(self, *args, action, **options):
+    def handle(self, *args: Any, action: str, **options: Any) -> None:
         clients = [options["client"]] if options.get("client") else None
         options = {k: v for k, v in options.items() if k != "client"}
         if clients is None:
@@ -55,16 +56,16 @@ class Command(BaseCommand):
                 except DomainError as error:
                     raise CommandError(error.message) from error
 
-    def _retention(self, client, *, days, **_):
+    def _retention(self, client: Client, *, days: int | None, **_: Any) -> None:
         privacy.set_retention(actor=None, client_id=client.pk, days=days or None)
         kept = f"{days} days" if days else "forever"
         self.stdout.write(f"{client.legal_name}: finished work keeps personal data {kept}")
 
-    def _purge(self, client, **_):
+    def _purge(self, client: Client, **_: Any) -> None:
         purged = privacy.purge_expired(client_id=client.pk, now=timezone.now())
         self.stdout.write(f"{client.legal_name}: {purged} items purged")
 
-    def _export(self, client, *, subject, out=None, **_):
+    def _export(self, client: Client, *, subject: str, out: Path | None = None, **_: Any) -> None:
         document = privacy.export_subject(actor=None, client_id=client.pk, value=subject)
         text = json.dumps(document, indent=2, ensure_ascii=False, default=str)
         if out:
@@ -73,11 +74,11 @@ class Command(BaseCommand):
         else:
             sys.stdout.write(text + "\n")
 
-    def _erase(self, client, *, subject, **_):
+    def _erase(self, client: Client, *, subject: str, **_: Any) -> None:
         erased = privacy.erase_subject(actor=None, client_id=client.pk, value=subject)
         self.stdout.write(f"{client.legal_name}: personal data erased from {erased} items")
 
-    def _offboard(self, client, *, archive, **_):
+    def _offboard(self, client: Client, *, archive: Path, **_: Any) -> None:
         count = privacy.offboard(actor=None, client=client, archive=archive)
         self.stdout.write(
             f"{client.legal_name}: {count} items archived to {archive}; keys shredded"
