@@ -47,6 +47,14 @@ class Message(ClientOwned):
     message_id = models.CharField(max_length=300)
     in_reply_to = models.CharField(max_length=300, blank=True)
     sender = models.CharField(max_length=400, blank=True)
+    # keyed hash of the sender's exact address (inbound e-mail): who may write into a
+    # ticket, and how many mails one sender sent in the last minute
+    sender_key = models.CharField(max_length=64, blank=True)
+    # the mailbox an e-mail arrived at or was sent from (replies go out from where the
+    # customer wrote)
+    mailbox = models.ForeignKey(
+        Mailbox, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     subject = models.CharField(max_length=300, blank=True)
     body = models.TextField(blank=True)
     auto_generated = models.BooleanField(default=False)
@@ -57,6 +65,24 @@ class Message(ClientOwned):
         constraints = [
             models.UniqueConstraint(fields=["client", "message_id"], name="message_unique_id")
         ]
+        indexes = [
+            models.Index(
+                fields=["client", "sender_key", "created_at"],
+                name="message_sender_recent",
+                condition=~models.Q(sender_key=""),
+            )
+        ]
+
+
+class TicketToken(ClientOwned):
+    """The token a ticket's e-mails carry in their subject, `[#T-<id>-<random>]`: the
+    random part makes it unguessable. Tickets that were mailed before tokens had one
+    also take the old bare `[#T-<id>]` (`accepts_bare`)."""
+
+    item = models.OneToOneField("work.WorkItem", on_delete=models.CASCADE, related_name="+")
+    token = models.CharField(max_length=16)
+    accepts_bare = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
 
 
 class Rejection(ClientOwned):

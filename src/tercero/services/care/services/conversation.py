@@ -12,10 +12,9 @@ from tercero.delivery.work import services as work
 from tercero.platform.errors import Conflict, InvalidInput
 from tercero.platform.security import crypto
 from tercero.platform.security.redact import redact_cards
-from tercero.services.care import inbound
+from tercero.services.care import inbound, outbound
 from tercero.services.care.models import (
     ChatSession,
-    Mailbox,
     Message,
 )
 
@@ -33,7 +32,7 @@ def reply(*, actor, ticket: "WorkItem", body: str) -> Message:
     _refuse_closed(ticket)
     if ChatSession.objects.filter(item=ticket, ended_at__isnull=True).exists():
         return _chat_line(actor=actor, ticket=ticket, body=body)
-    mailbox = Mailbox.objects.filter(engagement_id=ticket.engagement_id, is_active=True).first()
+    mailbox = outbound.sending_mailbox(ticket)
     if mailbox is None:
         raise InvalidInput("This engagement has no mailbox to send from.", code="no_mailbox")
     sealed = ticket.payload.get("requester_email")
@@ -41,7 +40,7 @@ def reply(*, actor, ticket: "WorkItem", body: str) -> Message:
         raise InvalidInput("The ticket has no requester e-mail.", code="no_requester")
     to = crypto.open_sealed(sealed)
     thread = list(
-        Message.objects.filter(item=ticket)
+        Message.objects.filter(item=ticket, channel="email")
         .exclude(direction=Message.Direction.NOTE)
         .order_by("created_at", "id")
         .values_list("message_id", "direction")
@@ -57,14 +56,15 @@ def reply(*, actor, ticket: "WorkItem", body: str) -> Message:
             message_id=message_id,
             in_reply_to=last_inbound,
             sender=crypto.seal(ticket.client_id, mailbox.address, kind="email"),
+            mailbox=mailbox,
             subject=subject,
             body=body,
         )
         work.comment(actor=actor, item=ticket, body=body, internal=False)
-        headers = {"Message-ID": message_id}
-        if last_inbound:
-            headers["In-Reply-To"] = last_inbound
-            headers["References"] = " ".join(mid for mid, _ in thread)[-900:]
+        headers = {
+            "Message-ID": outbound.IdsHeader("Message-ID", [message_id]),
+            **outbound.threading_headers(parent=last_inbound, thread=[mid for mid, _ in thread]),
+        }
         email = EmailMessage(
             subject=subject, body=body, from_email=mailbox.address, to=[to], headers=headers
         )

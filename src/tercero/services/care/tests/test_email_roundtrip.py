@@ -80,3 +80,61 @@ def test_reply_threads_in_the_customers_mailbox_and_back(
     assert directions == ["inbound", "outbound", "inbound"]
     ticket.refresh_from_db()
     assert ticket.first_response_at is not None
+
+
+OUTLOOK_HOST = "eurprd07.prod.outlook.com"
+
+
+def _outlook_id(n: int) -> str:
+    # the shape Exchange Online gives its ids: 84 characters, longer than a header line
+    return f"<{n:02d}PR07MB6417C1D2E3F4A5B6C7D8E9F0A1B2C3D4E5@AM0PR07MB6417.{OUTLOOK_HOST}>"
+
+
+def test_a_reply_in_a_thread_of_30_outlook_ids_keeps_root_and_parent_whole(
+    mailbox,  # noqa: F811
+    tenant_a,
+    smtp,
+    django_capture_on_commit_callbacks,
+):
+    # protects: threading in the customer's mail program once a thread grows long (ids
+    # were RFC 2047 encoded and References cut mid-id, losing the root)
+    import mailparser
+
+    ids = [_outlook_id(n) for n in range(30)]
+    assert len(ids[0]) == 84
+    first = inbound.ingest(mailbox=mailbox, raw=mail(message_id=ids[0]))
+    for n in range(1, 30):
+        answer = mail(
+            subject="Re: Where is my order?",
+            message_id=ids[n],
+            extra=f"In-Reply-To: {ids[n - 1]}\r\nReferences: {ids[0]} {ids[n - 1]}\r\n",
+            body=f"message {n}",
+        )
+        assert inbound.ingest(mailbox=mailbox, raw=answer).item_id == first.item_id
+    ticket = WorkItem.objects.get(pk=first.item_id)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.reply(actor=tenant_a.team_lead, ticket=ticket, body="Here is the answer.")
+    [(_, content)] = smtp.received
+    head = content.split(b"\r\n\r\n", 1)[0].decode("ascii")
+    assert "=?" not in head  # no encoded-words anywhere in the headers
+    assert all(len(line) <= 998 for line in head.split("\r\n"))
+    stdlib = email.message_from_bytes(content, policy=email.policy.default)
+    other = mailparser.parse_from_bytes(content)
+    for parent, references in (
+        (str(stdlib["In-Reply-To"]), str(stdlib["References"])),
+        (other.in_reply_to, other.references),
+    ):
+        assert parent.strip() == ids[-1]
+        found = references.split()
+        assert set(found) <= set(ids)  # every id whole
+        assert found[0] == ids[0]  # the root
+        assert found[-1] == ids[-1]  # the parent, last
+        assert found[1:] == ids[-(len(found) - 1) :]  # then the newest, in order
+        assert len(found) >= 10
+    # the customer's answer to it threads back into the same ticket
+    back = mail(
+        subject=f"Re: {stdlib['Subject']}",
+        message_id="<back@example.org>",
+        extra=f"In-Reply-To: {stdlib['Message-ID']}\r\nReferences: {stdlib['References']}\r\n",
+    )
+    assert inbound.ingest(mailbox=mailbox, raw=back).item_id == ticket.pk
