@@ -30,6 +30,7 @@ from tercero.platform.security import crypto
 ACCEPTING_WORK = ("transition", "live")
 RECEIPT_PREFIX = "intake:"
 
+type Upload = UploadedFile[Any]
 Prepared = tuple[int, WorkItem, dict[str, int]]  # row index, item, required skills
 
 
@@ -114,7 +115,7 @@ def create_items(
 
 
 def submit_item(
-    *, actor: Any, queue: Queue, upload: UploadedFile | None = None, **fields: Any
+    *, actor: Any, queue: Queue, upload: Upload | None = None, **fields: Any
 ) -> WorkItem:
     """Create an item with the file that comes with it (a portal submission): both are
     stored or neither is."""
@@ -144,7 +145,7 @@ def submit_item(
     return item
 
 
-def attach(*, actor: Any, item: WorkItem, upload: UploadedFile) -> Attachment:
+def attach(*, actor: Any, item: WorkItem, upload: Upload) -> Attachment:
     """Add a file to an open item."""
     content_type = files.sniff(upload)
     if item.status not in lifecycle.OPEN:
@@ -153,19 +154,19 @@ def attach(*, actor: Any, item: WorkItem, upload: UploadedFile) -> Attachment:
         return _store_attachment(item, upload, content_type, actor)
 
 
-def _store_attachment(
-    item: WorkItem, upload: UploadedFile, content_type: str, actor: Any
-) -> Attachment:
+def _store_attachment(item: WorkItem, upload: Upload, content_type: str, actor: Any) -> Attachment:
     digest = hashlib.sha256()
+    size = 0
     for chunk in upload.chunks():
         digest.update(chunk)
+        size += len(chunk)
     upload.seek(0)
     attachment = Attachment(
         client_id=item.client_id,
         item=item,
         name=files.safe_name(upload.name or ""),
         content_type=content_type,
-        size=upload.size,
+        size=size,
         sha256=digest.hexdigest(),
         uploaded_by=actor if getattr(actor, "pk", None) else None,
         created_at=timezone.now(),
@@ -244,7 +245,7 @@ def _prepare(
     hold = bool(fields.pop("hold", False))
     title = personal.clean_text(fields.pop("title", None) or work_type.title_of(payload))
     external_ref = personal.clean_text((fields.pop("external_ref", None) or "").strip())
-    personal_data = bool(fields.pop("personal_data", False))
+    personal_data = bool(fields.pop("personal_data", False)) or work_type.holds_personal_data
     if fields:
         raise InvalidInput("Unknown fields.", fields=dict.fromkeys(fields, "unknown"))
     now = timezone.now()
@@ -385,7 +386,7 @@ def _insert(prepared: list[Prepared], *, actor: Any) -> None:
         ]
         requirements.extend(mine)
         # what the item's required skills are: the API answers from it without a query
-        item._prefetched_objects_cache = {"required_skills": mine}
+        item._prefetched_objects_cache = {"required_skills": mine}  # type: ignore[attr-defined]  # Django's prefetch cache, unknown to the stubs
         events.append(_event(item, "item.created", actor, {"work_type": item.work_type}))
         if item.status == lifecycle.QUEUED:
             events.append(_event(item, "item.queued", actor, {"queue_id": item.queue_id}))

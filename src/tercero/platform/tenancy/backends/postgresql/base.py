@@ -30,12 +30,12 @@ _LEAVE = "SELECT set_config('tercero.clients', '', true)"
 PIPELINES = psycopg.Pipeline.is_supported()
 
 
-def enter_scope_params(raw, wanted: str) -> list[str]:
+def enter_scope_params(raw: psycopg.Connection[Any], wanted: str) -> list[str]:
     """The parameters of ENTER_SCOPE for `wanted` on the psycopg connection `raw`."""
     return [wanted, scope_proof(wanted, backend_pid=raw.info.backend_pid)]
 
 
-def server_bound(raw) -> psycopg.Cursor:
+def server_bound(raw: psycopg.Connection[Any]) -> psycopg.Cursor[Any]:
     """A cursor that sends parameters apart from the SQL text, so a proof never shows in
     `pg_stat_activity`, which other sessions of the same role can read."""
     return psycopg.Cursor(raw)
@@ -44,7 +44,14 @@ def server_bound(raw) -> psycopg.Cursor:
 class RowLevelSecurityWrapper:
     """An execute wrapper: sets the transaction-local client list before SQL runs."""
 
-    def __call__(self, execute, sql, params, many, context):
+    def __call__(
+        self,
+        execute: Callable[..., Any],
+        sql: str,
+        params: Any,
+        many: bool,
+        context: dict[str, Any],
+    ) -> Any:
         connection = context["connection"]
         wanted = rls_setting()
         raw = connection.connection
@@ -105,7 +112,7 @@ class RowLevelSecurityWrapper:
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.tercero_rls_value: str | None = None
         self.execute_wrappers.append(RowLevelSecurityWrapper())
