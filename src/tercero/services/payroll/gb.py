@@ -12,8 +12,9 @@ rounding:
 - Taxable pay to date = pay to date - free pay to date (suffix codes) or + additional
   pay to date (K codes), rounded *down* to whole pounds (never below 0).
 - Band limits to date = annual limit x n / periods, rounded up to the penny; tax to date
-  is rounded down to the penny. The tax for the period is tax to date less tax already
-  deducted: a refund when negative (cumulative codes only).
+  is rounded down to the penny once, on the sum of the bands (HMRC's 2009-10 test data
+  has it so: rounding each band first is 1p off it). The tax for the period is tax to
+  date less tax already deducted: a refund when negative (cumulative codes only).
 - K codes: the tax for the period is at most 50 % of the period's pay (the regulatory
   limit); what could not be deducted is carried in the tax to date.
 - BR, D0, D1: the flat rate on all pay (cumulative: on pay to date rounded down to whole
@@ -24,13 +25,15 @@ rounding:
   Week 1 basis for that payment, whatever the code (fortnightly: the week 2 figures, HMRC's
   "week 54"), as HMRC's guidance on week 53 payments says.
 - Fortnightly pay is worked on the weekly tables: the period is the tax week the pay day
-  falls in (cumulative), Week 1 figures times two on the Week 1 basis, and the NICs
-  thresholds are the weekly ones times two (HMRC CWG2, "Earnings periods" and "Tax
-  tables": multiples of a week use the weekly figures times the number of weeks).
+  falls in (cumulative), Week 1 figures times two on the Week 1 basis. NICs use the
+  pack's fortnightly (and four-weekly) thresholds: regulation 11 SS(C)R 2001 (HMRC
+  NIM01010) rounds the PT and ST up from the yearly figure, so they are not the weekly
+  ones times two (ST: 193, not 192).
 - Class 1 NICs (exact percentage method, per period, not cumulative): employee rate on
   earnings above the Primary Threshold up to the Upper Earnings Limit, the lower rate
-  above it; employer rate above the Secondary Threshold. Each amount is rounded to the
-  penny with an exact half penny rounded *down*.
+  above it; employer rate above the Secondary Threshold. Each band's product is kept to
+  four decimals, and the employee's and employer's sums are each rounded to the penny
+  on the third decimal alone: 5 or less down, 6 or more up (HMRC's NICs rounding).
 """
 
 import json
@@ -45,7 +48,15 @@ from tercero.platform.errors import InvalidInput
 PACKS = Path(__file__).resolve().parent / "packs"
 PERIODS = {"weekly": 52, "monthly": 12}
 # pay frequency -> (the tables it is worked on, how many of their periods one pay covers)
-FREQUENCIES = {"weekly": ("weekly", 1), "biweekly": ("weekly", 2), "monthly": ("monthly", 1)}
+FREQUENCIES = {
+    "weekly": ("weekly", 1),
+    "biweekly": ("weekly", 2),
+    "four_weekly": ("weekly", 4),
+    "monthly": ("monthly", 1),
+}
+# the pack's own NICs thresholds for a pay frequency that is a multiple of a week
+# (regulation 11 rounds PT and ST up from the yearly figure: not the weekly ones times n)
+NIC_PERIODS = {"biweekly": "fortnightly", "four_weekly": "four_weekly"}
 PENNY = Decimal("0.01")
 POUND = Decimal("1")
 CODE = re.compile(
@@ -238,8 +249,22 @@ class NicResult:
     pt_to_uel: Decimal
 
 
+FOUR_PLACES = Decimal("0.0001")
+THREE_PLACES = Decimal("0.001")
+
+
+def _nic_band(earnings: Decimal, rate: Decimal) -> Decimal:
+    """One band's contribution, kept to four decimal places (the rest dropped)."""
+    return (earnings * rate).quantize(FOUR_PLACES, rounding=ROUND_DOWN)
+
+
 def _nic_round(value: Decimal) -> Decimal:
-    return value.quantize(PENNY, rounding=ROUND_HALF_DOWN)
+    """HMRC's NICs rounding (regulation 12(1) SS(C)R 2001, NIM11002, and the NICs
+    guidance for software developers): to the penny on the third decimal alone, the
+    fourth ignored: 5 or less rounds down, 6 or more up (52.6558 -> 52.65)."""
+    return value.quantize(THREE_PLACES, rounding=ROUND_DOWN).quantize(
+        PENNY, rounding=ROUND_HALF_DOWN
+    )
 
 
 def national_insurance(
@@ -253,7 +278,11 @@ def national_insurance(
     """Class 1 NICs for one period's earnings (exact percentage method)."""
     table = (rates or pack(year))["national_insurance"]
     tables, multiple = basis(frequency)
-    limits = {k: Decimal(v) * multiple for k, v in table["periods"][tables].items()}
+    own = table["periods"].get(NIC_PERIODS.get(frequency, ""))
+    if own is not None:
+        limits = {k: Decimal(v) for k, v in own.items()}
+    else:  # a pack without the frequency's own table: the weekly figures times n
+        limits = {k: Decimal(v) * multiple for k, v in table["periods"][tables].items()}
     try:
         rate = {k: Decimal(v) for k, v in table["categories"][category].items()}
     except KeyError:
@@ -263,15 +292,17 @@ def national_insurance(
         ) from None
     main = max(min(pay, limits["UEL"]) - limits["PT"], Decimal(0))
     above = max(pay - limits["UEL"], Decimal(0))
-    employee = _nic_round(main * rate["employee_main"] + above * rate["employee_above_uel"])
+    employee = _nic_round(
+        _nic_band(main, rate["employee_main"]) + _nic_band(above, rate["employee_above_uel"])
+    )
     secondary_base = max(pay - limits["ST"], Decimal(0))
     if "employer_above_uel" in rate:  # under 21 / apprentices: 0 % up to the UST (= UEL)
         employer = _nic_round(
-            max(min(pay, limits["UEL"]) - limits["ST"], Decimal(0)) * rate["employer"]
-            + above * rate["employer_above_uel"]
+            _nic_band(max(min(pay, limits["UEL"]) - limits["ST"], Decimal(0)), rate["employer"])
+            + _nic_band(above, rate["employer_above_uel"])
         )
     else:
-        employer = _nic_round(secondary_base * rate["employer"])
+        employer = _nic_round(_nic_band(secondary_base, rate["employer"]))
     lel_to_pt = (
         max(min(pay, limits["PT"]) - limits["LEL"], Decimal(0))
         if pay >= limits["LEL"]

@@ -16,7 +16,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tercero.platform.errors import InvalidInput
@@ -197,10 +197,10 @@ def test_fortnightly_pay_is_worked_on_the_weekly_tables():
         "1257L W1", "2000", period=20, pay_before="7000", tax_before="1000", frequency="biweekly"
     )
     assert w1.tax == Decimal("316.40")
-    # NICs: PT 242 x 2 = 484, UEL 967 x 2 = 1934, ST 96 x 2 = 192:
-    # (1934 - 484) x 8 % = 116.00 + (2000 - 1934) x 2 % = 1.32; (2000 - 192) x 15 % = 271.20
+    # NICs on the pack's fortnightly thresholds (HMRC NIM01010): PT 484, UEL 1934, ST 193:
+    # (1934 - 484) x 8 % = 116.00 + (2000 - 1934) x 2 % = 1.32; (2000 - 193) x 15 % = 271.05
     nic = gb.national_insurance(pay=Decimal("2000"), frequency="biweekly")
-    assert (nic.employee, nic.employer) == (Decimal("117.32"), Decimal("271.20"))
+    assert (nic.employee, nic.employer) == (Decimal("117.32"), Decimal("271.05"))
     with pytest.raises(InvalidInput, match="fortnightly"):
         gb.national_insurance(pay=Decimal("2000"), frequency="semimonthly")
 
@@ -261,3 +261,57 @@ def test_cumulative_tax_always_equals_the_tax_due_on_the_year_to_date(pays, numb
         assert paid == result.tax_to_date
         assert result.tax_to_date >= 0
         assert result.tax.as_tuple().exponent >= -2  # whole pence
+
+
+def test_fortnightly_employer_nics_use_hmrcs_fortnightly_secondary_threshold():
+    # protects: 15p too much employer NICs per employee per fortnight (2 x 96 = 192)
+    # HMRC NIM01010 (regulation 11 SS(C)R 2001): PT and ST for a multiple of a week are
+    # the yearly threshold / 52 x weeks rounded up to the next pound: ST 5000 x 2 / 52 =
+    # 192.31 -> 193, four-weekly 384.62 -> 385; PT 12570 x 2 / 52 = 483.46 -> 484,
+    # four-weekly 966.92 -> 967; LEL and UEL are the weekly ones times the weeks.
+    fortnight = gb.national_insurance(pay=Decimal("1000"), frequency="biweekly")
+    assert fortnight.employer == Decimal("121.05")  # (1000 - 193) x 15 %
+    assert fortnight.employee == Decimal("41.28")  # (1000 - 484) x 8 %
+    four_weeks = gb.national_insurance(pay=Decimal("2000"), frequency="four_weekly")
+    assert four_weeks.employer == Decimal("242.25")  # (2000 - 385) x 15 %
+    assert four_weeks.employee == Decimal("82.64")  # (2000 - 967) x 8 %
+    assert four_weeks.at_lel_to_pt == Decimal(451)  # 967 - 4 x 129
+    over = gb.national_insurance(pay=Decimal("4000"), frequency="four_weekly")
+    assert over.employee == Decimal("234.72")  # (3868 - 967) x 8 % = 232.08 + 132 x 2 % = 2.64
+
+
+def _hmrc_nic_pence(pence_by_band: list[tuple[int, int]]) -> int:
+    """Oracle from HMRC's text, in whole numbers: each band's earnings (pence) times its
+    rate (basis points) is kept to four decimal places of a pound (1/100 penny), the
+    bands are added, the fourth decimal is ignored and the third decides: 5 or less
+    rounds down, 6 or more rounds up."""
+    hundredths = sum(pence * points // 100 for pence, points in pence_by_band)
+    tenths = hundredths // 10
+    return tenths // 10 + (1 if tenths % 10 >= 6 else 0)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(
+    pence=st.integers(min_value=0, max_value=1_000_000),
+    frequency=st.sampled_from(["weekly", "biweekly", "monthly"]),
+    category=st.sampled_from(["A", "B", "J", "M"]),
+)
+def test_employee_nics_round_on_the_third_decimal_as_hmrc_specifies(pence, frequency, category):
+    # protects: 1p off HMRC for about 8 % of employees between the PT and the UEL
+    # HMRC NICs guidance: 52.6558 -> 52.65 (the 4th decimal ignored), 52.6562 -> 52.66
+    limits = {"weekly": (242, 967, 96), "biweekly": (484, 1934, 193), "monthly": (1048, 4189, 417)}
+    points = {"A": (800, 200, 1500), "B": (185, 200, 1500), "J": (200, 200, 1500),
+              "M": (800, 200, 0)}[category]  # fmt: skip
+    pt, uel, st_ = (value * 100 for value in limits[frequency])
+    main = max(min(pence, uel) - pt, 0)
+    above = max(pence - uel, 0)
+    result = gb.national_insurance(pay=Decimal(pence) / 100, category=category, frequency=frequency)
+    assert result.employee * 100 == _hmrc_nic_pence([(main, points[0]), (above, points[1])])
+    employer = [(max(pence - st_, 0), points[2])] if points[2] else [(above, 1500)]
+    assert result.employer * 100 == _hmrc_nic_pence(employer)
+
+
+def test_nics_rounding_worked_examples():
+    # 8 % of 658.1975 -> 52.6558 -> 52.65; 8 % of 658.2025 -> 52.6562 -> 52.66
+    assert gb.national_insurance(pay=Decimal("1706.19")).employee == Decimal("52.65")
+    assert gb.national_insurance(pay=Decimal("1706.20")).employee == Decimal("52.66")
