@@ -194,7 +194,7 @@ def _check_numbers(rule: Rule, where: str) -> None:
             raise RuleError(
                 f"{where}: {rule.formula!r} is not a formula.", fields={where: "formula"}
             ) from None
-        if not _allowed(_parsed(rule.formula).body):
+        if not _allowed(_parsed(rule.formula).body, rule.formula):
             raise RuleError(
                 f"{where}: a formula has only numbers, lines, inputs, + - * / ( ) and min/max.",
                 fields={where: "formula"},
@@ -217,25 +217,39 @@ def _check_numbers(rule: Rule, where: str) -> None:
         raise RuleError(f"{where}: the percent is -1000 to 1000.", fields={where: "percent"})
 
 
-def _allowed(node) -> bool:
-    """The formula uses only what `_walk` evaluates."""
+def _allowed(node, expression: str) -> bool:
+    """The formula uses only what `_walk` evaluates: numbers written in decimal."""
     if isinstance(node, ast.Constant):
-        return isinstance(node.value, int | float) and not isinstance(node.value, bool)
+        return (
+            isinstance(node.value, int | float)
+            and not isinstance(node.value, bool)
+            and _is_number(_number_text(expression, node))
+        )
     if isinstance(node, ast.Name):
         return True
     if isinstance(node, ast.UnaryOp):
-        return isinstance(node.op, ast.USub) and _allowed(node.operand)
+        return isinstance(node.op, ast.USub) and _allowed(node.operand, expression)
     if isinstance(node, ast.BinOp):
-        return isinstance(node.op, _OPERATORS) and _allowed(node.left) and _allowed(node.right)
+        return (
+            isinstance(node.op, _OPERATORS)
+            and _allowed(node.left, expression)
+            and _allowed(node.right, expression)
+        )
     if isinstance(node, ast.Call):
         return (
             isinstance(node.func, ast.Name)
             and node.func.id in ("min", "max")
             and bool(node.args)
             and not node.keywords
-            and all(_allowed(arg) for arg in node.args)
+            and all(_allowed(arg, expression) for arg in node.args)
         )
     return False
+
+
+def _number_text(expression: str, node: ast.Constant) -> str:
+    """A number exactly as it is written in the formula (the parser's float would keep
+    only about 15 significant figures)."""
+    return ast.get_source_segment(expression, node) or ""
 
 
 def _is_number(text: str) -> bool:
@@ -357,12 +371,20 @@ def _formula(rule: Rule, done: dict, inputs: dict) -> Decimal:
     return _walk(_parsed(rule.formula).body, rule, done, inputs)
 
 
+@cache
+def _literal(expression: str, line: int, column: int, end: int) -> Decimal:
+    """The number at that place of the formula, read from its text as a Decimal."""
+    node = ast.Constant(value=0, lineno=line, col_offset=column, end_lineno=line,
+                        end_col_offset=end)  # fmt: skip
+    return Decimal(_number_text(expression, node))
+
+
 def _walk(node, rule: Rule, done: dict, inputs: dict) -> Decimal:
     def walk(child) -> Decimal:
         return _walk(child, rule, done, inputs)
 
     if isinstance(node, ast.Constant) and isinstance(node.value, int | float):
-        return Decimal(str(node.value))
+        return _literal(rule.formula, node.lineno, node.col_offset, node.end_col_offset or 0)
     if isinstance(node, ast.Name):
         return _value(node.id, done, inputs, rule)
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):

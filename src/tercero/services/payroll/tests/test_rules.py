@@ -193,3 +193,14 @@ def test_pro_rata_pay_is_exact_and_never_more_than_the_days_worked(
     assert paid <= calc.period_amount_minor(max(salaries), frequency)
     if sum(days) == period_days:
         assert paid >= calc.period_amount_minor(min(salaries), frequency)
+
+
+def test_numbers_in_formulas_are_read_as_decimals_without_a_float():
+    # protects: digits past about 15 significant figures lost through a binary float
+    long = "10000000000000000 * 0.12345678901234567891"
+    rule = Rule("X", "x", "earning", "formula", formula=long, unit="0.0001")
+    assert evaluate([rule]).amount("X") == Decimal("1234567890123456.7891")
+    big = Rule("Z", "z", "earning", "formula", formula="12345678901234567.89 - 12345678901234567")
+    assert evaluate([big]).amount("Z") == Decimal("0.89")
+    with pytest.raises(RuleError):
+        evaluate([Rule("H", "h", "earning", "formula", formula="0x10 * 2")])
