@@ -254,6 +254,34 @@ def test_a_file_with_a_wrong_header_is_refused_before_any_job(client, tenant_a):
         assert ImportJob.objects.count() == 0
 
 
+@pytest.mark.parametrize(
+    ("content", "code"),
+    [
+        (HEADER.encode() + "test.ticket,P2,Café,R-1\n".encode("latin-1") * 8, "not_utf8"),
+        (HEADER.encode() + b"test.ticket,P2,\x00,R-1\n" * 8, "not_csv"),
+        (HEADER.encode() + b"\n" * 8, "no_rows"),
+        (b"\n" * 8, "no_header"),
+    ],
+)
+def test_a_large_file_that_cannot_be_read_is_refused_before_any_job(
+    client, tenant_a, content, code
+):
+    # given
+    queue = make_queue(live_engagement(tenant_a.client))
+    client.force_login(tenant_a.client_user)
+    upload = io.BytesIO(content)
+    upload.name = "broken.csv"
+
+    # when
+    response = client.post("/api/v1/work-items/import", {"file": upload, "queue_id": queue.pk})
+
+    # then
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == code
+    with client_scope(clients=[tenant_a.client]):
+        assert ImportJob.objects.count() == 0
+
+
 def test_another_clients_import_job_is_404_on_the_api_and_the_page(client, tenant_a, tenant_b):
     # given: a job of client B
     queue = make_queue(live_engagement(tenant_b.client))
