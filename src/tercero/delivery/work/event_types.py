@@ -12,6 +12,7 @@ with its key.
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -96,7 +97,7 @@ def all_types() -> list[EventType]:
     return [_TYPES[kind] for kind in sorted(_TYPES)]
 
 
-def checked(kind: str, data: dict) -> dict:
+def checked(kind: str, data: dict[str, Any]) -> dict[str, Any]:
     """`data` validated against the schema of `kind`, as it is stored (JSON, only the
     fields given). An unknown kind or data that does not fit is a programming error:
     ValueError naming the kind and the fields, never a 4xx."""

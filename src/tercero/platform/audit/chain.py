@@ -16,6 +16,7 @@ import hashlib
 import hmac
 import json
 from datetime import datetime
+from typing import Any
 
 GENESIS_HASH = "0" * 64
 
@@ -24,7 +25,7 @@ def canonical_json(value: object) -> bytes:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str).encode()
 
 
-def payload_digest(payload: dict) -> str:
+def payload_digest(payload: dict[str, Any]) -> str:
     return hashlib.sha256(canonical_json(payload)).hexdigest()
 
 

@@ -3,6 +3,7 @@ a service line's own events (`care.ticket.solved`), security alerts and signed a
 checkpoints, so consumers and a client's webhooks hear of them."""
 
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -11,16 +12,20 @@ from tercero.delivery.work import event_types
 from tercero.delivery.work.models import WorkEvent, WorkItem
 from tercero.platform.audit.checkpoints import CHECKPOINT_SIGNED, Checkpoint
 from tercero.platform.audit.models import AuditCheckpoint
+from tercero.platform.security.models import SecurityAlert
+
+if TYPE_CHECKING:
+    from tercero.platform.identity.models import User
 
 
 def publish(
     *,
     kind: str,
     client_id: int,
-    data: dict,
+    data: dict[str, Any],
     item: WorkItem | None = None,
     engagement_id: int | None = None,
-    actor=None,
+    actor: "User | None" = None,
     at: datetime | None = None,
 ) -> WorkEvent:
     """Write one outbox event in the caller's transaction, its `data` checked against the
@@ -41,7 +46,7 @@ def publish(
     )
 
 
-def security_alert_event(alert, engagement_id: int | None) -> None:
+def security_alert_event(alert: SecurityAlert, engagement_id: int | None) -> None:
     """A security alert as an outbox event (so a client's webhook hears of it). Alerts
     not tied to one engagement stay on the ops console only."""
     if engagement_id is None:
