@@ -12,7 +12,12 @@ as no clients. Rows whose client is null (provider-wide) count as client 0, whic
 the all-clients scope contains.
 """
 
+from collections.abc import Callable
+from typing import Any
+
 from django.db import migrations
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.db.migrations.state import ProjectState, StateApps
 
 from tercero.platform.tenancy.scope_key import hmac_pads, scope_key
 
@@ -111,7 +116,7 @@ _STORE_KEY = (
 )
 
 
-def install_scope_functions(execute, *, replace_key: bool = False) -> None:
+def install_scope_functions(execute: Callable[..., object], *, replace_key: bool = False) -> None:
     """Create the key table and the verifying functions (idempotent) through `execute`
     (a cursor's or a schema editor's), and store the scope key: only when none is
     stored yet, unless `replace_key` (`tercero db grant`)."""
@@ -121,7 +126,7 @@ def install_scope_functions(execute, *, replace_key: bool = False) -> None:
     execute(_STORE_KEY + (action if replace_key else "NOTHING"), hmac_pads(scope_key()))
 
 
-def replace_policies(apps, schema_editor) -> None:
+def replace_policies(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     """Bring every existing client-isolation policy to the current POLICY_EXPRESSION."""
     if schema_editor.connection.vendor != "postgresql":
         return
@@ -139,7 +144,7 @@ def replace_policies(apps, schema_editor) -> None:
         )
 
 
-def _enable(schema_editor, table: str) -> None:
+def _enable(schema_editor: BaseDatabaseSchemaEditor, table: str) -> None:
     install_scope_functions(schema_editor.execute)
     schema_editor.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
     schema_editor.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
@@ -149,13 +154,13 @@ def _enable(schema_editor, table: str) -> None:
     )
 
 
-def _disable(schema_editor, table: str) -> None:
+def _disable(schema_editor: BaseDatabaseSchemaEditor, table: str) -> None:
     schema_editor.execute(f"DROP POLICY IF EXISTS {POLICY_NAME} ON {table}")
     schema_editor.execute(f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY")
     schema_editor.execute(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY")
 
 
-def protect_late_tables(apps, schema_editor) -> None:
+def protect_late_tables(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     """Give the audit trail, users, grants and tokens the client policy (and staff rows
     their read-only policy)."""
     if schema_editor.connection.vendor != "postgresql":
@@ -168,7 +173,7 @@ def protect_late_tables(apps, schema_editor) -> None:
     )
 
 
-def unprotect_late_tables(apps, schema_editor) -> None:
+def unprotect_late_tables(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     if schema_editor.connection.vendor != "postgresql":
         return
     schema_editor.execute(f"DROP POLICY IF EXISTS {STAFF_POLICY_NAME} ON identity_user")
@@ -182,30 +187,44 @@ class EnableRowLevelSecurity(migrations.operations.base.Operation):
     reversible = True
     reduces_to_sql = True
 
-    def __init__(self, model_name: str):
+    def __init__(self, model_name: str) -> None:
         self.model_name = model_name
 
-    def state_forwards(self, app_label, state):
+    def state_forwards(self, app_label: str, state: ProjectState) -> None:
         pass
 
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+    def database_forwards(
+        self,
+        app_label: str,
+        schema_editor: BaseDatabaseSchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
+    ) -> None:
         if schema_editor.connection.vendor != "postgresql":
             return
         _enable(schema_editor, self._table(app_label, schema_editor, to_state))
 
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+    def database_backwards(
+        self,
+        app_label: str,
+        schema_editor: BaseDatabaseSchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
+    ) -> None:
         if schema_editor.connection.vendor != "postgresql":
             return
         _disable(schema_editor, self._table(app_label, schema_editor, from_state))
 
-    def _table(self, app_label, schema_editor, state) -> str:
+    def _table(
+        self, app_label: str, schema_editor: BaseDatabaseSchemaEditor, state: ProjectState
+    ) -> str:
         model = state.apps.get_model(app_label, self.model_name)
         return schema_editor.quote_name(model._meta.db_table)
 
     def describe(self) -> str:
         return f"Enable client row-level security on {self.model_name}"
 
-    def deconstruct(self):
+    def deconstruct(self) -> tuple[str, list[Any], dict[str, Any]]:
         return (self.__class__.__qualname__, [], {"model_name": self.model_name})
 
     @property
