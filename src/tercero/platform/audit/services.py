@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -16,6 +16,9 @@ from tercero.platform.audit.context import current_ip
 from tercero.platform.audit.models import AuditCheckpoint, AuditEvent
 from tercero.platform.tenancy.models import Client
 from tercero.platform.tenancy.scoping import all_clients_scope
+
+if TYPE_CHECKING:
+    from tercero.platform.identity.models import User
 
 # Serialises writers on PostgreSQL for the rest of their transaction, so two events
 # can never take the same predecessor. SQLite's IMMEDIATE transactions already do.
@@ -28,8 +31,8 @@ class Entry:
     """One event to append, as `record` takes it."""
 
     action: str
-    actor: object = None
-    client: object = None
+    actor: "User | int | None" = None  # a person, their id, or None for the system
+    client: Client | int | None = None
     object_type: str = ""
     object_id: object = ""
     reason: str = ""
@@ -39,8 +42,8 @@ class Entry:
 def record(
     *,
     action: str,
-    actor: object = None,
-    client: object = None,
+    actor: "User | int | None" = None,
+    client: Client | int | None = None,
     object_type: str = "",
     object_id: object = "",
     reason: str = "",
@@ -187,7 +190,9 @@ def _client_head(client_id: int, *, up_to: int) -> AuditEvent | None:
     return None if latest is None or latest.sequence == pinned else latest
 
 
-def _sign(event: AuditEvent, *, scope, count: int, now: datetime) -> checkpoints.Checkpoint:
+def _sign(
+    event: AuditEvent, *, scope: Literal["chain", "client"], count: int, now: datetime
+) -> checkpoints.Checkpoint:
     return checkpoints.sign(
         scope=scope,
         client_id=event.client_id if scope == "client" else None,
