@@ -286,12 +286,13 @@ def care_report(request, filters: Query[ReportFilters]):
     ):
         raise NotFound("Engagement not found.")
     # agents and sites are the provider's: reachable when they worked the caller's tickets
-    worked = reporting.tickets(client_ids=client_ids).exclude(assignee=None)
+    worked = reporting.tickets(viewer=caller.user, client_ids=client_ids).exclude(assignee=None)
     if filters.agent_id and not worked.filter(assignee_id=filters.agent_id).exists():
         raise NotFound("Agent not found.")
     if filters.site_id and not worked.filter(assignee__site_id=filters.site_id).exists():
         raise NotFound("Site not found.")
     report = reporting.care_report(
+        viewer=caller.user,
         client_ids=client_ids,
         start=datetime.combine(first, time.min, tzinfo=zone),
         end=datetime.combine(last + timedelta(days=1), time.min, tzinfo=zone),

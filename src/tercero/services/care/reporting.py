@@ -4,7 +4,8 @@ channel. Pure reads.
 
 Definitions (docs/care.md, "Reports"):
 
-- the tickets are care and support tickets and calls created in [start, end);
+- the tickets are care and support tickets and calls created in [start, end) that the
+  viewer may see (the engagement's data-residency rule applies, as on every other path);
 - first response time = first_response_at - created_at, wall-clock seconds, over the
   tickets answered; resolution time = resolved_at - created_at over resolved tickets;
   medians by `statistics.median`, p90 by `statistics.quantiles(n=10, method="inclusive")`
@@ -30,7 +31,7 @@ from datetime import datetime, timedelta
 from django.db.models import Count
 from django.utils import timezone
 
-from tercero.delivery.work import selectors
+from tercero.delivery.work import access, selectors
 from tercero.services.care.models import Message, Survey
 
 TYPES = ("care.ticket", "support.ticket", "care.call")
@@ -117,7 +118,10 @@ class Report:
     channels: list[str]
 
 
-def tickets(*, client_ids, engagement_id=None, agent_id=None, site_id=None, channel=None):
+def tickets(*, viewer, client_ids, engagement_id=None, agent_id=None, site_id=None, channel=None):
+    """The tickets `viewer` may count: the engine's access rule leaves out the personal
+    data of engagements whose residency rule excludes the viewer's site (None: no
+    person, the clients' whole desk)."""
     found = selectors.items(
         client_ids=client_ids,
         work_types=TYPES,
@@ -127,11 +131,12 @@ def tickets(*, client_ids, engagement_id=None, agent_id=None, site_id=None, chan
     )
     if site_id:
         found = found.filter(assignee__site_id=site_id)
-    return found
+    return access.restrict(viewer, found, client_ids)
 
 
 def care_report(
     *,
+    viewer,
     client_ids: list[int],
     start: datetime,
     end: datetime,
@@ -145,6 +150,7 @@ def care_report(
     now = now or timezone.now()
     key, label = _KEYS[group_by if group_by in _KEYS else "channel"]
     scope = tickets(
+        viewer=viewer,
         client_ids=client_ids,
         engagement_id=engagement_id,
         agent_id=agent_id,

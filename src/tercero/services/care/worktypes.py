@@ -2,8 +2,11 @@
 
 A `care.ticket` is one customer's request (by e-mail, web form, chat or phone) with its
 conversation; a `support.ticket` adds product, version, device/OS and a support tier
-(L1-L3). The requester's name, e-mail and phone are personal data: sealed at rest and
-masked on every page until revealed.
+(L1-L3); a `care.call` is one phone call. The requester's name, e-mail and phone (a
+caller's number) are personal data: sealed at rest and masked on every page until
+revealed. Every care item holds personal data, in its fields or in the conversation (an
+address, an order, a phone number typed into a chat), so each is created as holding it
+and the engagement's data-residency rule applies to it on every path.
 """
 
 from typing import Literal
@@ -55,6 +58,7 @@ TICKET = registry.WorkType(
     display_fields=DISPLAY,
     personal_fields=PERSONAL,
     personal_kinds=KINDS,
+    holds_personal_data=True,
     attachment="optional",
     panel_url="care:panel",
     on_transition=events.ticket_moved,
@@ -79,6 +83,7 @@ SUPPORT = registry.WorkType(
     ),
     personal_fields=PERSONAL,
     personal_kinds=KINDS,
+    holds_personal_data=True,
     attachment="optional",
     panel_url="care:panel",
     on_transition=events.ticket_moved,
@@ -121,4 +126,5 @@ CALL = registry.WorkType(
     ),
     personal_fields=("caller_number",),
     personal_kinds={"caller_number": ""},
+    holds_personal_data=True,
 )

@@ -60,7 +60,7 @@ class ReportForm(forms.Form):
 
 
 def _choices(caller, staff: bool):
-    tickets = reporting.tickets(client_ids=caller.client_ids)
+    tickets = reporting.tickets(viewer=caller.user, client_ids=caller.client_ids)
     agent_ids = tickets.exclude(assignee=None).values("assignee_id")
     return {
         "client": [(c.pk, c.legal_name) for c in Client.objects.filter(pk__in=caller.client_ids)]
@@ -110,6 +110,7 @@ def report_page(request, caller):
         zone = _zone(client_ids)
         start, end = _window(data, zone)
         report = reporting.care_report(
+            viewer=caller.user,
             client_ids=client_ids,
             start=start,
             end=end,
