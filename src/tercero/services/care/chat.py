@@ -16,10 +16,11 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from tercero.delivery.work import lifecycle, selectors
+from tercero.delivery.work import selectors
 from tercero.delivery.work import services as work
 from tercero.platform.errors import Conflict, InvalidInput, NotFound
 from tercero.platform.security.redact import redact_cards
+from tercero.services.care.customer import customer_replied
 from tercero.services.care.models import ChatSession, Message, WebChannel
 
 if TYPE_CHECKING:
@@ -159,8 +160,8 @@ def session_of(*, channel: WebChannel, token: str) -> ChatSession:
 
 
 def say(*, session: ChatSession, text: str) -> Message:
-    """A line from the customer. A resolved chat is reopened by it; an ended one is not
-    (the customer starts a new chat)."""
+    """A line from the customer. A chat waiting on the customer is worked again and a
+    resolved one reopened by it; an ended one is not (the customer starts a new chat)."""
     if session.ended_at is not None:
         raise Conflict("This chat has ended; start a new one.", code="chat_ended")
     body = _line(text)
@@ -177,9 +178,7 @@ def say(*, session: ChatSession, text: str) -> Message:
     with transaction.atomic():
         line = _inbound(session.item, channel="chat", body=body)
         ChatSession.objects.filter(pk=session.pk).update(customer_seen_at=now)
-        ticket = selectors.access_item(client_ids=[session.client_id], item_id=session.item_id)
-        if ticket.status in (lifecycle.RESOLVED, lifecycle.CLOSED):
-            work.transition(actor=None, item=ticket, action="reopen", reason="customer wrote again")
+        customer_replied(ticket=session.item)
     return line
 
 

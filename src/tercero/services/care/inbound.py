@@ -27,6 +27,7 @@ from tercero.delivery.work import services as work
 from tercero.platform.errors import DomainError
 from tercero.platform.security import crypto
 from tercero.platform.security.redact import redact_cards
+from tercero.services.care.customer import customer_replied
 from tercero.services.care.models import Mailbox, Message, Rejection
 
 if TYPE_CHECKING:
@@ -35,7 +36,6 @@ if TYPE_CHECKING:
 MAX_MESSAGE_BYTES = 30 * 1024 * 1024
 TOKEN = re.compile(r"\[#T-(\d{1,12})\]")
 AUTO_PRECEDENCE = {"bulk", "junk", "list", "auto_reply"}
-REOPENABLE = ("resolved", "closed")
 DAEMONS = ("mailer-daemon", "postmaster", "no-reply", "noreply", "do-not-reply")
 
 
@@ -100,10 +100,8 @@ def ingest(*, mailbox: Mailbox, raw: bytes) -> Outcome:
                 body=redact_cards(body),
                 auto_generated=bool(auto),
             )
-            if status == "threaded" and not auto and ticket.status in REOPENABLE:
-                work.transition(
-                    actor=None, item=ticket, action="reopen", reason="customer wrote again"
-                )
+            if status == "threaded" and not auto:
+                customer_replied(ticket=ticket)
     except DomainError as error:
         return _reject(mailbox, message_id, f"refused: {error.message}", len(raw))
     return Outcome(status, item_id=ticket.pk)
