@@ -5,6 +5,7 @@ so the transcript is the ticket's conversation.
 """
 
 import hashlib
+import ipaddress
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -15,10 +16,11 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from tercero.delivery.work import selectors
 from tercero.delivery.work import services as work
-from tercero.platform.errors import Conflict, InvalidInput, NotFound
+from tercero.platform.errors import Conflict, DomainError, InvalidInput, NotFound
 from tercero.platform.security.redact import redact_cards
 from tercero.services.care.customer import customer_replied
 from tercero.services.care.models import ChatSession, Message, WebChannel
@@ -28,9 +30,34 @@ if TYPE_CHECKING:
 
 MAX_LINE = 5000
 LINES_PER_MINUTE = 20
-CHATS_PER_MINUTE = 30  # per web channel: a flood of new chats is refused, not queued
+# New chats a minute: each visitor (a network address; an IPv6 /64, what one household
+# or host is given) may open a few, and the channel's engagement as a whole a ceiling
+# far above one visitor's share; beyond either a new chat is refused, not queued.
+VISITOR_CHATS_PER_MINUTE = 3
+CHATS_PER_MINUTE = 300
 FORMS_PER_MINUTE = 30  # likewise for contact-form messages
 IDLE_END = timedelta(minutes=30)
+
+
+class TooManyChats(DomainError):
+    """One visitor opened more chats in a minute than a person does."""
+
+    status = 429
+    code = "slow_down"
+
+
+def visitor_of(address: str | None) -> str:
+    """A visitor's key: a keyed hash of their network address (IPv6 by its /64), so the
+    address itself is not stored. Unknown addresses share one key."""
+    network = address or "unknown"
+    try:
+        ip = ipaddress.ip_address(network)
+    except ValueError:
+        pass
+    else:
+        if ip.version == 6:
+            network = str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return salted_hmac("care.chat.visitor", network, algorithm="sha256").hexdigest()
 
 
 @dataclass(frozen=True)
@@ -113,17 +140,17 @@ def submit_form(
     return ticket
 
 
-def start_chat(*, channel: WebChannel, name: str, email: str, message: str) -> Started:
-    """A new chat: a care.ticket on the chat channel and the customer's first line."""
+def start_chat(
+    *, channel: WebChannel, name: str, email: str, message: str, visitor: str = ""
+) -> Started:
+    """A new chat: a care.ticket on the chat channel and the customer's first line.
+    `visitor` (`visitor_of` their address) is held to VISITOR_CHATS_PER_MINUTE, the
+    channel's engagement to CHATS_PER_MINUTE."""
     if not (channel.is_active and channel.has_chat):
         raise NotFound("Chat is closed.")
     requester = _requester(name, email)
     body = _line(message)
-    recent = ChatSession.objects.filter(
-        item__queue=channel.queue, started_at__gte=timezone.now() - timedelta(minutes=1)
-    ).count()
-    if recent >= CHATS_PER_MINUTE:
-        raise Conflict("Too many new chats right now; please try again shortly.", code="busy")
+    _refuse_flood(channel, visitor or visitor_of(None))
     token = secrets.token_urlsafe(32)
     with transaction.atomic():
         ticket = work.create_item(
@@ -134,10 +161,23 @@ def start_chat(*, channel: WebChannel, name: str, email: str, message: str) -> S
             payload={"subject": f"Chat: {body[:80]}", **requester},
         )
         ChatSession.objects.create(
-            client_id=ticket.client_id, item=ticket, token_hash=token_hash(token)
+            client_id=ticket.client_id,
+            item=ticket,
+            token_hash=token_hash(token),
+            visitor=visitor or visitor_of(None),
         )
         _inbound(ticket, channel="chat", body=body)
     return Started(ticket=ticket, token=token)
+
+
+def _refuse_flood(channel: WebChannel, visitor: str) -> None:
+    recent = ChatSession.objects.filter(
+        client_id=channel.client_id, started_at__gte=timezone.now() - timedelta(minutes=1)
+    )
+    if recent.filter(visitor=visitor).count() >= VISITOR_CHATS_PER_MINUTE:
+        raise TooManyChats("You have opened several chats just now; please wait a minute.")
+    if recent.filter(item__engagement_id=channel.engagement_id).count() >= CHATS_PER_MINUTE:
+        raise Conflict("Too many new chats right now; please try again shortly.", code="busy")
 
 
 def session_of(*, channel: WebChannel, token: str) -> ChatSession:

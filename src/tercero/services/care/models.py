@@ -270,6 +270,12 @@ class ChatSession(ClientOwned):
     started_at = models.DateTimeField(default=timezone.now)
     customer_seen_at = models.DateTimeField(default=timezone.now)
     ended_at = models.DateTimeField(null=True, blank=True)
+    # who opened it, as a keyed hash of their network address (chat.visitor_of): new
+    # chats are counted per visitor, so one visitor cannot use up a channel's rate
+    visitor = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["visitor", "started_at"], name="chat_visitor_recent")]
 
 
 class Survey(ClientOwned):

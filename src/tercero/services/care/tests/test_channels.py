@@ -303,3 +303,45 @@ def test_a_chat_moved_to_another_queue_keeps_working_for_the_customer_and_the_ne
     assert _post(client, "/care/w/acme-help/chat/end", {}, HTTP_X_CHAT_TOKEN=token).json() == {
         "ended": True
     }
+
+
+def test_one_visitor_cannot_use_up_the_channels_new_chat_rate(client, channel, tenant_a):
+    # protects: issue 19, defect 15 - one visitor opened chats until the channel's rate
+    # was spent and real customers got 409
+    flooder = "203.0.113.7"
+    for _ in range(chat.CHATS_PER_MINUTE + 1):
+        answer = _start_from(client, flooder)
+        if answer.status_code != 201:
+            break
+    # the visitor is stopped after their own share, told to slow down
+    assert answer.status_code == 429
+    assert answer.json()["error"]["code"] == "slow_down"
+    with client_scope(clients=[tenant_a.client]):
+        assert ChatSession.objects.count() == chat.VISITOR_CHATS_PER_MINUTE
+    # a real customer, and the same visitor's neighbour on another network, still get in
+    customer = _start_from(client, "198.51.100.20")
+    assert customer.status_code == 201
+    other_v6 = _start_from(client, "2001:db8:1:2::9")
+    same_v6 = [_start_from(client, f"2001:db8:aaaa:bbbb::{n}").status_code for n in range(4)]
+    assert other_v6.status_code == 201
+    assert same_v6 == [201, 201, 201, 429]  # one /64 is one visitor
+
+
+def test_the_channel_ceiling_still_holds_against_many_visitors(
+    client, channel, tenant_a, monkeypatch
+):
+    # protects: many addresses together are held to the channel's ceiling
+    monkeypatch.setattr(chat, "CHATS_PER_MINUTE", 4)
+    codes = [_start_from(client, f"192.0.2.{n}").status_code for n in range(5)]
+    assert codes == [201, 201, 201, 201, 409]
+    with client_scope(clients=[tenant_a.client]):
+        assert ChatSession.objects.count() == 4
+
+
+def _start_from(client, address: str):
+    return _post(
+        client,
+        "/care/w/acme-help/chat/start",
+        {"name": "Maria Santos", "message": "Hi, my order?"},
+        REMOTE_ADDR=address,
+    )

@@ -19,6 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 from tercero.platform.api.errors import error_response
 from tercero.platform.api.inputs import read_json
 from tercero.platform.errors import DomainError, InvalidInput, NotFound
+from tercero.platform.identity.lockout import client_ip
 from tercero.platform.tenancy.scoping import all_clients_scope, client_scope
 from tercero.services.care import chat, csat, selectors
 
@@ -103,6 +104,7 @@ def chat_start(request, channel):
         name=str(data.get("name", "")),
         email=str(data.get("email", "")),
         message=str(data.get("message", "")),
+        visitor=chat.visitor_of(client_ip(request)),
     )
     return JsonResponse(
         {"token": started.token, "ticket": started.ticket.pk, "greeting": channel.greeting},
