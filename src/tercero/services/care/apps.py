@@ -8,11 +8,13 @@ class CareConfig(AppConfig):
 
     def ready(self):
         from tercero.delivery.work.registry import register_line
-        from tercero.platform.catalogue import NavEntry, Offering, ServiceLine
+        from tercero.platform.catalogue import NavEntry, Offering, Permission, ServiceLine
+        from tercero.platform.identity.roles import Role
         from tercero.platform.ops.scheduler import PeriodicJob
         from tercero.platform.security import sealed
         from tercero.services.care import api, csat, events, isolation, tasks, worktypes
         from tercero.services.care.models import Message
+        from tercero.services.care.services.knowledge import KNOWLEDGE_EDITOR
 
         sealed.register(Message, "sender")
         register_line(
@@ -25,6 +27,13 @@ class CareConfig(AppConfig):
                 ),
                 work_types=(worktypes.TICKET, worktypes.SUPPORT, worktypes.CALL),
                 events=events.EVENTS,
+                permissions=(
+                    Permission(
+                        KNOWLEDGE_EDITOR,
+                        frozenset({Role.TEAM_LEAD, Role.DELIVERY_MANAGER}),
+                        "Publish knowledge articles, change published ones, make one public",
+                    ),
+                ),
                 navigation=(
                     NavEntry(
                         "Care report",

@@ -14,6 +14,7 @@ from tercero.services.care.services.fields import (
 )
 from tercero.services.care.services.knowledge import (
     ARTICLE_FIELDS,
+    KNOWLEDGE_EDITOR,
     create_article,
     delete_article,
     publish_article,
@@ -34,6 +35,7 @@ from tercero.services.care.services.viewers import VIEWER_TTL, left, seen
 __all__ = [
     "ARTICLE_FIELDS",
     "CARE_TYPES",
+    "KNOWLEDGE_EDITOR",
     "MIN_ESCALATION_NOTE",
     "TIERS",
     "VIEWER_TTL",

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from tercero.platform.audit.services import record
-from tercero.platform.errors import InvalidInput
+from tercero.platform.errors import InvalidInput, PermissionDenied
 from tercero.platform.security.redact import redact_cards
 from tercero.platform.versioning import update_versioned
 from tercero.services.care.models import (
@@ -19,6 +19,15 @@ if TYPE_CHECKING:
 
 
 ARTICLE_FIELDS = ("title", "summary", "body", "keywords", "visibility", "kind", "product")
+# Agents write drafts; what customers or the whole desk read live needs an editor:
+# publishing, changing a published article, making an article public, deleting.
+KNOWLEDGE_EDITOR = "knowledge:edit"
+
+
+def _require_editor(actor, permissions: frozenset[str] | None, why: str) -> None:
+    held = actor.permissions if permissions is None and actor is not None else permissions
+    if held is not None and KNOWLEDGE_EDITOR not in held:
+        raise PermissionDenied(f"{why} needs a knowledge editor ('{KNOWLEDGE_EDITOR}').")
 
 
 def _clean_article(fields: dict) -> dict:
@@ -73,10 +82,26 @@ def create_article(*, actor, client_id: int, **fields) -> Article:
     return article
 
 
-def update_article(*, actor, article: Article, version: int | None, changes: dict) -> Article:
-    """Edit an article if nobody changed it since `version` (else 409)."""
+def update_article(
+    *,
+    actor,
+    article: Article,
+    version: int | None,
+    changes: dict,
+    permissions: frozenset[str] | None = None,
+) -> Article:
+    """Edit an article if nobody changed it since `version` (else 409). A published
+    article, or making an internal one public, needs a knowledge editor (`permissions`:
+    the caller's, narrowed by a token; default the actor's role)."""
     cleaned = _clean_article(changes)
     cleaned.pop("slug", None)
+    if article.status == Article.Status.PUBLISHED:
+        _require_editor(actor, permissions, "Changing a published article")
+    if (
+        cleaned.get("visibility", article.visibility) == Article.Visibility.PUBLIC
+        and article.visibility != Article.Visibility.PUBLIC
+    ):
+        _require_editor(actor, permissions, "Making an article public")
     with transaction.atomic():
         update_versioned(
             Article,
@@ -97,8 +122,17 @@ def update_article(*, actor, article: Article, version: int | None, changes: dic
     return article
 
 
-def publish_article(*, actor, article: Article, version: int | None, published: bool) -> Article:
-    """Put an article live (agents; the help centre too when public) or back to draft."""
+def publish_article(
+    *,
+    actor,
+    article: Article,
+    version: int | None,
+    published: bool,
+    permissions: frozenset[str] | None = None,
+) -> Article:
+    """Put an article live (agents; the help centre too when public) or back to draft.
+    A knowledge editor's step."""
+    _require_editor(actor, permissions, "Publishing an article")
     status = Article.Status.PUBLISHED if published else Article.Status.DRAFT
     with transaction.atomic():
         update_versioned(
@@ -123,7 +157,8 @@ def publish_article(*, actor, article: Article, version: int | None, published: 
     return article
 
 
-def delete_article(*, actor, article: Article) -> None:
+def delete_article(*, actor, article: Article, permissions: frozenset[str] | None = None) -> None:
+    _require_editor(actor, permissions, "Deleting an article")
     with transaction.atomic():
         record(
             action="care.article.deleted",

@@ -9,7 +9,7 @@ import pytest
 
 from tercero.delivery.work import services as work
 from tercero.delivery.work.tests.conftest import live_engagement, make_queue
-from tercero.platform.errors import Conflict, InvalidInput
+from tercero.platform.errors import Conflict, InvalidInput, PermissionDenied
 from tercero.platform.tenancy.scoping import client_scope
 from tercero.services.care import selectors, services
 from tercero.services.care.models import Article, WebChannel
@@ -216,3 +216,58 @@ def test_internal_drafts_never_crowd_out_the_public_answer_in_the_help_centre(kb
     page = client.get("/care/w/acme-help/help/?q=warranty").content.decode()
     assert "Repairs after purchase" in page
     assert "Warranty warranty claim note" not in page
+
+
+def test_an_agent_only_drafts_and_cannot_change_live_articles_or_make_one_public(
+    kb, client, tenant_a
+):
+    # protects: issue 19, defect 5 - an agent changed a published article live and made
+    # an internal article public; both need a knowledge editor (team leads, managers)
+    published = Article.objects.get(slug="refunds")
+    draft = services.create_article(
+        actor=tenant_a.agent, client_id=kb.pk, title="Courier codes", body="Codes we use."
+    )
+    form = {"kind": "article", "title": "Refunds", "body": "Anything goes now."}
+    client.force_login(tenant_a.agent)
+    # when the agent edits the live article, makes the draft public, publishes it
+    live_edit = client.post(
+        f"/care/kb/{published.pk}/",
+        {**form, "visibility": "public", "version": published.version},
+    )
+    made_public = client.post(
+        f"/care/kb/{draft.pk}/",
+        {**form, "title": "Courier codes", "visibility": "public", "version": draft.version},
+    )
+    publish = client.post(f"/care/kb/{draft.pk}/publish/", {"published": "1", "version": "1"})
+    # then each is refused and nothing changed
+    assert live_edit.status_code == 200
+    assert "knowledge editor" in live_edit.content.decode()
+    assert "knowledge editor" in made_public.content.decode()
+    assert publish.status_code == 403
+    assert client.post(f"/care/kb/{draft.pk}/delete/").status_code == 403
+    published.refresh_from_db()
+    draft.refresh_from_db()
+    assert "Anything goes now." not in published.body
+    assert (draft.visibility, draft.status, draft.version) == ("internal", "draft", 1)
+    # an agent still writes drafts; a team lead edits live articles and publishes
+    kept_draft = client.post(
+        f"/care/kb/{draft.pk}/",
+        {**form, "title": "Courier codes", "visibility": "internal", "version": "1"},
+    )
+    assert kept_draft.status_code == 302
+    with pytest.raises(PermissionDenied):
+        services.update_article(
+            actor=tenant_a.team_lead,
+            article=published,
+            version=published.version,
+            changes={"summary": "x"},
+            permissions=frozenset({"work:write"}),  # a token without the editor's scope
+        )
+    client.force_login(tenant_a.team_lead)
+    lead_edit = client.post(
+        f"/care/kb/{published.pk}/",
+        {**form, "visibility": "public", "version": published.version},
+    )
+    assert lead_edit.status_code == 302
+    published.refresh_from_db()
+    assert published.body == "Anything goes now."

@@ -120,6 +120,7 @@ def article_page(request, caller, article_id: int):
                     article=article,
                     version=version_of(request),
                     changes=form.cleaned_data,
+                    permissions=caller.permissions,
                 )
             except DomainError as error:
                 _field_errors(form, error)
@@ -130,19 +131,23 @@ def article_page(request, caller, article_id: int):
         "article": article,
         "form": form,
         "may_write": may_write,
-        "may_publish": "work:assign" in caller.permissions,
+        "may_publish": services.KNOWLEDGE_EDITOR in caller.permissions,
     }
     return render(request, "care/kb_edit.html", context)
 
 
 @require_POST
-@page("work:assign", staff=True)
+@page(services.KNOWLEDGE_EDITOR, staff=True)
 def article_publish(request, caller, article_id: int):
     article = selectors.access_article(client_ids=caller.client_ids, article_id=article_id)
     published = request.POST.get("published") == "1"
     try:
         services.publish_article(
-            actor=request.user, article=article, version=version_of(request), published=published
+            actor=request.user,
+            article=article,
+            version=version_of(request),
+            published=published,
+            permissions=caller.permissions,
         )
     except DomainError as error:
         refused(request, error)
@@ -152,10 +157,10 @@ def article_publish(request, caller, article_id: int):
 
 
 @require_POST
-@page("work:assign", staff=True)
+@page(services.KNOWLEDGE_EDITOR, staff=True)
 def article_delete(request, caller, article_id: int):
     article = selectors.access_article(client_ids=caller.client_ids, article_id=article_id)
-    services.delete_article(actor=request.user, article=article)
+    services.delete_article(actor=request.user, article=article, permissions=caller.permissions)
     messages.success(request, f"“{article.title}” deleted.")
     return redirect("care:articles")
 
