@@ -243,6 +243,11 @@ STATIC_ROOT = VAR_DIR / "static"
 MEDIA_ROOT = Path(os.environ.get("TERCERO_MEDIA_DIR", VAR_DIR / "media")).resolve()
 # Files attached to work: largest accepted upload, and the types accepted.
 ATTACHMENT_MAX_BYTES = int(os.environ.get("ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))
+# Care desk e-mail: the largest raw message taken in, by IMAP and by the raw-mail
+# endpoint alike (room for attachments of ATTACHMENT_MAX_BYTES once base64-encoded), and
+# how many e-mails one sender may send in a minute before the next opens no ticket.
+CARE_MAIL_MAX_BYTES = int(os.environ.get("CARE_MAIL_MAX_BYTES", str(30 * 1024 * 1024)))
+CARE_MAIL_PER_SENDER_PER_MINUTE = int(os.environ.get("CARE_MAIL_PER_SENDER_PER_MINUTE", "5"))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 STORAGES = {
     "default": {

@@ -15,11 +15,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from tercero.delivery.work import files, lifecycle, personal, registry, routing, sla
 from tercero.delivery.work.models import Attachment, Queue, SkillRequirement, WorkEvent, WorkItem
+from tercero.delivery.work.services import intake_sql
 from tercero.delivery.work.services._common import _event, _language, _log
 from tercero.delivery.work.services.claims import offer
 from tercero.delivery.workforce.models import CHANNELS, SKILL_NAME
@@ -369,29 +370,33 @@ def _write(
 
 
 def _insert(prepared: list[Prepared], *, actor: Any) -> None:
+    """On PostgreSQL one statement for the whole batch (`intake_sql`), elsewhere one
+    multi-row insert per table."""
     creator = actor if getattr(actor, "pk", None) else None
-    items = []
-    requirements: list[SkillRequirement] = []
-    for _, item, required in prepared:
+    items: list[WorkItem] = []
+    requirements: list[tuple[int, SkillRequirement]] = []
+    events: list[tuple[int, WorkEvent]] = []
+    for at, (_, item, required) in enumerate(prepared):
         item.created_by = creator
         item.skill_count = len(required)
         item.skill_keys = routing.skill_keys(required)
         items.append(item)
-    WorkItem.objects.bulk_create(items)
-    events = []
-    for _, item, required in prepared:
         mine = [
             SkillRequirement(client_id=item.client_id, item=item, skill=skill, min_level=level)
             for skill, level in sorted(required.items())
         ]
-        requirements.extend(mine)
+        requirements.extend((at, requirement) for requirement in mine)
         # what the item's required skills are: the API answers from it without a query
         item._prefetched_objects_cache = {"required_skills": mine}  # type: ignore[attr-defined]  # Django's prefetch cache, unknown to the stubs
-        events.append(_event(item, "item.created", actor, {"work_type": item.work_type}))
+        events.append((at, _event(item, "item.created", actor, {"work_type": item.work_type})))
         if item.status == lifecycle.QUEUED:
-            events.append(_event(item, "item.queued", actor, {"queue_id": item.queue_id}))
-    SkillRequirement.objects.bulk_create(requirements)
-    WorkEvent.objects.bulk_create(events)
+            events.append((at, _event(item, "item.queued", actor, {"queue_id": item.queue_id})))
+    if connection.vendor == "postgresql":
+        intake_sql.insert(items, requirements, events)
+        return
+    WorkItem.objects.bulk_create(items)
+    SkillRequirement.objects.bulk_create([requirement for _, requirement in requirements])
+    WorkEvent.objects.bulk_create([event for _, event in events])
 
 
 def _push(queue: Queue, items: list[WorkItem], *, refresh: bool = False) -> None:

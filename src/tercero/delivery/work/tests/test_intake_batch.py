@@ -57,6 +57,12 @@ def _keys_made_and_forgotten(client_id: int) -> None:
     crypto.forget_keys()
 
 
+def _inserts() -> int:
+    """Statements that write a batch: on PostgreSQL one for items, requirements and
+    events together; elsewhere one multi-row insert per table."""
+    return 1 if connection.vendor == "postgresql" else 3
+
+
 def _statements(captured: CaptureQueriesContext) -> dict[str, int]:
     """How many statements of each kind ran (savepoints apart: tests nest transactions)."""
     counts = {"insert": 0, "key read": 0, "item read": 0, "other": 0}
@@ -64,7 +70,7 @@ def _statements(captured: CaptureQueriesContext) -> dict[str, int]:
         sql = query["sql"]
         if "SAVEPOINT" in sql:
             continue
-        if sql.startswith("INSERT"):
+        if sql.startswith("INSERT") or (sql.startswith("WITH") and "INSERT INTO" in sql):
             counts["insert"] += 1
         elif "security_datakey" in sql:
             counts["key read"] += 1
@@ -75,20 +81,27 @@ def _statements(captured: CaptureQueriesContext) -> dict[str, int]:
     return counts
 
 
-def test_a_single_create_is_three_inserts_one_key_read_and_no_read_back(tenant_a, documents):
+def test_a_single_create_is_at_most_three_inserts_one_key_read_and_no_read_back(
+    tenant_a, documents
+):
     # protects: intake speed (the issue counted 26 statements, 8 of them key reads)
     with client_scope(clients=[tenant_a.client]):
         _keys_made_and_forgotten(tenant_a.client.pk)
         with CaptureQueriesContext(connection) as captured:
             item = services.create_item(actor=None, queue=documents, **_document(1))
-        assert _statements(captured) == {"insert": 3, "key read": 1, "item read": 0, "other": 0}
+        assert _statements(captured) == {
+            "insert": _inserts(),
+            "key read": 1,
+            "item read": 0,
+            "other": 0,
+        }
         assert WorkEvent.objects.filter(item=item).count() == 2
         assert crypto.open_sealed(WorkItem.objects.get().payload["customer_name"]) == (
             "Maria Santos"
         )
 
 
-def test_a_bulk_of_100_is_three_inserts_and_one_key_read(tenant_a, documents):
+def test_a_bulk_of_100_is_at_most_three_inserts_and_one_key_read(tenant_a, documents):
     # protects: intake speed (the issue counted 817 statements, 800 of them key reads)
     with client_scope(clients=[tenant_a.client]):
         _keys_made_and_forgotten(tenant_a.client.pk)
@@ -97,7 +110,12 @@ def test_a_bulk_of_100_is_three_inserts_and_one_key_read(tenant_a, documents):
                 actor=None, queue=documents, rows=[_document(n) for n in range(100)]
             )
         assert errors == {}
-        assert _statements(captured) == {"insert": 3, "key read": 1, "item read": 0, "other": 0}
+        assert _statements(captured) == {
+            "insert": _inserts(),
+            "key read": 1,
+            "item read": 0,
+            "other": 0,
+        }
         assert WorkItem.objects.count() == 100
         assert SkillRequirement.objects.count() == 100
         assert WorkEvent.objects.filter(kind__in=["item.created", "item.queued"]).count() == 200
@@ -116,7 +134,7 @@ def test_the_api_creates_one_item_in_a_fixed_small_number_of_statements(
         answer = client.post("/api/v1/work-items", body, content_type=JSON, **bearer)
     assert answer.status_code == 201
     counts = _statements(captured)
-    assert counts["insert"] == 3
+    assert counts["insert"] == _inserts()
     assert counts["item read"] == 0  # the answer is the item as written
     assert sum(counts.values()) <= 10
     shown = answer.json()
@@ -142,7 +160,7 @@ def test_the_api_creates_a_bulk_of_100_in_the_same_number_of_statements(
     assert answer.status_code == 201
     assert len(answer.json()["created"]) == 100
     assert len(hundred.captured_queries) <= len(one.captured_queries)
-    assert _statements(hundred)["insert"] == 3
+    assert _statements(hundred)["insert"] == _inserts()
 
 
 def test_a_batch_with_an_idempotency_key_happens_once(tenant_a, documents):

@@ -185,7 +185,7 @@ def test_splitting_makes_a_new_ticket_for_the_same_customer(desk, tenant_a):
         mailbox=desk,
         raw=mail(
             message_id="<m2@example.org>",
-            subject=f"Re: Where is my order? [#T-{ticket.pk}]",
+            subject=f"Re: Where is my order? {inbound.token_of(ticket)}",
             body="Also, can I change my address?",
         ),
     )

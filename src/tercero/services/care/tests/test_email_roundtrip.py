@@ -65,7 +65,8 @@ def test_reply_threads_in_the_customers_mailbox_and_back(
     sent = email.message_from_bytes(content, policy=email.policy.default)
     assert sent["In-Reply-To"] == "<m1@example.org>"
     assert "<m1@example.org>" in sent["References"]
-    assert f"[#T-{ticket.pk}]" in sent["Subject"]
+    assert f"[#T-{ticket.pk}-" in sent["Subject"]  # the token: number, then random part
+    assert inbound.token_of(ticket) in sent["Subject"]
     assert sent["From"] == "help@acme.example"
     # the customer answers from their mail program
     answer = mail(

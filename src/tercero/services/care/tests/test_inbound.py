@@ -2,7 +2,10 @@
 and broken mail. Every message becomes a ticket, a message on a ticket, or a logged
 rejection; nothing raises and nothing is half-stored."""
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from tercero.delivery.work.models import Attachment, WorkItem
 from tercero.delivery.work.tests.conftest import live_engagement, make_queue
@@ -217,3 +220,281 @@ def test_an_html_only_email_is_stored_with_its_entities_decoded(mailbox):
     assert "&nbsp;" not in body
     assert "\xa0" not in body
     assert "color" not in body
+
+
+def _resolved(ticket_id, tenant):
+    from tercero.delivery.work import services as work
+    from tercero.delivery.work.tests.conftest import make_agent
+
+    ticket = WorkItem.objects.get(pk=ticket_id)
+    agent = make_agent(ticket.engagement, skills={"customer_care": 3})
+    work.assign(actor=tenant.team_lead, item=ticket, agent=agent)
+    ticket.refresh_from_db()
+    ticket = work.transition(
+        actor=tenant.team_lead, item=ticket, action="start", version=ticket.version
+    )
+    return work.transition(
+        actor=tenant.team_lead,
+        item=ticket,
+        action="resolve",
+        version=ticket.version,
+        resolution="Answered",
+    )
+
+
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
+
+
+def test_a_photo_sent_to_a_resolved_ticket_reopens_it_and_is_kept(mailbox, tenant_a):
+    # protects: the customer's photo dropped ("Files can only be added to open items")
+    import base64
+
+    first = inbound.ingest(mailbox=mailbox, raw=mail())
+    _resolved(first.item_id, tenant_a)
+    photo = base64.encodebytes(PNG).decode()
+    raw = (
+        "From: Maria Santos <maria@example.org>\r\nSubject: Re: Where is my order?\r\n"
+        "Message-ID: <photo@example.org>\r\nIn-Reply-To: <m1@example.org>\r\n"
+        'Content-Type: multipart/mixed; boundary="b"\r\n\r\n'
+        "--b\r\nContent-Type: text/plain\r\n\r\nThe box arrived broken, photo attached.\r\n"
+        '--b\r\nContent-Type: image/png\r\nContent-Disposition: attachment; filename="box.png"\r\n'
+        f"Content-Transfer-Encoding: base64\r\n\r\n{photo}\r\n--b--\r\n"
+    ).encode()
+    outcome = inbound.ingest(mailbox=mailbox, raw=raw)
+    assert (outcome.status, outcome.item_id) == ("threaded", first.item_id)
+    ticket = WorkItem.objects.get(pk=first.item_id)
+    assert (ticket.status, ticket.reopen_count) == ("queued", 1)
+    assert list(Attachment.objects.filter(item=ticket).values_list("name", flat=True)) == [
+        "box.png"
+    ]
+    body = Message.objects.get(message_id="<photo@example.org>").body
+    assert "not kept" not in body
+
+
+def test_ticket_tokens_are_random_and_a_strangers_mail_with_one_opens_a_new_ticket(
+    mailbox, tenant_a
+):
+    # protects: anyone posting into (and reopening) any ticket by a guessed [#T-176]
+    first = inbound.ingest(mailbox=mailbox, raw=mail())
+    _resolved(first.item_id, tenant_a)
+    token = inbound.token_of(first.item_id)
+    second = inbound.ingest(mailbox=mailbox, raw=mail(message_id="<other@x>", subject="Hi"))
+    assert inbound.token_of(second.item_id) != token.replace(
+        f"#T-{first.item_id}-", f"#T-{second.item_id}-"
+    )  # the random parts differ, not only the numbers
+    assert len(token) == len(f"[#T-{first.item_id}-]") + inbound.TOKEN_LENGTH
+    # the old sequential form no longer reaches a ticket the desk never mailed it for
+    guessed = inbound.ingest(
+        mailbox=mailbox, raw=mail(message_id="<g@x>", subject=f"Re: [#T-{first.item_id}]")
+    )
+    assert guessed.status == "created"
+    # a stranger holding the real token
+    stranger = inbound.ingest(
+        mailbox=mailbox,
+        raw=mail(sender="eve@evil.example", message_id="<eve@x>", subject=f"Re: hello {token}"),
+    )
+    assert stranger.status == "created"
+    assert stranger.item_id != first.item_id
+    ticket = WorkItem.objects.get(pk=first.item_id)
+    assert (ticket.status, ticket.reopen_count) == ("resolved", 0)
+    assert not Message.objects.filter(item=ticket, message_id="<eve@x>").exists()
+    opened = WorkItem.objects.get(pk=stranger.item_id)
+    assert token not in opened.title
+    [note] = Message.objects.filter(item=opened, direction="note")
+    assert f"named ticket #{first.item_id}" in note.body
+    # nor may the stranger get in by naming the customer's own message id
+    named = inbound.ingest(
+        mailbox=mailbox,
+        raw=mail(
+            sender="eve@evil.example",
+            message_id="<eve2@x>",
+            extra=("In-Reply-To: <m1@example.org>\r\n"),
+        ),
+    )
+    assert named.item_id != first.item_id
+    # the requester with the token, in another case, is threaded and reopens
+    mine = inbound.ingest(
+        mailbox=mailbox,
+        raw=mail(sender="MARIA@example.org", message_id="<m7@x>", subject=f"Re: {token.upper()}"),
+    )
+    assert (mine.status, mine.item_id) == ("threaded", first.item_id)
+    ticket.refresh_from_db()
+    assert (ticket.status, ticket.reopen_count) == ("queued", 1)
+
+
+def test_a_bare_token_still_reaches_a_ticket_mailed_before_tokens_were_random(mailbox):
+    # protects: replies to mails the desk sent before tokens carried a random part
+    first = inbound.ingest(mailbox=mailbox, raw=mail())
+    Message.objects.create(  # a reply the desk sent then, with the bare token
+        client_id=mailbox.client_id,
+        item_id=first.item_id,
+        direction="outbound",
+        message_id="<old-reply@acme.example>",
+        subject=f"Re: Where is my order? [#T-{first.item_id}]",
+        body="On its way.",
+    )
+    again = inbound.ingest(
+        mailbox=mailbox,
+        raw=mail(message_id="<m8@x>", subject=f"Re: Where is my order? [#T-{first.item_id}]"),
+    )
+    assert (again.status, again.item_id) == ("threaded", first.item_id)
+    inbound.token_of(first.item_id)  # a new reply gives it a random token; the old still reads
+    later = inbound.ingest(
+        mailbox=mailbox, raw=mail(message_id="<m9@x>", subject=f"Re: [#T-{first.item_id}]")
+    )
+    assert later.item_id == first.item_id
+
+
+def test_a_reply_with_a_merged_tickets_token_lands_on_the_ticket_it_was_merged_into(
+    mailbox, tenant_a
+):
+    # protects: the customer's answer stored on the cancelled duplicate, unseen
+    from tercero.services.care import services
+
+    first = inbound.ingest(mailbox=mailbox, raw=mail())
+    duplicate = inbound.ingest(
+        mailbox=mailbox, raw=mail(message_id="<dup@example.org>", subject="Order missing!!")
+    )
+    token = inbound.token_of(duplicate.item_id)
+    services.merge(
+        actor=tenant_a.team_lead,
+        source=WorkItem.objects.get(pk=duplicate.item_id),
+        target=WorkItem.objects.get(pk=first.item_id),
+    )
+    answer = inbound.ingest(
+        mailbox=mailbox,
+        raw=mail(message_id="<after-merge@example.org>", subject=f"Re: Order missing!! {token}"),
+    )
+    assert (answer.status, answer.item_id) == ("threaded", first.item_id)
+    assert WorkItem.objects.get(pk=duplicate.item_id).status == "cancelled"
+    assert Message.objects.get(message_id="<after-merge@example.org>").item_id == first.item_id
+
+
+def test_more_mails_from_one_sender_in_a_minute_than_the_limit_open_no_more_tickets(
+    mailbox, settings
+):
+    # protects: a mail loop or a flood opening a ticket per message (10 in a minute: 10)
+    settings.CARE_MAIL_PER_SENDER_PER_MINUTE = 3
+    outcomes = [
+        inbound.ingest(
+            mailbox=mailbox, raw=mail(message_id=f"<loop{n}@x>", subject=f"Ticket number {n}")
+        )
+        for n in range(10)
+    ]
+    assert [o.status for o in outcomes] == ["created"] * 3 + ["threaded"] * 7
+    assert WorkItem.objects.count() == 3
+    third = outcomes[2].item_id
+    assert {o.item_id for o in outcomes[3:]} == {third}
+    assert all(o.reason.startswith("held") for o in outcomes[3:])
+    assert Message.objects.filter(item_id=third, direction="inbound").count() == 8  # kept
+    [note] = Message.objects.filter(item_id=third, direction="note")
+    assert "More than 3 e-mails from this sender within a minute" in note.body
+    # another sender is not held, and a minute later the first opens tickets again
+    other = inbound.ingest(mailbox=mailbox, raw=mail(sender="b@example.org", message_id="<o@x>"))
+    assert other.status == "created"
+    Message.objects.filter(message_id__startswith="<loop").update(
+        created_at=timezone.now() - timedelta(seconds=61)
+    )
+    later = inbound.ingest(mailbox=mailbox, raw=mail(message_id="<loop99@x>", subject="New"))
+    assert later.status == "created"
+
+
+def test_mail_to_a_second_address_is_answered_from_it_and_reply_to_is_honoured(
+    mailbox, tenant_a, django_capture_on_commit_callbacks
+):
+    # protects: billing@ mail answered from help@; Reply-To ignored; form relays refused
+    from django.core import mail as sent_mail
+
+    from tercero.services.care import services
+
+    with client_scope(clients=[tenant_a.client]):
+        billing = Mailbox.objects.create(
+            client=tenant_a.client,
+            engagement=mailbox.engagement,
+            queue=mailbox.queue,
+            address="billing@acme.example",
+        )
+    wrote = inbound.ingest(
+        mailbox=billing,
+        raw=mail(
+            message_id="<bill@x>",
+            subject="Invoice 12",
+            extra="Reply-To: Maria at work <maria.santos@work.example>\r\n",
+        ),
+    )
+    ticket = WorkItem.objects.get(pk=wrote.item_id)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.reply(actor=tenant_a.team_lead, ticket=ticket, body="Corrected invoice.")
+    relay = inbound.ingest(
+        mailbox=mailbox,
+        raw=mail(
+            sender="Shop contact form <no-reply@shop.example>",
+            message_id="<form@x>",
+            subject="Contact form: damaged parcel",
+            extra="Reply-To: Joao Pereira <joao@example.net>\r\n",
+        ),
+    )
+    assert relay.status == "created"
+    with django_capture_on_commit_callbacks(execute=True):
+        services.reply(
+            actor=tenant_a.team_lead,
+            ticket=WorkItem.objects.get(pk=relay.item_id),
+            body="Sorry to hear that.",
+        )
+    first, second = sent_mail.outbox[-2:]
+    assert (first.from_email, first.to) == ("billing@acme.example", ["maria.santos@work.example"])
+    assert (second.from_email, second.to) == ("help@acme.example", ["joao@example.net"])
+    # the customer of the relayed mail is the Reply-To: their answer threads by token
+    token = inbound.token_of(relay.item_id)
+    back = inbound.ingest(
+        mailbox=mailbox,
+        raw=mail(sender="joao@example.net", message_id="<joao2@x>", subject=f"Re: {token}"),
+    )
+    assert back.item_id == relay.item_id
+    # a no-reply sender without a Reply-To is still an automatic mail
+    plain = inbound.ingest(
+        mailbox=mailbox, raw=mail(sender="no-reply@shop.example", message_id="<nr@x>")
+    )
+    assert plain.status == "rejected"
+
+
+def test_a_bounce_of_the_desks_reply_shows_on_the_ticket_as_a_note(mailbox, tenant_a):
+    # protects: the agent thinking the customer got an answer that never arrived
+    from tercero.services.care import services
+
+    first = inbound.ingest(mailbox=mailbox, raw=mail())
+    ticket = WorkItem.objects.get(pk=first.item_id)
+    reply = services.reply(actor=tenant_a.team_lead, ticket=ticket, body="It ships today.")
+    dsn = (
+        "From: Mail Delivery System <MAILER-DAEMON@mx.acme.example>\r\n"
+        "To: help@acme.example\r\nSubject: Undelivered Mail Returned to Sender\r\n"
+        "Message-ID: <dsn1@mx.acme.example>\r\nAuto-Submitted: auto-replied\r\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="r"\r\n\r\n'
+        "--r\r\nContent-Type: text/plain\r\n\r\nYour message could not be delivered.\r\n"
+        "--r\r\nContent-Type: message/delivery-status\r\n\r\n"
+        "Reporting-MTA: dns; mx.acme.example\r\n\r\n"
+        "Final-Recipient: rfc822; maria@example.org\r\nAction: failed\r\nStatus: 5.1.1\r\n"
+        "Diagnostic-Code: smtp; 550 5.1.1 <maria@example.org>: Recipient address rejected: "
+        "User unknown\r\n\r\n"
+        "--r\r\nContent-Type: text/rfc822-headers\r\n\r\n"
+        f"From: help@acme.example\r\nTo: maria@example.org\r\nSubject: {reply.subject}\r\n"
+        f"Message-ID: {reply.message_id}\r\n\r\n--r--\r\n"
+    ).encode()
+    outcome = inbound.ingest(mailbox=mailbox, raw=dsn)
+    assert (outcome.status, outcome.item_id) == ("threaded", ticket.pk)
+    [note] = Message.objects.filter(item=ticket, direction="note")
+    assert "was not delivered" in note.body
+    assert "the requester's address (m•••@e•••)" in note.body
+    assert "5.1.1" in note.body
+    assert "User unknown" in note.body
+    assert "maria@example.org" not in note.body  # named, masked as the desk shows it
+    ticket.refresh_from_db()
+    assert ticket.status == "queued"  # a bounce reopens and answers nothing
+    assert inbound.ingest(mailbox=mailbox, raw=dsn).status == "duplicate"
+    assert Rejection.objects.count() == 0
+    # a report about mail that is not ours is still only a logged rejection
+    foreign = dsn.replace(reply.message_id.encode(), b"<someone-else@x>").replace(
+        b"<dsn1@", b"<dsn2@"
+    )
+    assert inbound.ingest(mailbox=mailbox, raw=foreign).status == "rejected"
+
