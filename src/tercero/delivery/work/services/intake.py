@@ -18,10 +18,10 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from tercero.delivery.work import files, lifecycle, personal, registry, routing, sla
+from tercero.delivery.work import event_types, files, lifecycle, personal, registry, routing, sla
 from tercero.delivery.work.models import Attachment, Queue, SkillRequirement, WorkEvent, WorkItem
 from tercero.delivery.work.services import intake_sql
-from tercero.delivery.work.services._common import _event, _language, _log
+from tercero.delivery.work.services._common import _language, _log
 from tercero.delivery.work.services.claims import offer
 from tercero.delivery.workforce.models import CHANNELS, SKILL_NAME
 from tercero.platform.api import idempotency
@@ -375,7 +375,16 @@ def _insert(prepared: list[Prepared], *, actor: Any) -> None:
     creator = actor if getattr(actor, "pk", None) else None
     items: list[WorkItem] = []
     requirements: list[tuple[int, SkillRequirement]] = []
-    events: list[tuple[int, WorkEvent]] = []
+    events: list[intake_sql.Event] = []
+    checked: dict[tuple[str, str, Any], dict[str, Any]] = {}
+
+    def event(at: int, kind: str, name: str, value: Any) -> None:
+        # an event's data depends on one value; checked against its schema once a batch
+        data = checked.get((kind, name, value))
+        if data is None:
+            data = checked[kind, name, value] = event_types.checked(kind, {name: value})
+        events.append(intake_sql.Event(at, kind, data))
+
     for at, (_, item, required) in enumerate(prepared):
         item.created_by = creator
         item.skill_count = len(required)
@@ -388,15 +397,30 @@ def _insert(prepared: list[Prepared], *, actor: Any) -> None:
         requirements.extend((at, requirement) for requirement in mine)
         # what the item's required skills are: the API answers from it without a query
         item._prefetched_objects_cache = {"required_skills": mine}  # type: ignore[attr-defined]  # Django's prefetch cache, unknown to the stubs
-        events.append((at, _event(item, "item.created", actor, {"work_type": item.work_type})))
+        event(at, "item.created", "work_type", item.work_type)
         if item.status == lifecycle.QUEUED:
-            events.append((at, _event(item, "item.queued", actor, {"queue_id": item.queue_id})))
+            event(at, "item.queued", "queue_id", item.queue_id)
+    now = timezone.now()
     if connection.vendor == "postgresql":
-        intake_sql.insert(items, requirements, events)
+        creator_id = creator.pk if creator is not None else None
+        intake_sql.insert(items, requirements, events, actor_id=creator_id, at=now)
         return
     WorkItem.objects.bulk_create(items)
     SkillRequirement.objects.bulk_create([requirement for _, requirement in requirements])
-    WorkEvent.objects.bulk_create([event for _, event in events])
+    WorkEvent.objects.bulk_create(
+        [
+            WorkEvent(
+                client_id=items[e.at].client_id,
+                item=items[e.at],
+                engagement_id=items[e.at].engagement_id,
+                kind=e.kind,
+                actor=creator,
+                data=e.data,
+                at=now,
+            )
+            for e in events
+        ]
+    )
 
 
 def _push(queue: Queue, items: list[WorkItem], *, refresh: bool = False) -> None:

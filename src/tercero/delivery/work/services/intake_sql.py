@@ -16,11 +16,9 @@ The statement's text depends only on the models, so each connection prepares it 
 
 import functools
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, time
-from decimal import Decimal
-from typing import Any
-from uuid import UUID
+from typing import Any, NamedTuple
 
 from django.db import connection, models
 
@@ -87,43 +85,97 @@ def statement() -> str:
     )
 
 
-def _plain(value: Any) -> Any:
-    """A field's value as JSON that PostgreSQL casts back to the column's type."""
-    if isinstance(value, datetime | date | time):
-        return value.isoformat()
-    if isinstance(value, Decimal | UUID):
-        return str(value)
-    return value
+def _converter(field: models.Field[Any, Any]) -> Callable[[Any], Any] | None:
+    """How a field's value becomes JSON that PostgreSQL casts back to the column's
+    type (None: it is JSON already)."""
+    if isinstance(field, models.DateField | models.TimeField):  # DateTimeField included
+        return _iso
+    if isinstance(field, models.DecimalField | models.UUIDField):
+        return _text
+    return None
 
 
-def _rows(
-    objects: Sequence[models.Model],
-    fields: Sequence[models.Field[Any, Any]],
-    index: Sequence[int],
-) -> list[dict[str, Any]]:
+def _iso(value: date | time | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+@functools.cache
+def _readers(model: type[models.Model]) -> tuple[tuple[str, str, Callable[[Any], Any] | None], ...]:
+    """(column, attribute, converter) of each column taken from the model's objects."""
+    return tuple(
+        (str(field.column), field.attname, _converter(field))
+        for field in _columns(model)
+        if field.name != "item"
+    )
+
+
+def _rows(objects: Sequence[models.Model], index: Sequence[int]) -> list[dict[str, Any]]:
     """Each object's columns (before any pre-save hook: intake sets every value itself),
     with the index of the item it belongs to."""
-    attnames = [(str(field.column), field.attname) for field in fields if field.name != "item"]
+    if not objects:
+        return []
+    readers = _readers(type(objects[0]))
+    rows = []
+    for obj, at in zip(objects, index, strict=True):
+        row: dict[str, Any] = {"i": at}
+        for column, attname, convert in readers:
+            value = getattr(obj, attname)
+            row[column] = value if convert is None else convert(value)
+        rows.append(row)
+    return rows
+
+
+class Event(NamedTuple):
+    """An outbox event of the batch: the index of its item, its kind and its (checked)
+    data."""
+
+    at: int
+    kind: str
+    data: dict[str, Any]
+
+
+def _event_rows(
+    items: Sequence[WorkItem], events: Sequence[Event], *, actor_id: int | None, at: datetime
+) -> list[dict[str, Any]]:
+    if {column for column, _, _ in _readers(WorkEvent)} != EVENT_COLUMNS:
+        raise RuntimeError("The outbox's columns changed: update the batch insert.")
+    when = at.isoformat()
     return [
-        {"i": at, **{column: _plain(getattr(obj, attname)) for column, attname in attnames}}
-        for obj, at in zip(objects, index, strict=True)
+        {
+            "i": event.at,
+            "n": n,
+            "client_id": items[event.at].client_id,
+            "engagement_id": items[event.at].engagement_id,
+            "kind": event.kind,
+            "actor_id": actor_id,
+            "data": event.data,
+            "at": when,
+        }
+        for n, event in enumerate(events)
     ]
+
+
+EVENT_COLUMNS = {"client_id", "engagement_id", "kind", "actor_id", "data", "at"}
 
 
 def insert(
     items: Sequence[WorkItem],
     requirements: Sequence[tuple[int, SkillRequirement]],
-    events: Sequence[tuple[int, WorkEvent]],
+    events: Sequence[Event],
+    *,
+    actor_id: int | None,
+    at: datetime,
 ) -> None:
     """Write `items` and, by the index of their item in `items`, the requirements and
-    events; each item gets its id, as `bulk_create` would set it."""
-    item_rows = _rows(items, _columns(WorkItem), range(len(items)))
-    requirement_rows = _rows(
-        [r for _, r in requirements], _columns(SkillRequirement), [i for i, _ in requirements]
-    )
-    event_rows = _rows([e for _, e in events], _columns(WorkEvent), [i for i, _ in events])
-    for n, row in enumerate(event_rows):
-        row["n"] = n
+    the outbox events (by `actor_id`, at `at`); each item gets its id, as `bulk_create`
+    would set it."""
+    item_rows = _rows(items, range(len(items)))
+    requirement_rows = _rows([r for _, r in requirements], [i for i, _ in requirements])
+    event_rows = _event_rows(items, events, actor_id=actor_id, at=at)
     with connection.cursor() as cursor:
         cursor.execute(
             statement(),
@@ -140,7 +192,7 @@ def insert(
         item.pk = pk
         item._state.adding = False
         item._state.db = connection.alias
-    for at, requirement in requirements:
-        requirement.item_id = items[at].pk
+    for at_item, requirement in requirements:
+        requirement.item_id = items[at_item].pk
         requirement._state.adding = False
         requirement._state.db = connection.alias
