@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import getaddresses, parseaddr
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -42,12 +43,15 @@ from django.utils import timezone
 
 from tercero.delivery.work import selectors
 from tercero.delivery.work import services as work
-from tercero.delivery.work.models import WorkItem
 from tercero.platform.errors import DomainError
 from tercero.platform.security import crypto
 from tercero.platform.security.redact import redact_cards
+from tercero.platform.tenancy.scoping import clients_in_scope
 from tercero.services.care.customer import customer_replied
 from tercero.services.care.models import Mailbox, Message, Rejection, TicketLink, TicketToken
+
+if TYPE_CHECKING:
+    from tercero.delivery.work.models import WorkItem
 
 TOKEN = re.compile(r"\[#T-(\d{1,12})(?:-([a-z0-9]{6,16}))?\]", re.IGNORECASE)
 TOKEN_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o or 1/l/i to misread
@@ -85,9 +89,10 @@ def max_message_bytes() -> int:
 
 
 def token_of(ticket: "WorkItem | int") -> str:
-    """The ticket's subject token, `[#T-<id>-<random>]`, made on first use."""
+    """The ticket's subject token, `[#T-<id>-<random>]`, made on first use (a ticket's
+    id is looked up among the clients in scope)."""
     if isinstance(ticket, int):
-        ticket = WorkItem.objects.get(pk=ticket)
+        ticket = selectors.access_item(client_ids=clients_in_scope() or [], item_id=ticket)
     found = TicketToken.objects.filter(item=ticket).first()
     if found is None:
         # a ticket the desk mailed before tokens had a random part keeps its bare token

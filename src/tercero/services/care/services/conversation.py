@@ -73,7 +73,7 @@ def reply(*, actor, ticket: "WorkItem", body: str) -> Message:
 
 
 def _subject(ticket: "WorkItem") -> str:
-    token = inbound.token_of(ticket.pk)
+    token = inbound.token_of(ticket)
     title = ticket.title if ticket.title.lower().startswith("re:") else f"Re: {ticket.title}"
     return title if token in title else f"{title} {token}"
 

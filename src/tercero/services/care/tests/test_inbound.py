@@ -31,6 +31,10 @@ def mailbox(tenant_a):
         yield box
 
 
+def _token(item_id: int) -> str:
+    return inbound.token_of(WorkItem.objects.get(pk=item_id))
+
+
 def mail(
     *,
     sender="Maria Santos <maria@example.org>",
@@ -72,7 +76,7 @@ def test_a_reply_threads_by_in_reply_to_and_by_the_ticket_token(mailbox):
     tokened = inbound.ingest(
         mailbox=mailbox,
         raw=mail(
-            subject=f"Still waiting {inbound.token_of(first.item_id)}",
+            subject=f"Still waiting {_token(first.item_id)}",
             message_id="<m3@example.org>",
         ),
     )
@@ -277,9 +281,9 @@ def test_ticket_tokens_are_random_and_a_strangers_mail_with_one_opens_a_new_tick
     # protects: anyone posting into (and reopening) any ticket by a guessed [#T-176]
     first = inbound.ingest(mailbox=mailbox, raw=mail())
     _resolved(first.item_id, tenant_a)
-    token = inbound.token_of(first.item_id)
+    token = _token(first.item_id)
     second = inbound.ingest(mailbox=mailbox, raw=mail(message_id="<other@x>", subject="Hi"))
-    assert inbound.token_of(second.item_id) != token.replace(
+    assert _token(second.item_id) != token.replace(
         f"#T-{first.item_id}-", f"#T-{second.item_id}-"
     )  # the random parts differ, not only the numbers
     assert len(token) == len(f"[#T-{first.item_id}-]") + inbound.TOKEN_LENGTH
@@ -338,7 +342,7 @@ def test_a_bare_token_still_reaches_a_ticket_mailed_before_tokens_were_random(ma
         raw=mail(message_id="<m8@x>", subject=f"Re: Where is my order? [#T-{first.item_id}]"),
     )
     assert (again.status, again.item_id) == ("threaded", first.item_id)
-    inbound.token_of(first.item_id)  # a new reply gives it a random token; the old still reads
+    _token(first.item_id)  # a new reply gives it a random token; the old still reads
     later = inbound.ingest(
         mailbox=mailbox, raw=mail(message_id="<m9@x>", subject=f"Re: [#T-{first.item_id}]")
     )
@@ -355,7 +359,7 @@ def test_a_reply_with_a_merged_tickets_token_lands_on_the_ticket_it_was_merged_i
     duplicate = inbound.ingest(
         mailbox=mailbox, raw=mail(message_id="<dup@example.org>", subject="Order missing!!")
     )
-    token = inbound.token_of(duplicate.item_id)
+    token = _token(duplicate.item_id)
     services.merge(
         actor=tenant_a.team_lead,
         source=WorkItem.objects.get(pk=duplicate.item_id),
@@ -445,7 +449,7 @@ def test_mail_to_a_second_address_is_answered_from_it_and_reply_to_is_honoured(
     assert (first.from_email, first.to) == ("billing@acme.example", ["maria.santos@work.example"])
     assert (second.from_email, second.to) == ("help@acme.example", ["joao@example.net"])
     # the customer of the relayed mail is the Reply-To: their answer threads by token
-    token = inbound.token_of(relay.item_id)
+    token = _token(relay.item_id)
     back = inbound.ingest(
         mailbox=mailbox,
         raw=mail(sender="joao@example.net", message_id="<joao2@x>", subject=f"Re: {token}"),
@@ -497,4 +501,3 @@ def test_a_bounce_of_the_desks_reply_shows_on_the_ticket_as_a_note(mailbox, tena
         b"<dsn1@", b"<dsn2@"
     )
     assert inbound.ingest(mailbox=mailbox, raw=foreign).status == "rejected"
-
