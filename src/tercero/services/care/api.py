@@ -41,15 +41,16 @@ class InboundOut(Schema):
 )
 def deliver(request, mailbox_id: int):
     """One raw RFC 822 message for this mailbox (the request body; larger than
-    DATA_UPLOAD_MAX_MEMORY_SIZE is a 413): it becomes a ticket, a message on its
-    ticket, or a logged rejection (status says which). Delivering the same message
-    again changes nothing."""
+    CARE_MAIL_MAX_BYTES, the limit of IMAP polling too, is a 413): it becomes a ticket,
+    a message on its ticket, or a logged rejection (status says which). Delivering the
+    same message again changes nothing."""
     caller = caller_of(request)
     mailbox = selectors.access_mailbox(client_ids=caller.client_ids, mailbox_id=mailbox_id)
     caller.require("work:write")
-    if not request.body:
+    raw = inbound.raw_body(request)
+    if not raw:
         raise InvalidInput("The body must be the raw e-mail.", fields={"body": "empty"})
-    outcome = inbound.ingest(mailbox=mailbox, raw=request.body)
+    outcome = inbound.ingest(mailbox=mailbox, raw=raw)
     return {"status": outcome.status, "item_id": outcome.item_id, "reason": outcome.reason}
 
 

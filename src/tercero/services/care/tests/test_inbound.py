@@ -501,3 +501,36 @@ def test_a_bounce_of_the_desks_reply_shows_on_the_ticket_as_a_note(mailbox, tena
         b"<dsn1@", b"<dsn2@"
     )
     assert inbound.ingest(mailbox=mailbox, raw=foreign).status == "rejected"
+
+
+def test_the_raw_mail_endpoint_takes_what_imap_takes_and_refuses_more_with_a_413(
+    client, tenant_a, mailbox, settings
+):
+    # protects: mail with a 10 MB attachment refused by the endpoint at 2 MB (IMAP takes it)
+    import base64
+
+    client.force_login(tenant_a.team_lead)
+    url = f"/api/v1/care/mailboxes/{mailbox.pk}/inbound"
+    pdf = PDF + b"%" * (settings.ATTACHMENT_MAX_BYTES - len(PDF))
+    raw = (
+        "From: a@example.org\r\nSubject: scan\r\nMessage-ID: <big@x>\r\n"
+        'Content-Type: multipart/mixed; boundary="b"\r\n\r\n'
+        "--b\r\nContent-Type: text/plain\r\n\r\nthe full scan\r\n"
+        '--b\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename="s.pdf"'
+        f"\r\nContent-Transfer-Encoding: base64\r\n\r\n{base64.encodebytes(pdf).decode()}\r\n--b--"
+    ).encode()
+    assert len(raw) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    assert len(raw) < settings.CARE_MAIL_MAX_BYTES  # the one default fits a full attachment
+    response = client.post(url, raw, content_type="message/rfc822")
+    assert response.status_code == 200
+    assert response.json()["status"] == "created"
+    assert Attachment.objects.get().size == settings.ATTACHMENT_MAX_BYTES
+    # above the limit: a JSON 413 on the endpoint, a logged rejection through IMAP
+    settings.CARE_MAIL_MAX_BYTES = 3 * 2**20
+    over = raw.replace(b"<big@x>", b"<big2@x>")
+    response = client.post(url, over, content_type="message/rfc822")
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "too_large"
+    assert inbound.ingest(mailbox=mailbox, raw=over).status == "rejected"
+    assert Rejection.objects.get().reason == "larger than 3 MB"
+    assert WorkItem.objects.count() == 1
