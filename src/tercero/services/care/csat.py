@@ -25,8 +25,8 @@ from tercero.delivery.work.outbox import Consumer
 from tercero.platform.errors import Conflict, InvalidInput, NotFound
 from tercero.platform.security import crypto
 from tercero.platform.security.redact import redact_cards
-from tercero.services.care import events
-from tercero.services.care.models import Mailbox, Survey
+from tercero.services.care import events, inbound, outbound
+from tercero.services.care.models import Survey
 
 if TYPE_CHECKING:
     from tercero.delivery.work.models import WorkEvent, WorkItem
@@ -62,7 +62,7 @@ def send_survey(*, ticket: "WorkItem", now=None) -> Survey | None:
     one to ask: no requester e-mail, no mailbox, or a survey already sent."""
     now = now or timezone.now()
     sealed = ticket.payload.get("requester_email")
-    mailbox = Mailbox.objects.filter(engagement_id=ticket.engagement_id, is_active=True).first()
+    mailbox = outbound.sending_mailbox(ticket)
     if not crypto.is_sealed(sealed) or mailbox is None:
         return None
     if Survey.objects.filter(item=ticket).exists():
@@ -87,7 +87,7 @@ def send_survey(*, ticket: "WorkItem", now=None) -> Survey | None:
         f"The link works once and for {SURVEY_DAYS} days."
     )
     email = EmailMessage(
-        subject=f"How did we do? [#T-{ticket.pk}]",
+        subject=f"How did we do? {inbound.token_of(ticket)}",
         body=body,
         from_email=mailbox.address,
         to=[crypto.open_sealed(sealed)],

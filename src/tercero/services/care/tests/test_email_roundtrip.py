@@ -139,3 +139,34 @@ def test_a_reply_in_a_thread_of_30_outlook_ids_keeps_root_and_parent_whole(
         extra=f"In-Reply-To: {stdlib['Message-ID']}\r\nReferences: {stdlib['References']}\r\n",
     )
     assert inbound.ingest(mailbox=mailbox, raw=back).item_id == ticket.pk
+
+
+def test_the_customers_answer_to_the_survey_mail_threads_into_the_ticket(
+    mailbox,  # noqa: F811
+    tenant_a,
+    smtp,
+    django_capture_on_commit_callbacks,
+):
+    # protects: the survey mail carrying the old bare token, which no longer reaches a
+    # ticket, and going out from another address than the one the customer wrote to
+    from tercero.services.care import csat
+    from tercero.services.care.models import Mailbox
+
+    billing = Mailbox.objects.create(
+        client=tenant_a.client,
+        engagement=mailbox.engagement,
+        queue=mailbox.queue,
+        address="billing@acme.example",
+    )
+    created = inbound.ingest(mailbox=billing, raw=mail())
+    ticket = WorkItem.objects.get(pk=created.item_id)
+    with django_capture_on_commit_callbacks(execute=True):
+        csat.send_survey(ticket=ticket)
+    [(_, content)] = smtp.received
+    survey = email.message_from_bytes(content, policy=email.policy.default)
+    assert inbound.token_of(ticket) in survey["Subject"]
+    assert survey["From"] == "billing@acme.example"
+    answer = mail(
+        subject=f"Re: {survey['Subject']}", message_id="<s1@example.org>", body="One more thing"
+    )
+    assert inbound.ingest(mailbox=billing, raw=answer).item_id == ticket.pk
