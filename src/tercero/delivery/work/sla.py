@@ -81,11 +81,14 @@ def start_clocks(
     work_type: "WorkType",
     payload: BaseModel,
     at_risk_percent: int,
+    calendar: BusinessCalendar | None = None,
 ) -> None:
     """Set the item's SLA moments from `item.created_at` (the client's clock starts when
-    the work arrives, whether or not an agent is free)."""
+    the work arrives, whether or not an agent is free). `calendar`: the engagement's, when
+    the caller built it once for a batch."""
     try:
-        _start_clocks(item, engagement, work_type, payload, at_risk_percent)
+        cal = calendar_of(engagement) if calendar is None else calendar
+        _start_clocks(item, cal, engagement, work_type, payload, at_risk_percent)
     except NoWorkingTime as error:
         raise InvalidInput(
             "The engagement's calendar has no working time to run an SLA clock on; give "
@@ -97,12 +100,12 @@ def start_clocks(
 
 def _start_clocks(
     item: "WorkItem",
+    cal: BusinessCalendar,
     engagement: "Engagement",
     work_type: "WorkType",
     payload: BaseModel,
     at_risk_percent: int,
 ) -> None:
-    cal = calendar_of(engagement)
     start = item.created_at
     metrics = work_type.sla_metrics
     if RESPONSE in metrics:

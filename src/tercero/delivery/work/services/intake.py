@@ -18,6 +18,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from tercero.delivery.engagements.business_time import BusinessCalendar, NoWorkingTime
 from tercero.delivery.work import event_types, files, lifecycle, personal, registry, routing, sla
 from tercero.delivery.work.models import Attachment, Queue, SkillRequirement, WorkEvent, WorkItem
 from tercero.delivery.work.services import intake_sql
@@ -185,13 +186,16 @@ def _prepare_all(
     and SLA clocks set), with the client's keys read at most once for all of them."""
     refusal = _refusal(queue)
     keys = _keys_once(queue.client_id)
+    calendar = _calendar(queue) if refusal is None else None
     prepared: list[Prepared] = []
     failures: list[tuple[int, InvalidInput]] = []
     for index, fields in enumerate(rows):
         try:
             if refusal is not None:
                 raise refusal
-            item, required = _prepare(queue=queue, fields=dict(fields), keys=keys)
+            item, required = _prepare(
+                queue=queue, fields=dict(fields), keys=keys, calendar=calendar
+            )
         except InvalidInput as error:
             failures.append((index, error))
         else:
@@ -212,6 +216,15 @@ def _refusal(queue: Queue) -> InvalidInput | None:
     return None
 
 
+def _calendar(queue: Queue) -> BusinessCalendar | None:
+    """The engagement's business calendar, built once for the batch (None when it has no
+    working time: then each row is refused with that as its error)."""
+    try:
+        return sla.calendar_of(queue.engagement)
+    except NoWorkingTime:
+        return None
+
+
 def _keys_once(client_id: int) -> Callable[[], crypto.ClientKeys]:
     """The client's keys, read on the first personal field of the batch, then reused."""
     taken: list[crypto.ClientKeys] = []
@@ -225,7 +238,11 @@ def _keys_once(client_id: int) -> Callable[[], crypto.ClientKeys]:
 
 
 def _prepare(
-    *, queue: Queue, fields: dict[str, Any], keys: Callable[[], crypto.ClientKeys]
+    *,
+    queue: Queue,
+    fields: dict[str, Any],
+    keys: Callable[[], crypto.ClientKeys],
+    calendar: BusinessCalendar | None = None,
 ) -> tuple[WorkItem, dict[str, int]]:
     key = fields.pop("work_type", None) or ""
     work_type = registry.get(key)
@@ -281,6 +298,7 @@ def _prepare(
         work_type=work_type,
         payload=payload,
         at_risk_percent=queue.at_risk_percent,
+        calendar=calendar,
     )
     return item, required
 
