@@ -9,11 +9,21 @@ bad row by its line number in the file.
 
 import csv
 import io
+from typing import TYPE_CHECKING, Any, TypedDict
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db.models import QuerySet
 
 from tercero.delivery.work import services
+from tercero.delivery.work.models import Queue, WorkItem
 from tercero.platform.api.inputs import read_json
 from tercero.platform.errors import DomainError, InvalidInput
 from tercero.web.lists import csv_cell
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
+
+    from tercero.platform.identity.models import User
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 50_000
@@ -51,13 +61,23 @@ EXPORT_COLUMNS = (
 )
 
 
+class ImportReport(TypedDict):
+    """What an import did: rows read, ids created, each refused row's errors by its line
+    number in the file (the header is line 1), and whether it was only a check."""
+
+    rows: int
+    created: list[int]
+    errors: dict[int, dict[str, str]]
+    dry_run: bool
+
+
 class RowError(ValueError):
     def __init__(self, fields: dict[str, str]):
         super().__init__("bad row")
         self.fields = fields
 
 
-def read_rows(upload) -> list[dict[str, str]]:
+def read_rows(upload: UploadedFile[bytes]) -> list[dict[str, str]]:
     if upload.size is not None and upload.size > MAX_BYTES:
         raise InvalidInput(
             f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB; split it.",
@@ -76,7 +96,7 @@ def read_rows(upload) -> list[dict[str, str]]:
             fields={"columns": ", ".join(unknown)},
         )
     reader.fieldnames = headers
-    rows = []
+    rows: list[dict[str, str]] = []
     try:
         for row in reader:
             if len(rows) >= MAX_ROWS:
@@ -91,8 +111,8 @@ def read_rows(upload) -> list[dict[str, str]]:
     return rows
 
 
-def _decode(upload) -> str:
-    raw = upload.read(MAX_BYTES + 1)
+def _decode(upload: UploadedFile[bytes]) -> str:
+    raw: bytes = upload.read(MAX_BYTES + 1)
     if len(raw) > MAX_BYTES:
         raise InvalidInput("The file is too large; split it.", code="file_too_large")
     try:
@@ -106,11 +126,11 @@ def _decode(upload) -> str:
     return text
 
 
-def to_fields(row: dict[str, str], *, default_type: str | None) -> dict:
+def to_fields(row: dict[str, str], *, default_type: str | None) -> dict[str, Any]:
     errors: dict[str, str] = {}
     if "_extra" in row:
         errors["row"] = "more values than columns"
-    fields: dict = {}
+    fields: dict[str, Any] = {}
     fields["work_type"] = (row.get("work_type") or "").strip() or default_type or ""
     for name in ("title", "language", "external_ref", "channel"):
         value = (row.get(name) or "").strip()
@@ -135,7 +155,7 @@ def to_fields(row: dict[str, str], *, default_type: str | None) -> dict:
     return fields
 
 
-def _priority(row: dict[str, str], fields: dict, errors: dict[str, str]) -> None:
+def _priority(row: dict[str, str], fields: dict[str, Any], errors: dict[str, str]) -> None:
     priority = (row.get("priority") or "").strip().upper().removeprefix("P")
     if priority in {"1", "2", "3", "4"}:
         fields["priority"] = int(priority)
@@ -150,8 +170,8 @@ def _skills(text: str) -> dict[str, int]:
     }
 
 
-def _payload(row: dict[str, str], errors: dict[str, str]) -> dict:
-    payload: dict = {}
+def _payload(row: dict[str, str], errors: dict[str, str]) -> dict[str, Any]:
+    payload: dict[str, Any] = {}
     if (row.get("payload") or "").strip():
         try:
             payload = read_json(row["payload"])
@@ -166,12 +186,20 @@ def _payload(row: dict[str, str], errors: dict[str, str]) -> dict:
     return payload
 
 
-def import_items(*, actor, queue, upload, all_or_nothing: bool = True, dry_run: bool = False):
+def import_items(
+    *,
+    actor: "User | None",
+    queue: Queue,
+    upload: UploadedFile[bytes],
+    all_or_nothing: bool = True,
+    dry_run: bool = False,
+) -> ImportReport:
     rows = read_rows(upload)
     if not rows:
         raise InvalidInput("The file has a header but no rows.", code="no_rows")
     default_type = queue.work_types[0] if len(queue.work_types) == 1 else None
-    prepared, errors = [], {}
+    prepared: list[tuple[int, dict[str, Any]]] = []
+    errors: dict[int, dict[str, str]] = {}
     for index, row in enumerate(rows):
         try:
             prepared.append((index, to_fields(row, default_type=default_type)))
@@ -196,7 +224,7 @@ def import_items(*, actor, queue, upload, all_or_nothing: bool = True, dry_run: 
     }
 
 
-def export(items, out) -> None:
+def export(items: QuerySet[WorkItem], out: "SupportsWrite[str]") -> None:
     writer = csv.writer(out)
     writer.writerow(EXPORT_COLUMNS)
     for item in items.iterator(chunk_size=2000):

@@ -15,7 +15,7 @@ import io
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from itertools import islice
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
@@ -28,6 +28,9 @@ from tercero.delivery.work.models import ImportJob, Queue
 from tercero.platform.audit.services import record
 from tercero.platform.errors import InvalidInput, NotFound
 from tercero.platform.tenancy.scoping import all_clients_scope, client_scope
+
+if TYPE_CHECKING:
+    from tercero.platform.identity.models import User
 
 # Rows per transaction: large enough for the batch intake to pay off, small enough that
 # a kill loses little and progress moves every second or so.
@@ -49,7 +52,7 @@ def job_threshold() -> int:
     return int(getattr(settings, "TERCERO_IMPORT_JOB_ROWS", DEFAULT_JOB_ROWS))
 
 
-def count_rows(upload: UploadedFile) -> int:
+def count_rows(upload: UploadedFile[bytes]) -> int:
     """How many rows the CSV holds after its header (the file is read as a stream and
     rewound); refuses what is not UTF-8 text, holds NUL bytes or has no header."""
     upload.seek(0)
@@ -59,7 +62,7 @@ def count_rows(upload: UploadedFile) -> int:
     return count
 
 
-def is_large(upload: UploadedFile) -> bool:
+def is_large(upload: UploadedFile[bytes]) -> bool:
     """Whether importing `upload` is a job rather than the request's work: more lines
     after the header than the threshold (quoted line breaks count too), or more bytes
     than an import in the request takes."""
@@ -74,7 +77,7 @@ def is_large(upload: UploadedFile) -> bool:
 
 
 def start(
-    *, actor: Any, queue: Queue, upload: UploadedFile, all_or_nothing: bool = False
+    *, actor: "User | None", queue: Queue, upload: UploadedFile[bytes], all_or_nothing: bool = False
 ) -> ImportJob:
     """Keep the file and create its job (the caller enqueues `tasks.run_import_job` once
     this commits). A file whose header is wrong, or that is empty, is refused now."""
@@ -187,7 +190,7 @@ def _checked(reader: csv.DictReader[str]) -> Iterator[dict[str, str]]:
     try:
         for row in reader:
             if None in row:
-                row = {**row, "_extra": row.pop(None)}  # type: ignore[dict-item]
+                row = {**row, "_extra": row.pop(None)}
             yield row
     except UnicodeDecodeError as error:
         raise InvalidInput("The file is not UTF-8 text.", code="not_utf8") from error
@@ -321,7 +324,7 @@ def _finish(job: ImportJob, status: str) -> ImportJob:
     return job
 
 
-def _audit(job: ImportJob, action: str, actor: Any, payload: dict[str, Any]) -> None:
+def _audit(job: ImportJob, action: str, actor: "User | None", payload: dict[str, Any]) -> None:
     record(
         action=action,
         actor=actor,

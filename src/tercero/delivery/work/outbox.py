@@ -117,7 +117,7 @@ def _consume_batch(consumer: Consumer, *, after: int, limit: int) -> tuple[int, 
     None when there was nothing to take."""
     if consumer.handle_batch is None:
         ids = list(pending(consumer, after=after).values_list("id", flat=True)[:limit])
-        return sum(_handle_one(consumer, event_id) for event_id in ids), (ids or [None])[-1]
+        return sum(_handle_one(consumer, event_id) for event_id in ids), ids[-1] if ids else None
     taken: list[WorkEvent] = []
     try:
         with transaction.atomic():
@@ -190,8 +190,9 @@ def _advance(consumer: Consumer, position: ConsumerPosition) -> None:
     ).aggregate(top=Max("id"))["top"]
     if settled is None:
         return
-    first_open = pending(consumer, after=position.last_event_id).values_list("id", flat=True)
-    first_open = first_open.first()
+    first_open = (
+        pending(consumer, after=position.last_event_id).values_list("id", flat=True).first()
+    )
     mark = settled if first_open is None else min(settled, first_open - 1)
     if mark > position.last_event_id:
         ConsumerPosition.objects.filter(pk=position.pk, last_event_id__lt=mark).update(

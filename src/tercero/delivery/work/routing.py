@@ -14,8 +14,10 @@ explains a refusal in words; `eligible_items` is the same rules as a query, and
 
 import functools
 import json
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any, cast
 
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
@@ -26,10 +28,15 @@ from tercero.delivery.work.models import Assignment, Queue, SkillRequirement, Wo
 from tercero.delivery.workforce.models import Agent, Clearance
 from tercero.platform.tenancy.backends.postgresql.base import (
     ENTER_SCOPE,
+    DatabaseWrapper,
     enter_scope_params,
     server_bound,
 )
 from tercero.platform.tenancy.scoping import rls_setting
+
+if TYPE_CHECKING:
+    from tercero.delivery.engagements.models import Engagement
+    from tercero.delivery.workforce.models import Site
 
 
 @dataclass
@@ -38,8 +45,8 @@ class ClearedEngagement:
     client_id: int
     name: str
     residency_ok: bool
-    calendar_signature: tuple
-    calendar: object
+    calendar_signature: tuple[object, ...]
+    calendar: BusinessCalendar
 
 
 @dataclass
@@ -50,7 +57,7 @@ class AgentContext:
     # open queues of the cleared engagements: id -> (engagement id, routing)
     queues: dict[int, tuple[int, str]] = field(default_factory=dict)
 
-    def queue_ids(self, engagement_ids, routings) -> list[int]:
+    def queue_ids(self, engagement_ids: Collection[int], routings: Collection[str]) -> list[int]:
         return sorted(
             pk
             for pk, (engagement_id, routing) in self.queues.items()
@@ -146,8 +153,9 @@ def _lock_agent_and_scope(agent_id: int) -> None:
     raw = connection.connection
     with server_bound(raw) as cursor:
         cursor.execute(_LOCK_AGENT, [*enter_scope_params(raw, wanted), agent_id])
-    # tell the backend the setting is in place for this transaction
-    connection.tercero_rls_value = wanted
+    # tell the backend the setting is in place for this transaction (only PostgreSQL
+    # gets here, so the connection is our backend's wrapper)
+    cast(DatabaseWrapper, connection).tercero_rls_value = wanted
 
 
 def locked_context_postgresql(agent_id: int, *, client_ids: list[int]) -> AgentContext:
@@ -182,12 +190,15 @@ def locked_context_postgresql(agent_id: int, *, client_ids: list[int]) -> AgentC
     return context
 
 
-def _json(value):
+def _json(value: object) -> Any:
+    """A JSON column as Python, whether the driver handed it back decoded or as text."""
     return json.loads(value) if isinstance(value, str) else value
 
 
 @functools.lru_cache(maxsize=1024)
-def _cleared_all(text: str, site_country: str, site_time_zone: str):
+def _cleared_all(
+    text: str, site_country: str, site_time_zone: str
+) -> tuple[tuple[int, ClearedEngagement], ...]:
     """The agent's clearances as read, worked out once per distinct content (the key is
     the engagements' own values, so any change to a rule is a new key)."""
     return tuple(
@@ -195,21 +206,21 @@ def _cleared_all(text: str, site_country: str, site_time_zone: str):
     )
 
 
-def _cleared(values, site_country: str, site_time_zone: str) -> ClearedEngagement:
+def _cleared(values: Sequence[Any], site_country: str, site_time_zone: str) -> ClearedEngagement:
     """What a clearance implies, from the engagement's current values (never from a
     cache keyed by id: a verdict must follow every change of the rule it came from)."""
     (engagement_id, client_id, name, shores, countries, client_country, client_tz) = values[:7]
     (time_zone, hours, holiday_country, subdivision, closures, cover) = values[7:]
-    cal = BusinessCalendar.of(
-        SimpleNamespace(
-            time_zone=time_zone,
-            working_hours=_json(hours),
-            holiday_country=holiday_country,
-            holiday_subdivision=subdivision,
-            closures=_json(closures),
-            is_24_7=cover == "24_7",
-        )
+    # the engagement's calendar fields as read: `of` reads nothing else
+    as_read = SimpleNamespace(
+        time_zone=time_zone,
+        working_hours=_json(hours),
+        holiday_country=holiday_country,
+        holiday_subdivision=subdivision,
+        closures=_json(closures),
+        is_24_7=cover == "24_7",
     )
+    cal = BusinessCalendar.of(cast("Engagement", as_read))
     return ClearedEngagement(
         id=engagement_id,
         client_id=client_id,
@@ -228,14 +239,22 @@ def _cleared(values, site_country: str, site_time_zone: str) -> ClearedEngagemen
 
 
 @functools.lru_cache(maxsize=4096)
-def _residency_ok(shores, countries, site_country, site_tz, client_country, client_tz) -> bool:
+def _residency_ok(
+    shores: tuple[str, ...],
+    countries: tuple[str, ...],
+    site_country: str,
+    site_tz: str,
+    client_country: str,
+    client_tz: str,
+) -> bool:
+    # the rule's fields as read: `site_satisfies_residency` reads nothing else
     engagement = SimpleNamespace(
         residency_allowed_shores=list(shores),
         residency_allowed_countries=list(countries),
         client=SimpleNamespace(country=client_country, time_zone=client_tz),
     )
     site = SimpleNamespace(country=site_country, time_zone=site_tz)
-    return site_satisfies_residency(engagement, site)
+    return site_satisfies_residency(cast("Engagement", engagement), cast("Site", site))
 
 
 def reasons(context: AgentContext, item: WorkItem, required: dict[str, int]) -> list[str]:
@@ -287,10 +306,12 @@ def skills_filter(agent: Agent) -> Q:
     unmet = SkillRequirement.objects.filter(item=OuterRef("pk")).exclude(meets)
     # The OR keeps PostgreSQL probing the requirements of each candidate by index as the
     # claim walks the queue, instead of reading every requirement row up front.
-    return Q(skill_count=0) | ~Exists(unmet)
+    return Q(skill_count=0) | Q(~Exists(unmet))
 
 
-def shape(context: AgentContext, engagement_ids: list[int], routings: tuple[str, ...]) -> tuple:
+def shape(
+    context: AgentContext, engagement_ids: list[int], routings: tuple[str, ...]
+) -> tuple[object, ...]:
     """Everything `eligible_items` depends on: equal shapes give the same query."""
     agent = context.agent
     return (
@@ -325,7 +346,7 @@ def calendar_groups(context: AgentContext) -> list[list[int]]:
     """The agent's engagements grouped by identical business calendars. Within a group,
     SLA slack in business time orders exactly like the due moment, so the database can
     sort; across groups the router compares the group heads in business time."""
-    groups: dict[tuple, list[int]] = {}
+    groups: dict[tuple[object, ...], list[int]] = {}
     for engagement in context.engagements.values():
         groups.setdefault(engagement.calendar_signature, []).append(engagement.id)
     return list(groups.values())

@@ -7,6 +7,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 
 from tercero.delivery.work import import_jobs
+from tercero.delivery.work.models import ImportJob
 from tercero.platform.api.caller import caller_of
 from tercero.platform.errors import NotFound
 
@@ -34,7 +35,7 @@ class ImportJobOut(Schema):
     url: str
 
 
-def job_out(job: import_jobs.ImportJob) -> dict[str, Any]:
+def job_out(job: ImportJob) -> dict[str, Any]:
     return {**import_jobs.progress(job), "url": f"/api/v1/import-jobs/{job.pk}"}
 
 

@@ -1,8 +1,10 @@
 """Work items: list and CSV export, create one, many or a CSV file, read and edit."""
 
 from datetime import datetime
+from typing import Any
 
-from django.http import HttpResponse
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
@@ -16,8 +18,11 @@ from tercero.delivery.work.api._common import (
     _item,
 )
 from tercero.delivery.work.api.import_jobs import ImportJobOut, job_out
+from tercero.delivery.work.csv_import import ImportReport
+from tercero.delivery.work.models import WorkItem
 from tercero.platform.api.caller import caller_of
 from tercero.platform.api.errors import ErrorOut, refusal
+from tercero.platform.api.inputs import patch_field
 from tercero.platform.api.pagination import paginate_by_cursor
 from tercero.platform.errors import NotFound
 
@@ -27,7 +32,7 @@ router = Router()
 class ItemIn(Schema):
     queue_id: int = Field(ge=1, le=2**62)
     work_type: str = Field(max_length=64)
-    payload: dict = Field(default_factory=dict)
+    payload: dict[str, Any] = Field(default_factory=dict)
     title: str | None = Field(default=None, max_length=200)
     priority: int | None = Field(default=None, ge=1, le=4)
     required_skills: Skills = Field(default_factory=dict)
@@ -40,20 +45,20 @@ class ItemIn(Schema):
 
 class BulkIn(Schema):
     queue_id: int = Field(ge=1, le=2**62)
-    items: list[dict] = Field(min_length=1, max_length=5000)
+    items: list[dict[str, Any]] = Field(min_length=1, max_length=5000)
     all_or_nothing: bool = True
 
 
 class BulkOut(Schema):
     created: list[int]
-    errors: dict[int, dict]
+    errors: dict[int, dict[str, Any]]
 
 
 class BulkRefusedOut(ErrorOut):
     """A 422: the error, and when rows were refused, which (nothing was created)."""
 
     created: list[int] = Field(default_factory=list)
-    errors: dict[int, dict] = Field(default_factory=dict)
+    errors: dict[int, dict[str, Any]] = Field(default_factory=dict)
 
 
 class ItemFilters(Schema):
@@ -75,17 +80,17 @@ class ItemFilters(Schema):
 
 class ItemPatch(Schema):
     version: int = Field(ge=1, le=2**31)
-    title: str = Field(default=None, min_length=1, max_length=200)
-    priority: int = Field(default=None, ge=1, le=4)
-    language: str = Field(default=None, pattern=r"^([a-z]{2})?$")
-    personal_data: bool = Field(default=None)
-    external_ref: str = Field(default=None, max_length=200)
-    payload: dict = Field(default=None)
+    title: str = patch_field(min_length=1, max_length=200)
+    priority: int = patch_field(ge=1, le=4)
+    language: str = patch_field(pattern=r"^([a-z]{2})?$")
+    personal_data: bool = patch_field()
+    external_ref: str = patch_field(max_length=200)
+    payload: dict[str, Any] = patch_field()
 
 
 @router.get("/work-items", response=list[ItemOut], tags=["work items"])
 @paginate_by_cursor
-def list_items(request, filters: Query[ItemFilters]):
+def list_items(request: HttpRequest, filters: Query[ItemFilters]) -> QuerySet[WorkItem]:
     caller = caller_of(request)
     caller.require("work:read")
     found = selectors.items(client_ids=caller.client_ids, **filters.dict())
@@ -95,7 +100,7 @@ def list_items(request, filters: Query[ItemFilters]):
 
 
 @router.get("/work-items.csv", tags=["work items"])
-def export_items(request, filters: Query[ItemFilters]):
+def export_items(request: HttpRequest, filters: Query[ItemFilters]) -> HttpResponse:
     caller = caller_of(request)
     caller.require("work:read")
     found = access.restrict(
@@ -117,7 +122,7 @@ EXPORT_LIMIT = 100_000
 
 
 @router.post("/work-items", response={201: ItemOut}, tags=["work items"])
-def create_item(request, body: ItemIn):
+def create_item(request: HttpRequest, body: ItemIn) -> Status[WorkItem]:
     caller = caller_of(request)
     queue = selectors.access_queue(client_ids=caller.client_ids, queue_id=body.queue_id)
     caller.require("work:write")
@@ -126,14 +131,14 @@ def create_item(request, body: ItemIn):
 
 
 @router.post("/work-items/bulk", response={201: BulkOut, 422: BulkRefusedOut}, tags=["work items"])
-def create_items(request, body: BulkIn):
+def create_items(request: HttpRequest, body: BulkIn) -> Status[dict[str, Any]]:
     caller = caller_of(request)
     queue = selectors.access_queue(client_ids=caller.client_ids, queue_id=body.queue_id)
     caller.require("work:write")
     created, errors = services.create_items(
         actor=caller.user, queue=queue, rows=body.items, all_or_nothing=body.all_or_nothing
     )
-    out = {"created": [item.pk for item in created], "errors": errors}
+    out: dict[str, Any] = {"created": [item.pk for item in created], "errors": errors}
     if errors and not created:
         return Status(422, refusal("No item was created.", code="invalid_rows", **out))
     return Status(201, out)
@@ -142,7 +147,7 @@ def create_items(request, body: BulkIn):
 class ImportOut(Schema):
     rows: int
     created: list[int]
-    errors: dict[int, dict]
+    errors: dict[int, dict[str, Any]]
     dry_run: bool
 
 
@@ -151,7 +156,7 @@ class ImportRefusedOut(ErrorOut):
 
     rows: int = 0
     created: list[int] = Field(default_factory=list)
-    errors: dict[int, dict] = Field(default_factory=dict)
+    errors: dict[int, dict[str, Any]] = Field(default_factory=dict)
     dry_run: bool = False
 
 
@@ -161,12 +166,12 @@ class ImportRefusedOut(ErrorOut):
     tags=["work items"],
 )
 def import_items(
-    request,
+    request: HttpRequest,
     file: File[UploadedFile],
     queue_id: Form[int],
     all_or_nothing: Form[bool] = True,
     dry_run: Form[bool] = False,
-):
+) -> Status[dict[str, Any]] | Status[ImportReport]:
     """CSV import: one row per item. With `all_or_nothing` (the default) a single bad row
     imports nothing; the report lists every row's errors by line number either way. A
     file of more rows than the server's job threshold (2,000 by default) is imported by
@@ -191,7 +196,7 @@ def import_items(
 
 
 @router.get("/work-items/{item_id}", response=ItemOut, tags=["work items"])
-def get_item(request, item_id: int):
+def get_item(request: HttpRequest, item_id: int) -> WorkItem:
     caller = caller_of(request)
     item = _item(caller, item_id)
     caller.require("work:read")
@@ -200,7 +205,7 @@ def get_item(request, item_id: int):
 
 
 @router.patch("/work-items/{item_id}", response=ItemOut, tags=["work items"])
-def update_item(request, item_id: int, body: ItemPatch):
+def update_item(request: HttpRequest, item_id: int, body: ItemPatch) -> WorkItem:
     caller = caller_of(request)
     item = _item(caller, item_id)
     caller.require("work:write")

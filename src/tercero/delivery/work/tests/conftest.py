@@ -30,7 +30,18 @@ class FormPayload(BaseModel):
     pay_date: date | None = None
 
 
-def _form_done(payload: FormPayload, resolution: str) -> list[str]:
+def _ticket_summary(payload: BaseModel) -> str:
+    assert isinstance(payload, TicketPayload)  # the registry hands each type its own schema
+    return payload.subject
+
+
+def _form_deadline(payload: BaseModel) -> Deadline | None:
+    assert isinstance(payload, FormPayload)
+    return Deadline(payload.pay_date, 2, time(14, 0)) if payload.pay_date else None
+
+
+def _form_done(payload: BaseModel, resolution: str) -> list[str]:
+    assert isinstance(payload, FormPayload)
     if payload.fields_keyed < payload.fields_total:
         return [f"{payload.fields_total - payload.fields_keyed} fields are not keyed yet."]
     return []
@@ -44,7 +55,7 @@ TICKET = WorkType(
     channel="email",
     language_field="customer_language",
     sla_metrics=("first_response", "resolution"),
-    summary=lambda p: p.subject,
+    summary=_ticket_summary,
     display_fields=(("subject", "Subject"),),
 )
 FORM = WorkType(
@@ -55,7 +66,7 @@ FORM = WorkType(
     channel="back_office",
     default_skills={"keying": 1},
     sla_metrics=("turnaround",),
-    deadline=lambda p: Deadline(p.pay_date, 2, time(14, 0)) if p.pay_date else None,
+    deadline=_form_deadline,
     completion_check=_form_done,
 )
 
@@ -94,7 +105,7 @@ def make_agent(
     email=None,
 ) -> Agent:
     """An agent granted and cleared for each engagement given."""
-    user = UserFactory(role=Role.AGENT, **({"email": email} if email else {}))
+    user = UserFactory.create(role=Role.AGENT, **({"email": email} if email else {}))
     agent = create_agent(
         actor=None,
         user=user,

@@ -26,7 +26,7 @@ def test_every_work_operation_keeps_its_published_id():
     # when
     ids = {operation["operationId"] for operation in _operations().values()}
     # then
-    assert len(names) == 44
+    assert len(names) == 45
     assert {name for name in ids if name.startswith("tercero_delivery_work_api_")} == {
         f"tercero_delivery_work_api_{name}" for name in names
     }

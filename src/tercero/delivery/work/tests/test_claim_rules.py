@@ -34,7 +34,10 @@ def test_an_inactive_queue_is_never_pulled_from(tenant_a):
     add_item(queue)
     with client_scope(clients=[tenant_a.client]):
         services.update_queue(
-            actor=None, queue=queue, version=queue.version, changes={"is_active": False}
+            actor=tenant_a.team_lead,
+            queue=queue,
+            version=queue.version,
+            changes={"is_active": False},
         )
     # then the agent gets nothing from it
     assert _next(agent, tenant_a) is None

@@ -1,12 +1,14 @@
 """Exactly-once claiming under contention, on the engine the suite runs on."""
 
 import threading
+from typing import Any
 
 import pytest
 from django.db import IntegrityError, connection, connections, transaction
 from django.utils import timezone
 from tests.factories import site
 
+from tercero.delivery.engagements.models import Engagement
 from tercero.delivery.work import services
 from tercero.delivery.work.models import Assignment, WorkItem
 from tercero.delivery.work.tests.conftest import (
@@ -139,7 +141,7 @@ def test_agents_with_different_rights_drain_two_calendars_each_item_once_to_whom
         working_hours={"0": [["09:00", "17:00"]]},
     )
     per_kind = 20 if POSTGRES else 8
-    kinds = {
+    kinds: dict[str, tuple[Engagement, dict[str, Any]]] = {
         "personal": (always, {"personal_data": True}),
         "billing": (always, {"required_skills": {"billing": 2}}),
         "plain": (always, {}),

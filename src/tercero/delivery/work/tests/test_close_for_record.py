@@ -47,7 +47,9 @@ def test_a_queued_item_is_resolved_for_its_record_with_the_same_event(queue):
     assert item.sla_met is True
     assert item.version == 2
     assert _kinds(item) == ["item.created", "item.queued", "item.resolved"]
-    assert selectors.events_of(item=item).last().data == {
+    last = selectors.events_of(item=item).last()
+    assert last is not None
+    assert last.data == {
         "from": "queued",
         "to": "resolved",
         "for_record": True,

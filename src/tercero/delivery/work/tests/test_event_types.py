@@ -56,6 +56,7 @@ def _day_of_work(tenant):
     lead = tenant.team_lead
     add_item(queue)
     item = services.get_next(agent=agent, client_ids=[tenant.client.pk])
+    assert item is not None
     late = add_item(queue, payload={"subject": "Still waiting"})
     with client_scope(clients=[tenant.client]):
         item = services.transition(actor=agent.user, item=item, action="start")
@@ -112,7 +113,9 @@ def test_a_day_of_work_writes_only_registered_kinds_whose_data_fits_their_schema
         "sla.breached",
     }
     for event in stored:
-        event_types.find(event.kind).schema.model_validate(event.data)
+        found = event_types.find(event.kind)
+        assert found is not None, event.kind
+        found.schema.model_validate(event.data)
 
 
 def test_an_engine_event_keeps_exactly_the_fields_it_was_given(tenant_a):

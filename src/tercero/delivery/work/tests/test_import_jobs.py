@@ -416,6 +416,7 @@ def test_an_import_killed_with_sigkill_and_run_again_takes_each_row_exactly_once
     stopped = _job(job.pk)
 
     # then: it died mid-import, with whole chunks only
+    assert worker.stderr is not None  # piped above
     assert worker.returncode == -9, worker.stderr.read().decode()[-2000:]
     assert 1000 <= stopped.rows_done < 6000
     assert stopped.rows_done % 250 == 0

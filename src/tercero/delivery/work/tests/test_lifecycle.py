@@ -42,6 +42,7 @@ def test_an_item_from_arrival_to_closure(tenant_a, desk):
     assert item.status == "queued"
     assert item.response_due_at is not None
     got = services.get_next(agent=agent, client_ids=[tenant_a.client.pk])
+    assert got is not None
     assert got.pk == item.pk
     assert got.status == "assigned"
     lead = tenant_a.team_lead
@@ -106,6 +107,8 @@ def test_waiting_on_the_client_pauses_the_clock_by_exactly_the_wait(tenant_a, de
         WorkItem.objects.filter(pk=item.pk).update(waiting_since=began)
         item.refresh_from_db()
         item = services.transition(actor=None, item=item, action="resume")
+    assert item.resolution_due_at is not None
+    assert due_before is not None
     shifted = item.resolution_due_at - due_before
     assert timedelta(hours=2) <= shifted < timedelta(hours=2, seconds=5)
     assert 7200 <= item.sla_paused_seconds < 7205

@@ -141,6 +141,7 @@ def test_revealing_personal_data_needs_a_reason_and_is_audited(client, tenant_a,
     with all_clients_scope():
         event = revealed.last()
         assert revealed.count() == before + 1
+    assert event is not None
     assert event.reason == "customer on the phone"
 
 

@@ -75,7 +75,7 @@ def test_reveal_needs_a_reason_and_a_permitted_role(client, tenant_a, document):
     # protects: reveal only by permitted roles, with a reason, audited
     _, item = document
     url = f"/api/v1/work-items/{item.pk}/reveal"
-    qa = UserFactory(role=Role.QA_ANALYST)
+    qa = UserFactory.create(role=Role.QA_ANALYST)
     with client_scope(clients=[tenant_a.client]):
         qa.grants.create(client=tenant_a.client)
     client.force_login(qa)

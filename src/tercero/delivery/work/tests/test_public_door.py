@@ -50,6 +50,7 @@ def test_an_item_is_locked_by_its_reference_within_its_client(queue, tenant_a, t
         missing = locks.lock_item_by_ref(client_id=tenant_a.client.pk, external_ref="call:c-2")
         elsewhere = locks.lock_item_by_ref(client_id=tenant_b.client.pk, external_ref="call:c-1")
     # then
+    assert found is not None
     assert found.pk == item.pk
     assert missing is None
     assert elsewhere is None

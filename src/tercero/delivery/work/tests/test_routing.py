@@ -181,6 +181,13 @@ def test_manual_queue_items_are_never_pulled(tenant_a):
     assert services.get_next(agent=agent, client_ids=[tenant_a.client.pk]) is None
 
 
+def _next_pk(agent, tenant) -> int:
+    """The id of the item the agent claims next (there must be one)."""
+    got = services.get_next(agent=agent, client_ids=[tenant.client.pk])
+    assert got is not None
+    return got.pk
+
+
 def test_pull_order_priority_then_slack_then_age(tenant_a):
     engagement = live_engagement(
         tenant_a.client,
@@ -195,7 +202,7 @@ def test_pull_order_priority_then_slack_then_age(tenant_a):
     p3 = add_item(queue, priority=3)
     p2_slow = add_item(make_queue(engagement, name="slow"), priority=2)
     p1 = add_item(queue, priority=1)
-    order = [services.get_next(agent=agent, client_ids=[tenant_a.client.pk]).pk for _ in range(4)]
+    order = [_next_pk(agent, tenant_a) for _ in range(4)]
     assert order == [p1.pk, p2_slow.pk, old_p3.pk, p3.pk]
 
 
@@ -218,11 +225,11 @@ def test_least_slack_across_engagements_with_different_calendars(tenant_a):
     agent = make_agent(always, mondays)
     calm = add_item(make_queue(mondays, name="m"))  # 1 business hour left
     urgent = add_item(make_queue(always, name="a"))  # 4 hours left
-    first = services.get_next(agent=agent, client_ids=[tenant_a.client.pk])
+    first = _next_pk(agent, tenant_a)
     # Mondays' item has one business hour of slack, whenever "now" is (its wall-clock due
     # moment is usually days away); the 24/7 item has four. Least slack goes first.
-    assert first.pk == calm.pk
-    assert services.get_next(agent=agent, client_ids=[tenant_a.client.pk]).pk == urgent.pk
+    assert first == calm.pk
+    assert _next_pk(agent, tenant_a) == urgent.pk
 
 
 def test_tightening_residency_applies_to_the_very_next_claim(tenant_a):
@@ -236,7 +243,7 @@ def test_tightening_residency_applies_to_the_very_next_claim(tenant_a):
     with client_scope(clients=[tenant_a.client]):
         engagement.refresh_from_db()
         update_engagement(
-            actor=None,
+            actor=tenant_a.team_lead,
             engagement=engagement,
             version=engagement.version,
             changes={"residency_allowed_shores": ["onshore"]},
@@ -280,6 +287,7 @@ def test_a_claim_stays_inside_the_clients_the_caller_reaches(tenant_a, tenant_b)
     # reaching only client A (e.g. a token bound to A), the agent gets nothing of B's
     assert services.get_next(agent=agent, client_ids=[tenant_a.client.pk]) is None
     got = services.get_next(agent=agent, client_ids=[tenant_b.client.pk])
+    assert got is not None
     assert got.client_id == tenant_b.client.pk
 
 

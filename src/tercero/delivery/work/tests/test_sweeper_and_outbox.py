@@ -104,11 +104,17 @@ def test_escalation_rules(tenant_a, rule, check):
         escalated = WorkEvent.objects.filter(item=item, kind="item.escalated")
         assert escalated.exists()
         if rule == "notify_lead":
-            assert escalated.first().data["notify_user_id"] == tenant_a.team_lead.pk
+            first = escalated.first()
+            assert first is not None
+            assert first.data["notify_user_id"] == tenant_a.team_lead.pk
 
 
 class Killed(BaseException):
     """Stands in for the process dying: no `except Exception` catches it."""
+
+
+def _record_handled(event: WorkEvent) -> None:
+    record(action="test.event_handled", client=event.client_id, object_id=event.pk)
 
 
 def test_a_consumer_killed_mid_batch_delivers_everything_once_after_restart(tenant_a):
@@ -243,9 +249,7 @@ def test_a_consumer_process_killed_with_sigkill_loses_nothing(tenant_a, transact
     outbox.register_consumer(
         outbox.Consumer(
             name="test-killed",
-            handle=lambda e: record(
-                action="test.event_handled", client=e.client_id, object_id=e.pk
-            ),
+            handle=_record_handled,
         )
     )
     try:

@@ -22,6 +22,11 @@ class CallPayload(BaseModel):
     language: str = Field(default="", pattern=r"^([a-z]{2})?$")
 
 
+def _call_summary(payload: BaseModel) -> str:
+    assert isinstance(payload, CallPayload)  # the registry hands the type its own schema
+    return f"Call {payload.call_id} ({payload.state})"
+
+
 CALL = WorkType(
     key="test.call",
     title="Call",
@@ -29,7 +34,7 @@ CALL = WorkType(
     office="front",
     channel="phone",
     language_field="language",
-    summary=lambda p: f"Call {p.call_id} ({p.state})",
+    summary=_call_summary,
     personal_fields=("caller_number",),
 )
 
@@ -72,6 +77,7 @@ def test_a_payload_change_is_stored_with_its_event_and_joins_the_audit_chain(que
     assert item.version == 2
     assert _kinds(item) == ["item.created", "item.queued", "item.payload_changed"]
     event = selectors.events_of(item=item).last()
+    assert event is not None
     assert event.data == {"fields": ["state"], "item_fields": ["title"], "reason": "PBX event"}
     assert event.actor_id == tenant_a.team_lead.pk
     outbox.consume("audit")
@@ -107,7 +113,9 @@ def test_a_changed_personal_field_is_sealed_and_found_by_its_new_key(queue, tena
     assert crypto.is_sealed(item.payload["caller_number"])
     assert crypto.open_sealed(item.payload["caller_number"]) == "+34 600 123 456"
     assert item.subject_keys == [crypto.lookup_hash(item.client_id, "+34 600 123 456")]
-    assert selectors.events_of(item=item).last().data == {"fields": ["caller_number"]}
+    last = selectors.events_of(item=item).last()
+    assert last is not None
+    assert last.data == {"fields": ["caller_number"]}
 
 
 def test_a_title_and_language_from_the_payload_follow_it(queue, tenant_a):
@@ -120,7 +128,9 @@ def test_a_title_and_language_from_the_payload_follow_it(queue, tenant_a):
     # then
     item.refresh_from_db()
     assert (item.title, item.language) == ("Call c-42 (ended)", "de")
-    assert selectors.events_of(item=item).last().data == {
+    last = selectors.events_of(item=item).last()
+    assert last is not None
+    assert last.data == {
         "fields": ["language", "state"],
         "item_fields": ["language", "title"],
     }

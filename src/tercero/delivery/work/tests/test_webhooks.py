@@ -129,9 +129,12 @@ def connects(monkeypatch):
     return made
 
 
-def endpoint_for(client, url, kinds=()):
-    with client_scope(clients=[client]):
-        return webhooks.create_endpoint(actor=None, client=client, url=url, kinds=kinds)
+def endpoint_for(tenant, url, kinds=()):
+    """An endpoint of the tenant's client, made by its client admin."""
+    with client_scope(clients=[tenant.client]):
+        return webhooks.create_endpoint(
+            actor=tenant.client_admin, client=tenant.client, url=url, kinds=kinds
+        )
 
 
 def deliveries():
@@ -152,8 +155,8 @@ def test_signature_verifies_only_with_the_secret_and_a_fresh_timestamp():
 
 def test_events_reach_their_clients_endpoints_signed(tenant_a, tenant_b, receiver):
     server_a, server_b = receiver(), receiver()
-    _, secret = endpoint_for(tenant_a.client, server_a.url, kinds=["item.created"])
-    endpoint_for(tenant_b.client, server_b.url)
+    _, secret = endpoint_for(tenant_a, server_a.url, kinds=["item.created"])
+    endpoint_for(tenant_b, server_b.url)
     item = add_item(make_queue(live_engagement(tenant_a.client)))
     outbox.consume("webhooks")
     assert webhooks.send_due() == {"delivered": 1, "retrying": 0, "failed": 0, "skipped": 0}
@@ -172,9 +175,9 @@ def test_a_service_lines_own_event_reaches_the_endpoints_that_ask_for_it(tenant_
     # kind, and for everything
     event_types.register(PARCEL_SENT)
     wanted, other, everything = receiver(), receiver(), receiver()
-    _, secret = endpoint_for(tenant_a.client, wanted.url, kinds=[PARCEL_SENT.kind])
-    endpoint_for(tenant_a.client, other.url, kinds=["item.created"])
-    endpoint_for(tenant_a.client, everything.url)
+    _, secret = endpoint_for(tenant_a, wanted.url, kinds=[PARCEL_SENT.kind])
+    endpoint_for(tenant_a, other.url, kinds=["item.created"])
+    endpoint_for(tenant_a, everything.url)
     try:
         with client_scope(clients=[tenant_a.client]), transaction.atomic():
             # when the line publishes it
@@ -206,7 +209,7 @@ def test_a_service_lines_own_event_reaches_the_endpoints_that_ask_for_it(tenant_
 
 def test_failures_back_off_then_deliver_and_the_log_shows_it(tenant_a, receiver):
     server = receiver(statuses=(500, 503, 200))
-    endpoint_for(tenant_a.client, server.url, kinds=["item.created"])
+    endpoint_for(tenant_a, server.url, kinds=["item.created"])
     add_item(make_queue(live_engagement(tenant_a.client)))
     outbox.consume("webhooks")
     now = timezone.now()
@@ -228,7 +231,7 @@ def test_failures_back_off_then_deliver_and_the_log_shows_it(tenant_a, receiver)
 
 def test_gives_up_after_max_attempts_and_can_be_redelivered(tenant_a, receiver):
     server = receiver(statuses=(500,))
-    endpoint_for(tenant_a.client, server.url, kinds=["item.created"])
+    endpoint_for(tenant_a, server.url, kinds=["item.created"])
     add_item(make_queue(live_engagement(tenant_a.client)))
     outbox.consume("webhooks")
     moment = timezone.now()
@@ -240,13 +243,13 @@ def test_gives_up_after_max_attempts_and_can_be_redelivered(tenant_a, receiver):
     assert webhooks.send_due(now=moment + timedelta(days=1))["retrying"] == 0
     server.statuses = [200]
     with client_scope(clients=[tenant_a.client]):
-        webhooks.redeliver(actor=None, delivery=failed)
+        webhooks.redeliver(actor=tenant_a.client_admin, delivery=failed)
     webhooks.send_due()
     assert deliveries()[0].status == "delivered"
 
 
 def test_consuming_twice_creates_no_duplicate_deliveries(tenant_a, receiver):
-    endpoint_for(tenant_a.client, receiver().url)
+    endpoint_for(tenant_a, receiver().url)
     add_item(make_queue(live_engagement(tenant_a.client)))
     outbox.consume("webhooks")
     with all_clients_scope():
@@ -258,7 +261,7 @@ def test_consuming_twice_creates_no_duplicate_deliveries(tenant_a, receiver):
 
 def test_two_senders_post_each_delivery_once(tenant_a, receiver, transactional_db):
     server = receiver()
-    endpoint_for(tenant_a.client, server.url)
+    endpoint_for(tenant_a, server.url)
     queue = make_queue(live_engagement(tenant_a.client))
     for _ in range(10):
         add_item(queue)
@@ -298,7 +301,7 @@ def test_two_senders_post_each_delivery_once(tenant_a, receiver, transactional_d
 )
 def test_unsafe_urls_are_refused(tenant_a, url, reason):
     with pytest.raises(InvalidInput) as refused:
-        endpoint_for(tenant_a.client, url)
+        endpoint_for(tenant_a, url)
     assert reason in refused.value.fields["url"]
     with client_scope(clients=[tenant_a.client]):
         assert not WebhookEndpoint.objects.exists()
@@ -307,7 +310,7 @@ def test_unsafe_urls_are_refused(tenant_a, url, reason):
 @pytest.mark.parametrize("url", ["http://hooks.example.com:99999/x", "http://[::1/x"])
 def test_malformed_urls_are_a_clear_422(tenant_a, url):
     with pytest.raises(InvalidInput) as refused:
-        endpoint_for(tenant_a.client, url)
+        endpoint_for(tenant_a, url)
     assert refused.value.status == 422
 
 
@@ -321,16 +324,16 @@ def test_allowing_private_networks_still_refuses_link_local_and_metadata_address
     settings.TERCERO_WEBHOOKS_ALLOW_PRIVATE = True
     # when an endpoint names a link-local or unspecified address
     with pytest.raises(InvalidInput) as refused:
-        endpoint_for(tenant_a.client, url)
+        endpoint_for(tenant_a, url)
     # then it is refused all the same
     assert "private or reserved" in refused.value.fields["url"]
     with client_scope(clients=[tenant_a.client]):
         assert not WebhookEndpoint.objects.exists()
 
 
-def pending_delivery_to(client, url):
-    endpoint_for(client, url, kinds=["item.created"])
-    add_item(make_queue(live_engagement(client)))
+def pending_delivery_to(tenant, url):
+    endpoint_for(tenant, url, kinds=["item.created"])
+    add_item(make_queue(live_engagement(tenant.client)))
     outbox.consume("webhooks")
 
 
@@ -355,7 +358,7 @@ def test_a_name_that_turns_internal_after_creation_is_refused_without_connecting
 ):
     # given an endpoint whose name resolved to a public address when it was created
     server = servers()
-    pending_delivery_to(tenant_a.client, f"http://hooks.example.com:{server.port}/hook")
+    pending_delivery_to(tenant_a, f"http://hooks.example.com:{server.port}/hook")
     # when the name answers with an internal address at delivery
     resolver.answers = [address]
     counts = webhooks.send_due()
@@ -369,7 +372,7 @@ def test_a_name_with_one_public_and_one_private_address_is_refused_without_conne
 ):
     # given an endpoint whose name was public when it was created
     server = servers()
-    pending_delivery_to(tenant_a.client, f"http://hooks.example.com:{server.port}/hook")
+    pending_delivery_to(tenant_a, f"http://hooks.example.com:{server.port}/hook")
     # when the name answers with a public and a private address at delivery
     resolver.answers = [PUBLIC, "10.0.0.8"]
     counts = webhooks.send_due()
@@ -383,7 +386,7 @@ def test_a_delivery_connects_to_the_checked_address_and_names_the_host(
     # given a local receiver (private addresses allowed) behind a name
     server = receiver()
     resolver.answers = ["127.0.0.1"]
-    pending_delivery_to(tenant_a.client, f"http://hooks.example.com:{server.port}/hook?x=1")
+    pending_delivery_to(tenant_a, f"http://hooks.example.com:{server.port}/hook?x=1")
     lookups_before = resolver.lookups
     # when it is delivered
     counts = webhooks.send_due()
@@ -462,7 +465,7 @@ def test_an_https_delivery_checks_the_certificate_against_the_name_not_the_addre
     # given an https receiver for hooks.example.com on a checked loopback address
     server = tls_receiver("hooks.example.com")
     resolver.answers = ["127.0.0.1"]
-    pending_delivery_to(tenant_a.client, f"https://hooks.example.com:{server.port}/hook")
+    pending_delivery_to(tenant_a, f"https://hooks.example.com:{server.port}/hook")
     # when it is delivered
     counts = webhooks.send_due()
     # then TLS named the host (SNI), its certificate was accepted, the address was pinned
@@ -478,7 +481,7 @@ def test_an_https_receiver_with_a_certificate_for_another_name_gets_nothing(
     # given an https receiver whose certificate names another host
     server = tls_receiver("other.example.com")
     resolver.answers = ["127.0.0.1"]
-    pending_delivery_to(tenant_a.client, f"https://hooks.example.com:{server.port}/hook")
+    pending_delivery_to(tenant_a, f"https://hooks.example.com:{server.port}/hook")
     # when it is delivered
     counts = webhooks.send_due()
     # then nothing is posted and the log says why in general terms
@@ -517,7 +520,7 @@ def test_a_failed_attempt_is_logged_without_what_the_far_end_said(
 ):
     # given an allowed address that does not answer HTTP
     settings.TERCERO_WEBHOOKS_ALLOW_PRIVATE = True
-    pending_delivery_to(tenant_a.client, f"http://127.0.0.1:{far_end()}/hook")
+    pending_delivery_to(tenant_a, f"http://127.0.0.1:{far_end()}/hook")
     # when it is delivered
     counts = webhooks.send_due()
     # then the log holds a generic message and the delivery is retried later
@@ -538,7 +541,7 @@ def test_a_connection_whose_peer_is_not_the_checked_address_is_dropped_before_se
     # connected (something between us and the address answered in its place)
     server = receiver()
     resolver.answers = ["127.0.0.1"]
-    pending_delivery_to(tenant_a.client, f"http://hooks.example.com:{server.port}/hook")
+    pending_delivery_to(tenant_a, f"http://hooks.example.com:{server.port}/hook")
     monkeypatch.setattr(socket.socket, "getpeername", lambda sock: ("127.0.0.2", server.port))
     # when it is delivered
     counts = webhooks.send_due()

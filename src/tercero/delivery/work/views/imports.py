@@ -1,8 +1,6 @@
 """The CSV import page: a file of a few rows is imported in the request and reported at
 once; a larger one becomes an import job whose page shows its progress as it runs."""
 
-from typing import Any
-
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
@@ -15,7 +13,7 @@ from tercero.platform.pages import POLL_HEADERS, page, refused
 @page("work:write", staff=True)
 def import_csv(request: HttpRequest, caller: Caller) -> HttpResponse:
     """Choose a queue and a file; small files import now, large ones start a job."""
-    report: dict[str, Any] | None = None
+    report: csv_import.ImportReport | None = None
     if request.method == "POST":
         try:
             outcome = _import(request, caller)
@@ -33,7 +31,7 @@ def import_csv(request: HttpRequest, caller: Caller) -> HttpResponse:
     )
 
 
-def _import(request: HttpRequest, caller: Caller) -> dict[str, Any] | int:
+def _import(request: HttpRequest, caller: Caller) -> csv_import.ImportReport | int:
     """The report of an import done now, or the id of the job that will do it."""
     upload = request.FILES.get("file")
     if upload is None:
@@ -57,7 +55,8 @@ def _import(request: HttpRequest, caller: Caller) -> dict[str, Any] | int:
 def import_job(request: HttpRequest, caller: Caller, job_id: int) -> HttpResponse:
     """An import job's progress; the progress box polls itself until the job ends."""
     job = import_jobs.access_job(client_ids=caller.client_ids, job_id=job_id)
-    template = "work/_import_progress.html" if request.htmx else "work/import_job.html"
+    polled = request.headers.get("HX-Request") == "true"  # as django-htmx reads it
+    template = "work/_import_progress.html" if polled else "work/import_job.html"
     return render(
         request,
         template,
