@@ -501,8 +501,23 @@ def create_pay_group(request, body: PayGroupIn):
     caller = caller_of(request)
     caller.require("payroll:write")
     engagement = access_engagement(client_ids=caller.client_ids, engagement_id=body.engagement_id)
-    fields = body.dict(exclude={"engagement_id"})
-    group = groups.create_pay_group(actor=caller.user, engagement=engagement, **fields)
+    group = groups.create_pay_group(
+        actor=caller.user,
+        engagement=engagement,
+        name=body.name,
+        frequency=body.frequency,
+        currency=body.currency,
+        jurisdiction=body.jurisdiction,
+        payer_iban=body.payer_iban,
+        payer_bic=body.payer_bic,
+        payer_routing=body.payer_routing,
+        bank_routing=body.bank_routing,
+        company_id=body.company_id,
+        period_anchor=body.period_anchor,
+        pay_rule=body.pay_rule,
+        pay_offset_days=body.pay_offset_days,
+        pay_day=body.pay_day,
+    )
     return Status(201, _group_out(group))
 
 

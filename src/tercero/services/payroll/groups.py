@@ -6,7 +6,8 @@ calculated with. An earlier version can be restored: that is a new version again
 
 import copy
 import re
-from datetime import timedelta
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -17,6 +18,10 @@ from tercero.platform.errors import Conflict, InvalidInput
 from tercero.platform.versioning import update_versioned
 from tercero.services.payroll import calc, gb, identifiers, paydates
 from tercero.services.payroll.models import PayGroup, PayRuleSet, PayRun
+
+if TYPE_CHECKING:
+    from tercero.delivery.engagements.models import Engagement
+    from tercero.platform.identity.models import User
 
 BIC = re.compile(r"^[A-Z0-9]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?$")
 FIXED_ONCE_RUN = ("frequency", "currency", "jurisdiction")
@@ -111,16 +116,51 @@ def default_rules(jurisdiction: str) -> list[dict]:
     return [rule for rule in calc.GB_DEFAULT_RULES if rule["kind"] != "tax"]
 
 
-def create_pay_group(*, actor, engagement, **fields) -> PayGroup:
-    unknown = set(fields) - set(EDITABLE)
-    if unknown:
-        raise InvalidInput("Unknown pay group fields.", fields=dict.fromkeys(unknown, "?"))
+def create_pay_group(
+    *,
+    actor: "User | None",
+    engagement: "Engagement",
+    name: str,
+    frequency: str,
+    currency: str,
+    jurisdiction: str = "GB",
+    rules: list[dict[str, Any]] | None = None,
+    payer_iban: str = "",
+    payer_bic: str = "",
+    payer_routing: str = "",
+    bank_routing: str = "",
+    company_id: str = "",
+    period_anchor: date | None = None,
+    pay_rule: str = "offset",
+    pay_offset_days: int = 0,
+    pay_day: int = 28,
+) -> PayGroup:
+    """A pay group of `engagement`; without `rules`, the default rules of its
+    jurisdiction. Every field is checked as `update_pay_group` checks it."""
+    fields: dict[str, Any] = {
+        "name": name,
+        "frequency": frequency,
+        "currency": currency,
+        "jurisdiction": jurisdiction,
+        "payer_iban": payer_iban,
+        "payer_bic": payer_bic,
+        "payer_routing": payer_routing,
+        "bank_routing": bank_routing,
+        "company_id": company_id,
+        "period_anchor": period_anchor,
+        "pay_rule": pay_rule,
+        "pay_offset_days": pay_offset_days,
+        "pay_day": pay_day,
+    }
+    if rules is not None:
+        fields["rules"] = rules
     clean = _clean(fields)
-    clean.setdefault("jurisdiction", "GB")
     clean.setdefault("rules", default_rules(clean["jurisdiction"]))
-    for name in ("name", "frequency", "currency"):
-        if not clean.get(name):
-            raise InvalidInput("Please check the highlighted fields.", fields={name: "required"})
+    for required in ("name", "frequency", "currency"):
+        if not clean.get(required):
+            raise InvalidInput(
+                "Please check the highlighted fields.", fields={required: "required"}
+            )
     group = PayGroup(client_id=engagement.client_id, engagement=engagement, **clean)
     _check_calendar(group)
     _check_taxes(group)

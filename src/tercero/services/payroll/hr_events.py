@@ -204,22 +204,19 @@ def _closing(employee: Employee, day: date) -> dict:
 
 def _change(actor, item, asked: HrEventPayload):
     employee = _employee(item, asked.employee_number)
-    changes = {
-        name: value
-        for name, value in (
-            ("pay_group", _pay_group(item, asked.pay_group)),
-            ("annual_salary", asked.annual_salary),
-            ("hourly_rate", asked.hourly_rate),
-            ("department", asked.department),
-            ("position", asked.position),
-        )
-        if value
-    }
-    if asked.reason:
-        changes["reason"] = asked.reason
+    pay_group = _pay_group(item, asked.pay_group)
     restore = _closing(employee, asked.effective)
+    # a field the event leaves blank stays as it is
     made = services.change_employment(
-        actor=actor, employee=employee, effective=asked.effective, **changes
+        actor=actor,
+        employee=employee,
+        effective=asked.effective,
+        pay_group=pay_group,
+        annual_salary=asked.annual_salary or None,
+        hourly_rate=asked.hourly_rate or None,
+        department=asked.department or None,
+        position=asked.position or None,
+        reason=asked.reason,
     )
     return employee, {"delete": [made.pk], "restore": [restore]}
 

@@ -4,6 +4,7 @@ sealed; each change is an audit event."""
 
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 
@@ -13,15 +14,8 @@ from tercero.platform.security import crypto
 from tercero.services.payroll import calc, gb, identifiers, selectors
 from tercero.services.payroll.models import Employee, Employment, PayGroup
 
-EMPLOYMENT_FIELDS = (
-    "pay_group",
-    "department",
-    "position",
-    "annual_salary",
-    "hourly_rate",
-    "status",
-    "reason",
-)
+if TYPE_CHECKING:
+    from tercero.platform.identity.models import User
 
 
 def to_minor(amount, currency: str, *, field: str) -> int | None:
@@ -191,16 +185,35 @@ def _employment(employee: Employee, *, start: date, pay_group: PayGroup, **field
     )
 
 
-def change_employment(*, actor, employee: Employee, effective: date, **changes) -> Employment:
+def change_employment(
+    *,
+    actor: "User | None",
+    employee: Employee,
+    effective: date,
+    pay_group: PayGroup | None = None,
+    department: str | None = None,
+    position: str | None = None,
+    annual_salary: Decimal | str | None = None,
+    hourly_rate: Decimal | str | None = None,
+    status: str | None = None,
+    reason: str = "",
+) -> Employment:
     """A change from `effective` on (a new salary, position, pay group or status): the
     row in force that day ends the day before, the new one starts; rows after
     `effective` are refused (correct them first), so history is never rewritten
-    silently."""
-    unknown = set(changes) - set(EMPLOYMENT_FIELDS)
-    if unknown:
-        raise InvalidInput(
-            "These fields cannot be changed here.", fields=dict.fromkeys(sorted(unknown), "?")
-        )
+    silently. What is left None carries over from the row in force; `reason` is the
+    new row's own."""
+    given = {
+        "department": department,
+        "position": position,
+        "annual_salary": annual_salary,
+        "hourly_rate": hourly_rate,
+        "status": status,
+    }
+    changes: dict[str, Any] = {name: value for name, value in given.items() if value is not None}
+    if reason:
+        changes["reason"] = reason
+    changed = sorted([*changes, "pay_group"] if pay_group is not None else changes)
     with transaction.atomic():
         rows = Employment.objects.select_for_update().filter(employee=employee)
         current = selectors.employment_on(employee=employee, day=effective)
@@ -213,7 +226,7 @@ def change_employment(*, actor, employee: Employee, effective: date, **changes) 
             )
         if current.valid_from == effective:
             raise Conflict("A change already starts that day.", code="same_day")
-        pay_group = changes.pop("pay_group", None) or current.pay_group
+        pay_group = pay_group or current.pay_group
         if pay_group.client_id != employee.client_id:
             raise InvalidInput("Pay group not found.", fields={"pay_group": "not this client's"})
         carried = {
@@ -235,7 +248,7 @@ def change_employment(*, actor, employee: Employee, effective: date, **changes) 
             client=employee.client_id,
             object_type="employee",
             object_id=employee.pk,
-            payload={"effective": effective.isoformat(), "fields": sorted(changes)},
+            payload={"effective": effective.isoformat(), "fields": changed},
         )
     made.refresh_from_db()
     return made

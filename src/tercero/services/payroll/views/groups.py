@@ -101,6 +101,7 @@ def group_new(request, caller):
             client_ids=caller.client_ids,
             engagement_id=_number(request.POST.get("engagement"), "engagement", 0),
         )
+        calendar = _calendar_fields(request.POST)
         group = groups.create_pay_group(
             actor=request.user,
             engagement=engagement,
@@ -108,7 +109,10 @@ def group_new(request, caller):
             frequency=request.POST.get("frequency", ""),
             currency=request.POST.get("currency", ""),
             jurisdiction=request.POST.get("jurisdiction") or "GB",
-            **_calendar_fields(request.POST),
+            period_anchor=calendar["period_anchor"],
+            pay_rule=calendar["pay_rule"],
+            pay_offset_days=calendar["pay_offset_days"],
+            pay_day=calendar["pay_day"],
         )
     except DomainError as error:
         refused(request, error)
