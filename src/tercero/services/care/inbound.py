@@ -249,8 +249,9 @@ def _sender(parsed, mailbox: Mailbox) -> Sender | None:
     if "@" not in from_address:
         return None
     reply_name, reply_to = "", ""
+    ours = _our_addresses(mailbox)
     for name, address in getaddresses([_header(parsed, "Reply-To")]):
-        if "@" in address and address.lower() not in _our_addresses(mailbox):
+        if "@" in address and address.lower() not in ours:
             reply_name, reply_to = name, address.lower()
             break
     relay = bool(

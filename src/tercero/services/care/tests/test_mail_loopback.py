@@ -134,3 +134,40 @@ def test_an_unreachable_server_is_reported_not_raised(desk):
     desk.refresh_from_db()
     assert report.created == 0
     assert desk.last_poll_error
+
+
+def test_a_bounce_of_a_reply_arrives_by_imap_and_shows_on_the_ticket(
+    desk, servers, tenant_a, django_capture_on_commit_callbacks
+):
+    # protects: a reply that never reached the customer, unseen by the agent
+    dovecot, relay = servers
+    _send(relay, mail())
+    poller.poll(mailbox=desk)
+    ticket = WorkItem.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = services.reply(actor=tenant_a.team_lead, ticket=ticket, body="It ships today.")
+    [received] = dovecot.messages(CUSTOMER)
+    # the customer's server refuses it later and reports to the desk's address
+    dovecot.deliver(
+        DESK,
+        (
+            b"From: MAILER-DAEMON@mx.example.org\r\nTo: help@acme.example\r\n"
+            b"Subject: Delivery Status Notification (Failure)\r\nMessage-ID: <dsn@mx>\r\n"
+            b'Content-Type: multipart/report; report-type=delivery-status; boundary="r"\r\n'
+            b"\r\n--r\r\nContent-Type: text/plain\r\n\r\nDelivery failed.\r\n"
+            b"--r\r\nContent-Type: message/delivery-status\r\n\r\n"
+            b"Reporting-MTA: dns; mx.example.org\r\n\r\n"
+            b"Final-Recipient: rfc822; maria@example.org\r\nAction: failed\r\n"
+            b"Status: 5.2.2\r\nDiagnostic-Code: smtp; 552 5.2.2 mailbox full\r\n\r\n"
+            b"--r\r\nContent-Type: message/rfc822\r\n\r\n"
+        )
+        + received
+        + b"\r\n--r--\r\n",
+    )
+    report = poller.poll(mailbox=desk)
+    assert (report.threaded, report.created, report.rejected) == (1, 0, 0)
+    [note] = Message.objects.filter(item=ticket, direction="note")
+    assert note.body.startswith(f"Our reply of {sent.created_at:%Y-%m-%d %H:%M} UTC")
+    assert "the requester's address (m•••@e•••): 5.2.2 552 5.2.2 mailbox full" in note.body
+    assert len(dovecot.messages(DESK, "Processed")) == 2
+    assert dovecot.messages(CUSTOMER)[1:] == []  # nothing answered the bounce
