@@ -11,7 +11,7 @@ from tercero.delivery.engagements.models import Engagement
 from tercero.platform.api.caller import caller_of
 from tercero.platform.api.errors import ErrorOut
 from tercero.platform.api.inputs import read_json
-from tercero.platform.errors import InvalidInput, NotFound, PermissionDenied
+from tercero.platform.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from tercero.platform.tenancy.models import Client
 from tercero.platform.tenancy.scoping import all_clients_scope, client_scope
 from tercero.services.care import cti, inbound, reporting, selectors, services
@@ -47,11 +47,32 @@ def deliver(request, mailbox_id: int):
     caller = caller_of(request)
     mailbox = selectors.access_mailbox(client_ids=caller.client_ids, mailbox_id=mailbox_id)
     caller.require("work:write")
-    raw = inbound.raw_body(request)
+    raw = _raw_mail(request)
     if not raw:
         raise InvalidInput("The body must be the raw e-mail.", fields={"body": "empty"})
     outcome = inbound.ingest(mailbox=mailbox, raw=raw)
     return {"status": outcome.status, "item_id": outcome.item_id, "reason": outcome.reason}
+
+
+class MailTooLarge(DomainError):
+    status = 413
+    code = "too_large"
+
+
+def _raw_mail(request) -> bytes:
+    """The body as the raw e-mail, read past Django's limit for form posts up to the
+    limit IMAP polling has too (inbound.max_message_bytes); larger is a 413."""
+    limit = inbound.max_message_bytes()
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    raw = request.read(limit + 1) if declared <= limit else b""
+    if declared > limit or len(raw) > limit:
+        raise MailTooLarge(
+            f"The e-mail is larger than {limit // 2**20} MB.", fields={"body": "size"}
+        )
+    return raw
 
 
 class CallOut(Schema):

@@ -88,27 +88,6 @@ def max_message_bytes() -> int:
     return int(settings.CARE_MAIL_MAX_BYTES)
 
 
-class TooLarge(DomainError):
-    status = 413
-    code = "too_large"
-
-
-def raw_body(request) -> bytes:
-    """A request's body as the raw e-mail, read past Django's limit for form posts up to
-    max_message_bytes(), the limit IMAP polling has too; larger is a 413."""
-    limit = max_message_bytes()
-    try:
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        declared = 0
-    if declared > limit:
-        raise TooLarge(f"The e-mail is larger than {limit // 2**20} MB.", fields={"body": "size"})
-    raw = request.read(limit + 1)
-    if len(raw) > limit:
-        raise TooLarge(f"The e-mail is larger than {limit // 2**20} MB.", fields={"body": "size"})
-    return raw
-
-
 def token_of(ticket: "WorkItem | int") -> str:
     """The ticket's subject token, `[#T-<id>-<random>]`, made on first use (a ticket's
     id is looked up among the clients in scope)."""
