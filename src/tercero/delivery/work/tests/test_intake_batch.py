@@ -218,3 +218,54 @@ def test_a_held_item_is_created_new_with_one_event(tenant_a, documents):
         kinds = list(WorkEvent.objects.filter(item=item).values_list("kind", flat=True))
     assert kinds == ["item.created"]
     assert json.loads(json.dumps(done.errors)) == {}
+
+
+def test_a_batch_is_stored_as_given_in_row_order(tenant_a, documents):
+    # protects: the one-statement insert (ids drawn in row order, requirements and
+    # events on their own item, the outbox in the order the batch produced it)
+    rows = [
+        {**_document(0), "priority": 1, "external_ref": "A-0"},
+        {**_document(1), "hold": True, "required_skills": {"german": 3}},
+        {**_document(2), "channel": "email"},
+    ]
+    with client_scope(clients=[tenant_a.client]):
+        done = services.take_in(actor=tenant_a.client_user, queue=documents, rows=rows)
+        ids = [item.pk for item in done.created]
+        assert ids == sorted(ids)
+        stored = WorkItem.objects.in_bulk(ids)
+        for item in done.created:
+            again = stored[item.pk]
+            for name in ("title", "payload", "subject_keys", "skill_keys", "status"):
+                assert getattr(again, name) == getattr(item, name), name
+            for name in ("created_at", "queued_at", "due_at", "at_risk_at", "route_due_at"):
+                assert getattr(again, name) == getattr(item, name), name
+            assert (again.created_by_id, again.engagement_id) == (
+                tenant_a.client_user.pk,
+                documents.engagement_id,
+            )
+        assert (stored[ids[0]].priority, stored[ids[0]].external_ref) == (1, "A-0")
+        assert stored[ids[2]].channel == "email"
+        required = {
+            (r.item_id, r.skill, r.min_level)
+            for r in SkillRequirement.objects.filter(item_id__in=ids)
+        }
+        assert required == {
+            (ids[0], "data_entry", 1),
+            (ids[1], "data_entry", 1),
+            (ids[1], "german", 3),
+            (ids[2], "data_entry", 1),
+        }
+        outbox = list(
+            WorkEvent.objects.filter(item_id__in=ids)
+            .order_by("id")
+            .values_list("item_id", "kind", "actor_id", "data")
+        )
+        user = tenant_a.client_user.pk
+        assert outbox == [
+            (ids[0], "item.created", user, {"work_type": "capture.document"}),
+            (ids[0], "item.queued", user, {"queue_id": documents.pk}),
+            (ids[1], "item.created", user, {"work_type": "capture.document"}),
+            (ids[2], "item.created", user, {"work_type": "capture.document"}),
+            (ids[2], "item.queued", user, {"queue_id": documents.pk}),
+        ]
+        assert crypto.open_sealed(stored[ids[1]].payload["customer_name"]) == "Maria Santos"
