@@ -361,10 +361,21 @@ def _write(
     also: Callable[[], None] | None = None,
 ) -> None:
     """Items, their skill requirements, their outbox events and the receipt: one
-    multi-row statement each, in one transaction (a savepoint inside the caller's)."""
+    multi-row statement each, in one transaction (a savepoint inside the caller's). On
+    PostgreSQL, with nothing to write beside the batch's one statement and no caller's
+    transaction, that statement is its own transaction: no BEGIN and COMMIT round trips."""
     if not prepared:
         return
+    alone = (
+        receipt is None
+        and also is None
+        and connection.vendor == "postgresql"
+        and not connection.in_atomic_block
+    )
     try:
+        if alone:
+            _insert(prepared, actor=actor)
+            return
         with transaction.atomic():
             _insert(prepared, actor=actor)
             if also is not None:

@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from tercero.delivery.work import services
 from tercero.delivery.work.models import SkillRequirement, WorkEvent, WorkItem
+from tercero.delivery.work.services import intake
 from tercero.delivery.work.tests.conftest import live_engagement, make_queue
 from tercero.platform.errors import Conflict
 from tercero.platform.identity.services import create_api_token
@@ -269,3 +270,38 @@ def test_a_batch_is_stored_as_given_in_row_order(tenant_a, documents):
             (ids[2], "item.queued", user, {"queue_id": documents.pk}),
         ]
         assert crypto.open_sealed(stored[ids[1]].payload["customer_name"]) == "Maria Santos"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_outside_a_transaction_is_one_statement_in_its_own(
+    tenant_a, documents, monkeypatch
+):
+    # protects: intake speed (no BEGIN and COMMIT round trips around the one statement)
+    # and all or nothing (a refused statement leaves nothing)
+    states: list[tuple[bool, str]] = []
+
+    def observe(execute, sql, params, many, context):
+        states.append((connection.in_atomic_block, sql.split(None, 1)[0]))
+        return execute(sql, params, many, context)
+
+    with client_scope(clients=[tenant_a.client]):
+        _keys_made_and_forgotten(tenant_a.client.pk)
+        with connection.execute_wrapper(observe):
+            item = services.create_item(
+                actor=None, queue=documents, **{**_document(1), "external_ref": "R-1"}
+            )
+        assert states == [(False, "SELECT"), (False, "WITH")]  # the key rows, the batch
+        assert WorkEvent.objects.filter(item=item).count() == 2
+        assert SkillRequirement.objects.filter(item=item).count() == 1
+        # the reference taken between the batch's check and its insert (a race)
+        monkeypatch.setattr(intake, "_refuse_duplicate_refs", lambda **given: given["prepared"])
+        with pytest.raises(Conflict):
+            services.create_items(
+                actor=None,
+                queue=documents,
+                rows=[_document(2), {**_document(3), "external_ref": "R-1"}],
+            )
+        assert WorkItem.objects.count() == 1
+        assert WorkEvent.objects.count() == 2
+        assert SkillRequirement.objects.count() == 1
