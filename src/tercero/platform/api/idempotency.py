@@ -6,11 +6,12 @@ the first commits, then replays it. The same key with a different request is a 4
 """
 
 import hashlib
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, cast
 
 from django.core.exceptions import RequestDataTooBig
 from django.db import IntegrityError, transaction
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 
 from tercero.platform.api.errors import error_response
 from tercero.platform.api.inputs import HAS_NUL, NUL
@@ -28,12 +29,12 @@ BODY_CONTEXT = "idempotency"
 
 
 class IdempotencyMiddleware:
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         key = request.headers.get(HEADER)
-        if not _applies(request, key):
+        if key is None or not _applies(request, key):
             return self.get_response(request)
         if len(key) > MAX_KEY_LENGTH:
             return error_response(422, f"{HEADER} is longer than {MAX_KEY_LENGTH} characters.")
@@ -50,12 +51,13 @@ class IdempotencyMiddleware:
         except _ServerError as failed:
             return failed.response
 
-    def _first_or_replay(self, request, key: str, digest: str):
+    def _first_or_replay(self, request: HttpRequest, key: str, digest: str) -> HttpResponseBase:
+        user = cast("User", request.user)  # `_applies` lets only signed-in people here
         with transaction.atomic():
             try:
                 with transaction.atomic():
                     record = IdempotencyRecord.objects.create(
-                        user=request.user,
+                        user=user,
                         key=key,
                         request_digest=digest,
                         status_code=0,
@@ -63,9 +65,9 @@ class IdempotencyMiddleware:
                         body=b"",
                     )
             except IntegrityError:
-                return _replay(IdempotencyRecord.objects.get(user=request.user, key=key), digest)
+                return _replay(IdempotencyRecord.objects.get(user=user, key=key), digest)
             response = self.get_response(request)
-            if response.status_code >= 500 or response.streaming:
+            if response.status_code >= 500 or not isinstance(response, HttpResponse):  # streamed
                 raise _ServerError(response)
             record.status_code = response.status_code
             record.content_type = response.get("Content-Type", "")
@@ -78,11 +80,12 @@ class IdempotencyMiddleware:
 class _ServerError(Exception):
     """Rolls the work and the record back together."""
 
-    def __init__(self, response):
+    def __init__(self, response: HttpResponseBase) -> None:
+        super().__init__()
         self.response = response
 
 
-def _applies(request, key: str | None) -> bool:
+def _applies(request: HttpRequest, key: str | None) -> bool:
     return bool(
         key
         and request.method == "POST"
@@ -91,9 +94,9 @@ def _applies(request, key: str | None) -> bool:
     )
 
 
-def _request_digest(request) -> str:
+def _request_digest(request: HttpRequest) -> str:
     seed = hashlib.sha256()
-    for part in (request.method, request.get_full_path()):
+    for part in (request.method or "", request.get_full_path()):
         seed.update(part.encode() + b"\0")
     seed.update(request.body)
     return seed.hexdigest()

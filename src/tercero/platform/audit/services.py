@@ -95,7 +95,7 @@ def _insert(events: list[AuditEvent]) -> None:
     RETURNING, as `bulk_create` gives them."""
     fields = [f for f in AuditEvent._meta.concrete_fields if not f.primary_key]
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in fields)
+    columns = ", ".join(quote(f.attname if f.column is None else f.column) for f in fields)
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     table = quote(AuditEvent._meta.db_table)
     for start in range(0, len(events), _ROWS_PER_INSERT):
@@ -205,6 +205,9 @@ def _sign(
 
 
 def _keep(checkpoint: checkpoints.Checkpoint, *, now: datetime) -> None:
+    """Keep a client's checkpoint for its portal (the chain's own has no client)."""
+    if checkpoint.client_id is None:
+        raise ValueError("Only a client's checkpoint is kept for its portal.")
     row = AuditCheckpoint.objects.create(
         client_id=checkpoint.client_id,
         sequence=checkpoint.sequence,
