@@ -18,6 +18,7 @@ from tercero.services.payroll.models import PayResult, PayRun
 from tercero.services.payroll.tests.factories import APRIL, uk_group
 
 EMPLOYEES = 5000
+TOTALS = ("gross_minor", "deductions_minor", "net_minor", "employer_minor")
 
 
 def _database_url() -> str:
@@ -54,10 +55,8 @@ def test_a_run_killed_at_a_random_point_and_restarted_pays_everyone_once(
     with client_scope(clients=[tenant_a.client]):
         ids = staff.add_employees(pay_group=group, count=EMPLOYEES, start=APRIL["period_start"])
         killed = runs.create_run(actor=None, pay_group=group, **APRIL)
-        whole = runs.create_run(actor=None, pay_group=group, kind="off_cycle", **APRIL)
-        for run in (killed, whole):
-            staff.add_inputs(run=run, employee_ids=ids)
-            runs.start_calculation(actor=None, run=run)
+        staff.add_inputs(run=killed, employee_ids=ids)
+        runs.start_calculation(actor=None, run=killed)
     target = random.Random().randrange(250, EMPLOYEES - 500)
     worker = _calculate_in_a_process(killed.pk)
     deadline = time.monotonic() + 240
@@ -79,9 +78,7 @@ def test_a_run_killed_at_a_random_point_and_restarted_pays_everyone_once(
     assert restarted.returncode == 0, err.decode()[-2000:]
 
     with client_scope(clients=[tenant_a.client]):
-        runs.calculate(run_id=whole.pk)
         killed.refresh_from_db()
-        whole.refresh_from_db()
         assert killed.status == PayRun.Status.CALCULATED
         per_employee = (
             PayResult.objects.filter(run=killed)
@@ -91,7 +88,15 @@ def test_a_run_killed_at_a_random_point_and_restarted_pays_everyone_once(
         )
         assert not per_employee.exists()
         assert PayResult.objects.filter(run=killed).count() == EMPLOYEES
-        assert _figures(killed) == _figures(whole)
-        for field in ("gross_minor", "deductions_minor", "net_minor", "employer_minor"):
-            assert getattr(killed, field) == getattr(whole, field), field
         assert killed.employees_done == EMPLOYEES
+        figures = _figures(killed)
+        totals = [getattr(killed, field) for field in TOTALS]
+        # the same period calculated again by a run nobody interrupts (a period has one
+        # regular run, and an off-cycle run pays only its inputs): the figures to match
+        runs.cancel(actor=tenant_a.team_lead, run=killed, version=killed.version, reason="again")
+        whole = runs.create_run(actor=None, pay_group=group, **APRIL)
+        staff.add_inputs(run=whole, employee_ids=ids)
+        runs.start_calculation(actor=None, run=whole)
+        whole = runs.calculate(run_id=whole.pk)
+        assert figures == _figures(whole)
+        assert totals == [getattr(whole, field) for field in TOTALS]
