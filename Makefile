@@ -47,8 +47,8 @@ system-packages:
 	@tools/system-packages
 
 lint: install-dev
-	$(BIN)/ruff format --check src tools bench conftest.py
-	$(BIN)/ruff check src tools bench conftest.py
+	$(BIN)/ruff format --check src tools bench tests conftest.py
+	$(BIN)/ruff check src tools bench tests conftest.py
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 
