@@ -1,7 +1,5 @@
 """The knowledge base's articles: written, published, changed and deleted."""
 
-from typing import TYPE_CHECKING
-
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -10,13 +8,7 @@ from tercero.platform.audit.services import record
 from tercero.platform.errors import InvalidInput, PermissionDenied
 from tercero.platform.security.redact import redact_cards
 from tercero.platform.versioning import update_versioned
-from tercero.services.care.models import (
-    Article,
-)
-
-if TYPE_CHECKING:
-    pass
-
+from tercero.services.care.models import Article
 
 ARTICLE_FIELDS = ("title", "summary", "body", "keywords", "visibility", "kind", "product")
 # Agents write drafts; what customers or the whole desk read live needs an editor:
