@@ -42,36 +42,17 @@ def _setup(database_url: str | None) -> None:
 
 
 def _queue():
-    from tercero.delivery.engagements.services import create_engagement
-    from tercero.delivery.work import services
+    from ingest import keying_queue  # bench/ is the script's own directory on sys.path
+
     from tercero.platform.identity.models import User
     from tercero.platform.tenancy.models import Client, Provider
-    from tercero.platform.tenancy.scoping import client_scope
 
     provider = Provider.objects.create(name="Bench BPO")
     client = Client.objects.create(
         provider=provider, legal_name="Bench Client", country="US", time_zone="America/New_York"
     )
     lead = User.objects.create_user("lead@bench.example", full_name="Lead", role="team_lead")
-    with client_scope(clients=[client]):
-        engagement = create_engagement(
-            actor=None,
-            client=client,
-            name="Keying",
-            service_line="data_entry",
-            category="BPO",
-            office="back",
-            orientation="horizontal",
-            pricing_model="per_transaction",
-            time_zone="America/New_York",
-            hours_of_cover="24_7",
-            status="live",
-            sla_targets=[{"metric": "turnaround", "target_seconds": 4 * 3600}],
-        )
-        queue = services.create_queue(
-            actor=None, engagement=engagement, name="Import", work_types=["capture.document"]
-        )
-    return lead, queue
+    return lead, keying_queue(client, name="Import")
 
 
 def _write_csv(path: Path, rows: int) -> None:

@@ -68,24 +68,13 @@ def _setup(database_url: str | None) -> dict[str, str]:
     return env
 
 
-def _world() -> tuple[int, str]:
-    """A live engagement with a queue of documents and a client user's API token;
-    returns the queue id and the token."""
+def keying_queue(client, *, name: str):
+    """A live data-entry engagement of `client` with one queue of capture documents
+    (the intake benches' common ground)."""
     from tercero.delivery.engagements.services import create_engagement
     from tercero.delivery.work import services
-    from tercero.platform.identity.models import User
-    from tercero.platform.identity.services import create_api_token
-    from tercero.platform.tenancy.models import Client, Provider
-    from tercero.platform.tenancy.scoping import all_clients_scope, client_scope
+    from tercero.platform.tenancy.scoping import client_scope
 
-    provider = Provider.objects.create(name="Bench BPO")
-    client = Client.objects.create(
-        provider=provider, legal_name="Bench Client", country="US", time_zone="America/New_York"
-    )
-    with all_clients_scope():
-        user = User.objects.create_user(
-            "intake@bench.example", full_name="Intake", role="client_user", client=client
-        )
     with client_scope(clients=[client]):
         engagement = create_engagement(
             actor=None,
@@ -101,9 +90,28 @@ def _world() -> tuple[int, str]:
             status="live",
             sla_targets=[{"metric": "turnaround", "target_seconds": 4 * 3600}],
         )
-        queue = services.create_queue(
-            actor=None, engagement=engagement, name="Documents", work_types=["capture.document"]
+        return services.create_queue(
+            actor=None, engagement=engagement, name=name, work_types=["capture.document"]
         )
+
+
+def _world() -> tuple[int, str]:
+    """A live engagement with a queue of documents and a client user's API token;
+    returns the queue id and the token."""
+    from tercero.platform.identity.models import User
+    from tercero.platform.identity.services import create_api_token
+    from tercero.platform.tenancy.models import Client, Provider
+    from tercero.platform.tenancy.scoping import all_clients_scope
+
+    provider = Provider.objects.create(name="Bench BPO")
+    client = Client.objects.create(
+        provider=provider, legal_name="Bench Client", country="US", time_zone="America/New_York"
+    )
+    with all_clients_scope():
+        user = User.objects.create_user(
+            "intake@bench.example", full_name="Intake", role="client_user", client=client
+        )
+    queue = keying_queue(client, name="Documents")
     with all_clients_scope():
         _, token = create_api_token(
             actor=user, client=client, name="bench", scopes=["work:read", "work:write"]
