@@ -49,15 +49,17 @@ class TooManyChats(DomainError):
 def visitor_of(address: str | None) -> str:
     """A visitor's key: a keyed hash of their network address (IPv6 by its /64), so the
     address itself is not stored. Unknown addresses share one key."""
-    network = address or "unknown"
+    return salted_hmac("care.chat.visitor", _network(address), algorithm="sha256").hexdigest()
+
+
+def _network(address: str | None) -> str:
+    """What counts as one visitor: an IPv6 address's /64, any other address itself, and
+    one shared 'unknown' for a missing or unreadable one."""
     try:
-        ip = ipaddress.ip_address(network)
+        ip = ipaddress.ip_address(address or "")
     except ValueError:
-        pass
-    else:
-        if ip.version == 6:
-            network = str(ipaddress.ip_network(f"{ip}/64", strict=False))
-    return salted_hmac("care.chat.visitor", network, algorithm="sha256").hexdigest()
+        return address or "unknown"
+    return str(ipaddress.ip_network(f"{ip}/64", strict=False)) if ip.version == 6 else str(ip)
 
 
 @dataclass(frozen=True)
