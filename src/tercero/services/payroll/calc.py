@@ -12,12 +12,12 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 
 from tercero.platform.errors import InvalidInput
-from tercero.services.payroll import gb, rules
+from tercero.services.payroll import gb, rules, us
 
 PERIODS_PER_YEAR = {"weekly": 52, "biweekly": 26, "semimonthly": 24, "monthly": 12}
 ZERO_DECIMAL_CURRENCIES = frozenset({"JPY", "KRW", "ISK", "CLP", "VND"})
 # tax routines by jurisdiction: a second country adds its module's ROUTINES here
-ROUTINES = {"GB": gb.ROUTINES}
+ROUTINES = {"GB": gb.ROUTINES, "US": us.ROUTINES}
 TAXABLE_TO_DATE = "TAXABLE"  # the year-to-date key for taxable pay
 
 # The rule set a new United Kingdom pay group starts with (each client may change it).
@@ -45,6 +45,8 @@ GB_DEFAULT_RULES = [
     {"code": "ER_PENSION", "name": "Employer pension 3 %", "category": "employer",
      "kind": "percent_of", "percent": "3", "of": ["BASIC", "HOURS", "OT"]},
 ]  # fmt: skip
+# a new pay group's rules by jurisdiction (groups.default_rules)
+DEFAULT_RULES = {"GB": GB_DEFAULT_RULES, "US": us.DEFAULT_RULES}
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,8 @@ class Snapshot:
     # what earlier finalised payments of this same tax period added to each year-to-date
     # figure (an off-cycle run after the regular one, or another pay group's run)
     period_before: dict[str, int] = field(default_factory=dict)
+    # a United States employee's Form W-4 (models.WithholdingCertificate's fields)
+    withholding: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -187,6 +191,7 @@ def compute(snapshot: Snapshot, setting: Setting) -> Computed:
         ),
         "pay_in_period_before": _major(snapshot.period_before.get(TAXABLE_TO_DATE, 0), scale),
         "taken_in_period_before": _taken_in_period(snapshot.period_before, setting.rules, scale),
+        "withholding": snapshot.withholding,
     }
     payslip = rules.evaluate(
         list(setting.rules),

@@ -25,6 +25,7 @@ from tercero.services.payroll.models import (
     PayResult,
     PayRuleSet,
     PayRun,
+    WithholdingCertificate,
 )
 
 CHUNK = 1000
@@ -133,6 +134,7 @@ def snapshots(run: PayRun, employee_ids: list[int]) -> list[calc.Snapshot]:
         if employee_id in wanted:
             inputs[employee_id][name] = value
     earlier = _earlier_results(run, employee_ids)
+    certificates = _certificates(run, employee_ids)
     frequency = run.pay_group.frequency
     regular = run.kind == PayRun.Kind.REGULAR
     built = []
@@ -163,9 +165,20 @@ def snapshots(run: PayRun, employee_ids: list[int]) -> list[calc.Snapshot]:
                 ),
                 period_before=_paid_in_period(past, run.period, frequency),
                 **_p45(employees[employee_id], run.tax_year),
+                withholding=certificates.get(employee_id, {}),
             )
         )
     return built
+
+
+def _certificates(run: PayRun, employee_ids: list[int]) -> dict[int, dict]:
+    """United States employees' Forms W-4 on file, as us.certificate reads them."""
+    if run.pay_group.jurisdiction != "US":
+        return {}
+    rows = WithholdingCertificate.objects.filter(employee_id__in=employee_ids).values(
+        "employee_id", *WithholdingCertificate.APPLIED
+    )
+    return {row.pop("employee_id"): row for row in rows}
 
 
 def _p45(employee: dict, tax_year: str) -> dict:

@@ -109,10 +109,10 @@ def _check_calendar(group: PayGroup) -> None:
 
 def default_rules(jurisdiction: str) -> list[dict]:
     """The rules a new group starts with: its jurisdiction's pack where there is one
-    (the United Kingdom's), else the same earnings and deductions without statutory
-    taxes, until the jurisdiction's pack is added (docs/payroll.md)."""
-    if jurisdiction in calc.ROUTINES:
-        return calc.GB_DEFAULT_RULES
+    (the United Kingdom's, the United States'), else the same earnings and deductions
+    without statutory taxes, until the jurisdiction's pack is added (docs/payroll.md)."""
+    if jurisdiction in calc.DEFAULT_RULES:
+        return calc.DEFAULT_RULES[jurisdiction]
     return [rule for rule in calc.GB_DEFAULT_RULES if rule["kind"] != "tax"]
 
 

@@ -328,3 +328,33 @@ class HrEvent(ClientOwned):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.employee_number} from {self.effective}"
+
+
+class WithholdingCertificate(ClientOwned):
+    """A United States employee's Form W-4 as the payroll applies it (us.W4): the one on
+    file now; a new form replaces it from the next run (us_forms.record_w4)."""
+
+    class Form(models.TextChoices):
+        FROM_2020 = "2020", "2020 or later"
+        BEFORE_2020 = "2019", "2019 or earlier"
+
+    employee = models.OneToOneField(Employee, on_delete=models.CASCADE, related_name="+")
+    form = models.CharField(max_length=4, choices=Form.choices, default=Form.FROM_2020)
+    filing_status = models.CharField(max_length=20, default="single")
+    multiple_jobs = models.BooleanField(default=False)  # Step 2(c)
+    dependents_minor = models.BigIntegerField(default=0)  # Step 3
+    other_income_minor = models.BigIntegerField(default=0)  # Step 4(a)
+    deductions_minor = models.BigIntegerField(default=0)  # Step 4(b)
+    extra_minor = models.BigIntegerField(default=0)  # Step 4(c), or line 6 before 2020
+    allowances = models.PositiveSmallIntegerField(default=0)  # line 5 before 2020
+    exempt = models.BooleanField(default=False)
+    state = models.CharField(max_length=2, default="PA")  # where the work is done
+    received_on = models.DateField()
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    # the fields the calculation reads (calc.Snapshot.withholding)
+    APPLIED = (
+        "form", "filing_status", "multiple_jobs", "dependents_minor", "other_income_minor",
+        "deductions_minor", "extra_minor", "allowances", "exempt", "state",
+    )  # fmt: skip
