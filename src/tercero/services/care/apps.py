@@ -12,8 +12,17 @@ class CareConfig(AppConfig):
         from tercero.platform.identity.roles import Role
         from tercero.platform.ops.scheduler import PeriodicJob
         from tercero.platform.security import sealed
-        from tercero.services.care import api, csat, events, isolation, tasks, worktypes
+        from tercero.services.care import (
+            api,
+            automations,
+            csat,
+            events,
+            isolation,
+            tasks,
+            worktypes,
+        )
         from tercero.services.care.models import Message
+        from tercero.services.care.services.automations import CARE_SETUP
         from tercero.services.care.services.knowledge import KNOWLEDGE_EDITOR
 
         sealed.register(Message, "sender")
@@ -33,6 +42,11 @@ class CareConfig(AppConfig):
                         frozenset({Role.TEAM_LEAD, Role.DELIVERY_MANAGER}),
                         "Publish knowledge articles, change published ones, make one public",
                     ),
+                    Permission(
+                        CARE_SETUP,
+                        frozenset({Role.PROVIDER_ADMIN, Role.DELIVERY_MANAGER}),
+                        "Set up a client's care desk: automations",
+                    ),
                 ),
                 navigation=(
                     NavEntry(
@@ -43,11 +57,13 @@ class CareConfig(AppConfig):
                         hidden_from_roles=frozenset({"agent"}),
                     ),
                     NavEntry("Knowledge", "care:articles", "work:read"),
+                    NavEntry("Automations", "care:automations", CARE_SETUP),
                 ),
-                consumers=(csat.CONSUMER,),
+                consumers=(csat.CONSUMER, automations.CONSUMER),
                 jobs=(
                     PeriodicJob("poll_mailboxes", 60, tasks.poll_mailboxes),
                     PeriodicJob("end_idle_chats", 300, tasks.end_idle_chats),
+                    PeriodicJob("care_waiting_rules", 300, tasks.run_waiting_rules),
                 ),
                 api=api.router,
                 urls="tercero.services.care.urls",

@@ -220,7 +220,7 @@ def say(*, session: ChatSession, text: str) -> Message:
     with transaction.atomic():
         line = _inbound(session.item, channel="chat", body=body)
         ChatSession.objects.filter(pk=session.pk).update(customer_seen_at=now)
-        customer_replied(ticket=session.item)
+        customer_replied(ticket=session.item, channel="chat")
     return line
 
 

@@ -1,6 +1,7 @@
-"""Care's outbox events, for quality checks, billing and clients' webhooks: a ticket
-solved or reopened, a satisfaction score received. Counts, times and ids only: nothing
-about the customer (events reach clients' endpoints and the audit chain)."""
+"""Care's outbox events, for quality checks, billing, automations and clients' webhooks:
+a ticket solved or reopened, a satisfaction score received, the customer writing again.
+Counts, times and ids only: nothing about the customer (events reach clients' endpoints
+and the audit chain)."""
 
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
 SOLVED = "care.ticket.solved"
 REOPENED = "care.ticket.reopened"
 CSAT_RECEIVED = "care.csat.received"
+CUSTOMER_REPLIED = "care.customer.replied"
 
 
 class TicketSolved(EventData):
@@ -43,10 +45,20 @@ class CsatReceived(EventData):
     score: int = Field(ge=1, le=5)
 
 
+class CustomerReplied(EventData):
+    item_id: int
+    channel: str
+
+
 EVENTS = (
     EventType(SOLVED, TicketSolved, "A customer or support ticket was resolved."),
     EventType(REOPENED, TicketReopened, "A resolved or closed ticket was reopened."),
     EventType(CSAT_RECEIVED, CsatReceived, "A customer answered the satisfaction survey."),
+    EventType(
+        CUSTOMER_REPLIED,
+        CustomerReplied,
+        "The customer wrote into an existing ticket (e-mail or chat).",
+    ),
 )
 
 

@@ -26,6 +26,9 @@ class Mailbox(ClientOwned):
     imap_folder = models.CharField(max_length=100, default="INBOX")
     last_polled_at = models.DateTimeField(null=True, blank=True)
     last_poll_error = models.CharField(max_length=300, blank=True)
+    # what an automation's "acknowledge" action sends to a new ticket's requester when
+    # the ticket came in here (blank: this mailbox sends none)
+    acknowledgement = models.TextField(blank=True)
 
     def __str__(self) -> str:
         return self.address
@@ -381,3 +384,55 @@ class Article(ClientOwned):
     @property
     def is_public(self) -> bool:
         return self.status == self.Status.PUBLISHED and self.visibility == self.Visibility.PUBLIC
+
+
+class Automation(ClientOwned):
+    """One rule of an engagement's automations: when `trigger` happens to a ticket (or,
+    for a time rule, once it has waited `waited_business_days` on the customer) and every
+    condition holds, its actions run. Rules run in `position` order; the vocabulary of
+    conditions and actions is `automation_rules`."""
+
+    engagement = models.ForeignKey(
+        "engagements.Engagement", on_delete=models.CASCADE, related_name="+"
+    )
+    name = models.CharField(max_length=100)
+    trigger = models.CharField(max_length=20)
+    conditions = models.JSONField(default=list, blank=True)
+    actions = models.JSONField(default=list)
+    waited_business_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    position = models.PositiveIntegerField(default=0)
+    is_active = models.BooleanField(default=True)
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["engagement", "name"], name="automation_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AutomationRun(ClientOwned):
+    """A rule that fired on a ticket, and what it did: one row per (ticket, rule,
+    occasion), written in the transaction of the rule's actions, so a rule acts once on
+    each occasion however many workers look at once. The occasion is the event that
+    triggered it, or the waiting spell a time rule counted."""
+
+    automation = models.ForeignKey(Automation, on_delete=models.CASCADE, related_name="+")
+    item = models.ForeignKey("work.WorkItem", on_delete=models.CASCADE, related_name="+")
+    occasion = models.CharField(max_length=80)
+    did = models.JSONField(default=list)  # what each action did, in words
+    is_failed = models.BooleanField(default=False)
+    ran_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["ran_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["item", "automation", "occasion"], name="automationrun_once"
+            )
+        ]

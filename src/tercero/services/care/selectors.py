@@ -11,9 +11,14 @@ from django.utils import timezone
 
 from tercero.delivery.work import access, selectors
 from tercero.platform.errors import NotFound
+from tercero.platform.identity.models import User
+from tercero.platform.identity.roles import PROVIDER_ROLES
 from tercero.platform.security import crypto
+from tercero.services.care.automation_rules import Options
 from tercero.services.care.models import (
     Article,
+    Automation,
+    AutomationRun,
     ChatSession,
     CustomField,
     CustomValue,
@@ -282,3 +287,52 @@ def suggested_articles(*, ticket: "WorkItem", limit: int = 3) -> list[Article]:
         product=ticket.payload.get("product", ""),
         limit=limit,
     )
+
+
+# --- automations ----------------------------------------------------------------------
+
+
+def automations(*, client_ids: list[int]):
+    """Every automation rule of the clients, in each engagement's order."""
+    return (
+        Automation.objects.filter(client_id__in=client_ids)
+        .select_related("engagement", "client")
+        .order_by("engagement__name", "engagement_id", "position", "id")
+    )
+
+
+def access_automation(*, client_ids: list[int], automation_id: int) -> Automation:
+    found = automations(client_ids=client_ids).filter(pk=automation_id).first()
+    if found is None:
+        raise NotFound("Automation not found.")
+    return found
+
+
+def automation_options(*, engagement) -> Options:
+    """What a rule of `engagement` may name: its queues taking care tickets, its active
+    macros and mailboxes, and the provider staff who work for its client."""
+    queues = selectors.queues(
+        client_ids=[engagement.client_id], engagement_id=engagement.pk, is_active=True
+    ).order_by("name")
+    people = User.objects.filter(
+        grants__client_id=engagement.client_id, is_active=True, role__in=PROVIDER_ROLES
+    ).order_by("full_name")
+    return Options(
+        queues={
+            q.pk: q.name for q in queues if set(q.work_types) & {"care.ticket", "support.ticket"}
+        },
+        macros=dict(
+            Macro.objects.filter(engagement=engagement, is_active=True).values_list("pk", "name")
+        ),
+        mailboxes=dict(
+            Mailbox.objects.filter(engagement=engagement, is_active=True).values_list(
+                "pk", "address"
+            )
+        ),
+        people={u.pk: u.full_name or u.email for u in people},
+    )
+
+
+def automation_runs(*, ticket: "WorkItem"):
+    """What the automations did on the ticket, oldest first."""
+    return AutomationRun.objects.filter(item=ticket).select_related("automation")

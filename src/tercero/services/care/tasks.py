@@ -3,7 +3,7 @@
 from django.tasks import task
 
 from tercero.platform.tenancy.scoping import all_clients_scope, client_scope
-from tercero.services.care import chat, poller
+from tercero.services.care import automations, chat, poller
 from tercero.services.care.models import Mailbox
 
 
@@ -25,3 +25,10 @@ def end_idle_chats() -> int:
     """End chats whose customer went away (scheduled every five minutes)."""
     with all_clients_scope():
         return chat.end_idle_chats()
+
+
+@task
+def run_waiting_rules() -> int:
+    """Automations' time rules: remind, close after business days waiting (every five
+    minutes). Safe with several workers at once: each rule acts once per waiting spell."""
+    return automations.run_waiting_rules()

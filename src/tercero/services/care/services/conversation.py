@@ -13,10 +13,7 @@ from tercero.platform.errors import Conflict, InvalidInput
 from tercero.platform.security import crypto
 from tercero.platform.security.redact import redact_cards
 from tercero.services.care import inbound, outbound
-from tercero.services.care.models import (
-    ChatSession,
-    Message,
-)
+from tercero.services.care.models import ChatSession, Mailbox, Message
 
 if TYPE_CHECKING:
     from tercero.delivery.work.models import WorkItem
@@ -32,13 +29,46 @@ def reply(*, actor, ticket: "WorkItem", body: str) -> Message:
     _refuse_closed(ticket)
     if ChatSession.objects.filter(item=ticket, ended_at__isnull=True).exists():
         return _chat_line(actor=actor, ticket=ticket, body=body)
+    mailbox, to = _addressed(ticket)
+    with transaction.atomic():
+        sent = _email(ticket, mailbox=mailbox, to=to, body=body)
+        work.comment(actor=actor, item=ticket, body=body, internal=False)
+    return sent
+
+
+def send_automatic(*, ticket: "WorkItem", body: str, auto_submitted: str) -> Message | None:
+    """A message the desk's automations send the requester (an acknowledgement, a
+    reminder, a macro's reply): a chat line while their chat is open, else an e-mail
+    threaded like a reply and marked `Auto-Submitted` (RFC 3834 section 5) so that the
+    customer's own auto-replies leave it unanswered. It is not a first response. None
+    when there is nobody to send it to (no mailbox, no requester e-mail)."""
+    body = redact_cards((body or "").strip())
+    if ChatSession.objects.filter(item=ticket, ended_at__isnull=True).exists():
+        return _chat_line(actor=None, ticket=ticket, body=body)
+    try:
+        mailbox, to = _addressed(ticket)
+    except InvalidInput:
+        return None
+    with transaction.atomic():
+        return _email(ticket, mailbox=mailbox, to=to, body=body, auto_submitted=auto_submitted)
+
+
+def _addressed(ticket: "WorkItem") -> tuple[Mailbox, str]:
+    """(the mailbox the desk answers from, the requester's address) or InvalidInput."""
     mailbox = outbound.sending_mailbox(ticket)
     if mailbox is None:
         raise InvalidInput("This engagement has no mailbox to send from.", code="no_mailbox")
     sealed = ticket.payload.get("requester_email")
     if not crypto.is_sealed(sealed):
         raise InvalidInput("The ticket has no requester e-mail.", code="no_requester")
-    to = crypto.open_sealed(sealed)
+    return mailbox, crypto.open_sealed(sealed)
+
+
+def _email(
+    ticket: "WorkItem", *, mailbox: Mailbox, to: str, body: str, auto_submitted: str = ""
+) -> Message:
+    """Store the e-mail on the conversation and send it once the transaction commits,
+    threaded under the customer's last message."""
     thread = list(
         Message.objects.filter(item=ticket, channel="email")
         .exclude(direction=Message.Direction.NOTE)
@@ -48,27 +78,28 @@ def reply(*, actor, ticket: "WorkItem", body: str) -> Message:
     last_inbound = next((mid for mid, d in reversed(thread) if d == "inbound"), "")
     subject = _subject(ticket)
     message_id = make_msgid(domain=mailbox.address.split("@", 1)[1])
-    with transaction.atomic():
-        sent = Message.objects.create(
-            client_id=ticket.client_id,
-            item=ticket,
-            direction=Message.Direction.OUTBOUND,
-            message_id=message_id,
-            in_reply_to=last_inbound,
-            sender=crypto.seal(ticket.client_id, mailbox.address, kind="email"),
-            mailbox=mailbox,
-            subject=subject,
-            body=body,
-        )
-        work.comment(actor=actor, item=ticket, body=body, internal=False)
-        headers = {
-            "Message-ID": outbound.IdsHeader("Message-ID", [message_id]),
-            **outbound.threading_headers(parent=last_inbound, thread=[mid for mid, _ in thread]),
-        }
-        email = EmailMessage(
-            subject=subject, body=body, from_email=mailbox.address, to=[to], headers=headers
-        )
-        transaction.on_commit(email.send)
+    sent = Message.objects.create(
+        client_id=ticket.client_id,
+        item=ticket,
+        direction=Message.Direction.OUTBOUND,
+        message_id=message_id,
+        in_reply_to=last_inbound,
+        sender=crypto.seal(ticket.client_id, mailbox.address, kind="email"),
+        mailbox=mailbox,
+        subject=subject,
+        body=body,
+        auto_generated=bool(auto_submitted),
+    )
+    headers = {
+        "Message-ID": outbound.IdsHeader("Message-ID", [message_id]),
+        **outbound.threading_headers(parent=last_inbound, thread=[mid for mid, _ in thread]),
+    }
+    if auto_submitted:
+        headers["Auto-Submitted"] = auto_submitted
+    email = EmailMessage(
+        subject=subject, body=body, from_email=mailbox.address, to=[to], headers=headers
+    )
+    transaction.on_commit(email.send)
     return sent
 
 
@@ -88,6 +119,8 @@ def _local_id(kind: str) -> str:
 
 
 def _chat_line(*, actor, ticket: "WorkItem", body: str) -> Message:
+    """A line into the customer's open chat (from an automation when `actor` is None:
+    then not a first response)."""
     with transaction.atomic():
         line = Message.objects.create(
             client_id=ticket.client_id,
@@ -96,8 +129,10 @@ def _chat_line(*, actor, ticket: "WorkItem", body: str) -> Message:
             channel="chat",
             message_id=_local_id("chat"),
             body=body,
+            auto_generated=actor is None,
         )
-        work.comment(actor=actor, item=ticket, body=body, internal=False)
+        if actor is not None:
+            work.comment(actor=actor, item=ticket, body=body, internal=False)
     return line
 
 
