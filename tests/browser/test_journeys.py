@@ -78,11 +78,15 @@ def test_a_team_lead_reassigns_an_at_risk_item(page, live_server, watch, desk):
     assert "At risk" in row.inner_text()
     assert page.locator("#total-at-risk").inner_text() == "1"
     screenshot(page, "lead-floor")
-    # when they reassign it to the second agent
-    row.get_by_label(f"Agent for item {item.pk}").select_option(str(second.pk))
-    row.get_by_role("button", name="Reassign").click()
+    # when they reassign it to the second agent, chosen among those who may take it
+    row.get_by_role("link", name=f"Choose an agent for item {item.pk}").click()
     page.wait_for_load_state("load")
-    # then the floor says so and the item is the second agent's
+    picker = page.locator("#assign-agent")
+    assert "Sam Second — Manila · 0 of 10 open · data entry 3 · Available" in picker.inner_text()
+    picker.select_option(str(second.pk))
+    page.locator("#assign").get_by_role("button", name="Assign").click()
+    page.wait_for_load_state("load")
+    # then the page says so and the item is the second agent's
     assert f"Item #{item.pk} assigned to Sam Second." in page.content()
     checked(page, watch)
     with all_clients_scope():

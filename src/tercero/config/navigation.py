@@ -67,20 +67,21 @@ def navigation(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    path = request.path
-    entries = [
-        {
-            "label": label,
-            "url": url,
-            "current": path == url or (url != "/" and path.startswith(url)),
-        }
-        for label, url in entries_for(user)
-    ]
+    found = entries_for(user)
+    current = current_url(request.path, [url for _, url in found])
+    entries = [{"label": label, "url": url, "current": url == current} for label, url in found]
     return {
         "navigation": entries,
         "idle_seconds": settings.SESSION_IDLE_SECONDS,
         "idle_warn_seconds": settings.SESSION_IDLE_WARN_SECONDS,
     }
+
+
+def current_url(path: str, urls: list[str]) -> str | None:
+    """The one entry a page belongs to: its own address, else the longest entry it sits
+    under (/work/items/3/ is under Items, not also under Workspace at /work/)."""
+    under = [url for url in urls if path == url or (url != "/" and path.startswith(url))]
+    return max(under, key=len, default=None)
 
 
 def landing_url(user) -> str | None:

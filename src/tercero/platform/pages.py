@@ -80,6 +80,8 @@ def refused(request: HttpRequest, error: DomainError) -> None:
     detail = ""
     if error.fields.get("allowed"):
         detail = " Allowed now: " + ", ".join(error.fields["allowed"]) + "."
+    elif isinstance(error.fields.get("reasons"), list):
+        detail = " " + " ".join(str(reason) for reason in error.fields["reasons"])
     elif error.fields:
         detail = " " + "; ".join(f"{k}: {v}" for k, v in error.fields.items() if k != "allowed")
     messages.error(request, f"{error.message}{detail}")

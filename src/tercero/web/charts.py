@@ -4,6 +4,7 @@ Each chart is an accessible image (role="img" with a title and a description nam
 every value) and sizes itself to its container through its viewBox.
 """
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
@@ -18,6 +19,8 @@ BAR = "#0b5cad"
 TARGET = "#a4161a"
 GRID = "#d5dae1"
 INK = "#4a5360"
+# at most this many labels under the bars, so a month of days never runs together
+MAX_LABELS = 8
 
 
 @dataclass(frozen=True)
@@ -27,11 +30,13 @@ class Point:
 
 
 def _svg(title: str, description: str, body: list[str], chart_id: str) -> str:
+    # the box keeps a phone's chart at a readable scale, scrolling inside itself
     return (
+        '<div class="chart-box">'
         f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
         f'aria-labelledby="{chart_id}-title {chart_id}-desc" xmlns="http://www.w3.org/2000/svg">'
         f'<title id="{chart_id}-title">{escape(title)}</title>'
-        f'<desc id="{chart_id}-desc">{escape(description)}</desc>' + "".join(body) + "</svg>"
+        f'<desc id="{chart_id}-desc">{escape(description)}</desc>' + "".join(body) + "</svg></div>"
     )
 
 
@@ -74,7 +79,7 @@ def bar_chart(
     body = _axis(top, unit)
     slot = plot_width / max(len(points), 1)
     bar_width = max(min(slot * 0.7, 48), 2)
-    label_every = max(1, round(len(points) / 12))
+    label_every = max(1, math.ceil(len(points) / MAX_LABELS))
     for index, point in enumerate(points):
         x = MARGIN_LEFT + slot * index + (slot - bar_width) / 2
         if point.value is not None:

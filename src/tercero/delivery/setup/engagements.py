@@ -130,11 +130,16 @@ def engagement_detail(request: HttpRequest, caller: Caller, engagement_id: int) 
 @page("engagements:write", staff=True)
 def change_status(request: HttpRequest, caller: Caller, engagement_id: int) -> HttpResponse:
     engagement = _engagement(caller, engagement_id)
+    status = request.POST.get("status", "")
+    if status == lifecycle.ENDED and request.POST.get("confirmed") != "yes":
+        # ending is for good: never done without the person saying so
+        messages.error(request, f"Confirm that {engagement.name} ends; nothing was changed.")
+        return redirect("engagements:detail", engagement_id=engagement.pk)
     try:
         services.change_engagement_status(
             actor=caller.user,
             engagement=engagement,
-            status=request.POST.get("status", ""),
+            status=status,
             reason=request.POST.get("reason", "")[:500],
         )
     except DomainError as error:

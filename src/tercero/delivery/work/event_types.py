@@ -93,6 +93,33 @@ def find(kind: str) -> EventType | None:
     return _TYPES.get(kind)
 
 
+# What a person reads in an item's history where the kind's last word says too little.
+LABELS = {
+    "item.payload_changed": "Fields changed",
+    "item.updated": "Details changed",
+    "item.transferred": "Moved to another queue",
+    "item.responded": "First response sent",
+    "item.commented": "Note added",
+    "item.attached": "File added",
+    "item.purged": "Personal content removed",
+    "sla.at_risk": "SLA at risk",
+    "sla.breached": "SLA breached",
+    "security.alert": "Security alert",
+    CHECKPOINT_SIGNED: "Audit trail checkpointed",
+}
+
+
+def label_of(kind: str) -> str:
+    """An event kind in words: `sla.at_risk` -> "SLA at risk", `care.ticket.solved` ->
+    "Ticket solved" (the line's key dropped)."""
+    if kind in LABELS:
+        return LABELS[kind]
+    words = kind.split(".")[1:] or [kind]
+    if len(words) > 1 and words[0] == "item":
+        words = words[1:]
+    return " ".join(words).replace("_", " ").capitalize()
+
+
 def all_types() -> list[EventType]:
     return [_TYPES[kind] for kind in sorted(_TYPES)]
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from django.db import models
 from django.db.models import Q
 
-from tercero.delivery.work import lifecycle
+from tercero.delivery.work import event_types, lifecycle
 from tercero.platform.tenancy.models import ClientOwned
 
 NO_DUE_TIME = datetime(9999, 12, 31, tzinfo=UTC)
@@ -306,6 +306,11 @@ class WorkEvent(ClientOwned):
     class Meta:
         ordering = ["id"]
         indexes = [models.Index(fields=["item", "id"], name="workevent_item")]
+
+    @property
+    def label(self) -> str:
+        """The event in words, as an item's history shows it."""
+        return event_types.label_of(self.kind)
 
 
 class SlaAlert(ClientOwned):

@@ -1,5 +1,6 @@
 """Domain-free UI parts: SVG charts, forms from JSON Schema, masking and durations."""
 
+import itertools
 from datetime import date
 
 from hypothesis import given
@@ -20,11 +21,23 @@ def test_a_chart_names_every_value_and_escapes_labels():
         maximum=100,
         target=95,
     )
-    assert svg.startswith('<svg class="chart"')
+    assert svg.startswith('<div class="chart-box"><svg class="chart"')
     assert 'role="img"' in svg
     assert "<b>" not in svg
     assert "&lt;b&gt;Acme&lt;/b&gt;: 97.5%; Bergmann: no data. Target 95%." in svg
     assert svg.count("<rect") == 1  # no bar for a day without data
+
+
+def test_a_month_of_days_has_labels_far_enough_apart_to_read():
+    # given thirty days, each labelled like "07 Dec" (about 36 px at 11 px type)
+    days = [Point(f"{day:02d} Dec", 90.0) for day in range(1, 31)]
+    # when
+    svg = bar_chart(days, title="SLA met by day", chart_id="d", unit="%", maximum=100)
+    # then eight labels at most, each at least 60 px from the next
+    labels = [part for part in svg.split("<text")[1:] if "Dec<" in part]
+    xs = [float(part.split('x="')[1].split('"')[0]) for part in labels]
+    assert len(xs) == 8
+    assert min(b - a for a, b in itertools.pairwise(xs)) >= 60
 
 
 @given(st.lists(st.floats(min_value=0, max_value=100), min_size=1, max_size=40))

@@ -5,6 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from tercero.config.management.commands.serve import login_url
 from tercero.delivery.engagements.models import Engagement
 from tercero.delivery.engagements.services import create_engagement
 from tercero.delivery.workforce.models import Site
@@ -156,10 +157,18 @@ PROVIDER_STAFF = [
 class Command(BaseCommand):
     help = "Load the demo provider, sites, clients, engagements and users (idempotent)."
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--bind",
+            default="127.0.0.1:8000",
+            help="host:port `tercero serve` will use (PUBLIC_BASE_URL wins when set)",
+        )
+
     def handle(self, *args, **options):
         with all_clients_scope(), transaction.atomic():
             logins = self._load()
-        self.stdout.write("Demo provider ready. Sign in at http://127.0.0.1:8000/login/ with:")
+        where = login_url(options["bind"])
+        self.stdout.write(f"Demo provider ready. Sign in at {where} with:")
         for email, role in logins:
             self.stdout.write(f"  {email:<32} {role:<18} password: {PASSWORD}")
         self.stdout.write(

@@ -6,16 +6,20 @@ Static files need no `collectstatic`: WhiteNoise serves them through the finders
 """
 
 import ctypes
+import os
 import signal
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
 STOP_TIMEOUT_SECONDS = 10
+READY_TIMEOUT_SECONDS = 180
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
@@ -25,6 +29,34 @@ def _child_setup() -> None:
     SIGTERM if `serve` dies without cleaning up (even by SIGKILL), so nothing is orphaned."""
     if sys.platform == "linux":
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def login_url(bind: str) -> str:
+    """Where people sign in: PUBLIC_BASE_URL when set (the address they use, behind a
+    proxy), else the address served on (a wildcard bind is reached on this machine)."""
+    base = os.environ.get("PUBLIC_BASE_URL", "").strip().rstrip("/")
+    if not base:
+        host, _, port = bind.rpartition(":")
+        if host in ("", "0.0.0.0", "[::]", "::"):
+            host = "127.0.0.1"
+        base = f"http://{host}:{port}"
+    return f"{base}/login/"
+
+
+def answers(bind: str, *, timeout_seconds: float = READY_TIMEOUT_SECONDS) -> bool:
+    """Wait until the web app answers on `bind` (its workers loaded and warmed)."""
+    host, _, port = bind.rpartition(":")
+    if host in ("", "0.0.0.0", "[::]", "::"):
+        host = "127.0.0.1"
+    deadline = time.monotonic() + timeout_seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://{host}:{port}/healthz", timeout=5) as response:
+                if response.status == 200:
+                    return True
+        except (OSError, urllib.error.URLError):
+            time.sleep(0.5)
+    return False
 
 
 def _spawn(command: list[str]) -> subprocess.Popen:
@@ -45,9 +77,13 @@ class Command(BaseCommand):
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, lambda number, frame: stop_requested.append(number))
         children = self._start(options)
-        self.stdout.write(
-            f"Tercero is running on http://{options['bind']}/ (Ctrl-C stops it).", ending="\n"
-        )
+        if answers(options["bind"]):
+            self.stdout.write(
+                f"Tercero is ready: sign in at {login_url(options['bind'])} (Ctrl-C stops it).",
+                ending="\n",
+            )
+        else:
+            self.stderr.write(f"Tercero did not answer on {options['bind']} in time.")
         self.stdout.flush()
         exited = self._wait_for_first_exit(children, stop_requested)
         if exited:
@@ -74,6 +110,8 @@ class Command(BaseCommand):
                     str(options["web_workers"]),
                     "--worker-class",
                     "sync",
+                    # load and warm the app once (config/wsgi.py), then fork warm workers
+                    "--preload",
                     "--access-logfile",
                     "-",
                     # the path only: query strings (searches, codes) never reach the log

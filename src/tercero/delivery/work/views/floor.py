@@ -12,7 +12,6 @@ from django.utils import timezone
 
 from tercero.delivery.work import lifecycle, selectors
 from tercero.delivery.work.models import Queue, WorkItem
-from tercero.delivery.work.views.items import assignable_agents
 from tercero.delivery.workforce.models import Agent
 from tercero.delivery.workforce.shore import shore_between
 from tercero.platform.api.caller import Caller
@@ -122,7 +121,6 @@ def floor(request: HttpRequest, caller: Caller) -> HttpResponse:
             "presences": Agent.Presence.choices,
             "client": client,
             "clients": Client.objects.filter(pk__in=caller.client_ids).order_by("legal_name"),
-            "agents": assignable_agents(caller.client_ids),
         },
     )
 
@@ -139,7 +137,6 @@ def floor_live(request: HttpRequest, caller: Caller) -> HttpResponse:
             "sites": agents_by_site(caller, client),
             "presences": Agent.Presence.choices,
             "client": client,
-            "agents": assignable_agents(caller.client_ids),
         },
     )
 

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from tercero.delivery.engagements.models import Engagement
 from tercero.delivery.work import (
     access,
+    assignable,
     lifecycle,
     personal,
     registry,
@@ -288,10 +289,21 @@ def item_page(request: HttpRequest, caller: Caller, item_id: int) -> HttpRespons
         "queues": Queue.objects.filter(engagement_id=item.engagement_id, is_active=True).exclude(
             pk=item.queue_id
         ),
-        "agents": assignable_agents([item.client_id]) if may_assign else [],
+        "picker": _picker(request, item) if may_assign and item.status in ASSIGNABLE else None,
         "revealed": None,
     }
     return render(request, "work/item.html", context)
+
+
+ASSIGNABLE = (lifecycle.QUEUED, lifecycle.ASSIGNED)
+
+
+def _picker(request: HttpRequest, item: WorkItem) -> dict[str, Any]:
+    """The Assign card: eligible agents only, searched by name and filtered by site."""
+    site = _int(request.GET.get("site"))
+    query = request.GET.get("agent_q", "")[:100]
+    found = assignable.eligible_agents(item=item, query=query, site_id=site or None)
+    return {"found": found, "query": query, "site": site}
 
 
 def _other_fields(item: WorkItem, work_type: WorkType | None) -> list[dict[str, Any]]:

@@ -172,9 +172,7 @@ def item_page(request: HttpRequest, caller: Caller, item_id: int) -> HttpRespons
         else [],
         "comments": list(selectors.comments_of(item=item, include_internal=False)),
         "attachments": list(selectors.attachments_of(item=item)),
-        "history": [
-            event for event in selectors.events_of(item=item) if event.kind in CLIENT_EVENTS
-        ],
+        "history": client_history(item),
         "may_write": "work:write" in caller.permissions,
         "open": item.status in lifecycle.OPEN,
     }
@@ -187,14 +185,24 @@ CLIENT_EVENTS = {
     "item.queued": "Waiting for an agent",
     "item.assigned": "Picked up",
     "item.started": "Being worked",
-    "item.waited": "Waiting",
+    "item.waiting": "Waiting for you or your customer",
     "item.resumed": "Being worked again",
     "item.resolved": "Resolved",
     "item.closed": "Closed",
     "item.reopened": "Reopened",
     "item.cancelled": "Cancelled",
     "item.attached": "File added",
+    "sla.breached": "Past its agreed time",
 }
+
+
+def client_history(item: WorkItem) -> list[dict[str, Any]]:
+    """The item's events a client sees, in the client's words."""
+    return [
+        {"at": event.at, "label": CLIENT_EVENTS[event.kind]}
+        for event in selectors.events_of(item=item)
+        if event.kind in CLIENT_EVENTS
+    ]
 
 
 @page("work:read", staff=False)

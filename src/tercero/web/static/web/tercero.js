@@ -85,7 +85,39 @@
     });
   }
 
+  /* Phones: the main navigation folds behind its Menu button (CSS shows the button only
+     on narrow screens; without script the navigation stays open). */
+  function foldMenu() {
+    var button = document.getElementById("menu-toggle");
+    if (!button) { return; }
+    var nav = button.closest("nav");
+    function set(open) {
+      nav.classList.toggle("folded", !open);
+      button.setAttribute("aria-expanded", open ? "true" : "false");
+    }
+    set(false);
+    button.addEventListener("click", function () { set(nav.classList.contains("folded")); });
+  }
+
+  /* A destructive choice asks first: <form data-confirm-value="ended"
+     data-confirm-text="..."> with a hidden "confirmed" input the server checks. */
+  function confirmDestructive(event) {
+    var form = event.target;
+    var chosen = form.querySelector("select[name=status]");
+    var confirmed = form.querySelector("input[name=confirmed]");
+    if (!chosen || chosen.value !== form.dataset.confirmValue) { return; }
+    if (window.confirm(form.dataset.confirmText)) {
+      confirmed.value = "yes";
+    } else {
+      event.preventDefault();
+    }
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    foldMenu();
+    document.querySelectorAll("form[data-confirm-value]").forEach(function (form) {
+      form.addEventListener("submit", confirmDestructive);
+    });
     document.querySelectorAll("[data-rule-kind]").forEach(function (select) {
       showKindFields(select);
       select.addEventListener("change", function () { showKindFields(select); });
