@@ -71,6 +71,7 @@ def work_of(tenant) -> dict:
     from tercero.platform.security import services as security
     from tercero.services.care import services as care
     from tercero.services.care.models import Mailbox
+    from tercero.services.care.services import automations as care_setup
     from tests.factories import site
 
     engagement = engagement_for(tenant.client, name="Keying", status="live")
@@ -136,6 +137,13 @@ def work_of(tenant) -> dict:
         article = care.create_article(
             actor=None, client_id=tenant.client.pk, title="Bergmann refunds", body="Bergmann"
         )
+        automation = care_setup.create_automation(
+            actor=None,
+            engagement=engagement,
+            name="Bergmann rule",
+            trigger="created",
+            actions=[{"action": "add_tag", "value": "bergmann"}],
+        )
     from tercero.services.payroll.tests.factories import finalised, hire, uk_group
 
     group = uk_group(tenant.client, name="Bergmann monthly")
@@ -159,6 +167,7 @@ def work_of(tenant) -> dict:
         "employee_id": employee.pk,
         "kind": "register",
         "article_id": article.pk,
+        "automation_id": automation.pk,
         "ticket_id": ticket.pk,
         **contacts_of(tenant),
         "mailbox_id": mailbox.pk,

@@ -1,4 +1,5 @@
-"""The care desk's API: raw e-mail delivered by a mail server or gateway."""
+"""The care desk's API: raw e-mail delivered by a mail server or gateway, the ticket's
+conversation, tiers and links, reports, and the engagement's automations."""
 
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
@@ -8,6 +9,7 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
 from tercero.delivery.engagements.models import Engagement
+from tercero.delivery.engagements.selectors import access_engagement
 from tercero.platform.api.caller import caller_of
 from tercero.platform.api.errors import ErrorOut
 from tercero.platform.api.inputs import read_json
@@ -16,6 +18,7 @@ from tercero.platform.tenancy.models import Client
 from tercero.platform.tenancy.scoping import all_clients_scope, client_scope
 from tercero.services.care import cti, inbound, reporting, selectors, services
 from tercero.services.care.models import CtiEndpoint
+from tercero.services.care.services import automations as setup
 
 router = Router(tags=["care"])
 
@@ -331,3 +334,171 @@ def care_report(request, filters: Query[ReportFilters]):
         "rows": [_figures_out(f) for f in report.rows],
         "total": _figures_out(report.total),
     }
+
+
+# --- automations ----------------------------------------------------------------------
+
+
+class ConditionIo(Schema):
+    field: str = Field(max_length=20)
+    operator: str = Field(max_length=20)
+    value: str | int | list[str] = ""
+
+
+class ActionIo(Schema):
+    action: str = Field(max_length=20)
+    value: str | int = ""
+
+
+class AutomationIn(Schema):
+    engagement_id: int = Field(ge=1, le=2**62)
+    name: str = Field(max_length=100)
+    trigger: str = Field(max_length=20)
+    conditions: list[ConditionIo] = Field(default_factory=list, max_length=10)
+    actions: list[ActionIo] = Field(max_length=10)
+    waited_business_days: int | None = Field(default=None, ge=1, le=60)
+    is_active: bool = True
+
+
+class AutomationChange(Schema):
+    version: int = Field(ge=1, le=2**31)
+    name: str = Field(default=None, max_length=100)
+    trigger: str = Field(default=None, max_length=20)
+    conditions: list[ConditionIo] = Field(default=None, max_length=10)
+    actions: list[ActionIo] = Field(default=None, max_length=10)
+    waited_business_days: int | None = Field(default=None, ge=1, le=60)
+    is_active: bool = Field(default=None)
+
+
+class AutomationOut(Schema):
+    id: int
+    engagement_id: int
+    name: str
+    trigger: str
+    conditions: list[ConditionIo]
+    actions: list[ActionIo]
+    waited_business_days: int | None
+    position: int
+    is_active: bool
+    version: int
+    summary: str
+
+
+class AutomationFilters(Schema):
+    engagement_id: int | None = Field(default=None, ge=1, le=2**62)
+    trigger: str | None = Field(default=None, max_length=20)
+    is_active: bool | None = None
+    q: str = Field(default="", max_length=100)
+
+
+class OrderIn(Schema):
+    order: list[int] = Field(max_length=500)
+
+
+class RunOut(Schema):
+    automation_id: int
+    rule: str
+    occasion: str
+    did: list[str]
+    is_failed: bool
+    ran_at: datetime
+
+
+def _automation_out(automation) -> dict:
+    return {
+        **{name: getattr(automation, name) for name in ("id", "engagement_id", "position")},
+        **{name: getattr(automation, name) for name in setup.RULE_FIELDS},
+        "is_active": automation.is_active,
+        "version": automation.version,
+        "summary": setup.describe(automation),
+    }
+
+
+def _setter(request):
+    caller = caller_of(request)
+    caller.require(setup.CARE_SETUP)
+    return caller
+
+
+@router.get("/care/automations", response=list[AutomationOut])
+def list_automations(request, filters: Query[AutomationFilters]):
+    """The rules of the engagements the caller sets up, each engagement's in order."""
+    caller = _setter(request)
+    found = selectors.automations(client_ids=caller.client_ids)
+    if filters.engagement_id is not None:
+        found = found.filter(engagement_id=filters.engagement_id)
+    if filters.trigger:
+        found = found.filter(trigger=filters.trigger)
+    if filters.is_active is not None:
+        found = found.filter(is_active=filters.is_active)
+    if filters.q:
+        found = found.filter(name__icontains=filters.q)
+    return [_automation_out(a) for a in found[:500]]
+
+
+@router.post("/care/automations", response={201: AutomationOut})
+def create_automation(request, body: AutomationIn):
+    """A new rule, last in its engagement's order."""
+    caller = caller_of(request)
+    engagement = access_engagement(client_ids=caller.client_ids, engagement_id=body.engagement_id)
+    caller.require(setup.CARE_SETUP)
+    fields = body.dict(exclude={"engagement_id"})
+    made = setup.create_automation(actor=caller.user, engagement=engagement, **fields)
+    return Status(201, _automation_out(made))
+
+
+@router.get("/care/automations/{automation_id}", response=AutomationOut)
+def get_automation(request, automation_id: int):
+    caller = caller_of(request)
+    found = selectors.access_automation(client_ids=caller.client_ids, automation_id=automation_id)
+    caller.require(setup.CARE_SETUP)
+    return _automation_out(found)
+
+
+@router.patch("/care/automations/{automation_id}", response=AutomationOut)
+def change_automation(request, automation_id: int, body: AutomationChange):
+    """Change the rule's fields, or switch it on or off, at the version it was read."""
+    caller = caller_of(request)
+    found = selectors.access_automation(client_ids=caller.client_ids, automation_id=automation_id)
+    caller.require(setup.CARE_SETUP)
+    changes = body.dict(exclude_unset=True, exclude={"version", "is_active"})
+    version = body.version
+    if changes:
+        found = setup.update_automation(
+            actor=caller.user, automation=found, version=version, **changes
+        )
+        version = found.version
+    if body.is_active is not None and body.is_active != found.is_active:
+        found = setup.set_active(
+            actor=caller.user, automation=found, is_active=body.is_active, version=version
+        )
+    return _automation_out(found)
+
+
+@router.put("/care/engagements/{engagement_id}/automations/order", response=list[AutomationOut])
+def order_automations(request, engagement_id: int, body: OrderIn):
+    """Put the engagement's rules in this order (every rule's id, each once)."""
+    caller = caller_of(request)
+    engagement = access_engagement(client_ids=caller.client_ids, engagement_id=engagement_id)
+    caller.require(setup.CARE_SETUP)
+    done = setup.reorder(actor=caller.user, engagement=engagement, order=body.order)
+    return [_automation_out(a) for a in done]
+
+
+@router.get("/care/tickets/{ticket_id}/automations", response=list[RunOut])
+def ticket_automations(request, ticket_id: int):
+    """What the automations did on the ticket: which rule fired, when, and what it did."""
+    caller = caller_of(request)
+    ticket = _ticket(caller, ticket_id)
+    caller.require("work:read")
+    return [
+        {
+            "automation_id": run.automation_id,
+            "rule": run.automation.name,
+            "occasion": run.occasion,
+            "did": run.did,
+            "is_failed": run.is_failed,
+            "ran_at": run.ran_at,
+        }
+        for run in selectors.automation_runs(ticket=ticket)
+    ]

@@ -15,6 +15,12 @@ ISOLATION = Isolation(
             ("post", {"direction": "up", "note": "x" * 30, "version": 1})
         ],
         "api/v1/care/tickets/<ticket_id>/links": [("post", {"other": 1, "how": "merge"})],
+        "api/v1/care/tickets/<ticket_id>/automations": [("get", None)],
+        "api/v1/care/automations/<automation_id>": [
+            ("get", None),
+            ("patch", {"version": 1, "is_active": False}),
+        ],
+        "api/v1/care/engagements/<engagement_id>/automations/order": [("put", {"order": [1]})],
     },
     page_routes={
         "care/tickets/<int:ticket_id>/": [("get", None)],
@@ -31,6 +37,11 @@ ISOLATION = Isolation(
         "care/kb/<int:article_id>/": [("get", None), ("post", {"title": "x", "body": "x"})],
         "care/kb/<int:article_id>/publish/": [("post", {"published": "1", "version": "1"})],
         "care/kb/<int:article_id>/delete/": [("post", None)],
+        "care/automations/<int:automation_id>/": [("get", None), ("post", {"name": "x"})],
+        "care/automations/<int:automation_id>/switch/": [
+            ("post", {"is_active": "0", "version": "1"})
+        ],
+        "care/automations/<int:automation_id>/move/": [("post", {"to": "later"})],
     },
     scoped_routes={
         "api/v1/care/cti/<endpoint_id>/events": (
@@ -46,6 +57,13 @@ ISOLATION = Isolation(
             "site_id is 404 (test_reports)"
         ),
         "care/kb/": "list filtered to reachable clients; search runs on their articles only",
+        "care/automations/": "list filtered to reachable clients' rules",
+        "care/automations/new/": (
+            "engagements offered from reachable clients only; another's engagement id is 404"
+        ),
+        "api/v1/care/automations": (
+            "list filtered to reachable clients; create checks engagement_id (404)"
+        ),
         "care/kb/new/": "client chosen from reachable clients only",
         "care/w/<slug:key>/help/": "public; published public articles of the key's own client only",
         "care/w/<slug:key>/help/<slug:slug>/": (

@@ -3,7 +3,7 @@ form, chat widget and satisfaction survey (public)."""
 
 from django.urls import path
 
-from tercero.services.care.views import knowledge, public, reporting, tickets
+from tercero.services.care.views import automations, knowledge, public, reporting, tickets
 
 app_name = "care"
 
@@ -20,6 +20,17 @@ urlpatterns = [
     path("tickets/<int:ticket_id>/tier/", tickets.tier, name="tier"),
     path("tickets/<int:ticket_id>/checklist/", tickets.tick, name="tick"),
     path("reports/", reporting.report_page, name="reports"),
+    path("automations/", automations.automation_list, name="automations"),
+    path("automations/new/", automations.automation_new, name="automation_new"),
+    path("automations/<int:automation_id>/", automations.automation_page, name="automation"),
+    path(
+        "automations/<int:automation_id>/switch/",
+        automations.automation_switch,
+        name="automation_switch",
+    ),
+    path(
+        "automations/<int:automation_id>/move/", automations.automation_move, name="automation_move"
+    ),
     path("kb/", knowledge.article_list, name="articles"),
     path("kb/new/", knowledge.article_new, name="article_new"),
     path("kb/<int:article_id>/", knowledge.article_page, name="article"),

@@ -191,3 +191,23 @@ def test_a_solved_ticket_goes_to_the_clients_endpoints_that_ask_for_it(
         ticket.pk,
     )
     assert body["data"]["work_type"] == "care.ticket"
+
+
+def test_a_customers_mail_into_their_ticket_publishes_care_customer_replied(desk, tenant_a):
+    # given a ticket being worked
+    ticket = _working(desk, tenant_a)
+    # when the customer writes into it (and a stranger writes about it)
+    subject = f"Re: Where is my order? {inbound.token_of(ticket)}"
+    inbound.ingest(mailbox=desk, raw=mail(subject=subject, message_id="<m2@example.org>"))
+    inbound.ingest(
+        mailbox=desk,
+        raw=mail(sender="x@example.net", subject=subject, message_id="<m3@example.org>"),
+    )
+    # then one care.customer.replied names the ticket and the channel, nothing more
+    [replied] = _care_events()
+    assert (replied.kind, replied.item_id, replied.actor_id) == (
+        "care.customer.replied",
+        ticket.pk,
+        None,
+    )
+    assert replied.data == {"item_id": ticket.pk, "channel": "email"}
