@@ -11,9 +11,10 @@ class PayrollConfig(AppConfig):
         from tercero.platform.catalogue import NavEntry, Offering, Permission, ServiceLine
         from tercero.platform.identity.roles import Role
         from tercero.platform.security import sealed
-        from tercero.services.payroll import api, events, isolation, worktypes
+        from tercero.services.payroll import api, events, isolation, us_api, worktypes
         from tercero.services.payroll.models import Employee
 
+        api.router.add_router("", us_api.router)  # United States W-4s and tax forms
         for field in Employee.SEALED:
             sealed.register(Employee, field)
         staff = {Role.DELIVERY_MANAGER, Role.TEAM_LEAD}
@@ -54,11 +55,17 @@ class PayrollConfig(AppConfig):
 
 def _demo(context) -> None:
     """This line's share of the demo provider (`tercero demo`)."""
-    from tercero.services.payroll import demo
+    from tercero.services.payroll import demo, us_demo
 
     demo.load(
         admin=context.admin,
         lead=context.person("lead@tercero.example"),
         client_admin=context.person("admin@albion.example"),
         hr_agent=context.person("bruno@tercero.example"),
+    )
+    us_demo.load(
+        admin=context.admin,
+        lead=context.person("lead@tercero.example"),
+        client_admin=context.person("admin@northwind.example"),
+        client=context.clients["northwind"],
     )

@@ -24,6 +24,12 @@ ISOLATION = Isolation(
         "api/v1/payroll/pay-groups/<pay_group_id>/rule-versions/<number>/restore": [
             ("post", {"version": 1, "note": "x"})
         ],
+        "api/v1/payroll/employees/<employee_id>/w4": [
+            ("get", None),
+            ("put", {"received_on": "2026-01-05", "filing_status": "single"}),
+        ],
+        "api/v1/payroll/pay-groups/<pay_group_id>/tax-forms": [("get", None)],
+        "api/v1/payroll/pay-groups/<pay_group_id>/tax-forms.csv": [("get", None)],
         "api/v1/payroll/hr-events/<hr_item_id>": [("get", None)],
         "api/v1/payroll/hr-events/<hr_item_id>/actions": [("post", {"action": "apply"})],
     },
@@ -43,6 +49,8 @@ ISOLATION = Isolation(
             ("get", None),
             ("post", {"version": "1", "rows": "0", "note": "x"}),
         ],
+        "payroll/groups/<int:pay_group_id>/tax-forms/": [("get", None)],
+        "payroll/groups/<int:pay_group_id>/tax-forms.csv": [("get", None)],
         "payroll/groups/<int:pay_group_id>/rules/<int:number>/": [("get", None)],
         "payroll/groups/<int:pay_group_id>/rules/<int:number>/restore/": [
             ("post", {"version": "1", "note": "x"})

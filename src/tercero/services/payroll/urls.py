@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from tercero.services.payroll.views import groups, hr, rules, runs
+from tercero.services.payroll.views import groups, hr, rules, runs, us_forms
 
 app_name = "payroll"
 
@@ -24,6 +24,8 @@ urlpatterns = [
     path("groups/new/", groups.group_new, name="group_new"),
     path("groups/<int:pay_group_id>/", groups.group_page, name="group"),
     path("groups/<int:pay_group_id>/edit/", groups.group_edit, name="group_edit"),
+    path("groups/<int:pay_group_id>/tax-forms/", us_forms.us_forms_page, name="us_forms"),
+    path("groups/<int:pay_group_id>/tax-forms.csv", us_forms.us_forms_csv, name="us_forms_csv"),
     path("groups/<int:pay_group_id>/rules/", rules.rules_edit, name="rules_edit"),
     path("groups/<int:pay_group_id>/rules/<int:number>/", rules.rule_version, name="rule_version"),
     path(
