@@ -115,6 +115,7 @@ class EmployeeOut(Schema):
     iban: str = Field(description="masked")
     tax_code: str
     ni_category: str
+    student_loan_plans: str = Field(description="United Kingdom: plans 1, 2, 4, 5 and PGL")
 
 
 def _run(caller, run_id: int) -> PayRun:
@@ -270,6 +271,7 @@ def _masked(employee) -> dict:
         "iban": crypto.masked(employee.iban) if employee.iban else "",
         "tax_code": employee.tax_code,
         "ni_category": employee.ni_category,
+        "student_loan_plans": employee.student_loan_plans,
     }
 
 

@@ -36,6 +36,10 @@ GB_DEFAULT_RULES = [
      "tax": "gb.paye"},
     {"code": "NI", "name": "National Insurance", "category": "deduction", "kind": "tax",
      "tax": "gb.nic"},
+    {"code": "SL", "name": "Student loan", "category": "deduction", "kind": "tax",
+     "tax": "gb.student_loan"},
+    {"code": "PGL", "name": "Postgraduate loan", "category": "deduction", "kind": "tax",
+     "tax": "gb.postgraduate_loan"},
     {"code": "PENSION", "name": "Pension 5 %", "category": "deduction",
      "kind": "percent_of", "percent": "5", "of": ["BASIC", "HOURS", "OT"]},
     {"code": "ADJUST", "name": "One-off deduction", "category": "deduction",
@@ -58,6 +62,7 @@ class Snapshot:
     hourly_rate_minor: int | None
     tax_code: str = ""
     ni_category: str = ""
+    student_loan_plans: str = ""  # e.g. "2 PGL" (United Kingdom)
     inputs: dict[str, str] = field(default_factory=dict)
     ytd: dict[str, int] = field(default_factory=dict)  # before this run, minor units
     retro_minor: int = 0
@@ -180,6 +185,7 @@ def compute(snapshot: Snapshot, setting: Setting) -> Computed:
     context = {
         "tax_code": snapshot.tax_code or "1257L",
         "ni_category": snapshot.ni_category or "A",
+        "student_loan_plans": snapshot.student_loan_plans,
         "period": setting.period,
         "frequency": setting.frequency,
         "tax_year": setting.tax_year,

@@ -111,6 +111,7 @@ def snapshots(run: PayRun, employee_ids: list[int]) -> list[calc.Snapshot]:
             "pk",
             "tax_code",
             "ni_category",
+            "student_loan_plans",
             "previous_tax_year",
             "previous_pay_minor",
             "previous_tax_minor",
@@ -154,6 +155,7 @@ def snapshots(run: PayRun, employee_ids: list[int]) -> list[calc.Snapshot]:
                 hourly_rate_minor=current["hourly_rate_minor"],
                 tax_code=employees[employee_id]["tax_code"],
                 ni_category=employees[employee_id]["ni_category"],
+                student_loan_plans=employees[employee_id]["student_loan_plans"],
                 inputs=inputs.get(employee_id, {}),
                 ytd=past[-1].ytd if past else {},
                 # an off-cycle run pays only what it is given: no salary, no back pay

@@ -11,14 +11,24 @@ rounding:
   remainder (r x 10 + 9) / periods rounded up to the penny; to date = per period x n.
 - Taxable pay to date = pay to date - free pay to date (suffix codes) or + additional
   pay to date (K codes), rounded *down* to whole pounds (never below 0).
-- Band limits to date = annual limit x n / periods, rounded up to the penny; tax to date
-  is rounded down to the penny once, on the sum of the bands (HMRC's 2009-10 test data
-  has it so: rounding each band first is 1p off it). The tax for the period is tax to
-  date less tax already deducted: a refund when negative (cumulative codes only).
+- Tax to date (specification version 24.0, Definitions 9 to 11 and paragraph 4.4.4):
+  the band is chosen by testing taxable pay to date (before its rounding to the pound)
+  against each band's limit to date (annual limit x n / periods) rounded *up* to the
+  whole pound; the tax is then the threshold tax of the band below (the annual tax of
+  the bands below x n / periods) plus the band's rate on taxable pay above the band
+  below's exact limit to date, every figure to four decimals with the rest dropped, and
+  the result rounded *down* to the penny. (Rounding band limits up to the penny instead
+  is 1p off HMRC for some additional-rate months; HMRC's 2009-10 test data agrees with
+  both.) The tax for the period is tax to date less tax already deducted: a refund when
+  negative (cumulative codes only).
+- Scottish (S) and Welsh (C) codes: the same routines on the pack's Scottish or Welsh
+  bands and flat rates (SBR, SD0-SD3; CBR, CD0, CD1), HMRC's Appendices B and C.
 - K codes: the tax for the period is at most 50 % of the period's pay (the regulatory
   limit); what could not be deducted is carried in the tax to date.
 - BR, D0, D1: the flat rate on all pay (cumulative: on pay to date rounded down to whole
-  pounds); NT: no tax; 0T: no allowance, normal bands.
+  pounds); 0T: no allowance, normal bands. NT: tax due to date is nil, so on the
+  cumulative basis the tax deducted earlier in the year is refunded (specification,
+  paragraph 7); on the Week 1 / Month 1 basis nothing is deducted or refunded.
 - Week 1 / Month 1 (non-cumulative, e.g. the emergency code): every period is period 1
   on that period's pay alone, and never a refund.
 - A pay day in tax week 53 (5 April, or 4-5 April in a leap year) is taxed on the
@@ -31,19 +41,23 @@ rounding:
   ones times two (ST: 193, not 192).
 - Class 1 NICs (exact percentage method, per period, not cumulative): employee rate on
   earnings above the Primary Threshold up to the Upper Earnings Limit, the lower rate
-  above it; employer rate above the Secondary Threshold. Each band's product is kept to
-  four decimals, and the employee's and employer's sums are each rounded to the penny
-  on the third decimal alone: 5 or less down, 6 or more up (HMRC's NICs rounding).
+  above it; employer rate above the Secondary Threshold, or, for the letters with an
+  employer relief (H, M, V, Z up to the UEL; freeport F, I, L, S up to the FUST;
+  investment zone N, E, D, K up to the IZUST), only above that upper threshold. Each
+  band's product is kept to four decimals, and the employee's and employer's sums are
+  each rounded to the penny on the third decimal alone: 5 or less down, 6 or more up
+  (HMRC's NICs rounding).
 """
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_DOWN, Decimal
 from functools import cache
 from pathlib import Path
 
 from tercero.platform.errors import InvalidInput
+from tercero.services.payroll import student_loans
 
 PACKS = Path(__file__).resolve().parent / "packs"
 PERIODS = {"weekly": 52, "monthly": 12}
@@ -58,11 +72,16 @@ FREQUENCIES = {
 # (regulation 11 rounds PT and ST up from the yearly figure: not the weekly ones times n)
 NIC_PERIODS = {"biweekly": "fortnightly", "four_weekly": "four_weekly"}
 PENNY = Decimal("0.01")
+THREE_PLACES = Decimal("0.001")
+FOUR_PLACES = Decimal("0.0001")
 POUND = Decimal("1")
 CODE = re.compile(
     r"^(?P<region>[SC]?)(?:(?P<k>K)(?P<knum>\d{1,4})|(?P<num>\d{1,4})(?P<suffix>[LMNT])"
-    r"|(?P<flat>BR|D0|D1|NT|0T))(?P<basis>\s*(?:W1|M1|X))?$"
+    r"|(?P<flat>BR|D[0-3]|NT|0T))(?P<basis>\s*(?:W1|M1|X))?$"
 )
+# the highest D code of each region (Scotland has five rates above its basic rate)
+TOP_D_CODE = {"": 1, "C": 1, "S": 3}
+REGION_NAMES = {"S": "Scottish", "C": "Welsh"}
 
 
 @dataclass(frozen=True)
@@ -72,28 +91,31 @@ class TaxCode:
     flat: str = ""
     cumulative: bool = True
     text: str = ""
+    region: str = ""  # "S" Scotland, "C" Wales (Cymru), "" England and Northern Ireland
 
 
 def parse_code(text: str) -> TaxCode:
     """A tax code as HMRC writes it: 1257L, K475, BR, D0, D1, NT, 0T, with W1/M1/X for
-    the non-cumulative basis. Scottish and Welsh prefixes need their own pack."""
+    the non-cumulative basis, and S (Scottish) or C (Welsh) in front: S1257L, SK475,
+    SBR, SD0-SD3, CD1, SNT, C0T."""
     cleaned = (text or "").strip().upper().replace(" ", "")
     found = CODE.match(cleaned)
     if found is None:
         raise InvalidInput(f"{text!r} is not a tax code.", fields={"tax_code": "e.g. 1257L"})
-    if found["region"]:
-        raise InvalidInput(
-            "Scottish (S) and Welsh (C) codes need the Scottish or Welsh rate pack.",
-            fields={"tax_code": "region"},
-        )
-    cumulative = not found["basis"]
+    region, cumulative = found["region"], not found["basis"]
     if found["k"]:
-        return TaxCode("k", int(found["knum"]), cumulative=cumulative, text=cleaned)
+        return TaxCode("k", int(found["knum"]), cumulative=cumulative, text=cleaned, region=region)
     if found["num"]:
-        return TaxCode("suffix", int(found["num"]), cumulative=cumulative, text=cleaned)
+        number = int(found["num"])
+        return TaxCode("suffix", number, cumulative=cumulative, text=cleaned, region=region)
     flat = found["flat"]
+    if flat[0] == "D" and int(flat[1]) > TOP_D_CODE[region]:
+        raise InvalidInput(
+            f"{text!r} is not a tax code: {flat} is a Scottish code (SD2, SD3).",
+            fields={"tax_code": "e.g. SD2"},
+        )
     kind = {"NT": "nt", "0T": "0t"}.get(flat, "flat")
-    return TaxCode(kind, flat=flat, cumulative=cumulative, text=cleaned)
+    return TaxCode(kind, flat=flat, cumulative=cumulative, text=cleaned, region=region)
 
 
 @cache
@@ -181,7 +203,7 @@ def income_tax(
     already deducted this year (P45 tax included). A fortnightly `period` is the tax
     week of the pay day."""
     tax_code = parse_code(code) if isinstance(code, str) else code
-    table = (rates or pack(year))["income_tax"]
+    table = _regional((rates or pack(year))["income_tax"], tax_code.region)
     tables, multiple = basis(frequency)
     periods = PERIODS[tables]
     last = periods + 1 if tables == "weekly" else periods  # week 53, on the Week 1 basis
@@ -189,7 +211,7 @@ def income_tax(
         raise InvalidInput(f"A {frequency} period is 1 to {last}.", fields={"period": period})
     if not tax_code.cumulative or period > periods:
         result = income_tax(
-            code=TaxCode(tax_code.kind, tax_code.number, tax_code.flat, True, tax_code.text),
+            code=replace(tax_code, cumulative=True),
             pay=pay,
             pay_to_date=pay,
             tax_to_date_before=Decimal(0),
@@ -205,18 +227,19 @@ def income_tax(
             result.pay_adjustment_to_date,
             result.limited,
         )
-    if tax_code.kind == "nt":
-        return TaxResult(Decimal(0), tax_to_date_before, Decimal(0), Decimal(0))
+    if tax_code.kind == "nt":  # nothing due to date: what was deducted comes back
+        return TaxResult(-tax_to_date_before, Decimal(0), Decimal(0), Decimal(0))
     adjustment = Decimal(0)
     if tax_code.kind in ("suffix", "k"):
         unit = int(table.get("pay_adjustment_unit", 500))
         adjustment = pay_adjustment_per_period(tax_code.number, periods, unit) * period
     signed = adjustment if tax_code.kind == "k" else -adjustment
-    taxable = max(_down(pay_to_date + signed, POUND), Decimal(0))
+    unrounded = pay_to_date + signed
+    taxable = max(_down(unrounded, POUND), Decimal(0))
     if tax_code.kind == "flat":
         due_to_date = _down(taxable * Decimal(table["flat_codes"][tax_code.flat]))
     else:
-        due_to_date = _banded(taxable, table["bands"], period, periods)
+        due_to_date = _banded(unrounded, table["bands"], period, periods)
     tax = due_to_date - tax_to_date_before
     limited = False
     if tax_code.kind == "k":
@@ -226,18 +249,47 @@ def income_tax(
     return TaxResult(tax, tax_to_date_before + tax, taxable, adjustment, limited)
 
 
-def _banded(taxable: Decimal, bands: list[dict], period: int, periods: int) -> Decimal:
-    due, lower = Decimal(0), Decimal(0)
+def _regional(table: dict, region: str) -> dict:
+    """The income tax table of a code's region: the pack's own bands and flat rates for
+    Scotland or Wales, its other figures (regulatory limit, pay adjustment) shared."""
+    if not region:
+        return table
+    regional = table.get("regions", {}).get(region)
+    if regional is None:
+        raise InvalidInput(
+            f"This rates pack has no {REGION_NAMES[region]} income tax bands.",
+            fields={"tax_code": region},
+        )
+    return {**table, **regional}
+
+
+def _four(value: Decimal) -> Decimal:
+    """To four decimal places, the rest dropped (the specification's working precision)."""
+    return value.quantize(FOUR_PLACES, rounding=ROUND_DOWN)
+
+
+def _banded(unrounded: Decimal, bands: list[dict], period: int, periods: int) -> Decimal:
+    """Tax due to date on the bands (specification version 24.0, paragraphs 4.4.4-4.4.5):
+    the income test compares unrounded taxable pay with each limit to date rounded up to
+    the pound (Definition 10); the tax is the threshold tax below (Definition 11) plus
+    the band's rate on pay (rounded down to the pound) above the exact threshold below
+    (Definition 9), to four decimals, then rounded down to the penny."""
+    if unrounded <= 0:
+        return Decimal(0)
+    whole = _down(unrounded, POUND)
+    threshold = threshold_tax = limit = tax_to_limit = Decimal(0)
+    rate = Decimal(bands[-1]["rate"])
     for band in bands:
         rate = Decimal(band["rate"])
-        upper = None if band["upto"] is None else _up(Decimal(band["upto"]) * period / periods)
-        top = taxable if upper is None else min(taxable, upper)
-        if top > lower:
-            due += (top - lower) * rate
-        if upper is None or taxable <= upper:
+        if band["upto"] is None:
             break
-        lower = upper
-    return _down(due)
+        tax_to_limit += (Decimal(band["upto"]) - limit) * rate
+        limit = Decimal(band["upto"])
+        if unrounded <= _up(limit * period / periods, POUND):
+            break
+        threshold = _four(limit * period / periods)
+        threshold_tax = _four(tax_to_limit * period / periods)
+    return _down(threshold_tax + _four((whole - threshold) * rate))
 
 
 @dataclass(frozen=True)
@@ -247,10 +299,6 @@ class NicResult:
     # earnings in each band, as reported on the FPS
     at_lel_to_pt: Decimal
     pt_to_uel: Decimal
-
-
-FOUR_PLACES = Decimal("0.0001")
-THREE_PLACES = Decimal("0.001")
 
 
 def _nic_band(earnings: Decimal, rate: Decimal) -> Decimal:
@@ -284,7 +332,11 @@ def national_insurance(
     else:  # a pack without the frequency's own table: the weekly figures times n
         limits = {k: Decimal(v) * multiple for k, v in table["periods"][tables].items()}
     try:
-        rate = {k: Decimal(v) for k, v in table["categories"][category].items()}
+        rate = {
+            k: Decimal(v)
+            for k, v in table["categories"][category].items()
+            if k != "employer_relief_upto"
+        }
     except KeyError:
         raise InvalidInput(
             f"Unknown NI category {category!r}.",
@@ -296,13 +348,10 @@ def national_insurance(
         _nic_band(main, rate["employee_main"]) + _nic_band(above, rate["employee_above_uel"])
     )
     secondary_base = max(pay - limits["ST"], Decimal(0))
-    if "employer_above_uel" in rate:  # under 21 / apprentices: 0 % up to the UST (= UEL)
-        employer = _nic_round(
-            _nic_band(max(min(pay, limits["UEL"]) - limits["ST"], Decimal(0)), rate["employer"])
-            + _nic_band(above, rate["employer_above_uel"])
-        )
-    else:
-        employer = _nic_round(_nic_band(secondary_base, rate["employer"]))
+    relief = table["categories"][category].get("employer_relief_upto")
+    if relief:  # no employer NICs up to the letter's upper secondary threshold
+        secondary_base = max(pay - max(limits[relief], limits["ST"]), Decimal(0))
+    employer = _nic_round(_nic_band(secondary_base, rate["employer"]))
     lel_to_pt = (
         max(min(pay, limits["PT"]) - limits["LEL"], Decimal(0))
         if pay >= limits["LEL"]
@@ -360,8 +409,32 @@ def _nic(taxable: Decimal, context) -> NicResult:
     )
 
 
+def _loan_line(deduction):
+    """A student or postgraduate loan routine: on the period's earnings for NICs (an
+    off-cycle payment adds to the regular one's, less what the period's earlier
+    payments took: HMRC's guidance for more than one payment in a period); never a
+    refund."""
+
+    def line(taxable: Decimal, rule, context) -> Decimal:
+        plans = context.get("student_loan_plans", "")
+        if not plans:
+            return Decimal(0)
+        due = deduction(
+            earnings=taxable + Decimal(context.get("pay_in_period_before", 0)),
+            plans=plans,
+            frequency=context.get("frequency", "monthly"),
+            rates=pack(context.get("tax_year", "2026-27")),
+        )
+        taken = Decimal(context.get("taken_in_period_before", {}).get(rule.tax, 0))
+        return max(due - taken, Decimal(0))
+
+    return line
+
+
 ROUTINES = {
     "gb.paye": _paye_line,
+    "gb.student_loan": _loan_line(student_loans.plan_deduction),
+    "gb.postgraduate_loan": _loan_line(student_loans.postgraduate_deduction),
     "gb.nic": lambda taxable, rule, context: _nic(taxable, context).employee,
     "gb.nic_employer": lambda taxable, rule, context: _nic(taxable, context).employer,
 }

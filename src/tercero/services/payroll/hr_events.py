@@ -181,6 +181,7 @@ def _hire(actor, item, asked: HrEventPayload):
         email=asked.email,
         tax_code=asked.tax_code,
         ni_category=asked.ni_category,
+        student_loan_plans=asked.student_loan_plans,
         department=asked.department,
         position=asked.position,
         previous_pay=asked.previous_pay or None,
@@ -405,7 +406,7 @@ def _identity_rows(asked: HrEventPayload, employee: Employee) -> list[dict]:
         if wanted:
             stored = getattr(employee, name)
             rows.append(_row(name, wanted, crypto.open_sealed(stored) if stored else ""))
-    for name in ("country", "routing_number", "tax_code", "ni_category"):
+    for name in ("country", "routing_number", "tax_code", "ni_category", "student_loan_plans"):
         if getattr(asked, name):
             rows.append(_row(name, getattr(asked, name), getattr(employee, name)))
     for name, stored in (

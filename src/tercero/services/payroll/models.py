@@ -110,6 +110,8 @@ class Employee(ClientOwned):
     email = models.CharField(max_length=400, blank=True)  # where payslips are sent
     tax_code = models.CharField(max_length=12, blank=True)
     ni_category = models.CharField(max_length=1, blank=True)
+    # the student and postgraduate loans HMRC told the employer to collect: "2 PGL"
+    student_loan_plans = models.CharField(max_length=20, blank=True)
     # a starter's P45: pay and tax in this tax year before joining, which cumulative PAYE
     # counts as already paid (only in the tax year they belong to)
     previous_tax_year = models.CharField(max_length=7, blank=True)

@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from tercero.platform.audit.services import record
 from tercero.platform.errors import Conflict, InvalidInput
 from tercero.platform.security import crypto
-from tercero.services.payroll import calc, gb, identifiers, selectors
+from tercero.services.payroll import calc, gb, identifiers, selectors, student_loans
 from tercero.services.payroll.models import Employee, Employment, PayGroup
 
 if TYPE_CHECKING:
@@ -63,6 +63,7 @@ def hire(
     email: str = "",
     tax_code: str = "",
     ni_category: str = "",
+    student_loan_plans: str = "",
     department: str = "",
     position: str = "",
     previous_pay=None,
@@ -87,6 +88,7 @@ def hire(
     if tax_code:
         tax_code = gb.parse_code(tax_code).text
     ni_category = gb.ni_category(ni_category)
+    student_loan_plans = student_loans.parse_plans(student_loan_plans)
     p45 = _p45(pay_group, start, previous_pay, previous_tax)
     with transaction.atomic():
         try:
@@ -105,6 +107,7 @@ def hire(
                 email=_sealed(client_id, _email(email), "email"),
                 tax_code=tax_code,
                 ni_category=ni_category,
+                student_loan_plans=student_loan_plans,
                 **p45,
             )
         except IntegrityError:

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field, ValidationInfo, field_validator, model_va
 
 from tercero.delivery.work import registry
 from tercero.platform.errors import InvalidInput
-from tercero.services.payroll import gb, identifiers, lifecycle
+from tercero.services.payroll import gb, identifiers, lifecycle, student_loans
 
 
 class RunPayload(BaseModel):
@@ -98,6 +98,9 @@ class HrEventPayload(BaseModel):
     email: str = Field(default="", max_length=254, title="E-mail for payslips")
     tax_code: str = Field(default="", max_length=12, title="Tax code")
     ni_category: str = Field(default="", max_length=1, pattern=r"^[A-Z]?$", title="NI category")
+    student_loan_plans: str = Field(
+        default="", max_length=20, title="Student loans", description="Plans 1, 2, 4, 5 and PGL"
+    )
     previous_pay: str = Field(
         default="",
         max_length=20,
@@ -140,6 +143,11 @@ class HrEventPayload(BaseModel):
     @classmethod
     def _ni_category(cls, value: str) -> str:
         return _checked(gb.ni_category, value)
+
+    @field_validator("student_loan_plans")
+    @classmethod
+    def _student_loan_plans(cls, value: str) -> str:
+        return _checked(student_loans.parse_plans, value)
 
     @model_validator(mode="after")
     def _complete(self):
@@ -211,6 +219,7 @@ HR_EVENT = registry.WorkType(
         ("email", "E-mail"),
         ("tax_code", "Tax code"),
         ("ni_category", "NI category"),
+        ("student_loan_plans", "Student loans"),
         ("previous_pay", "Pay this tax year before joining (P45)"),
         ("previous_tax", "Tax paid on it (P45)"),
     ),

@@ -102,10 +102,10 @@ def test_higher_and_additional_rate_bands_prorate_by_period():
     # basic band to date 37700 / 12 = 3141.6667 -> 3141.67: 3141.67 x 20 % = 628.334;
     # (8951 - 3141.67) x 40 % = 2323.732; total 2952.066 -> 2952.06
     assert _month("1257L", "10000").tax == Decimal("2952.06")
-    # month 1, pay 20,000: taxable 18951; higher band to 125140 / 12 = 10428.3333 ->
-    # 10428.34: 628.334 + (10428.34 - 3141.67) x 40 % = 2914.668 + (18951 - 10428.34)
-    # x 45 % = 3835.197; total 7378.199 -> 7378.19
-    assert _month("1257L", "20000").tax == Decimal("7378.19")
+    # month 1, pay 20,000: taxable 18951 (specification version 24.0, Definitions 9-11):
+    # threshold tax to 125140 = (7540 + 87440 x 40 %) / 12 = 3543.0000; threshold
+    # 125140 / 12 = 10428.3333; 3543 + (18951 - 10428.3333) x 45 % = 7378.2000 -> 7378.20
+    assert _month("1257L", "20000").tax == Decimal("7378.20")
 
 
 def test_flat_codes_nt_and_0t():
@@ -230,7 +230,9 @@ def test_a_week_53_pay_day_is_taxed_on_the_week_1_basis():
         _month("1257L", "1", period=13)
 
 
-@pytest.mark.parametrize("code", ["", "1257", "X1", "S1257L", "K", "12345L", "BR X Y"])
+@pytest.mark.parametrize(
+    "code", ["", "1257", "X1", "Q1257L", "K", "12345L", "BR X Y", "D2", "CD2", "SD4", "SC1257L"]
+)
 def test_bad_codes_are_refused_clearly(code):
     # protects: a typo in a tax code is an error, not a silent wrong deduction
     with pytest.raises(InvalidInput):

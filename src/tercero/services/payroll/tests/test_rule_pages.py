@@ -62,7 +62,7 @@ def test_the_payroll_team_adds_a_line_and_a_bad_one_is_shown_not_saved(client, t
     refused = client.post(f"/payroll/groups/{group.pk}/rules/", _form(group, **line))
     assert refused.status_code == 422
     text = refused.content.decode()
-    assert "Line 11 (XMAS) reads PAYE, which is not computed before it." in text
+    assert f"Line {new + 1} (XMAS) reads PAYE, which is not computed before it." in text
     assert 'value="BASIC * 0.1 + PAYE"' in text  # what was typed is kept
     assert "has-error" in text
     group.refresh_from_db()

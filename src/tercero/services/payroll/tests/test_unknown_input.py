@@ -20,7 +20,7 @@ def group(tenant_a):
         yield group
 
 
-@pytest.mark.parametrize("letter", ["Q", "F", "N", "1"])
+@pytest.mark.parametrize("letter", ["Q", "G", "W", "1"])
 def test_hiring_with_an_ni_category_the_calculation_does_not_know_is_refused(
     tenant_a, group, letter
 ):
@@ -39,7 +39,7 @@ def test_an_hr_request_with_an_unknown_ni_category_is_refused_when_asked():
                        ni_category="Q")  # fmt: skip
 
 
-@pytest.mark.parametrize("letter", ["A", "B", "C", "H", "J", "M", "V", "X", "Z"])
+@pytest.mark.parametrize("letter", list("ABCDEFHIJKLMNSVXZ"))
 def test_every_category_the_calculation_knows_is_accepted(tenant_a, group, letter):
     employee = hire(tenant_a.team_lead, group, "E-1", ni_category=letter.lower())
     assert employee.ni_category == letter
@@ -61,7 +61,7 @@ def test_one_employee_the_calculation_cannot_pay_is_held_and_the_others_are_paid
     hire(tenant_a.team_lead, group, "E-1")
     odd = hire(tenant_a.team_lead, group, "E-2")
     hire(tenant_a.team_lead, group, "E-3")
-    Employee.objects.filter(pk=odd.pk).update(ni_category="F")  # stored before the check
+    Employee.objects.filter(pk=odd.pk).update(ni_category="Q")  # stored before the check
     run = calculated(tenant_a.team_lead, group)
     assert run.status == PayRun.Status.CALCULATED
     held = PayResult.objects.get(run=run, employee=odd)
