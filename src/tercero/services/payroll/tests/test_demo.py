@@ -149,8 +149,10 @@ def test_a_second_demo_changes_nothing(django_capture_on_commit_callbacks):
     before = _row_counts()
     call_command("demo", verbosity=0)
     assert _row_counts() == before
-    assert before["payroll.PayGroup"] == 1
-    assert before["payroll.Employee"] == 24
-    assert before["payroll.PayRun"] == 2
-    assert len(queued) >= 1  # the April payslips were queued for e-mail once
-    assert before["django_tasks_database.DBTaskResult"] == 1
+    # Albion's UK group (24 employees, April and May) and Northwind's US one (us_demo:
+    # 12 employees, six finalised fortnights and one awaiting approval)
+    assert before["payroll.PayGroup"] == 2
+    assert before["payroll.Employee"] == 24 + 12
+    assert before["payroll.PayRun"] == 2 + 7
+    assert len(queued) >= 1  # each finalised run's payslips were queued for e-mail once
+    assert before["django_tasks_database.DBTaskResult"] == 1 + 6
