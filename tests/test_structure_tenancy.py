@@ -25,6 +25,8 @@ GLOBAL_TABLES = {
     "workforce.Site": "the provider's delivery centres serve many clients",
     "workforce.Agent": "provider staff serving several clients; clearances are client-owned",
     "workforce.PresenceChange": "an agent's own availability, no client data",
+    "workforce.Team": "the provider's teams and their leads serve many clients, as agents do",
+    "workforce.TeamMembership": "which team an agent is in, no client data",
     "work.ConsumerPosition": "how far each outbox consumer has read, across clients",
     "security.StepUp": "a step-up on one member of staff, whichever clients they serve",
 }

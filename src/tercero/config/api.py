@@ -2,6 +2,7 @@
 
 from tercero.delivery.contact.api import router as contact_router
 from tercero.delivery.engagements.api import router as engagements_router
+from tercero.delivery.setup.people_api import router as people_router
 from tercero.delivery.work.api import router as work_router
 from tercero.delivery.workforce.api import router as sites_router
 from tercero.platform import catalogue
@@ -27,6 +28,7 @@ api = TerceroApi(
 )
 api.add_router("/clients", clients_router)
 api.add_router("/", identity_router)
+api.add_router("/", people_router)
 api.add_router("/sites", sites_router)
 api.add_router("/engagements", engagements_router)
 api.add_router("/", work_router)

@@ -40,6 +40,12 @@ SETUP_ENTRIES = (
         lambda u: u.is_provider_staff and "agents:read" in u.permissions,
     ),
     ("Sites", "workforce:sites", lambda u: u.is_provider_staff and "sites:read" in u.permissions),
+    ("People", "people:list", lambda u: u.is_provider_staff and "users:write" in u.permissions),
+    (
+        "Audit trail",
+        "audit:trail",
+        lambda u: u.is_provider_staff and "audit:read" in u.permissions,
+    ),
     ("Our services", "portal:home", lambda u: not u.is_provider_staff),
     ("Our items", "portal:items", lambda u: not u.is_provider_staff),
     ("SLA report", "portal:sla", lambda u: not u.is_provider_staff),

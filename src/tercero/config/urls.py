@@ -33,6 +33,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("account/keepalive/", views.keepalive, name="keepalive"),
+    path("account/welcome/<str:uid>/<str:token>/", identity_views.welcome, name="welcome"),
     path("", views.home, name="home"),
     path("", include("tercero.delivery.work.urls")),
     path("portal/", include((portal, "portal"))),
@@ -40,6 +41,8 @@ urlpatterns = [
     # each service line's pages, from its manifest
     *(path(line.url_prefix, include(line.urls)) for line in catalogue.lines() if line.urls),
     path("", include("tercero.delivery.setup.workforce_urls")),
+    path("people/", include("tercero.delivery.setup.people_urls")),
+    path("audit/", include("tercero.platform.audit.urls")),
     path("", include("tercero.delivery.contact.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -142,3 +142,38 @@ class Clearance(ClientOwned):
         constraints = [
             models.UniqueConstraint(fields=["agent", "engagement"], name="clearance_unique"),
         ]
+
+
+class Team(models.Model):
+    """A group of agents and the person who leads them. Global to the provider, as its
+    agents are: one team may work for several clients."""
+
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="teams")
+    name = models.CharField(max_length=100)
+    lead = models.ForeignKey(
+        "identity.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    site = models.ForeignKey(
+        Site, null=True, blank=True, on_delete=models.SET_NULL, related_name="teams"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "name"], name="team_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TeamMembership(models.Model):
+    """The agent belongs to this team; an agent is in one team at most."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
+    agent = models.OneToOneField(Agent, on_delete=models.CASCADE, related_name="membership")
+    joined_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]

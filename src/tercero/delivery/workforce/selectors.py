@@ -2,7 +2,7 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
 
-from tercero.delivery.workforce.models import Agent, Site
+from tercero.delivery.workforce.models import Agent, Clearance, Site, Team, TeamMembership
 from tercero.platform.errors import NotFound
 
 if TYPE_CHECKING:
@@ -33,3 +33,43 @@ def own_agent(user: "User") -> Agent | None:
     """The agent record of a signed-in person, with its site and user (None for people
     who do not take work)."""
     return Agent.objects.filter(user=user).select_related("site", "user").first()
+
+
+def teams(*, q: str = "") -> QuerySet[Team]:
+    """The provider's teams with their lead and site (teams are provider-wide)."""
+    found = Team.objects.select_related("lead", "site")
+    if q:
+        found = found.filter(name__icontains=q)
+    return found
+
+
+def access_team(*, team_id: int) -> Team:
+    team = Team.objects.filter(pk=team_id).select_related("lead", "site").first()
+    if team is None:
+        raise NotFound("Team not found.")
+    return team
+
+
+def members_of(*, team: Team) -> QuerySet[Agent]:
+    return Agent.objects.filter(membership__team=team).select_related("user", "site")
+
+
+def team_of(*, agent: Agent) -> Team | None:
+    membership = TeamMembership.objects.filter(agent=agent).select_related("team").first()
+    return None if membership is None else membership.team
+
+
+def access_clearance(*, clearance_id: int, client_ids: list[int]) -> Clearance:
+    found = (
+        Clearance.objects.filter(pk=clearance_id, client_id__in=client_ids)
+        .select_related("agent", "engagement")
+        .first()
+    )
+    if found is None:
+        raise NotFound("Clearance not found.")
+    return found
+
+
+def agents_for_teams() -> QuerySet[Agent]:
+    """Active staff with a profile: who can be put in a team."""
+    return Agent.objects.filter(user__is_active=True).select_related("user", "site")

@@ -7,10 +7,18 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from tercero.delivery.workforce.models import Agent, Clearance, PresenceChange, Site
+from tercero.delivery.workforce.models import (
+    Agent,
+    Clearance,
+    PresenceChange,
+    Site,
+    Team,
+    TeamMembership,
+)
 from tercero.platform.audit.services import record
 from tercero.platform.errors import Conflict, InvalidInput
 from tercero.platform.identity.models import User
+from tercero.platform.identity.roles import Role
 from tercero.platform.tenancy.models import Provider
 from tercero.platform.versioning import update_versioned
 
@@ -236,4 +244,114 @@ def revoke_clearance(*, actor: User, clearance: Clearance) -> None:
             object_type="agent",
             object_id=clearance.agent_id,
             payload={"engagement_id": clearance.engagement_id},
+        )
+
+
+# --- teams ---------------------------------------------------------------------------
+
+LEAD_ROLES = frozenset({Role.TEAM_LEAD, Role.DELIVERY_MANAGER, Role.PROVIDER_ADMIN})
+
+
+def create_team(
+    *,
+    actor: User,
+    provider: Provider,
+    name: str,
+    lead: User | None = None,
+    site: Site | None = None,
+) -> Team:
+    """A new team, led by `lead` (a team lead, delivery manager or provider admin)."""
+    team = Team(provider=provider, name=name.strip(), lead=lead, site=site)
+    _check_team(team)
+    with transaction.atomic():
+        team.save()
+        record(
+            action="team.created",
+            actor=actor,
+            object_type="team",
+            object_id=team.pk,
+            payload={"lead_id": getattr(lead, "pk", None), "site_id": getattr(site, "pk", None)},
+        )
+    return team
+
+
+def update_team(
+    *, actor: User, team: Team, name: str, lead: User | None, site: Site | None
+) -> Team:
+    changed = sorted(
+        field
+        for field, old, new in (
+            ("name", team.name, name.strip()),
+            ("lead", team.lead_id, getattr(lead, "pk", None)),
+            ("site", team.site_id, getattr(site, "pk", None)),
+        )
+        if old != new
+    )
+    team.name, team.lead, team.site = name.strip(), lead, site
+    _check_team(team)
+    with transaction.atomic():
+        team.save()
+        record(
+            action="team.updated",
+            actor=actor,
+            object_type="team",
+            object_id=team.pk,
+            payload={"fields": changed, "lead_id": team.lead_id},
+        )
+    return team
+
+
+def _check_team(team: Team) -> None:
+    if not team.name:
+        raise InvalidInput("A team needs a name.", fields={"name": "required"})
+    if len(team.name) > 100:
+        raise InvalidInput("Team names are at most 100 characters.", fields={"name": "too long"})
+    lead = team.lead
+    if lead is not None and (lead.role not in LEAD_ROLES or not lead.is_active):
+        raise InvalidInput(
+            "A team is led by an active team lead, delivery manager or provider admin.",
+            fields={"lead_id": "not a lead"},
+        )
+    clash = Team.objects.filter(provider=team.provider, name=team.name).exclude(pk=team.pk)
+    if clash.exists():
+        raise Conflict("A team with this name exists.", fields={"name": "already used"})
+
+
+def add_to_team(*, actor: User, team: Team, agent: Agent) -> TeamMembership:
+    """Put the agent in `team`, taking them out of any other team."""
+    with transaction.atomic():
+        previous = TeamMembership.objects.filter(agent=agent).exclude(team=team).first()
+        membership, created = TeamMembership.objects.get_or_create(
+            agent=agent, defaults={"team": team}
+        )
+        if not created and membership.team_id != team.pk:
+            TeamMembership.objects.filter(pk=membership.pk).update(team=team)
+            membership.team = team
+        if created or previous is not None:
+            record(
+                action="team.member_added",
+                actor=actor,
+                object_type="team",
+                object_id=team.pk,
+                payload={
+                    "agent_id": agent.pk,
+                    "from_team_id": previous.team_id if previous else None,
+                },
+            )
+    return membership
+
+
+def remove_from_team(*, actor: User, team: Team, agent: Agent) -> None:
+    with transaction.atomic():
+        removed, _ = TeamMembership.objects.filter(team=team, agent=agent).delete()
+        if not removed:
+            raise InvalidInput(
+                "The agent is not in this team.", fields={"agent_id": "not a member"}
+            )
+        record(
+            action="team.member_removed",
+            actor=actor,
+            object_type="team",
+            object_id=team.pk,
+            payload={"agent_id": agent.pk},
         )

@@ -140,6 +140,16 @@ def deactivate_user(request: HttpRequest, user_id: int) -> User:
     return services.set_user_active(actor=caller.user, user=user, is_active=False)
 
 
+@router.post("/users/{user_id}/invite", response={202: UserOut})
+def invite_user(request: HttpRequest, user_id: int) -> Status[User]:
+    """Mail the person a one-time link to choose their password."""
+    caller = caller_of(request)
+    user = selectors.access_user(user=caller.user, user_id=user_id, client_ids=caller.client_ids)
+    caller.require("users:write")
+    services.invite_user(actor=caller.user, user=user)
+    return Status(202, user)
+
+
 @router.post("/users/{user_id}/reactivate", response=UserOut)
 def reactivate_user(request: HttpRequest, user_id: int) -> User:
     caller = caller_of(request)

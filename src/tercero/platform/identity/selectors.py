@@ -3,6 +3,7 @@
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.http import urlsafe_base64_decode
 
 from tercero.platform.errors import NotFound
 from tercero.platform.identity import tokens
@@ -90,4 +91,34 @@ def access_token(*, user: User, token_id: int, token: ApiToken | None = None) ->
     found = tokens_of(user=user, token=token).filter(pk=token_id).first()
     if found is None:
         raise NotFound("Token not found.")
+    return found
+
+
+def invited_user(*, uid: str) -> User | None:
+    """The person an invitation link names (its token is checked when it is used)."""
+    try:
+        user_id = int(urlsafe_base64_decode(uid).decode())
+    except (ValueError, UnicodeDecodeError):
+        return None
+    with all_clients_scope():  # the person is not signed in: no scope exists yet
+        return User.objects.filter(pk=user_id).first()
+
+
+def grants_of(*, user: User, client_ids: list[int]) -> list[Grant]:
+    """The person's grants to the caller's clients (a grant to another client stays
+    unseen), soonest to end first."""
+    with all_clients_scope():  # grants are read in the all-clients scope, as to sign in
+        found = Grant.objects.filter(user=user, client_id__in=client_ids)
+        return list(found.select_related("client").order_by("client__legal_name"))
+
+
+def access_grant(*, grant_id: int, client_ids: list[int]) -> Grant:
+    with all_clients_scope():
+        found = (
+            Grant.objects.filter(pk=grant_id, client_id__in=client_ids)
+            .select_related("user", "client")
+            .first()
+        )
+    if found is None:
+        raise NotFound("Grant not found.")
     return found

@@ -1,11 +1,19 @@
 """Changes to people, grants and tokens. Each writes its audit event."""
 
 from datetime import datetime, timedelta
+from importlib import import_module
 
+from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.tokens import default_token_generator
+from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from tercero.platform.audit.services import record
 from tercero.platform.errors import Conflict, InvalidInput, PermissionDenied
@@ -67,18 +75,107 @@ def create_user(
 
 
 def set_user_active(*, actor: User, user: User, is_active: bool) -> User:
+    """Deactivating is off-boarding: the person's API tokens are revoked and their
+    sessions deleted in the same step, so re-activating them revives neither."""
     _check_may_manage(actor=actor, role=user.role, client=user.client)
     if user.pk == actor.pk and not is_active:
         raise Conflict("You cannot deactivate yourself.")
     user.is_active = is_active
+    ended: dict[str, int] = {}
     with all_clients_scope(), transaction.atomic():
         user.save(update_fields=["is_active"])
+        if not is_active:
+            ended["tokens_revoked"] = ApiToken.objects.filter(
+                user=user, revoked_at__isnull=True
+            ).update(revoked_at=timezone.now())
+            ended["sessions_ended"] = _end_sessions(user)
         record(
             action="user.reactivated" if is_active else "user.deactivated",
             actor=actor,
             client=user.client_id,
             object_type="user",
             object_id=user.pk,
+            payload=ended,
+        )
+    return user
+
+
+def _end_sessions(user: User) -> int:
+    """Delete the person's stored sessions (database-backed session engines)."""
+    if not settings.SESSION_ENGINE.endswith(("sessions.backends.db", "backends.cached_db")):
+        return 0
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    ended = 0
+    live = Session.objects.filter(expire_date__gt=timezone.now())
+    for session in live.iterator(chunk_size=500):
+        if session.get_decoded().get(SESSION_KEY) == str(user.pk):
+            store(session_key=session.session_key).delete()
+            ended += 1
+    return ended
+
+
+INVITATION_PATH = "/account/welcome/{uid}/{token}/"
+
+
+def invite_user(*, actor: User, user: User) -> None:
+    """Mail the person a link to choose their password. The link works once: setting a
+    password changes what its token was made from. It expires after
+    PASSWORD_RESET_TIMEOUT (three days by default)."""
+    _check_may_manage(actor=actor, role=user.role, client=user.client)
+    if not user.is_active:
+        raise Conflict("Re-activate this person before inviting them.")
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    link = settings.PUBLIC_BASE_URL.rstrip("/") + INVITATION_PATH.format(
+        uid=uid, token=default_token_generator.make_token(user)
+    )
+    days = max(1, settings.PASSWORD_RESET_TIMEOUT // 86400)
+    try:
+        send_mail(
+            subject="Your Tercero account: choose a password",
+            message=(
+                f"Hello {user.full_name},\n\n{actor.full_name} has given you a Tercero "
+                f"account for {user.email}. Choose your password here:\n\n{link}\n\n"
+                f"The link works once and for {days} days. If you did not expect it, "
+                "ignore this message."
+            ),
+            from_email=None,
+            recipient_list=[user.email],
+        )
+    except OSError as error:
+        raise Conflict("The invitation could not be sent: the mail server refused it.") from error
+    with all_clients_scope(), transaction.atomic():
+        record(
+            action="user.invited",
+            actor=actor,
+            client=user.client_id,
+            object_type="user",
+            object_id=user.pk,
+        )
+
+
+def accept_invitation(*, user: User, token: str, password: str) -> User:
+    """Set the invited person's first password from their one-time link."""
+    if not user.is_active or not default_token_generator.check_token(user, token):
+        raise InvalidInput(
+            "This link has expired or was already used. Ask your administrator for a new one.",
+            fields={"token": "expired or used"},
+        )
+    try:
+        validate_password(password, user)
+    except ValidationError as error:
+        raise InvalidInput(
+            "The password is too weak.", fields={"password": " ".join(error.messages)}
+        ) from error
+    user.set_password(password)
+    with all_clients_scope(), transaction.atomic():
+        user.save(update_fields=["password", "password_changed_at"])
+        record(
+            action="user.password_set",
+            actor=user,
+            client=user.client_id,
+            object_type="user",
+            object_id=user.pk,
+            payload={"how": "invitation"},
         )
     return user
 

@@ -1,13 +1,17 @@
-"""The client admin's page for the people of their own company."""
+"""The client admin's page for the people of their own company, and the page where an
+invited person chooses their first password."""
 
 from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from tercero.platform.errors import DomainError
@@ -123,3 +127,55 @@ def set_active(request: HttpRequest, user_id: int) -> HttpResponse:
         state = "reactivated" if target.is_active else "deactivated"
         messages.success(request, f"{target.full_name} {state}.")
     return redirect("portal:users")
+
+
+class WelcomeForm(forms.Form):
+    password1 = forms.CharField(
+        label="New password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password2 = forms.CharField(
+        label="The same password again",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("password1") and data.get("password1") != data.get("password2"):
+            self.add_error("password2", "The two passwords differ.")
+        return data
+
+
+def _invitation_works(invited: User, token: str) -> bool:
+    return invited.is_active and default_token_generator.check_token(invited, token)
+
+
+@never_cache
+@sensitive_post_parameters("password1", "password2")
+def welcome(request: HttpRequest, uid: str, token: str) -> HttpResponse:
+    """An invited person chooses their first password from the one-time link mailed to
+    them, then signs in (with their second factor where their role needs one)."""
+    invited = selectors.invited_user(uid=uid)
+    if invited is not None and not _invitation_works(invited, token):
+        invited = None
+    form = WelcomeForm(request.POST or None)
+    if invited is not None and request.method == "POST" and form.is_valid():
+        try:
+            services.accept_invitation(
+                user=invited, token=token, password=form.cleaned_data["password1"]
+            )
+        except DomainError as error:
+            form.add_error("password1", error.fields.get("password") or error.message)
+        else:
+            messages.success(request, "Your password is set. Sign in with it now.")
+            return redirect("login")
+    status = 404 if invited is None else 422 if request.method == "POST" else 200
+    return render(
+        request, "identity/welcome.html", {"form": form, "invited": invited}, status=status
+    )
