@@ -82,10 +82,12 @@ def _raw_connection() -> Connection[Any]:
 
 def _claim_at_once(*, agent_id: int, client_ids: list[int]) -> claim_sql.Outcome:
     """Scope and lock, then the claim, sent together: the connection runs them in order,
-    so the claim starts once the lock is granted. Outside a transaction the four
-    statements (BEGIN and COMMIT around them) make one round trip; inside the caller's
-    transaction they join it. A claim that finds nothing or must defer to Python (several
-    calendars, an unknown shore) has changed nothing, and its transaction just ends."""
+    so the claim starts once the lock is granted. Outside a transaction the two
+    statements make one round trip and one transaction, PostgreSQL's implicit one that
+    a pipeline's statements share up to its sync (without pipelines, BEGIN and COMMIT
+    around them); inside the caller's transaction they join it. A claim that finds
+    nothing or must defer to Python (several calendars, an unknown shore) has changed
+    nothing, and its transaction just ends."""
     raw = _raw_connection()
     if connection.in_atomic_block:
         with transaction.atomic(savepoint=False), _pipeline(raw):
@@ -93,10 +95,12 @@ def _claim_at_once(*, agent_id: int, client_ids: list[int]) -> claim_sql.Outcome
             return claim_sql.outcome(_send(raw, agent_id=agent_id, client_ids=client_ids))
     try:
         with _pipeline(raw):
-            raw.execute("BEGIN")
+            if not PIPELINES:
+                raw.execute("BEGIN")
             claim_sql.lock_agent(raw, agent_id)
             sent = _send(raw, agent_id=agent_id, client_ids=client_ids)
-            raw.execute("COMMIT")
+            if not PIPELINES:
+                raw.execute("COMMIT")
     except BaseException:
         if raw.info.transaction_status != pq.TransactionStatus.IDLE:
             raw.execute("ROLLBACK")
