@@ -72,6 +72,7 @@ def work_of(tenant) -> dict:
     from tercero.services.care import services as care
     from tercero.services.care.models import Mailbox
     from tercero.services.care.services import automations as care_setup
+    from tercero.services.care.services import desk_setup
     from tests.factories import site
 
     engagement = engagement_for(tenant.client, name="Keying", status="live")
@@ -137,6 +138,9 @@ def work_of(tenant) -> dict:
         article = care.create_article(
             actor=None, client_id=tenant.client.pk, title="Bergmann refunds", body="Bergmann"
         )
+        macro = desk_setup.create_macro(
+            actor=None, engagement=engagement, name="Bergmann macro", reply="Hallo"
+        )
         automation = care_setup.create_automation(
             actor=None,
             engagement=engagement,
@@ -168,6 +172,7 @@ def work_of(tenant) -> dict:
         "kind": "register",
         "article_id": article.pk,
         "automation_id": automation.pk,
+        "macro_id": macro.pk,
         "ticket_id": ticket.pk,
         **contacts_of(tenant),
         "mailbox_id": mailbox.pk,

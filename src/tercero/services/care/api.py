@@ -16,11 +16,12 @@ from tercero.platform.api.inputs import read_json
 from tercero.platform.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from tercero.platform.tenancy.models import Client
 from tercero.platform.tenancy.scoping import all_clients_scope, client_scope
-from tercero.services.care import cti, inbound, reporting, selectors, services
+from tercero.services.care import api_setup, cti, inbound, reporting, selectors, services
 from tercero.services.care.models import CtiEndpoint
 from tercero.services.care.services import automations as setup
 
 router = Router(tags=["care"])
+router.add_router("", api_setup.router)
 
 
 class InboundOut(Schema):

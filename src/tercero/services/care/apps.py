@@ -45,7 +45,7 @@ class CareConfig(AppConfig):
                     Permission(
                         CARE_SETUP,
                         frozenset({Role.PROVIDER_ADMIN, Role.DELIVERY_MANAGER}),
-                        "Set up a client's care desk: automations",
+                        "Set up a client's care desk: automations, mailboxes, macros",
                     ),
                 ),
                 navigation=(

@@ -21,6 +21,11 @@ ISOLATION = Isolation(
             ("patch", {"version": 1, "is_active": False}),
         ],
         "api/v1/care/engagements/<engagement_id>/automations/order": [("put", {"order": [1]})],
+        "api/v1/care/mailboxes/<mailbox_id>": [
+            ("get", None),
+            ("patch", {"acknowledgement": "x"}),
+        ],
+        "api/v1/care/macros/<macro_id>": [("get", None), ("patch", {"name": "x"})],
     },
     page_routes={
         "care/tickets/<int:ticket_id>/": [("get", None)],
@@ -42,6 +47,8 @@ ISOLATION = Isolation(
             ("post", {"is_active": "0", "version": "1"})
         ],
         "care/automations/<int:automation_id>/move/": [("post", {"to": "later"})],
+        "care/mailboxes/<int:mailbox_id>/": [("get", None), ("post", {"address": "x@y.example"})],
+        "care/macros/<int:macro_id>/": [("get", None), ("post", {"name": "x"})],
     },
     scoped_routes={
         "api/v1/care/cti/<endpoint_id>/events": (
@@ -60,6 +67,16 @@ ISOLATION = Isolation(
         "care/automations/": "list filtered to reachable clients' rules",
         "care/automations/new/": (
             "engagements offered from reachable clients only; another's engagement id is 404"
+        ),
+        "care/mailboxes/": "list filtered to reachable clients' mailboxes",
+        "care/mailboxes/new/": "engagements offered from reachable clients only; another's is 404",
+        "care/macros/": "list filtered to reachable clients' macros",
+        "care/macros/new/": "engagements offered from reachable clients only; another's is 404",
+        "api/v1/care/mailboxes": (
+            "list filtered to reachable clients; create checks engagement_id (404)"
+        ),
+        "api/v1/care/macros": (
+            "list filtered to reachable clients; create checks engagement_id (404)"
         ),
         "api/v1/care/automations": (
             "list filtered to reachable clients; create checks engagement_id (404)"

@@ -221,6 +221,12 @@ class Macro(ClientOwned):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def then_in_words(self) -> str:
+        return {"wait": "Wait on the customer", "resolve": "Resolve the ticket"}.get(
+            self.then, "Nothing more"
+        )
+
 
 class TierQueue(ClientOwned):
     """Where an engagement's support tickets go at each tier (L1, L2, L3)."""

@@ -336,3 +336,29 @@ def automation_options(*, engagement) -> Options:
 def automation_runs(*, ticket: "WorkItem"):
     """What the automations did on the ticket, oldest first."""
     return AutomationRun.objects.filter(item=ticket).select_related("automation")
+
+
+# --- the desk's set-up ----------------------------------------------------------------
+
+
+def mailboxes(*, client_ids: list[int]):
+    return (
+        Mailbox.objects.filter(client_id__in=client_ids)
+        .select_related("engagement", "queue", "client")
+        .order_by("address")
+    )
+
+
+def macros(*, client_ids: list[int]):
+    return (
+        Macro.objects.filter(client_id__in=client_ids)
+        .select_related("engagement", "client")
+        .order_by("engagement__name", "name")
+    )
+
+
+def access_macro(*, client_ids: list[int], macro_id: int) -> Macro:
+    found = macros(client_ids=client_ids).filter(pk=macro_id).first()
+    if found is None:
+        raise NotFound("Macro not found.")
+    return found

@@ -3,7 +3,14 @@ form, chat widget and satisfaction survey (public)."""
 
 from django.urls import path
 
-from tercero.services.care.views import automations, knowledge, public, reporting, tickets
+from tercero.services.care.views import (
+    automations,
+    desk_setup,
+    knowledge,
+    public,
+    reporting,
+    tickets,
+)
 
 app_name = "care"
 
@@ -31,6 +38,12 @@ urlpatterns = [
     path(
         "automations/<int:automation_id>/move/", automations.automation_move, name="automation_move"
     ),
+    path("mailboxes/", desk_setup.mailbox_list, name="mailboxes"),
+    path("mailboxes/new/", desk_setup.mailbox_new, name="mailbox_new"),
+    path("mailboxes/<int:mailbox_id>/", desk_setup.mailbox_page, name="mailbox"),
+    path("macros/", desk_setup.macro_list, name="macros"),
+    path("macros/new/", desk_setup.macro_new, name="macro_new"),
+    path("macros/<int:macro_id>/", desk_setup.macro_page, name="macro"),
     path("kb/", knowledge.article_list, name="articles"),
     path("kb/new/", knowledge.article_new, name="article_new"),
     path("kb/<int:article_id>/", knowledge.article_page, name="article"),

@@ -125,10 +125,12 @@ def test_a_customer_reply_to_a_solved_ticket_publishes_care_ticket_reopened(desk
         mailbox=desk,
         raw=mail(message_id="<m2@example.org>", extra="In-Reply-To: <m1@example.org>\r\n"),
     )
-    # then care.ticket.reopened follows care.ticket.solved, counting the reopen
-    solved, reopened = _care_events()
-    assert (solved.kind, reopened.kind, reopened.item_id) == (
+    # then care.ticket.reopened follows care.ticket.solved, counting the reopen, with the
+    # customer's reply told as care.customer.replied
+    solved, replied, reopened = _care_events()
+    assert (solved.kind, replied.kind, reopened.kind, reopened.item_id) == (
         "care.ticket.solved",
+        "care.customer.replied",
         "care.ticket.reopened",
         ticket.pk,
     )
