@@ -91,6 +91,10 @@ def _pages(world) -> dict[str, list[str]]:
         ],
         "admin": [
             "/ops/",
+            "/care/automations/",
+            f"/care/automations/new/?engagement={engagement.pk}",
+            "/care/mailboxes/",
+            f"/care/macros/new/?engagement={engagement.pk}",
             "/engagements/new/",
             f"/engagements/{engagement.pk}/edit/",
             "/sites/",
