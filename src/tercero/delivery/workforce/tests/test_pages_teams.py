@@ -24,7 +24,7 @@ def test_an_admin_creates_a_team_with_its_lead_and_members(client, provider_admi
     page = client.get(f"/people/teams/{team.pk}/").text
     # then
     assert created["Location"] == f"/people/teams/{team.pk}/"
-    assert (team.lead, team.site) == (tenant_a.team_lead, manila)
+    assert (team.lead_id, team.site) == (tenant_a.team_lead.pk, manila)
     assert "Led by User" in page
     assert "1 member" in page
     assert TeamMembership.objects.get(agent=agent).team == team
