@@ -63,6 +63,7 @@ class Snapshot:
     tax_code: str = ""
     ni_category: str = ""
     student_loan_plans: str = ""  # e.g. "2 PGL" (United Kingdom)
+    pension_membership: str = "active"  # pensions.membership for the run's period
     inputs: dict[str, str] = field(default_factory=dict)
     ytd: dict[str, int] = field(default_factory=dict)  # before this run, minor units
     retro_minor: int = 0
@@ -182,10 +183,17 @@ def compute(snapshot: Snapshot, setting: Setting) -> Computed:
     inputs["retro"] = _major(snapshot.retro_minor, scale)
     ytd = snapshot.ytd
     paye_codes = [r.code for r in setting.rules if r.kind == "tax" and r.tax.endswith(".paye")]
+    # a net pay pension earlier in the period was taken off its taxable pay, not its earnings
+    relieved_before = sum(
+        snapshot.period_before.get(r.code, 0) for r in setting.rules if r.before_tax
+    )
+    ytd_major = {code: _major(amount, scale) for code, amount in ytd.items()}
     context = {
         "tax_code": snapshot.tax_code or "1257L",
         "ni_category": snapshot.ni_category or "A",
         "student_loan_plans": snapshot.student_loan_plans,
+        "pension_membership": snapshot.pension_membership,
+        "line_ytd": ytd_major,
         "period": setting.period,
         "frequency": setting.frequency,
         "tax_year": setting.tax_year,
@@ -196,13 +204,16 @@ def compute(snapshot: Snapshot, setting: Setting) -> Computed:
             sum(ytd.get(code, 0) for code in paye_codes) + snapshot.previous_tax_minor, scale
         ),
         "pay_in_period_before": _major(snapshot.period_before.get(TAXABLE_TO_DATE, 0), scale),
+        "earnings_in_period_before": _major(
+            snapshot.period_before.get(TAXABLE_TO_DATE, 0) + relieved_before, scale
+        ),
         "taken_in_period_before": _taken_in_period(snapshot.period_before, setting.rules, scale),
         "withholding": snapshot.withholding,
     }
     payslip = rules.evaluate(
         list(setting.rules),
         inputs=inputs,
-        ytd={code: _major(amount, scale) for code, amount in ytd.items()},
+        ytd=ytd_major,
         taxes=ROUTINES.get(setting.jurisdiction, {}),
         context=context,
         checked=True,
@@ -217,6 +228,8 @@ def compute(snapshot: Snapshot, setting: Setting) -> Computed:
         after[line.code] = after.get(line.code, 0) + minor
         if line.category == "earning" and line.taxable:
             taxable += minor
+        elif line.before_tax:  # taxable pay to date is after a net pay pension
+            taxable -= minor
     after[TAXABLE_TO_DATE] = after.get(TAXABLE_TO_DATE, 0) + taxable
     return Computed(
         lines=lines,

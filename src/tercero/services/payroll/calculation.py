@@ -16,7 +16,7 @@ from django.db.models import F, Max, Sum
 from django.utils import timezone
 
 from tercero.platform.errors import InvalidInput
-from tercero.services.payroll import calc, groups, lifecycle
+from tercero.services.payroll import calc, groups, lifecycle, pensions
 from tercero.services.payroll import run_steps as steps
 from tercero.services.payroll.models import (
     Employee,
@@ -112,6 +112,8 @@ def snapshots(run: PayRun, employee_ids: list[int]) -> list[calc.Snapshot]:
             "tax_code",
             "ni_category",
             "student_loan_plans",
+            "pension_enrolled_on",
+            "pension_opted_out_on",
             "previous_tax_year",
             "previous_pay_minor",
             "previous_tax_minor",
@@ -135,6 +137,7 @@ def snapshots(run: PayRun, employee_ids: list[int]) -> list[calc.Snapshot]:
         if employee_id in wanted:
             inputs[employee_id][name] = value
     earlier = _earlier_results(run, employee_ids)
+    regular_runs = _regular_runs(run)
     certificates = _certificates(run, employee_ids)
     frequency = run.pay_group.frequency
     regular = run.kind == PayRun.Kind.REGULAR
@@ -156,10 +159,15 @@ def snapshots(run: PayRun, employee_ids: list[int]) -> list[calc.Snapshot]:
                 tax_code=employees[employee_id]["tax_code"],
                 ni_category=employees[employee_id]["ni_category"],
                 student_loan_plans=employees[employee_id]["student_loan_plans"],
+                pension_membership=pensions.membership(
+                    enrolled_on=employees[employee_id]["pension_enrolled_on"],
+                    opted_out_on=employees[employee_id]["pension_opted_out_on"],
+                    period_end=run.period_end,
+                ),
                 inputs=inputs.get(employee_id, {}),
                 ytd=past[-1].ytd if past else {},
                 # an off-cycle run pays only what it is given: no salary, no back pay
-                retro_minor=_retro(history[employee_id], past) if regular else 0,
+                retro_minor=_retro(history[employee_id], past, regular_runs) if regular else 0,
                 salary_minor=(
                     period_salary(rows, run.period_start, run.period_end, frequency)
                     if regular
@@ -238,6 +246,26 @@ class Paid(NamedTuple):
     pay_group_id: int
     frequency: str
     period: int
+    run_id: int = 0
+
+
+def _regular_runs(run: PayRun) -> list[Paid]:
+    """The tax year's other finalised regular runs of the client, with nothing paid (the
+    periods back pay is worked over)."""
+    return [
+        Paid(start, end, {}, {}, PayRun.Kind.REGULAR, group_id, frequency, period, pk)
+        for pk, start, end, group_id, frequency, period in PayRun.objects.filter(
+            client_id=run.client_id,
+            status=PayRun.Status.FINALISED,
+            kind=PayRun.Kind.REGULAR,
+            tax_year=run.tax_year,
+            pay_group__jurisdiction=run.pay_group.jurisdiction,
+        )
+        .exclude(pk=run.pk)
+        .values_list(
+            "pk", "period_start", "period_end", "pay_group_id", "pay_group__frequency", "period"
+        )
+    ]
 
 
 def _earlier_results(run: PayRun, employee_ids: list[int]) -> dict[int, list[Paid]]:
@@ -271,15 +299,18 @@ def _earlier_results(run: PayRun, employee_ids: list[int]) -> dict[int, list[Pai
     }
     rows = sorted(
         (
-            (employee_id, order[run_id], earlier[run_id], ytd, basis)
+            (employee_id, order[run_id], run_id, ytd, basis)
             for employee_id, run_id, ytd, basis in PayResult.objects.filter(
                 run_id__in=list(earlier), employee_id__in=employee_ids
             ).values_list("employee_id", "run_id", "ytd", "basis")
         ),
         key=lambda row: (row[0], row[1]),
     )
-    for employee_id, _order, (start, end, kind, group_id, frequency, period), ytd, basis in rows:
-        found[employee_id].append(Paid(start, end, ytd, basis, kind, group_id, frequency, period))
+    for employee_id, _order, run_id, ytd, basis in rows:
+        start, end, kind, group_id, frequency, period = earlier[run_id]
+        found[employee_id].append(
+            Paid(start, end, ytd, basis, kind, group_id, frequency, period, run_id)
+        )
     return found
 
 
@@ -297,15 +328,21 @@ def _paid_in_period(past: list[Paid], period: int, frequency: str) -> dict[str, 
     return added
 
 
-def _retro(rows: list[dict], past: list[Paid]) -> int:
-    """Back pay owed for finalised periods whose salary changed afterwards (a raise
-    back-dated into them): what the records now say each regular run's period should
-    have paid (the employment in that run's pay group, at that group's frequency), less
+def _retro(rows: list[dict], past: list[Paid], regular_runs: list[Paid]) -> int:
+    """Back pay owed for finalised periods whose records changed afterwards (a raise or a
+    transfer back-dated into them): what the records now say each finalised regular
+    run's period owes (the employment in that run's pay group, at that group's
+    frequency), a run of a group the employee was moved into afterwards included, less
     what every run paid as salary and back pay."""
+    groups = {row["pay_group_id"] for row in rows}
+    results = {paid.run_id: paid for paid in past}
     owed = 0
+    for regular in regular_runs:
+        if regular.run_id in results:
+            owed += _owed_for(rows, results[regular.run_id])
+        elif regular.pay_group_id in groups:  # nothing paid: what the records owe now
+            owed += _owed_for(rows, regular)
     for paid in past:
-        if paid.kind == PayRun.Kind.REGULAR:
-            owed += _owed_for(rows, paid)
         owed -= paid.basis.get("salary_minor", 0) + paid.basis.get("retro_minor", 0)
     return owed
 

@@ -52,12 +52,19 @@ rounding:
 import json
 import re
 from dataclasses import dataclass, replace
-from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_DOWN, Decimal
+from decimal import (
+    ROUND_CEILING,
+    ROUND_DOWN,
+    ROUND_FLOOR,
+    ROUND_HALF_DOWN,
+    Decimal,
+    InvalidOperation,
+)
 from functools import cache
 from pathlib import Path
 
 from tercero.platform.errors import InvalidInput
-from tercero.services.payroll import student_loans
+from tercero.services.payroll import pensions, student_loans
 
 PACKS = Path(__file__).resolve().parent / "packs"
 PERIODS = {"weekly": 52, "monthly": 12}
@@ -370,6 +377,7 @@ def pence(value: Decimal) -> int:
 
 def _paye_line(taxable: Decimal, rule, context) -> Decimal:
     code = parse_code(context.get("tax_code", "1257L"))
+    taxable -= Decimal(context.get("relieved_before_tax", 0))  # a net pay pension
     pay = taxable
     taken = Decimal(0)
     if not code.cumulative:  # Week 1 / Month 1: on the period's total, less what it took
@@ -391,7 +399,7 @@ def _nic(taxable: Decimal, context) -> NicResult:
     """NICs on the period's total earnings (an off-cycle payment adds to the regular
     one's), less what the period's earlier payments took (HMRC CWG2: earnings paid in
     the same earnings period are added together)."""
-    before = Decimal(context.get("pay_in_period_before", 0))
+    before = Decimal(context.get("earnings_in_period_before", 0))
     taken = context.get("taken_in_period_before", {})
     total = national_insurance(
         pay=taxable + before,
@@ -420,7 +428,7 @@ def _loan_line(deduction):
         if not plans:
             return Decimal(0)
         due = deduction(
-            earnings=taxable + Decimal(context.get("pay_in_period_before", 0)),
+            earnings=taxable + Decimal(context.get("earnings_in_period_before", 0)),
             plans=plans,
             frequency=context.get("frequency", "monthly"),
             rates=pack(context.get("tax_year", "2026-27")),
@@ -431,8 +439,55 @@ def _loan_line(deduction):
     return line
 
 
+def _pension_line(share: str):
+    """An automatic enrolment contribution routine: the line's percent of the period's
+    qualifying earnings (an off-cycle payment adds to the regular one's, less what the
+    period's earlier payments took). `share` is "net_pay" (the line must be before_tax),
+    "relief_at_source" (80 % of the gross contribution) or "employer"."""
+
+    def line(taxable: Decimal, rule, context) -> Decimal:
+        membership = context.get("pension_membership", "active")
+        if membership == "refunded":  # opted out in the window: all of it comes back
+            return -Decimal(context.get("line_ytd", {}).get(rule.code, 0))
+        if membership != "active":
+            return Decimal(0)
+        if (share == "net_pay") != rule.before_tax:
+            raise InvalidInput(
+                f"{rule.code}: a net pay arrangement's line, and only that, is before tax.",
+                fields={rule.code: "before_tax"},
+            )
+        rates = pack(context.get("tax_year", "2026-27"))
+        qualifying = pensions.qualifying_earnings(
+            earnings=taxable + Decimal(context.get("earnings_in_period_before", 0)),
+            frequency=context.get("frequency", "monthly"),
+            rates=rates,
+        )
+        due = qualifying * _percent(rule) / 100
+        if share == "relief_at_source":
+            due *= 1 - Decimal(rates["auto_enrolment"]["relief_at_source"])
+        return due - Decimal(context.get("taken_in_period_before", {}).get(rule.tax, 0))
+
+    return line
+
+
+def _percent(rule) -> Decimal:
+    try:
+        percent = Decimal(rule.percent)
+    except InvalidOperation:
+        percent = Decimal("NaN")
+    if not percent.is_finite() or not 0 <= percent <= 100:
+        raise InvalidInput(
+            f"{rule.code}: a pension line needs its percent (0 to 100).",
+            fields={rule.code: "percent"},
+        )
+    return percent
+
+
 ROUTINES = {
     "gb.paye": _paye_line,
+    "gb.pension_net_pay": _pension_line("net_pay"),
+    "gb.pension_relief_at_source": _pension_line("relief_at_source"),
+    "gb.pension_employer": _pension_line("employer"),
     "gb.student_loan": _loan_line(student_loans.plan_deduction),
     "gb.postgraduate_loan": _loan_line(student_loans.postgraduate_deduction),
     "gb.nic": lambda taxable, rule, context: _nic(taxable, context).employee,

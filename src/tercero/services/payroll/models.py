@@ -112,6 +112,10 @@ class Employee(ClientOwned):
     ni_category = models.CharField(max_length=1, blank=True)
     # the student and postgraduate loans HMRC told the employer to collect: "2 PGL"
     student_loan_plans = models.CharField(max_length=20, blank=True)
+    # workplace pension automatic enrolment: the day enrolled and, if it happened, the
+    # day the employee opted out (within a month of enrolment: refunded)
+    pension_enrolled_on = models.DateField(null=True, blank=True)
+    pension_opted_out_on = models.DateField(null=True, blank=True)
     # a starter's P45: pay and tax in this tax year before joining, which cumulative PAYE
     # counts as already paid (only in the tax year they belong to)
     previous_tax_year = models.CharField(max_length=7, blank=True)

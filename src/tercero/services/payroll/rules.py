@@ -78,6 +78,9 @@ class Rule:
     formula: str = ""
     tax: str = ""  # the jurisdiction routine's name, e.g. "gb.paye"
     taxable: bool = True  # an earning counted in taxable pay
+    # a deduction taken before income tax (a pension under a net pay arrangement): tax
+    # routines are told how much, so income tax is worked on pay less it
+    before_tax: bool = False
     rounding: str = "half_up"
     unit: str = "0.01"
     yearly_cap: str = ""  # the most this line may reach in a tax year
@@ -90,6 +93,7 @@ class Line:
     category: str
     amount: Decimal
     taxable: bool = True
+    before_tax: bool = False
 
 
 @dataclass
@@ -166,6 +170,11 @@ def _check_lengths(rule: Rule, where: str) -> None:
         raise RuleError(f"{where}: of is a list of at most 30 line codes.", fields={where: "of"})
     if not isinstance(rule.taxable, bool):
         raise RuleError(f"{where}: taxable is true or false.", fields={where: "taxable"})
+    if not isinstance(rule.before_tax, bool) or (rule.before_tax and rule.category != "deduction"):
+        raise RuleError(
+            f"{where}: only a deduction is taken before tax (true or false).",
+            fields={where: "before_tax"},
+        )
 
 
 def _check_fields(rule: Rule, where: str) -> None:
@@ -305,7 +314,9 @@ def evaluate(
             room = max(Decimal(rule.yearly_cap) - ytd.get(rule.code, Decimal(0)), Decimal(0))
             amount = min(amount, room) if amount >= 0 else amount
         done[rule.code] = amount
-        payslip.lines.append(Line(rule.code, rule.name, rule.category, amount, rule.taxable))
+        payslip.lines.append(
+            Line(rule.code, rule.name, rule.category, amount, rule.taxable, rule.before_tax)
+        )
     return payslip
 
 
@@ -357,6 +368,9 @@ def _raw(rule, done, inputs, payslip, taxes, context) -> Decimal:
         (ln.amount for ln in payslip.lines if ln.category == "earning" and ln.taxable),
         Decimal(0),
     )
+    relieved = sum((ln.amount for ln in payslip.lines if ln.before_tax), Decimal(0))
+    if relieved:  # what income tax does not see (the routine decides who subtracts it)
+        context = {**context, "relieved_before_tax": relieved}
     return routine(taxable, rule, context)
 
 

@@ -64,6 +64,7 @@ def hire(
     tax_code: str = "",
     ni_category: str = "",
     student_loan_plans: str = "",
+    pension_enrolled_on: date | None = None,
     department: str = "",
     position: str = "",
     previous_pay=None,
@@ -108,6 +109,7 @@ def hire(
                 tax_code=tax_code,
                 ni_category=ni_category,
                 student_loan_plans=student_loan_plans,
+                pension_enrolled_on=pension_enrolled_on,
                 **p45,
             )
         except IntegrityError:
@@ -281,3 +283,30 @@ def leave(*, actor, employee: Employee, last_day: date, reason: str = "leaver") 
             object_id=employee.pk,
             payload={"last_day": last_day.isoformat()},
         )
+
+
+def record_pension_opt_out(*, actor, employee: Employee, opted_out_on: date) -> Employee:
+    """The employee opted out of the workplace pension on `opted_out_on`: within a month
+    of enrolment the next pay run refunds what was deducted, later it only stops the
+    contributions (pensions.membership). Once only, and never before enrolment."""
+    with transaction.atomic():
+        current = Employee.objects.select_for_update().get(pk=employee.pk)
+        if current.pension_opted_out_on is not None:
+            raise Conflict("The opt-out is already recorded.", code="opted_out")
+        if current.pension_enrolled_on and opted_out_on < current.pension_enrolled_on:
+            raise InvalidInput(
+                "An opt-out comes after the enrolment date.", fields={"opted_out_on": "date"}
+            )
+        Employee.objects.filter(pk=current.pk).update(
+            pension_opted_out_on=opted_out_on, version=current.version + 1
+        )
+        record(
+            action="payroll.pension.opted_out",
+            actor=actor,
+            client=current.client_id,
+            object_type="employee",
+            object_id=current.pk,
+            payload={"opted_out_on": opted_out_on.isoformat()},
+        )
+    current.refresh_from_db()
+    return current

@@ -4,8 +4,9 @@ same people, codes, categories, salaries and inputs.
 
 Generated staff carry no personal data (names and accounts are added by the demo for
 its few shown employees); what pay depends on is varied on purpose: tax codes of every
-kind (suffix, K, BR, D0, D1, NT, 0T, Month 1), NI categories, salaries from 12,000 to
-250,000 a year (some above the higher-rate band and the UEL), hourly staff with hours
+kind (suffix, K, BR, D0, D1, NT, 0T, Month 1, Scottish and Welsh), NI categories (freeport
+and investment zone letters among them), student and postgraduate loans, salaries from
+12,000 to 250,000 a year (some above the higher-rate band and the UEL), hourly staff with hours
 and overtime, bonuses and one-off deductions.
 """
 
@@ -14,8 +15,11 @@ from datetime import date
 
 from tercero.services.payroll.models import Employee, Employment, PayGroup, PayInput, PayRun
 
-TAX_CODES = ("1257L",) * 6 + ("K475", "BR", "D0", "D1", "NT", "0T", "1257L M1", "1100L")
-NI_CATEGORIES = ("A",) * 8 + ("B", "C", "H", "J", "M")
+TAX_CODES = ("1257L",) * 6 + ("K475", "BR", "D0", "D1", "NT", "0T", "1257L M1", "1100L") + (
+    "S1257L", "SK475", "SD2", "S0T", "C1257L", "CBR", "CD1",
+)  # fmt: skip
+NI_CATEGORIES = ("A",) * 8 + ("B", "C", "H", "J", "M", "F", "I", "N", "S", "V", "Z")
+STUDENT_LOANS = ("",) * 8 + ("1", "2", "4", "5", "PGL", "2 PGL")
 
 
 def add_employees(*, pay_group: PayGroup, count: int, seed: int = 7, start: date, prefix="G"):
@@ -30,6 +34,7 @@ def add_employees(*, pay_group: PayGroup, count: int, seed: int = 7, start: date
             country=pay_group.jurisdiction,
             tax_code=rng.choice(TAX_CODES),
             ni_category=rng.choice(NI_CATEGORIES),
+            student_loan_plans=rng.choice(STUDENT_LOANS),
         )
         for index in range(count)
     ]

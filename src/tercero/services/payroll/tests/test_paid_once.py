@@ -113,3 +113,32 @@ def test_weekly_to_monthly_transfer_values_back_pay_at_each_periods_own_frequenc
         # were paid in full at the weekly rate: nothing is owed back
         assert lines["BASIC"] == 133333
         assert lines["RETRO"] == 0
+
+
+def test_a_transfer_back_dated_into_a_finalised_period_pays_the_new_groups_part(tenant_a):
+    # protects: the new group's part of a finalised period never paid, while the old
+    # group's overpayment was recovered (found by the property test over transfers)
+    north = uk_group(tenant_a.client, name="North monthly")
+    south = uk_group(tenant_a.client, name="South monthly")
+    with client_scope(clients=[tenant_a.client]):
+        # given: April finalised in both groups with the employee in North (2,500.00)
+        olivia = hire(tenant_a.team_lead, north, "E-1")
+        finalised(tenant_a, north)
+        finalised(tenant_a, south)
+        # when: a move to South on 21 April at 36,000 a year is recorded in May
+        services.change_employment(
+            actor=tenant_a.team_lead,
+            employee=olivia,
+            effective=date(2026, 4, 21),
+            pay_group=south,
+            annual_salary="36000",
+        )
+        north_may = calculated(tenant_a.team_lead, north, MAY)
+        south_may = calculated(tenant_a.team_lead, south, MAY)
+        lines = _lines(south_may, olivia)
+        in_north = PayResult.objects.filter(run=north_may, employee=olivia).exists()
+    # then: April owed North 15/30 of 2,500 = 1,250.00 (2,500 paid) and South 15/30 of
+    # 3,000 = 1,500.00 (nothing paid): back pay 1,500 - 1,250 = 250.00, and May's 3,000
+    assert not in_north
+    assert lines["BASIC"] == 300000
+    assert lines["RETRO"] == 25000

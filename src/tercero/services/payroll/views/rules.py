@@ -48,6 +48,8 @@ def definition(rule: dict) -> str:
         text = rule.get("formula", "")
     else:
         text = f"tax routine {rule.get('tax', '')}"
+        if rule.get("percent"):
+            text += f" at {rule['percent']} %"
     extras = []
     if rule.get("rounding", "half_up") != "half_up" or rule.get("unit", "0.01") != "0.01":
         extras.append(
@@ -58,6 +60,8 @@ def definition(rule: dict) -> str:
         extras.append(f"at most {rule['yearly_cap']} a year")
     if rule.get("category") == "earning" and rule.get("taxable") is False:
         extras.append("not taxable")
+    if rule.get("before_tax"):
+        extras.append("before income tax")
     return "; ".join([text, *extras])
 
 
@@ -100,6 +104,7 @@ def _rows(rule_list: list[dict]) -> list[dict]:
             position=index,
             of=", ".join(rule.get("of", ())),
             taxable=rule.get("taxable", True),
+            before_tax=rule.get("before_tax", False),
             remove=False,
             error=False,
         )
@@ -111,6 +116,7 @@ def _rows(rule_list: list[dict]) -> list[dict]:
             category="earning",
             kind="fixed",
             taxable=True,
+            before_tax=False,
             remove=False,
             error=False,
         )
@@ -129,6 +135,7 @@ def _posted_rows(post) -> list[dict]:
     for index in range(count):
         row = {name: post.get(f"r-{index}-{name}", "").strip() for name in FIELDS}
         row["taxable"] = post.get(f"r-{index}-taxable") == "on"
+        row["before_tax"] = post.get(f"r-{index}-before_tax") == "on"
         row["remove"] = post.get(f"r-{index}-remove") == "on"
         row["error"] = False
         rows.append(row)
@@ -153,6 +160,10 @@ def _rule_of(row: dict) -> dict:
             rule[name] = row[name]
     if row["category"] == "earning" and not row["taxable"]:
         rule["taxable"] = False
+    if row["kind"] == "tax" and row["percent"]:  # a pension routine's rate
+        rule["percent"] = row["percent"]
+    if row["before_tax"]:
+        rule["before_tax"] = True
     for name, default in DEFAULTS.items():
         if row[name] and row[name] != default:
             rule[name] = row[name]
