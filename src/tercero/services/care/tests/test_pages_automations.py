@@ -10,9 +10,6 @@ from tercero.delivery.work import outbox
 from tercero.delivery.work.models import WorkItem
 from tercero.delivery.work.tests.conftest import live_engagement, make_queue
 from tercero.platform.audit.models import AuditEvent
-from tercero.platform.identity.models import Grant
-from tercero.platform.identity.roles import Role
-from tercero.platform.identity.tests.factories import UserFactory
 from tercero.platform.tenancy.scoping import all_clients_scope, client_scope
 from tercero.services.care import inbound
 from tercero.services.care.models import Automation, Mailbox
@@ -32,14 +29,6 @@ def desk(tenant_a):
             client=tenant_a.client, engagement=engagement, queue=intake, address="help@acme.example"
         )
     return {"engagement": engagement, "billing": billing, "mailbox": box}
-
-
-@pytest.fixture
-def manager(tenant_a):
-    person = UserFactory(email="dm@provider.example", role=Role.DELIVERY_MANAGER)
-    with all_clients_scope():
-        Grant.objects.create(user=person, client=tenant_a.client, reason="manages Acme")
-    return person
 
 
 def _rule(desk, name="Refunds to billing", **fields):

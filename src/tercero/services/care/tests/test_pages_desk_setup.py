@@ -8,9 +8,6 @@ import pytest
 
 from tercero.delivery.work.tests.conftest import live_engagement, make_queue
 from tercero.platform.audit.models import AuditEvent
-from tercero.platform.identity.models import Grant
-from tercero.platform.identity.roles import Role
-from tercero.platform.identity.tests.factories import UserFactory
 from tercero.platform.security.crypto import open_secret
 from tercero.platform.tenancy.scoping import all_clients_scope
 from tercero.services.care.models import Macro, Mailbox
@@ -29,14 +26,6 @@ def desk(tenant_a, tenant_b):
         "theirs": make_queue(other, name="Theirs", work_types=["care.ticket"]),
         "other": other,
     }
-
-
-@pytest.fixture
-def manager(tenant_a):
-    person = UserFactory(email="dm@provider.example", role=Role.DELIVERY_MANAGER)
-    with all_clients_scope():
-        Grant.objects.create(user=person, client=tenant_a.client, reason="manages Acme")
-    return person
 
 
 def _stored(model) -> list:
