@@ -24,7 +24,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from tercero.delivery.engagements.business_time import BusinessCalendar
 from tercero.delivery.engagements.residency import site_satisfies_residency
-from tercero.delivery.work.models import Assignment, Queue, SkillRequirement, WorkItem
+from tercero.delivery.work.models import Assignment, Channel, Queue, SkillRequirement, WorkItem
 from tercero.delivery.workforce.models import Agent, Clearance
 from tercero.platform.tenancy.backends.postgresql.base import (
     ENTER_SCOPE,
@@ -267,13 +267,15 @@ def reasons(context: AgentContext, item: WorkItem, required: dict[str, int]) -> 
     for skill, level in sorted(required.items()):
         has = agent.skills.get(skill, 0)
         if has < level:
-            found.append(f"Needs skill {skill!r} at level {level}; the agent has {has}.")
+            found.append(f"Needs the skill “{skill}” at level {level}; the agent has {has}.")
     if item.language and item.language not in agent.languages:
-        found.append(f"Needs language {item.language!r}; the agent speaks {agent.languages}.")
+        spoken = ", ".join(agent.languages) or "no language on record"
+        found.append(f"Needs the language “{item.language}”; the agent speaks {spoken}.")
     limit = agent.capacity.get(item.channel, 0)
     load = context.load.get(item.channel, 0)
     if load >= limit:
-        found.append(f"The agent is at capacity for {item.channel} ({load} of {limit}).")
+        channel = str(dict(Channel.choices).get(item.channel, item.channel)).lower()
+        found.append(f"The agent is at capacity for {channel} ({load} of {limit}).")
     if item.personal_data and cleared is not None and not cleared.residency_ok:
         found.append(
             "The item holds personal data and the agent's site "

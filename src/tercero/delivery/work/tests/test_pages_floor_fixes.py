@@ -106,7 +106,7 @@ def test_a_refused_assignment_reads_as_sentences(client, tenant_a, desk):
     # then the reasons are sentences, and nothing changed
     page = response.content.decode()
     assert "may not take this item. The agent is not cleared for this engagement." in page
-    assert "Needs skill &#x27;keying&#x27; at level 1; the agent has 0." in page
+    assert "Needs the skill “keying” at level 1; the agent has 0." in page
     assert "reasons:" not in page
     assert "[&#x27;" not in page
     with all_clients_scope():
