@@ -92,7 +92,7 @@ class ProfileForm(PlainForm):
         site_field.choices = sites
         for channel in CHANNELS:
             self.fields[f"capacity_{channel}"] = forms.IntegerField(
-                label=f"At once: {CHANNEL_LABELS[channel].lower()}",
+                label=f"{CHANNEL_LABELS[channel]}: items at once",
                 min_value=0,
                 max_value=50,
                 required=False,
