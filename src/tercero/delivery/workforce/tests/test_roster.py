@@ -26,7 +26,7 @@ def _roster(count: int, *, client_name: str = "Acme Retail Inc") -> str:
 
 
 def _upload(client, text: str, *, invite: bool = False):
-    data = {"file": SimpleUploadedFile("staff.csv", text.encode(), "text/csv")}
+    data: dict[str, object] = {"file": SimpleUploadedFile("staff.csv", text.encode(), "text/csv")}
     if invite:
         data["invite"] = "on"
     return client.post("/people/import/", data)
@@ -71,7 +71,9 @@ def test_ten_agents_are_imported_with_profiles_grants_and_team(
         grants = Grant.objects.filter(user__email__endswith="@provider.example", reason="imported")
         assert grants.count() == 10
         assert {g.client_id for g in grants} == {tenant_a.client.pk}
-        assert {g.expires_at.isoformat() for g in grants} == {"2100-01-01T00:00:00+00:00"}
+        assert {g.expires_at and g.expires_at.isoformat() for g in grants} == {
+            "2100-01-01T00:00:00+00:00"
+        }
         assert AuditEvent.objects.filter(action="people.imported").get().payload["count"] == 10
     assert TeamMembership.objects.filter(team=team).count() == 10
     assert len(mailoutbox) == 10

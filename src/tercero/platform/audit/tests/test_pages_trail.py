@@ -17,7 +17,7 @@ from tercero.platform.tenancy.scoping import all_clients_scope
 
 
 def _auditor(*tenants, email="auditor@provider.example"):
-    auditor = UserFactory(email=email, full_name="Ada Auditor", role=Role.AUDITOR)
+    auditor = UserFactory.create(email=email, full_name="Ada Auditor", role=Role.AUDITOR)
     with all_clients_scope():
         for tenant in tenants:
             Grant.objects.create(user=auditor, client=tenant.client)
