@@ -49,7 +49,9 @@ def validate_holidays(country: str, subdivision: str) -> None:
         raise ValueError(f"{subdivision!r} is not a subdivision of {country}")
 
 
-Metric = Literal["first_response", "resolution", "turnaround", "accuracy", "service_level"]
+Metric = Literal[
+    "first_response", "resolution", "turnaround", "accuracy", "service_level", "answer"
+]
 Priority = Literal["P1", "P2", "P3", "P4"]
 
 

@@ -10,7 +10,7 @@ unmet moment moves forward by exactly the business time spent waiting.
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
@@ -27,6 +27,16 @@ if TYPE_CHECKING:
 PRIORITY_LABELS = {1: "P1", 2: "P2", 3: "P3", 4: "P4"}
 RESPONSE = "first_response"
 RESOLUTION = "resolution"
+# Live contacts (a customer waiting on a chat or a call) are answered within seconds:
+# the engagement's "answer" target, or these when it sets none.
+ANSWER = "answer"
+LIVE_CHANNELS = frozenset({"chat", "phone"})
+DEFAULT_ANSWER_SECONDS = {"chat": 30, "phone": 20}
+# The routing moment of a live contact is its answer moment moved this far back, so that
+# within a priority every live contact comes before any deadline of work that can wait,
+# and live contacts keep among themselves the order of their own answer targets.
+LIVE_HEAD_START = timedelta(days=36500)
+_LIVE_BEFORE = datetime(1990, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -128,6 +138,17 @@ def _start_clocks(
             item.resolution_due_at = hard
             item.resolution_at_risk_at = at_risk_moment(cal, start, hard, at_risk_percent)
     mirror(item)
+    if item.channel in LIVE_CHANNELS:
+        item.route_due_at = answer_by(item, engagement) - LIVE_HEAD_START
+
+
+def answer_by(item: "WorkItem", engagement: "Engagement") -> datetime:
+    """When a live contact should be answered: the engagement's "answer" target for the
+    item's priority, in plain seconds (a customer is waiting now, so business hours do
+    not stretch it), else the channel's default."""
+    target = target_for(engagement, ANSWER, item.priority)
+    seconds = (target or {}).get("target_seconds") or DEFAULT_ANSWER_SECONDS[item.channel]
+    return item.created_at + timedelta(seconds=int(seconds))
 
 
 def mirror(item: "WorkItem") -> None:
@@ -136,6 +157,8 @@ def mirror(item: "WorkItem") -> None:
         item.due_at, item.at_risk_at = item.response_due_at, item.response_at_risk_at
     else:
         item.due_at, item.at_risk_at = item.resolution_due_at, item.resolution_at_risk_at
+    if item.channel in LIVE_CHANNELS and item.route_due_at < _LIVE_BEFORE:
+        return  # a live contact keeps its place from `start_clocks`
     item.route_due_at = item.due_at or NO_DUE_TIME
 
 
