@@ -180,3 +180,30 @@ def test_agents_with_different_rights_drain_two_calendars_each_item_once_to_whom
                 assert item.assignee_id in onshore_ids
             if kind == "billing":
                 assert item.assignee_id not in onshore_ids
+
+
+def test_the_claimed_item_is_the_stored_item_field_by_field(tenant_a, db):
+    # PostgreSQL rebuilds the claimed item from the claim statement's returned row
+    # (services/claim_sql.py), not through the ORM's __init__ (no model signals exist to
+    # miss: the lint bans them): it must be the item as stored
+    engagement = live_engagement(tenant_a.client)
+    queue = make_queue(engagement)
+    with client_scope(clients=[tenant_a.client]):
+        services.create_item(
+            actor=None,
+            queue=queue,
+            work_type=FORM.key,
+            payload={"document": "doc-1", "fields_total": 2},
+            external_ref="REF-1",
+        )
+    agent = make_agent(engagement, skills={"keying": 1}, capacity={"back_office": 1})
+    claimed = services.get_next(agent=agent, client_ids=[tenant_a.client.pk])
+    assert claimed is not None
+    with client_scope(clients=[tenant_a.client]):
+        stored = WorkItem.objects.get(pk=claimed.pk)
+        assert claimed.queue == queue  # related objects load as from the ORM
+    for field in WorkItem._meta.concrete_fields:
+        assert getattr(claimed, field.attname) == getattr(stored, field.attname), field.name
+    assert claimed._state.adding is False
+    assert claimed.status == "assigned"
+    assert claimed.payload["document"] == "doc-1"
