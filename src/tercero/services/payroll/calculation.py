@@ -354,7 +354,9 @@ def _owed_for(rows: list[dict], paid: Paid) -> int:
     if should is not None:
         return should
     row = _in_force(group_rows, paid.period_end, paid.period_start)
-    if row is None or row["annual_salary_minor"] is None:
+    if row is None:  # not in this group that period after all (a transfer dated back)
+        return 0
+    if row["annual_salary_minor"] is None:  # hourly: paid from its hours, nothing owed back
         return paid.basis.get("salary_minor", 0) + paid.basis.get("retro_minor", 0)
     return calc.period_amount_minor(row["annual_salary_minor"], paid.frequency)
 

@@ -9,6 +9,7 @@ from tercero.services.payroll import runs, services
 from tercero.services.payroll.models import PayResult, PayRun
 from tercero.services.payroll.tests.factories import (
     APRIL,
+    JUNE,
     MAY,
     calculated,
     finalised,
@@ -142,3 +143,29 @@ def test_a_transfer_back_dated_into_a_finalised_period_pays_the_new_groups_part(
     assert not in_north
     assert lines["BASIC"] == 300000
     assert lines["RETRO"] == 25000
+
+
+def test_a_transfer_back_dated_to_before_the_first_period_recovers_the_old_groups_pay(
+    tenant_a,
+):
+    # protects: periods paid by a group the employee, by the records, was never in that
+    # period being counted as owed (found by the property test: 2,000.00 paid twice)
+    north = uk_group(tenant_a.client, name="North monthly")
+    south = uk_group(tenant_a.client, name="South monthly")
+    with client_scope(clients=[tenant_a.client]):
+        # given: 12,000 a year (1,000.00 a month) in North from 1 April; April and May
+        # finalised in both groups
+        olivia = hire(tenant_a.team_lead, north, "E-1", salary="12000")
+        for period in (APRIL, MAY):
+            finalised(tenant_a, north, period)
+            finalised(tenant_a, south, period)
+        # when: a move to South from 6 April is recorded in June
+        services.change_employment(
+            actor=tenant_a.team_lead, employee=olivia, effective=date(2026, 4, 6), pay_group=south
+        )
+        calculated(tenant_a.team_lead, north, JUNE)
+        june = calculated(tenant_a.team_lead, south, JUNE)
+        lines = _lines(june, olivia)
+    # then: South owes April and May (2,000.00) and North is owed them back (2,000.00):
+    # no back pay, and June's 1,000.00
+    assert (lines["BASIC"], lines["RETRO"]) == (100000, 0)

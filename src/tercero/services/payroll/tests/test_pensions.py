@@ -221,7 +221,8 @@ def test_the_rules_editor_keeps_a_pension_lines_percent_and_before_tax(client, t
     data[f"r-{last}-percent"] = "4"  # ER_PENSION
     saved = client.post(f"/payroll/groups/{group.pk}/rules/", data)
     assert saved.status_code == 302
-    group.refresh_from_db()
+    with client_scope(clients=[tenant_a.client]):
+        group.refresh_from_db()
     by_code = {rule["code"]: rule for rule in group.rules}
     assert by_code["PENSION"]["before_tax"] is True
     assert by_code["PENSION"]["percent"] == "5"
