@@ -1,5 +1,6 @@
 """Shared fixtures. Every test has two clients, so an outsider is always present."""
 
+import os
 from dataclasses import dataclass
 
 import pytest
@@ -24,11 +25,30 @@ def pytest_configure(config):
         "tercero.platform.identity.tests.hashers.QuickArgon2PasswordHasher",
         *settings.PASSWORD_HASHERS,
     ]
+    database = settings.DATABASES["default"]
+    if database["ENGINE"].endswith("postgresql"):
+        # A test database is thrown away: its commits need not wait for the disk (the
+        # pages' live server, module-wide data and transactional tests commit often).
+        database.setdefault("OPTIONS", {})["options"] = "-c synchronous_commit=off"
+
+
+# What a test must ask for to reach the database (pytest-django blocks it otherwise).
+DATABASE_FIXTURES = (
+    "db",
+    "transactional_db",
+    "django_db_reset_sequences",
+    "django_db_serialized_rollback",
+    "django_db_setup",
+    "live_server",
+    "owner_cursor",
+)
 
 
 def pytest_collection_modifyitems(config, items):
     _module_db_tests_last(items)
     if connection.vendor == "postgresql":
+        if os.environ.get("TERCERO_DATABASE_TESTS_ONLY"):
+            _database_tests_only(config, items)
         return
     skip = pytest.mark.skip(reason="needs PostgreSQL (run with DATABASE_URL)")
     for item in items:
@@ -238,6 +258,35 @@ def _module_db_tests_last(items: list) -> None:
             end += 1
         items[start:end] = sorted(items[start:end], key=lambda item: _uses(item, "in_module_db"))
         start = end
+
+
+def _database_tests_only(config, items: list) -> None:
+    """`make test` runs every test on SQLite, then again on PostgreSQL every test that can
+    reach the database (a test that cannot gives the same result on any engine), and
+    tests marked `every_engine`, which start the engine in a process of their own."""
+    kept, deselected = [], []
+    for item in items:
+        reaches = (
+            _uses(item, *DATABASE_FIXTURES)
+            or item.get_closest_marker("django_db") is not None
+            or item.get_closest_marker("every_engine") is not None
+        )
+        (kept if reaches else deselected).append(item)
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = kept
+    config.stash[_SQLITE_ONLY] = len(deselected)
+
+
+_SQLITE_ONLY = pytest.StashKey[int]()
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    if config.stash.get(_SQLITE_ONLY, 0):
+        terminalreporter.write_line(
+            f"{config.stash[_SQLITE_ONLY]} tests that never reach the database were left to "
+            "the SQLite run (deselected here)"
+        )
 
 
 def _uses(item, *fixtures: str) -> bool:

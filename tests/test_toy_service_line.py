@@ -8,11 +8,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from django.conf import settings
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.mark.every_engine
 def test_a_service_line_from_one_folder_and_one_settings_line_gets_everything():
     # the same engine as this run, in a test database and a var directory of its own,
     # kept for the next run as this run's are, so that it too can start from its

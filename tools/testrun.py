@@ -5,6 +5,11 @@ wall time), each with its own var directory (test database, media, secret key) a
 own output, printed whole when the run ends. TERCERO_TEST_SERIAL=1 runs them one after
 the other with live output instead.
 
+Every test runs on SQLite; the PostgreSQL run repeats every test that can reach the
+database (a test that cannot, e.g. tax arithmetic or the import contracts, gives the same
+result on any engine; conftest.py lists what counts as reaching it) and says how many it
+left to SQLite.
+
 PostgreSQL is found at TERCERO_TEST_DATABASE_URL (default: root on 127.0.0.1:5432).
 Under CI=true PostgreSQL is required: its absence is a failure, not a skip.
 Extra arguments are passed to pytest: `python tools/testrun.py -x src/tercero/platform`.
@@ -117,7 +122,13 @@ def main() -> int:
         # the PostgreSQL test database: TERCERO_TEST_DB from the shell, so that runs
         # side by side on one server (several checkouts) each have their own
         name = os.environ.get("TERCERO_TEST_DB") or "test_tercero"
-        runs["PostgreSQL"] = {**base, "DATABASE_URL": url, "TERCERO_TEST_DB": name}
+        # every test runs on SQLite; PostgreSQL repeats those that reach a database
+        runs["PostgreSQL"] = {
+            **base,
+            "DATABASE_URL": url,
+            "TERCERO_TEST_DB": name,
+            "TERCERO_DATABASE_TESTS_ONLY": "1",
+        }
     if os.environ.get("TERCERO_TEST_SERIAL", "").strip() in ("", "0") and len(runs) > 1:
         results = run_side_by_side(runs)
     else:
