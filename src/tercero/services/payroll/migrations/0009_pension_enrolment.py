@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('payroll', '0008_student_loan_plans'),
+        ("payroll", "0008_student_loan_plans"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='employee',
-            name='pension_enrolled_on',
+            model_name="employee",
+            name="pension_enrolled_on",
             field=models.DateField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='employee',
-            name='pension_opted_out_on',
+            model_name="employee",
+            name="pension_opted_out_on",
             field=models.DateField(blank=True, null=True),
         ),
     ]
