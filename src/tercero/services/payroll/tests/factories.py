@@ -1,11 +1,12 @@
 """Pay groups, employees and runs for payroll tests (call inside the client's scope)."""
 
 from datetime import date
+from decimal import Decimal
 
 from tercero.delivery.work.tests.conftest import live_engagement, make_queue
 from tercero.platform.tenancy.scoping import client_scope
-from tercero.services.payroll import calc, runs, services
-from tercero.services.payroll.models import PayGroup
+from tercero.services.payroll import calc, gb, runs, services
+from tercero.services.payroll.models import PayGroup, PayRun
 
 APRIL = dict(period_start=date(2026, 4, 6), period_end=date(2026, 5, 5), pay_date=date(2026, 4, 28))
 MAY = dict(period_start=date(2026, 5, 6), period_end=date(2026, 6, 5), pay_date=date(2026, 5, 28))
@@ -56,3 +57,23 @@ def finalised(tenant, group, period=APRIL):
     run = runs.submit(actor=tenant.team_lead, run=run, version=run.version)
     run = runs.approve(actor=tenant.client_admin, run=run, version=run.version)
     return runs.finalise(actor=tenant.team_lead, run=run, version=run.version)
+
+
+def paye(code, pay, *, period=1, pay_before="0", tax_before="0", **kw) -> gb.TaxResult:
+    """PAYE for one period of `pay`, with the year's pay and tax before it."""
+    return gb.income_tax(
+        code=code,
+        pay=Decimal(pay),
+        pay_to_date=Decimal(pay_before) + Decimal(pay),
+        tax_to_date_before=Decimal(tax_before),
+        period=period,
+        **kw,
+    )
+
+
+def off_cycle(actor, group, period, csv: bytes) -> PayRun:
+    """An off-cycle run of the period paying only the inputs in `csv`, calculated."""
+    run = runs.create_run(actor=actor, pay_group=group, kind=PayRun.Kind.OFF_CYCLE, **period)
+    runs.import_inputs(actor=actor, run=run, data=csv)
+    runs.start_calculation(actor=actor, run=run)
+    return runs.calculate(run_id=run.pk)

@@ -7,17 +7,7 @@ month), the arithmetic written beside each.
 
 from decimal import Decimal
 
-from tercero.services.payroll import gb
-
-
-def _month(code, pay, *, period=1, pay_before="0", tax_before="0"):
-    return gb.income_tax(
-        code=code,
-        pay=Decimal(pay),
-        pay_to_date=Decimal(pay_before) + Decimal(pay),
-        tax_to_date_before=Decimal(tax_before),
-        period=period,
-    )
+from tercero.services.payroll.tests.factories import paye as _month
 
 
 def test_nt_after_cumulative_taxed_months_refunds_the_tax_deducted():

@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 from tercero.platform.errors import InvalidInput
 from tercero.services.payroll import calc, gb
+from tercero.services.payroll.tests.factories import paye as _month
 
 RATES_2009_10 = {
     "income_tax": {
@@ -65,17 +66,6 @@ def test_hmrc_published_test_data_is_reproduced_to_the_penny(
     assert result.pay_adjustment_to_date == Decimal(adjust)
     assert result.taxable_to_date == int(Decimal(taxable))  # HMRC rounds down to whole pounds
     assert result.tax_to_date == Decimal(tax)
-
-
-def _month(code, pay, *, period=1, pay_before="0", tax_before="0", **kw):
-    return gb.income_tax(
-        code=code,
-        pay=Decimal(pay),
-        pay_to_date=Decimal(pay_before) + Decimal(pay),
-        tax_to_date_before=Decimal(tax_before),
-        period=period,
-        **kw,
-    )
 
 
 def test_1257L_month_one_and_a_full_year():

@@ -18,17 +18,7 @@ from tercero.platform.tenancy.scoping import client_scope
 from tercero.services.payroll import gb
 from tercero.services.payroll.models import PayResult
 from tercero.services.payroll.tests.factories import calculated, hire, uk_group
-
-
-def _month(code, pay, *, period=1, pay_before="0", tax_before="0", **kw):
-    return gb.income_tax(
-        code=code,
-        pay=Decimal(pay),
-        pay_to_date=Decimal(pay_before) + Decimal(pay),
-        tax_to_date_before=Decimal(tax_before),
-        period=period,
-        **kw,
-    )
+from tercero.services.payroll.tests.factories import paye as _month
 
 
 def test_scottish_code_taxes_a_basic_month_on_the_starter_basic_and_intermediate_bands():

@@ -14,6 +14,7 @@ from tercero.services.payroll.tests.factories import (
     calculated,
     finalised,
     hire,
+    off_cycle,
     uk_group,
 )
 
@@ -37,14 +38,7 @@ def test_off_cycle_bonus_run_does_not_pay_the_salary_again(tenant_a):
         olivia = hire(tenant_a.team_lead, group, "E-1")
         finalised(tenant_a, group)
         # when: an off-cycle run in April pays a bonus of 500.00
-        bonus = runs.create_run(
-            actor=tenant_a.team_lead, pay_group=group, kind=PayRun.Kind.OFF_CYCLE, **APRIL
-        )
-        runs.import_inputs(
-            actor=tenant_a.team_lead, run=bonus, data=b"employee_number,bonus\nE-1,500\n"
-        )
-        runs.start_calculation(actor=tenant_a.team_lead, run=bonus)
-        bonus = runs.calculate(run_id=bonus.pk)
+        bonus = off_cycle(tenant_a.team_lead, group, APRIL, b"employee_number,bonus\nE-1,500\n")
         lines = _lines(bonus, olivia)
         # then: only the bonus is paid; tax and NICs are worked on the month's 3,000.00
         assert lines["BASIC"] == 0

@@ -14,9 +14,9 @@ import pytest
 
 from tercero.platform.errors import InvalidInput
 from tercero.platform.tenancy.scoping import client_scope
-from tercero.services.payroll import gb, runs, student_loans
-from tercero.services.payroll.models import Employee, PayResult, PayRun
-from tercero.services.payroll.tests.factories import APRIL, finalised, hire, uk_group
+from tercero.services.payroll import gb, student_loans
+from tercero.services.payroll.models import Employee, PayResult
+from tercero.services.payroll.tests.factories import APRIL, finalised, hire, off_cycle, uk_group
 
 RATES = gb.pack("2026-27")
 
@@ -121,14 +121,7 @@ def test_a_pay_run_deducts_the_loans_and_an_off_cycle_run_tops_up_on_the_months_
         assert (_lines(april, graduate)["SL"], _lines(april, graduate)["PGL"]) == (400, 4500)
         assert (_lines(april, other)["SL"], _lines(april, other)["PGL"]) == (0, 0)
         # when: an off-cycle bonus of 500.00 in April
-        bonus = runs.create_run(
-            actor=tenant_a.team_lead, pay_group=group, kind=PayRun.Kind.OFF_CYCLE, **APRIL
-        )
-        runs.import_inputs(
-            actor=tenant_a.team_lead, run=bonus, data=b"employee_number,bonus\nE-1,500\n"
-        )
-        runs.start_calculation(actor=tenant_a.team_lead, run=bonus)
-        bonus = runs.calculate(run_id=bonus.pk)
+        bonus = off_cycle(tenant_a.team_lead, group, APRIL, b"employee_number,bonus\nE-1,500\n")
         lines = _lines(bonus, graduate)
     # then: the month's 3,000: Plan 2 49 less the 4 taken; PGL 75 less the 45 taken
     assert (lines["SL"], lines["PGL"]) == (4500, 3000)
