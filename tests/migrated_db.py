@@ -80,6 +80,41 @@ def restore(connection) -> bool:
     return _restore_postgresql(connection)
 
 
+def kept(connection) -> str:
+    """Where this run's kept copy is: a file (SQLite) or a template database's name."""
+    if connection.vendor == "sqlite":
+        return str(_sqlite_paths(connection)[1])
+    return _postgresql_names(connection)[1]
+
+
+def restore_from(connection, base: str) -> bool:
+    """Put another run's kept copy (`kept`) in place of the test database, whatever its
+    digest: a run of a tree that adds to this one (the toy service line) starts from it,
+    and its migrate step applies only what it adds. False when there is no such copy."""
+    if connection.vendor == "sqlite":
+        if not Path(base).exists():
+            return False
+        test = Path(connection.settings_dict["TEST"]["NAME"])
+        for stale in (test, Path(f"{test}-wal"), Path(f"{test}-shm")):
+            stale.unlink(missing_ok=True)
+        shutil.copyfile(base, test)
+        return True
+    test, _ = _postgresql_names(connection)
+    with _maintenance(connection) as server:
+        if (
+            server.execute("SELECT 1 FROM pg_database WHERE datname = %s", [base]).fetchone()
+            is None
+        ):
+            return False
+        server.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(test)))
+        server.execute(
+            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                sql.Identifier(test), sql.Identifier(base)
+            )
+        )
+    return True
+
+
 def save(connection) -> None:
     """Keep a copy of the freshly migrated test database (no connection may be open on
     it on PostgreSQL), replacing any older one."""

@@ -120,3 +120,24 @@ def test_a_kept_sqlite_database_comes_back_whole_and_only_for_its_tree(tree, tmp
     (tree / "src/tercero/shop/migrations/0002_more.py").write_text("operations = []\n")
     migrated_db.digest.cache_clear()
     assert migrated_db.restore(connection) is False
+
+
+def test_a_run_that_adds_to_a_tree_starts_from_that_trees_kept_copy(tree, tmp_path):
+    # given this tree's kept copy (the toy service line's run is started by this run)
+    base_test = tmp_path / "base" / "test.sqlite3"
+    base_test.parent.mkdir()
+    with closing(sqlite3.connect(base_test)) as database, database:
+        database.execute("CREATE TABLE shop (id INTEGER PRIMARY KEY, name TEXT)")
+    base = SimpleNamespace(vendor="sqlite", settings_dict={"TEST": {"NAME": str(base_test)}})
+    migrated_db.save(base)
+    # when the other run, with a test database of its own, has no copy of its own
+    toy_test = tmp_path / "toy" / "test.sqlite3"
+    toy_test.parent.mkdir()
+    toy = SimpleNamespace(vendor="sqlite", settings_dict={"TEST": {"NAME": str(toy_test)}})
+    started = migrated_db.restore_from(toy, migrated_db.kept(base))
+    # then it starts from this tree's tables, and migrates only what it adds
+    assert started is True
+    with closing(sqlite3.connect(toy_test)) as database:
+        assert database.execute("SELECT count(*) FROM shop").fetchone() == (0,)
+    # and with no such copy it migrates from scratch
+    assert migrated_db.restore_from(toy, str(tmp_path / "nowhere.sqlite3")) is False
