@@ -237,7 +237,7 @@ def test_manual_assignment_refusal_lists_reasons(client, tenant_a):
     assert refused.status_code == 422
     reasons = refused.json()["error"]["fields"]["reasons"]
     assert len(reasons) == 2
-    assert "language 'fr'" in reasons[0]
+    assert "language “fr”" in reasons[0]
     assert "residency" in reasons[1]
 
 
