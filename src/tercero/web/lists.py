@@ -75,7 +75,10 @@ class Listing:
         search_label: str = "Search",
         default_sort: str = "-id",
         per_page: int = 50,
+        exportable: bool = True,
     ):
+        # False: the viewer may not export this list; the page offers no Export CSV
+        self.exportable = exportable
         self.columns = list(columns)
         self.filters = list(filters)
         self.searchable = search is not None

@@ -116,9 +116,14 @@ def record_view(*, user: User, item: WorkItem) -> None:
     )
 
 
+def may_export(user: User) -> bool:
+    """Bulk export: agents may not (pages then offer no Export CSV)."""
+    return not (user.is_provider_staff and user.role == Role.AGENT)
+
+
 def record_export(*, user: User, client_ids: Iterable[int], rows: int, where: str) -> None:
     """Bulk export: agents may not; everyone else is audited, once per client."""
-    if user.is_provider_staff and user.role == Role.AGENT:
+    if not may_export(user):
         raise PermissionDenied("Agents cannot export lists; ask your team lead.")
     for client_id in sorted(client_ids):
         record(

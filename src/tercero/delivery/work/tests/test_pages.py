@@ -72,6 +72,18 @@ def test_the_item_list_exports_what_is_filtered_as_csv(client, tenant_a, keying)
     assert len(only.strip().splitlines()) == 2
 
 
+def test_the_item_list_offers_export_only_to_whoever_may_export(client, tenant_a, keying):
+    # issue 20: agents were shown Export CSV and got 403 for following it
+    _, queue = keying
+    _doc(queue, "PO-1")
+    client.force_login(tenant_a.agent)
+    page = client.get("/work/items/").content.decode()
+    assert "Export CSV" not in page
+    assert client.get("/work/items/?format=csv").status_code == 403
+    client.force_login(tenant_a.team_lead)
+    assert "Export CSV" in client.get("/work/items/").content.decode()
+
+
 def test_bulk_assign_reports_what_changed(client, tenant_a, keying):
     engagement, queue = keying
     agent = make_agent(engagement, skills={"data_entry": 2})

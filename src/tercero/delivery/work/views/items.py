@@ -124,6 +124,7 @@ def item_list(request: HttpRequest, caller: Caller) -> HttpResponse:
         caller.user, selectors.items(client_ids=caller.client_ids), caller.client_ids
     ).select_related("queue", "assignee__user")
     listing = item_listing(request, found, client_ids=caller.client_ids)
+    listing.exportable = access.may_export(caller.user)
     if listing.wants_csv:
         rows = listing.queryset
         access.record_export(
