@@ -121,6 +121,17 @@ def may_export(user: User) -> bool:
     return not (user.is_provider_staff and user.role == Role.AGENT)
 
 
+def openable(user: User, client_ids: Iterable[int], item_ids: Iterable[int]) -> set[int]:
+    """Which of `item_ids` the user may open without breaking the glass: pages link only
+    to those (the others show their number alone)."""
+    wanted = [pk for pk in item_ids if pk is not None]
+    if not wanted:
+        return set()
+    clients = list(client_ids)
+    found = WorkItem.objects.filter(client_id__in=clients, pk__in=wanted)
+    return set(restrict(user, found, clients).values_list("pk", flat=True))
+
+
 def record_export(*, user: User, client_ids: Iterable[int], rows: int, where: str) -> None:
     """Bulk export: agents may not; everyone else is audited, once per client."""
     if not may_export(user):

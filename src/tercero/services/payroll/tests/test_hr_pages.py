@@ -171,3 +171,26 @@ def test_the_api_applies_verifies_and_lists_hr_changes(client, tenant_a, desk):
 
     client.force_login(tenant_a.client_admin)
     assert client.get(url).status_code == 403  # the client asks; the provider applies
+
+
+def test_the_hr_changes_list_links_an_agent_only_to_items_they_may_open(client, tenant_a, desk):
+    # issue 20: an agent's HR changes list linked to items that opened on the
+    # break-glass form; the agent holding a request gets a link, other requests show
+    # their number alone, and a lead gets links to all of them
+    _group, queue, agent = desk
+    mine = _started(tenant_a, queue, agent, NEW_STARTER)
+    with client_scope(clients=[tenant_a.client]):
+        other = work.submit_item(
+            actor=tenant_a.client_user,
+            queue=queue,
+            work_type="payroll.hr_event",
+            payload=NEW_STARTER,
+        )
+    client.force_login(agent.user)
+    page = client.get("/payroll/hr/").content.decode()
+    assert f'href="/work/items/{mine.pk}/"' in page
+    assert f"#{other.pk}" in page
+    assert f'href="/work/items/{other.pk}/"' not in page
+    client.force_login(tenant_a.team_lead)
+    page = client.get("/payroll/hr/").content.decode()
+    assert f'href="/work/items/{other.pk}/"' in page

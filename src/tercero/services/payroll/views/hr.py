@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from tercero.delivery.work import lifecycle
+from tercero.delivery.work import access, lifecycle
 from tercero.platform.errors import DomainError, NotFound, PermissionDenied
 from tercero.platform.pages import page, refused, version_of
 from tercero.platform.security import crypto
@@ -106,7 +106,18 @@ def change_list(request, caller):
     if listing.wants_csv:
         return listing.csv_response("hr-changes.csv")
     waiting = selectors.hr_requests_waiting(client_ids=caller.client_ids)
-    context = {"listing": listing, "waiting": waiting[:50], "waiting_count": waiting.count()}
+    shown = list(waiting[:50])
+    linked = access.openable(
+        request.user,
+        caller.client_ids,
+        [item.pk for item in shown] + [event.work_item_id for event in listing.rows],
+    )
+    context = {
+        "listing": listing,
+        "waiting": shown,
+        "waiting_count": waiting.count(),
+        "linked": linked,
+    }
     return render(request, "payroll/hr_changes.html", context)
 
 
