@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
+from django.urls import resolve
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from tercero.platform.api.caller import Caller, caller_of
@@ -47,9 +48,18 @@ def page[**P](
                 raise DjangoPermissionDenied(error.message) from error
 
         guarded: View[P] = login_required(wrapper)
+        # what the page needs, for pages that embed it (e.g. an item's service panel)
+        guarded.tercero_permission = permission  # type: ignore[attr-defined]
         return guarded
 
     return decorate
+
+
+def may_open(url: str, caller: Caller) -> bool:
+    """Whether the caller has the permission the page at `url` needs (pages embedded in
+    another, such as an item's service panel, are shown only to those who may open them)."""
+    needed = getattr(resolve(url).func, "tercero_permission", None)
+    return needed is None or needed in caller.permissions
 
 
 def page_caller(

@@ -29,7 +29,7 @@ from tercero.delivery.workforce.models import Agent
 from tercero.delivery.workforce.selectors import own_agent
 from tercero.platform.api.caller import Caller
 from tercero.platform.errors import DomainError
-from tercero.platform.pages import POLL_HEADERS, back, page, refused, version_of
+from tercero.platform.pages import POLL_HEADERS, back, may_open, page, refused, version_of
 from tercero.web.lists import Column, Filter, Listing
 
 STATUS_CHOICES = tuple((s, s.replace("_", " ").capitalize()) for s in lifecycle.STATUSES)
@@ -292,8 +292,18 @@ def item_page(request: HttpRequest, caller: Caller, item_id: int) -> HttpRespons
         ),
         "picker": _picker(request, item) if may_assign and item.status in ASSIGNABLE else None,
         "revealed": None,
+        "panel": _panel_url(work_type, item, caller),
     }
     return render(request, "work/item.html", context)
+
+
+def _panel_url(work_type: WorkType | None, item: WorkItem, caller: Caller) -> str:
+    """The service's panel for the item, when there is one the caller may open ("" when
+    not: the page then says so instead of loading a panel that would refuse)."""
+    if work_type is None or not work_type.panel_url:
+        return ""
+    url = reverse(work_type.panel_url, args=[item.pk])
+    return url if may_open(url, caller) else ""
 
 
 ASSIGNABLE = (lifecycle.QUEUED, lifecycle.ASSIGNED)

@@ -6,7 +6,10 @@ import pytest
 
 from tercero.delivery.work import services as work
 from tercero.delivery.work.tests.conftest import make_agent, make_queue
-from tercero.platform.tenancy.scoping import client_scope
+from tercero.platform.identity.models import Grant
+from tercero.platform.identity.roles import Role
+from tercero.platform.identity.tests.factories import UserFactory
+from tercero.platform.tenancy.scoping import all_clients_scope, client_scope
 from tercero.services.payroll.models import Employee, HrEvent
 from tercero.services.payroll.tests.factories import hire, uk_group
 from tercero.services.payroll.tests.test_hr_events import NEW_STARTER
@@ -194,3 +197,21 @@ def test_the_hr_changes_list_links_an_agent_only_to_items_they_may_open(client, 
     client.force_login(tenant_a.team_lead)
     page = client.get("/payroll/hr/").content.decode()
     assert f'href="/work/items/{other.pk}/"' in page
+
+
+def test_an_hr_change_item_shows_its_desk_only_to_roles_that_may_use_it(client, tenant_a, desk):
+    # issue 20: for QA analysts and auditors the item's panel stayed on "Loading…" (the
+    # panel answered 403 out of sight); now the page says the desk is not theirs
+    _group, queue, agent = desk
+    item = _started(tenant_a, queue, agent, NEW_STARTER)
+    analyst = UserFactory(role=Role.QA_ANALYST)
+    with all_clients_scope():
+        Grant.objects.create(user=analyst, client=tenant_a.client, reason="quality review")
+    client.force_login(analyst)
+    page = client.get(f"/work/items/{item.pk}/").content.decode()
+    assert "Loading the conversation" not in page
+    assert 'hx-get="/payroll/items/' not in page
+    assert "desk is for the people who work these items" in page
+    client.force_login(agent.user)
+    page = client.get(f"/work/items/{item.pk}/").content.decode()
+    assert f'hx-get="/payroll/items/{item.pk}/hr/"' in page

@@ -141,4 +141,21 @@
     }
   });
   document.addEventListener("htmx:load", tickTimers);
+  /* A part of the page loaded on its own that is refused or fails says so, rather than
+     staying on "Loading…" (htmx leaves a failed answer out). */
+  document.addEventListener("htmx:responseError", function (event) {
+    var target = event.detail && event.detail.target;
+    if (!target || target.id !== "service-panel") { return; }
+    var status = event.detail.xhr ? event.detail.xhr.status : 0;
+    var why = status === 403 ? "Your role may not open this part of the item."
+      : status === 404 ? "This part of the item is not there any more; reload the page."
+      : "This part of the item could not be loaded; reload the page to try again.";
+    var card = document.createElement("section");
+    card.className = "card";
+    var text = document.createElement("p");
+    text.className = "muted";
+    text.textContent = why;
+    card.appendChild(text);
+    target.replaceChildren(card);
+  });
 })();
