@@ -99,7 +99,7 @@ def import_people(*, actor: User, text: str, reachable_client_ids: Iterable[int]
 
 
 class _LineRefused(Exception):
-    pass
+    """A line of the import that cannot be created: the whole import is undone."""
 
 
 def _create(*, actor: User, person: Person, reachable: set[int]) -> User:
