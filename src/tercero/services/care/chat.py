@@ -147,7 +147,7 @@ def start_chat(
 ) -> Started:
     """A new chat: a care.ticket on the chat channel and the customer's first line.
     `visitor` (`visitor_of` their address) is held to VISITOR_CHATS_PER_MINUTE, the
-    channel's engagement to CHATS_PER_MINUTE."""
+    channel's engagement to the channel's `new_chats_per_minute`."""
     if not (channel.is_active and channel.has_chat):
         raise NotFound("Chat is closed.")
     requester = _requester(name, email)
@@ -178,7 +178,8 @@ def _refuse_flood(channel: WebChannel, visitor: str) -> None:
     )
     if recent.filter(visitor=visitor).count() >= VISITOR_CHATS_PER_MINUTE:
         raise TooManyChats("You have opened several chats just now; please wait a minute.")
-    if recent.filter(item__engagement_id=channel.engagement_id).count() >= CHATS_PER_MINUTE:
+    limit = channel.new_chats_per_minute or CHATS_PER_MINUTE
+    if recent.filter(item__engagement_id=channel.engagement_id).count() >= limit:
         raise Conflict("Too many new chats right now; please try again shortly.", code="busy")
 
 

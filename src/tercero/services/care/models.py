@@ -178,6 +178,8 @@ class CustomField(ClientOwned):
     choices = models.JSONField(default=list, blank=True)
     is_required = models.BooleanField(default=False)
     position = models.PositiveSmallIntegerField(default=0)
+    # switched off: no longer shown or required on tickets; the values tickets hold stay
+    is_active = models.BooleanField(default=True)
 
     class Meta:
         ordering = ["position", "id"]
@@ -337,6 +339,11 @@ class WebChannel(ClientOwned):
     has_form = models.BooleanField(default=True)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # the client's brand on the hosted chat page and the widget (blank name: the title)
+    brand_name = models.CharField(max_length=100, blank=True)
+    brand_colour = models.CharField(max_length=7, default="#1f5fa8")
+    # the most new chats a minute the channel's engagement takes (beyond: 409 busy)
+    new_chats_per_minute = models.PositiveIntegerField(default=300)
 
     def __str__(self) -> str:
         return self.key

@@ -104,7 +104,7 @@ def custom_fields(*, ticket: "WorkItem") -> list[dict]:
     values = dict(CustomValue.objects.filter(item=ticket).values_list("field_id", "value"))
     return [
         {"field": f, "value": values.get(f.pk, "")}
-        for f in CustomField.objects.filter(engagement_id=ticket.engagement_id)
+        for f in CustomField.objects.filter(engagement_id=ticket.engagement_id, is_active=True)
     ]
 
 

@@ -100,7 +100,10 @@ def clean_custom_value(field: CustomField, raw) -> str:
 def set_custom_values(*, actor, ticket: "WorkItem", values: dict) -> dict[str, str]:
     """Store the engagement's custom fields for the ticket. Every field is checked first;
     one bad value stores none. Fields the form does not name are left as they were."""
-    fields = {f.key: f for f in CustomField.objects.filter(engagement_id=ticket.engagement_id)}
+    fields = {
+        f.key: f
+        for f in CustomField.objects.filter(engagement_id=ticket.engagement_id, is_active=True)
+    }
     unknown = set(values) - set(fields)
     if unknown:
         raise InvalidInput(
@@ -132,7 +135,9 @@ def missing_required(ticket: "WorkItem") -> list[str]:
     )
     return [
         f.label
-        for f in CustomField.objects.filter(engagement_id=ticket.engagement_id, is_required=True)
+        for f in CustomField.objects.filter(
+            engagement_id=ticket.engagement_id, is_required=True, is_active=True
+        )
         if f.pk not in filled
     ]
 

@@ -10,6 +10,10 @@
   var key = script.getAttribute("data-tercero-chat");
   var base = (script.getAttribute("data-base") || "").replace(/\/$/, "");
   var startOpen = script.getAttribute("data-open") === "true";
+  // the client's brand: a colour "#rrggbb" and a name for the chat's header
+  var given = script.getAttribute("data-colour") || "";
+  var colour = /^#[0-9a-fA-F]{6}$/.test(given) ? given : "#1f5fa8";
+  var brand = (script.getAttribute("data-name") || "").slice(0, 100) || "Chat";
   var api = base + "/care/w/" + encodeURIComponent(key) + "/chat/";
   var store = "tercero-chat-" + key;
   var token = null;
@@ -28,14 +32,14 @@
   var font = "system-ui, -apple-system, 'Segoe UI', sans-serif";
   var launcher = el("button", { type: "button", "aria-expanded": "false", "aria-controls": "tercero-chat-panel", id: "tercero-chat-open" },
     { position: "fixed", right: "1.25rem", bottom: "1.25rem", padding: "0.75rem 1.1rem", borderRadius: "999px",
-      border: "0", background: "#1f5fa8", color: "#fff", font: "600 1rem " + font, cursor: "pointer", zIndex: "2147483000" },
+      border: "0", background: colour, color: "#fff", font: "600 1rem " + font, cursor: "pointer", zIndex: "2147483000" },
     "Chat with us");
   var panel = el("section", { id: "tercero-chat-panel", role: "dialog", "aria-label": "Chat", hidden: "" },
     { position: "fixed", right: "1.25rem", bottom: "4.75rem", width: "min(22rem, calc(100vw - 2.5rem))",
       maxHeight: "70vh", display: "none", flexDirection: "column", background: "#fff", color: "#1b1f24",
       border: "1px solid #c9d1da", borderRadius: "12px", boxShadow: "0 8px 28px rgba(0,0,0,.18)",
       font: "0.95rem/1.4 " + font, zIndex: "2147483000", overflow: "hidden" });
-  var head = el("header", {}, { padding: "0.75rem 1rem", background: "#1f5fa8", color: "#fff", fontWeight: "600" }, "Chat");
+  var head = el("header", {}, { padding: "0.75rem 1rem", background: colour, color: "#fff", fontWeight: "600" }, brand);
   var log = el("ol", { id: "tercero-chat-log", "aria-live": "polite" },
     { listStyle: "none", margin: "0", padding: "0.75rem 1rem", overflowY: "auto", flex: "1 1 auto", minHeight: "6rem" });
   var status = el("p", { role: "status", id: "tercero-chat-status" }, { margin: "0 1rem", color: "#8a1c1c", fontSize: "0.85rem" });
@@ -52,7 +56,7 @@
   }
   function button(text, id) {
     return el("button", { type: "submit", id: id }, { padding: "0.45rem 0.9rem", border: "0", borderRadius: "6px",
-      background: "#1f5fa8", color: "#fff", font: "600 0.95rem " + font, cursor: "pointer" }, text);
+      background: colour, color: "#fff", font: "600 0.95rem " + font, cursor: "pointer" }, text);
   }
 
   function request(method, path, payload) {
@@ -77,7 +81,7 @@
     var mine = line.from === "you";
     var item = el("li", { "class": "tercero-line tercero-" + line.from }, { margin: "0 0 0.5rem", textAlign: mine ? "right" : "left" });
     var bubble = el("span", {}, { display: "inline-block", padding: "0.4rem 0.65rem", borderRadius: "10px", maxWidth: "85%",
-      whiteSpace: "pre-wrap", textAlign: "left", background: mine ? "#1f5fa8" : "#eef2f6", color: mine ? "#fff" : "#1b1f24" }, line.text);
+      whiteSpace: "pre-wrap", textAlign: "left", background: mine ? colour : "#eef2f6", color: mine ? "#fff" : "#1b1f24" }, line.text);
     var who = el("span", {}, { position: "absolute", left: "-10000px" }, mine ? "You: " : "Agent: ");
     item.appendChild(who); item.appendChild(bubble); log.appendChild(item);
     log.scrollTop = log.scrollHeight;
@@ -116,7 +120,7 @@
     text.input.setAttribute("rows", "2"); text.input.setAttribute("maxlength", "5000"); text.input.required = true;
     var row = el("div", {}, { display: "flex", gap: "0.5rem", justifyContent: "space-between" });
     var send = button("Send", "tercero-chat-send");
-    var end = el("button", { type: "button", id: "tercero-chat-end" }, { background: "none", border: "0", color: "#1f5fa8", cursor: "pointer", font: "inherit" }, "End chat");
+    var end = el("button", { type: "button", id: "tercero-chat-end" }, { background: "none", border: "0", color: colour, cursor: "pointer", font: "inherit" }, "End chat");
     row.appendChild(send); row.appendChild(end);
     form.appendChild(text.wrap); form.appendChild(row); body.appendChild(form);
     form.addEventListener("submit", function (event) {
