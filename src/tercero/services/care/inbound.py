@@ -412,9 +412,9 @@ def _auto_generated(parsed, sender: Sender, mailbox: Mailbox) -> str:
 
 
 def _our_addresses(mailbox: Mailbox) -> set[str]:
-    return {a.lower() for a in Mailbox.objects.values_list("address", flat=True)} | {
-        mailbox.address.lower()
-    }
+    """The desk's addresses: where mail arrives and the sender addresses replies use."""
+    pairs = Mailbox.objects.values_list("address", "sender_address")
+    return {a.lower() for pair in pairs for a in pair if a} | {mailbox.address.lower()}
 
 
 def _thread(

@@ -29,9 +29,60 @@ class Mailbox(ClientOwned):
     # what an automation's "acknowledge" action sends to a new ticket's requester when
     # the ticket came in here (blank: this mailbox sends none)
     acknowledgement = models.TextField(blank=True)
+    # how the desk's replies from here look: the From name and address (blank: the
+    # mailbox's own address) and the signature added below each agent's reply
+    sender_name = models.CharField(max_length=100, blank=True)
+    sender_address = models.EmailField(blank=True)
+    signature_text = models.TextField(blank=True)
+    signature_html = models.TextField(blank=True)  # sanitised when saved (mail_html)
 
     def __str__(self) -> str:
         return self.address
+
+    @property
+    def from_address(self) -> str:
+        return self.sender_address or self.address
+
+    @property
+    def sending_domain(self) -> str:
+        return self.from_address.rsplit("@", 1)[-1].lower()
+
+
+class SigningKey(ClientOwned):
+    """A DKIM key of one of the client's mail domains (RFC 6376). The private key is
+    sealed under the master key, bound to its client, domain and selector; the public
+    key is what the client publishes in DNS. New keys wait for that record to be
+    published; one key per domain signs at a time; a retired key signs nothing."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for the DNS record"
+        ACTIVE = "active", "Signing"
+        RETIRED = "retired", "Retired"
+
+    domain = models.CharField(max_length=253)
+    selector = models.CharField(max_length=63)
+    private_key = models.TextField()
+    public_key = models.TextField()
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(default=timezone.now)
+    activated_at = models.DateTimeField(null=True, blank=True)
+    retired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["domain", "-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client", "domain", "selector"], name="signing_key_unique_selector"
+            ),
+            models.UniqueConstraint(
+                fields=["client", "domain"],
+                condition=models.Q(status="active"),
+                name="signing_key_one_active_per_domain",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.selector}._domainkey.{self.domain}"
 
 
 class Message(ClientOwned):

@@ -2,9 +2,11 @@
 while their chat is open) and internal notes."""
 
 import uuid
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from django.core.mail import EmailMessage, make_msgid
+from django.core.files.uploadedfile import UploadedFile
+from django.core.mail import make_msgid
 from django.db import transaction
 
 from tercero.delivery.work import lifecycle
@@ -19,21 +21,52 @@ if TYPE_CHECKING:
     from tercero.delivery.work.models import WorkItem
 
 
-def reply(*, actor, ticket: "WorkItem", body: str) -> Message:
+def reply(
+    *,
+    actor,
+    ticket: "WorkItem",
+    body: str,
+    html: str = "",
+    cc: Sequence[str] | str = (),
+    files: Sequence[UploadedFile] = (),
+) -> Message:
     """Send `body` to the ticket's requester: into the chat while the customer's chat is
-    open, else by e-mail from the engagement's mailbox after the transaction commits.
+    open, else by e-mail from the engagement's mailbox after the transaction commits,
+    with the mailbox's signature, as plain text and HTML (`html`, sanitised, when the
+    agent wrote HTML), copied to `cc`, with `files` kept on the ticket and attached.
     The reply counts as the first response."""
+    html = redact_cards(html or "")
+    if html.strip():
+        body = outbound.mail_html.to_text(outbound.mail_html.sanitise(html))
     body = redact_cards((body or "").strip())
     if not body:
         raise InvalidInput("The reply is empty.", fields={"body": "required"})
     _refuse_closed(ticket)
     if ChatSession.objects.filter(item=ticket, ended_at__isnull=True).exists():
+        if cc or files:
+            raise InvalidInput(
+                "The customer's chat is open: a chat line carries no copies or files.",
+                fields={"cc" if cc else "files": "chat open"},
+            )
         return _chat_line(actor=actor, ticket=ticket, body=body)
     mailbox, to = _addressed(ticket)
+    outbound.check_attachment_sizes([f.size or 0 for f in files])
+    signed = outbound.signed_reply(
+        mailbox=mailbox, text=body, html=html, cc=outbound.clean_cc(cc, to=to, mailbox=mailbox)
+    )
     with transaction.atomic():
-        sent = _email(ticket, mailbox=mailbox, to=to, body=body)
+        attached = [_keep(actor, ticket, upload) for upload in files]
+        sent = _email(ticket, mailbox=mailbox, to=to, body=body, signed=signed, files=attached)
         work.comment(actor=actor, item=ticket, body=body, internal=False)
     return sent
+
+
+def _keep(actor, ticket: "WorkItem", upload: UploadedFile) -> outbound.Attachment:
+    """The file stored on the ticket (the engine checks its type and size) and read
+    back for the e-mail."""
+    stored = work.attach(actor=actor, item=ticket, upload=upload)
+    upload.seek(0)
+    return outbound.Attachment(stored.name, upload.read(), stored.content_type)
 
 
 def send_automatic(*, ticket: "WorkItem", body: str, auto_submitted: str) -> Message | None:
@@ -65,7 +98,14 @@ def _addressed(ticket: "WorkItem") -> tuple[Mailbox, str]:
 
 
 def _email(
-    ticket: "WorkItem", *, mailbox: Mailbox, to: str, body: str, auto_submitted: str = ""
+    ticket: "WorkItem",
+    *,
+    mailbox: Mailbox,
+    to: str,
+    body: str,
+    auto_submitted: str = "",
+    signed: outbound.Reply | None = None,
+    files: Sequence[outbound.Attachment] = (),
 ) -> Message:
     """Store the e-mail on the conversation and send it once the transaction commits,
     threaded under the customer's last message."""
@@ -77,14 +117,14 @@ def _email(
     )
     last_inbound = next((mid for mid, d in reversed(thread) if d == "inbound"), "")
     subject = _subject(ticket)
-    message_id = make_msgid(domain=mailbox.address.split("@", 1)[1])
+    message_id = make_msgid(domain=mailbox.sending_domain)
     sent = Message.objects.create(
         client_id=ticket.client_id,
         item=ticket,
         direction=Message.Direction.OUTBOUND,
         message_id=message_id,
         in_reply_to=last_inbound,
-        sender=crypto.seal(ticket.client_id, mailbox.address, kind="email"),
+        sender=crypto.seal(ticket.client_id, mailbox.from_address, kind="email"),
         mailbox=mailbox,
         subject=subject,
         body=body,
@@ -96,8 +136,15 @@ def _email(
     }
     if auto_submitted:
         headers["Auto-Submitted"] = auto_submitted
-    email = EmailMessage(
-        subject=subject, body=body, from_email=mailbox.address, to=[to], headers=headers
+    email = outbound.compose(
+        mailbox=mailbox,
+        to=to,
+        subject=subject,
+        text=signed.text if signed else body,
+        html=signed.html if signed else "",
+        cc=signed.cc if signed else (),
+        attachments=files,
+        headers=headers,
     )
     transaction.on_commit(email.send)
     return sent
