@@ -14,7 +14,14 @@ from functools import cache
 from tercero.platform.errors import InvalidInput
 from tercero.services.payroll import gb, rules, us
 
-PERIODS_PER_YEAR = {"weekly": 52, "biweekly": 26, "semimonthly": 24, "monthly": 12}
+PERIODS_PER_YEAR = {
+    "weekly": 52,
+    "biweekly": 26,
+    "four_weekly": 13,
+    "semimonthly": 24,
+    "monthly": 12,
+    "annual": 1,
+}
 ZERO_DECIMAL_CURRENCIES = frozenset({"JPY", "KRW", "ISK", "CLP", "VND"})
 # tax routines by jurisdiction: a second country adds its module's ROUTINES here
 ROUTINES = {"GB": gb.ROUTINES, "US": us.ROUTINES}
@@ -78,6 +85,10 @@ class Snapshot:
     period_before: dict[str, int] = field(default_factory=dict)
     # a United States employee's Form W-4 (models.WithholdingCertificate's fields)
     withholding: dict = field(default_factory=dict)
+    # a company director (United Kingdom): the weeks of the annual earnings period (0:
+    # not a director this tax year) and the NICs method, "annual" or "alternative"
+    director_weeks: int = 0
+    director_method: str = ""
 
 
 @dataclass(frozen=True)
@@ -210,6 +221,8 @@ def compute(snapshot: Snapshot, setting: Setting) -> Computed:
         "taken_in_period_before": _taken_in_period(snapshot.period_before, setting.rules, scale),
         "withholding": snapshot.withholding,
     }
+    if snapshot.director_weeks:
+        context.update(_director_context(snapshot, setting.rules, scale))
     payslip = rules.evaluate(
         list(setting.rules),
         inputs=inputs,
@@ -240,6 +253,19 @@ def compute(snapshot: Snapshot, setting: Setting) -> Computed:
         ytd=after,
         basis={"salary_minor": salary_minor, "retro_minor": snapshot.retro_minor},
     )
+
+
+def _director_context(snapshot: Snapshot, rule_tuple: tuple[rules.Rule, ...], scale: int) -> dict:
+    """What a director's annual earnings period is worked on: its length, the method,
+    the earnings for NICs this tax year before this payment (taxable pay plus a net pay
+    pension's relief) and what each routine took so far."""
+    ytd = snapshot.ytd
+    relieved = sum(ytd.get(r.code, 0) for r in rule_tuple if r.before_tax)
+    return {
+        "director": {"weeks": snapshot.director_weeks, "method": snapshot.director_method},
+        "nic_earnings_to_date_before": _major(ytd.get(TAXABLE_TO_DATE, 0) + relieved, scale),
+        "taken_to_date": _taken_in_period(ytd, rule_tuple, scale),
+    }
 
 
 def _taken_in_period(

@@ -52,6 +52,7 @@ rounding:
 import json
 import re
 from dataclasses import dataclass, replace
+from datetime import date
 from decimal import (
     ROUND_CEILING,
     ROUND_DOWN,
@@ -74,10 +75,12 @@ FREQUENCIES = {
     "biweekly": ("weekly", 2),
     "four_weekly": ("weekly", 4),
     "monthly": ("monthly", 1),
+    "annual": ("monthly", 12),  # the monthly tables at month 12: the whole year's bands
 }
 # the pack's own NICs thresholds for a pay frequency that is a multiple of a week
 # (regulation 11 rounds PT and ST up from the yearly figure: not the weekly ones times n)
-NIC_PERIODS = {"biweekly": "fortnightly", "four_weekly": "four_weekly"}
+# and for annual pay (the yearly thresholds)
+NIC_PERIODS = {"biweekly": "fortnightly", "four_weekly": "four_weekly", "annual": "annual"}
 PENNY = Decimal("0.01")
 THREE_PLACES = Decimal("0.001")
 FOUR_PLACES = Decimal("0.0001")
@@ -189,8 +192,9 @@ def basis(frequency: str) -> tuple[str, int]:
         return FREQUENCIES[frequency]
     except KeyError:
         raise InvalidInput(
-            "United Kingdom pay groups are paid weekly, fortnightly or monthly.",
-            fields={"frequency": "weekly, biweekly or monthly"},
+            "United Kingdom pay groups are paid weekly, fortnightly, four-weekly, monthly or "
+            "annually.",
+            fields={"frequency": "weekly, biweekly, four_weekly, monthly or annual"},
         ) from None
 
 
@@ -246,7 +250,8 @@ def income_tax(
     if tax_code.kind == "flat":
         due_to_date = _down(taxable * Decimal(table["flat_codes"][tax_code.flat]))
     else:
-        due_to_date = _banded(unrounded, table["bands"], period, periods)
+        by_band = table.get("threshold_tax") == "by_band"
+        due_to_date = _banded(unrounded, table["bands"], period, periods, by_band)
     tax = due_to_date - tax_to_date_before
     limited = False
     if tax_code.kind == "k":
@@ -275,12 +280,19 @@ def _four(value: Decimal) -> Decimal:
     return value.quantize(FOUR_PLACES, rounding=ROUND_DOWN)
 
 
-def _banded(unrounded: Decimal, bands: list[dict], period: int, periods: int) -> Decimal:
+def _banded(
+    unrounded: Decimal, bands: list[dict], period: int, periods: int, by_band: bool = False
+) -> Decimal:
     """Tax due to date on the bands (specification version 24.0, paragraphs 4.4.4-4.4.5):
     the income test compares unrounded taxable pay with each limit to date rounded up to
-    the pound (Definition 10); the tax is the threshold tax below (Definition 11) plus
-    the band's rate on pay (rounded down to the pound) above the exact threshold below
-    (Definition 9), to four decimals, then rounded down to the penny."""
+    the pound (Definition 10); the tax is the threshold tax of the bands below plus the
+    band's rate on pay (rounded down to the pound) above the exact threshold below
+    (Definition 9), to four decimals, then rounded down to the penny. The threshold tax
+    (Definition 11) is the annual tax of the bands below x n / periods to four decimals,
+    or, where the pack says `threshold_tax: "by_band"` (Scotland), the sum of each band's
+    tax on its width to date, each to four decimals: HMRC's 2025-26 test data agrees
+    with the first for England, Northern Ireland and Wales and only with the second for
+    Scotland (six bands: 1p less in some months)."""
     if unrounded <= 0:
         return Decimal(0)
     whole = _down(unrounded, POUND)
@@ -294,8 +306,11 @@ def _banded(unrounded: Decimal, bands: list[dict], period: int, periods: int) ->
         limit = Decimal(band["upto"])
         if unrounded <= _up(limit * period / periods, POUND):
             break
-        threshold = _four(limit * period / periods)
-        threshold_tax = _four(tax_to_limit * period / periods)
+        below, threshold = threshold, _four(limit * period / periods)
+        if by_band:
+            threshold_tax += _four((threshold - below) * rate)
+        else:
+            threshold_tax = _four(tax_to_limit * period / periods)
     return _down(threshold_tax + _four((whole - threshold) * rate))
 
 
@@ -338,6 +353,11 @@ def national_insurance(
         limits = {k: Decimal(v) for k, v in own.items()}
     else:  # a pack without the frequency's own table: the weekly figures times n
         limits = {k: Decimal(v) * multiple for k, v in table["periods"][tables].items()}
+    return contributions(pay=pay, limits=limits, category=category, table=table)
+
+
+def contributions(*, pay: Decimal, limits: dict, category: str, table: dict) -> NicResult:
+    """Class 1 NICs on `pay` in an earnings period with these thresholds."""
     try:
         rate = {
             k: Decimal(v)
@@ -351,8 +371,10 @@ def national_insurance(
         ) from None
     main = max(min(pay, limits["UEL"]) - limits["PT"], Decimal(0))
     above = max(pay - limits["UEL"], Decimal(0))
-    employee = _nic_round(
-        _nic_band(main, rate["employee_main"]) + _nic_band(above, rate["employee_above_uel"])
+    # each band rounded on its own, then added (HMRC's 2025-26 NICs test data: 1,450 at
+    # 1.85 % = 26.825 -> 26.82 plus 0.05 at 2 % = 0.001 -> 0.00 is 26.82, not 26.83)
+    employee = _nic_round(_nic_band(main, rate["employee_main"])) + _nic_round(
+        _nic_band(above, rate["employee_above_uel"])
     )
     secondary_base = max(pay - limits["ST"], Decimal(0))
     relief = table["categories"][category].get("employer_relief_upto")
@@ -365,6 +387,62 @@ def national_insurance(
         else Decimal(0)
     )
     return NicResult(employee, employer, lel_to_pt, main)
+
+
+# --- directors (HMRC CA44, National Insurance for company directors) -------------------
+
+
+def director_weeks(*, appointed_on: date, tax_year_start: date) -> int:
+    """The weeks of a director's annual earnings period in a tax year: 52 when appointed
+    before it began or in its first week; else the weeks left counting the week of
+    appointment (tax week n: 53 - n, at least 1), a pro rata annual earnings period."""
+    if appointed_on < tax_year_start:
+        return 52
+    return max(52 - (appointed_on - tax_year_start).days // 7, 1)
+
+
+def director_limits(*, table: dict, weeks: int) -> dict:
+    """The thresholds of a director's earnings period: the yearly ones, or pro rata each
+    yearly figure / 52 x the weeks, rounded up to the whole pound (CA44)."""
+    yearly = {k: Decimal(v) for k, v in table["periods"]["annual"].items()}
+    if weeks >= 52:
+        return yearly
+    return {k: _up(v * weeks / 52, POUND) for k, v in yearly.items()}
+
+
+def final_period(*, frequency: str, period: int) -> bool:
+    """Whether a pay day is the tax year's last of its frequency (no later one fits)."""
+    tables, multiple = basis(frequency)
+    return period + multiple > PERIODS[tables]
+
+
+def director_national_insurance(
+    *,
+    pay: Decimal,
+    earnings_before: Decimal,
+    employee_before: Decimal,
+    employer_before: Decimal,
+    category: str,
+    weeks: int,
+    year: str = "2026-27",
+    rates: dict | None = None,
+) -> NicResult:
+    """A director's NICs by the annual earnings period (CA44): worked on the earnings to
+    date against the period's thresholds, less what the year's earlier payments took.
+    The alternative method uses this only on the year's last pay day."""
+    table = (rates or pack(year))["national_insurance"]
+    total = contributions(
+        pay=earnings_before + pay,
+        limits=director_limits(table=table, weeks=weeks),
+        category=category,
+        table=table,
+    )
+    return NicResult(
+        total.employee - employee_before,
+        total.employer - employer_before,
+        total.at_lel_to_pt,
+        total.pt_to_uel,
+    )
 
 
 def pence(value: Decimal) -> int:
@@ -398,7 +476,24 @@ def _paye_line(taxable: Decimal, rule, context) -> Decimal:
 def _nic(taxable: Decimal, context) -> NicResult:
     """NICs on the period's total earnings (an off-cycle payment adds to the regular
     one's), less what the period's earlier payments took (HMRC CWG2: earnings paid in
-    the same earnings period are added together)."""
+    the same earnings period are added together). A director's by the annual earnings
+    period: always by the annual method, on the year's last pay day by the alternative."""
+    director = context.get("director")
+    frequency = context.get("frequency", "monthly")
+    if director and (
+        director["method"] != "alternative"
+        or final_period(frequency=frequency, period=int(context.get("period", 1)))
+    ):
+        taken = context.get("taken_to_date", {})
+        return director_national_insurance(
+            pay=taxable,
+            earnings_before=Decimal(context.get("nic_earnings_to_date_before", 0)),
+            employee_before=Decimal(taken.get("gb.nic", 0)),
+            employer_before=Decimal(taken.get("gb.nic_employer", 0)),
+            category=context.get("ni_category", "A"),
+            weeks=int(director["weeks"]),
+            year=context.get("tax_year", "2026-27"),
+        )
     before = Decimal(context.get("earnings_in_period_before", 0))
     taken = context.get("taken_in_period_before", {})
     total = national_insurance(
