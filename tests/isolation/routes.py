@@ -82,6 +82,20 @@ PAGE_ROUTES = {
     "engagements/<int:engagement_id>/": [("get", None), ("post", {"name": "Q"})],
     "engagements/<int:engagement_id>/edit/": [("get", None), ("post", {"name": "x"})],
     "engagements/<int:engagement_id>/status/": [("post", {"status": "scoping"})],
+    "engagements/<int:engagement_id>/hours/": [("get", None), ("post", {"version": "1"})],
+    "engagements/<int:engagement_id>/calendar/": [
+        ("get", None),
+        ("post", {"action": "remove_closure", "date": "2026-12-25", "version": "1"}),
+    ],
+    "engagements/<int:engagement_id>/sla/": [
+        ("get", None),
+        ("post", {"action": "remove", "target": "resolution:", "version": "1"}),
+    ],
+    "engagements/<int:engagement_id>/reach/": [("get", None), ("post", {"version": "1"})],
+    "engagements/<int:engagement_id>/queues/<int:queue_id>/": [
+        ("get", None),
+        ("post", {"name": "Q", "version": "1"}),
+    ],
     "agents/<int:agent_id>/": [("get", None), ("post", {"skills": "x = 5"})],
     "work/contact/<int:verification_id>/": [
         ("get", None),
