@@ -121,7 +121,10 @@ class MessageOut(Schema):
 
 class MessageIn(Schema):
     kind: Literal["reply", "note"] = "reply"
-    body: str = Field(min_length=1, max_length=20000)
+    body: str = Field(default="", max_length=20000)
+    # a reply written in HTML: sanitised, sent with a plain-text part made from it
+    html: str = Field(default="", max_length=100000)
+    cc: list[str] = Field(default_factory=list, max_length=10)
 
 
 class TierIn(Schema):
@@ -170,7 +173,9 @@ def add_message(request, ticket_id: int, body: MessageIn):
     if body.kind == "note":
         made = services.add_note(actor=caller.user, ticket=ticket, body=body.body)
     else:
-        made = services.reply(actor=caller.user, ticket=ticket, body=body.body)
+        made = services.reply(
+            actor=caller.user, ticket=ticket, body=body.body, html=body.html, cc=body.cc
+        )
     return Status(201, next(m for m in selectors.conversation(ticket=ticket) if m["id"] == made.pk))
 
 

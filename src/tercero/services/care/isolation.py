@@ -48,6 +48,9 @@ ISOLATION = Isolation(
         ],
         "care/automations/<int:automation_id>/move/": [("post", {"to": "later"})],
         "care/mailboxes/<int:mailbox_id>/": [("get", None), ("post", {"address": "x@y.example"})],
+        "care/mailboxes/<int:mailbox_id>/signing/": [
+            ("post", {"action": "make", "selector": "outsider"})
+        ],
         "care/macros/<int:macro_id>/": [("get", None), ("post", {"name": "x"})],
     },
     scoped_routes={

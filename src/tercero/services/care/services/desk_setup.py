@@ -1,7 +1,8 @@
 """Setting up a client's care desk without Django admin: its mailboxes (address, queue,
-acknowledgement, IMAP polling) and its macros. Every change is checked against the
-engagement (a queue of another engagement, a work type the queue does not take) and
-audited; an IMAP password is sealed under the master key and never shown again."""
+acknowledgement, sender and signature, IMAP polling) and its macros. Every change is
+checked against the engagement (a queue of another engagement, a work type the queue
+does not take) and audited; an IMAP password is sealed under the master key and never
+shown again."""
 
 from typing import Any
 
@@ -13,6 +14,7 @@ from tercero.delivery.work import selectors as work_selectors
 from tercero.platform.audit.services import record
 from tercero.platform.errors import Conflict, InvalidInput
 from tercero.platform.security.redact import redact_cards
+from tercero.services.care import mail_html
 from tercero.services.care.models import Macro, Mailbox
 from tercero.services.care.poller import set_imap_password
 
@@ -23,6 +25,10 @@ MAILBOX_FIELDS = (
     "work_type",
     "is_active",
     "acknowledgement",
+    "sender_name",
+    "sender_address",
+    "signature_text",
+    "signature_html",
     "imap_host",
     "imap_port",
     "imap_ssl",
@@ -67,6 +73,7 @@ def _mailbox_fields(engagement, fields: dict[str, Any]) -> dict[str, Any]:
     cleaned["acknowledgement"] = redact_cards(str(fields.get("acknowledgement") or "").strip())
     if len(cleaned["acknowledgement"]) > 5000:
         problems["acknowledgement"] = "at most 5000 characters"
+    problems.update(_brand(fields, cleaned))
     port = fields.get("imap_port", 993)
     if not isinstance(port, int) or not 1 <= port <= 65535:
         problems["imap_port"] = "a port from 1 to 65535"
@@ -78,6 +85,29 @@ def _mailbox_fields(engagement, fields: dict[str, Any]) -> dict[str, Any]:
     if problems:
         raise InvalidInput("Please check the mailbox.", fields=problems)
     return cleaned
+
+
+def _brand(fields: dict[str, Any], cleaned: dict[str, Any]) -> dict[str, str]:
+    """The sender and signature, cleaned into `cleaned`; the problems found."""
+    problems: dict[str, str] = {}
+    cleaned["sender_name"] = " ".join(str(fields.get("sender_name") or "").split())
+    if len(cleaned["sender_name"]) > 100:
+        problems["sender_name"] = "at most 100 characters"
+    sender = str(fields.get("sender_address") or "").strip().lower()
+    if sender:
+        try:
+            validate_email(sender)
+        except ValidationError:
+            problems["sender_address"] = "an e-mail address, or blank for the mailbox's own"
+    cleaned["sender_address"] = sender
+    cleaned["signature_text"] = redact_cards(str(fields.get("signature_text") or "").strip())
+    if len(cleaned["signature_text"]) > 5000:
+        problems["signature_text"] = "at most 5000 characters"
+    markup = str(fields.get("signature_html") or "")
+    if len(markup) > 20000:
+        problems["signature_html"] = "at most 20000 characters"
+    cleaned["signature_html"] = mail_html.sanitise(redact_cards(markup[:20000]))
+    return problems
 
 
 def create_mailbox(*, actor, engagement, imap_password: str = "", **fields) -> Mailbox:

@@ -12,6 +12,7 @@ from tercero.platform.pages import page
 from tercero.services.care import selectors
 from tercero.services.care.services import desk_setup
 from tercero.services.care.services.automations import CARE_SETUP
+from tercero.services.care.views import mail_brand
 from tercero.web.lists import Column, Filter, Listing
 
 CARE_LINES = ("customer_care", "technical_support")
@@ -37,6 +38,35 @@ class MailboxForm(forms.Form):
         help_text=(
             "Sent to a new ticket's customer by an automation's acknowledge action; "
             "blank sends none."
+        ),
+    )
+    sender_name = forms.CharField(
+        label="Sender name",
+        required=False,
+        max_length=100,
+        help_text="Shown to customers as who the replies are from, e.g. Acme Support.",
+    )
+    sender_address = forms.EmailField(
+        label="Sender address",
+        required=False,
+        max_length=254,
+        help_text="The address replies are sent from; blank sends from the mailbox's own.",
+    )
+    signature_text = forms.CharField(
+        label="Signature (plain text)",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Added below each agent's reply.",
+    )
+    signature_html = forms.CharField(
+        label="Signature (HTML)",
+        required=False,
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=(
+            "The same signature for mail programs that show HTML: paragraphs, bold, "
+            "links; scripts, styles and images are removed. Blank: made from the plain one."
         ),
     )
     is_active = forms.BooleanField(label="Active", required=False, initial=True)
@@ -173,7 +203,7 @@ def _chosen_engagement(request, caller):
     return access_engagement(client_ids=caller.client_ids, engagement_id=int(chosen))
 
 
-def _edit(request, *, what: str, engagement, form, save, row=None, back: str):
+def _edit(request, *, what: str, engagement, form, save, row=None, back: str, extra=None):
     if request.method == "POST" and form.is_valid():
         try:
             saved = save(form.cleaned_data)
@@ -182,7 +212,7 @@ def _edit(request, *, what: str, engagement, form, save, row=None, back: str):
         else:
             messages.success(request, f"{what.capitalize()} saved.")
             return redirect(back, saved.pk)
-    context = {"form": form, "engagement": engagement, "row": row, **_named(what)}
+    context = {"form": form, "engagement": engagement, "row": row, **_named(what), **(extra or {})}
     return render(request, "care/setup_edit.html", context)
 
 
@@ -227,6 +257,7 @@ def mailbox_page(request, caller, mailbox_id: int):
         row=box,
         save=lambda data: desk_setup.update_mailbox(actor=request.user, mailbox=box, **data),
         back="care:mailbox",
+        extra={"signing": mail_brand.signing_context(box)},
     )
 
 

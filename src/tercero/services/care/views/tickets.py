@@ -13,7 +13,7 @@ from tercero.delivery.work import lifecycle
 from tercero.delivery.workforce.selectors import own_agent
 from tercero.platform.errors import DomainError, NotFound
 from tercero.platform.pages import POLL_HEADERS, page, refused, version_of
-from tercero.services.care import selectors, services
+from tercero.services.care import outbound, selectors, services
 from tercero.services.care.models import Checklist, ChecklistProgress, Macro, Message
 
 
@@ -69,6 +69,11 @@ def panel(request, caller, ticket_id: int):
         ],
         "articles": selectors.suggested_articles(ticket=ticket),
         "chat_open": selectors.chat_open(ticket=ticket),
+        "sending_mailbox": outbound.sending_mailbox(ticket),
+        "reply_limits": {
+            "files": outbound.REPLY_MAX_FILES,
+            "megabytes": outbound.REPLY_MAX_BYTES // (1024 * 1024),
+        },
         "customer_online": selectors.customer_online(ticket=ticket),
         "survey": selectors.survey_of(ticket=ticket),
         "poll_headers": POLL_HEADERS,
@@ -122,10 +127,18 @@ def reply(request, caller, ticket_id: int):
             lambda: services.add_note(actor=request.user, ticket=ticket, body=body),
             "Internal note added.",
         )
+    as_html = request.POST.get("format") == "html"
     return _act(
         request,
         ticket,
-        lambda: services.reply(actor=request.user, ticket=ticket, body=body),
+        lambda: services.reply(
+            actor=request.user,
+            ticket=ticket,
+            body="" if as_html else body,
+            html=body if as_html else "",
+            cc=request.POST.get("cc", ""),
+            files=request.FILES.getlist("files"),
+        ),
         "Reply sent to the customer.",
     )
 
