@@ -148,6 +148,7 @@ def work_of(tenant) -> dict:
             trigger="created",
             actions=[{"action": "add_tag", "value": "bergmann"}],
         )
+        care_rows = care_setup_rows(tenant, engagement, desk)
     from tercero.services.payroll.tests.factories import finalised, hire, uk_group
 
     group = uk_group(tenant.client, name="Bergmann monthly")
@@ -172,6 +173,7 @@ def work_of(tenant) -> dict:
         "kind": "register",
         "article_id": article.pk,
         "automation_id": automation.pk,
+        **care_rows,
         "macro_id": macro.pk,
         "ticket_id": ticket.pk,
         **contacts_of(tenant),
@@ -185,6 +187,29 @@ def work_of(tenant) -> dict:
         "clearance_id": clearance.pk,
         "endpoint_id": endpoint.pk,
         "delivery_id": delivery.pk,
+    }
+
+
+def care_setup_rows(tenant, engagement, desk) -> dict:
+    """A web channel, a custom field, a checklist and a tier of `tenant`'s care desk."""
+    from tercero.services.care.models import Checklist, CustomField, TierQueue, WebChannel
+
+    client = tenant.client
+    channel = WebChannel.objects.create(
+        client=client, engagement=engagement, queue=desk, key=f"bergmann-{client.pk}"
+    )
+    field = CustomField.objects.create(
+        client=client, engagement=engagement, key="bergmann", label="Bergmann"
+    )
+    checklist = Checklist.objects.create(
+        client=client, product="Bergmann", title="Bergmann", steps=["Bergmann"]
+    )
+    tier = TierQueue.objects.create(client=client, engagement=engagement, tier="L2", queue=desk)
+    return {
+        "channel_id": channel.pk,
+        "field_id": field.pk,
+        "checklist_id": checklist.pk,
+        "tier_id": tier.pk,
     }
 
 

@@ -7,11 +7,13 @@ from ninja import Field, Query, Router, Schema, Status
 
 from tercero.delivery.engagements.selectors import access_engagement
 from tercero.platform.api.caller import caller_of
-from tercero.services.care import selectors
+from tercero.platform.api.pagination import paginate_by_cursor
+from tercero.services.care import api_setup_desk, selectors
 from tercero.services.care.services import desk_setup
 from tercero.services.care.services.automations import CARE_SETUP
 
 router = Router(tags=["care"])
+router.add_router("", api_setup_desk.router)
 
 
 class MailboxIn(Schema):
@@ -59,6 +61,14 @@ class MailboxOut(Schema):
     has_imap_password: bool
     last_polled_at: str | None
 
+    @staticmethod
+    def resolve_has_imap_password(box) -> bool:
+        return bool(box.imap_password)
+
+    @staticmethod
+    def resolve_last_polled_at(box) -> str | None:
+        return box.last_polled_at.isoformat() if box.last_polled_at else None
+
 
 class MacroIn(Schema):
     engagement_id: int = Field(ge=1, le=2**62)
@@ -94,16 +104,6 @@ class SetupFilters(Schema):
     engagement_id: int | None = Field(default=None, ge=1, le=2**62)
 
 
-def _mailbox_out(box) -> dict:
-    return {
-        **{
-            name: getattr(box, name) for name in ("id", "engagement_id", *desk_setup.MAILBOX_FIELDS)
-        },
-        "has_imap_password": bool(box.imap_password),
-        "last_polled_at": box.last_polled_at.isoformat() if box.last_polled_at else None,
-    }
-
-
 def _macro_out(macro) -> dict:
     return {
         name: getattr(macro, name) for name in ("id", "engagement_id", *desk_setup.MACRO_FIELDS)
@@ -117,13 +117,15 @@ def _setter(request):
 
 
 @router.get("/care/mailboxes", response=list[MailboxOut])
+@paginate_by_cursor
 def list_mailboxes(request, filters: Query[SetupFilters]):
-    """The mailboxes of the clients the caller sets up (never their IMAP passwords)."""
+    """The mailboxes of the clients the caller sets up (never their IMAP passwords),
+    a page at a time (`next` is the following page's cursor)."""
     caller = _setter(request)
     found = selectors.mailboxes(client_ids=caller.client_ids)
     if filters.engagement_id is not None:
         found = found.filter(engagement_id=filters.engagement_id)
-    return [_mailbox_out(box) for box in found[:500]]
+    return found
 
 
 @router.post("/care/mailboxes", response={201: MailboxOut})
@@ -135,7 +137,7 @@ def create_mailbox(request, body: MailboxIn):
     made = desk_setup.create_mailbox(
         actor=caller.user, engagement=engagement, **body.dict(exclude={"engagement_id"})
     )
-    return Status(201, _mailbox_out(made))
+    return Status(201, made)
 
 
 @router.get("/care/mailboxes/{mailbox_id}", response=MailboxOut)
@@ -143,7 +145,7 @@ def get_mailbox(request, mailbox_id: int):
     caller = caller_of(request)
     box = selectors.access_mailbox(client_ids=caller.client_ids, mailbox_id=mailbox_id)
     caller.require(CARE_SETUP)
-    return _mailbox_out(box)
+    return box
 
 
 @router.patch("/care/mailboxes/{mailbox_id}", response=MailboxOut)
@@ -155,16 +157,18 @@ def change_mailbox(request, mailbox_id: int, body: MailboxChange):
     changed = desk_setup.update_mailbox(
         actor=caller.user, mailbox=box, **body.dict(exclude_unset=True)
     )
-    return _mailbox_out(changed)
+    return changed
 
 
 @router.get("/care/macros", response=list[MacroOut])
+@paginate_by_cursor
 def list_macros(request, filters: Query[SetupFilters]):
+    """The macros of the clients the caller sets up, a page at a time."""
     caller = _setter(request)
     found = selectors.macros(client_ids=caller.client_ids)
     if filters.engagement_id is not None:
         found = found.filter(engagement_id=filters.engagement_id)
-    return [_macro_out(macro) for macro in found[:500]]
+    return found
 
 
 @router.post("/care/macros", response={201: MacroOut})

@@ -24,6 +24,7 @@ class CareConfig(AppConfig):
         from tercero.services.care.models import Message
         from tercero.services.care.services.automations import CARE_SETUP
         from tercero.services.care.services.knowledge import KNOWLEDGE_EDITOR
+        from tercero.services.care.services.setup_base import CARE_COPY
 
         sealed.register(Message, "sender")
         register_line(
@@ -45,7 +46,13 @@ class CareConfig(AppConfig):
                     Permission(
                         CARE_SETUP,
                         frozenset({Role.PROVIDER_ADMIN, Role.DELIVERY_MANAGER}),
-                        "Set up a client's care desk: automations, mailboxes, macros",
+                        "Set up a client's care desk: automations, mailboxes, macros, web "
+                        "channels, custom fields, checklists, tiers, SLA policies",
+                    ),
+                    Permission(
+                        CARE_COPY,
+                        frozenset({Role.PROVIDER_ADMIN}),
+                        "Copy one client's care desk set-up to another client's engagement",
                     ),
                 ),
                 navigation=(

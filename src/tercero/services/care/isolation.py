@@ -26,6 +26,18 @@ ISOLATION = Isolation(
             ("patch", {"acknowledgement": "x"}),
         ],
         "api/v1/care/macros/<macro_id>": [("get", None), ("patch", {"name": "x"})],
+        "api/v1/care/web-channels/<channel_id>": [("get", None), ("patch", {"title": "x"})],
+        "api/v1/care/custom-fields/<field_id>": [("get", None), ("patch", {"label": "x"})],
+        "api/v1/care/checklists/<checklist_id>": [("get", None), ("patch", {"title": "x"})],
+        "api/v1/care/tiers/<tier_id>": [
+            ("get", None),
+            ("patch", {"tier": "L3"}),
+            ("delete", None),
+        ],
+        "api/v1/care/sla-policies/<engagement_id>": [
+            ("get", None),
+            ("put", {"version": 1, "targets": []}),
+        ],
     },
     page_routes={
         "care/tickets/<int:ticket_id>/": [("get", None)],
@@ -52,6 +64,15 @@ ISOLATION = Isolation(
             ("post", {"action": "make", "selector": "outsider"})
         ],
         "care/macros/<int:macro_id>/": [("get", None), ("post", {"name": "x"})],
+        "care/web-channels/<int:channel_id>/": [("get", None), ("post", {"title": "x"})],
+        "care/custom-fields/<int:field_id>/": [("get", None), ("post", {"label": "x"})],
+        "care/checklists/<int:checklist_id>/": [("get", None), ("post", {"title": "x"})],
+        "care/tiers/<int:tier_id>/": [("get", None), ("post", {"tier": "L3"})],
+        "care/tiers/<int:tier_id>/remove/": [("post", None)],
+        "care/sla-policies/<int:engagement_id>/": [
+            ("get", None),
+            ("post", {"version": "1", "target-TOTAL_FORMS": "0"}),
+        ],
     },
     scoped_routes={
         "api/v1/care/cti/<endpoint_id>/events": (
@@ -83,6 +104,39 @@ ISOLATION = Isolation(
         ),
         "api/v1/care/automations": (
             "list filtered to reachable clients; create checks engagement_id (404)"
+        ),
+        "care/web-channels/": "list filtered to reachable clients' web channels",
+        "care/web-channels/new/": (
+            "engagements offered from reachable clients only; another's is 404"
+        ),
+        "care/custom-fields/": "list filtered to reachable clients' custom fields",
+        "care/custom-fields/new/": (
+            "engagements offered from reachable clients only; another's is 404"
+        ),
+        "care/checklists/": "list filtered to reachable clients' checklists",
+        "care/checklists/new/": "clients offered from reachable clients only; another's is 404",
+        "care/tiers/": "list filtered to reachable clients' tiers",
+        "care/tiers/new/": "engagements offered from reachable clients only; another's is 404",
+        "care/sla-policies/": "list of reachable clients' care engagements only",
+        "care/setup-copy/": (
+            "engagements offered and accepted from reachable clients only; another's is 404 "
+            "(test_setup_copy)"
+        ),
+        "api/v1/care/web-channels": (
+            "list filtered to reachable clients; create checks engagement_id (404)"
+        ),
+        "api/v1/care/custom-fields": (
+            "list filtered to reachable clients; create checks engagement_id (404)"
+        ),
+        "api/v1/care/checklists": (
+            "list filtered to reachable clients; create checks client_id (404)"
+        ),
+        "api/v1/care/tiers": (
+            "list filtered to reachable clients; create checks engagement_id (404)"
+        ),
+        "api/v1/care/sla-policies": "list of reachable clients' care engagements only",
+        "api/v1/care/setup-copies": (
+            "both engagement ids checked against reachable clients (404, test_setup_copy)"
         ),
         "care/kb/new/": "client chosen from reachable clients only",
         "care/w/<slug:key>/help/": "public; published public articles of the key's own client only",

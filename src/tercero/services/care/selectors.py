@@ -20,6 +20,7 @@ from tercero.services.care.models import (
     Automation,
     AutomationRun,
     ChatSession,
+    Checklist,
     CustomField,
     CustomValue,
     Macro,
@@ -27,6 +28,7 @@ from tercero.services.care.models import (
     Message,
     Survey,
     TicketLink,
+    TierQueue,
     WebChannel,
 )
 
@@ -362,3 +364,58 @@ def access_macro(*, client_ids: list[int], macro_id: int) -> Macro:
     if found is None:
         raise NotFound("Macro not found.")
     return found
+
+
+def _found(queryset, pk: int, what: str):
+    found = queryset.filter(pk=pk).first()
+    if found is None:
+        raise NotFound(f"{what} not found.")
+    return found
+
+
+def web_channels(*, client_ids: list[int]):
+    return (
+        WebChannel.objects.filter(client_id__in=client_ids)
+        .select_related("engagement", "queue", "client")
+        .order_by("key")
+    )
+
+
+def access_web_channel(*, client_ids: list[int], channel_id: int) -> WebChannel:
+    return _found(web_channels(client_ids=client_ids), channel_id, "Web channel")
+
+
+def custom_field_definitions(*, client_ids: list[int]):
+    return (
+        CustomField.objects.filter(client_id__in=client_ids)
+        .select_related("engagement", "client")
+        .order_by("engagement__name", "position", "id")
+    )
+
+
+def access_custom_field(*, client_ids: list[int], field_id: int) -> CustomField:
+    return _found(custom_field_definitions(client_ids=client_ids), field_id, "Field")
+
+
+def checklists(*, client_ids: list[int]):
+    return (
+        Checklist.objects.filter(client_id__in=client_ids)
+        .select_related("client")
+        .order_by("product", "title")
+    )
+
+
+def access_checklist(*, client_ids: list[int], checklist_id: int) -> Checklist:
+    return _found(checklists(client_ids=client_ids), checklist_id, "Checklist")
+
+
+def tiers(*, client_ids: list[int]):
+    return (
+        TierQueue.objects.filter(client_id__in=client_ids)
+        .select_related("engagement", "queue", "client")
+        .order_by("engagement__name", "tier")
+    )
+
+
+def access_tier(*, client_ids: list[int], tier_id: int) -> TierQueue:
+    return _found(tiers(client_ids=client_ids), tier_id, "Tier")

@@ -183,5 +183,6 @@ def test_the_api_sets_up_mailboxes_and_macros_of_the_callers_clients_only(client
         content_type=JSON,
     )
     assert again.status_code == 409
-    assert [m["name"] for m in client.get("/api/v1/care/macros").json()] == ["Resolve"]
+    listed = client.get("/api/v1/care/macros").json()
+    assert ([m["name"] for m in listed["results"]], listed["next"]) == (["Resolve"], None)
     assert _audited() == ["care.mailbox.created", "care.mailbox.changed", "care.macro.created"]
