@@ -343,3 +343,12 @@ LOGGING = {
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
+
+# HMRC Real Time Information filing (services/payroll/rti_gateway.py): the Transaction
+# Engine's submission endpoint and the Government Gateway sender, from the environment
+RTI_GATEWAY_URL = os.environ.get("TERCERO_RTI_URL", "")
+RTI_SENDER_ID = os.environ.get("TERCERO_RTI_SENDER_ID", "")
+RTI_SENDER_PASSWORD = os.environ.get("TERCERO_RTI_PASSWORD", "")
+RTI_GATEWAY_TEST = os.environ.get("TERCERO_RTI_TEST", "1") == "1"  # GatewayTest=1
+RTI_GATEWAY_TIMEOUT = float(os.environ.get("TERCERO_RTI_TIMEOUT", "30"))
+RTI_POLL_LIMIT = int(os.environ.get("TERCERO_RTI_POLL_LIMIT", "10"))

@@ -364,3 +364,7 @@ class WithholdingCertificate(ClientOwned):
         "form", "filing_status", "multiple_jobs", "dependents_minor", "other_income_minor",
         "deductions_minor", "extra_minor", "allowances", "exempt", "state",
     )  # fmt: skip
+
+
+# Real Time Information filing (rti_models.py): one set of payroll models
+from tercero.services.payroll.rti_models import RtiEmployer, RtiPerson, RtiSubmission  # noqa: E402, F401
