@@ -1,13 +1,14 @@
 """Payroll's share of the demo provider: Albion's UK monthly pay group with two dozen
-employees, April 2026 paid (calculated, approved by Albion's admin in the portal,
-finalised, its work item resolved) and May 2026, with a timesheet of hours, overtime and
-bonuses, waiting for Albion's approval. Built only through the payroll and work
-services, as the payroll team would build it; April's times are then set back to the
-days it was worked (`_worked_in_april`). Idempotent: nothing happens once the pay group
-exists."""
+employees, every month from April 2026 to today paid (calculated, approved by Albion's
+admin in the portal, finalised, its work item resolved) and the next month, with a
+timesheet of hours, overtime and bonuses, waiting for Albion's approval, due in the
+future (`demo_history.calendar_to_today`). Built only through the payroll and work
+services, as the payroll team would build it; each paid month's times are then set back
+to the days it was worked (`worked_on_time`). Idempotent: nothing happens
+once the pay group exists."""
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from schwifty import IBAN
@@ -19,7 +20,7 @@ from tercero.delivery.work import services as work
 from tercero.delivery.work import sla
 from tercero.delivery.workforce.models import Agent
 from tercero.delivery.workforce.services import clear_agent, update_agent
-from tercero.services.payroll import groups, runs, services
+from tercero.services.payroll import demo_history, groups, paydates, runs, services
 from tercero.services.payroll.models import PayGroup, PayRun
 
 ENGAGEMENT = "Payroll UK"
@@ -28,15 +29,8 @@ PAY_GROUP = "Albion UK monthly"
 # looks for: a pay group's account is stored in clear, as bank files need it).
 PAYER_IBAN = str(IBAN.generate("GB", bank_code="BARC200000", account_code="55779911").compact)
 PAYER_BIC = "BARCGB22"
-APRIL = dict(period_start=date(2026, 4, 6), period_end=date(2026, 5, 5), pay_date=date(2026, 4, 28))
-MAY = dict(period_start=date(2026, 5, 6), period_end=date(2026, 6, 5), pay_date=date(2026, 5, 28))
+FIRST_PERIOD = date(2026, 4, 6)  # April 2026, the first month the demo pays
 JOINER_START = date(2026, 5, 12)
-# When the April run was worked: queued, calculated, and finalised before the banks'
-# deadline (three business days before the pay date, noon: 23 April).
-LONDON = ZoneInfo("Europe/London")
-APRIL_QUEUED = datetime(2026, 4, 13, 9, 0, tzinfo=LONDON)
-APRIL_CALCULATED = datetime(2026, 4, 14, 10, 30, tzinfo=LONDON)
-APRIL_FINALISED = datetime(2026, 4, 22, 15, 30, tzinfo=LONDON)
 # Banks and sort codes the demo's accounts are generated at (check digits by schwifty).
 BANKS = ("NWBK601613", "LOYD309634", "HBUK401276", "MIDL400515", "NAIA070116", "BUKB202015")
 # National Insurance prefixes HMRC issues (never D, F, I, Q, U, V; never BG, GB, KN, NK,
@@ -123,6 +117,19 @@ MAY_INPUTS = (
     "ALB-0021,104,3,,\nALB-0001,,,750,\nALB-0006,,,1200,\nALB-0019,,,2500,\n"
     "ALB-0011,,,,85.50\n"
 )
+HOURLY = ("ALB-0005", "ALB-0008", "ALB-0012", "ALB-0018", "ALB-0021")
+
+
+def inputs_of(month: int) -> str:
+    """The timesheet of the demo's `month`-th month (0: April): April's and May's as
+    Albion sent them, then the hourly staff's hours and a little overtime."""
+    if month < 2:
+        return (APRIL_INPUTS, MAY_INPUTS)[month]
+    rows = [
+        f"{number},{140 + (month * 7 + i * 5) % 24},{(month + i) % 5},,"
+        for i, number in enumerate(HOURLY)
+    ]
+    return "employee_number,hours,overtime_hours,bonus,deduction\n" + "\n".join(rows) + "\n"
 
 
 def employee_number(index: int) -> str:
@@ -165,12 +172,15 @@ def load(*, admin, lead, client_admin, hr_agent) -> None:
     )
     for index, person in enumerate(STAFF, start=1):
         _hire(lead, group, index, person)
-    april = _calculated(lead, runs.create_run(actor=lead, pay_group=group, **APRIL), APRIL_INPUTS)
-    april = runs.submit(actor=lead, run=april, version=april.version)
-    april = runs.approve(actor=client_admin, run=april, version=april.version)
-    _worked_in_april(runs.finalise(actor=lead, run=april, version=april.version))
-    may = _calculated(lead, runs.create_run(actor=lead, pay_group=group, **MAY), MAY_INPUTS)
-    runs.submit(actor=lead, run=may, version=may.version)
+    paid, waiting = demo_history.calendar_to_today(
+        group, first=FIRST_PERIOD, today=demo_history.local_today(group)
+    )
+    for month, period in enumerate(paid):
+        run = _submitted(lead, group, period, inputs_of(month))
+        run = runs.approve(actor=client_admin, run=run, version=run.version)
+        worked_on_time(runs.finalise(actor=lead, run=run, version=run.version))
+    if waiting is not None:
+        _submitted(lead, group, waiting, inputs_of(len(paid)))
     _hr_requests(admin, engagement, client_admin)
     _hr_desk(admin, engagement, hr_agent)
 
@@ -277,34 +287,58 @@ def _hire(lead, group: PayGroup, index: int, person: Person) -> None:
     )
 
 
-def _worked_in_april(run: PayRun) -> None:
-    """Set the finalised April run and its resolved item back to the days they were
-    worked, and judge the item's SLA clock at that finalising, as it was then. Only a
-    demo may do this; the audit trail and the item's events keep the time the demo was
-    loaded, as they must."""
-    PayRun.objects.filter(pk=run.pk).update(
-        created_at=APRIL_QUEUED, calculated_at=APRIL_CALCULATED, finalised_at=APRIL_FINALISED
-    )
+def worked_on_time(run: PayRun) -> None:
+    """Set a finalised run and its resolved item back to the days they were worked:
+    finalised at 15:30 on the business day before the bank deadline, queued nine days
+    earlier and calculated the next morning; the item's SLA clock judged as it was then.
+    Only a demo may do this; the audit trail and the item's events keep the time the
+    demo was loaded, as they must."""
     item = work_selectors.access_item(client_ids=[run.client_id], item_id=run.work_item_id)
+    engagement = item.engagement
+    zone = ZoneInfo(engagement.time_zone)
+    country, region = engagement.holiday_country, engagement.holiday_subdivision
+    due_day = item.due_at.astimezone(zone).date()
+    finalised_day = paydates.business_day_on_or_before(
+        due_day - timedelta(days=1), country=country, subdivision=region
+    )
+    queued_day = paydates.business_day_on_or_before(
+        finalised_day - demo_history.QUEUED_BEFORE, country=country, subdivision=region
+    )
+    queued = datetime.combine(queued_day, demo_history.QUEUED_AT, tzinfo=zone)
+    finalised = datetime.combine(finalised_day, demo_history.FINALISED_AT, tzinfo=zone)
+    calculated = datetime.combine(
+        queued_day + timedelta(days=1), demo_history.CALCULATED_AT, tzinfo=zone
+    )
+    PayRun.objects.filter(pk=run.pk).update(
+        created_at=queued, calculated_at=calculated, finalised_at=finalised
+    )
     at_risk = sla.at_risk_moment(
-        sla.calendar_of(item.engagement), APRIL_QUEUED, item.due_at, item.queue.at_risk_percent
+        sla.calendar_of(engagement), queued, item.due_at, item.queue.at_risk_percent
     )  # a pay run has one clock, its turnaround: due_at is resolution_due_at
     work_demo.set_history(
         item_id=item.pk,
-        created_at=APRIL_QUEUED,
-        queued_at=APRIL_QUEUED,
+        created_at=queued,
+        queued_at=queued,
         at_risk_at=at_risk,
         resolution_at_risk_at=at_risk,
-        resolved_at=APRIL_FINALISED,
-        updated_at=APRIL_FINALISED,
-        sla_met=item.due_at >= APRIL_FINALISED,
+        resolved_at=finalised,
+        updated_at=finalised,
+        sla_met=item.due_at >= finalised,
     )
 
 
-def _calculated(lead, run: PayRun, inputs: str) -> PayRun:
-    """The month's timesheet imported, then the run calculated (inline: it is small)."""
+def _submitted(lead, group: PayGroup, period: paydates.Period, inputs: str) -> PayRun:
+    """The month's run: its timesheet imported, calculated (inline: it is small) and
+    submitted for Albion's approval."""
+    run = runs.create_run(
+        actor=lead,
+        pay_group=group,
+        period_start=period.start,
+        period_end=period.end,
+        pay_date=period.pay_date,
+    )
     report = runs.import_inputs(actor=lead, run=run, data=inputs.encode())
     if not report.ok:
         raise ValueError(f"The demo's inputs do not import: {report.errors}")
-    run = runs.start_calculation(actor=lead, run=run)
-    return runs.calculate(run_id=run.pk)
+    run = runs.calculate(run_id=runs.start_calculation(actor=lead, run=run).pk)
+    return runs.submit(actor=lead, run=run, version=run.version)

@@ -1,26 +1,27 @@
 """Payroll's United States share of the demo provider: Northwind's biweekly pay group for
 its Pennsylvania distribution centre, a dozen employees with their Forms W-4 (2020 or
-later and 2019 or earlier ones), the first quarter of 2026 paid (six runs calculated,
-approved by Northwind's admin and finalised) and the first run of April waiting for
-approval: federal income tax, Social Security, Medicare, FUTA and Pennsylvania's taxes
-on every payslip, and a first quarter's Form 941 to show. Built only through the
-engagement, payroll and work services. Idempotent: nothing happens once the pay group
-exists."""
+later and 2019 or earlier ones), every fortnight of 2026 up to today paid (calculated,
+approved by Northwind's admin and finalised on time, each item resolved then) and the
+next one waiting for approval, due in the future (`demo_history`,
+`demo.worked_on_time`): federal income tax, Social Security, Medicare, FUTA and
+Pennsylvania's taxes on every payslip, and a first quarter's Form 941 to show. Built
+only through the engagement, payroll and work services. Idempotent: nothing happens once
+the pay group exists."""
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 from tercero.delivery.engagements.models import Engagement
 from tercero.delivery.engagements.services import create_engagement
 from tercero.delivery.work import services as work
-from tercero.services.payroll import groups, paydates, runs, services, us_forms
+from tercero.services.payroll import demo, demo_history, groups, paydates, runs, services, us_forms
 from tercero.services.payroll.models import PayGroup, PayRun
 
 ENGAGEMENT = "Payroll US"
 PAY_GROUP = "Northwind US biweekly"
 # Sunday to Saturday fortnights, paid the Friday after (six days after the period ends)
 ANCHOR = date(2025, 12, 28)
-PAID = 6  # finalised runs: the first quarter of 2026
+PAY_OFFSET_DAYS = 6  # paid six days after the period ends
 PAYER_ROUTING = "031000503"  # the originating bank (ACH), and the receiving point
 BANK_ROUTING = "031201360"
 COMPANY_ID = "1234567890"
@@ -113,18 +114,19 @@ def load(*, admin, lead, client_admin, client) -> None:
         company_id=COMPANY_ID,
         period_anchor=ANCHOR,
         pay_rule="offset",
-        pay_offset_days=PAID,
+        pay_offset_days=PAY_OFFSET_DAYS,
     )
     for index, person in enumerate(STAFF, start=1):
         _hire(lead, group, index, person)
-    period = paydates.period_of(group, ANCHOR)
-    for number in range(PAID + 1):
-        run = _calculated(lead, group, period, number)
-        run = runs.submit(actor=lead, run=run, version=run.version)
-        if number < PAID:
-            run = runs.approve(actor=client_admin, run=run, version=run.version)
-            runs.finalise(actor=lead, run=run, version=run.version)
-        period = paydates.period_of(group, period.end + timedelta(days=1))
+    paid, waiting = demo_history.calendar_to_today(
+        group, first=ANCHOR, today=demo_history.local_today(group)
+    )
+    for number, period in enumerate(paid):
+        run = _submitted(lead, group, period, number)
+        run = runs.approve(actor=client_admin, run=run, version=run.version)
+        demo.worked_on_time(runs.finalise(actor=lead, run=run, version=run.version))
+    if waiting is not None:
+        _submitted(lead, group, waiting, len(paid))
 
 
 def _hire(lead, group: PayGroup, index: int, person: Person) -> None:
@@ -152,8 +154,9 @@ def _hire(lead, group: PayGroup, index: int, person: Person) -> None:
                            **person.w4)  # fmt: skip
 
 
-def _calculated(lead, group: PayGroup, period, number: int) -> PayRun:
-    """One fortnight: the hourly staff's timesheet imported, then the run calculated."""
+def _submitted(lead, group: PayGroup, period: paydates.Period, number: int) -> PayRun:
+    """One fortnight: the hourly staff's timesheet imported, the run calculated and
+    submitted for Northwind's approval."""
     rows = [f"{code},{76 + (number * 3 + i) % 9},{(number + i) % 4}," for i, code in
             enumerate(HOURLY)]  # fmt: skip
     bonus = "NW-0002,,,1500\n" if number == 5 else ""  # a quarter-end bonus
@@ -163,5 +166,5 @@ def _calculated(lead, group: PayGroup, period, number: int) -> PayRun:
     report = runs.import_inputs(actor=lead, run=run, data=data.encode())
     if not report.ok:
         raise ValueError(f"The demo's inputs do not import: {report.errors}")
-    run = runs.start_calculation(actor=lead, run=run)
-    return runs.calculate(run_id=run.pk)
+    run = runs.calculate(run_id=runs.start_calculation(actor=lead, run=run).pk)
+    return runs.submit(actor=lead, run=run, version=run.version)

@@ -34,9 +34,9 @@ from tercero.web.lists import Column, Filter, Listing
 
 STATUS_CHOICES = tuple((s, s.replace("_", " ").capitalize()) for s in lifecycle.STATUSES)
 SLA_CHOICES = (
-    ("on_track", "On track"),
+    ("on_track", "On track, or met when finished"),
     ("at_risk", "At risk"),
-    ("breached", "Breached"),
+    ("breached", "Breached, or missed when finished"),
     ("none", "No SLA"),
 )
 PRIORITY_CHOICES = tuple((str(p), f"P{p}") for p in range(1, 5))
@@ -231,6 +231,8 @@ def _status_context(item: WorkItem, caller: Caller) -> dict[str, Any]:
     return {
         "item": item,
         "standing": standing,
+        "now": now,
+        "finished_at": item.resolved_at or item.cancelled_at,
         "remaining_seconds": int(standing.remaining.total_seconds())
         if standing.remaining is not None
         else None,

@@ -145,14 +145,17 @@ def items(request: HttpRequest, caller: Caller) -> HttpResponse:
     listing = item_listing(request, found, client_ids=caller.client_ids, for_client=True)
     if listing.wants_csv:
         return listing.csv_response("our-items.csv")
-    return render(request, "work/portal/items.html", {"listing": listing})
+    return render(request, "work/portal/items.html", {"listing": listing, "now": timezone.now()})
 
 
 def _client_status(item: WorkItem) -> dict[str, Any]:
-    standing = sla.standing(item, engagement=item.engagement, now=timezone.now())
+    now = timezone.now()
+    standing = sla.standing(item, engagement=item.engagement, now=now)
     return {
         "item": item,
         "standing": standing,
+        "now": now,
+        "finished_at": item.resolved_at or item.cancelled_at,
         "remaining_seconds": int(standing.remaining.total_seconds())
         if standing.remaining is not None
         else None,

@@ -1,9 +1,14 @@
-"""`tercero demo` gives Albion a UK payroll: April paid, May awaiting the client's
-approval, the personal data of every employee sealed, and a second run changes nothing."""
+"""`tercero demo` gives Albion a UK payroll: every month from April to today paid, each
+item resolved when its run was finalised, the next month awaiting the client's approval
+and due in the future, the personal data of every employee sealed, and a second run
+changes nothing. Loaded on 7 December 2026: April to November paid, December waiting."""
 
 import copy
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.apps import apps
 from django.core.management import call_command
 from django.db import models
@@ -13,12 +18,14 @@ from tercero.services.payroll import demo, outputs
 from tercero.services.payroll.models import Employee, PayGroup, PayInput, PayResult, PayRun
 
 pytestmark = pytest.mark.django_db
+LOADED_AT = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
+LONDON = ZoneInfo("Europe/London")
 
 
 @pytest.fixture(scope="module")
 def loaded_once(module_db):
     """The demo, loaded once for the tests that read it; each runs in a savepoint of it."""
-    with module_db.unblock():
+    with module_db.unblock(), time_machine.travel(LOADED_AT, tick=True):
         call_command("demo", verbosity=0)
         with all_clients_scope():
             return PayGroup.objects.get(name=demo.PAY_GROUP)
@@ -77,24 +84,58 @@ def test_the_demos_paid_april_has_its_item_resolved_when_it_was_finalised(loaded
     item = april.work_item
     assert item.status == "resolved"
     assert item.resolution == "Pay run finalised: 23 employees, net £53,553.05."
-    assert april.created_at == item.created_at == item.queued_at == demo.APRIL_QUEUED
-    assert april.finalised_at == item.resolved_at == demo.APRIL_FINALISED
+    queued = datetime(2026, 4, 13, 9, 0, tzinfo=LONDON)
+    finalised = datetime(2026, 4, 22, 15, 30, tzinfo=LONDON)  # the day before the deadline
+    assert april.created_at == item.created_at == item.queued_at == queued
+    assert april.finalised_at == item.resolved_at == finalised
     assert item.created_at < item.at_risk_at < item.resolved_at < item.due_at < timezone.now()
     assert item.sla_met is True
     standing = sla.standing(item, engagement=item.engagement, now=timezone.now())
     assert (standing.state, standing.remaining) == ("on_track", None)
-    assert _run(loaded, 2).work_item.status == "queued"  # May still waits for Albion
     client.force_login(april.prepared_by)
     page = client.get(f"/work/items/{item.pk}/").content.decode()
     assert '<span class="badge ok">Met</span>' in page
     assert "On track" not in page
+    assert "Nobody yet" not in page
+    assert "None: finished without an agent" in page
+    assert "Resolved</dt>" in page
+    assert "Was due</dt>" in page
 
 
-def test_the_demo_leaves_may_awaiting_albions_approval(loaded):
-    # protects: the client's admin finds a run to approve in the portal, joiner flagged
+def test_every_month_before_today_is_paid_on_time_and_none_is_left_late(loaded):
+    # protects: finalised and paid runs kept queued, "breached, overdue 52 d", on the floor
+    ran = PayRun.objects.filter(pay_group=loaded).order_by("period_start")
+    assert [(r.period, r.status) for r in ran] == [(n, "finalised") for n in range(1, 9)] + [
+        (9, "submitted")
+    ]
+    for run in ran[:8]:
+        item = run.work_item
+        assert item.status == "resolved"
+        assert item.sla_met is True
+        assert item.created_at < item.resolved_at == run.finalised_at < item.due_at
+        assert run.finalised_at.date() < run.pay_date
+
+
+def test_the_months_open_run_is_due_in_the_future_and_not_born_late(loaded):
+    # protects: June's new run that appeared already breached
+    from tercero.delivery.work import sla
+
+    december = _run(loaded, 9)
+    assert december.status == PayRun.Status.SUBMITTED
+    assert december.pay_date.isoformat() == "2026-12-24"  # 28 December is a bank holiday
+    item = december.work_item
+    assert item.status == "queued"
+    assert LOADED_AT < item.at_risk_at < item.due_at
+    standing = sla.standing(item, engagement=item.engagement, now=LOADED_AT)
+    assert standing.state == "on_track"
+    assert standing.remaining.total_seconds() > 0
+
+
+def test_the_demos_may_paid_the_joiner_and_albions_timesheet(loaded):
+    # protects: May's timesheet (overtime, bonuses) and its joiner on the payslips
     may = _run(loaded, 2)
-    assert may.status == PayRun.Status.SUBMITTED
-    assert may.approved_by is None
+    assert may.status == PayRun.Status.FINALISED
+    assert may.approved_by.email == "admin@albion.example"
     assert PayResult.objects.filter(run=may).count() == 24
     joiner = PayResult.objects.get(run=may, employee__employee_number="ALB-0024")
     assert joiner.flags == ["new_joiner"]
@@ -142,6 +183,7 @@ def test_the_demo_has_hr_changes_waiting_for_an_hr_agent(loaded):
     assert bruno.clearances.filter(engagement=asked[0].engagement).exists()
 
 
+@time_machine.travel(LOADED_AT, tick=True)
 def test_a_second_demo_changes_nothing(django_capture_on_commit_callbacks):
     # protects: `make run` again keeps the data a person made and adds no duplicates
     with django_capture_on_commit_callbacks(execute=True) as queued:
@@ -149,10 +191,10 @@ def test_a_second_demo_changes_nothing(django_capture_on_commit_callbacks):
     before = _row_counts()
     call_command("demo", verbosity=0)
     assert _row_counts() == before
-    # Albion's UK group (24 employees, April and May) and Northwind's US one (us_demo:
-    # 12 employees, six finalised fortnights and one awaiting approval)
+    # Albion's UK group (24 employees, April to November paid, December waiting) and
+    # Northwind's US one (us_demo: 12 employees, 24 fortnights paid, one waiting)
     assert before["payroll.PayGroup"] == 2
     assert before["payroll.Employee"] == 24 + 12
-    assert before["payroll.PayRun"] == 2 + 7
+    assert before["payroll.PayRun"] == 9 + 25
     assert len(queued) >= 1  # each finalised run's payslips were queued for e-mail once
-    assert before["django_tasks_database.DBTaskResult"] == 1 + 6
+    assert before["django_tasks_database.DBTaskResult"] == 8 + 24
