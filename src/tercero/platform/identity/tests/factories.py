@@ -2,6 +2,7 @@ from datetime import timedelta
 
 import factory
 import pyotp
+from django.contrib.auth.hashers import get_hasher, make_password
 from django.utils import timezone
 
 from tercero.platform.identity import mfa
@@ -26,18 +27,40 @@ class MadeAsSystemWork:
 class UserFactory(MadeAsSystemWork, factory.django.DjangoModelFactory[User]):
     class Meta:
         model = User
-        skip_postgeneration_save = True
 
     email = factory.Sequence(lambda n: f"user{n}@example.com")
     full_name = factory.Sequence(lambda n: f"User {n}")
     role = Role.AGENT
     client = None
-    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+    password = PASSWORD
 
-    @factory.post_generation
-    def save_password(obj: User, create: bool, extracted: object, **kwargs: object) -> None:  # noqa: N805 (factory_boy passes the object)
-        if create:
-            obj.save()
+    @classmethod
+    def _create(cls, model_class: type[User], *args: object, **kwargs: object) -> User:
+        """One INSERT with the password already set, as `set_password` sets it."""
+        raw = kwargs.pop("password")
+        user = model_class(*args, **kwargs)
+        user.password = _hashed(str(raw))
+        user.password_changed_at = timezone.now()
+        user.save(force_insert=True)
+        return user
+
+
+_HASHES: dict[tuple[object, ...], str] = {}
+
+
+def _hashed(raw: str) -> str:
+    """`make_password(raw)`, made once per password and hasher: every fixture user has the
+    same password, and hashing it afresh for each (with its own salt) was most of the
+    cost of making a user. A test that changes the hashers (or their costs) gets hashes
+    made by its own."""
+    hasher = get_hasher()
+    key = (raw, type(hasher), *(getattr(hasher, name, None) for name in _COSTS))
+    if key not in _HASHES:
+        _HASHES[key] = make_password(raw)
+    return _HASHES[key]
+
+
+_COSTS = ("time_cost", "memory_cost", "parallelism", "iterations", "rounds")
 
 
 class GrantFactory(MadeAsSystemWork, factory.django.DjangoModelFactory):
