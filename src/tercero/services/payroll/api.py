@@ -116,6 +116,8 @@ class EmployeeOut(Schema):
     tax_code: str
     ni_category: str
     student_loan_plans: str = Field(description="United Kingdom: plans 1, 2, 4, 5 and PGL")
+    director_since: date | None = Field(description="United Kingdom: a company director since")
+    director_nic_method: str = Field(description="annual or alternative (directors' NICs)")
 
 
 def _run(caller, run_id: int) -> PayRun:
@@ -272,6 +274,8 @@ def _masked(employee) -> dict:
         "tax_code": employee.tax_code,
         "ni_category": employee.ni_category,
         "student_loan_plans": employee.student_loan_plans,
+        "director_since": employee.director_since,
+        "director_nic_method": employee.director_nic_method,
     }
 
 

@@ -310,6 +310,8 @@ def tax_period(*, jurisdiction: str, frequency: str, pay_date: date) -> tuple[st
         start_year = pay_date.year if pay_date >= date(pay_date.year, 4, 6) else pay_date.year - 1
         year = f"{start_year}-{str(start_year + 1)[2:]}"
         start = date(start_year, 4, 6)
+        if frequency == "annual":  # the whole year's allowance and bands: month 12
+            return year, 12
         if tables == "weekly":  # fortnightly too: the tax week of the pay day
             return year, (pay_date - start).days // 7 + 1  # 53: 5 April (4-5 in leap years)
         months = (pay_date.year - start_year) * 12 + pay_date.month - 4

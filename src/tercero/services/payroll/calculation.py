@@ -16,7 +16,7 @@ from django.db.models import F, Max, Sum
 from django.utils import timezone
 
 from tercero.platform.errors import InvalidInput
-from tercero.services.payroll import calc, groups, lifecycle, pensions
+from tercero.services.payroll import calc, gb, groups, lifecycle, pensions
 from tercero.services.payroll import run_steps as steps
 from tercero.services.payroll.models import (
     Employee,
@@ -117,6 +117,8 @@ def snapshots(run: PayRun, employee_ids: list[int]) -> list[calc.Snapshot]:
             "previous_tax_year",
             "previous_pay_minor",
             "previous_tax_minor",
+            "director_since",
+            "director_nic_method",
         )
     }
     history: dict[int, list[dict]] = defaultdict(list)
@@ -176,9 +178,24 @@ def snapshots(run: PayRun, employee_ids: list[int]) -> list[calc.Snapshot]:
                 period_before=_paid_in_period(past, run.period, frequency),
                 **_p45(employees[employee_id], run.tax_year),
                 withholding=certificates.get(employee_id, {}),
+                **_director(employees[employee_id], run),
             )
         )
     return built
+
+
+def _director(employee: dict, run: PayRun) -> dict:
+    """A United Kingdom director's annual earnings period this tax year (HMRC CA44): its
+    weeks, pro rata from an appointment during the year, and the NICs method; nothing
+    for an employee not yet a director on the pay day."""
+    appointed = employee["director_since"]
+    if appointed is None or appointed > run.pay_date or run.pay_group.jurisdiction != "GB":
+        return {}
+    start = date(int(run.tax_year[:4]), 4, 6)
+    return {
+        "director_weeks": gb.director_weeks(appointed_on=appointed, tax_year_start=start),
+        "director_method": employee["director_nic_method"],
+    }
 
 
 def _certificates(run: PayRun, employee_ids: list[int]) -> dict[int, dict]:

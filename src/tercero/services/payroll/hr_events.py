@@ -182,6 +182,8 @@ def _hire(actor, item, asked: HrEventPayload):
         tax_code=asked.tax_code,
         ni_category=asked.ni_category,
         student_loan_plans=asked.student_loan_plans,
+        director_since=asked.director_since,
+        director_nic_method=asked.director_nic_method,
         department=asked.department,
         position=asked.position,
         previous_pay=asked.previous_pay or None,

@@ -18,8 +18,10 @@ class PayGroup(ClientOwned):
     class Frequency(models.TextChoices):
         WEEKLY = "weekly", "Weekly"
         BIWEEKLY = "biweekly", "Every two weeks"
+        FOUR_WEEKLY = "four_weekly", "Every four weeks"
         SEMIMONTHLY = "semimonthly", "Twice a month"
         MONTHLY = "monthly", "Monthly"
+        ANNUAL = "annual", "Annually"
 
     engagement = models.ForeignKey(
         "engagements.Engagement", on_delete=models.PROTECT, related_name="+"
@@ -121,6 +123,15 @@ class Employee(ClientOwned):
     previous_tax_year = models.CharField(max_length=7, blank=True)
     previous_pay_minor = models.BigIntegerField(default=0)
     previous_tax_minor = models.BigIntegerField(default=0)
+    # a company director (United Kingdom, HMRC CA44): appointed on this day; NICs are
+    # worked on an annual earnings period (pro rata from a mid-year appointment), by the
+    # annual method or the alternative one (per period, squared on the year's last pay day)
+    director_since = models.DateField(null=True, blank=True)
+    director_nic_method = models.CharField(
+        max_length=12,
+        choices=[("annual", "Annual earnings period"), ("alternative", "Alternative method")],
+        default="annual",
+    )
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(default=timezone.now)
 

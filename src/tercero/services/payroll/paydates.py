@@ -3,10 +3,12 @@ period) and its frequency, and each period's pay date from a rule, moved back to
 last business day before it when it falls on a weekend or a public holiday of the
 engagement's country.
 
-    weekly, biweekly   every 7 or 14 days from the anchor
+    weekly, biweekly,  every 7, 14 or 28 days from the anchor
+    four_weekly
     semimonthly        the 1st to the 15th and the 16th to the month's end
     monthly            the anchor's day of one month to the day before it the next month
                        (6 April to 5 May: the UK tax month)
+    annual             the anchor's day of one year to the day before it the next
 
 Pay date rules: `offset` pays `pay_offset_days` after the period's last day (negative:
 before it); `day_of_month` pays on day `pay_day` of the month the period starts in (31:
@@ -22,7 +24,8 @@ import holidays
 
 from tercero.platform.errors import InvalidInput
 
-STEP_DAYS = {"weekly": 7, "biweekly": 14}
+STEP_DAYS = {"weekly": 7, "biweekly": 14, "four_weekly": 28}
+MONTHS = {"monthly": 1, "annual": 12}
 
 
 @dataclass(frozen=True)
@@ -36,9 +39,10 @@ def check(*, frequency: str, anchor: date | None, rule: str, offset: int, day: i
     """Refuse a calendar that cannot be followed."""
     if anchor is None:
         return
-    if frequency == "monthly" and anchor.day > 28:
+    if frequency in MONTHS and anchor.day > 28:
         raise InvalidInput(
-            "A monthly calendar starts its periods on day 1 to 28.",
+            f"{'An annual' if frequency == 'annual' else 'A monthly'} calendar starts its "
+            "periods on day 1 to 28.",
             fields={"period_anchor": "day 1-28"},
         )
     if frequency == "semimonthly" and anchor.day not in (1, 16):
@@ -72,11 +76,13 @@ def _period_containing(frequency: str, anchor: date, day: date) -> tuple[date, d
         if day.day <= 15:
             return day.replace(day=1), day.replace(day=15)
         return day.replace(day=16), day.replace(day=last)
+    step = MONTHS[frequency]
     months = (day.year - anchor.year) * 12 + day.month - anchor.month
     if day.day < anchor.day:
         months -= 1
+    months -= months % step  # a whole number of periods from the anchor
     start = _add_months(anchor, months)
-    return start, _add_months(anchor, months + 1) - timedelta(days=1)
+    return start, _add_months(anchor, months + step) - timedelta(days=1)
 
 
 @functools.lru_cache(maxsize=256)

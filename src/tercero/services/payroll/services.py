@@ -65,6 +65,8 @@ def hire(
     ni_category: str = "",
     student_loan_plans: str = "",
     pension_enrolled_on: date | None = None,
+    director_since: date | None = None,
+    director_nic_method: str = "annual",
     department: str = "",
     position: str = "",
     previous_pay=None,
@@ -90,6 +92,11 @@ def hire(
         tax_code = gb.parse_code(tax_code).text
     ni_category = gb.ni_category(ni_category)
     student_loan_plans = student_loans.parse_plans(student_loan_plans)
+    if director_nic_method not in ("annual", "alternative"):
+        raise InvalidInput(
+            "A director's NICs method is annual or alternative.",
+            fields={"director_nic_method": "annual or alternative"},
+        )
     p45 = _p45(pay_group, start, previous_pay, previous_tax)
     with transaction.atomic():
         try:
@@ -110,6 +117,8 @@ def hire(
                 ni_category=ni_category,
                 student_loan_plans=student_loan_plans,
                 pension_enrolled_on=pension_enrolled_on,
+                director_since=director_since,
+                director_nic_method=director_nic_method,
                 **p45,
             )
         except IntegrityError:

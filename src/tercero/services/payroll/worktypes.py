@@ -101,6 +101,17 @@ class HrEventPayload(BaseModel):
     student_loan_plans: str = Field(
         default="", max_length=20, title="Student loans", description="Plans 1, 2, 4, 5 and PGL"
     )
+    director_since: date | None = Field(
+        default=None,
+        title="Company director since",
+        description="United Kingdom: directors' NICs on an annual earnings period (CA44)",
+    )
+    director_nic_method: Literal["annual", "alternative"] = Field(
+        default="annual",
+        title="Director's NICs method",
+        description="annual: the annual earnings period; alternative: per pay period, "
+        "squared on the year's last pay day",
+    )
     previous_pay: str = Field(
         default="",
         max_length=20,
@@ -220,6 +231,8 @@ HR_EVENT = registry.WorkType(
         ("tax_code", "Tax code"),
         ("ni_category", "NI category"),
         ("student_loan_plans", "Student loans"),
+        ("director_since", "Company director since"),
+        ("director_nic_method", "Director's NICs method"),
         ("previous_pay", "Pay this tax year before joining (P45)"),
         ("previous_tax", "Tax paid on it (P45)"),
     ),

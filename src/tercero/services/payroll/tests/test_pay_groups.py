@@ -176,7 +176,7 @@ def test_settings_are_checked_and_fixed_once_a_run_exists(tenant_a, engagement):
             version=group.version,
             changes={"period_anchor": date(2026, 4, 30)},
         )
-    with pytest.raises(InvalidInput, match="weekly, fortnightly or monthly"):
+    with pytest.raises(InvalidInput, match="fortnightly, four-weekly, monthly or annually"):
         _monthly(
             engagement,
             name="UK twice a month",
