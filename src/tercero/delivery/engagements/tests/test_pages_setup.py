@@ -330,3 +330,52 @@ def test_people_who_may_only_read_engagements_cannot_open_the_set_up(client, ten
     page = _text(client.get(f"/engagements/{engagement.pk}/"))
     assert "Edit working hours" not in page
     assert f"/engagements/{engagement.pk}/sla/" not in page
+
+
+def test_a_new_engagement_is_created_from_a_form_without_json(client, provider_admin, tenant_a):
+    client.force_login(provider_admin)
+    form_page = client.get("/engagements/new/").content.decode()
+    assert "<textarea" in form_page  # the scope, and nothing else
+    assert form_page.count("<textarea") == 1
+    assert "HH:MM" not in form_page
+    response = client.post(
+        "/engagements/new/",
+        {
+            "client": str(tenant_a.client.pk),
+            "name": "Night desk",
+            "service_line": "customer_care",
+            "category": "BPO",
+            "office": "front",
+            "orientation": "horizontal",
+            "pricing_model": "per_hour",
+            "time_zone": "Asia/Manila",
+            "hours_of_cover": "24_7",
+            "monthly_volume": "1200",
+            "process_steps": "3",
+            "exception_rate_percent": "5",
+            "systems_count": "2",
+            "regulation": "light",
+        },
+        follow=True,
+    )
+    with all_clients_scope():
+        created = Engagement.objects.get(name="Night desk")
+    assert (created.hours_of_cover, created.time_zone, created.status) == (
+        "24_7",
+        "Asia/Manila",
+        "draft",
+    )
+    page = _text(response)
+    assert "Engagement Night desk created as a draft." in page
+    assert "<dt>Hours</dt><dd>24/7</dd>" in page
+
+
+def test_a_form_without_its_version_is_refused_in_words(client, provider_admin, tenant_a):
+    engagement = engagement_for(tenant_a.client, name="Care")
+    client.force_login(provider_admin)
+    form = _hours_form(1, d0_1_from="08:00", d0_1_to="12:00")
+    del form["version"]
+    response = client.post(f"/engagements/{engagement.pk}/hours/", form)
+    assert response.status_code == 422
+    assert "The form is missing its version; reload the page." in _text(response)
+    assert _updates(engagement) == []
