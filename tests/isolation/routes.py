@@ -145,6 +145,7 @@ SCOPED_OR_GLOBAL_ROUTES = {
     "": "home lists reachable clients only (test_pages_home)",
     "account/password/": "the caller only",
     "account/keepalive/": "the caller only, no data",
+    "settings/": "the provider admin's own provider settings, no client data",
     "work/": "the caller's own agent and items",
     "work/mine/": "the caller's own items",
     "work/presence/": "the caller's own presence",

@@ -55,6 +55,7 @@ SETUP_ENTRIES = (
         "portal:audit",
         lambda u: not u.is_provider_staff and "audit:read" in u.permissions,
     ),
+    ("Settings", "provider_settings", lambda u: u.is_staff),
     ("Administration", "admin:index", lambda u: u.is_staff),
 )
 

@@ -10,6 +10,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("TERCERO_VAR_DIR", Path.cwd() / "var")).resolve()
@@ -183,13 +184,20 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # --- Sessions, cookies, headers --------------------------------------------------------
 
-SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 3600)))
 # Signed out after this long without a request the user made (background refreshes
 # do not count); the page warns SESSION_IDLE_WARN_SECONDS before.
 SESSION_IDLE_SECONDS = int(os.environ.get("SESSION_IDLE_SECONDS", str(15 * 60)))
 SESSION_IDLE_WARN_SECONDS = int(os.environ.get("SESSION_IDLE_WARN_SECONDS", "120"))
-# However busy, a session ends this long after sign-in.
+# However busy, a session ends this long after sign-in: the provider's own setting (1 to
+# 16 hours, on its settings page), else this (a 9-hour shift with its breaks fits).
 SESSION_ABSOLUTE_SECONDS = int(os.environ.get("SESSION_ABSOLUTE_SECONDS", str(12 * 3600)))
+# The cookie outlives the longest absolute lifetime a provider may choose: the session
+# ends by the rules above, never because the browser dropped its cookie first.
+SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(16 * 3600)))
+if not 3600 <= SESSION_ABSOLUTE_SECONDS <= 16 * 3600 <= SESSION_COOKIE_AGE:
+    raise ImproperlyConfigured(
+        "SESSION_ABSOLUTE_SECONDS is 1 to 16 hours and SESSION_COOKIE_AGE at least 16 hours."
+    )
 # A second factor (TOTP) for every provider role and client admins; false only for a
 # local trial.
 MFA_ENFORCED = _env_bool("MFA_ENFORCED", True)

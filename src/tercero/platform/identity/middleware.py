@@ -1,5 +1,6 @@
 """Sign a session out after a stretch without a request its user made, or long after
-sign-in; keep a half-signed-in session on the steps that finish signing in."""
+sign-in (the provider's session lifetime); keep a half-signed-in session on the steps
+that finish signing in."""
 
 import time
 from collections.abc import Callable
@@ -13,8 +14,12 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from tercero.platform.tenancy.models import Provider
+
 LAST_ACTIVITY = "last_activity"
 SIGNED_IN_AT = "signed_in_at"
+# the absolute lifetime in seconds, read from the provider once per session
+LIFETIME = "lifetime_seconds"
 POLL_HEADER = "X-Tercero-Poll"
 # Who passed the password but not yet the second factor: {"user", "backend", "next",
 # "step", "at"}. It is not a sign-in: request.user stays anonymous.
@@ -56,10 +61,22 @@ def _open_while_pending(path: str) -> bool:
     return path in {reverse(name) for name in _OPEN_WHILE_PENDING}
 
 
+def absolute_seconds(user: Any) -> int:
+    """How long a session of `user` lives after sign-in, busy or not: their provider's
+    `session_hours`, else SESSION_ABSOLUTE_SECONDS."""
+    providers = Provider.objects.order_by("id")
+    if user.client_id is not None:
+        providers = providers.filter(clients__pk=user.client_id)
+    hours = providers.values_list("session_hours", flat=True).first()
+    return hours * 3600 if hours else settings.SESSION_ABSOLUTE_SECONDS
+
+
 class IdleTimeoutMiddleware:
-    """Also ends every session SESSION_ABSOLUTE_SECONDS after sign-in, busy or not.
-    Background refreshes (requests carrying X-Tercero-Poll) do not count as activity,
-    so a page left open on a polling screen still times out."""
+    """Signs a session out SESSION_IDLE_SECONDS after the last request its user made,
+    and the provider's absolute lifetime after sign-in, busy or not (read once, when the
+    session is first seen: a new setting applies from the next sign-in). Background
+    refreshes (requests carrying X-Tercero-Poll) do not count as activity, so a page
+    left open on a polling screen still times out."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
@@ -72,7 +89,10 @@ class IdleTimeoutMiddleware:
         started = request.session.setdefault(SIGNED_IN_AT, now)
         # a session that has only polled since sign-in has been idle since sign-in
         last = request.session.get(LAST_ACTIVITY, started)
-        too_old = now - started > settings.SESSION_ABSOLUTE_SECONDS
+        lifetime = request.session.get(LIFETIME)
+        if lifetime is None:
+            lifetime = request.session[LIFETIME] = absolute_seconds(user)
+        too_old = now - started > lifetime
         if now - last > settings.SESSION_IDLE_SECONDS or too_old:
             logout(request)
             if request.headers.get("HX-Request"):

@@ -1,9 +1,11 @@
-"""The client admin's page for the people of their own company, and the page where an
-invited person chooses their first password."""
+"""The client admin's page for the people of their own company, the page where an
+invited person chooses their first password, and the provider admin's settings (how long
+a session lives)."""
 
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.tokens import default_token_generator
@@ -14,11 +16,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
+from tercero.platform.api.caller import Caller
 from tercero.platform.errors import DomainError
 from tercero.platform.identity import selectors, services
 from tercero.platform.identity.models import User
 from tercero.platform.identity.roles import Role
-from tercero.platform.tenancy.models import Client
+from tercero.platform.pages import page
+from tercero.platform.tenancy import services as tenancy_services
+from tercero.platform.tenancy.models import SESSION_HOURS_MAX, SESSION_HOURS_MIN, Client, Provider
 from tercero.web.lists import Column, Filter, Listing
 
 
@@ -178,4 +183,58 @@ def welcome(request: HttpRequest, uid: str, token: str) -> HttpResponse:
     status = 404 if invited is None else 422 if request.method == "POST" else 200
     return render(
         request, "identity/welcome.html", {"form": form, "invited": invited}, status=status
+    )
+
+
+class ProviderSettingsForm(forms.Form):
+    session_hours = forms.IntegerField(
+        label="Session lifetime (hours)",
+        min_value=SESSION_HOURS_MIN,
+        max_value=SESSION_HOURS_MAX,
+        help_text=(
+            f"However busy, a person signs in again this long after signing in: "
+            f"{SESSION_HOURS_MIN} to {SESSION_HOURS_MAX} hours. Cover a whole shift with its "
+            f"breaks. A session idle for {settings.SESSION_IDLE_SECONDS // 60} minutes still "
+            f"ends. The new lifetime applies from each person's next sign-in."
+        ),
+        error_messages={
+            "required": "Give the lifetime in whole hours.",
+            "invalid": "Give the lifetime in whole hours.",
+            "min_value": f"A session lasts at least {SESSION_HOURS_MIN} hour.",
+            "max_value": f"A session lasts at most {SESSION_HOURS_MAX} hours.",
+        },
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+@page(staff=True)
+def provider_settings(request: HttpRequest, caller: Caller) -> HttpResponse:
+    """The provider admin's settings: how long a session lives after sign-in."""
+    if caller.user.role != Role.PROVIDER_ADMIN:
+        raise DjangoPermissionDenied("Only a provider admin changes the provider's settings.")
+    provider = Provider.objects.order_by("id").first()
+    if provider is None:
+        raise Http404("No provider is set up yet.")
+    hours = provider.session_hours or settings.SESSION_ABSOLUTE_SECONDS // 3600
+    form = ProviderSettingsForm(request.POST or None, initial={"session_hours": hours})
+    if request.method == "POST" and form.is_valid():
+        try:
+            tenancy_services.set_session_hours(
+                actor=caller.user, provider=provider, hours=form.cleaned_data["session_hours"]
+            )
+        except DomainError as error:
+            form.add_error("session_hours", error.message)
+        else:
+            messages.success(
+                request, f"Sessions now last {provider.session_hours} hours after sign-in."
+            )
+            return redirect("provider_settings")
+    return render(
+        request,
+        "identity/provider_settings.html",
+        {"form": form, "provider": provider, "hours": hours},
+        status=422 if request.method == "POST" else 200,
     )

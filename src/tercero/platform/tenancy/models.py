@@ -19,12 +19,20 @@ def validate_country(value: str) -> None:
         raise ValidationError(f"{value!r} is not a known ISO 3166-1 alpha-2 country code.")
 
 
+# A session's absolute lifetime, in hours, that a provider may choose: long enough for a
+# shift with its breaks, never more than two shifts back to back.
+SESSION_HOURS_MIN = 1
+SESSION_HOURS_MAX = 16
+
+
 class Provider(models.Model):
     """The BPO company operating this Tercero install."""
 
     name = models.CharField(max_length=200, unique=True)
     country = models.CharField(max_length=2, validators=[validate_country])
     created_at = models.DateTimeField(auto_now_add=True)
+    # how long a session lives after sign-in however busy (None: SESSION_ABSOLUTE_SECONDS)
+    session_hours = models.PositiveSmallIntegerField(null=True, blank=True)
 
     def __str__(self) -> str:
         return self.name

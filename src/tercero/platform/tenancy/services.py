@@ -6,7 +6,12 @@ from django.db import transaction
 from tercero.platform.audit.services import record
 from tercero.platform.errors import Conflict, IllegalTransition, InvalidInput
 from tercero.platform.identity.models import Grant, User
-from tercero.platform.tenancy.models import Client, Provider
+from tercero.platform.tenancy.models import (
+    SESSION_HOURS_MAX,
+    SESSION_HOURS_MIN,
+    Client,
+    Provider,
+)
 from tercero.platform.tenancy.scoping import client_scope
 
 STATUS_MOVES = {
@@ -105,3 +110,26 @@ def _validate(client: Client) -> None:
         raise Conflict(
             "A client with this legal name exists.", fields={"legal_name": "already used"}
         )
+
+
+def set_session_hours(*, actor: User, provider: Provider, hours: int) -> Provider:
+    """How long a session of the provider's people lives after sign-in, however busy:
+    SESSION_HOURS_MIN to SESSION_HOURS_MAX hours (idle sessions still end sooner)."""
+    if not SESSION_HOURS_MIN <= hours <= SESSION_HOURS_MAX:
+        raise InvalidInput(
+            f"A session lasts {SESSION_HOURS_MIN} to {SESSION_HOURS_MAX} hours; "
+            f"{hours} is outside that.",
+            fields={"session_hours": f"{SESSION_HOURS_MIN} to {SESSION_HOURS_MAX} hours"},
+        )
+    with transaction.atomic():
+        before = provider.session_hours
+        Provider.objects.filter(pk=provider.pk).update(session_hours=hours)
+        provider.session_hours = hours
+        record(
+            action="provider.session_hours_changed",
+            actor=actor,
+            object_type="provider",
+            object_id=provider.pk,
+            payload={"from": before, "to": hours},
+        )
+    return provider
