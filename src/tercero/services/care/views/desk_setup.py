@@ -166,6 +166,8 @@ def mailbox_list(request, caller):
         search_label="Search addresses",
         default_sort="address",
     )
+    if listing.wants_csv:
+        return listing.csv_response("mailboxes.csv")
     return render(request, "care/mailboxes.html", {"listing": listing})
 
 
@@ -186,6 +188,8 @@ def macro_list(request, caller):
         search_label="Search macros",
         default_sort="name",
     )
+    if listing.wants_csv:
+        return listing.csv_response("macros.csv")
     return render(request, "care/macros.html", {"listing": listing})
 
 
