@@ -23,6 +23,15 @@ FACTORS: dict[str, tuple[int, tuple[float, ...], str, str]] = {
     "hours_of_cover": (10, (), "", "Hours of cover"),
 }
 BANDS = ((25, "low"), (50, "medium"), (75, "high"), (101, "very_high"))
+# the choice factors' inputs as people read them
+CHOICE_LABELS = {
+    "regulation": {"none": "None", "light": "Light", "moderate": "Moderate", "strict": "Strict"},
+    "hours_of_cover": {
+        "business_hours": "Business hours",
+        "extended": "Extended hours",
+        "24_7": "24/7",
+    },
+}
 
 
 @dataclass(frozen=True)
@@ -34,6 +43,13 @@ class FactorScore:
     weight: int
     contribution: float
     explanation: str
+
+
+def shown_input(factor: str, value: object) -> str:
+    """The factor's input in words: "24/7", "5.0 %", "1200 items/month"."""
+    if factor in CHOICE_LABELS:
+        return CHOICE_LABELS[factor].get(str(value), str(value))
+    return f"{value} {FACTORS[factor][2]}".strip() if factor in FACTORS else str(value)
 
 
 def level_for(factor: str, value: Any) -> int:
@@ -53,10 +69,10 @@ def assess(inputs: dict[str, object]) -> dict[str, Any]:
 
 
 def _score_factor(factor: str, value: object) -> FactorScore:
-    weight, _, unit, label = FACTORS[factor]
+    weight, _, _, label = FACTORS[factor]
     level = level_for(factor, value)
     contribution = round(weight * (level - 1) / 4, 2)
-    shown = f"{value} {unit}".strip()
+    shown = shown_input(factor, value)
     return FactorScore(
         factor=factor,
         label=label,

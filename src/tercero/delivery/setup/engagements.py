@@ -11,7 +11,14 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from tercero.delivery.engagements import lifecycle, preview, selectors, services, words
+from tercero.delivery.engagements import (
+    complexity,
+    lifecycle,
+    preview,
+    selectors,
+    services,
+    words,
+)
 from tercero.delivery.engagements.models import Engagement
 from tercero.delivery.setup.engagement_forms import (
     CHANNELS,
@@ -143,11 +150,23 @@ def engagement_detail(request: HttpRequest, caller: Caller, engagement_id: int) 
             "moves": lifecycle.allowed_moves(engagement.status),
             "may_write": "engagements:write" in caller.permissions,
             "may_queue": "queues:write" in caller.permissions,
+            "factors": _factors(engagement),
             **calendar_context(engagement),
             **in_words(engagement),
         },
         status=422 if request.method == "POST" else 200,
     )
+
+
+def _factors(engagement: Engagement) -> list[dict[str, object]]:
+    """The complexity breakdown with each input in words (stored rows kept codes)."""
+    factors = []
+    for factor in engagement.complexity_breakdown:
+        shown = complexity.shown_input(factor["factor"], factor["input"])
+        code = f"{factor['input']} {complexity.FACTORS.get(factor['factor'], ('', '', ''))[2]}"
+        why = str(factor["explanation"]).replace(f": {code.strip()} is", f": {shown} is")
+        factors.append({**factor, "shown": shown, "explanation": why})
+    return factors
 
 
 @require_POST

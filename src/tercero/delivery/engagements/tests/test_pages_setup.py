@@ -111,6 +111,9 @@ def test_a_24_7_engagement_shows_24_7_and_keeps_its_hours(client, provider_admin
     assert "<dt>Hours</dt><dd>24/7</dd>" in page
     assert page.count('data-kind="open"') == 28
     assert "Monday: 09:00" not in page
+    # the complexity breakdown names the cover, not its code
+    assert "Hours of cover: 24/7 is level 5 of 5" in page
+    assert "24_7" not in page
 
 
 def test_a_stale_hours_form_is_refused_in_words(client, provider_admin, tenant_a):
