@@ -142,7 +142,8 @@ def test_the_copy_holds_only_the_targets_ids_and_keeps_secrets_behind(
         two_desks["source"].client_id,
         tenant_b.client.pk,
     ]
-    target.refresh_from_db()
+    with all_clients_scope():
+        target.refresh_from_db()
     assert target.sla_targets == [
         {"metric": "first_response", "priority": "P1", "target_seconds": 3600}
     ]
