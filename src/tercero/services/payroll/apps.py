@@ -11,10 +11,11 @@ class PayrollConfig(AppConfig):
         from tercero.platform.catalogue import NavEntry, Offering, Permission, ServiceLine
         from tercero.platform.identity.roles import Role
         from tercero.platform.security import sealed
-        from tercero.services.payroll import api, events, isolation, us_api, worktypes
+        from tercero.services.payroll import api, events, isolation, rti_api, us_api, worktypes
         from tercero.services.payroll.models import Employee
 
         api.router.add_router("", us_api.router)  # United States W-4s and tax forms
+        api.router.add_router("", rti_api.router)  # HMRC filing, P45 and P60
         for field in Employee.SEALED:
             sealed.register(Employee, field)
         staff = {Role.DELIVERY_MANAGER, Role.TEAM_LEAD}
@@ -43,6 +44,11 @@ class PayrollConfig(AppConfig):
                         "payroll:approve", frozenset({Role.CLIENT_ADMIN}), "Approve pay runs"
                     ),
                     Permission("hr:write", frozenset(staff | {Role.AGENT}), "Apply HR changes"),
+                    Permission(
+                        "payroll:file",
+                        frozenset({Role.TEAM_LEAD}),
+                        "Send RTI returns (FPS and EPS) to HMRC",
+                    ),
                 ),
                 api=api.router,
                 urls="tercero.services.payroll.urls",

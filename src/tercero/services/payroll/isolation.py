@@ -32,6 +32,19 @@ ISOLATION = Isolation(
         "api/v1/payroll/pay-groups/<pay_group_id>/tax-forms.csv": [("get", None)],
         "api/v1/payroll/hr-events/<hr_item_id>": [("get", None)],
         "api/v1/payroll/hr-events/<hr_item_id>/actions": [("post", {"action": "apply"})],
+        "api/v1/payroll/runs/<run_id>/rti": [("get", None)],
+        "api/v1/payroll/runs/<run_id>/rti/fps.xml": [("get", None)],
+        "api/v1/payroll/runs/<run_id>/rti/submit": [("post", None)],
+        "api/v1/payroll/pay-groups/<pay_group_id>/rti": [("get", None)],
+        "api/v1/payroll/pay-groups/<pay_group_id>/rti/eps": [
+            ("post", {"tax_year": "2025-26", "month_from": 1, "month_to": 1})
+        ],
+        "api/v1/payroll/pay-groups/<pay_group_id>/paye-reference": [
+            ("put", {"paye_reference": "123/AB45678", "accounts_office_reference": "123PA00045678"})
+        ],
+        "api/v1/payroll/employees/<employee_id>/p45": [("get", None)],
+        "api/v1/payroll/employees/<employee_id>/p60": [("get", None)],
+        "api/v1/payroll/pay-groups/<pay_group_id>/p60s.csv": [("get", None)],
     },
     page_routes={
         "payroll/runs/<int:run_id>/": [("get", None)],
@@ -59,6 +72,23 @@ ISOLATION = Isolation(
         "payroll/items/<int:hr_item_id>/hr/apply/": [("post", None)],
         "payroll/items/<int:hr_item_id>/hr/verify/": [("post", {"version": "1"})],
         "payroll/items/<int:hr_item_id>/hr/undo/": [("post", {"version": "1", "reason": "x"})],
+        "payroll/runs/<int:run_id>/rti/": [("get", None)],
+        "payroll/runs/<int:run_id>/rti/fps.xml": [("get", None)],
+        "payroll/runs/<int:run_id>/rti/send/": [("post", {"confirm": "yes"})],
+        "payroll/groups/<int:pay_group_id>/rti/paye/": [
+            (
+                "post",
+                {"paye_reference": "123/AB45678", "accounts_office_reference": "123PA00045678"},
+            )
+        ],
+        "payroll/groups/<int:pay_group_id>/rti/eps/": [
+            ("post", {"tax_year": "2025-26", "month_from": "1", "month_to": "1", "confirm": "yes"})
+        ],
+        "payroll/groups/<int:pay_group_id>/p60s.csv": [("get", None)],
+        "payroll/employees/<int:employee_id>/p45.pdf": [("get", None)],
+        "payroll/employees/<int:employee_id>/p45.csv": [("get", None)],
+        "payroll/employees/<int:employee_id>/p60.pdf": [("get", None)],
+        "payroll/employees/<int:employee_id>/p60.csv": [("get", None)],
     },
     scoped_routes={
         "payroll/runs/": "list filtered to reachable clients; pay groups offered from them only",

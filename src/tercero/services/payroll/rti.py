@@ -171,7 +171,7 @@ def validate(xml: bytes, *, kind: str, tax_year: str) -> None:
         raise InvalidInput(
             f"HMRC's schema refuses this document: {'; '.join(problems[:20])}",
             code="rti_invalid",
-            fields={"document": f"{len(problems)} problems"},
+            fields={"document": f"{len(problems)} problems", "problems": problems},
         )
 
 
@@ -332,7 +332,7 @@ def fps(run: PayRun) -> Document:
         raise InvalidInput(
             f"The FPS cannot be sent until these are put right: {'; '.join(problems[:30])}",
             code="rti_incomplete",
-            fields={"employees": f"{len(problems)} problems"},
+            fields={"employees": f"{len(problems)} problems", "problems": problems},
         )
     xml = govtalk(ir, kind="fps", employer=employer)
     validate(xml, kind="fps", tax_year=run.tax_year)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from tercero.services.payroll.views import groups, hr, rules, runs, us_forms
+from tercero.services.payroll.views import groups, hr, rti, rules, runs, us_forms
 
 app_name = "payroll"
 
@@ -19,6 +19,16 @@ urlpatterns = [
     path("runs/<int:run_id>/bank-file", runs.run_download, {"kind": "bank"}, name="bank_file"),
     path("runs/<int:run_id>/payslips/<int:employee_id>.pdf", runs.payslip, name="payslip"),
     path("items/<int:item_id>/panel/", runs.run_panel, name="run-panel"),
+    path("runs/<int:run_id>/rti/", rti.run_rti, name="rti"),
+    path("runs/<int:run_id>/rti/fps.xml", rti.run_fps_xml, name="rti_fps_xml"),
+    path("runs/<int:run_id>/rti/send/", rti.run_fps_send, name="rti_send"),
+    path("groups/<int:pay_group_id>/rti/paye/", rti.group_paye, name="group_paye"),
+    path("groups/<int:pay_group_id>/rti/eps/", rti.group_eps, name="group_eps"),
+    path("groups/<int:pay_group_id>/p60s.csv", rti.group_p60s, name="group_p60s"),
+    path("employees/<int:employee_id>/p45.pdf", rti.employee_p45, {"kind": "pdf"}, name="p45_pdf"),
+    path("employees/<int:employee_id>/p45.csv", rti.employee_p45, {"kind": "csv"}, name="p45_csv"),
+    path("employees/<int:employee_id>/p60.pdf", rti.employee_p60, {"kind": "pdf"}, name="p60_pdf"),
+    path("employees/<int:employee_id>/p60.csv", rti.employee_p60, {"kind": "csv"}, name="p60_csv"),
     path("employees/", runs.employee_list, name="employees"),
     path("groups/", groups.group_list, name="groups"),
     path("groups/new/", groups.group_new, name="group_new"),

@@ -13,6 +13,7 @@ from tercero.platform.errors import DomainError, InvalidInput
 from tercero.platform.pages import page, refused, version_of
 from tercero.services.payroll import groups, paydates, selectors
 from tercero.services.payroll.models import PayGroup
+from tercero.services.payroll.views import rti as rti_views
 from tercero.services.payroll.views import rules as rules_views
 from tercero.web.lists import Column, Filter, Listing
 
@@ -132,6 +133,7 @@ def group_page(request, caller, pay_group_id: int):
         "may_write": request.user.is_provider_staff and "payroll:write" in caller.permissions,
         **rules_views.group_rules_context(group),
         "runs": selectors.runs(client_ids=caller.client_ids).filter(pay_group=group)[:12],
+        **rti_views.group_context(request, caller, group),
     }
     return render(request, "payroll/group.html", context)
 

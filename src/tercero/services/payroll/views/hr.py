@@ -12,6 +12,7 @@ from tercero.platform.pages import page, refused, version_of
 from tercero.platform.security import crypto
 from tercero.services.payroll import actions, hr_events, outputs, selectors
 from tercero.services.payroll.models import HrEvent, PayResult
+from tercero.services.payroll.views import rti as rti_views
 from tercero.web.lists import Column, Filter, Listing
 
 SHOWN = (
@@ -65,6 +66,7 @@ def employee_page(request, caller, employee_id: int):
         "changes": list(employee.hr_events.select_related("applied_by", "verified_by")),
         "payslips": payslips,
         "staff": request.user.is_provider_staff,
+        **rti_views.employee_context(employee),
     }
     return render(request, "payroll/employee.html", context)
 
