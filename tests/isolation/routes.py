@@ -102,6 +102,10 @@ PAGE_ROUTES = {
         ("post", {"action": "confirm", "code": "123456"}),
         ("post", {"action": "end"}),
     ],
+    "work/contact/pages/<int:client_id>/": [
+        ("get", None),
+        ("post", {"display_name": "Taken", "slug": "taken", "is_active": "on"}),
+    ],
 }
 # Routes with no client object in the path, and why they cannot leak another client.
 SCOPED_OR_GLOBAL_ROUTES = {
@@ -186,6 +190,8 @@ SCOPED_OR_GLOBAL_ROUTES = {
     "api/v1/contacts/inbound": "checks client_id, work_item_id, engagement_id (404)",
     "api/v1/contacts/verifications": "list filtered to reachable clients",
     "api/v1/contacts/pages": "list filtered to reachable clients; create checks client_id (404)",
+    "work/contact/pages/": "staff page: reachable clients and their pages only",
+    "portal/verification-page/": "the client admin's own client's page only",
     "work/contact/": "issues codes for reachable clients only; lists the caller's own codes",
     "work/contact/recent/": "list filtered to reachable clients; contact search hashes per client",
     "verify/<slug:slug>/": (

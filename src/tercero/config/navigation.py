@@ -51,6 +51,11 @@ SETUP_ENTRIES = (
     ("SLA report", "portal:sla", lambda u: not u.is_provider_staff),
     ("Users", "portal:users", lambda u: not u.is_provider_staff and "users:write" in u.permissions),
     (
+        "Verification page",
+        "contact:portal_page",
+        lambda u: not u.is_provider_staff and u.role == "client_admin",
+    ),
+    (
         "Audit checkpoints",
         "portal:audit",
         lambda u: not u.is_provider_staff and "audit:read" in u.permissions,

@@ -104,6 +104,7 @@ def issue_outbound(
         raise InvalidInput("Unknown channel.", fields={"channel": ", ".join(Channel.values)})
     detail = details.parse_for_channel(channel, contact)
     engagement = _bound(client_id, work_item, engagement)
+    _require_page(client_id)
     return _issue(
         actor=actor,
         client_id=client_id,
@@ -201,6 +202,22 @@ ISSUED_ACTIONS: dict[str, str] = {
     Direction.OUTBOUND: "contact.outbound_issued",
     Direction.INBOUND: "contact.caller_code_sent",
 }
+
+
+class NoVerificationPage(Conflict):
+    code = "no_verification_page"
+
+
+def _require_page(client_id: int) -> None:
+    """An outbound code is only worth giving when the customer can check it: the client
+    needs an active verification page first."""
+    if selectors.page_of(client_id=client_id) is None:
+        name = Client.objects.filter(pk=client_id).values_list("legal_name", flat=True).first()
+        raise NoVerificationPage(
+            f"{name} has no verification page, so the customer could not check a code. "
+            "Set one up first (Contact desk, Verification pages).",
+            fields={"client": "no verification page"},
+        )
 
 
 def _require_staff(actor: "User | None") -> None:

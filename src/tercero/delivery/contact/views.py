@@ -1,5 +1,7 @@
 """Pages: the agents' contact desk, one verification, recent verifications for team
-leads, and the public page where a client's customers check who is contacting them."""
+leads, the public page where a client's customers check who is contacting them, and the
+pages where the provider (for any client it reaches) and a client's admin (for their own
+company) set that public page up."""
 
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -15,12 +17,14 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from tercero.delivery.contact import selectors, services
-from tercero.delivery.contact.models import ContactVerification
+from tercero.delivery.contact.models import ContactVerification, VerificationPage
 from tercero.delivery.work.selectors import access_item
 from tercero.platform.api.caller import Caller
 from tercero.platform.errors import DomainError, NotFound
+from tercero.platform.identity.roles import Role
 from tercero.platform.pages import page
-from tercero.platform.tenancy.selectors import clients
+from tercero.platform.tenancy.models import Client
+from tercero.platform.tenancy.selectors import access_client, clients
 from tercero.web.lists import Column, Filter, Listing
 
 if TYPE_CHECKING:
@@ -122,7 +126,13 @@ def desk(request: HttpRequest, caller: Caller) -> HttpResponse:
     mine = selectors.verifications(
         client_ids=caller.client_ids, now=timezone.now(), agent_id=request.user.pk, state="active"
     )[:20]
-    context = {"outbound": outbound, "inbound": inbound, "issued": issued, "mine": mine}
+    context = {
+        "outbound": outbound,
+        "inbound": inbound,
+        "issued": issued,
+        "mine": mine,
+        "may_set_up_pages": "engagements:write" in caller.permissions,
+    }
     return render(request, "contact/desk.html", context, status=status)
 
 
@@ -142,13 +152,12 @@ def _issue(request: HttpRequest, caller: Caller, form: OutboundForm) -> dict[str
         _show_refusal(form, error)
         return None
     page = selectors.page_of(client_id=verification.client_id)
+    assert page is not None  # issue_outbound refuses a client without a live page
     return {
         "verification": verification,
         "code": code,
-        "display_name": services.display_name_of(client_id=verification.client_id),
-        "verify_url": request.build_absolute_uri(reverse("contact:verify", args=[page.slug]))
-        if page
-        else "",
+        "display_name": page.display_name,
+        "verify_url": request.build_absolute_uri(reverse("contact:verify", args=[page.slug])),
     }
 
 
@@ -301,3 +310,97 @@ def verify(request: HttpRequest, slug: str) -> HttpResponse:
                 _show_refusal(form, error)
     context = {"page": page, "form": form, "result": result, "refusal": refusal}
     return render(request, "contact/verify.html", context, status=status)
+
+
+# --- setting up a client's verification page --------------------------------------------
+
+
+class PageForm(forms.ModelForm[VerificationPage]):
+    class Meta:
+        model = VerificationPage
+        fields = ("display_name", "slug", "accent_colour", "support_phone", "is_active")
+        labels = {
+            "display_name": "Name your customers know",
+            "slug": "Address of the page",
+            "accent_colour": "Brand colour (optional)",
+            "support_phone": "Phone number customers can call back (optional)",
+            "is_active": "Live: customers can use the page",
+        }
+        help_texts = {
+            "display_name": "Shown on the page and said by agents, e.g. Acme Bank.",
+            "slug": "The part after /verify/: lower-case letters, digits and hyphens.",
+            "accent_colour": "A colour such as #0b5cad, for the page's heading.",
+            "support_phone": "The number printed on your cards or website.",
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+    def _post_clean(self) -> None:
+        """Validation is the service's (it names each field); the form only parses."""
+
+
+@page("engagements:write", staff=True)
+def verification_pages(request: HttpRequest, caller: Caller) -> HttpResponse:
+    """Each reachable client and its verification page, or the lack of one."""
+    found = {p.client_id: p for p in selectors.pages(client_ids=caller.client_ids)}
+    rows = [(c, found.get(c.pk)) for c in clients(client_ids=caller.client_ids)]
+    return render(request, "contact/pages.html", {"rows": rows})
+
+
+@page("engagements:write", staff=True)
+def verification_page_edit(request: HttpRequest, caller: Caller, client_id: int) -> HttpResponse:
+    client = access_client(client_ids=caller.client_ids, client_id=client_id)
+    return _page_form(request, caller, client, reverse("contact:page_edit", args=[client.pk]))
+
+
+@page(staff=False)
+def portal_verification_page(request: HttpRequest, caller: Caller) -> HttpResponse:
+    """The client admin sets up their own company's verification page."""
+    client = caller.user.client
+    if caller.user.role != Role.CLIENT_ADMIN or client is None:
+        raise DjangoPermissionDenied("Only your company's admin sets up its verification page.")
+    return _page_form(request, caller, client, reverse("contact:portal_page"))
+
+
+def _page_form(request: HttpRequest, caller: Caller, client: Client, here: str) -> HttpResponse:
+    current = selectors.pages(client_ids=[client.pk]).first()
+    form = PageForm(request.POST or None, instance=current)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = _save_page(caller, client, current, form.cleaned_data)
+        except DomainError as error:
+            _show_page_refusal(form, error)
+        else:
+            messages.success(request, f"Saved. Customers check contacts at /verify/{saved.slug}/.")
+            return redirect(here)
+    context = {
+        "form": form,
+        "client": client,
+        "current": current,
+        "public_url": request.build_absolute_uri(reverse("contact:verify", args=[current.slug]))
+        if current
+        else "",
+    }
+    status = 422 if request.method == "POST" else 200
+    return render(request, "contact/page_form.html", context, status=status)
+
+
+def _show_page_refusal(form: PageForm, error: DomainError) -> None:
+    """Each invalid field's own reason beside it (422); any other refusal's sentence
+    beside the field it names, e.g. an address already taken."""
+    for name, reason in error.fields.items():
+        message = reason if error.status == 422 and reason else error.message
+        form.add_error(name if name in form.fields else None, message)
+    if not error.fields:
+        form.add_error(None, error.message)
+
+
+def _save_page(
+    caller: Caller, client: Client, current: VerificationPage | None, data: dict[str, Any]
+) -> VerificationPage:
+    if current is None:
+        return services.create_page(actor=caller.user, client_id=client.pk, **data)
+    changes = {name: value for name, value in data.items() if getattr(current, name) != value}
+    return services.update_page(actor=caller.user, page=current, changes=changes)

@@ -74,6 +74,7 @@ def test_an_agent_gets_a_code_to_tell_the_customer(client, tenant_a, maria):
 def test_a_new_code_for_the_same_contact_ends_the_older_one(client, tenant_a, maria):
     # Threat: a stale code from an earlier contact stays valid next to the new one.
     # given
+    verification_page(tenant_a.client, slug="acme")
     first, _ = outbound(maria, tenant_a.client)
 
     # when
@@ -137,6 +138,7 @@ def test_another_clients_verifications_are_404_and_stay_untouched(
 ):
     # Threat: an agent of one client ends, reads or confirms another client's codes.
     # given
+    verification_page(tenant_b.client, slug="bergmann", display_name="Bergmann")
     b_outbound, _ = outbound(tenant_b.agent, tenant_b.client)
     with client_scope(clients=[tenant_b.client]):
         from tercero.delivery.contact import services
@@ -325,6 +327,7 @@ def test_a_mail_server_failure_leaves_no_live_code(client, tenant_a, maria, sett
 def test_team_leads_find_a_contact_by_its_exact_number(client, tenant_a, maria):
     # Threat: a lead cannot tell whether a reported "call from us" was genuine.
     # given
+    verification_page(tenant_a.client, slug="acme")
     outbound(maria, tenant_a.client, contact="+1 555 010 1234")
     outbound(maria, tenant_a.client, contact="+1 555 010 5678")
     client.force_login(tenant_a.team_lead)
@@ -343,6 +346,8 @@ def test_team_leads_find_a_contact_by_its_exact_number(client, tenant_a, maria):
 def test_row_level_security_hides_another_clients_codes(tenant_a, tenant_b, maria):
     # Threat: a query that forgets its client filter reads another client's contacts.
     # given
+    verification_page(tenant_a.client, slug="acme")
+    verification_page(tenant_b.client, slug="bergmann", display_name="Bergmann")
     outbound(maria, tenant_a.client)
     outbound(tenant_b.agent, tenant_b.client)
 
