@@ -42,6 +42,7 @@ ISOLATION = Isolation(
         "api/v1/payroll/pay-groups/<pay_group_id>/paye-reference": [
             ("put", {"paye_reference": "123/AB45678", "accounts_office_reference": "123PA00045678"})
         ],
+        "api/v1/payroll/employees/<employee_id>/hmrc-gender": [("put", {"gender": "F"})],
         "api/v1/payroll/employees/<employee_id>/p45": [("get", None)],
         "api/v1/payroll/employees/<employee_id>/p60": [("get", None)],
         "api/v1/payroll/pay-groups/<pay_group_id>/p60s.csv": [("get", None)],
@@ -85,6 +86,7 @@ ISOLATION = Isolation(
             ("post", {"tax_year": "2025-26", "month_from": "1", "month_to": "1", "confirm": "yes"})
         ],
         "payroll/groups/<int:pay_group_id>/p60s.csv": [("get", None)],
+        "payroll/employees/<int:employee_id>/hmrc-gender/": [("post", {"gender": "F"})],
         "payroll/employees/<int:employee_id>/p45.pdf": [("get", None)],
         "payroll/employees/<int:employee_id>/p45.csv": [("get", None)],
         "payroll/employees/<int:employee_id>/p60.pdf": [("get", None)],

@@ -177,6 +177,25 @@ def set_paye_reference(request, pay_group_id: int, body: PayeIn):
     )
 
 
+class GenderIn(Schema):
+    gender: str = Field(max_length=1, description="F or M, as on the NI record")
+
+
+class GenderOut(Schema):
+    employee_id: int
+    gender: str
+
+
+@router.put("/payroll/employees/{employee_id}/hmrc-gender", response=GenderOut)
+def set_hmrc_gender(request, employee_id: int, body: GenderIn):
+    """The gender HMRC holds for the employee, which the FPS carries (F or M)."""
+    caller = caller_of(request)
+    employee = _employee(caller, employee_id)
+    caller.require("payroll:write")
+    found = rti_filing.set_gender(actor=caller.user, employee=employee, gender=body.gender)
+    return GenderOut(employee_id=employee.pk, gender=found.gender)
+
+
 def _certificate_response(certificate, *, employee, caller, form: Format) -> HttpResponse | dict:
     p45p60.opened(
         certificate=certificate, actor=caller.user, client_id=employee.client_id, how=form

@@ -11,7 +11,14 @@ from django.utils import timezone
 from tercero.platform.audit.services import record
 from tercero.platform.errors import Conflict, DomainError, InvalidInput
 from tercero.services.payroll import p45p60, rti, rti_gateway
-from tercero.services.payroll.models import PayGroup, PayRun, RtiEmployer, RtiSubmission
+from tercero.services.payroll.models import (
+    Employee,
+    PayGroup,
+    PayRun,
+    RtiEmployer,
+    RtiPerson,
+    RtiSubmission,
+)
 
 PAYE_REFERENCE = re.compile(r"^([0-9]{3})/([A-Z0-9]{1,10})$")
 ACCOUNTS_OFFICE_REFERENCE = re.compile(r"^[0-9]{3}P[A-Z][0-9]{7}[0-9X]$")
@@ -169,5 +176,42 @@ def set_employer(
             object_type="pay_group",
             object_id=pay_group.pk,
             payload={"paye_reference": str(found), "accounts_office_reference": office},
+        )
+    return found
+
+
+def gender_of(employee: Employee) -> str:
+    """The gender HMRC holds for the employee (M or F), or "" when none is recorded."""
+    found = RtiPerson.objects.filter(employee=employee).values_list("gender", flat=True).first()
+    return found or ""
+
+
+def set_gender(*, actor, employee: Employee, gender: str) -> RtiPerson:
+    """Record the gender HMRC holds for the employee, as on their National Insurance
+    record (the FPS must carry it: M or F)."""
+    if gender not in RtiPerson.Gender.values:
+        raise InvalidInput(
+            "Choose the gender HMRC holds for the employee: female (F) or male (M), as on "
+            "their National Insurance record.",
+            fields={"gender": "F or M"},
+        )
+    if employee.country != "GB":
+        raise Conflict("Only employees on a United Kingdom payroll report to HMRC.", code="not_uk")
+    with transaction.atomic():
+        found, _made = RtiPerson.objects.update_or_create(
+            employee=employee,
+            defaults={
+                "client_id": employee.client_id,
+                "gender": gender,
+                "updated_at": timezone.now(),
+            },
+        )
+        record(
+            action="payroll.hmrc_gender.changed",
+            actor=actor,
+            client=employee.client_id,
+            object_type="employee",
+            object_id=employee.pk,
+            payload={"fields": ["gender"]},
         )
     return found

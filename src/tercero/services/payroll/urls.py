@@ -25,6 +25,7 @@ urlpatterns = [
     path("groups/<int:pay_group_id>/rti/paye/", rti.group_paye, name="group_paye"),
     path("groups/<int:pay_group_id>/rti/eps/", rti.group_eps, name="group_eps"),
     path("groups/<int:pay_group_id>/p60s.csv", rti.group_p60s, name="group_p60s"),
+    path("employees/<int:employee_id>/hmrc-gender/", rti.employee_gender, name="hmrc_gender"),
     path("employees/<int:employee_id>/p45.pdf", rti.employee_p45, {"kind": "pdf"}, name="p45_pdf"),
     path("employees/<int:employee_id>/p45.csv", rti.employee_p45, {"kind": "csv"}, name="p45_csv"),
     path("employees/<int:employee_id>/p60.pdf", rti.employee_p60, {"kind": "pdf"}, name="p60_pdf"),

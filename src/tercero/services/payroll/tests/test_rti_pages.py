@@ -224,3 +224,30 @@ def test_paye_references_are_checked_in_words_and_a_stale_change_is_refused(clie
     page = client.get(f"/payroll/groups/{group.pk}/").content.decode()
     assert "456/CD1234" in page
     assert _audited("payroll.paye_reference.") == ["payroll.paye_reference.changed"]
+
+
+def test_the_gender_hmrc_holds_is_recorded_on_the_employee_page_and_clears_the_check(
+    client, tenant_a, paid
+):
+    # given a run whose check names an employee without the gender HMRC holds
+    _group, people, _april, may = paid
+    welsh = people["W-1"]
+    with client_scope(clients=[tenant_a.client]):
+        RtiPerson.objects.filter(employee=welsh).delete()
+    client.force_login(tenant_a.team_lead)
+    page = client.get(f"/payroll/employees/{welsh.pk}/").content.decode()
+    assert "not recorded: the FPS needs it" in page
+    # a value HMRC does not know is refused in words, and nothing is stored
+    refused = client.put(
+        f"/api/v1/payroll/employees/{welsh.pk}/hmrc-gender",
+        {"gender": "X"},
+        content_type="application/json",
+    )
+    assert refused.status_code == 422
+    assert refused.json()["error"]["message"].startswith("Choose the gender HMRC holds")
+    # when the lead records it on the page
+    client.post(f"/payroll/employees/{welsh.pk}/hmrc-gender/", {"gender": "F"})
+    # then the check passes
+    status = client.get(f"/api/v1/payroll/runs/{may.pk}/rti").json()
+    assert (status["ready"], status["problems"]) == (True, [])
+    assert _audited("payroll.hmrc_gender.") == ["payroll.hmrc_gender.changed"]

@@ -66,7 +66,7 @@ def employee_page(request, caller, employee_id: int):
         "changes": list(employee.hr_events.select_related("applied_by", "verified_by")),
         "payslips": payslips,
         "staff": request.user.is_provider_staff,
-        **rti_views.employee_context(employee),
+        **rti_views.employee_context(request, caller, employee),
     }
     return render(request, "payroll/employee.html", context)
 

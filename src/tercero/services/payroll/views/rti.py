@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from tercero.platform.errors import DomainError
 from tercero.platform.pages import page, version_of
 from tercero.services.payroll import outputs, p45p60, rti_figures, rti_filing, selectors
-from tercero.services.payroll.models import Employee, PayGroup, PayRun, RtiSubmission
+from tercero.services.payroll.models import Employee, PayGroup, PayRun, RtiPerson, RtiSubmission
 
 BADGES = {
     RtiSubmission.Status.ACCEPTED: "ok",
@@ -187,16 +187,35 @@ def group_p60s(request, caller, pay_group_id: int):
 # --- the employee's page ---------------------------------------------------------------------
 
 
-def employee_context(employee: Employee) -> dict:
-    """The employee page's certificates: P60s of ended years paid, and a leaver's P45."""
+def employee_context(request, caller, employee: Employee) -> dict:
+    """The employee page's HMRC section: P60s of ended years paid, a leaver's P45, and
+    the gender HMRC holds (the FPS carries it)."""
     if employee.country != "GB":
         return {"certificates": None}
     return {
         "certificates": {
             "p60_years": p45p60.years_paid(employee),
             "left_on": rti_figures.leaving_date(employee),
+            "gender": rti_filing.gender_of(employee),
+            "genders": RtiPerson.Gender.choices,
+            "may_write": request.user.is_provider_staff and "payroll:write" in caller.permissions,
         }
     }
+
+
+@require_POST
+@page("payroll:write", staff=True)
+def employee_gender(request, caller, employee_id: int):
+    employee = selectors.access_employee(client_ids=caller.client_ids, employee_id=employee_id)
+    try:
+        rti_filing.set_gender(
+            actor=request.user, employee=employee, gender=request.POST.get("gender", "")
+        )
+    except DomainError as error:
+        _say(request, error)
+    else:
+        messages.success(request, "The gender HMRC holds is recorded.")
+    return redirect("payroll:employee", employee.pk)
 
 
 def _certificate_file(request, employee: Employee, certificate, kind: str) -> HttpResponse:
