@@ -196,7 +196,7 @@ def set_hmrc_gender(request, employee_id: int, body: GenderIn):
     return GenderOut(employee_id=employee.pk, gender=found.gender)
 
 
-def _certificate_response(certificate, *, employee, caller, form: Format) -> HttpResponse | dict:
+def _certificate_response(certificate, *, employee, caller, form: Format):
     p45p60.opened(
         certificate=certificate, actor=caller.user, client_id=employee.client_id, how=form
     )
@@ -211,7 +211,7 @@ def _certificate_response(certificate, *, employee, caller, form: Format) -> Htt
         p45p60.write_csv([certificate], response, national_ids={employee.pk: masked})
         response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
         return response
-    return p45p60.as_dict(certificate, national_id=masked)
+    return CertificateOut(**p45p60.as_dict(certificate, national_id=masked))
 
 
 class NicLineOut(Schema):
@@ -250,10 +250,10 @@ class CertificateOut(Schema):
     postgraduate_loan_continues: bool
 
 
-@router.get("/payroll/employees/{employee_id}/p45", response=CertificateOut)
+@router.get("/payroll/employees/{employee_id}/p45")
 def p45(request, employee_id: int, format: Format = "json"):
-    """A leaver's P45: `format` json, pdf or csv (each an audit event); 409 when the
-    employee has not left."""
+    """A leaver's P45: `format` json (CertificateOut: amounts in minor units, the NI
+    number masked), pdf or csv; each an audit event; 409 when the employee has not left."""
     caller = caller_of(request)
     employee = _employee(caller, employee_id)
     caller.require("payroll:read")
@@ -261,7 +261,7 @@ def p45(request, employee_id: int, format: Format = "json"):
     return _certificate_response(certificate, employee=employee, caller=caller, form=format)
 
 
-@router.get("/payroll/employees/{employee_id}/p60", response=CertificateOut)
+@router.get("/payroll/employees/{employee_id}/p60")
 def p60(request, employee_id: int, tax_year: str = "", format: Format = "json"):
     """The employee's P60 for an ended tax year ("2025-26"): json, pdf or csv."""
     caller = caller_of(request)
