@@ -2,7 +2,8 @@
 produce a 5xx, every answer's status, content type and body are the ones the document
 states for that operation, no response may carry the other client's data, and nothing
 the agent receives holds personal data in clear. Valid inputs go to all three callers,
-inputs outside the document to one of them in turn (`_who_calls`)."""
+inputs outside the document and the coverage phase's bounds to one of them in turn
+(`_who_calls`)."""
 
 import itertools
 
@@ -13,6 +14,7 @@ from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
+from schemathesis.generation.meta import TestPhase
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
@@ -132,10 +134,16 @@ _TURN = itertools.count()
 
 
 def _who_calls(case, callers):
-    """A valid input goes to every caller: what each may see differs. An input the
-    document does not allow (over half the cases: the coverage phase tries each bound
-    of each parameter) is refused before anybody's data is read, so it goes to one
-    caller, each in turn; every check and the leak test still run on its answer."""
-    if case.meta.generation.mode == GenerationMode.POSITIVE:
+    """A generated valid input goes to every caller: what each may see differs. The
+    coverage phase's cases go to one caller, each in turn: an input the document does
+    not allow (over half of them) is refused before anybody's data is read, and its
+    valid ones walk each parameter through its bounds one at a time (limit 1, then 500,
+    a name of the shortest and the longest length...), so each caller still meets a
+    third of every operation's bounds, and every valid input of the generated phase.
+    Every check and the leak test run on each answer."""
+    if (
+        case.meta.generation.mode == GenerationMode.POSITIVE
+        and case.meta.phase.name != TestPhase.COVERAGE
+    ):
         return callers
     return [callers[next(_TURN) % len(callers)]]
