@@ -158,6 +158,11 @@ SCOPED_OR_GLOBAL_ROUTES = {
     "work/items/bulk/": "ticked ids are looked up within reachable clients only",
     "ops/": "floor figures of reachable clients only (test_pages: floor)",
     "ops/live/": "floor figures of reachable clients only",
+    "ops/agents/": "agents granted to reachable clients (a team lead's own teams); items of "
+    "reachable clients only (test_pages_floor_agents)",
+    "ops/wallboard/": "queues of reachable clients only; another client is 404 "
+    "(test_pages_wallboard)",
+    "ops/wallboard/live/": "queues of reachable clients only; another client is 404",
     "ops/sla/": "attainment of reachable clients only",
     "ops/security/": "alerts and pending reveals of reachable clients only",
     "portal/": "the client user's own engagements",

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from tercero.delivery.work.views import floor, imports, items, portal, workspace
+from tercero.delivery.work.views import floor, floor_agents, imports, items, portal, workspace
 from tercero.platform.security import views as security
 
 app_name = "work"
@@ -28,6 +28,9 @@ urlpatterns = [
     path("work/import/<int:job_id>/", imports.import_job, name="import_job"),
     path("ops/", floor.floor, name="floor"),
     path("ops/live/", floor.floor_live, name="floor_live"),
+    path("ops/agents/", floor_agents.agents, name="floor_agents"),
+    path("ops/wallboard/", floor_agents.queue_wallboard, name="wallboard"),
+    path("ops/wallboard/live/", floor_agents.queue_wallboard_live, name="wallboard_live"),
     path("ops/sla/", floor.sla_report, name="sla"),
     path("ops/security/", security.alerts, name="security"),
     path("ops/security/alerts/<int:alert_id>/", security.acknowledge, name="security_ack"),
