@@ -1,14 +1,18 @@
 """Server time of the list pages over many items: the staff item list, the client's
-item list, the live floor and the SLA report, each rendered through the whole Django
-stack (middleware, scope, row-level security, template), beside a baseline that runs
-the same page's rows as one raw SQL query in the same process.
+item list, the live floor, the floor per agent, the queue wallboard and the SLA report,
+each rendered through the whole Django stack (middleware, scope, row-level security,
+template), beside a baseline that runs the same page's rows as one raw SQL query in the
+same process.
 
     DATABASE_URL=postgres://root@127.0.0.1/postgres \\
-        .venv/bin/python bench/pages.py --items 10000 --runs 30
+        .venv/bin/python bench/pages.py --agents 500 --items 50000 --runs 30
+
+`--agents` agents (in teams of 25, the first led by the bench's team lead) each hold an
+item and changed presence twice today; a delivery manager watches all of them.
 
 Creates a throw-away database `tercero_bench_pages` (or a temporary SQLite file without
 DATABASE_URL) and renders as the application role when on PostgreSQL. Prints median
-and p95 server time and the query count per page, then one `RESULT` line.
+and p95 and worst server time and the query count per page, then one `RESULT` line.
 """
 
 import argparse
@@ -44,7 +48,7 @@ def _setup(database_url: str | None) -> str | None:
     return bench_url
 
 
-def _world(items: int):
+def _world(items: int, agents: int):
     from django.db import connection
     from django.utils import timezone
 
@@ -126,11 +130,70 @@ def _world(items: int):
         WorkItem.objects.filter(pk__in=finished).update(
             status="closed", resolved_at=now - timedelta(days=2), sla_met=True
         )
+        manager = _floor(provider, client, site, lead, agents, now)
         created = time.perf_counter() - started
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
-    return client, lead, customer, created
+    return client, lead, customer, manager, created
+
+
+def _floor(provider, client, site, lead, count: int, now):
+    """`count` agents granted to the client, in teams of 25 (the first led by `lead`),
+    each holding one item and back from a break today; and a delivery manager."""
+    from django.contrib.auth.hashers import make_password
+
+    from tercero.delivery.work.models import WorkItem
+    from tercero.delivery.workforce.models import Agent, PresenceChange, Team, TeamMembership
+    from tercero.platform.identity.models import Grant, User
+    from tercero.platform.identity.roles import Role
+
+    password = make_password("bench-password-123")
+    manager = User.objects.create_user(
+        "ops@bench.example", "bench-password-123", full_name="Ops", role=Role.DELIVERY_MANAGER
+    )
+    Grant.objects.create(user=manager, client=client)
+    users = User.objects.bulk_create(
+        User(
+            email=f"agent{n}@bench.example",
+            full_name=f"Agent {n:04d}",
+            role=Role.AGENT,
+            password=password,
+        )
+        for n in range(count)
+    )
+    Grant.objects.bulk_create(Grant(user=user, client=client) for user in users)
+    since = now - timedelta(hours=2)
+    agents = Agent.objects.bulk_create(
+        Agent(user=user, site=site, presence="available", presence_since=since, idle_since=since)
+        for user in users
+    )
+    teams = [
+        Team.objects.create(provider=provider, name=f"Team {n}", lead=lead if n == 0 else None)
+        for n in range((count + 24) // 25)
+    ]
+    TeamMembership.objects.bulk_create(
+        TeamMembership(team=teams[n // 25], agent=agent) for n, agent in enumerate(agents)
+    )
+    PresenceChange.objects.bulk_create(
+        change
+        for agent in agents
+        for change in (
+            PresenceChange(
+                agent=agent,
+                presence="break",
+                previous="available",
+                at=since - timedelta(minutes=15),
+            ),
+            PresenceChange(agent=agent, presence="available", previous="break", at=since),
+        )
+    )
+    queued = list(WorkItem.objects.filter(status="queued").values_list("pk", flat=True)[:count])
+    for agent, item_id in zip(agents, queued, strict=False):
+        WorkItem.objects.filter(pk=item_id).update(
+            status="in_progress", assignee=agent, assigned_at=since, working_since=since
+        )
+    return manager
 
 
 def _measure(client, path: str, runs: int) -> tuple[list[float], int, int]:
@@ -181,6 +244,7 @@ def _p(values: list[float], share: float) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--items", type=int, default=10_000)
+    parser.add_argument("--agents", type=int, default=500)
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL"))
     args = parser.parse_args()
@@ -189,8 +253,11 @@ def main() -> int:
     from django.db import connection
     from django.test import Client
 
-    client, lead, customer, created = _world(args.items)
-    print(f"engine={connection.vendor} items={args.items} created in {created:.1f}s")
+    client, lead, customer, manager, created = _world(args.items, args.agents)
+    print(
+        f"engine={connection.vendor} items={args.items} agents={args.agents}"
+        f" created in {created:.1f}s"
+    )
     if bench_url:
         from tercero.platform.ops.database import grant_app_role
 
@@ -204,6 +271,11 @@ def main() -> int:
         "items_search": (lead, "/work/items/?q=PO-99"),
         "portal_items": (customer, "/portal/items/"),
         "floor": (lead, "/ops/"),
+        "floor_agents": (manager, "/ops/agents/?per_page=100"),
+        "floor_team": (lead, "/ops/agents/"),
+        "floor_search": (manager, "/ops/agents/?q=Agent+01&state=available"),
+        "wallboard": (lead, "/ops/wallboard/"),
+        "wallboard_live": (lead, "/ops/wallboard/live/"),
         "sla": (lead, "/ops/sla/"),
     }
     result = {}
@@ -212,19 +284,26 @@ def main() -> int:
         browser.force_login(user)
         times, queries, size = _measure(browser, path, args.runs)
         median, p95 = statistics.median(times) * 1000, _p(times, 0.95) * 1000
+        slowest = max(times) * 1000
         print(
             f"{name:<15} {path:<52} median {median:6.1f} ms  p95 {p95:6.1f} ms  "
-            f"{queries:2d} queries  {size / 1024:5.0f} KiB"
+            f"worst {slowest:6.1f} ms  {queries:2d} queries  {size / 1024:5.0f} KiB"
         )
-        result[name] = (median, queries)
+        result[name] = (median, queries, slowest)
     base = statistics.median(_baseline(client.pk, args.runs)) * 1000
     print(f"baseline        one raw SQL query for the item list's rows: median {base:.2f} ms")
-    worst = max(median for median, _ in result.values())
+    # worst_ms: the slowest page's median, as in every earlier run of this bench; each
+    # page's single slowest run is its own <page>_worst_ms
+    worst = max(median for median, _, _ in result.values())
     print(
         "RESULT "
-        + " ".join(f"{k}_ms={v[0]:.1f} {k}_queries={v[1]}" for k, v in result.items())
+        + " ".join(
+            f"{k}_ms={v[0]:.1f} {k}_worst_ms={v[2]:.1f} {k}_queries={v[1]}"
+            for k, v in result.items()
+        )
         + f" baseline_ms={base:.2f} items_ratio={result['items'][0] / base:.0f}"
-        + f" worst_ms={worst:.1f} items={args.items} engine={connection.vendor}"
+        + f" worst_ms={worst:.1f} items={args.items} agents={args.agents}"
+        + f" engine={connection.vendor}"
     )
     return 0 if worst < 300 else 1
 
