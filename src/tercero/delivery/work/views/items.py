@@ -28,7 +28,7 @@ from tercero.delivery.work.registry import WorkType
 from tercero.delivery.workforce.models import Agent
 from tercero.delivery.workforce.selectors import own_agent
 from tercero.platform.api.caller import Caller
-from tercero.platform.errors import DomainError
+from tercero.platform.errors import DomainError, NotFound
 from tercero.platform.pages import POLL_HEADERS, back, may_open, page, refused, version_of
 from tercero.web.lists import Column, Filter, Listing
 
@@ -161,7 +161,8 @@ def bulk(request: HttpRequest, caller: Caller) -> HttpResponse:
     is its own change; the message says how many succeeded and why others did not."""
     ids = [int(v) for v in request.POST.getlist("item") if v.isdigit()][:500]
     action = request.POST.get("bulk_action", "")
-    found = list(selectors.items(client_ids=caller.client_ids).filter(pk__in=ids))
+    ticked = selectors.items(client_ids=caller.client_ids).filter(pk__in=ids)
+    found = list(access.restrict(caller.user, ticked, caller.client_ids))  # residency too
     if not found:
         messages.error(request, "Tick at least one item first.")
         return back(request, reverse("work:items"))
@@ -480,6 +481,8 @@ def break_glass(request: HttpRequest, caller: Caller, item_id: int) -> HttpRespo
     item = selectors.access_item(client_ids=caller.client_ids, item_id=item_id)
     try:
         services.break_glass(actor=caller.user, item=item, reason=request.POST.get("reason", ""))
+    except NotFound:
+        raise  # an item the residency rule hides from the caller's site: 404, not this page
     except DomainError as error:
         return render(
             request,
