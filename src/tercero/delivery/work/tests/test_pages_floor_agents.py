@@ -44,8 +44,9 @@ def floor(tenant_a):
     ana = make_agent(engagement, email="ana@provider.example")
     ben = make_agent(engagement, site_=cebu, email="ben@provider.example")
     ana.user.full_name, ben.user.full_name = "Ana Reyes", "Ben Cruz"
-    ana.user.save(update_fields=["full_name"])
-    ben.user.save(update_fields=["full_name"])
+    with all_clients_scope():  # people are under row-level security on PostgreSQL
+        ana.user.save(update_fields=["full_name"])
+        ben.user.save(update_fields=["full_name"])
     mine = create_team(
         actor=tenant_a.team_lead, provider=provider, name="Care A", lead=tenant_a.team_lead
     )
@@ -83,7 +84,8 @@ def test_a_delivery_manager_sees_every_agent_of_their_clients_and_no_other(
     # given an agent granted to client B only
     outsider = make_agent(live_engagement(tenant_b.client), email="otto@provider.example")
     outsider.user.full_name = "Otto Other"
-    outsider.user.save(update_fields=["full_name"])
+    with all_clients_scope():
+        outsider.user.save(update_fields=["full_name"])
     client.force_login(_manager(tenant_a))
     page = client.get("/ops/agents/").content.decode()
     assert _names(page) == ["Ana Reyes", "Ben Cruz"]
