@@ -1,6 +1,8 @@
 """Every page, as every kind of user: the accessibility smoke check passes, the console
 stays clean, nothing is fetched from elsewhere, the navigation offers only pages the
-role may open, and a 390 px phone never scrolls sideways."""
+role may open, every visible link opens for that role, the text is in plain words (no
+Python values, no minor units, no stored codes), and a 390 px phone never scrolls
+sideways."""
 
 from datetime import timedelta
 
@@ -13,6 +15,7 @@ from tercero.platform.identity.roles import Role
 from tercero.platform.identity.tests.factories import PASSWORD, UserFactory
 from tercero.platform.tenancy.scoping import client_scope
 from tests.browser.conftest import add_item, checked, open_context, screenshot, sign_in
+from tests.browser.plain_words import plain_words_problems
 
 
 @pytest.fixture
@@ -145,6 +148,7 @@ def _user(world, role: str):
 def test_every_page_passes_the_smoke_check(browser, live_server, watch, world, role):
     page = open_context(browser, live_server, watch).new_page()
     sign_in(page, live_server, _user(world, role), PASSWORD)
+    problems, statuses = [], {}
     for path in _pages(world)[role]:
         response = page.goto(live_server.url + path)
         assert response.status == 200, path
@@ -156,6 +160,10 @@ def test_every_page_passes_the_smoke_check(browser, live_server, watch, world, r
             assert tags.nth(index).get_attribute("nonce") is not None, path
         assert f"'nonce-{nonce}'" in csp
         checked(page, watch)
+        problems += [
+            f"{path}: {found}" for found in plain_words_problems(page, live_server.url, statuses)
+        ]
+    assert problems == [], "\n".join(problems)
     # the navigation offers only pages this role can open
     links = page.locator("nav.site-nav a").evaluate_all("links => links.map(a => a.href)")
     for href in links:

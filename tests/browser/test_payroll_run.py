@@ -42,7 +42,7 @@ def test_a_lead_prepares_a_pay_run_and_the_clients_admin_approves_it(
     page.get_by_role("button", name="Calculate").click()
     page.get_by_text("Calculated.", exact=True).wait_for()
     # 2,500.00 - 290.20 - 116.16 - 125.00 for E-1; 2,400.00 for E-2's 160 hours
-    assert page.get_by_role("cell", name="1968.64").count() == 1
+    assert page.get_by_role("cell", name="£1,968.64").count() == 1
     checked(page, watch)
     screenshot(page, "payroll-run")
     page.get_by_role("button", name="Send to the client for approval").click()

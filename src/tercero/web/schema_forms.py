@@ -85,12 +85,15 @@ def _string_field(spec: dict, common: dict) -> forms.Field:
 
 
 def form_for(schema: dict, *, base: type[forms.Form] = forms.Form) -> type[forms.Form]:
-    """A form class with one field per schema property, in the schema's order."""
+    """A form class with one field per schema property, in the schema's order; a
+    property marked `readOnly` (what the work produces, not what a submitter knows) is
+    left out."""
     required = set(schema.get("required", []))
     definitions = schema.get("$defs", {})
     fields = {
         name: field_for(name, spec, required=name in required, definitions=definitions)
         for name, spec in schema.get("properties", {}).items()
+        if not spec.get("readOnly")
     }
     return type("SchemaForm", (base,), fields)
 
@@ -98,7 +101,9 @@ def form_for(schema: dict, *, base: type[forms.Form] = forms.Form) -> type[forms
 def payload_of(form: forms.Form, schema: dict) -> dict:
     """The cleaned data as a JSON payload: dates as ISO text, empty optionals left out."""
     payload = {}
-    for name in schema.get("properties", {}):
+    for name, spec in schema.get("properties", {}).items():
+        if spec.get("readOnly"):
+            continue
         value = form.cleaned_data.get(name)
         if value in (None, "") and name not in schema.get("required", []):
             continue

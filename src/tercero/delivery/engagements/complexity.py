@@ -25,7 +25,12 @@ FACTORS: dict[str, tuple[int, tuple[float, ...], str, str]] = {
 BANDS = ((25, "low"), (50, "medium"), (75, "high"), (101, "very_high"))
 # the choice factors' inputs as people read them
 CHOICE_LABELS = {
-    "regulation": {"none": "None", "light": "Light", "moderate": "Moderate", "strict": "Strict"},
+    "regulation": {
+        "none": "No regulation",
+        "light": "Light",
+        "moderate": "Moderate",
+        "strict": "Strict",
+    },
     "hours_of_cover": {
         "business_hours": "Business hours",
         "extended": "Extended hours",

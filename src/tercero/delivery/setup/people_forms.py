@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 
 from tercero.delivery.workforce.models import CHANNELS, SKILL_NAME
 from tercero.platform.identity.roles import CLIENT_ROLES, Role
@@ -79,7 +80,10 @@ class ProfileForm(PlainForm):
         label="Skills",
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="One per line: skill = level (1 to 5), e.g. data_entry = 3.",
+        # the skill is typed as its code, so the example shows one as code
+        help_text=mark_safe(
+            "One per line: skill = level (1 to 5), e.g. <code>data_entry = 3</code>."
+        ),
     )
     languages = forms.CharField(
         label="Languages", required=False, help_text="Two-letter codes separated by commas."

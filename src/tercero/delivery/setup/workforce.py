@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.safestring import mark_safe
 
 from tercero.delivery.work import selectors as work_selectors
 from tercero.delivery.workforce import selectors, services
@@ -17,6 +18,7 @@ from tercero.platform.errors import DomainError, NotFound
 from tercero.platform.pages import page
 from tercero.platform.tenancy.models import Provider
 from tercero.web.lists import Column, Filter, Listing
+from tercero.web.money import to_minor
 
 SKILL_LINE = re.compile(r"^\s*([a-z][a-z0-9_.-]{0,63})\s*[=:]\s*([1-5])\s*$")
 
@@ -65,7 +67,10 @@ class AgentForm(forms.Form):
         label="Skills",
         required=False,
         widget=forms.Textarea(attrs={"rows": 5}),
-        help_text="One per line: skill = level (1 to 5), e.g. data_entry = 3.",
+        # the skill is typed as its code, so the example shows one as code
+        help_text=mark_safe(
+            "One per line: skill = level (1 to 5), e.g. <code>data_entry = 3</code>."
+        ),
     )
     languages = forms.CharField(
         label="Languages", required=False, help_text="Two-letter codes separated by commas."
@@ -160,10 +165,31 @@ class SiteForm(forms.Form):
     country = forms.CharField(label="Country (two letters)", max_length=2)
     city = forms.CharField(label="City", max_length=100)
     time_zone = forms.CharField(label="Time zone", max_length=64, initial="UTC")
-    hourly_cost_minor = forms.IntegerField(
-        label="Hourly cost (minor units)", min_value=0, help_text="e.g. 1250 for 12.50"
+    hourly_cost = forms.DecimalField(
+        label="Hourly cost",
+        min_value=0,
+        max_digits=12,
+        help_text="In the currency below, e.g. 12.50",
     )
     currency = forms.CharField(label="Currency", max_length=3, initial="USD")
+    languages = forms.CharField(
+        label="Languages", initial="en", help_text="Two-letter codes separated by commas."
+    )
+
+    def clean(self) -> dict[str, Any]:
+        """The cost as whole minor units of its currency (12.50 USD -> 1250); the
+        languages as a list."""
+        data = super().clean() or {}
+        if "languages" in data:
+            data["languages"] = [
+                c.strip().lower() for c in data["languages"].split(",") if c.strip()
+            ]
+        if "hourly_cost" in data and data.get("currency"):
+            try:
+                data["hourly_cost_minor"] = to_minor(data.pop("hourly_cost"), data["currency"])
+            except ValueError as error:
+                self.add_error("hourly_cost", str(error))
+        return data
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")

@@ -18,8 +18,9 @@ class DocumentPayload(BaseModel):
     document_kind: str = Field(default="form", max_length=50)
     pages: int = Field(default=1, ge=1, le=10_000)
     fields_total: int = Field(ge=1, le=100_000)
-    fields_keyed: int = Field(default=0, ge=0)
-    fields_rejected: int = Field(default=0, ge=0)
+    # what the agent produces: JSON Schema's readOnly keeps them off the client's form
+    fields_keyed: int = Field(default=0, ge=0, json_schema_extra={"readOnly": True})
+    fields_rejected: int = Field(default=0, ge=0, json_schema_extra={"readOnly": True})
     language: str = Field(default="", pattern=r"^([a-z]{2})?$")
     due_date: date | None = None
     customer_name: str = Field(default="", max_length=200, title="Customer name")

@@ -1,9 +1,12 @@
-"""Template helpers every page shares: masking, durations, money-free numbers."""
+"""Template helpers every page shares: masking, durations, money in its currency, and
+stored values in plain words."""
 
 from datetime import datetime
 
 from django import template
 from django.utils import timezone
+
+from tercero.web.money import format_money
 
 register = template.Library()
 
@@ -67,3 +70,26 @@ def magnitude(value):
 def words(value) -> str:
     """A stored code as words: 'in_progress' -> 'In progress'."""
     return str(value or "").replace("_", " ").capitalize()
+
+
+@register.filter
+def money(minor, currency: str = "") -> str:
+    """Integer minor units in their currency: `{{ run.net_minor|money:run.currency }}`."""
+    return format_money(minor, currency)
+
+
+@register.filter
+def plain(value) -> str:
+    """A stored value as a person reads it: lists joined, mappings as "Label: value",
+    yes/no for booleans, a dash for nothing; never a Python repr."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return ", ".join(plain(item) for item in value) if value else "none"
+    if isinstance(value, dict):
+        if not value:
+            return "none"
+        return "; ".join(f"{words(key)}: {plain(item)}" for key, item in value.items())
+    return str(value)

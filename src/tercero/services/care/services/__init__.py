@@ -2,7 +2,8 @@
 names (`services.reply(...)`): `conversation` (replies by e-mail or chat, internal
 notes), `fields` (macros, custom field values, resolving), `linking` (link, merge,
 split), `tiers` (support tier escalation and hand-back, checklists), `viewers` (collision
-warning) and `knowledge` (the knowledge base's articles)."""
+warning), `handler` (the customer's name for the agent holding the ticket) and
+`knowledge` (the knowledge base's articles)."""
 
 from tercero.services.care.services.conversation import add_note, reply
 from tercero.services.care.services.fields import (
@@ -12,6 +13,7 @@ from tercero.services.care.services.fields import (
     resolve,
     set_custom_values,
 )
+from tercero.services.care.services.handler import customer_name_for
 from tercero.services.care.services.knowledge import (
     ARTICLE_FIELDS,
     KNOWLEDGE_EDITOR,
@@ -45,6 +47,7 @@ __all__ = [
     "checklists_for",
     "clean_custom_value",
     "create_article",
+    "customer_name_for",
     "delete_article",
     "escalate_tier",
     "hand_back",

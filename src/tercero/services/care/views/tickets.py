@@ -78,6 +78,7 @@ def panel(request, caller, ticket_id: int):
         "survey": selectors.survey_of(ticket=ticket),
         "poll_headers": POLL_HEADERS,
         "inbound": [m for m in conversation if m["direction"] == "inbound"],
+        "customer_name": services.customer_name_for(user=request.user, ticket=ticket),
     }
     template = "care/_panel.html" if request.htmx else "care/ticket.html"
     return render(request, template, context)

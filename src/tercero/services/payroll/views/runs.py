@@ -22,6 +22,8 @@ FLAGS = (
     ("leaver", "Leaver"),
     ("negative_net", "Negative net"),
     ("held", "Held (not calculated)"),
+    ("tax_not_deducted", "Tax not deducted (50 % limit)"),
+    ("below_minimum_wage", "Below the minimum wage"),
 )
 
 
@@ -41,7 +43,11 @@ def run_list(request, caller):
             Column("kind", "Kind"),
             Column("status", "Status"),
             Column("employees_total", "Employees"),
-            Column("net_minor", "Net pay (minor units)"),
+            Column(
+                "net_minor",
+                "Net pay",
+                value=lambda run: outputs.amount_text(run.net_minor, run.pay_group.currency),
+            ),
             Column("flagged", "Flagged"),
         ],
         filters=[
@@ -116,22 +122,29 @@ def _run_context(request, caller, run: PayRun) -> dict:
         shown = []
     else:
         shown = list(PayResult.objects.filter(run=run).select_related("employee")[:200])
+    for result in shown:  # the review's words: tax held back, pay below the minimum wage
+        result.notes = outputs.review_notes(result.basis, run.pay_group.currency)
     user = request.user
     currency = run.pay_group.currency
     return {
         "run": run,
         "currency": currency,
         "rows": [
-            (r, outputs.money(r.gross_minor, currency), outputs.money(r.net_minor, currency))
+            (
+                r,
+                outputs.amount_text(r.gross_minor, currency),
+                outputs.amount_text(r.net_minor, currency),
+                [dict(FLAGS).get(name, name.replace("_", " ").capitalize()) for name in r.flags],
+            )
             for r in shown
         ],
         "flag": flag,
         "flags": [(key, label, counts.get(key, 0)) for key, label in FLAGS],
         "totals": {
-            "gross": outputs.money(run.gross_minor, currency),
-            "deductions": outputs.money(run.deductions_minor, currency),
-            "net": outputs.money(run.net_minor, currency),
-            "employer": outputs.money(run.employer_minor, currency),
+            "gross": outputs.amount_text(run.gross_minor, currency),
+            "deductions": outputs.amount_text(run.deductions_minor, currency),
+            "net": outputs.amount_text(run.net_minor, currency),
+            "employer": outputs.amount_text(run.employer_minor, currency),
         },
         **_progress(run),
         "actions": runs.actions(run),
