@@ -17,12 +17,20 @@ router.add_router("", api_setup_desk.router)
 
 
 class MailboxIn(Schema):
+    """A mailbox as the set-up page takes it: the sender name and address replies go out
+    from (blank: the mailbox's own address) and the signature, plain and HTML (HTML is
+    rebuilt from an allow-list, as on the page; blank is made from the plain one)."""
+
     engagement_id: int = Field(ge=1, le=2**62)
     address: str = Field(max_length=254)
     queue_id: int = Field(ge=1, le=2**62)
     work_type: Literal["care.ticket", "support.ticket"] = "care.ticket"
     is_active: bool = True
     acknowledgement: str = Field(default="", max_length=5000)
+    sender_name: str = Field(default="", max_length=100)
+    sender_address: str = Field(default="", max_length=254)
+    signature_text: str = Field(default="", max_length=5000)
+    signature_html: str = Field(default="", max_length=20000)
     imap_host: str = Field(default="", max_length=200)
     imap_port: int = Field(default=993, ge=1, le=65535)
     imap_ssl: bool = True
@@ -37,6 +45,10 @@ class MailboxChange(Schema):
     work_type: Literal["care.ticket", "support.ticket"] = Field(default=None)
     is_active: bool = Field(default=None)
     acknowledgement: str = Field(default=None, max_length=5000)
+    sender_name: str = Field(default=None, max_length=100)
+    sender_address: str = Field(default=None, max_length=254)
+    signature_text: str = Field(default=None, max_length=5000)
+    signature_html: str = Field(default=None, max_length=20000)
     imap_host: str = Field(default=None, max_length=200)
     imap_port: int = Field(default=None, ge=1, le=65535)
     imap_ssl: bool = Field(default=None)
@@ -53,6 +65,10 @@ class MailboxOut(Schema):
     work_type: str
     is_active: bool
     acknowledgement: str
+    sender_name: str
+    sender_address: str
+    signature_text: str
+    signature_html: str
     imap_host: str
     imap_port: int
     imap_ssl: bool
