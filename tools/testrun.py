@@ -1,8 +1,8 @@
 """Run the test suite on SQLite and, when one answers, on PostgreSQL (`make test`).
 
-The two runs go side by side (each suite is one Python process, so two cores halve the
-wall time), each with its own var directory (test database, media, secret key) and its
-own output, printed whole when the run ends. TERCERO_TEST_SERIAL=1 runs them one after
+The two runs go side by side, each with its own var directory (test database, media,
+keys) and its own output, printed whole when the run ends; the PostgreSQL run is spread
+over two worker processes (`WORKERS`). TERCERO_TEST_SERIAL=1 runs them one after
 the other with live output instead.
 
 Every test runs on SQLite; the PostgreSQL run repeats every test that can reach the
@@ -29,6 +29,13 @@ DEFAULT_URL = "postgres://root@127.0.0.1:5432/postgres"
 CONNECT_TIMEOUT_SECONDS = 3
 
 
+# Side by side, the SQLite run ends first (its tests cost less than the same tests on
+# PostgreSQL, which also serves them) and its core would idle for the rest of the run,
+# as one would for all of a PostgreSQL run alone: that run is spread over two workers
+# (pytest-xdist, a test file to a worker at a time, each with its own test database and
+# var directory: tests/workers.py), so both cores stay busy to the end.
+WORKERS = {"PostgreSQL": 2}
+TERCERO_TEST_SERIAL = os.environ.get("TERCERO_TEST_SERIAL", "").strip() not in ("", "0")
 LOG_DIR = Path("var/log")
 # Compiled bytecode of the test runs, kept outside the source tree: a run after the first
 # compiles no module and rewrites no test module again (pytest honours the prefix), also
@@ -44,7 +51,10 @@ def _command(engine: str, env: dict[str, str]) -> tuple[list[str], dict[str, str
     env = {**env, "LOG_FILE": str(log), "TERCERO_VAR_DIR": str(var.resolve())}
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     env.setdefault("PYTHONPYCACHEPREFIX", str(PYCACHE.resolve()))
-    return [sys.executable, "-m", "pytest", "-q", "--durations=10", *sys.argv[1:]], env
+    command = [sys.executable, "-m", "pytest", "-q", "--durations=10"]
+    if engine in WORKERS:
+        command += ["-p", "tests.workers", "-n", str(WORKERS[engine]), "--dist", "loadfile"]
+    return [*command, *sys.argv[1:]], env
 
 
 def run_pytest(engine: str, env: dict[str, str]) -> tuple[int, float]:
@@ -129,7 +139,7 @@ def main() -> int:
             "TERCERO_TEST_DB": name,
             "TERCERO_DATABASE_TESTS_ONLY": "1",
         }
-    if os.environ.get("TERCERO_TEST_SERIAL", "").strip() in ("", "0") and len(runs) > 1:
+    if not TERCERO_TEST_SERIAL and len(runs) > 1:
         results = run_side_by_side(runs)
     else:
         results = {engine: run_pytest(engine, env) for engine, env in runs.items()}

@@ -14,6 +14,17 @@ from tercero.platform.tenancy.rls import APP_FUNCTIONS, install_scope_functions
 APPEND_ONLY_TABLES = ("audit_auditevent",)
 
 
+def create_role_sql(quoted: str) -> str:
+    """SQL that creates the application's role (`quoted`, already quoted) unless it exists,
+    also when another process creates it at the same moment."""
+    return (
+        "DO $$ BEGIN "
+        f"CREATE ROLE {quoted} LOGIN NOSUPERUSER NOBYPASSRLS; "
+        "EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; "
+        "END $$"
+    )
+
+
 def grant_app_role(*, role: str, allow_truncate: bool = False) -> None:
     """Create `role` if missing and grant it what the application needs, nothing more;
     store the scope key (replacing the one stored before).
@@ -28,7 +39,9 @@ def grant_app_role(*, role: str, allow_truncate: bool = False) -> None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role])
         if cursor.fetchone() is None:
-            cursor.execute(f"CREATE ROLE {quoted} LOGIN NOSUPERUSER NOBYPASSRLS")
+            # Roles belong to the whole server: another process setting up another
+            # database at the same moment may create it first.
+            cursor.execute(create_role_sql(quoted))
         cursor.execute(f"GRANT USAGE ON SCHEMA public TO {quoted}")
         cursor.execute(f"GRANT {table_rights} ON ALL TABLES IN SCHEMA public TO {quoted}")
         cursor.execute(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {quoted}")
