@@ -21,7 +21,7 @@ from datetime import datetime, time
 from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
 
-from tercero.delivery.work import lifecycle
+from tercero.delivery.work import access, lifecycle
 from tercero.delivery.work.models import Channel, WorkItem
 from tercero.delivery.workforce.models import Agent, PresenceChange
 from tercero.platform.audit.services import record
@@ -85,13 +85,16 @@ def watched_agents(*, user: User, client_ids: list[int]) -> QuerySet[Agent]:
 
 
 def figures_of(
-    *, agents: Sequence[Agent], client_ids: list[int], now: datetime
+    *, agents: Sequence[Agent], client_ids: list[int], now: datetime, viewer: User | None = None
 ) -> dict[int, AgentFigures]:
-    """Each agent's figures for today, counting only items of the caller's clients."""
+    """Each agent's figures for today, counting only items of the caller's clients that
+    the viewer may see (the data-residency rule applies, as on the item lists)."""
     start = start_of_today(now)
     ids = [agent.pk for agent in agents]
     figures = {agent_id: AgentFigures() for agent_id in ids}
-    items = WorkItem.objects.filter(client_id__in=client_ids, assignee_id__in=ids)
+    items = access.restrict(
+        viewer, WorkItem.objects.filter(client_id__in=client_ids, assignee_id__in=ids), client_ids
+    )
     _add_in_hand(figures, items, now)
     _add_resolved(figures, items, start)
     for agent in agents:

@@ -19,9 +19,10 @@ from typing import Any
 from django.db.models import Count, F, Min, Q
 from django.utils import timezone
 
-from tercero.delivery.work import lifecycle
+from tercero.delivery.work import access, lifecycle
 from tercero.delivery.work.floor_agents import start_of_today
 from tercero.delivery.work.models import Channel, Queue, WorkItem
+from tercero.platform.identity.models import User
 
 LIVE_CHANNELS = (Channel.CHAT, Channel.PHONE)
 ENDED = (lifecycle.CANCELLED, lifecycle.RESOLVED, lifecycle.CLOSED)
@@ -37,7 +38,9 @@ class QueueBoard:
     abandoned: int
 
 
-def _figures(client_ids: list[int], now: datetime) -> dict[int, dict[str, Any]]:
+def _figures(
+    client_ids: list[int], now: datetime, viewer: User | None
+) -> dict[int, dict[str, Any]]:
     start = start_of_today(now)
     today = Q(created_at__gte=start)
     with_target = today & Q(response_due_at__isnull=False)
@@ -46,7 +49,7 @@ def _figures(client_ids: list[int], now: datetime) -> dict[int, dict[str, Any]]:
     in_time = with_target & Q(first_response_at__lte=F("response_due_at"))
     judged = Q(resolved_at__gte=start, sla_met__isnull=False)
     rows = (
-        WorkItem.objects.filter(client_id__in=client_ids)
+        access.restrict(viewer, WorkItem.objects.filter(client_id__in=client_ids), client_ids)
         .filter(Q(status__in=lifecycle.OPEN) | today | Q(resolved_at__gte=start))
         .values("queue_id")
         .annotate(
@@ -76,11 +79,16 @@ def _service_level(row: dict[str, Any]) -> tuple[float | None, int]:
 
 
 def boards(
-    *, client_ids: list[int], now: datetime, client_id: int | None = None
+    *,
+    client_ids: list[int],
+    now: datetime,
+    client_id: int | None = None,
+    viewer: User | None = None,
 ) -> list[QueueBoard]:
-    """Every active queue of the caller's clients (or of one of them), in client order."""
+    """Every active queue of the caller's clients (or of one of them), in client order,
+    counting the items the viewer may see (the data-residency rule applies)."""
     ids = [client_id] if client_id in client_ids else client_ids
-    figures = _figures(ids, now)
+    figures = _figures(ids, now, viewer)
     found = []
     for queue in (
         Queue.objects.filter(client_id__in=ids, is_active=True)

@@ -82,7 +82,9 @@ def _by(field: str) -> Any:
 
 
 def _rows(agents: list[Agent], caller: Caller, now: datetime) -> list[dict[str, Any]]:
-    figures = floor_agents.figures_of(agents=agents, client_ids=caller.client_ids, now=now)
+    figures = floor_agents.figures_of(
+        agents=agents, client_ids=caller.client_ids, now=now, viewer=caller.user
+    )
     return [
         {
             "agent": agent,
@@ -159,7 +161,9 @@ def _chosen_client(request: HttpRequest, caller: Caller) -> int | None:
 def _board(request: HttpRequest, caller: Caller) -> dict[str, Any]:
     now = timezone.now()
     client_id = _chosen_client(request, caller)
-    found = wallboard.boards(client_ids=caller.client_ids, now=now, client_id=client_id)
+    found = wallboard.boards(
+        client_ids=caller.client_ids, now=now, client_id=client_id, viewer=caller.user
+    )
     return {
         "boards": found,
         "totals": wallboard.totals(found, now),
