@@ -5,10 +5,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from tests.factories import site
 
 from tercero.delivery.work.models import WorkItem
-from tercero.delivery.work.tests.conftest import add_item, live_engagement, make_queue
-from tercero.platform.tenancy.scoping import client_scope
+from tercero.delivery.work.tests.conftest import add_item, live_engagement, make_agent, make_queue
+from tercero.platform.identity.roles import Role
+from tercero.platform.tenancy.scoping import all_clients_scope, client_scope
 
 NOW = datetime(2026, 12, 7, 15, 0, tzinfo=UTC)
 
@@ -138,3 +140,29 @@ def test_the_wallboard_takes_as_many_queries_for_twenty_queues_as_for_one(
     with django_assert_max_num_queries(len(few.captured_queries)):
         page = client.get("/ops/wallboard/live/").content.decode()
     assert page.count('class="wall-queue') == 21
+
+
+def _lead_at(engagement, at_site):
+    agent = make_agent(engagement, site_=at_site)
+    agent.user.role = Role.TEAM_LEAD
+    with all_clients_scope():  # people are provider-wide rows
+        agent.user.save()
+    return agent.user
+
+
+def test_an_offshore_lead_does_not_count_items_kept_onshore(client, tenant_a):
+    # given an onshore-only engagement of a US client with a waiting item holding
+    # personal data, and leads at an onshore and an offshore site
+    engagement = live_engagement(
+        tenant_a.client, name="Health care", residency_allowed_shores=["onshore", "nearshore"]
+    )
+    queue = make_queue(engagement, name="Patients")
+    _set(add_item(queue), status="queued", personal_data=True)
+    austin = site(name="Austin", country="US", time_zone="America/Chicago", city="Austin")
+    manila = site(name="Manila", country="PH", time_zone="Asia/Manila", city="Manila")
+    # when each opens the wallboard; then only the onshore lead counts the item
+    for lead, waiting in ((_lead_at(engagement, austin), 1), (_lead_at(engagement, manila), 0)):
+        client.force_login(lead)
+        page = client.get("/ops/wallboard/live/").content.decode()
+        tile = page.split(f'id="wall-queue-{queue.pk}"')[1].split("</section>")[0]
+        assert f"<dt>Waiting</dt><dd>{waiting}</dd>" in tile, lead.email
