@@ -290,3 +290,46 @@ def test_bulk_actions_of_an_offshore_team_lead_pass_over_hidden_care_items(clien
     )
     with all_clients_scope():
         assert WorkItem.objects.get(pk=world["open_ticket_id"]).priority == 1
+
+
+def test_the_live_floor_lists_no_hidden_care_item_at_risk(client, world):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tercero.delivery.work.models import WorkItem
+    from tercero.platform.tenancy.scoping import all_clients_scope
+
+    # given the engagement's care items past their deadlines
+    with all_clients_scope():
+        WorkItem.objects.filter(pk__in=world["items"].values()).update(
+            due_at=timezone.now() - timedelta(hours=1)
+        )
+    for page in ("/ops/", "/ops/live/"):
+        # when the offshore team lead watches the floor
+        client.force_login(world["people"]["offshore_lead"])
+        offshore = client.get(page).content.decode()
+        # then the breached items are not listed for them; the onshore team lead sees them
+        client.force_login(world["people"]["onshore_lead"])
+        onshore = client.get(page).content.decode()
+        assert (MARKER in offshore, onshore.count(MARKER) >= len(world["items"])) == (False, True)
+
+
+def test_a_link_to_a_hidden_ticket_is_not_shown_to_an_offshore_team_lead(client, world):
+    mine, hidden = world["open_ticket_id"], world["items"]["ticket"]
+    # given the onshore team lead linked a ticket everyone may open to a hidden one
+    client.force_login(world["people"]["onshore_lead"])
+    linked = client.post(
+        f"/api/v1/care/tickets/{mine}/links",
+        json.dumps({"other": hidden, "how": "link"}),
+        content_type=JSON,
+    )
+    assert linked.status_code == 201, linked.content
+    assert MARKER in client.get(f"/care/tickets/{mine}/").content.decode()
+    # when the offshore team lead opens that ticket
+    client.force_login(world["people"]["offshore_lead"])
+    panel = client.get(f"/care/tickets/{mine}/")
+    # then it opens, with nothing of the hidden ticket on it
+    assert panel.status_code == 200
+    assert MARKER not in panel.content.decode()
+    assert f"/work/items/{hidden}/" not in panel.content.decode()

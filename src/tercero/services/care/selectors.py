@@ -84,14 +84,18 @@ def conversation(*, ticket: "WorkItem", include_notes: bool = True) -> list[dict
     ]
 
 
-def links_of(*, ticket: "WorkItem") -> list[dict]:
-    """Tickets linked to this one, whichever side made the link."""
+def links_of(*, ticket: "WorkItem", viewer: User | None = None) -> list[dict]:
+    """Tickets linked to this one, whichever side made the link, but none of an
+    engagement whose residency rule hides its items from the viewer's site."""
     found = TicketLink.objects.filter(Q(source=ticket) | Q(target=ticket)).select_related(
         "source", "target"
     )
+    hidden = set(access.residency_blocked(viewer, [ticket.client_id])) if viewer else set()
     out = []
     for link in found:
         other = link.target if link.source_id == ticket.pk else link.source
+        if other.personal_data and other.engagement_id in hidden:
+            continue
         if link.kind == TicketLink.Kind.RELATED:
             label = "Related"
         elif link.kind == TicketLink.Kind.SPLIT:

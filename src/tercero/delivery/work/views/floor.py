@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from tercero.delivery.work import lifecycle, selectors
+from tercero.delivery.work import access, lifecycle, selectors
 from tercero.delivery.work.models import Queue, WorkItem
 from tercero.delivery.workforce.models import Agent
 from tercero.delivery.workforce.shore import shore_between
@@ -58,9 +58,11 @@ def floor_context(caller: Caller) -> dict[str, Any]:
                 "breached": row.get("breached", 0),
             }
         )
-    risky = list(
-        WorkItem.objects.filter(client_id__in=ids, status__in=lifecycle.OPEN)
-        .filter(at_risk | breached)
+    late = WorkItem.objects.filter(client_id__in=ids, status__in=lifecycle.OPEN).filter(
+        at_risk | breached
+    )
+    risky = list(  # named items: only those the viewer's site may see (data residency)
+        access.restrict(caller.user, late, ids)
         .select_related("queue", "assignee__user", "engagement")
         .order_by("due_at", "id")[:AT_RISK_SHOWN]
     )

@@ -54,7 +54,7 @@ def panel(request, caller, ticket_id: int):
         "viewers": services.seen(user=request.user, ticket=ticket),
         "macros": list(selectors.macros_for(ticket=ticket)),
         "custom_fields": selectors.custom_fields(ticket=ticket),
-        "links": selectors.links_of(ticket=ticket),
+        "links": selectors.links_of(ticket=ticket, viewer=request.user),
         "automation_runs": list(selectors.automation_runs(ticket=ticket)),
         "similar": list(selectors.similar_tickets(ticket=ticket)),
         "tier": ticket.payload.get("tier") if ticket.work_type == "support.ticket" else None,
