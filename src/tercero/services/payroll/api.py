@@ -16,11 +16,13 @@ from tercero.platform.errors import InvalidInput, NotFound
 from tercero.platform.security import crypto
 from tercero.services.payroll import (
     actions,
+    calc,
     hr_events,
     outputs,
     pay_groups_api,
     runs,
     selectors,
+    services,
 )
 from tercero.services.payroll.models import HrEvent, PayRun
 
@@ -103,6 +105,11 @@ class ResultOut(Schema):
     employer_minor: int
     lines: list[list]
     flags: list[str]
+    tax_not_deducted_minor: int = Field(
+        description="income tax the overriding limit (50 % of the payment) held back; "
+        "collected from later pay in the tax year"
+    )
+    notes: list[str] = Field(description="the variance review's flags in words")
 
 
 class EmployeeOut(Schema):
@@ -212,6 +219,8 @@ def results(request, run_id: int, flagged: bool = False, offset: int = 0, limit:
             "employer_minor": r.employer_minor,
             "lines": r.lines,
             "flags": r.flags,
+            "tax_not_deducted_minor": r.basis.get(calc.TAX_NOT_DEDUCTED, 0),
+            "notes": outputs.review_notes(r.basis, run.pay_group.currency),
         }
         for r in found[offset : offset + limit]
     ]
@@ -310,8 +319,16 @@ class EmploymentOut(Schema):
     position: str
     annual_salary_minor: int | None
     hourly_rate_minor: int | None
+    contracted_hours_per_week: str | None = Field(
+        description="the hours a week the contract sets (37.5); null: not recorded"
+    )
     currency: str
     reason: str
+
+    @staticmethod
+    def resolve_contracted_hours_per_week(row) -> str | None:
+        hours = services.weekly_hours(row.contracted_seconds_per_week)
+        return None if hours is None else str(hours)
 
 
 @router.get("/payroll/employees/{employee_id}/employments", response=list[EmploymentOut])

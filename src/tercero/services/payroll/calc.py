@@ -26,6 +26,7 @@ ZERO_DECIMAL_CURRENCIES = frozenset({"JPY", "KRW", "ISK", "CLP", "VND"})
 # tax routines by jurisdiction: a second country adds its module's ROUTINES here
 ROUTINES = {"GB": gb.ROUTINES, "US": us.ROUTINES}
 TAXABLE_TO_DATE = "TAXABLE"  # the year-to-date key for taxable pay
+TAX_NOT_DEDUCTED = "tax_not_deducted_minor"  # a result's basis key: the limit held it back
 
 # The rule set a new United Kingdom pay group starts with (each client may change it).
 GB_DEFAULT_RULES = [
@@ -220,6 +221,7 @@ def compute(snapshot: Snapshot, setting: Setting) -> Computed:
         ),
         "taken_in_period_before": _taken_in_period(snapshot.period_before, setting.rules, scale),
         "withholding": snapshot.withholding,
+        "not_deducted": {},  # tax routines note here what a limit held back, by line
     }
     if snapshot.director_weeks:
         context.update(_director_context(snapshot, setting.rules, scale))
@@ -251,8 +253,18 @@ def compute(snapshot: Snapshot, setting: Setting) -> Computed:
         net_minor=sums["earning"] - sums["deduction"],
         employer_minor=sums["employer"],
         ytd=after,
-        basis={"salary_minor": salary_minor, "retro_minor": snapshot.retro_minor},
+        basis=_basis(salary_minor, snapshot.retro_minor, context["not_deducted"], scale),
     )
+
+
+def _basis(salary_minor: int, retro_minor: int, not_deducted: dict, scale: int) -> dict:
+    """What the payslip was computed from, and the tax the overriding limit held back
+    from it (United Kingdom: collected from later pay in the tax year)."""
+    basis = {"salary_minor": salary_minor, "retro_minor": retro_minor}
+    held_back = sum(_minor(amount, scale) for amount in not_deducted.values())
+    if held_back:
+        basis[TAX_NOT_DEDUCTED] = held_back
+    return basis
 
 
 def _director_context(snapshot: Snapshot, rule_tuple: tuple[rules.Rule, ...], scale: int) -> dict:

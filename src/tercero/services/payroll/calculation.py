@@ -8,7 +8,6 @@ Then the variance review flags what a reviewer must look at."""
 import json
 from collections import defaultdict
 from datetime import date
-from decimal import Decimal
 from typing import NamedTuple
 
 from django.db import connection, transaction
@@ -27,6 +26,7 @@ from tercero.services.payroll.models import (
     PayRun,
     WithholdingCertificate,
 )
+from tercero.services.payroll.variance import review_variance
 
 CHUNK = 1000
 INLINE_LIMIT = 500  # runs up to this many employees are calculated in the request
@@ -462,54 +462,3 @@ def _finish(run: PayRun, total: int) -> None:
         version=run.version + 1,
     )
     steps.audit(run, "payroll.run.calculated", None, {"employees": total, "flagged": flagged})
-
-
-def review_variance(run: PayRun) -> int:
-    """Flag what a reviewer must look at: net pay moved more than the run's threshold
-    against the previous finalised run of the pay group, new joiners, leavers and
-    negative net pay. Returns how many results carry a flag."""
-    previous = (
-        PayRun.objects.filter(
-            pay_group=run.pay_group, status=PayRun.Status.FINALISED, pay_date__lt=run.pay_date
-        )
-        .order_by("-pay_date", "-pk")
-        .first()
-    )
-    before = (
-        dict(PayResult.objects.filter(run=previous).values_list("employee_id", "net_minor"))
-        if previous
-        else {}
-    )
-    joined = set(
-        Employment.objects.filter(
-            pay_group=run.pay_group,
-            valid_from__gte=run.period_start,
-            valid_from__lte=run.period_end,
-            reason="hire",
-        ).values_list("employee_id", flat=True)
-    )
-    leaving = set(
-        Employment.objects.filter(
-            pay_group=run.pay_group, valid_to__gte=run.period_start, valid_to__lte=run.period_end
-        )
-        .exclude(employee__employments__valid_from__gt=run.period_end)
-        .values_list("employee_id", flat=True)
-    )
-    threshold = Decimal(run.variance_percent) / 100
-    changed = []
-    rows = PayResult.objects.filter(run=run).values_list("pk", "employee_id", "net_minor", "flags")
-    for pk, employee_id, net, stored in rows.iterator(chunk_size=5000):
-        flags = ["held"] if "held" in stored else []
-        if net < 0:
-            flags.append("negative_net")
-        if employee_id in joined:
-            flags.append("new_joiner")
-        if employee_id in leaving:
-            flags.append("leaver")
-        old = before.get(employee_id)
-        if old is not None and abs(net - old) > abs(old) * threshold:
-            flags.append("net_moved")
-        if flags:
-            changed.append(PayResult(pk=pk, flags=flags))
-    PayResult.objects.bulk_update(changed, ["flags"], batch_size=1000)
-    return len(changed)

@@ -23,8 +23,11 @@ rounding:
   negative (cumulative codes only).
 - Scottish (S) and Welsh (C) codes: the same routines on the pack's Scottish or Welsh
   bands and flat rates (SBR, SD0-SD3; CBR, CD0, CD1), HMRC's Appendices B and C.
-- K codes: the tax for the period is at most 50 % of the period's pay (the regulatory
-  limit); what could not be deducted is carried in the tax to date.
+- The overriding (regulatory) limit: the tax deducted from a payment is at most 50 % of
+  its taxable pay, on every code since 6 April 2015 (PAYE Regulations 2003, reg. 23(5);
+  specification version 13). What it holds back stays due on the cumulative basis, so
+  later payments of the year collect it, each within its own limit (reg. 23's UT); on
+  the Week 1 / Month 1 basis nothing is carried.
 - BR, D0, D1: the flat rate on all pay (cumulative: on pay to date rounded down to whole
   pounds); 0T: no allowance, normal bands. NT: tax due to date is nil, so on the
   cumulative basis the tax deducted earlier in the year is refunded (specification,
@@ -183,7 +186,8 @@ class TaxResult:
     tax_to_date: Decimal
     taxable_to_date: Decimal
     pay_adjustment_to_date: Decimal
-    limited: bool = False  # the K-code regulatory limit held some tax back
+    limited: bool = False  # the overriding limit held some tax back
+    not_deducted: Decimal = Decimal(0)  # what it held back from this payment
 
 
 def basis(frequency: str) -> tuple[str, int]:
@@ -231,13 +235,7 @@ def income_tax(
             rates=rates or pack(year),
         )
         tax = max(result.tax, Decimal(0))
-        return TaxResult(
-            tax,
-            tax_to_date_before + tax,
-            result.taxable_to_date,
-            result.pay_adjustment_to_date,
-            result.limited,
-        )
+        return replace(result, tax=tax, tax_to_date=tax_to_date_before + tax)
     if tax_code.kind == "nt":  # nothing due to date: what was deducted comes back
         return TaxResult(-tax_to_date_before, Decimal(0), Decimal(0), Decimal(0))
     adjustment = Decimal(0)
@@ -252,13 +250,17 @@ def income_tax(
     else:
         by_band = table.get("threshold_tax") == "by_band"
         due_to_date = _banded(unrounded, table["bands"], period, periods, by_band)
-    tax = due_to_date - tax_to_date_before
-    limited = False
-    if tax_code.kind == "k":
-        limit = _down(pay * Decimal(table["regulatory_limit"]))
-        if tax > limit:
-            tax, limited = limit, True
-    return TaxResult(tax, tax_to_date_before + tax, taxable, adjustment, limited)
+    wanted = due_to_date - tax_to_date_before
+    tax = overriding_limit(wanted, pay=pay, rate=Decimal(table["regulatory_limit"]))
+    return TaxResult(tax, tax_to_date_before + tax, taxable, adjustment, tax < wanted, wanted - tax)
+
+
+def overriding_limit(tax: Decimal, *, pay: Decimal, rate: Decimal) -> Decimal:
+    """`tax` held to at most `rate` (50 %) of the payment's taxable `pay`, rounded down to
+    the penny (nothing from a payment of nothing); a refund is never limited."""
+    if tax <= 0:
+        return tax
+    return min(tax, max(_down(pay * rate), Decimal(0)))
 
 
 def _regional(table: dict, region: str) -> dict:
@@ -470,7 +472,15 @@ def _paye_line(taxable: Decimal, rule, context) -> Decimal:
         frequency=context.get("frequency", "monthly"),
         year=context.get("tax_year", "2026-27"),
     )
-    return max(result.tax - taken, Decimal(0)) if not code.cumulative else result.tax
+    tax, not_deducted = result.tax, result.not_deducted
+    if not code.cumulative:  # this payment's share of the period's tax, in its own limit
+        wanted = max(result.tax + result.not_deducted - taken, Decimal(0))
+        rate = Decimal(pack(context.get("tax_year", "2026-27"))["income_tax"]["regulatory_limit"])
+        tax = overriding_limit(max(result.tax - taken, Decimal(0)), pay=taxable, rate=rate)
+        not_deducted = wanted - tax
+    if "not_deducted" in context:  # calc.compute reads it back for the payslip and register
+        context["not_deducted"][rule.code] = not_deducted
+    return tax
 
 
 def _nic(taxable: Decimal, context) -> NicResult:

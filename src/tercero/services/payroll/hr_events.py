@@ -172,6 +172,7 @@ def _hire(actor, item, asked: HrEventPayload):
         or _refuse("A hire needs a pay group.", "pay_group"),
         annual_salary=asked.annual_salary or None,
         hourly_rate=asked.hourly_rate or None,
+        contracted_hours=asked.contracted_hours or None,
         date_of_birth=asked.date_of_birth.isoformat() if asked.date_of_birth else "",
         address=asked.address,
         national_id=asked.national_id,
@@ -217,6 +218,7 @@ def _change(actor, item, asked: HrEventPayload):
         pay_group=pay_group,
         annual_salary=asked.annual_salary or None,
         hourly_rate=asked.hourly_rate or None,
+        contracted_hours=asked.contracted_hours or None,
         department=asked.department or None,
         position=asked.position or None,
         reason=asked.reason,
@@ -440,6 +442,11 @@ def _terms(asked: HrEventPayload, row: Employment | None) -> list[dict]:
             rows.append(
                 _row(name, wanted, services.to_major(stored, row.currency), minor == stored)
             )
+    if asked.contracted_hours:
+        stored = services.weekly_hours(row.contracted_seconds_per_week)
+        wanted = services.weekly_seconds(asked.contracted_hours)
+        same = wanted == row.contracted_seconds_per_week
+        rows.append(_row("contracted_hours", asked.contracted_hours, stored, same))
     for name in ("department", "position"):
         if getattr(asked, name):
             rows.append(_row(name, getattr(asked, name), getattr(row, name)))

@@ -161,6 +161,9 @@ class Employment(ClientOwned):
     position = models.CharField(max_length=100, blank=True)
     annual_salary_minor = models.BigIntegerField(null=True, blank=True)
     hourly_rate_minor = models.BigIntegerField(null=True, blank=True)
+    # the hours a week the contract sets, in seconds (37.5 hours: 135,000): what a salary
+    # is divided by for the minimum wage check (minimum_wage.py); None: not recorded
+    contracted_seconds_per_week = models.PositiveIntegerField(null=True, blank=True)
     currency = models.CharField(max_length=3)
     reason = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now)

@@ -20,7 +20,7 @@ from django.utils import timezone
 from tercero.platform.audit.services import record
 from tercero.platform.errors import Conflict, InvalidInput
 from tercero.platform.security import crypto
-from tercero.services.payroll import bankfiles, calc, calculation, journal
+from tercero.services.payroll import bankfiles, calc, calculation, journal, minimum_wage
 from tercero.services.payroll.models import Employee, PayResult, PayRun, Posting
 
 RELEASABLE = (PayRun.Status.FINALISED,)
@@ -43,6 +43,31 @@ def amount_text(minor: int, currency: str) -> str:
     if currency in SYMBOLS:
         return f"{sign}{SYMBOLS[currency]}{digits}"
     return f"{sign}{digits} {currency}"
+
+
+def tax_not_deducted_note(basis: dict, currency: str) -> str:
+    """The words for tax the overriding limit held back from a payment, or ""."""
+    held_back = basis.get(calc.TAX_NOT_DEDUCTED, 0)
+    if not held_back:
+        return ""
+    return (
+        f"Tax not deducted: {amount_text(held_back, currency)}. Income tax may take at most "
+        "half of a payment (HMRC's overriding limit); the rest is collected from later pay "
+        "this tax year."
+    )
+
+
+def review_notes(basis: dict, currency: str) -> list[str]:
+    """What the variance review says in words about one result."""
+    notes = [tax_not_deducted_note(basis, currency)]
+    if "minimum_wage" in basis:
+        notes.append(
+            minimum_wage.sentence(
+                basis["minimum_wage"], amount_text=lambda minor: amount_text(minor, currency)
+            )
+            + "."
+        )
+    return [note for note in notes if note]
 
 
 # --- payslips ---------------------------------------------------------------------------
@@ -82,6 +107,7 @@ def payslip_html(result: PayResult, *, run: PayRun) -> str:
             "currency": currency,
             "taxable_to_date": money(result.ytd.get(calc.TAXABLE_TO_DATE, 0), currency),
             "tax_to_date": money(result.ytd.get(paye[0], 0), currency) if paye else "",
+            "tax_note": tax_not_deducted_note(result.basis, currency),
         },
     )
 
@@ -122,7 +148,7 @@ def write_register(run: PayRun, sink) -> int:
     writer = csv.writer(sink)
     writer.writerow(
         ["employee_number", *[code for code, _n, _c in codes], "gross", "deductions", "net",
-         "employer_cost", "flags"]
+         "employer_cost", "tax_not_deducted", "flags", "notes"]
     )  # fmt: skip
     totals = dict.fromkeys([code for code, _n, _c in codes], 0)
     count = 0
@@ -130,23 +156,29 @@ def write_register(run: PayRun, sink) -> int:
         PayResult.objects.filter(run=run)
         .order_by("employee__employee_number")
         .values_list("employee__employee_number", "lines", "gross_minor", "deductions_minor",
-                     "net_minor", "employer_minor", "flags")
+                     "net_minor", "employer_minor", "flags", "basis")
     )  # fmt: skip
-    for number, lines, gross, deductions, net, employer, flags in rows.iterator(chunk_size=2000):
+    held_back = 0
+    for number, lines, gross, deductions, net, employer, flags, basis in rows.iterator(
+        chunk_size=2000
+    ):
         amounts = {code: amount for code, _n, _c, amount in lines}
         for code in totals:
             totals[code] += amounts.get(code, 0)
         writer.writerow(
             [number, *[money(amounts.get(code, 0), currency) for code in totals],
              money(gross, currency), money(deductions, currency), money(net, currency),
-             money(gross + employer, currency), " ".join(flags)]
+             money(gross + employer, currency),
+             money(basis.get(calc.TAX_NOT_DEDUCTED, 0), currency), " ".join(flags),
+             " ".join(review_notes(basis, currency))]
         )  # fmt: skip
+        held_back += basis.get(calc.TAX_NOT_DEDUCTED, 0)
         count += 1
     writer.writerow(
         ["TOTAL", *[money(amount, currency) for amount in totals.values()],
          money(run.gross_minor, currency), money(run.deductions_minor, currency),
          money(run.net_minor, currency), money(run.gross_minor + run.employer_minor, currency),
-         ""]
+         money(held_back, currency), "", ""]
     )  # fmt: skip
     return count
 

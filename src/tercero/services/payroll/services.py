@@ -54,6 +54,7 @@ def hire(
     pay_group: PayGroup,
     annual_salary=None,
     hourly_rate=None,
+    contracted_hours=None,
     date_of_birth: str = "",
     address: str = "",
     national_id: str = "",
@@ -131,6 +132,7 @@ def hire(
             pay_group=pay_group,
             annual_salary=annual_salary,
             hourly_rate=hourly_rate,
+            contracted_hours=contracted_hours,
             department=department,
             position=position,
             reason="hire",
@@ -183,6 +185,7 @@ def _employment(employee: Employee, *, start: date, pay_group: PayGroup, **field
     currency = pay_group.currency
     salary = to_minor(fields.pop("annual_salary", None), currency, field="annual_salary")
     hourly = to_minor(fields.pop("hourly_rate", None), currency, field="hourly_rate")
+    weekly = weekly_seconds(fields.pop("contracted_hours", None))
     if salary is None and hourly is None:
         raise InvalidInput(
             "Give an annual salary or an hourly rate.", fields={"annual_salary": "required"}
@@ -194,6 +197,7 @@ def _employment(employee: Employee, *, start: date, pay_group: PayGroup, **field
         pay_group=pay_group,
         annual_salary_minor=salary,
         hourly_rate_minor=hourly,
+        contracted_seconds_per_week=weekly,
         currency=currency,
         **fields,
     )
@@ -209,6 +213,7 @@ def change_employment(
     position: str | None = None,
     annual_salary: Decimal | str | None = None,
     hourly_rate: Decimal | str | None = None,
+    contracted_hours: Decimal | str | None = None,
     status: str | None = None,
     reason: str = "",
 ) -> Employment:
@@ -222,6 +227,7 @@ def change_employment(
         "position": position,
         "annual_salary": annual_salary,
         "hourly_rate": hourly_rate,
+        "contracted_hours": contracted_hours,
         "status": status,
     }
     changes: dict[str, Any] = {name: value for name, value in given.items() if value is not None}
@@ -249,6 +255,7 @@ def change_employment(
             "status": current.status,
             "annual_salary": to_major(current.annual_salary_minor, current.currency),
             "hourly_rate": to_major(current.hourly_rate_minor, current.currency),
+            "contracted_hours": weekly_hours(current.contracted_seconds_per_week),
         }
         carried.update(changes)
         end = current.valid_to
@@ -266,6 +273,30 @@ def change_employment(
         )
     made.refresh_from_db()
     return made
+
+
+def weekly_seconds(hours: Decimal | str | None) -> int | None:
+    """Contracted hours a week ("37.5") as seconds; None or "" when not recorded."""
+    if hours is None or hours == "":
+        return None
+    try:
+        value = Decimal(str(hours).strip())
+    except ArithmeticError:
+        value = Decimal("NaN")
+    if not value.is_finite() or not 0 < value <= 168 or value != value.quantize(Decimal("0.01")):
+        raise InvalidInput(
+            "Contracted hours a week are a number above 0 and at most 168, to two decimals (37.5).",
+            fields={"contracted_hours": "hours a week, 0.01 to 168"},
+        )
+    return int(value * 3600)
+
+
+def weekly_hours(seconds: int | None) -> Decimal | None:
+    """Seconds a week as hours (135000 -> 37.5), the way people write them."""
+    if seconds is None:
+        return None
+    hours = (Decimal(seconds) / 3600).quantize(Decimal("0.01"))
+    return hours.quantize(Decimal(1)) if hours == hours.to_integral_value() else hours.normalize()
 
 
 def to_major(minor: int | None, currency: str):

@@ -58,7 +58,15 @@ RUN = registry.WorkType(
 
 
 AMOUNT = r"^\d{1,12}(\.\d{1,3})?$"
-CHANGES = ("pay_group", "annual_salary", "hourly_rate", "department", "position")
+CHANGES = (
+    "pay_group",
+    "annual_salary",
+    "hourly_rate",
+    "contracted_hours",
+    "department",
+    "position",
+)
+HOURS = r"^\d{1,3}(\.\d{1,2})?$"
 
 
 class HrEventPayload(BaseModel):
@@ -83,6 +91,13 @@ class HrEventPayload(BaseModel):
     pay_group: str = Field(default="", max_length=100, title="Pay group")
     annual_salary: str = Field(default="", max_length=20, pattern=rf"({AMOUNT})|^$")
     hourly_rate: str = Field(default="", max_length=20, pattern=rf"({AMOUNT})|^$")
+    contracted_hours: str = Field(
+        default="",
+        max_length=6,
+        pattern=rf"({HOURS})|^$",
+        title="Contracted hours a week",
+        description="e.g. 37.5; a salary is checked against the minimum wage per hour",
+    )
     department: str = Field(default="", max_length=100)
     position: str = Field(default="", max_length=100)
     full_name: str = Field(default="", max_length=200, title="Full name")
@@ -217,6 +232,7 @@ HR_EVENT = registry.WorkType(
         ("pay_group", "Pay group"),
         ("annual_salary", "Annual salary"),
         ("hourly_rate", "Hourly rate"),
+        ("contracted_hours", "Contracted hours a week"),
         ("department", "Department"),
         ("position", "Position"),
         ("full_name", "Full name"),

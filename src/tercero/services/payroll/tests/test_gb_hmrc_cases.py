@@ -40,10 +40,11 @@ def test_additional_rate_tax_is_not_1p_off_in_some_months():
     assert _month("1257L", "20000").tax == Decimal("7378.20")
     # month 5, 100,000 to date: free pay 5241.30, taxable 94,758; threshold tax 42516 x
     # 5 / 12 = 17715.0000; threshold 52141.6666; 17715 + 42616.3334 x 45 % = 19177.3500
-    # -> 36892.35 (rounded-up band limits gave 36892.34)
-    assert _month("1257L", "20000", period=5, pay_before="80000").tax_to_date == (
-        Decimal("36892.35")
-    )
+    # -> 36892.35 (rounded-up band limits gave 36892.34). Months 1 to 4 deducted their
+    # tax: 80,000 - 4193.04 -> 75,806; 14172 + (75806 - 41713.3333) x 45 % = 29513.70
+    # (with nothing deducted before, the overriding limit would hold month 5 to 10,000)
+    month = _month("1257L", "20000", period=5, pay_before="80000", tax_before="29513.70")
+    assert (month.tax, month.tax_to_date) == (Decimal("7378.65"), Decimal("36892.35"))
 
 
 def test_the_band_is_chosen_on_unrounded_taxable_pay_against_the_limit_rounded_to_the_pound():

@@ -10,7 +10,7 @@ from tercero.delivery.work import access, lifecycle
 from tercero.platform.errors import DomainError, NotFound, PermissionDenied
 from tercero.platform.pages import page, refused, version_of
 from tercero.platform.security import crypto
-from tercero.services.payroll import actions, hr_events, outputs, selectors
+from tercero.services.payroll import actions, hr_events, outputs, selectors, services
 from tercero.services.payroll.models import HrEvent, PayResult
 from tercero.services.payroll.views import rti as rti_views
 from tercero.web.lists import Column, Filter, Listing
@@ -37,6 +37,7 @@ def employee_page(request, caller, employee_id: int):
     for row in history:
         for minor, name in ((row.annual_salary_minor, "salary"), (row.hourly_rate_minor, "rate")):
             setattr(row, name, outputs.money(minor, row.currency) if minor is not None else "")
+        row.weekly_hours = services.weekly_hours(row.contracted_seconds_per_week)
     payslips = [
         (
             result,
