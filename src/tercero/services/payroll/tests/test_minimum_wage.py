@@ -11,9 +11,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tercero.delivery.work import services as work
+from tercero.delivery.work.tests.conftest import make_agent, make_queue
 from tercero.platform.errors import InvalidInput
 from tercero.platform.tenancy.scoping import client_scope
-from tercero.services.payroll import gb, minimum_wage, outputs, runs, services
+from tercero.services.payroll import gb, hr_events, minimum_wage, outputs, runs, selectors, services
 from tercero.services.payroll.models import PayResult
 from tercero.services.payroll.tests.factories import APRIL, calculated, hire, uk_group
 
@@ -187,3 +189,43 @@ def test_contracted_hours_are_recorded_changed_and_shown(tenant_a, client):
     assert [row["contracted_hours_per_week"] for row in rows] == ["37.5", "40", "40"]
     page = client.get(f"/payroll/employees/{employee.pk}/").content.decode()
     assert '<td data-label="Hours a week">37.5</td>' in page
+
+
+def test_an_hr_change_records_contracted_hours_and_a_second_person_sees_them_match(tenant_a):
+    # given a salaried employee and an HR desk
+    group = uk_group(tenant_a.client)
+    queue = make_queue(group.engagement, name="HR changes", work_types=["payroll.hr_event"])
+    agent = make_agent(group.engagement, skills={"hr": 3})
+    with client_scope(clients=[tenant_a.client]):
+        employee = hire(tenant_a.team_lead, group, "C-1", salary="26000")
+        asked = {
+            "event": "change",
+            "employee_number": "C-1",
+            "effective": "2026-07-01",
+            "contracted_hours": "37.5",
+        }
+        # a request with hours that are not hours is refused when it is made
+        with pytest.raises(InvalidInput):
+            work.submit_item(
+                actor=tenant_a.client_user,
+                queue=queue,
+                work_type="payroll.hr_event",
+                payload={**asked, "contracted_hours": "37.555"},
+            )
+        # when the client asks for 37.5 hours a week and the agent applies it
+        item = work.submit_item(
+            actor=tenant_a.client_user, queue=queue, work_type="payroll.hr_event", payload=asked
+        )
+        item = work.assign(actor=tenant_a.team_lead, item=item, agent=agent)
+        item = work.transition(actor=agent.user, item=item, action="start")
+        hr_events.apply(actor=agent.user, item=item)
+        # then the row from 1 July holds them, and the checker's comparison matches
+        after = selectors.employment_on(employee=employee, day=date(2026, 7, 1))
+        assert after.contracted_seconds_per_week == 135_000
+        assert after.annual_salary_minor == 2_600_000
+        compared = [
+            (row["label"], row["matches"])
+            for row in hr_events.comparison(item, hr_events.event_of(item))
+            if row["label"] == "Contracted hours a week"
+        ]
+        assert compared == [("Contracted hours a week", True)]
