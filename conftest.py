@@ -182,6 +182,7 @@ def _fixture_teardown(self) -> None:
     """A transactional test's clean-up, as Django's (flush, then the post-migrate
     signal that puts content types and permissions back), with PostgreSQL's tables
     emptied by `_empty_by_delete`."""
+    allow_flush(True)  # also for tests marked `django_db(transaction=True)`
     if self.available_apps is not None or self.serialized_rollback:
         _django_fixture_teardown(self)
         return
