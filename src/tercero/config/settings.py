@@ -360,3 +360,7 @@ RTI_SENDER_PASSWORD = os.environ.get("TERCERO_RTI_PASSWORD", "")
 RTI_GATEWAY_TEST = os.environ.get("TERCERO_RTI_TEST", "1") == "1"  # GatewayTest=1
 RTI_GATEWAY_TIMEOUT = float(os.environ.get("TERCERO_RTI_TIMEOUT", "30"))
 RTI_POLL_LIMIT = int(os.environ.get("TERCERO_RTI_POLL_LIMIT", "10"))
+# HMRC's RTI schemas, installed by the operator (services/payroll/schemas/rti/README.md);
+# while required, a return no installed schema checked is not sent
+RTI_SCHEMA_DIR = Path(os.environ.get("RTI_SCHEMA_DIR", VAR_DIR / "hmrc-schemas")).resolve()
+RTI_REQUIRE_SCHEMAS = os.environ.get("RTI_REQUIRE_SCHEMAS", "1").lower() not in ("0", "false", "no")

@@ -4,9 +4,9 @@ GovTalk envelope, checked against HMRC's own schemas before anything is sent.
 
 The FPS is built from the run's stored results (rti_figures.py; nothing is calculated
 again). Every problem HMRC's schema would refuse is found here first and said in words,
-naming the employee (their payroll ID). The schemas are HMRC's files, unmodified, under
-schemas/rti/ (README there: where they came from); a tax year whose schemas are not
-installed gets no document at all.
+naming the employee (their payroll ID). HMRC's schemas are installed by the operator
+(rti_schemas.py); a document of a year whose schemas are not installed is still built
+and checked by our own rules, and says it was not checked against them.
 
 Reads only; sending is rti_gateway.py.
 """
@@ -16,8 +16,6 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from functools import cache
-from pathlib import Path
 
 from anyascii import anyascii
 from django.utils import timezone
@@ -25,7 +23,7 @@ from lxml import etree
 
 from tercero.platform.errors import Conflict, InvalidInput
 from tercero.platform.security import crypto
-from tercero.services.payroll import gb, rti_figures
+from tercero.services.payroll import gb, rti_figures, rti_schemas
 from tercero.services.payroll.models import (
     Employee,
     PayGroup,
@@ -35,39 +33,8 @@ from tercero.services.payroll.models import (
     RtiPerson,
 )
 
-SCHEMA_DIR = Path(__file__).parent / "schemas" / "rti"
-ENVELOPE_NS = "http://www.govtalk.gov.uk/CM/envelope"
-DSIG_URL = "http://www.w3.org/TR/2001/PR-xmldsig-core-20010820/xmldsig-core-schema.xsd"
+ENVELOPE_NS = rti_schemas.ENVELOPE_NS
 PRODUCT = "Tercero"
-
-
-@dataclass(frozen=True)
-class Schemas:
-    """One tax year's RTI schemas, from HMRC's release information pack."""
-
-    tax_year: str  # "2025-26"
-    folder: str  # "25-26", also the year in the namespace
-    fps: str  # file stem
-    eps: str
-    release: str  # the pack they came in
-
-    def namespace(self, kind: str) -> str:
-        name = "FullPaymentSubmission" if kind == "fps" else "EmployerPaymentSummary"
-        return f"http://www.govtalk.gov.uk/taxation/PAYE/RTI/{name}/{self.folder}/1"
-
-    def stem(self, kind: str) -> str:
-        return self.fps if kind == "fps" else self.eps
-
-
-INSTALLED = {
-    "2025-26": Schemas(
-        "2025-26",
-        "25-26",
-        "FullPaymentSubmission-2026-v1-0",
-        "EmployerPaymentSummary-2026-v1-0",
-        "RTI Release Information Pack 2025-26 (schemas v1.0 of 17 September 2024)",
-    ),
-}
 FREQUENCIES = {
     "weekly": "W1",
     "biweekly": "W2",
@@ -76,22 +43,6 @@ FREQUENCIES = {
     "annual": "MA",
 }
 PLAN_TYPES = {"1": "01", "2": "02", "4": "04", "5": "05"}
-# element names in words, for refusals
-WORDS = {
-    "NINO": "National Insurance number",
-    "Fore": "forename",
-    "Sur": "surname",
-    "PayId": "payroll ID",
-    "Line": "address line",
-    "UKPostcode": "postcode",
-    "BirthDate": "date of birth",
-    "TaxCode": "tax code",
-    "PmtDate": "payment date",
-    "OfficeNo": "tax office number",
-    "PayeRef": "PAYE reference",
-    "AORef": "Accounts Office reference",
-    "StudentLoanRecovered": "student loan plan",
-}
 LATIN = re.compile(r"[A-Za-z]")
 NAME_CHARS = re.compile(r"[^A-Za-z \-']")
 ADDRESS_CHARS = re.compile(r"[^A-Za-z0-9 .,\-()/=!\"%&*;<>'+:?]")
@@ -107,103 +58,36 @@ class Document:
     kind: str  # "fps" or "eps"
     key: str  # what it reports, RtiSubmission.key
     tax_year: str
-    schema: str  # the XSD it was checked against
+    schema: str  # the HMRC schema it was checked against; "" when none is installed
     xml: bytes  # the GovTalk message, without the sender's credentials
     pay_group_id: int
     run_id: int | None = None
     employees: int = 0
 
+    @property
+    def is_checked(self) -> bool:
+        return bool(self.schema)
 
-def schemas_for(tax_year: str) -> Schemas:
-    found = INSTALLED.get(tax_year)
-    if found is None:
-        installed = ", ".join(sorted(INSTALLED))
+    @property
+    def schema_check(self) -> str:
+        """What HMRC's schemas said of it, in words."""
+        if self.is_checked:
+            return f"Checked against HMRC's schemas for {self.tax_year} ({self.schema})."
+        return f"{rti_schemas.not_installed(self.tax_year)}."
+
+
+def tax_years() -> list[str]:
+    """The tax years Tercero files RTI for: those it has HMRC's rates for."""
+    return sorted(path.stem.removeprefix("gb-") for path in gb.PACKS.glob("gb-*.json"))
+
+
+def require_year(tax_year: str) -> None:
+    if tax_year not in tax_years():
         raise Conflict(
-            f"HMRC's RTI schemas for {tax_year} are not installed (installed: {installed}), "
-            "so no document for that year can be checked or sent. Add that year's files "
-            "from HMRC's release information pack (docs/payroll.md).",
-            code="no_rti_schema",
+            f"Tercero files RTI for the tax years it has HMRC's rates for "
+            f"({', '.join(tax_years())}), not {tax_year}.",
+            code="rti_year",
         )
-    return found
-
-
-# --- schemas ----------------------------------------------------------------------------
-
-
-class _Local(etree.Resolver):
-    """The envelope schema imports the W3C signature schema by its web address: read the
-    copy beside it instead (nothing is fetched at run time)."""
-
-    def resolve(self, system_url, public_id, context):
-        if system_url == DSIG_URL or system_url.endswith("xmldsig-core-schema.xsd"):
-            return self.resolve_filename(str(SCHEMA_DIR / "xmldsig-core-schema.xsd"), context)
-        return None
-
-
-@cache
-def _schema(path: str) -> etree.XMLSchema:
-    parser = etree.XMLParser(no_network=True, resolve_entities=False)
-    parser.resolvers.add(_Local())
-    return etree.XMLSchema(etree.parse(path, parser))
-
-
-def envelope_schema(tax_year: str) -> etree.XMLSchema:
-    return _schema(str(SCHEMA_DIR / schemas_for(tax_year).folder / "envelope-v2-0-HMRC.xsd"))
-
-
-def body_schema(kind: str, tax_year: str) -> etree.XMLSchema:
-    found = schemas_for(tax_year)
-    return _schema(str(SCHEMA_DIR / found.folder / f"{found.stem(kind)}.xsd"))
-
-
-def validate(xml: bytes, *, kind: str, tax_year: str) -> None:
-    """Check the GovTalk message against HMRC's envelope schema and its IRenvelope
-    against the year's FPS or EPS schema; refuse (422) with every problem in words."""
-    root = etree.fromstring(xml, etree.XMLParser(resolve_entities=False, no_network=True))
-    problems = _problems(envelope_schema(tax_year), root)
-    body = root.find(f"{{{ENVELOPE_NS}}}Body")
-    inner = body[0] if body is not None and len(body) else None
-    if inner is None:
-        problems.append("The message has no FPS or EPS in its body.")
-    else:
-        problems += _problems(body_schema(kind, tax_year), inner)
-    if problems:
-        raise InvalidInput(
-            f"HMRC's schema refuses this document: {'; '.join(problems[:20])}",
-            code="rti_invalid",
-            fields={"document": f"{len(problems)} problems", "problems": problems},
-        )
-
-
-def _problems(schema: etree.XMLSchema, element) -> list[str]:
-    standalone = etree.fromstring(etree.tostring(element))
-    if schema.validate(standalone):
-        return []
-    said: list[str] = []
-    for error in schema.error_log:
-        words = _in_words(error, standalone)
-        if words not in said:
-            said.append(words)
-    return said
-
-
-def _in_words(error, root) -> str:
-    """An lxml schema error as a person reads it: the element in words, the employee's
-    payroll ID when it is inside an employee, and the value refused."""
-    match = re.search(r"Element '(?:\{[^}]*\})?([A-Za-z0-9]+)'", error.message)
-    name = match.group(1) if match else ""
-    where = ""
-    found = root.getroottree().xpath(error.path) if error.path else []
-    for ancestor in found[0].iterancestors() if found else ():
-        if etree.QName(ancestor).localname == "Employee":
-            pay_id = ancestor.xpath(".//*[local-name()='PayId']/text()")
-            where = f"employee {pay_id[0]}: " if pay_id else "an employee: "
-            break
-    value = found[0].text if found and found[0].text else ""
-    if "facet" in error.message or "not a valid value" in error.message:
-        shown = f" '{value}'" if value else ""
-        return f"{where}{WORDS.get(name, name)}{shown} is not in the form HMRC accepts"
-    return f"{where}{WORDS.get(name, name) or 'document'}: {error.message.split(': ', 1)[-1]}"
 
 
 # --- text as HMRC's character sets allow ------------------------------------------------
@@ -293,7 +177,7 @@ def fps(run: PayRun) -> Document:
     group = run.pay_group
     if group.jurisdiction != "GB" or group.currency != "GBP":
         raise Conflict("Only United Kingdom pay groups report to HMRC.", code="not_uk")
-    found = schemas_for(run.tax_year)
+    require_year(run.tax_year)
     employer = employer_of(group)
     results = [
         result
@@ -310,12 +194,12 @@ def fps(run: PayRun) -> Document:
     genders = dict(
         RtiPerson.objects.filter(employee_id__in=ids).values_list("employee_id", "gender")
     )
-    namespace = found.namespace("fps")
+    namespace = rti_schemas.namespace("fps", run.tax_year)
     ir = etree.Element(f"{{{namespace}}}IRenvelope", nsmap={None: namespace})
     _ir_header(ir, employer=employer, period_end=rti_figures.tax_year_end(run.tax_year))
     body = _el(ir, "FullPaymentSubmission")
     _emp_refs(body, employer)
-    _el(body, "RelatedTaxYear", found.folder)
+    _el(body, "RelatedTaxYear", rti_schemas.folder(run.tax_year))
     problems: list[str] = []
     for result in results:
         employee = result.employee
@@ -335,9 +219,9 @@ def fps(run: PayRun) -> Document:
             fields={"employees": f"{len(problems)} problems", "problems": problems},
         )
     xml = govtalk(ir, kind="fps", employer=employer)
-    validate(xml, kind="fps", tax_year=run.tax_year)
+    schema = rti_schemas.validate(xml, kind="fps", tax_year=run.tax_year)
     return Document(
-        "fps", f"fps:run:{run.pk}", run.tax_year, found.fps, xml, group.pk, run.pk, len(results)
+        "fps", f"fps:run:{run.pk}", run.tax_year, schema, xml, group.pk, run.pk, len(results)
     )
 
 
@@ -475,7 +359,7 @@ def eps_no_payment(
     """An Employer Payment Summary saying nobody was paid in tax months `month_from` to
     `month_to` (the model keeps no statutory pay to recover, so that is what an EPS
     carries here). Refused when a finalised run paid anyone in those months."""
-    found = schemas_for(tax_year)
+    require_year(tax_year)
     if not 1 <= month_from <= month_to <= 12:
         raise InvalidInput(
             "Give the tax months as 1 to 12, the first not after the last.",
@@ -498,7 +382,7 @@ def eps_no_payment(
             "those months are reported by the runs' FPS.",
             code="months_paid",
         )
-    namespace = found.namespace("eps")
+    namespace = rti_schemas.namespace("eps", tax_year)
     ir = etree.Element(f"{{{namespace}}}IRenvelope", nsmap={None: namespace})
     _ir_header(ir, employer=employer, period_end=last)
     body = _el(ir, "EmployerPaymentSummary")
@@ -507,11 +391,11 @@ def eps_no_payment(
     dates = _el(body, "NoPaymentDates")
     _el(dates, "From", first.isoformat())
     _el(dates, "To", last.isoformat())
-    _el(body, "RelatedTaxYear", found.folder)
+    _el(body, "RelatedTaxYear", rti_schemas.folder(tax_year))
     xml = govtalk(ir, kind="eps", employer=employer)
-    validate(xml, kind="eps", tax_year=tax_year)
+    schema = rti_schemas.validate(xml, kind="eps", tax_year=tax_year)
     key = f"eps:group:{pay_group.pk}:{tax_year}:{month_from}-{month_to}"
-    return Document("eps", key, tax_year, found.eps, xml, pay_group.pk)
+    return Document("eps", key, tax_year, schema, xml, pay_group.pk)
 
 
 def _month_start(year_start: date, month: int) -> date:

@@ -27,6 +27,7 @@ class SubmissionOut(Schema):
     tax_year: str
     run_id: int | None
     pay_group_id: int
+    checked_against: str = Field(description="the HMRC schema that checked it; empty: none")
     status: str = Field(description="sending, accepted or error")
     status_label: str
     answer: str = Field(description="HMRC's answer in words")
@@ -44,6 +45,7 @@ def _submission(found: RtiSubmission) -> SubmissionOut:
         tax_year=found.tax_year,
         run_id=found.run_id,
         pay_group_id=found.pay_group_id,
+        checked_against=found.schema,
         status=found.status,
         status_label=found.get_status_display(),
         answer=found.answer,
@@ -59,6 +61,10 @@ class RtiStatusOut(Schema):
     ready: bool = Field(description="the FPS passes every check and HMRC has not accepted it")
     accepted: bool
     problems: list[str] = Field(description="what must be put right first, in words")
+    schemas_checked: bool = Field(description="HMRC's schemas for the year checked the FPS")
+    schema_check: str = Field(
+        description="in words: the schema that checked it, or that they are not installed"
+    )
     employees: int
     submissions: list[SubmissionOut]
 
@@ -114,6 +120,8 @@ def rti_status(request, run_id: int):
         ready=check.is_ready and not accepted,
         accepted=accepted,
         problems=check.problems,
+        schemas_checked=bool(check.document and check.document.is_checked),
+        schema_check=check.schema_check,
         employees=check.document.employees if check.document else 0,
         submissions=[_submission(s) for s in rti_filing.submissions(run=run)],
     )

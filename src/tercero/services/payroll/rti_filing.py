@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from tercero.platform.audit.services import record
 from tercero.platform.errors import Conflict, DomainError, InvalidInput
-from tercero.services.payroll import p45p60, rti, rti_gateway
+from tercero.services.payroll import p45p60, rti, rti_gateway, rti_schemas
 from tercero.services.payroll.models import (
     Employee,
     PayGroup,
@@ -37,12 +37,29 @@ class Check:
     def is_ready(self) -> bool:
         return self.document is not None and not self.problems
 
+    @property
+    def schema_check(self) -> str:
+        """What HMRC's schemas said of the FPS, in words ("" when it could not be built)."""
+        return self.document.schema_check if self.document else ""
+
 
 def check_fps(run: PayRun) -> Check:
+    """Build the FPS as for sending. Unchecked by HMRC's schemas (not installed) is a
+    problem while they are required, a note on the page and in the API otherwise."""
     try:
-        return Check(rti.fps(run))
+        document = rti.fps(run)
     except DomainError as error:
         return Check(None, list(error.fields.get("problems") or [error.message]))
+    refused = unsendable(document)
+    return Check(document, [refused] if refused else [])
+
+
+def unsendable(document: rti.Document) -> str:
+    """Why `document` may not be sent as it is, in words, or "": HMRC's schemas did not
+    check it (not installed) while RTI_REQUIRE_SCHEMAS is true."""
+    if document.is_checked or not rti_schemas.is_required():
+        return ""
+    return rti_schemas.refusal(document.tax_year)
 
 
 def submissions(*, run: PayRun | None = None, pay_group: PayGroup | None = None):

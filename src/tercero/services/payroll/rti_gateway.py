@@ -4,7 +4,9 @@ protocol) and keeping HMRC's answer on the run.
 Settings (config/settings.py, from the environment): `RTI_GATEWAY_URL` (HMRC's
 submission endpoint, or a stand-in), `RTI_SENDER_ID` and `RTI_SENDER_PASSWORD` (the
 Government Gateway credentials, never stored), `RTI_GATEWAY_TEST` (GatewayTest=1 on
-every message), `RTI_GATEWAY_TIMEOUT` and `RTI_POLL_LIMIT`.
+every message), `RTI_GATEWAY_TIMEOUT` and `RTI_POLL_LIMIT`. While `RTI_REQUIRE_SCHEMAS` is true (the
+default) a document HMRC's installed schemas did not check is refused before anything
+is sent (rti_schemas.py).
 
 A document is sent at most once while it is being sent or once accepted: the
 submission row is written first, under a unique constraint on what it reports, then
@@ -24,7 +26,7 @@ from lxml import etree
 
 from tercero.platform.audit.services import record
 from tercero.platform.errors import Conflict
-from tercero.services.payroll import rti
+from tercero.services.payroll import rti, rti_schemas
 from tercero.services.payroll.models import RtiSubmission
 
 NS = rti.ENVELOPE_NS
@@ -69,7 +71,10 @@ def config() -> Config:
 
 def submit(*, actor, document: rti.Document, client_id: int) -> RtiSubmission:
     """Send `document` and keep HMRC's answer. Refused (409) when the same return is
-    already accepted or being sent."""
+    already accepted or being sent, or while HMRC's schemas for its year are required
+    and not installed."""
+    if not document.is_checked and rti_schemas.is_required():
+        raise Conflict(rti_schemas.refusal(document.tax_year), code="rti_unchecked")
     settings_now = config()
     with transaction.atomic():
         _refuse_repeat(client_id=client_id, key=document.key)

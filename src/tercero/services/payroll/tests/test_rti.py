@@ -1,6 +1,9 @@
 """The Full Payment Submission and Employer Payment Summary of a UK payroll: built from
 the runs' stored results and valid against HMRC's own 2025-26 schemas (envelope and
-body); anything HMRC's schema would refuse is refused here first, in words."""
+body) when the run has them (TERCERO_HMRC_SCHEMAS, rti_world.py); anything HMRC's
+schema would refuse is refused here first, in words. Without the schemas the document
+is still built and says it was not checked against them. The closing line says which
+way the module ran."""
 
 from datetime import date
 
@@ -10,17 +13,37 @@ from lxml import etree
 from tercero.platform.errors import Conflict, InvalidInput
 from tercero.platform.security import crypto
 from tercero.platform.tenancy.scoping import client_scope
-from tercero.services.payroll import rti, rti_figures
+from tercero.services.payroll import rti, rti_figures, rti_schemas
 from tercero.services.payroll.models import Employee, PayResult, RtiPerson
-from tercero.services.payroll.tests.rti_world import LEAVER, LEAVING, world
+from tercero.services.payroll.tests.rti_world import (
+    LEAVER,
+    LEAVING,
+    SCHEMAS,
+    assert_checked,
+    closing_line,
+    unchecked_words,
+    use_schemas,
+    world,
+)
 
 pytestmark = pytest.mark.django_db
 
 FPS = "{http://www.govtalk.gov.uk/taxation/PAYE/RTI/FullPaymentSubmission/25-26/1}"
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _say_which_way_it_ran(request):
+    yield
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+    with capture.global_and_fixture_disabled():  # printed whatever the verbosity
+        reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+        reporter.write("\n")
+        reporter.write_line(closing_line())
+
+
 @pytest.fixture
-def paid(tenant_a):
+def paid(tenant_a, settings, tmp_path):
+    use_schemas(settings, tmp_path)
     group, people, april, may = world(tenant_a)
     with client_scope(clients=[tenant_a.client]):
         yield group, people, april, may
@@ -35,13 +58,15 @@ def test_the_fps_of_a_run_with_english_scottish_and_welsh_employees_is_valid(pai
     _group, _people, _april, may = paid
     document = rti.fps(may)
     # checked again here, independently of the builder, against HMRC's files
-    root = etree.fromstring(document.xml)
-    assert rti.envelope_schema("2025-26").validate(root)
-    body = etree.fromstring(etree.tostring(root.find(f"{{{rti.ENVELOPE_NS}}}Body")[0]))
-    assert rti.body_schema("fps", "2025-26").validate(body), rti.body_schema(
-        "fps", "2025-26"
-    ).error_log
-    assert document.schema == "FullPaymentSubmission-2026-v1-0"
+    assert_checked(document.xml, kind="fps")
+    if SCHEMAS:
+        assert document.schema == "FullPaymentSubmission-2026-v1-0"
+        assert document.schema_check == (
+            "Checked against HMRC's schemas for 2025-26 (FullPaymentSubmission-2026-v1-0)."
+        )
+    else:
+        assert document.schema == ""
+        assert document.schema_check == f"{unchecked_words()}."
     employees = _employees(document)
     assert set(employees) == {"E-1", "S-1", "W-1", "L-1", "X-1"}
     regimes = {n: e.find(f".//{FPS}TaxCode").get("TaxRegime") for n, e in employees.items()}
@@ -106,17 +131,88 @@ def test_what_hmrcs_schema_refuses_is_said_in_words(paid):
     _group, _people, _april, may = paid
     document = rti.fps(may)
     tampered = document.xml.replace(b"<NINO>AB123456C</NINO>", b"<NINO>QQ12</NINO>")
+    if not SCHEMAS:  # nothing to check it against: not checked, as the page says
+        assert rti_schemas.validate(tampered, kind="fps", tax_year="2025-26") == ""
+        return
     with pytest.raises(InvalidInput) as refused:
-        rti.validate(tampered, kind="fps", tax_year="2025-26")
+        rti_schemas.validate(tampered, kind="fps", tax_year="2025-26")
     assert "employee E-1: National Insurance number 'QQ12' is not in the form HMRC accepts" in (
         refused.value.message
     )
 
 
-def test_a_year_without_hmrcs_schemas_gets_no_document(paid):
+def test_a_year_without_hmrcs_schemas_still_gets_its_document_said_unchecked(
+    paid, settings, tmp_path
+):
+    # given no schemas installed at all
+    group, _people, _april, may = paid
+    settings.RTI_SCHEMA_DIR = tmp_path / "empty"
+    # when
+    fps = rti.fps(may)
+    eps = rti.eps_no_payment(pay_group=group, tax_year="2026-27", month_from=1, month_to=2)
+    # then both are built, well-formed, and say so in words
+    assert (fps.schema, fps.employees) == ("", 5)
+    assert fps.schema_check == f"{unchecked_words('2025-26')}."
+    assert eps.schema_check == f"{unchecked_words('2026-27')}."
+    root = etree.fromstring(eps.xml)
+    body = root.find(f"{{{rti.ENVELOPE_NS}}}Body")[0]
+    assert body.tag == (
+        "{http://www.govtalk.gov.uk/taxation/PAYE/RTI/EmployerPaymentSummary/26-27/1}IRenvelope"
+    )
+    assert body.findtext(".//{*}RelatedTaxYear") == "26-27"
+
+
+def test_a_year_with_only_some_of_its_files_is_not_installed(paid, settings, tmp_path):
+    # given the year's FPS and envelope schemas but no W3C signature schema beside them
+    year = tmp_path / "25-26"
+    year.mkdir()
+    (year / "envelope-v2-0-HMRC.xsd").write_text("<schema/>")
+    (year / "FullPaymentSubmission-2026-v1-0.xsd").write_text("<schema/>")
+    settings.RTI_SCHEMA_DIR = tmp_path
+    # then it counts as not installed
+    assert rti_schemas.installed("fps", "2025-26") is None
+    assert rti.fps(paid[3]).schema == ""
+
+
+def test_an_unreadable_schema_is_refused_in_words_naming_the_file(paid, settings, tmp_path):
+    # given files in place, one of which is not a schema
+    year = tmp_path / "25-26"
+    year.mkdir()
+    (tmp_path / "xmldsig-core-schema.xsd").write_text("<schema/>")
+    (year / "envelope-v2-0-HMRC.xsd").write_text("not a schema")
+    (year / "FullPaymentSubmission-2026-v1-0.xsd").write_text("<schema/>")
+    settings.RTI_SCHEMA_DIR = tmp_path
+    # when / then
     with pytest.raises(Conflict) as refused:
-        rti.schemas_for("2026-27")
-    assert "schemas for 2026-27 are not installed" in refused.value.message
+        rti.fps(paid[3])
+    assert refused.value.message.startswith(
+        "HMRC's schema 25-26/envelope-v2-0-HMRC.xsd is installed but could not be read"
+    )
+    assert str(tmp_path) not in refused.value.message
+
+
+def test_the_newest_version_of_a_years_schema_is_used(settings, tmp_path):
+    year = tmp_path / "25-26"
+    year.mkdir()
+    (tmp_path / "xmldsig-core-schema.xsd").write_text("<schema/>")
+    for name in (
+        "envelope-v2-0-HMRC",
+        "EmployerPaymentSummary-2026-v1-0",
+        "EmployerPaymentSummary-2026-v1-10",
+        "EmployerPaymentSummary-2026-v1-2",
+    ):
+        (year / f"{name}.xsd").write_text("<schema/>")  # fmt: skip
+    settings.RTI_SCHEMA_DIR = tmp_path
+    assert rti_schemas.installed("eps", "2025-26").name == "EmployerPaymentSummary-2026-v1-10"
+    assert rti_schemas.installed("fps", "2025-26") is None
+
+
+def test_a_year_tercero_has_no_rates_for_is_refused(paid):
+    group, _people, _april, _may = paid
+    with pytest.raises(Conflict) as refused:
+        rti.eps_no_payment(pay_group=group, tax_year="2019-20", month_from=1, month_to=1)
+    assert refused.value.message.startswith("Tercero files RTI for the tax years it has HMRC")
+    assert "not 2019-20" in refused.value.message
 
 
 def test_the_eps_says_nobody_was_paid_in_months_without_a_run(paid):
@@ -126,7 +222,8 @@ def test_the_eps_says_nobody_was_paid_in_months_without_a_run(paid):
     text = etree.tostring(root).decode()
     assert "<From>2025-06-06</From>" in text
     assert "<To>2025-08-05</To>" in text
-    assert document.schema == "EmployerPaymentSummary-2026-v1-0"
+    assert_checked(document.xml, kind="eps")
+    assert document.schema == ("EmployerPaymentSummary-2026-v1-0" if SCHEMAS else "")
     with pytest.raises(Conflict) as refused:
         rti.eps_no_payment(pay_group=group, tax_year="2025-26", month_from=1, month_to=2)
     assert "paid people between 06 Apr 2025 and 05 Jun 2025" in refused.value.message

@@ -1,7 +1,9 @@
 """Filing through the gateway client against a stand-in for HMRC's Transaction Engine,
 a real HTTP server on the loopback started here: the submission is acknowledged, polled
 and answered; HMRC's answer is kept on the run; an error may be sent again, an accepted
-return never is."""
+return never is. These tests send whether or not HMRC's schemas are installed
+(RTI_REQUIRE_SCHEMAS false); one shows that while they are required and missing,
+nothing is sent."""
 
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -14,7 +16,12 @@ from tercero.platform.errors import Conflict
 from tercero.platform.tenancy.scoping import all_clients_scope, client_scope
 from tercero.services.payroll import rti, rti_gateway
 from tercero.services.payroll.models import RtiSubmission
-from tercero.services.payroll.tests.rti_world import world
+from tercero.services.payroll.tests.rti_world import (
+    assert_checked,
+    unchecked_words,
+    use_schemas,
+    world,
+)
 
 pytestmark = pytest.mark.django_db
 NS = rti.ENVELOPE_NS
@@ -74,7 +81,8 @@ class StandIn:
 
 
 @pytest.fixture
-def run(tenant_a):
+def run(tenant_a, settings, tmp_path):
+    use_schemas(settings, tmp_path)
     _group, _people, _april, may = world(tenant_a)
     return may
 
@@ -84,6 +92,7 @@ def _configure(settings, url):
     settings.RTI_SENDER_ID = "ISV123"
     settings.RTI_SENDER_PASSWORD = "s3cret"
     settings.RTI_GATEWAY_TEST = True
+    settings.RTI_REQUIRE_SCHEMAS = False
 
 
 def _send(tenant, run):
@@ -117,6 +126,7 @@ def test_an_acknowledged_fps_is_polled_to_acceptance_and_never_sent_twice(tenant
         assert sent.findtext(f".//{{{NS}}}SenderID") == "ISV123"
         assert sent.findtext(f".//{{{NS}}}GatewayTest") == "1"
         assert "s3cret" not in submission.document
+        assert_checked(submission.document.encode(), kind="fps")
         polls = [b for b in gateway.received if b"<Qualifier>poll</Qualifier>" in b]
         assert len(polls) == 1
         assert b"<CorrelationID>0A1B2C</CorrelationID>" in polls[0]
@@ -167,8 +177,33 @@ def test_an_unreachable_gateway_is_an_error_in_words(tenant_a, run, settings):
 
 def test_without_a_configured_gateway_nothing_is_sent(tenant_a, run, settings):
     settings.RTI_GATEWAY_URL = ""
+    settings.RTI_REQUIRE_SCHEMAS = False
     with pytest.raises(Conflict) as refused:
         _send(tenant_a, run)
     assert "No HMRC gateway is set up" in refused.value.message
     with client_scope(clients=[tenant_a.client]):
         assert not run.rti_submissions.exists()
+
+
+def test_while_schemas_are_required_and_missing_nothing_is_sent(tenant_a, run, settings, tmp_path):
+    # given a working gateway but no HMRC schemas installed, and the default requirement
+    gateway = StandIn([lambda s: _answer("response")])
+    _configure(settings, gateway.url)
+    settings.RTI_REQUIRE_SCHEMAS = True
+    settings.RTI_SCHEMA_DIR = tmp_path / "empty"
+    try:
+        # when
+        with pytest.raises(Conflict) as refused:
+            _send(tenant_a, run)
+        # then refused in words, and nothing reached HMRC or was kept
+        assert refused.value.message == (
+            f"{unchecked_words()}. Nothing is sent to HMRC until they are installed."
+        )
+        assert refused.value.code == "rti_unchecked"
+        assert gateway.received == []
+    finally:
+        gateway.close()
+    with client_scope(clients=[tenant_a.client]):
+        assert not run.rti_submissions.exists()
+    with all_clients_scope():
+        assert not AuditEvent.objects.filter(action__startswith="payroll.rti.").exists()

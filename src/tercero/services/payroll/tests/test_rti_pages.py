@@ -3,16 +3,24 @@ gateway on the loopback: the check lists problems in words before anything is se
 the payroll lead (and the provider admin) send after a confirm step, HMRC's answer is
 shown in its words, an accepted FPS is never sent again; others see the status only;
 another client's run answers 404 and nothing is sent. The no-payment EPS from the pay
-group's page, and the PAYE references it files under."""
+group's page, and the PAYE references it files under. Whether HMRC's schemas are
+installed follows TERCERO_HMRC_SCHEMAS (rti_world.py); without them, and while they are
+required, the page and the API say so and nothing is sent."""
+
+import html
 
 import pytest
-from lxml import etree
 
 from tercero.platform.audit.models import AuditEvent
 from tercero.platform.tenancy.scoping import all_clients_scope, client_scope
-from tercero.services.payroll import rti
 from tercero.services.payroll.models import RtiPerson, RtiSubmission
-from tercero.services.payroll.tests.rti_world import world
+from tercero.services.payroll.tests.rti_world import (
+    assert_checked,
+    page_words,
+    unchecked_words,
+    use_schemas,
+    world,
+)
 from tercero.services.payroll.tests.test_rti_gateway import StandIn, _answer, _configure
 
 pytestmark = pytest.mark.django_db
@@ -20,7 +28,8 @@ REFUSAL = "The NINO is not valid for this employee"
 
 
 @pytest.fixture
-def paid(tenant_a):
+def paid(tenant_a, settings, tmp_path):
+    use_schemas(settings, tmp_path)
     return world(tenant_a)
 
 
@@ -90,7 +99,7 @@ def test_on_the_page_the_lead_confirms_and_sees_hmrcs_refusal_in_its_words(
     hmrc.script = [lambda s: _answer("error", errors=[REFUSAL])]
     client.force_login(tenant_a.team_lead)
     page = client.get(f"/payroll/runs/{may.pk}/rti/").content.decode()
-    assert "passes HMRC's 2025-26 schemas" in page
+    assert page_words() in html.unescape(page)
     assert "Send to HMRC…" in page
     confirm = client.get(f"/payroll/runs/{may.pk}/rti/?confirm=1").content.decode()
     assert "Send this FPS to HMRC?" in confirm
@@ -134,8 +143,7 @@ def test_the_fps_xml_downloads_valid_without_credentials_and_is_audited(client, 
     assert response["Content-Disposition"] == (
         f'attachment; filename="fps-run-{may.pk}-2025-26-2.xml"'
     )
-    root = etree.fromstring(response.content)
-    assert rti.envelope_schema("2025-26").validate(root)
+    assert_checked(response.content, kind="fps")
     assert b"SenderDetails" not in response.content
     assert _audited("payroll.rti.") == ["payroll.rti.downloaded"]
 
@@ -227,7 +235,7 @@ def test_paye_references_are_checked_in_words_and_a_stale_change_is_refused(clie
 
 
 def test_the_gender_hmrc_holds_is_recorded_on_the_employee_page_and_clears_the_check(
-    client, tenant_a, paid
+    client, tenant_a, paid, settings
 ):
     # given a run whose check names an employee without the gender HMRC holds
     _group, people, _april, may = paid
@@ -245,9 +253,49 @@ def test_the_gender_hmrc_holds_is_recorded_on_the_employee_page_and_clears_the_c
     )
     assert refused.status_code == 422
     assert refused.json()["error"]["message"].startswith("Choose the gender HMRC holds")
-    # when the lead records it on the page
+    # when the lead records it on the page (sending without HMRC's schemas allowed)
+    settings.RTI_REQUIRE_SCHEMAS = False
     client.post(f"/payroll/employees/{welsh.pk}/hmrc-gender/", {"gender": "F"})
     # then the check passes
     status = client.get(f"/api/v1/payroll/runs/{may.pk}/rti").json()
     assert (status["ready"], status["problems"]) == (True, [])
     assert _audited("payroll.hmrc_gender.") == ["payroll.hmrc_gender.changed"]
+
+
+def test_without_hmrcs_schemas_the_page_and_api_say_so_and_nothing_is_sent(
+    client, tenant_a, paid, hmrc, settings, tmp_path
+):
+    # given no HMRC schemas installed while they are required (the default)
+    group, _people, _april, may = paid
+    settings.RTI_SCHEMA_DIR = tmp_path / "empty"
+    settings.RTI_REQUIRE_SCHEMAS = True
+    refusal = f"{unchecked_words()}. Nothing is sent to HMRC until they are installed."
+    client.force_login(tenant_a.team_lead)
+    # when
+    status = client.get(f"/api/v1/payroll/runs/{may.pk}/rti").json()
+    page = client.get(f"/payroll/runs/{may.pk}/rti/").content.decode()
+    sent = client.post(f"/api/v1/payroll/runs/{may.pk}/rti/submit")
+    eps = client.post(
+        f"/payroll/groups/{group.pk}/rti/eps/",
+        {"tax_year": "2025-26", "month_from": "3", "month_to": "3"},
+    ).content.decode()
+    # then the check, the page and the API say it in words, and nothing goes out
+    assert (status["ready"], status["schemas_checked"]) == (False, False)
+    assert status["problems"] == [refusal]
+    assert status["schema_check"] == f"{unchecked_words()}."
+    assert status["employees"] == 5
+    assert refusal in html.unescape(page)
+    assert "Send to HMRC" not in page
+    assert sent.status_code == 409
+    assert sent.json()["error"]["message"] == refusal
+    assert "This EPS cannot be sent yet" in eps
+    assert "Yes, send it to HMRC" not in eps
+    assert hmrc.received == []
+    assert _submissions(tenant_a) == []
+    # when sending without them is allowed, the FPS is ready and still says so
+    settings.RTI_REQUIRE_SCHEMAS = False
+    allowed = client.get(f"/api/v1/payroll/runs/{may.pk}/rti").json()
+    page = client.get(f"/payroll/runs/{may.pk}/rti/").content.decode()
+    assert (allowed["ready"], allowed["problems"]) == (True, [])
+    assert unchecked_words() in html.unescape(page)
+    assert "Send to HMRC…" in page

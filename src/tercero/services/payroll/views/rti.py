@@ -152,7 +152,12 @@ def group_eps(request, caller, pay_group_id: int):
             return render(
                 request,
                 "payroll/eps_confirm.html",
-                {"group": group, "asked": asked, "document": document},
+                {
+                    "group": group,
+                    "asked": asked,
+                    "document": document,
+                    "refused": rti_filing.unsendable(document),
+                },
             )
         sent = rti_filing.send_eps(actor=request.user, pay_group=group, **asked)
     except DomainError as error:
