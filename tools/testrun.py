@@ -1,8 +1,8 @@
 """Run the test suite on SQLite and, when one answers, on PostgreSQL (`make test`).
 
 The two runs go side by side, each with its own var directory (test database, media,
-keys) and its own output, printed whole when the run ends; the PostgreSQL run is spread
-over two worker processes (`WORKERS`). TERCERO_TEST_SERIAL=1 runs them one after
+keys) and its own output, printed whole when the run ends; each run is spread over two
+worker processes (`WORKERS`). TERCERO_TEST_SERIAL=1 runs them one after
 the other with live output instead.
 
 Every test runs on SQLite; the PostgreSQL run repeats every test that can reach the
@@ -29,12 +29,11 @@ DEFAULT_URL = "postgres://root@127.0.0.1:5432/postgres"
 CONNECT_TIMEOUT_SECONDS = 3
 
 
-# Side by side, the SQLite run ends first (its tests cost less than the same tests on
-# PostgreSQL, which also serves them) and its core would idle for the rest of the run,
-# as one would for all of a PostgreSQL run alone: that run is spread over two workers
-# (pytest-xdist, a test file to a worker at a time, each with its own test database and
-# var directory: tests/workers.py), so both cores stay busy to the end.
-WORKERS = {"PostgreSQL": 2}
+# Each engine's run is spread over two worker processes (pytest-xdist, a test file to a
+# worker at a time, each worker with its own test database and var directory:
+# tests/workers.py): run side by side, one process per engine left a core idle once the
+# shorter run ended, and a run alone used one core of two.
+WORKERS = {"SQLite": 2, "PostgreSQL": 2}
 TERCERO_TEST_SERIAL = os.environ.get("TERCERO_TEST_SERIAL", "").strip() not in ("", "0")
 LOG_DIR = Path("var/log")
 # Compiled bytecode of the test runs, kept outside the source tree: a run after the first
