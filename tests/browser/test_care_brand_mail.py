@@ -147,7 +147,7 @@ def test_a_new_clients_mailbox_set_up_on_pages_sends_a_signed_html_reply(
     page.get_by_label("Written as", exact=True).select_option(
         label="HTML (paragraphs, bold, lists, links)"
     )
-    page.get_by_role("button", name="Send reply").click()
+    page.get_by_role("button", name="Send", exact=True).click()
     page.get_by_text("Reply sent to the customer.").wait_for()
     checked(page)
     # the customer's mailbox holds the reply: both parts, signed, threaded

@@ -70,8 +70,8 @@ def test_a_customer_and_an_agent_chat_in_two_browsers(
     page.locator("#conversation").get_by_text("My order 4411 has not arrived.").wait_for()
     assert "maria@example.org" not in page.content()
     page.get_by_role("button", name="Start work").click()
-    page.get_by_label("Answer in the chat").fill("Sorry about that! It left our depot today.")
-    page.get_by_role("button", name="Send reply").click()
+    page.get_by_label("Message", exact=True).fill("Sorry about that! It left our depot today.")
+    page.get_by_role("button", name="Send", exact=True).click()
     page.get_by_text("Reply sent to the customer.").wait_for()
     checked(page, watch)
     # then the customer sees the answer without reloading, and can answer back

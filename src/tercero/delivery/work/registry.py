@@ -69,6 +69,9 @@ class WorkType:
     # a URL name (taking the item id) of the service's own panel, loaded into the item
     # page: the care desk shows the conversation there
     panel_url: str = ""
+    # the panel holds the item's one reply box and its resolve step, so the item page
+    # leaves out its own note form and resolve form when it loads the panel
+    panel_replies_and_resolves: bool = False
     # called with the item and its life-cycle event (item.resolved, item.reopened...)
     # inside the move's transaction, so the service publishes its own event about it
     # with the change (`work.services.publish`)

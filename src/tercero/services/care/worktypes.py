@@ -61,6 +61,7 @@ TICKET = registry.WorkType(
     holds_personal_data=True,
     attachment="optional",
     panel_url="care:panel",
+    panel_replies_and_resolves=True,
     on_transition=events.ticket_moved,
 )
 
@@ -86,6 +87,7 @@ SUPPORT = registry.WorkType(
     holds_personal_data=True,
     attachment="optional",
     panel_url="care:panel",
+    panel_replies_and_resolves=True,
     on_transition=events.ticket_moved,
 )
 

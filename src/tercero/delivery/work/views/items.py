@@ -274,6 +274,9 @@ def item_page(request: HttpRequest, caller: Caller, item_id: int) -> HttpRespons
         if action in ACTION_LABELS
         and rules.may_press(permissions=caller.permissions, action=action, may_work=may_work)
     ]
+    panel = _panel_url(work_type, item, caller)
+    # the service's panel has the reply box and the resolve step: one of each on the page
+    desk = bool(panel) and work_type is not None and work_type.panel_replies_and_resolves
     context = {
         **_status_context(item, caller),
         "work_type": work_type,
@@ -288,14 +291,15 @@ def item_page(request: HttpRequest, caller: Caller, item_id: int) -> HttpRespons
         "may_work": may_work,
         "may_assign": may_assign,
         "can_wait": "wait" in allowed and may_work,
-        "can_resolve": "resolve" in allowed and may_work,
+        "can_resolve": "resolve" in allowed and may_work and not desk,
+        "note_form": not (desk and may_work and item.status in lifecycle.OPEN),
         "open": item.status in lifecycle.OPEN,
         "queues": Queue.objects.filter(engagement_id=item.engagement_id, is_active=True).exclude(
             pk=item.queue_id
         ),
         "picker": _picker(request, item) if may_assign and item.status in ASSIGNABLE else None,
         "revealed": None,
-        "panel": _panel_url(work_type, item, caller),
+        "panel": panel,
     }
     return render(request, "work/item.html", context)
 

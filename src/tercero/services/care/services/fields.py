@@ -142,15 +142,27 @@ def missing_required(ticket: "WorkItem") -> list[str]:
     ]
 
 
-def resolve(*, actor, ticket: "WorkItem", resolution: str, version: int) -> "WorkItem":
-    """Resolve from the desk: the engagement's required fields must be filled first."""
-    missing = missing_required(ticket)
-    if missing:
-        raise InvalidInput(
-            "Fill in the required fields first: " + ", ".join(missing) + ".",
-            code="incomplete",
-            fields={"custom_fields": missing},
+def resolve(
+    *,
+    actor,
+    ticket: "WorkItem",
+    resolution: str,
+    version: int,
+    values: dict | None = None,
+) -> "WorkItem":
+    """Resolve from the desk, storing the fields asked in the resolve step first; the
+    engagement's required fields must then be filled. All or nothing: a refusal stores
+    none of the values."""
+    with transaction.atomic():
+        if values:
+            set_custom_values(actor=actor, ticket=ticket, values=values)
+        missing = missing_required(ticket)
+        if missing:
+            raise InvalidInput(
+                "Fill in the required fields first: " + ", ".join(missing) + ".",
+                code="incomplete",
+                fields={"custom_fields": missing},
+            )
+        return work.transition(
+            actor=actor, item=ticket, action="resolve", version=version, resolution=resolution
         )
-    return work.transition(
-        actor=actor, item=ticket, action="resolve", version=version, resolution=resolution
-    )

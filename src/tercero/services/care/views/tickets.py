@@ -7,13 +7,14 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from tercero.delivery.work import lifecycle
 from tercero.delivery.workforce.selectors import own_agent
 from tercero.platform.errors import DomainError, NotFound
 from tercero.platform.pages import POLL_HEADERS, page, refused, version_of
-from tercero.services.care import outbound, selectors, services
+from tercero.services.care import chat_window, outbound, selectors, services
 from tercero.services.care.models import Checklist, ChecklistProgress, Macro, Message
 
 
@@ -35,6 +36,9 @@ def _may_work(caller, ticket) -> bool:
     return agent is not None and ticket.assignee_id == agent.pk
 
 
+RESOLVE_REFUSED = "care_resolve_refused"
+
+
 def _back(ticket):
     return redirect(reverse("work:item", args=[ticket.pk]) + "#service-panel")
 
@@ -46,14 +50,21 @@ def panel(request, caller, ticket_id: int):
     may_work = _may_work(caller, ticket)
     progress = {p.checklist_id: set(p.done) for p in ChecklistProgress.objects.filter(item=ticket)}
     conversation = selectors.conversation(ticket=ticket)
+    fields = selectors.custom_fields(ticket=ticket)
+    is_chat = ticket.channel == "chat"
     context = {
         "ticket": ticket,
         "may_work": may_work,
         "open": ticket.status in lifecycle.OPEN,
+        "can_resolve": "resolve" in lifecycle.allowed_actions(ticket.status),
         "conversation": conversation,
         "viewers": services.seen(user=request.user, ticket=ticket),
         "macros": list(selectors.macros_for(ticket=ticket)),
-        "custom_fields": selectors.custom_fields(ticket=ticket),
+        "custom_fields": fields,
+        "resolve_fields": [row for row in fields if row["field"].is_required],
+        "is_chat": is_chat,
+        "brand": chat_window.brand_of(ticket=ticket) if is_chat else None,
+        "answer": chat_window.answer_standing(ticket=ticket, now=timezone.now()),
         "links": selectors.links_of(ticket=ticket, viewer=request.user),
         "automation_runs": list(selectors.automation_runs(ticket=ticket)),
         "similar": list(selectors.similar_tickets(ticket=ticket)),
@@ -79,6 +90,8 @@ def panel(request, caller, ticket_id: int):
         "poll_headers": POLL_HEADERS,
         "inbound": [m for m in conversation if m["direction"] == "inbound"],
         "customer_name": services.customer_name_for(user=request.user, ticket=ticket),
+        # a refused resolve step opens again, so the agent sees what it still asks
+        "resolve_open": request.session.pop(RESOLVE_REFUSED, None) == ticket.pk,
     }
     template = "care/_panel.html" if request.htmx else "care/ticket.html"
     return render(request, template, context)
@@ -95,6 +108,16 @@ def conversation(request, caller, ticket_id: int):
         "customer_online": selectors.customer_online(ticket=ticket),
     }
     return render(request, "care/_conversation.html", context)
+
+
+@require_POST
+@page("work:read", staff=True)
+def leave(request, caller, ticket_id: int):
+    """The page closed or moved on (the browser's leave beacon): the collision warning
+    others see clears now rather than when the presence expires."""
+    ticket = _ticket(caller, ticket_id)
+    services.left(user=request.user, ticket=ticket)
+    return HttpResponse(status=204)
 
 
 @require_POST
@@ -170,6 +193,8 @@ def custom_fields(request, caller, ticket_id: int):
     values = {
         row["field"].key: request.POST.get(f"cf_{row['field'].key}", "")
         for row in selectors.custom_fields(ticket=ticket)
+        if not (row["field"].is_required and not row["value"])
+        or request.POST.get(f"cf_{row['field'].key}", "").strip()
     }
     return _act(
         request,
@@ -182,18 +207,24 @@ def custom_fields(request, caller, ticket_id: int):
 @require_POST
 @page("work:write", staff=True)
 def resolve(request, caller, ticket_id: int):
+    """The one resolve step: the resolution and the fields required to resolve, stored
+    together or not at all."""
     ticket = _ticket(caller, ticket_id, write=True)
-    return _act(
-        request,
-        ticket,
-        lambda: services.resolve(
+    try:
+        services.resolve(
             actor=request.user,
             ticket=ticket,
             resolution=request.POST.get("resolution", ""),
             version=version_of(request),
-        ),
-        "Ticket resolved; the customer gets a satisfaction survey.",
-    )
+            values=_posted_fields(request, ticket),
+        )
+    except DomainError as error:
+        # the message names the fields in words; their keys would only repeat them
+        messages.error(request, error.message)
+        request.session[RESOLVE_REFUSED] = ticket.pk
+    else:
+        messages.success(request, "Ticket resolved; the customer gets a satisfaction survey.")
+    return _back(ticket)
 
 
 @require_POST
@@ -291,6 +322,15 @@ def tick(request, caller, ticket_id: int):
         ),
         "Checklist updated.",
     )
+
+
+def _posted_fields(request, ticket) -> dict[str, str]:
+    """The custom fields the resolve step asked, as posted (only those it named)."""
+    return {
+        row["field"].key: request.POST[f"cf_{row['field'].key}"]
+        for row in selectors.custom_fields(ticket=ticket)
+        if f"cf_{row['field'].key}" in request.POST
+    }
 
 
 def _int(value) -> int:

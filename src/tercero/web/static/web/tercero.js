@@ -113,8 +113,38 @@
     }
   }
 
+  /* Presence that ends when the page goes: <div data-leave-url="/.../leave/"> is told by
+     a beacon (with the page's CSRF token) on pagehide, so what others see clears now. */
+  function sendLeaveBeacons() {
+    var token = document.querySelector("input[name=csrfmiddlewaretoken]");
+    document.querySelectorAll("[data-leave-url]").forEach(function (el) {
+      var body = new FormData();
+      if (token) { body.append("csrfmiddlewaretoken", token.value); }
+      navigator.sendBeacon(el.dataset.leaveUrl, body);
+    });
+  }
+
+  /* A client's brand colour on a part of the page: <p data-brand-colour="#rrggbb">. The
+     text turns dark or light, whichever reads better on it (WCAG relative luminance). */
+  function brandColours() {
+    document.querySelectorAll("[data-brand-colour]").forEach(function (el) {
+      var colour = el.dataset.brandColour;
+      if (!/^#[0-9a-fA-F]{6}$/.test(colour)) { return; }
+      var linear = [1, 3, 5].map(function (at) {
+        var v = parseInt(colour.slice(at, at + 2), 16) / 255;
+        return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4);
+      });
+      var luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2];
+      el.style.backgroundColor = colour;
+      el.style.color = luminance > 0.179 ? "#1b1f24" : "#ffffff";
+    });
+  }
+
+  window.addEventListener("pagehide", sendLeaveBeacons);
+
   document.addEventListener("DOMContentLoaded", function () {
     foldMenu();
+    brandColours();
     document.querySelectorAll("form[data-confirm-value]").forEach(function (form) {
       form.addEventListener("submit", confirmDestructive);
     });
@@ -141,6 +171,7 @@
     }
   });
   document.addEventListener("htmx:load", tickTimers);
+  document.addEventListener("htmx:load", brandColours);
   /* A part of the page loaded on its own that is refused or fails says so, rather than
      staying on "Loading…" (htmx leaves a failed answer out). */
   document.addEventListener("htmx:responseError", function (event) {
