@@ -5,9 +5,7 @@ from django.urls import path
 
 from tercero.services.care.views import (
     automations,
-    customer_portal,
     desk_setup,
-    history,
     knowledge,
     mail_brand,
     public,
@@ -81,17 +79,4 @@ urlpatterns = [
     path("w/<slug:key>/chat/lines", public.chat_lines, name="chat_lines"),
     path("w/<slug:key>/chat/end", public.chat_end, name="chat_end"),
     path("survey/<str:signed>/", public.survey, name="survey"),
-    path("tickets/<int:ticket_id>/customer/", history.customer_history, name="customer_history"),
-    path("w/<slug:key>/requests/", customer_portal.my_requests, name="portal"),
-    path(
-        "w/<slug:key>/requests/sign-in/<str:signed>/",
-        customer_portal.sign_in,
-        name="portal_sign_in",
-    ),
-    path("w/<slug:key>/requests/sign-out/", customer_portal.sign_out, name="portal_sign_out"),
-    path(
-        "w/<slug:key>/requests/<int:ticket_id>/",
-        customer_portal.request_page,
-        name="portal_request",
-    ),
 ]
