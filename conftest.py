@@ -372,9 +372,19 @@ def _database_tests_only(config, items: list) -> None:
         config.hook.pytest_deselected(items=deselected)
         items[:] = kept
     config.stash[_SQLITE_ONLY] = len(deselected)
+    if hasattr(config, "workeroutput"):  # a pytest-xdist worker tells the main process
+        config.workeroutput["sqlite_only"] = len(deselected)
 
 
 _SQLITE_ONLY = pytest.StashKey[int]()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    """With workers (pytest-xdist), the main process learns the count from them."""
+    count = getattr(node, "workeroutput", {}).get("sqlite_only")
+    if count is not None:
+        node.config.stash[_SQLITE_ONLY] = count
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
