@@ -43,7 +43,7 @@ ISOLATION = Isolation(
         "care/tickets/<int:ticket_id>/": [("get", None)],
         "care/tickets/<int:ticket_id>/conversation/": [("get", None)],
         "care/tickets/<int:ticket_id>/typing/": [("post", None)],
-        "care/tickets/<int:ticket_id>/leave/": [("post", None)],
+        "care/tickets/<int:ticket_id>/customer/": [("get", None)],
         "care/tickets/<int:ticket_id>/reply/": [("post", {"body": "x", "kind": "reply"})],
         "care/tickets/<int:ticket_id>/macro/": [("post", {"macro": "1", "version": "1"})],
         "care/tickets/<int:ticket_id>/fields/": [("post", {"cf_order": "1"})],
@@ -153,6 +153,20 @@ ISOLATION = Isolation(
             "(test_channels: another client's channel with a valid token is 404)"
         ),
         "care/w/<slug:key>/chat/end": "public; same token check as chat/lines",
+        "care/w/<slug:key>/requests/": (
+            "public; a customer's session lists their own tickets at the key's client only; "
+            "asking for a link answers alike for any address (test_customer_portal)"
+        ),
+        "care/w/<slug:key>/requests/sign-in/<str:signed>/": (
+            "public; a signed single-use link of the key's own client (test_customer_portal: "
+            "tampered, used, expired or another channel's key refused)"
+        ),
+        "care/w/<slug:key>/requests/sign-out/": "public; ends the customer's own session",
+        "care/w/<slug:key>/requests/<int:ticket_id>/": (
+            "public; the ticket is looked up among the signed-in customer's own tickets at the "
+            "key's client (test_customer_portal: another customer's or client's ticket 404, "
+            "nothing written)"
+        ),
         "care/survey/<str:signed>/": (
             "public; a signed single-use link naming one survey (test_channels: tampered 404)"
         ),

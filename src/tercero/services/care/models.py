@@ -500,3 +500,34 @@ class AutomationRun(ClientOwned):
                 fields=["item", "automation", "occasion"], name="automationrun_once"
             )
         ]
+
+
+class PortalLink(ClientOwned):
+    """A customer's request for a sign-in link to their requests at one client ("my
+    requests"). Every request is a row, sent or not, so the limits count known and
+    unknown addresses alike. A sent link names a random token (only its hash is kept);
+    it signs in once, before `expires_at`, and the browser session it opens lasts until
+    `session_until`."""
+
+    channel = models.ForeignKey(WebChannel, on_delete=models.CASCADE, related_name="+")
+    email_key = models.CharField(max_length=64)  # keyed hash of the exact address
+    email = models.CharField(max_length=400, blank=True)  # sealed; blank when not sent
+    visitor = models.CharField(max_length=64)  # keyed hash of the network address
+    token_hash = models.CharField(max_length=64, blank=True)  # blank: no link was sent
+    requested_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    session_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["token_hash"],
+                condition=~models.Q(token_hash=""),
+                name="portallink_unique_token",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["client", "email_key", "requested_at"], name="portal_by_email"),
+            models.Index(fields=["client", "visitor", "requested_at"], name="portal_by_visitor"),
+        ]

@@ -5,7 +5,9 @@ from django.urls import path
 
 from tercero.services.care.views import (
     automations,
+    customer_portal,
     desk_setup,
+    history,
     knowledge,
     mail_brand,
     public,
@@ -21,7 +23,6 @@ urlpatterns = [
     path("tickets/<int:ticket_id>/", tickets.panel, name="panel"),
     path("tickets/<int:ticket_id>/conversation/", tickets.conversation, name="conversation"),
     path("tickets/<int:ticket_id>/typing/", tickets.typing, name="typing"),
-    path("tickets/<int:ticket_id>/leave/", tickets.leave, name="leave"),
     path("tickets/<int:ticket_id>/reply/", tickets.reply, name="reply"),
     path("tickets/<int:ticket_id>/macro/", tickets.apply_macro, name="macro"),
     path("tickets/<int:ticket_id>/fields/", tickets.custom_fields, name="fields"),
@@ -79,4 +80,17 @@ urlpatterns = [
     path("w/<slug:key>/chat/lines", public.chat_lines, name="chat_lines"),
     path("w/<slug:key>/chat/end", public.chat_end, name="chat_end"),
     path("survey/<str:signed>/", public.survey, name="survey"),
+    path("tickets/<int:ticket_id>/customer/", history.customer_history, name="customer_history"),
+    path("w/<slug:key>/requests/", customer_portal.my_requests, name="portal"),
+    path(
+        "w/<slug:key>/requests/sign-in/<str:signed>/",
+        customer_portal.sign_in,
+        name="portal_sign_in",
+    ),
+    path("w/<slug:key>/requests/sign-out/", customer_portal.sign_out, name="portal_sign_out"),
+    path(
+        "w/<slug:key>/requests/<int:ticket_id>/",
+        customer_portal.request_page,
+        name="portal_request",
+    ),
 ]
