@@ -43,6 +43,7 @@ ISOLATION = Isolation(
         "care/tickets/<int:ticket_id>/": [("get", None)],
         "care/tickets/<int:ticket_id>/conversation/": [("get", None)],
         "care/tickets/<int:ticket_id>/typing/": [("post", None)],
+        "care/tickets/<int:ticket_id>/leave/": [("post", None)],
         "care/tickets/<int:ticket_id>/customer/": [("get", None)],
         "care/tickets/<int:ticket_id>/reply/": [("post", {"body": "x", "kind": "reply"})],
         "care/tickets/<int:ticket_id>/macro/": [("post", {"macro": "1", "version": "1"})],

@@ -23,6 +23,7 @@ urlpatterns = [
     path("tickets/<int:ticket_id>/", tickets.panel, name="panel"),
     path("tickets/<int:ticket_id>/conversation/", tickets.conversation, name="conversation"),
     path("tickets/<int:ticket_id>/typing/", tickets.typing, name="typing"),
+    path("tickets/<int:ticket_id>/leave/", tickets.leave, name="leave"),
     path("tickets/<int:ticket_id>/reply/", tickets.reply, name="reply"),
     path("tickets/<int:ticket_id>/macro/", tickets.apply_macro, name="macro"),
     path("tickets/<int:ticket_id>/fields/", tickets.custom_fields, name="fields"),
