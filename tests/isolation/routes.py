@@ -150,6 +150,7 @@ SCOPED_OR_GLOBAL_ROUTES = {
     "account/password/": "the caller only",
     "account/keepalive/": "the caller only, no data",
     "settings/": "the provider admin's own provider settings, no client data",
+    "settings/clients/": "lists the caller's reachable clients only; onboarding creates one",
     "work/": "the caller's own agent and items",
     "work/mine/": "the caller's own items",
     "work/presence/": "the caller's own presence",

@@ -34,6 +34,7 @@ urlpatterns = [
     path("account/password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("account/keepalive/", views.keepalive, name="keepalive"),
     path("settings/", identity_views.provider_settings, name="provider_settings"),
+    path("settings/clients/", identity_views.provider_clients, name="provider_clients"),
     path("account/welcome/<str:uid>/<str:token>/", identity_views.welcome, name="welcome"),
     path("", views.home, name="home"),
     path("", include("tercero.delivery.work.urls")),

@@ -1,9 +1,12 @@
 """The client admin's page for the people of their own company, the page where an
-invited person chooses their first password, and the provider admin's settings (how long
-a session lives)."""
+invited person chooses their first password, the provider admin's settings (how long
+a session lives) and the provider's clients (onboarding one)."""
 
+import functools
+import zoneinfo
 from typing import Any
 
+import holidays
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -17,13 +20,14 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from tercero.platform.api.caller import Caller
-from tercero.platform.errors import DomainError
+from tercero.platform.errors import Conflict, DomainError
 from tercero.platform.identity import selectors, services
 from tercero.platform.identity.models import User
 from tercero.platform.identity.roles import Role
 from tercero.platform.pages import page
 from tercero.platform.tenancy import services as tenancy_services
 from tercero.platform.tenancy.models import SESSION_HOURS_MAX, SESSION_HOURS_MIN, Client, Provider
+from tercero.platform.tenancy.regions import COUNTRY_REGION
 from tercero.web.lists import Column, Filter, Listing
 
 
@@ -236,5 +240,84 @@ def provider_settings(request: HttpRequest, caller: Caller) -> HttpResponse:
         request,
         "identity/provider_settings.html",
         {"form": form, "provider": provider, "hours": hours},
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+@functools.cache
+def _countries() -> list[tuple[str, str]]:
+    """Every country a client may be in, by its English name (the code beside it)."""
+    names = {entry[1]: module for module, entry in holidays.registry.COUNTRIES.items()}
+    labelled = [
+        (
+            code,
+            f"{names.get(code, code).replace('_', ' ').title().replace(' And ', ' and ')} ({code})",
+        )
+        for code in COUNTRY_REGION
+    ]
+    return [("", "Choose a country"), *sorted(labelled, key=lambda pair: pair[1])]
+
+
+def _time_zones() -> list[tuple[str, str]]:
+    zones = sorted(zoneinfo.available_timezones())
+    return [("", "Choose a time zone"), *((zone, zone.replace("_", " ")) for zone in zones)]
+
+
+class ClientForm(forms.Form):
+    legal_name = forms.CharField(label="Legal name", max_length=200)
+    country = forms.ChoiceField(label="Country", choices=_countries)
+    time_zone = forms.ChoiceField(
+        label="Time zone", choices=_time_zones, help_text="Its SLA clocks run in this zone."
+    )
+    industry_vertical = forms.ChoiceField(
+        label="Industry", choices=[("", "Choose an industry"), *Client.Vertical.choices]
+    )
+    status = forms.ChoiceField(
+        label="Status",
+        choices=[(Client.Status.ACTIVE, "Active"), (Client.Status.PROSPECT, "Prospect")],
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+@page(staff=True)
+def provider_clients(request: HttpRequest, caller: Caller) -> HttpResponse:
+    """The provider's clients the admin may reach, and a new client onboarded from a form
+    (its creator is granted it, as the API does; audited)."""
+    if caller.user.role != Role.PROVIDER_ADMIN:
+        raise DjangoPermissionDenied("Only a provider admin onboards clients.")
+    provider = Provider.objects.order_by("id").first()
+    if provider is None:
+        raise Http404("No provider is set up yet.")
+    form = ClientForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = tenancy_services.create_client(
+                actor=caller.user, provider=provider, **form.cleaned_data
+            )
+        except DomainError as error:
+            for name, message in error.fields.items():
+                # a clash says what clashed in a sentence, not "already used"
+                said = error.message if isinstance(error, Conflict) else message
+                form.add_error(name if name in form.fields else None, said)
+            if not error.fields:
+                form.add_error(None, error.message)
+        else:
+            messages.success(
+                request,
+                f"Client {created.legal_name} onboarded; you may now set up its engagements.",
+            )
+            return redirect("provider_clients")
+    countries = dict(_countries())
+    clients = [
+        (client, countries.get(client.country, client.country))
+        for client in Client.objects.filter(pk__in=caller.client_ids).order_by("legal_name")
+    ]
+    return render(
+        request,
+        "identity/provider_clients.html",
+        {"form": form, "provider": provider, "clients": clients},
         status=422 if request.method == "POST" else 200,
     )
