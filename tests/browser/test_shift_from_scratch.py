@@ -5,8 +5,9 @@ and their team lead from a CSV file (grants by the file), a team, a clearance an
 web chat channel; a back-office document is imported and a customer starts a chat; an
 agent chooses a password from the invitation, presses Get next, is offered the chat
 first (live channels before back office), replies and resolves. The screenshots are the
-README's tour (docs/tour/)."""
+README's tour (docs/tour/, refreshed by running this test with TERCERO_TOUR=docs/tour)."""
 
+import os
 import re
 from pathlib import Path
 
@@ -18,11 +19,13 @@ from tercero.platform.identity.roles import Role
 from tercero.platform.identity.tests.factories import PASSWORD, UserFactory
 from tercero.platform.tenancy.scoping import all_clients_scope
 from tercero.platform.tenancy.tests.factories import ProviderFactory
-from tests.browser.conftest import checked, open_context
+from tests.browser.conftest import SCREENSHOTS, checked, open_context
 
 pytestmark = pytest.mark.browser
 
-TOUR = Path(__file__).resolve().parents[2] / "docs" / "tour"
+# the README's pictures are refreshed with TERCERO_TOUR=docs/tour; other runs keep theirs
+# beside the other screenshots, so a test run leaves the working tree as it was
+TOUR = Path(os.environ.get("TERCERO_TOUR", SCREENSHOTS / "tour"))
 CLIENT = "Northwind Traders Ltd"
 ENGAGEMENT = "Northwind care"
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday")
