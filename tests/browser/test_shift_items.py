@@ -4,6 +4,7 @@ refuses in sentences (item 3), item histories name SLA events in full words (ite
 and `tercero demo` prints a sign-in address that opens the sign-in page (item 8)."""
 
 import io
+from zoneinfo import ZoneInfo
 
 from django.core.management import call_command
 from django.utils import timezone
@@ -57,11 +58,12 @@ def test_a_paid_months_pay_run_item_reads_as_finished(page, live_server, watch, 
     checked(page, watch)
     screenshot(page, "shift-item-2-paid-run")
     # then it is resolved, met, with the moment it ended and no due time ahead
-    facts = page.locator("dl.facts")
+    facts = page.locator("dl.facts", has=page.locator("#item-status"))
     assert page.locator("#item-status").inner_text() == "Resolved"
     assert facts.locator(".badge.ok").first.inner_text() == "Met"
     ended = page.locator("#sla-finished").inner_text()
-    assert timezone.localtime(first.resolved_at).strftime("%Y") in ended
+    london = first.resolved_at.astimezone(ZoneInfo("Europe/London"))
+    assert london.strftime("%a %d %b %Y, %H:%M") in ended, ended
     assert page.locator("#sla-due").count() == 0
     assert page.locator("#sla-remaining").count() == 0
     text = facts.inner_text()
@@ -81,11 +83,12 @@ def test_a_paid_months_pay_run_item_reads_as_finished(page, live_server, watch, 
     page.goto(f"{live_server.url}/work/items/{current_item.pk}/")
     checked(page, watch)
     assert page.locator("#item-status").inner_text() != "Resolved"
-    badge = page.locator("dl.facts .badge").nth(1).inner_text()
+    facts = page.locator("dl.facts", has=page.locator("#item-status"))
+    badge = facts.locator(".badge").nth(1).inner_text()
     assert badge in ("On track", "At risk"), badge
     assert page.locator("#sla-due").is_visible()
     assert page.locator("dt", has_text="Time left").count() == 1
-    assert "Overdue by" not in page.locator("dl.facts").inner_text()
+    assert "Overdue by" not in facts.inner_text()
 
 
 def _agent(desk, email: str, name: str, *, skills, cleared: bool):
