@@ -15,7 +15,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from tercero.delivery.work.models import Attachment, WorkItem
 from tercero.platform.audit.models import AuditEvent
 from tercero.platform.errors import Conflict, InvalidInput
-from tercero.services.care import inbound, outbound, services, signing
+from tercero.platform.tenancy.scoping import client_scope
+from tercero.services.care import csat, inbound, outbound, services, signing
 from tercero.services.care.models import Message, SigningKey
 from tercero.services.care.services import signing_keys
 from tercero.services.care.tests.mailservers import free_port
@@ -298,3 +299,25 @@ def test_the_dns_record_is_split_into_strings_dns_can_hold(branded, tenant_a):
     assert "".join(chunks).startswith("v=DKIM1; k=rsa; p=MIIBIjAN")
     assert len(chunks) == 2
     assert all(len(chunk) <= 255 for chunk in chunks)
+
+
+def test_the_satisfaction_survey_goes_out_from_the_brand_and_dkim_signed(
+    branded,
+    ticket,
+    tenant_a,
+    smtp,
+    django_capture_on_commit_callbacks,
+):
+    # given a domain that signs its mail
+    key = signing_keys.make_signing_key(actor=tenant_a.team_lead, mailbox=branded, selector="s1")
+    signing_keys.start_signing(actor=tenant_a.team_lead, key=key)
+    # when the ticket's survey is sent
+    with client_scope(clients=[tenant_a.client]), django_capture_on_commit_callbacks(execute=True):
+        assert csat.send_survey(ticket=ticket) is not None
+    # then it comes from the brand's sender, as an automatic message, and verifies
+    [(_, raw)] = smtp.received
+    survey = _parsed(raw)
+    assert survey["From"] == "Acme Support <support@acme.example>"
+    assert survey["Auto-Submitted"] == "auto-generated"
+    assert "How did we do?" in survey["Subject"]
+    assert dkim.verify(raw, dnsfunc=_dns(key)) is True
