@@ -136,6 +136,27 @@ def sign_in(page, live_server, user, password: str) -> None:
 
 
 ALWAYS = {str(d): [["00:00", "24:00"]] for d in range(7)}
+
+
+def live_care_queue(tenant, *, name: str):
+    """A live, 24/7 customer-care engagement of `tenant` and one queue of care tickets on
+    it: the desk the care browser tests start from."""
+    engagement = engagement_for(
+        tenant.client,
+        name="Customer care",
+        status="live",
+        hours_of_cover="24_7",
+        working_hours=ALWAYS,
+        service_line="customer_care",
+        office="front",
+    )
+    with client_scope(clients=[tenant.client]):
+        queue = work.create_queue(
+            actor=None, engagement=engagement, name=name, work_types=["care.ticket"]
+        )
+    return engagement, queue
+
+
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
 

@@ -2,30 +2,18 @@
 workspace, in two separate browser contexts, talk to each other; the transcript is the
 ticket's conversation."""
 
-from tercero.delivery.work import services as work
 from tercero.delivery.work.models import WorkItem
 from tercero.delivery.workforce.services import clear_agent, create_agent
 from tercero.platform.identity.tests.factories import PASSWORD
 from tercero.platform.tenancy.scoping import all_clients_scope, client_scope
 from tercero.services.care.models import Message, WebChannel
-from tests.browser.conftest import ALWAYS, checked, open_context, screenshot, sign_in
-from tests.factories import engagement_for, site
+from tests.browser.conftest import checked, live_care_queue, open_context, screenshot, sign_in
+from tests.factories import site
 
 
 def _chat_desk(tenant):
-    engagement = engagement_for(
-        tenant.client,
-        name="Customer care",
-        status="live",
-        hours_of_cover="24_7",
-        working_hours=ALWAYS,
-        service_line="customer_care",
-        office="front",
-    )
+    engagement, queue = live_care_queue(tenant, name="Chat")
     with client_scope(clients=[tenant.client]):
-        queue = work.create_queue(
-            actor=None, engagement=engagement, name="Chat", work_types=["care.ticket"]
-        )
         WebChannel.objects.create(
             client=tenant.client,
             engagement=engagement,

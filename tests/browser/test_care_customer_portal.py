@@ -6,28 +6,15 @@ import re
 
 from django.core import mail
 
-from tercero.delivery.work import services as work
 from tercero.platform.tenancy.scoping import client_scope
 from tercero.services.care import chat, services
 from tercero.services.care.models import Mailbox, Message, WebChannel
-from tests.browser.conftest import ALWAYS, checked
-from tests.factories import engagement_for
+from tests.browser.conftest import checked, live_care_queue
 
 
 def _desk(tenant):
-    engagement = engagement_for(
-        tenant.client,
-        name="Customer care",
-        status="live",
-        hours_of_cover="24_7",
-        working_hours=ALWAYS,
-        service_line="customer_care",
-        office="front",
-    )
+    engagement, queue = live_care_queue(tenant, name="Web")
     with client_scope(clients=[tenant.client]):
-        queue = work.create_queue(
-            actor=None, engagement=engagement, name="Web", work_types=["care.ticket"]
-        )
         Mailbox.objects.create(
             client=tenant.client,
             engagement=engagement,

@@ -12,25 +12,19 @@ from tercero.platform.identity.tests.factories import PASSWORD, UserFactory
 from tercero.platform.tenancy.scoping import all_clients_scope, client_scope
 from tercero.services.care import chat
 from tercero.services.care.models import CustomField, CustomValue, Message, WebChannel
-from tests.browser.conftest import ALWAYS, checked, open_context, screenshot, sign_in
-from tests.factories import engagement_for
+from tests.browser.conftest import (
+    checked,
+    live_care_queue,
+    open_context,
+    screenshot,
+    sign_in,
+)
 
 
 def _branded_chat(tenant, *, start: bool = True) -> WorkItem | None:
     """A live care engagement with a web channel in the client's brand, and a chat."""
-    engagement = engagement_for(
-        tenant.client,
-        name="Customer care",
-        status="live",
-        hours_of_cover="24_7",
-        working_hours=ALWAYS,
-        service_line="customer_care",
-        office="front",
-    )
+    engagement, queue = live_care_queue(tenant, name="Chat")
     with client_scope(clients=[tenant.client]):
-        queue = work.create_queue(
-            actor=None, engagement=engagement, name="Chat", work_types=["care.ticket"]
-        )
         channel = WebChannel.objects.create(
             client=tenant.client,
             engagement=engagement,

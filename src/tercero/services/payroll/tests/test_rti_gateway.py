@@ -65,7 +65,7 @@ class StandIn:
                 self.wfile.write(reply)
 
             def log_message(self, *args):
-                pass
+                """Keep test output quiet (the default logs every request to stderr)."""
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/submission"
