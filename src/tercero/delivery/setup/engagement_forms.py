@@ -114,6 +114,10 @@ class HoursForm(PlainForm):
             for n, (start, end) in enumerate(spans, start=1):
                 initial[f"d{day}_{n}_from"], initial[f"d{day}_{n}_to"] = start, end
         super().__init__(*args, initial=initial, **kwargs)
+        self._add_shift_fields()
+
+    def _add_shift_fields(self) -> None:
+        """A start and an end field for each of `self.shifts` shifts of each weekday."""
         for day, name in enumerate(words.WEEKDAYS):
             for n in range(1, self.shifts + 1):
                 for end, said in (("from", "starts"), ("to", "ends")):

@@ -8,6 +8,7 @@ from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 
 from tercero.delivery.engagements import preview, services, words
 from tercero.delivery.engagements.models import Engagement
@@ -26,6 +27,8 @@ from tercero.delivery.setup.engagements import (
     local_today,
     place_errors,
 )
+from tercero.delivery.setup.queue_forms import QueueHoursForm
+from tercero.delivery.work import queue_hours
 from tercero.delivery.work import services as work
 from tercero.delivery.work.models import Queue
 from tercero.delivery.workforce import selectors as workforce
@@ -237,25 +240,37 @@ def engagement_reach(request: HttpRequest, caller: Caller, engagement_id: int) -
 def engagement_queue(
     request: HttpRequest, caller: Caller, engagement_id: int, queue_id: int
 ) -> HttpResponse:
-    """Edit one of the engagement's queues."""
+    """Edit one of the engagement's queues: its set-up, and its hours (the engagement's
+    or its own shifts), each form saved on its own."""
     engagement = engagement_of(caller, engagement_id)
     queue = _queue_of(engagement, queue_id)
+    action = request.POST.get("action", "queue") if request.method == "POST" else ""
     initial = {name: getattr(queue, name) for name in QueueEditForm.base_fields}
-    form = QueueEditForm(request.POST or None, initial=initial)
-    version = version_of(request) if request.method == "POST" else queue.version
-    if request.method == "POST" and form.is_valid():
+    form = QueueEditForm(request.POST if action == "queue" else None, initial=initial)
+    hours_form = QueueHoursForm(request.POST if action == "hours" else None, queue=queue)
+    posted = form if action == "queue" else hours_form
+    version = version_of(request) if action else queue.version
+    if action and posted.is_valid():
         if version is None:
-            form.add_error(None, MISSING_VERSION)
+            posted.add_error(None, MISSING_VERSION)
         else:
+            changes = form.cleaned_data if action == "queue" else hours_form.changes()
             try:
-                work.update_queue(
-                    actor=caller.user, queue=queue, version=version, changes=form.cleaned_data
+                saved = work.update_queue(
+                    actor=caller.user, queue=queue, version=version, changes=changes
                 )
             except DomainError as error:
-                place_errors(form, error)
+                place_errors(posted, error)
             else:
-                messages.success(request, f"Queue {queue.name} saved.")
+                said = "; ".join(queue_hours.in_words(saved))
+                done = (
+                    f"Queue {queue.name} saved."
+                    if action == "queue"
+                    else (f"Hours of queue {queue.name} saved: {said}.")
+                )
+                messages.success(request, done)
                 return redirect("engagements:detail", engagement_id=engagement.pk)
+    now = timezone.now()
     return render(
         request,
         "engagements/queue.html",
@@ -263,9 +278,13 @@ def engagement_queue(
             "engagement": engagement,
             "queue": queue,
             "form": form,
+            "hours_form": hours_form,
+            "hours_in_words": queue_hours.in_words(queue),
+            "engagement_hours": words.working_hours_in_words(engagement),
+            "state_now": queue_hours.state_in_words(queue, now),
             "version": version or queue.version,
         },
-        status=422 if request.method == "POST" else 200,
+        status=422 if action else 200,
     )
 
 

@@ -27,7 +27,7 @@ from tercero.delivery.setup.engagement_forms import (
     QueueForm,
     TermsForm,
 )
-from tercero.delivery.work import registry
+from tercero.delivery.work import queue_hours, registry
 from tercero.delivery.work import services as work
 from tercero.delivery.work.models import Queue
 from tercero.platform import catalogue
@@ -136,9 +136,17 @@ def engagement_detail(request: HttpRequest, caller: Caller, engagement_id: int) 
                 messages.success(request, f"Queue {queue_form.cleaned_data['name']} added.")
                 return redirect("engagements:detail", engagement_id=engagement.pk)
     titles = {t.key: t.title for t in registry.all_types()}
+    now = timezone.now()
     queues = [
-        (queue, [titles.get(key, key) for key in queue.work_types])
-        for queue in Queue.objects.filter(engagement=engagement).order_by("name")
+        (
+            queue,
+            [titles.get(key, key) for key in queue.work_types],
+            queue_hours.in_words(queue),
+            queue_hours.state_in_words(queue, now),
+        )
+        for queue in Queue.objects.filter(engagement=engagement)
+        .select_related("engagement")
+        .order_by("name")
     ]
     return render(
         request,

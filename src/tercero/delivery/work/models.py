@@ -62,6 +62,11 @@ class Queue(ClientOwned):  # type: ignore[django-manager-missing]
         "identity.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     is_active = models.BooleanField(default=True)
+    # False: the queue follows the engagement's calendar. True: it is open only in its own
+    # `working_hours` (the engagement's shape: {"0": [["08:00", "12:00"], ...]}), in the
+    # engagement's time zone and with its holidays and closures (`queue_hours`).
+    has_own_hours = models.BooleanField(default=False)
+    working_hours = models.JSONField(default=dict, blank=True)
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -5,7 +5,9 @@
 - speaks the item's language (when it has one);
 - is under capacity for the item's channel;
 - and, when the item holds personal data, works at a site that satisfies the
-  engagement's data-residency rule.
+  engagement's data-residency rule;
+- and the item's queue is open (a queue with its own hours offers nothing while it is
+  closed: `queue_hours`).
 
 `AgentContext` gathers what the rules need about one agent in three queries; `reasons`
 explains a refusal in words; `eligible_items` is the same rules as a query, and
@@ -16,14 +18,17 @@ import functools
 import json
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, cast
 
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 
 from tercero.delivery.engagements.business_time import BusinessCalendar
 from tercero.delivery.engagements.residency import site_satisfies_residency
+from tercero.delivery.work import queue_hours
 from tercero.delivery.work.models import Assignment, Channel, Queue, SkillRequirement, WorkItem
 from tercero.delivery.workforce.models import Agent, Clearance
 from tercero.platform.tenancy.backends.postgresql.base import (
@@ -54,15 +59,43 @@ class AgentContext:
     agent: Agent
     engagements: dict[int, ClearedEngagement] = field(default_factory=dict)
     load: dict[str, int] = field(default_factory=dict)
-    # open queues of the cleared engagements: id -> (engagement id, routing)
+    # active queues of the cleared engagements that are open now: id -> (engagement id,
+    # routing); a queue with its own hours that is closed is in `closed` instead
     queues: dict[int, tuple[int, str]] = field(default_factory=dict)
+    # open queues with their own hours -> their calendar
+    own_calendars: dict[int, BusinessCalendar] = field(default_factory=dict)
+    # closed queues -> their name and when they open next (None: not within a year)
+    closed: dict[int, tuple[str, datetime | None]] = field(default_factory=dict)
 
-    def queue_ids(self, engagement_ids: Collection[int], routings: Collection[str]) -> list[int]:
+    def queue_ids(
+        self,
+        engagement_ids: Collection[int],
+        routings: Collection[str],
+        within: Collection[int] | None = None,
+    ) -> list[int]:
         return sorted(
             pk
             for pk, (engagement_id, routing) in self.queues.items()
-            if engagement_id in engagement_ids and routing in routings
+            if engagement_id in engagement_ids
+            and routing in routings
+            and (within is None or pk in within)
         )
+
+    def add_queue(self, values: Sequence[Any], now: datetime) -> None:
+        """One active queue of a cleared engagement, from (id, engagement id, routing,
+        name, has own hours, working hours): open, or closed until its next shift."""
+        pk, engagement_id, routing, name, has_own_hours, hours = values
+        cleared = self.engagements.get(engagement_id)
+        if cleared is None:
+            return
+        if has_own_hours:
+            cal = queue_hours.own_calendar(cleared.calendar, _json(hours))
+            found = queue_hours.opening(cal, now)
+            if not found.is_open:
+                self.closed[pk] = (name, found.until)
+                return
+            self.own_calendars[pk] = cal
+        self.queues[pk] = (engagement_id, routing)
 
     @property
     def client_ids(self) -> list[int]:
@@ -94,9 +127,14 @@ _ENGAGEMENT_FIELDS = (
 ACCEPTING = ("transition", "live")
 
 
-def context_of(agent: Agent, *, client_ids: list[int] | None = None) -> AgentContext:
-    """The agent's clearances (limited to `client_ids` when given) and current load.
-    Runs inside a scope that covers those clients."""
+_QUEUE_FIELDS = ("id", "engagement_id", "routing", "name", "has_own_hours", "working_hours")
+
+
+def context_of(
+    agent: Agent, *, client_ids: list[int] | None = None, now: datetime | None = None
+) -> AgentContext:
+    """The agent's clearances (limited to `client_ids` when given), current load and the
+    queues open at `now`. Runs inside a scope that covers those clients."""
     clearances = Clearance.objects.filter(agent=agent, engagement__status__in=ACCEPTING)
     if client_ids is not None:
         clearances = clearances.filter(client_id__in=client_ids)
@@ -109,11 +147,10 @@ def context_of(agent: Agent, *, client_ids: list[int] | None = None) -> AgentCon
         .values_list("channel")
         .annotate(n=Count("id"))
     )
-    open_queues = Queue.objects.filter(engagement_id__in=list(context.engagements), is_active=True)
-    context.queues = {
-        pk: (engagement_id, routing)
-        for pk, engagement_id, routing in open_queues.values_list("id", "engagement_id", "routing")
-    }
+    active = Queue.objects.filter(engagement_id__in=list(context.engagements), is_active=True)
+    moment = now or timezone.now()
+    for values in active.values_list(*_QUEUE_FIELDS):
+        context.add_queue(values, moment)
     return context
 
 
@@ -133,7 +170,8 @@ _AGENT_STATE = """
             JOIN tenancy_client cl ON cl.id = e.client_id
             WHERE c.agent_id = a.id AND c.client_id = ANY(%s::bigint[])
                 AND e.status = ANY(%s::text[])), '[]'::text),
-        COALESCE((SELECT json_agg(json_build_array(q.id, q.engagement_id, q.routing))
+        COALESCE((SELECT json_agg(json_build_array(q.id, q.engagement_id, q.routing, q.name,
+                q.has_own_hours, q.working_hours))
             FROM work_queue q JOIN workforce_clearance c ON c.engagement_id = q.engagement_id
             WHERE c.agent_id = a.id AND c.client_id = ANY(%s::bigint[]) AND q.is_active), '[]')
     FROM workforce_agent a JOIN workforce_site s ON s.id = a.site_id
@@ -158,7 +196,9 @@ def _lock_agent_and_scope(agent_id: int) -> None:
     cast(DatabaseWrapper, connection).tercero_rls_value = wanted
 
 
-def locked_context_postgresql(agent_id: int, *, client_ids: list[int]) -> AgentContext:
+def locked_context_postgresql(
+    agent_id: int, *, client_ids: list[int], now: datetime | None = None
+) -> AgentContext:
     """`context_of` for PostgreSQL in two short statements, holding the agent's row lock
     so that capacity holds while this transaction claims."""
     _lock_agent_and_scope(agent_id)
@@ -182,11 +222,9 @@ def locked_context_postgresql(agent_id: int, *, client_ids: list[int]) -> AgentC
     )
     context = AgentContext(agent=agent, load=_json(load))
     context.engagements = dict(_cleared_all(cleared, site_country, site_time_zone))
-    context.queues = {
-        pk: (engagement_id, routing)
-        for pk, engagement_id, routing in _json(queues)
-        if engagement_id in context.engagements
-    }
+    moment = now or timezone.now()
+    for values in _json(queues):
+        context.add_queue(values, moment)
     return context
 
 
@@ -282,7 +320,16 @@ def reasons(context: AgentContext, item: WorkItem, required: dict[str, int]) -> 
             f"({agent.site.name}, {agent.site.country}) does not satisfy the engagement's "
             "data-residency rule."
         )
+    if item.queue_id in context.closed:
+        name, opens = context.closed[item.queue_id]
+        when = "" if opens is None else f"; it opens {_local(opens, cleared)}"
+        found.append(f"The queue “{name}” is closed now{when}.")
     return found
+
+
+def _local(moment: datetime, cleared: ClearedEngagement | None) -> str:
+    zone = cleared.calendar.zone if cleared is not None else moment.tzinfo
+    return moment.astimezone(zone).strftime("%A %-d %B at %H:%M")
 
 
 def skill_keys(required: dict[str, int]) -> list[str]:
@@ -312,13 +359,16 @@ def skills_filter(agent: Agent) -> Q:
 
 
 def shape(
-    context: AgentContext, engagement_ids: list[int], routings: tuple[str, ...]
+    context: AgentContext,
+    engagement_ids: list[int],
+    routings: tuple[str, ...],
+    queue_ids: Collection[int] | None = None,
 ) -> tuple[object, ...]:
     """Everything `eligible_items` depends on: equal shapes give the same query."""
     agent = context.agent
     return (
         tuple(sorted(engagement_ids)),
-        tuple(context.queue_ids(engagement_ids, routings)),
+        tuple(context.queue_ids(engagement_ids, routings, queue_ids)),
         tuple(sorted(i for i in engagement_ids if context.engagements[i].residency_ok)),
         tuple(sorted(context.open_channels())),
         tuple(sorted(agent.languages)),
@@ -328,15 +378,20 @@ def shape(
 
 
 def eligible_items(
-    context: AgentContext, *, engagement_ids: list[int], routings: tuple[str, ...]
+    context: AgentContext,
+    *,
+    engagement_ids: list[int],
+    routings: tuple[str, ...],
+    queue_ids: Collection[int] | None = None,
 ) -> QuerySet[WorkItem]:
-    """Queued items of `engagement_ids` the agent may take, best first."""
+    """Queued items of `engagement_ids` (and of `queue_ids` when given) the agent may
+    take, from queues open now, best first."""
     agent = context.agent
     residency_ok = [i for i in engagement_ids if context.engagements[i].residency_ok]
     found = WorkItem.objects.filter(
         status="queued",
         engagement_id__in=engagement_ids,
-        queue_id__in=context.queue_ids(engagement_ids, routings),
+        queue_id__in=context.queue_ids(engagement_ids, routings, queue_ids),
         channel__in=context.open_channels(),
     ).filter(Q(personal_data=False) | Q(engagement_id__in=residency_ok))
     found = found.filter(Q(language="") | Q(language__in=agent.languages))
@@ -344,11 +399,29 @@ def eligible_items(
     return found.order_by("priority", "route_due_at", "queued_at", "id")
 
 
-def calendar_groups(context: AgentContext) -> list[list[int]]:
-    """The agent's engagements grouped by identical business calendars. Within a group,
-    SLA slack in business time orders exactly like the due moment, so the database can
-    sort; across groups the router compares the group heads in business time."""
-    groups: dict[tuple[object, ...], list[int]] = {}
-    for engagement in context.engagements.values():
-        groups.setdefault(engagement.calendar_signature, []).append(engagement.id)
+@dataclass
+class CalendarGroup:
+    """Open queues whose items' SLA clocks run on one calendar: the engagement's, or a
+    queue's own hours (such a queue is its own calendar)."""
+
+    calendar: BusinessCalendar
+    queue_ids: list[int] = field(default_factory=list)
+    engagement_ids: list[int] = field(default_factory=list)
+
+
+def calendar_groups(context: AgentContext, routings: Collection[str]) -> list[CalendarGroup]:
+    """The agent's open queues of `routings` grouped by identical business calendars.
+    Within a group, SLA slack in business time orders exactly like the due moment, so
+    the database can sort; across groups the router compares the group heads in
+    business time."""
+    groups: dict[tuple[object, ...], CalendarGroup] = {}
+    for pk, (engagement_id, routing) in sorted(context.queues.items()):
+        if routing not in routings:
+            continue
+        own = context.own_calendars.get(pk)
+        cal = own or context.engagements[engagement_id].calendar
+        group = groups.setdefault(cal.signature(), CalendarGroup(calendar=cal))
+        group.queue_ids.append(pk)
+        if engagement_id not in group.engagement_ids:
+            group.engagement_ids.append(engagement_id)
     return list(groups.values())

@@ -1,4 +1,5 @@
-"""SLA clocks in the engagement's business time.
+"""SLA clocks in the engagement's business time (or the queue's, when it keeps its own
+hours: `queue_hours`).
 
 An item has up to two clocks: first response (front office) and resolution (front
 office "resolution", back office "turnaround"), each with a due moment and an at-risk
@@ -16,12 +17,13 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel
 
 from tercero.delivery.engagements.business_time import BusinessCalendar, NoWorkingTime
+from tercero.delivery.work import queue_hours
 from tercero.delivery.work.models import NO_DUE_TIME
 from tercero.platform.errors import InvalidInput
 
 if TYPE_CHECKING:
     from tercero.delivery.engagements.models import Engagement
-    from tercero.delivery.work.models import WorkItem
+    from tercero.delivery.work.models import Queue, WorkItem
     from tercero.delivery.work.registry import WorkType
 
 PRIORITY_LABELS = {1: "P1", 2: "P2", 3: "P3", 4: "P4"}
@@ -47,6 +49,24 @@ class Clock:
 
 def calendar_of(engagement: "Engagement") -> BusinessCalendar:
     return BusinessCalendar.of(engagement)
+
+
+def calendar_of_queue(queue: "Queue") -> BusinessCalendar:
+    """The calendar the SLA clocks of the queue's items run on: the queue's own hours
+    (on the engagement's zone, holidays and closures), or the engagement's."""
+    return queue_hours.calendar_of(queue)
+
+
+def _item_calendar(
+    item: "WorkItem", engagement: "Engagement", *, fetch: bool = True
+) -> BusinessCalendar:
+    """The item's clock calendar. `fetch=False` reads the queue only when the item
+    already holds it (a list that did not load queues counts on the engagement's)."""
+    if fetch or item._state.fields_cache.get("queue") is not None:
+        queue = item.queue
+        if queue.has_own_hours:
+            return queue_hours.own_calendar(calendar_of(engagement), queue.working_hours)
+    return calendar_of(engagement)
 
 
 def target_for(engagement: "Engagement", metric: str, priority: int) -> dict[str, Any] | None:
@@ -95,9 +115,16 @@ def start_clocks(
 ) -> None:
     """Set the item's SLA moments from `item.created_at` (the client's clock starts when
     the work arrives, whether or not an agent is free). `calendar`: the engagement's, when
-    the caller built it once for a batch."""
+    the caller built it once for a batch; a queue with its own hours (the item's
+    `queue`) has its items' clocks run on those instead."""
     try:
-        cal = calendar_of(engagement) if calendar is None else calendar
+        queue = item.queue
+        if queue.has_own_hours:
+            cal = queue_hours.own_calendar(
+                calendar_of(engagement) if calendar is None else calendar, queue.working_hours
+            )
+        else:
+            cal = calendar_of(engagement) if calendar is None else calendar
         _start_clocks(item, cal, engagement, work_type, payload, at_risk_percent)
     except NoWorkingTime as error:
         raise InvalidInput(
@@ -151,13 +178,18 @@ def answer_by(item: "WorkItem", engagement: "Engagement") -> datetime:
     return item.created_at + timedelta(seconds=int(seconds))
 
 
+def keeps_live_place(route_due_at: datetime) -> bool:
+    """Whether a routing moment is a live contact's (moved back by LIVE_HEAD_START)."""
+    return route_due_at < _LIVE_BEFORE
+
+
 def mirror(item: "WorkItem") -> None:
     """Point `due_at`/`at_risk_at` at the clock that runs now."""
     if item.response_due_at is not None and item.first_response_at is None:
         item.due_at, item.at_risk_at = item.response_due_at, item.response_at_risk_at
     else:
         item.due_at, item.at_risk_at = item.resolution_due_at, item.resolution_at_risk_at
-    if item.channel in LIVE_CHANNELS and item.route_due_at < _LIVE_BEFORE:
+    if item.channel in LIVE_CHANNELS and keeps_live_place(item.route_due_at):
         return  # a live contact keeps its place from `start_clocks`
     item.route_due_at = item.due_at or NO_DUE_TIME
 
@@ -174,8 +206,8 @@ def shift_for_pause(
     item: "WorkItem", *, engagement: "Engagement", paused_from: datetime, paused_to: datetime
 ) -> int:
     """Move every unmet moment forward by the business time between the two instants;
-    returns the business seconds added."""
-    cal = calendar_of(engagement)
+    returns the business seconds added (on the item's queue's calendar)."""
+    cal = _item_calendar(item, engagement)
     paused = cal.between(paused_from, paused_to)
     if paused <= timedelta(0):
         return 0
@@ -212,7 +244,7 @@ def standing(item: "WorkItem", *, engagement: "Engagement", now: datetime) -> St
             return Standing("none", metric, item.due_at, None)
         return Standing("on_track" if item.sla_met else "breached", metric, item.due_at, None)
     moment = item.waiting_since or now
-    remaining = calendar_of(engagement).between(moment, due_at)
+    remaining = _item_calendar(item, engagement, fetch=False).between(moment, due_at)
     if moment >= due_at:
         state = "breached"
     elif item.at_risk_at is not None and moment >= item.at_risk_at:

@@ -19,7 +19,7 @@ from typing import Any
 from django.db.models import Count, F, Min, Q
 from django.utils import timezone
 
-from tercero.delivery.work import access, lifecycle
+from tercero.delivery.work import access, lifecycle, queue_hours
 from tercero.delivery.work.floor_agents import start_of_today
 from tercero.delivery.work.models import Channel, Queue, WorkItem
 from tercero.platform.identity.models import User
@@ -36,6 +36,7 @@ class QueueBoard:
     service_level_percent: float | None
     measured: int
     abandoned: int
+    hours_state: str = ""  # a queue with its own hours: open until, or when it opens
 
 
 def _figures(
@@ -106,6 +107,7 @@ def boards(
                 service_level_percent=level,
                 measured=measured,
                 abandoned=row.get("abandoned", 0),
+                hours_state=queue_hours.state_in_words(queue, now),
             )
         )
     return found

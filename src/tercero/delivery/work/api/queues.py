@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from tercero.delivery.engagements.selectors import access_engagement
-from tercero.delivery.work import registry, selectors, services
+from tercero.delivery.work import queue_hours, registry, selectors, services
 from tercero.delivery.work.api._common import Skills
 from tercero.delivery.work.models import Queue
 from tercero.platform.api.caller import Caller, caller_of
@@ -29,6 +29,14 @@ else:
     PushStrategy = Literal[tuple(Queue.PushStrategy.values)]
     Escalation = Literal[tuple(Queue.Escalation.values)]
 
+# weekday "0" (Monday) to "6" -> its shifts, each ["HH:MM", "HH:MM"] (the service says
+# in words what is wrong with them: overlaps, an end before its start)
+WorkingHours = dict[str, list[list[str]]]
+HOURS_HELP = (
+    'The queue\'s own shifts per weekday ("0" = Monday), e.g. {"0": [["08:00", "12:00"], '
+    '["16:00", "20:00"]]}, in the engagement\'s time zone; used when has_own_hours.'
+)
+
 
 class QueueFields(Schema):
     work_types: list[str] = Field(default_factory=list, max_length=50)
@@ -40,6 +48,8 @@ class QueueFields(Schema):
     escalation_queue_id: int | None = Field(default=None, ge=1, le=2**62)
     team_lead_id: int | None = Field(default=None, ge=1, le=2**62)
     is_active: bool = True
+    has_own_hours: bool = False
+    working_hours: WorkingHours = Field(default_factory=dict, max_length=7, description=HOURS_HELP)
 
 
 class QueueIn(QueueFields):
@@ -59,6 +69,8 @@ class QueuePatch(Schema):
     escalation_queue_id: int | None = Field(default=None, ge=1, le=2**62)
     team_lead_id: int | None = Field(default=None, ge=1, le=2**62)
     is_active: bool = patch_field()
+    has_own_hours: bool = patch_field()
+    working_hours: WorkingHours = patch_field(max_length=7, description=HOURS_HELP)
 
 
 class QueueOut(Schema):
@@ -75,8 +87,15 @@ class QueueOut(Schema):
     escalation_queue_id: int | None
     team_lead_id: int | None
     is_active: bool
+    has_own_hours: bool
+    working_hours: WorkingHours
+    hours_in_words: list[str]
     version: int = Field(ge=1, le=2**31)
     created_at: datetime
+
+    @staticmethod
+    def resolve_hours_in_words(queue: Queue) -> list[str]:
+        return queue_hours.in_words(queue)
 
 
 class QueueFilters(Schema):

@@ -7,20 +7,21 @@ conditional update, inside one IMMEDIATE transaction (one writer at a time).
 
 `claim_next` returns the item, None when nothing is eligible, or False when this attempt
 found nothing it could be sure of (a calendar group's best item was taken meanwhile, a
-site or client changed under the shore map) and the caller should try again.
+site or client changed under the shore map, a queue's hours under the hours map) and
+the caller should try again. A queue with its own hours offers nothing while closed.
 """
 
 import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from datetime import datetime
 from typing import Any, Literal
 
 from django.db import connection, transaction
 from django.utils import timezone
 from psycopg import Connection, Cursor, Pipeline, pq
 
-from tercero.delivery.engagements.business_time import BusinessCalendar
-from tercero.delivery.work import routing
+from tercero.delivery.work import routing, sla
 from tercero.delivery.work.models import Assignment, WorkItem
 from tercero.delivery.work.services import claim_sql
 from tercero.delivery.work.services._common import _lock_agent
@@ -43,8 +44,10 @@ def claim_next(*, agent: Agent, client_ids: list[int]) -> Claimed:
 
 # --- PostgreSQL ----------------------------------------------------------------------
 
-# The shore map last used per (agent, clients): a guess the statement checks by value.
+# The shore map and hours map last used per (agent, clients): guesses the statement
+# checks by value (and, for hours, by time).
 _SHORES: dict[tuple[int, tuple[int, ...]], str] = {}
+_HOURS: dict[tuple[int, tuple[int, ...]], str] = {}
 _SHORE_PAIRS = """
     SELECT s.country, s.time_zone, cl.country, cl.time_zone
     FROM workforce_agent a JOIN workforce_site s ON s.id = a.site_id, tenancy_client cl
@@ -56,19 +59,22 @@ def _claim_next_postgresql(*, agent_id: int, client_ids: list[int]) -> Claimed:
     with connection.wrap_database_errors:
         found = _claim_at_once(agent_id=agent_id, client_ids=client_ids)
         _require_available(agent_id, found.presence)
-        if found.item is not None or (found.calendars <= 1 and not found.shores_unknown):
+        unknown = found.shores_unknown or found.hours_unknown
+        if found.item is not None or (found.calendars <= 1 and not unknown):
             return found.item
         with transaction.atomic():
             raw = _raw_connection()
             claim_sql.lock_agent(raw, agent_id)
             if found.shores_unknown:
                 _SHORES[(agent_id, tuple(client_ids))] = _shore_map(raw, agent_id, client_ids)
+            if found.hours_unknown:
+                _HOURS[(agent_id, tuple(client_ids))] = _hours_map(raw, agent_id, client_ids)
             found = _claim(raw, agent_id=agent_id, client_ids=client_ids)
             _require_available(agent_id, found.presence)
-            if found.item is not None or found.calendars == 0:
+            if found.item is not None or (found.calendars == 0 and not found.hours_unknown):
                 return found.item
-            if found.shores_unknown:
-                return False  # the site or a client changed since the map was read
+            if found.shores_unknown or found.hours_unknown:
+                return False  # the site, a client or a queue's hours changed meanwhile
             if found.calendars == 1:
                 return None
             return _claim_in_best_calendar(raw, agent_id=agent_id, client_ids=client_ids)
@@ -121,10 +127,10 @@ def _claim(
     *,
     agent_id: int,
     client_ids: list[int],
-    engagement_ids: list[int] | None = None,
+    queue_ids: list[int] | None = None,
 ) -> claim_sql.Outcome:
     return claim_sql.outcome(
-        _send(raw, agent_id=agent_id, client_ids=client_ids, engagement_ids=engagement_ids)
+        _send(raw, agent_id=agent_id, client_ids=client_ids, queue_ids=queue_ids)
     )
 
 
@@ -133,13 +139,14 @@ def _send(
     *,
     agent_id: int,
     client_ids: list[int],
-    engagement_ids: list[int] | None = None,
+    queue_ids: list[int] | None = None,
 ) -> Cursor[Any]:
     params = claim_sql.parameters(
         agent_id=agent_id,
         client_ids=client_ids,
         shores=_SHORES.get((agent_id, tuple(client_ids)), "{}"),
-        engagement_ids=engagement_ids,
+        hours=_HOURS.get((agent_id, tuple(client_ids)), "{}"),
+        queue_ids=queue_ids,
         routings=PULLABLE,
         now=timezone.now(),
     )
@@ -153,6 +160,15 @@ def _shore_map(raw: Connection[Any], agent_id: int, client_ids: list[int]) -> st
     if len(_SHORES) > 10_000:
         _SHORES.clear()
     return claim_sql.shore_map(pairs)
+
+
+def _hours_map(raw: Connection[Any], agent_id: int, client_ids: list[int]) -> str:
+    with raw.cursor() as cursor:
+        cursor.execute(claim_sql.OWN_HOURS, [agent_id, client_ids])
+        rows = cursor.fetchall()
+    if len(_HOURS) > 10_000:
+        _HOURS.clear()
+    return claim_sql.hours_map(rows, timezone.now())
 
 
 def _require_available(agent_id: int, presence: str | None) -> None:
@@ -172,36 +188,52 @@ def _claim_in_best_calendar(
     """The agent's engagements keep different business calendars: compare each
     calendar's best item in business time, then claim within the winner."""
     context = routing.locked_context_postgresql(agent_id, client_ids=client_ids)
-    group = _best_group(context, routing.calendar_groups(context))
+    group = _best_group(context, routing.calendar_groups(context, PULLABLE))
     if group is None:
         return None
-    found = _claim(raw, agent_id=agent_id, client_ids=client_ids, engagement_ids=group)
+    found = _claim(raw, agent_id=agent_id, client_ids=client_ids, queue_ids=group.queue_ids)
     return found.item or False
 
 
-def _best_group(context: routing.AgentContext, groups: list[list[int]]) -> list[int] | None:
-    """Compare each calendar group's best item in business time: priority, then least
-    SLA slack, then oldest."""
+def _best_group(
+    context: routing.AgentContext, groups: list[routing.CalendarGroup]
+) -> routing.CalendarGroup | None:
+    """Compare each calendar group's best item: priority, then a live contact (by its
+    answer moment, on the plain clock) before other work, then least SLA slack in the
+    group's business time, then oldest."""
     now = timezone.now()
     best, best_key = None, None
     for group in groups:
         head = (
-            routing.eligible_items(context, engagement_ids=group, routings=PULLABLE)
-            .values("priority", "due_at", "queued_at", "engagement_id")
+            _eligible_in(context, group)
+            .values("priority", "due_at", "route_due_at", "queued_at")
             .first()
         )
         if head is None:
             continue
-        if head["due_at"] is None:
-            slack = float("inf")
-        else:
-            cal = context.engagements[head["engagement_id"]].calendar
-            assert isinstance(cal, BusinessCalendar)
-            slack = cal.between(now, head["due_at"]).total_seconds()
-        key = (head["priority"], slack, head["queued_at"])
+        key = (head["priority"], *_urgency(group, head, now), head["queued_at"])
         if best_key is None or key < best_key:
             best, best_key = group, key
     return best
+
+
+def _urgency(
+    group: routing.CalendarGroup, head: dict[str, Any], now: datetime
+) -> tuple[int, float]:
+    if sla.keeps_live_place(head["route_due_at"]):
+        return 0, head["route_due_at"].timestamp()
+    if head["due_at"] is None:
+        return 1, float("inf")
+    return 1, group.calendar.between(now, head["due_at"]).total_seconds()
+
+
+def _eligible_in(context: routing.AgentContext, group: routing.CalendarGroup) -> Any:
+    return routing.eligible_items(
+        context,
+        engagement_ids=group.engagement_ids,
+        routings=PULLABLE,
+        queue_ids=group.queue_ids,
+    )
 
 
 # --- SQLite (and any engine without SKIP LOCKED) --------------------------------------
@@ -225,7 +257,9 @@ def _claim_next_orm(*, agent: Agent, client_ids: list[int]) -> Claimed:
         _require_available(locked.pk, locked.presence)
         if not context.engagements or not context.open_channels():
             return None
-        groups = routing.calendar_groups(context)
+        groups = routing.calendar_groups(context, PULLABLE)
+        if not groups:
+            return None
         group = groups[0] if len(groups) == 1 else _best_group(context, groups)
         if group is None:
             return None
@@ -235,10 +269,8 @@ def _claim_next_orm(*, agent: Agent, client_ids: list[int]) -> Claimed:
     return item
 
 
-def _claim_in(context: routing.AgentContext, engagement_ids: list[int]) -> WorkItem | None:
-    if not context.queue_ids(engagement_ids, PULLABLE):
-        return None
-    sql, params = _pick_sql(context, engagement_ids)
+def _claim_in(context: routing.AgentContext, group: routing.CalendarGroup) -> WorkItem | None:
+    sql, params = _pick_sql(context, group)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
@@ -254,21 +286,18 @@ _PICKS: dict[tuple[Any, ...], tuple[str, tuple[Any, ...]]] = {}
 
 
 def _pick_sql(
-    context: routing.AgentContext, engagement_ids: list[int]
+    context: routing.AgentContext, group: routing.CalendarGroup
 ) -> tuple[str, tuple[Any, ...]]:
     """The compiled pick for this query shape (compiling is most of an ORM claim's cost,
     and an agent's shape rarely changes between claims)."""
     key = (
         connection.vendor,
         tuple(sorted(clients_in_scope() or ())),
-        *routing.shape(context, engagement_ids, PULLABLE),
+        *routing.shape(context, group.engagement_ids, PULLABLE, group.queue_ids),
     )
     found = _PICKS.get(key)
     if found is None:
-        candidates = routing.eligible_items(
-            context, engagement_ids=engagement_ids, routings=PULLABLE
-        )
-        query = candidates.values("id")[:1].query
+        query = _eligible_in(context, group).values("id")[:1].query
         found = query.get_compiler(connection=connection).as_sql()
         if len(_PICKS) > 10_000:
             _PICKS.clear()

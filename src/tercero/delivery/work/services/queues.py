@@ -1,11 +1,11 @@
-"""Queues: creating and editing them."""
+"""Queues: creating and editing them, their own working hours included."""
 
 from typing import Any
 
 from django.db import IntegrityError, transaction
 
 from tercero.delivery.engagements.models import Engagement
-from tercero.delivery.work import registry
+from tercero.delivery.work import queue_hours, registry
 from tercero.delivery.work.models import Queue
 from tercero.platform.audit.services import record
 from tercero.platform.errors import Conflict, InvalidInput
@@ -28,8 +28,11 @@ def create_queue(
     team_lead: User | None = None,
     team_lead_id: int | None = None,
     is_active: bool = True,
+    has_own_hours: bool = False,
+    working_hours: dict[str, list[list[str]]] | None = None,
 ) -> Queue:
-    """A new queue of `engagement`; its team lead by row (`team_lead`) or by id."""
+    """A new queue of `engagement`; its team lead by row (`team_lead`) or by id. It
+    follows the engagement's hours unless `has_own_hours` (then `working_hours`)."""
     queue = Queue(
         client_id=engagement.client_id,
         engagement=engagement,
@@ -43,8 +46,11 @@ def create_queue(
         escalation_queue=escalation_queue,
         team_lead_id=team_lead.pk if team_lead is not None else team_lead_id,
         is_active=is_active,
+        has_own_hours=has_own_hours,
+        working_hours=working_hours or {},
     )
     _validate_queue(queue)
+    queue.working_hours = queue_hours.cleaned(queue.working_hours)
     try:
         with transaction.atomic():
             queue.save()
@@ -54,7 +60,11 @@ def create_queue(
                 client=engagement.client_id,
                 object_type="queue",
                 object_id=queue.pk,
-                payload={"name": queue.name, "routing": queue.routing},
+                payload={
+                    "name": queue.name,
+                    "routing": queue.routing,
+                    "hours": queue_hours.in_words(queue),
+                },
             )
     except IntegrityError as error:
         raise Conflict(
@@ -64,9 +74,17 @@ def create_queue(
 
 
 def update_queue(*, actor: User, queue: Queue, version: int, changes: dict[str, Any]) -> Queue:
+    """Change the queue at `version`; a change of its hours is audited with the hours
+    in words, before and after."""
+    before = queue_hours.in_words(queue)
     for name, value in changes.items():
         setattr(queue, name, value)
     _validate_queue(queue)
+    if "working_hours" in changes:
+        changes = {**changes, "working_hours": queue_hours.cleaned(queue.working_hours)}
+    payload: dict[str, Any] = {"fields": sorted(changes)}
+    if {"has_own_hours", "working_hours"} & set(changes):
+        payload["hours_before"], payload["hours"] = before, queue_hours.in_words(queue)
     with transaction.atomic():
         update_versioned(
             Queue,
@@ -82,7 +100,7 @@ def update_queue(*, actor: User, queue: Queue, version: int, changes: dict[str, 
             client=queue.client_id,
             object_type="queue",
             object_id=queue.pk,
-            payload={"fields": sorted(changes)},
+            payload=payload,
         )
     queue.refresh_from_db()
     return queue
@@ -105,5 +123,8 @@ def _validate_queue(queue: Queue) -> None:
         target.engagement_id != queue.engagement_id or target.pk == queue.pk
     ):
         fields["escalation_queue_id"] = "another queue of the same engagement"
+    hours = queue_hours.problems(queue.working_hours)
+    if hours and (queue.has_own_hours or queue.working_hours):
+        fields["working_hours"] = " ".join(hours)
     if fields:
         raise InvalidInput("The queue is not valid.", fields=fields)

@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from tercero.delivery.work import access, lifecycle, selectors
+from tercero.delivery.work import access, lifecycle, queue_hours, selectors
 from tercero.delivery.work.models import Queue, WorkItem
 from tercero.delivery.workforce.models import Agent
 from tercero.delivery.workforce.shore import shore_between
@@ -56,6 +56,7 @@ def floor_context(caller: Caller) -> dict[str, Any]:
                 "oldest_seconds": int((now - oldest).total_seconds()) if oldest else None,
                 "at_risk": row.get("at_risk", 0),
                 "breached": row.get("breached", 0),
+                "hours_state": queue_hours.state_in_words(queue, now),
             }
         )
     late = WorkItem.objects.filter(client_id__in=ids, status__in=lifecycle.OPEN).filter(
