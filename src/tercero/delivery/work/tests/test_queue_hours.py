@@ -209,11 +209,10 @@ def test_a_live_chat_comes_before_back_office_work_in_a_queue_with_other_hours(t
     chats = make_queue(engagement, name="Chats", work_types=[CHAT.key])
     with at(8):
         add_item(split, work_type=FORM.key)
-    with at(11, 40):
-        with client_scope(clients=[tenant_a.client.pk]):
-            chat = services.create_item(
-                actor=None, queue=chats, work_type=CHAT.key, payload={"visitor": "Maria"}
-            )
+    with at(11, 40), client_scope(clients=[tenant_a.client.pk]):
+        chat = services.create_item(
+            actor=None, queue=chats, work_type=CHAT.key, payload={"visitor": "Maria"}
+        )
     agent = make_agent(engagement, skills={"keying": 2}, capacity={"chat": 3, "back_office": 1})
     # when the agent asks while both queues are open, then the chat is offered first
     with at(11, 41):
