@@ -87,7 +87,10 @@ def django_db_keepdb(django_db_keepdb, django_db_createdb):
     migrated_db.digest(connection.vendor)  # taken before any migration runs, then kept
     if django_db_keepdb or django_db_createdb:
         return django_db_keepdb
+    # the workers of one run take turns: the first migrates and keeps a copy
+    migrated_db.take_turn(connection.vendor)
     if migrated_db.restore(connection):
+        migrated_db.done()
         return True
     # a run started by another run, of a tree that adds to it (the toy service line),
     # may start from that run's copy, with the same keys, and migrate only what it adds
@@ -102,6 +105,7 @@ def django_db_setup(django_db_setup, django_db_blocker, django_db_keepdb):
     if connection.vendor != "postgresql":
         if not django_db_keepdb:  # migrated from scratch: keep a copy for the next run
             migrated_db.save(connection)
+        migrated_db.done()
         yield
         return
     owner = connection.settings_dict["USER"]
@@ -110,6 +114,7 @@ def django_db_setup(django_db_setup, django_db_blocker, django_db_keepdb):
     connection.close()
     if not django_db_keepdb:
         migrated_db.save(connection)
+    migrated_db.done()
     connection.settings_dict["USER"] = APP_ROLE
     yield
     connection.close()

@@ -12,6 +12,7 @@ is taken before the migrations run, so a file edited while they run makes the ne
 migrate again rather than trust a copy built from the older file.
 """
 
+import fcntl
 import functools
 import hashlib
 import os
@@ -54,7 +55,51 @@ def _settings() -> str:
     )
     keys = sorted(Path(settings.VAR_DIR).glob("*_key*"))
     values["KEY FILES"] = [(path.name, path.read_bytes()) for path in keys]
-    return repr(sorted((name, repr(value)) for name, value in values.items()))
+    text = repr(sorted((name, repr(value)) for name, value in values.items()))
+    # the workers of one run differ only by their own var directories
+    return text.replace(str(settings.VAR_DIR), str(_shared_dir())) if _worker() else text
+
+
+def _worker() -> str | None:
+    """The pytest-xdist worker whose var directory this is (tests/workers.py), if any."""
+    from django.conf import settings
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    return worker if worker and Path(settings.VAR_DIR).name == worker else None
+
+
+def settings_var_dir() -> str:
+    from django.conf import settings
+
+    return str(settings.VAR_DIR)
+
+
+def _shared_dir() -> Path:
+    """Where the run's workers keep what they share: the run's var directory."""
+    from django.conf import settings
+
+    var = Path(settings.VAR_DIR)
+    return var.parent if _worker() else var
+
+
+_held: list[int] = []
+
+
+def take_turn(vendor: str) -> None:
+    """Wait until no other worker of this run is setting up its database: the first
+    migrates and keeps a copy, the next ones start from it (`done` ends the turn)."""
+    path = _shared_dir() / f"setting-up-{vendor}.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+    fcntl.flock(descriptor, fcntl.LOCK_EX)
+    _held.append(descriptor)
+
+
+def done() -> None:
+    while _held:
+        descriptor = _held.pop()
+        fcntl.flock(descriptor, fcntl.LOCK_UN)
+        os.close(descriptor)
 
 
 def _inputs() -> list[Path]:
@@ -126,7 +171,12 @@ def save(connection) -> None:
 
 def _sqlite_paths(connection) -> tuple[Path, Path]:
     test = Path(connection.settings_dict["TEST"]["NAME"])
-    return test, test.with_name(f"{test.stem}.migrated-{digest('sqlite')}{test.suffix}")
+    worker = _worker()
+    if worker is None or test.parent != Path(settings_var_dir()):
+        return test, test.with_name(f"{test.stem}.migrated-{digest('sqlite')}{test.suffix}")
+    # one copy for the run's workers, named without the worker's suffix
+    shared = _shared_dir() / test.name.removesuffix(f"_{worker}")
+    return test, shared.with_name(f"{shared.stem}.migrated-{digest('sqlite')}{shared.suffix}")
 
 
 def _restore_sqlite(connection) -> bool:
@@ -151,7 +201,9 @@ def _save_sqlite(connection) -> None:
 
 def _postgresql_names(connection) -> tuple[str, str]:
     test = connection.settings_dict["TEST"]["NAME"] or f"test_{connection.settings_dict['NAME']}"
-    return test, f"{test}_migrated"
+    worker = _worker()
+    # one copy for the run's workers, named without the worker's suffix
+    return test, f"{test.removesuffix(f'_{worker}') if worker else test}_migrated"
 
 
 def _maintenance(connection) -> psycopg.Connection:

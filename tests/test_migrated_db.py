@@ -141,3 +141,33 @@ def test_a_run_that_adds_to_a_tree_starts_from_that_trees_kept_copy(tree, tmp_pa
         assert database.execute("SELECT count(*) FROM shop").fetchone() == (0,)
     # and with no such copy it migrates from scratch
     assert migrated_db.restore_from(toy, str(tmp_path / "nowhere.sqlite3")) is False
+
+
+def test_a_runs_workers_share_their_keys_so_they_build_the_same_database(tmp_path):
+    from tests.workers import EMBEDDED_KEYS, share_keys
+
+    # given a run's var directory and its two workers' directories
+    share_keys(tmp_path, tmp_path / "gw0")
+    share_keys(tmp_path, tmp_path / "gw1")
+    # then both hold the same embedded keys, readable by their owner only
+    for name in EMBEDDED_KEYS:
+        assert (tmp_path / "gw0" / name).read_bytes() == (tmp_path / "gw1" / name).read_bytes()
+        assert (tmp_path / "gw0" / name).stat().st_mode & 0o077 == 0
+
+
+def test_a_workers_kept_copy_is_the_runs_so_the_next_worker_starts_from_it(
+    tree, tmp_path, monkeypatch, settings
+):
+    # given two workers of one run, each in its own var directory under the run's
+    digests, kept = [], []
+    for worker in ("gw0", "gw1"):
+        monkeypatch.setenv("PYTEST_XDIST_WORKER", worker)
+        settings.VAR_DIR = tmp_path / worker
+        migrated_db.digest.cache_clear()
+        test = tmp_path / worker / f"test.sqlite3_{worker}"
+        connection = SimpleNamespace(vendor="sqlite", settings_dict={"TEST": {"NAME": str(test)}})
+        digests.append(migrated_db.digest("sqlite"))
+        kept.append(migrated_db.kept(connection))
+    # then they compute one digest and keep one copy, in the run's directory
+    assert digests[0] == digests[1]
+    assert kept[0] == kept[1] == str(tmp_path / f"test.migrated-{digests[0]}.sqlite3")
