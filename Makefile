@@ -10,7 +10,7 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.9
 export DJANGO_SETTINGS_MODULE := tercero.config.settings
 
-.PHONY: run test lint install install-dev lock serve clean system-packages
+.PHONY: run test lint lint-style install install-dev lock serve clean system-packages
 
 $(BIN)/uv:
 	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is required (python3.12 not found)"; exit 1; }
@@ -39,18 +39,22 @@ run: $(if $(wildcard $(VENV)/.installed-dev),install-dev,install)
 ## make test: lint, layer contract, tests on SQLite and (when reachable) PostgreSQL
 ## (the run ends with its wall time, counted from here: TERCERO_TEST_STARTED)
 test: export TERCERO_TEST_STARTED := $(shell date +%s)
-test: system-packages install-dev lint
-	$(BIN)/python tools/testrun.py
+## (mypy checks the types beside the tests: TERCERO_TEST_TYPECHECK)
+test: system-packages install-dev lint-style
+	TERCERO_TEST_TYPECHECK=1 $(BIN)/python tools/testrun.py
 
 ## the Debian packages the suite needs (WeasyPrint's libraries, Chromium, Dovecot)
 system-packages:
 	@tools/system-packages
 
-lint: install-dev
+lint: lint-style
+	$(BIN)/mypy
+
+## format, lint rules and the layer contract (`lint` adds mypy)
+lint-style: install-dev
 	$(BIN)/ruff format --check src tools bench tests conftest.py
 	$(BIN)/ruff check src tools bench tests conftest.py
 	$(BIN)/lint-imports
-	$(BIN)/mypy
 
 ## make lock: refresh the pinned lock files from pyproject.toml
 lock: | $(BIN)/uv

@@ -400,6 +400,21 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         )
 
 
+def pytest_runtest_logreport(report):
+    """Each test's phases with their worker and times, one line each, to the file named
+    by TERCERO_TEST_TIMELINE (tools/testrun.py: var/log/timeline-<engine>.tsv), to see
+    which files hold a run up."""
+    path = os.environ.get("TERCERO_TEST_TIMELINE")
+    if not path or os.environ.get("PYTEST_XDIST_WORKER"):  # the main process writes
+        return
+    node = getattr(report, "node", None)
+    worker = node.workerinput["workerid"] if node is not None else "main"
+    with open(path, "a") as timeline:
+        timeline.write(
+            f"{worker}\t{report.nodeid}\t{report.when}\t{report.start:.3f}\t{report.stop:.3f}\n"
+        )
+
+
 def _uses(item, *fixtures: str) -> bool:
     return not set(fixtures).isdisjoint(getattr(item, "fixturenames", ()))
 

@@ -14,6 +14,9 @@ PostgreSQL is found at TERCERO_TEST_DATABASE_URL (default: root on 127.0.0.1:543
 Under CI=true PostgreSQL is required: its absence is a failure, not a skip.
 Extra arguments are passed to pytest: `python tools/testrun.py -x src/tercero/platform`.
 
+With TERCERO_TEST_TYPECHECK=1 (`make test`) mypy checks the types beside the test runs
+instead of before them, and its verdict joins the summary.
+
 Each run lists its ten slowest tests; the summary ends with the wall time of the whole
 `make test` (from TERCERO_TEST_STARTED, which the Makefile sets when make starts, so lint
 and set-up count too) or, run alone, of this script.
@@ -35,6 +38,8 @@ CONNECT_TIMEOUT_SECONDS = 3
 # shorter run ended, and a run alone used one core of two.
 WORKERS = {"SQLite": 2, "PostgreSQL": 2}
 TERCERO_TEST_SERIAL = os.environ.get("TERCERO_TEST_SERIAL", "").strip() not in ("", "0")
+TYPECHECK = os.environ.get("TERCERO_TEST_TYPECHECK", "").strip() not in ("", "0")
+MYPY = Path(sys.executable).with_name("mypy")
 LOG_DIR = Path("var/log")
 # Compiled bytecode of the test runs, kept outside the source tree: a run after the first
 # compiles no module and rewrites no test module again (pytest honours the prefix), also
@@ -47,7 +52,14 @@ def _command(engine: str, env: dict[str, str]) -> tuple[list[str], dict[str, str
     log = LOG_DIR / f"tests-{engine.lower()}.log"
     log.unlink(missing_ok=True)
     var = Path("var") / f"test-{engine.lower()}"
-    env = {**env, "LOG_FILE": str(log), "TERCERO_VAR_DIR": str(var.resolve())}
+    timeline = LOG_DIR / f"timeline-{engine.lower()}.tsv"
+    timeline.unlink(missing_ok=True)
+    env = {
+        **env,
+        "LOG_FILE": str(log),
+        "TERCERO_VAR_DIR": str(var.resolve()),
+        "TERCERO_TEST_TIMELINE": str(timeline.resolve()),
+    }
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     env.setdefault("PYTHONPYCACHEPREFIX", str(PYCACHE.resolve()))
     command = [sys.executable, "-m", "pytest", "-q", "--durations=10"]
@@ -65,14 +77,20 @@ def run_pytest(engine: str, env: dict[str, str]) -> tuple[int, float]:
     return code, time.monotonic() - started
 
 
-def run_side_by_side(runs: dict[str, dict[str, str]]) -> dict[str, tuple[int, float]]:
-    """Every engine's run at once; each one's output printed whole when it ends."""
+def run_side_by_side(
+    runs: dict[str, dict[str, str]], *, typecheck: bool = False
+) -> dict[str, tuple[int, float]]:
+    """Every engine's run at once (and mypy's, with `typecheck`); each one's output printed
+    whole when it ends."""
     print(f"==> tests on {' and '.join(runs)}, side by side", flush=True)
     started = time.monotonic()
     running = {}
-    for engine, env in runs.items():
-        command, env = _command(engine, env)
-        output = (LOG_DIR / f"pytest-{engine.lower()}.out").open("w+")
+    commands = {engine: _command(engine, env) for engine, env in runs.items()}
+    if typecheck:
+        commands = {"types (mypy)": ([str(MYPY)], dict(os.environ)), **commands}
+    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    for engine, (command, env) in commands.items():
+        output = (LOG_DIR / f"pytest-{engine.split()[0].lower()}.out").open("w+")
         process = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)
         running[engine] = (process, output)
     ended = {}
@@ -85,7 +103,7 @@ def run_side_by_side(runs: dict[str, dict[str, str]]) -> dict[str, tuple[int, fl
     for engine, (process, output) in running.items():
         results[engine] = (process.returncode, ended[engine] - started)
         output.seek(0)
-        print(f"==> tests on {engine}", flush=True)
+        print(f"==> {'tests on ' if engine in runs else ''}{engine}", flush=True)
         sys.stdout.write(output.read())
         sys.stdout.flush()
         output.close()
@@ -138,8 +156,8 @@ def main() -> int:
             "TERCERO_TEST_DB": name,
             "TERCERO_DATABASE_TESTS_ONLY": "1",
         }
-    if not TERCERO_TEST_SERIAL and len(runs) > 1:
-        results = run_side_by_side(runs)
+    if not TERCERO_TEST_SERIAL and (len(runs) > 1 or TYPECHECK):
+        results = run_side_by_side(runs, typecheck=TYPECHECK)
     else:
         results = {engine: run_pytest(engine, env) for engine, env in runs.items()}
     for engine, (code, seconds) in results.items():
@@ -175,7 +193,7 @@ def _started() -> float:
 
 
 def _verdict(code: int, seconds: float) -> str:
-    outcome = "passed" if code == 0 else f"FAILED (pytest exit {code})"
+    outcome = "passed" if code == 0 else f"FAILED (exit {code})"
     return f"{outcome} in {seconds:.0f} s"
 
 
