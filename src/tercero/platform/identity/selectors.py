@@ -1,10 +1,15 @@
 """Reads about people: who a caller is and which clients they may reach."""
 
+from dataclasses import dataclass
+from functools import cache
+
 from django.contrib.auth.models import AnonymousUser
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.http import urlsafe_base64_decode
 
+from tercero.platform.api import rows
 from tercero.platform.errors import NotFound
 from tercero.platform.identity import tokens
 from tercero.platform.identity.models import ApiToken, Grant, User
@@ -12,8 +17,35 @@ from tercero.platform.tenancy.models import Client
 from tercero.platform.tenancy.scoping import all_clients_scope
 
 
-def authenticate_bearer(header: str) -> ApiToken | None:
-    """The usable token named by an `Authorization: Bearer ...` header, else None."""
+@dataclass(frozen=True)
+class Bearer:
+    """A usable API token and the clients its call may reach now: its own client while
+    its person still belongs to it (client staff) or holds a current grant to it
+    (provider staff), else none."""
+
+    token: ApiToken
+    client_ids: list[int]
+
+
+@cache
+def _bearer_sql(vendor: str) -> str:
+    token, user = rows.columns(ApiToken, "t"), rows.columns(User, "u")
+    grant = Grant._meta.db_table
+    return (
+        f"SELECT {token.sql}, {user.sql}, EXISTS (SELECT 1 FROM {grant} g"
+        " WHERE g.user_id = t.user_id AND g.client_id = t.client_id"
+        " AND (g.expires_at IS NULL OR g.expires_at > %s))"
+        f" FROM {ApiToken._meta.db_table} t JOIN {User._meta.db_table} u ON u.id = t.user_id"
+        " WHERE t.key_id = %s"
+    )
+
+
+def bearer_access(header: str) -> Bearer | None:
+    """The usable token named by an `Authorization: Bearer ...` header with the clients
+    it reaches, read in one statement (the token, its person and their grant to the
+    token's client), fresh on every call: a revoked or expired token, a deactivated
+    person or a removed grant is refused on the very next request. None when the header
+    names no usable token."""
     scheme, _, presented = header.partition(" ")
     if scheme.lower() != "bearer":
         return None
@@ -21,13 +53,27 @@ def authenticate_bearer(header: str) -> ApiToken | None:
     if parts is None:
         return None
     key_id, secret = parts
+    now = timezone.now()
     with all_clients_scope():  # the token names its client; no scope exists before it
-        token = ApiToken.objects.select_related("user").filter(key_id=key_id).first()
-    if token is None or not tokens.secret_matches(secret, token.secret_hash):
+        row = rows.fetch_one(_bearer_sql(connection.vendor), [now, key_id])
+    if row is None:
         return None
-    if not token.is_usable(timezone.now()):
+    token_columns = rows.columns(ApiToken, "t")
+    token = token_columns.build(row)
+    if not tokens.secret_matches(secret, token.secret_hash):
         return None
-    return token
+    user = rows.columns(User, "u").build(row, len(token_columns.names))
+    ApiToken.user.field.set_cached_value(token, user)
+    if not token.is_usable(now):
+        return None
+    granted = bool(row[-1]) if user.is_provider_staff else user.client_id == token.client_id
+    return Bearer(token=token, client_ids=[token.client_id] if granted else [])
+
+
+def authenticate_bearer(header: str) -> ApiToken | None:
+    """The usable token named by an `Authorization: Bearer ...` header, else None."""
+    found = bearer_access(header)
+    return None if found is None else found.token
 
 
 def reachable_client_ids(
