@@ -14,8 +14,9 @@ Provider-wide secrets (TOTP seeds, webhook secrets) are sealed under the master 
 `gen1:<master id>:<...>`.
 """
 
-import hashlib
 import hmac
+import os
+import re
 import secrets
 import threading
 import unicodedata
@@ -49,9 +50,10 @@ def mask(plain: str, kind: str = "") -> str:
     text = str(plain).strip()
     if not text:
         return ""
-    digits = [c for c in text if c.isdigit()]
-    if kind in ("card", "account", "iban") and len(digits) >= 8:
-        return "•••• " + "".join(digits[-4:])
+    if kind in ("card", "account", "iban"):
+        digits = "".join(filter(str.isdigit, text))
+        if len(digits) >= 8:
+            return "•••• " + digits[-4:]
     if kind == "national_id":
         return "•" * max(len(text) - 2, 3) + text[-2:] if len(text) > 6 else "•" * len(text)
     if kind == "date":
@@ -109,7 +111,11 @@ class ClientKeys:
         """The keyed hash of `value` for exact-match lookup (`keys_for(..., index=True)`)."""
         if self.index_key is None:
             raise CannotOpen(f"Client {self.client_id} has no index key.")
-        return hmac.new(self.index_key, normalise(value).encode(), hashlib.sha256).hexdigest()
+        return hmac.digest(self.index_key, normalise(value).encode(), "sha256").hex()
+
+    def batch(self) -> "BatchSealer":
+        """A sealer for the many values of one batch (see `BatchSealer`)."""
+        return BatchSealer(self)
 
     def open(self, sealed: str) -> str:
         """Decrypt a value of this client."""
@@ -124,6 +130,40 @@ class ClientKeys:
             )
         except InvalidTag:
             raise CannotOpen("The value does not match its key (tampered or misplaced).") from None
+
+
+class BatchSealer:
+    """Seals values with one client's keys as `ClientKeys.seal` does, for many values at
+    once: the nonces are drawn from the operating system's random source in blocks
+    (growing to a few kilobytes) instead of one call a value; each value still gets 96
+    bits of its own, never used twice. One batch's, not shared between threads."""
+
+    LARGEST = 12 * 2048
+
+    def __init__(self, keys: ClientKeys) -> None:
+        self.keys = keys
+        self._pool = b""
+        self._at = 0
+        self._next = 12 * 8
+
+    def seal(self, plain: str, *, kind: str = "") -> str:
+        keys = self.keys
+        if keys.active_version is None:
+            raise CannotOpen(f"Client {keys.client_id} has no active data key.")
+        at = self._at
+        if at + 12 > len(self._pool):
+            self._pool, at = os.urandom(self._next), 0
+            self._next = min(self._next * 4, self.LARGEST)
+        self._at = at + 12
+        text = str(plain)
+        return _seal_by(
+            keys._sealer,
+            keys.client_id,
+            keys.active_version,
+            text,
+            mask(plain, kind),
+            nonce=self._pool[at : at + 12],
+        )
 
 
 _keys: dict[int, ClientKeys] = {}
@@ -298,8 +338,10 @@ def _seal_with(client_id: int, version: int, key: bytes, plain: str, shown: str)
     return _seal_by(AESGCM(key), client_id, version, plain, shown)
 
 
-def _seal_by(cipher: AESGCM, client_id: int, version: int, plain: str, shown: str) -> str:
-    nonce = secrets.token_bytes(12)
+def _seal_by(
+    cipher: AESGCM, client_id: int, version: int, plain: str, shown: str, nonce: bytes = b""
+) -> str:
+    nonce = nonce or secrets.token_bytes(12)
     aad = f"{client_id}:{version}".encode()
     body = cipher.encrypt(nonce, plain.encode(), aad)
     return f"{PREFIX}{client_id}:{version}:{shown.replace(':', '·')}:{keyring.b64(nonce + body)}"
@@ -337,9 +379,14 @@ def reseal(sealed: str) -> str:
 # --- keyed hashes for exact-match lookup -------------------------------------------------
 
 
+# What `normalise` drops: anything but letters, digits, "@" and "." (a regular
+# expression's word characters are exactly `str.isalnum()` and "_").
+_NOT_KEPT = re.compile(r"[^\w@.]|_")
+
+
 def normalise(value: str) -> str:
-    text = unicodedata.normalize("NFKC", str(value)).casefold()
-    return "".join(c for c in text if c.isalnum() or c == "@" or c == ".")
+    """The form a value is hashed in: NFKC, case-folded, letters, digits, "@" and "."."""
+    return _NOT_KEPT.sub("", unicodedata.normalize("NFKC", str(value)).casefold())
 
 
 def lookup_hash(client_id: int, value: str) -> str:

@@ -18,18 +18,15 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from tercero.delivery.engagements.business_time import BusinessCalendar, NoWorkingTime
-from tercero.delivery.work import event_types, files, lifecycle, personal, registry, routing, sla
+from tercero.delivery.work import event_types, files, lifecycle, registry
 from tercero.delivery.work.models import Attachment, Queue, SkillRequirement, WorkEvent, WorkItem
-from tercero.delivery.work.services import intake_sql
-from tercero.delivery.work.services._common import _language, _log
+from tercero.delivery.work.services import intake_build, intake_sql, intake_sqlite
+from tercero.delivery.work.services._common import _log
 from tercero.delivery.work.services.claims import offer
-from tercero.delivery.workforce.models import CHANNELS, SKILL_NAME
 from tercero.platform.api import idempotency
 from tercero.platform.errors import Conflict, InvalidInput
-from tercero.platform.security import crypto
 
-ACCEPTING_WORK = ("transition", "live")
+ACCEPTING_WORK = intake_build.ACCEPTING_WORK
 RECEIPT_PREFIX = "intake:"
 
 type Upload = UploadedFile[Any]
@@ -183,138 +180,19 @@ def _prepare_all(
     *, queue: Queue, rows: Sequence[Mapping[str, Any]]
 ) -> tuple[list[Prepared], list[tuple[int, InvalidInput]]]:
     """Every row checked and made into an unsaved item (payload sealed, lookup hashes
-    and SLA clocks set), with the client's keys read at most once for all of them."""
-    refusal = _refusal(queue)
-    keys = _keys_once(queue.client_id)
-    calendar = _calendar(queue) if refusal is None else None
+    and SLA clocks set), with the client's keys read at most once for all of them. The
+    batch arrives at one moment: every item's `created_at`."""
+    batch = intake_build.Batch(queue, now=timezone.now())
     prepared: list[Prepared] = []
     failures: list[tuple[int, InvalidInput]] = []
     for index, fields in enumerate(rows):
         try:
-            if refusal is not None:
-                raise refusal
-            item, required = _prepare(
-                queue=queue, fields=dict(fields), keys=keys, calendar=calendar
-            )
+            item, required = batch.item(fields)
         except InvalidInput as error:
             failures.append((index, error))
         else:
             prepared.append((index, item, required))
     return prepared, failures
-
-
-def _refusal(queue: Queue) -> InvalidInput | None:
-    """Why the queue takes no work now, or None."""
-    engagement = queue.engagement
-    if engagement.status not in ACCEPTING_WORK:
-        return InvalidInput(
-            f"The engagement is {engagement.status}; it takes work in transition or live.",
-            code="engagement_not_live",
-        )
-    if not queue.is_active:
-        return InvalidInput("The queue is closed.", code="queue_inactive")
-    return None
-
-
-def _calendar(queue: Queue) -> BusinessCalendar | None:
-    """The engagement's business calendar, built once for the batch (None when it has no
-    working time: then each row is refused with that as its error)."""
-    try:
-        return sla.calendar_of(queue.engagement)
-    except NoWorkingTime:
-        return None
-
-
-def _keys_once(client_id: int) -> Callable[[], crypto.ClientKeys]:
-    """The client's keys, read on the first personal field of the batch, then reused."""
-    taken: list[crypto.ClientKeys] = []
-
-    def keys() -> crypto.ClientKeys:
-        if not taken:
-            taken.append(crypto.keys_for(client_id, data=True, index=True))
-        return taken[0]
-
-    return keys
-
-
-def _prepare(
-    *,
-    queue: Queue,
-    fields: dict[str, Any],
-    keys: Callable[[], crypto.ClientKeys],
-    calendar: BusinessCalendar | None = None,
-) -> tuple[WorkItem, dict[str, int]]:
-    key = fields.pop("work_type", None) or ""
-    work_type = registry.get(key)
-    if key not in queue.work_types:
-        raise InvalidInput(
-            f"Queue {queue.name!r} does not take {key!r} items.",
-            fields={"work_type": f"this queue takes: {', '.join(queue.work_types) or 'nothing'}"},
-        )
-    payload = work_type.parse(fields.pop("payload", None) or {})
-    required = _required_skills(work_type, fields.pop("required_skills", None) or {})
-    language = _language(work_type, payload, fields.pop("language", None))
-    channel = fields.pop("channel", None) or work_type.channel
-    if channel not in CHANNELS:
-        raise InvalidInput("Unknown channel.", fields={"channel": f"one of {', '.join(CHANNELS)}"})
-    priority = fields.pop("priority", None) or queue.priority
-    if not (isinstance(priority, int) and 1 <= priority <= 4):
-        raise InvalidInput("Priority is 1 (P1, highest) to 4.", fields={"priority": str(priority)})
-    hold = bool(fields.pop("hold", False))
-    title = personal.clean_text(fields.pop("title", None) or work_type.title_of(payload))
-    external_ref = personal.clean_text((fields.pop("external_ref", None) or "").strip())
-    personal_data = bool(fields.pop("personal_data", False)) or work_type.holds_personal_data
-    if fields:
-        raise InvalidInput("Unknown fields.", fields=dict.fromkeys(fields, "unknown"))
-    now = timezone.now()
-    plain_payload = payload.model_dump(mode="json")
-    personal_values = (plain_payload.get(name) for name in work_type.personal_fields)
-    client_keys = keys() if any(v not in (None, "") for v in personal_values) else None
-    item = WorkItem(
-        client_id=queue.client_id,
-        engagement=queue.engagement,
-        queue=queue,
-        work_type=key,
-        title=title[:200],
-        payload=personal.protect(
-            client_id=queue.client_id, work_type=work_type, payload=plain_payload, keys=client_keys
-        ),
-        subject_keys=personal.lookup_keys(
-            client_id=queue.client_id, work_type=work_type, plain=plain_payload, keys=client_keys
-        ),
-        priority=priority,
-        language=language,
-        personal_data=personal_data,
-        external_ref=external_ref[:200],
-        channel=channel,
-        status=lifecycle.NEW if hold else lifecycle.QUEUED,
-        created_at=now,
-        queued_at=None if hold else now,
-        updated_at=now,
-    )
-    sla.start_clocks(
-        item,
-        engagement=queue.engagement,
-        work_type=work_type,
-        payload=payload,
-        at_risk_percent=queue.at_risk_percent,
-        calendar=calendar,
-    )
-    return item, required
-
-
-def _required_skills(work_type: registry.WorkType, given: Mapping[Any, Any]) -> dict[str, int]:
-    required = dict(work_type.default_skills)
-    for skill, level in given.items():
-        if not (isinstance(skill, str) and SKILL_NAME.match(skill)) or not (
-            isinstance(level, int) and 1 <= level <= 5
-        ):
-            raise InvalidInput(
-                "Required skills map a skill name to a level from 1 to 5.",
-                fields={"required_skills": f"{skill!r}: {level!r}"},
-            )
-        required[skill] = max(level, required.get(skill, 0))
-    return required
 
 
 def _refuse_duplicate_refs(
@@ -399,9 +277,10 @@ def _write(
 
 
 def _insert(prepared: list[Prepared], *, actor: Any) -> None:
-    """On PostgreSQL one statement for the whole batch (`intake_sql`), elsewhere one
-    multi-row insert per table."""
+    """On PostgreSQL one statement for the whole batch (`intake_sql`), on SQLite one
+    multi-row insert per table (`intake_sqlite`)."""
     creator = actor if getattr(actor, "pk", None) else None
+    creator_id = creator.pk if creator is not None else None
     items: list[WorkItem] = []
     requirements: list[tuple[int, SkillRequirement]] = []
     events: list[intake_sql.Event] = []
@@ -415,15 +294,18 @@ def _insert(prepared: list[Prepared], *, actor: Any) -> None:
         events.append(intake_sql.Event(at, kind, data))
 
     for at, (_, item, required) in enumerate(prepared):
-        item.created_by = creator
-        item.skill_count = len(required)
-        item.skill_keys = routing.skill_keys(required)
+        item.__dict__["created_by_id"] = creator_id
+        item._state.fields_cache["created_by"] = creator
         items.append(item)
-        mine = [
-            SkillRequirement(client_id=item.client_id, item=item, skill=skill, min_level=level)
-            for skill, level in sorted(required.items())
-        ]
-        requirements.extend((at, requirement) for requirement in mine)
+        mine = []
+        for skill, level in sorted(required.items()):
+            requirement = intake_build.new(
+                SkillRequirement,
+                {"client_id": item.client_id, "item_id": None, "skill": skill, "min_level": level},
+            )
+            requirement._state.fields_cache["item"] = item
+            mine.append(requirement)
+            requirements.append((at, requirement))
         # what the item's required skills are: the API answers from it without a query
         item._prefetched_objects_cache = {"required_skills": mine}  # type: ignore[attr-defined]  # Django's prefetch cache, unknown to the stubs
         event(at, "item.created", "work_type", item.work_type)
@@ -431,10 +313,25 @@ def _insert(prepared: list[Prepared], *, actor: Any) -> None:
             event(at, "item.queued", "queue_id", item.queue_id)
     now = timezone.now()
     if connection.vendor == "postgresql":
-        creator_id = creator.pk if creator is not None else None
         intake_sql.insert(items, requirements, events, actor_id=creator_id, at=now)
-        return
+    elif connection.vendor == "sqlite" and intake_sqlite.usable():
+        intake_sqlite.insert(items, requirements, events, actor_id=creator_id, at=now)
+    else:
+        _insert_by_orm(items, requirements, events, creator=creator, at=now)
+
+
+def _insert_by_orm(
+    items: list[WorkItem],
+    requirements: list[tuple[int, SkillRequirement]],
+    events: list[intake_sql.Event],
+    *,
+    creator: Any,
+    at: Any,
+) -> None:
+    """Any other database: one `bulk_create` per table."""
     WorkItem.objects.bulk_create(items)
+    for at_item, requirement in requirements:
+        requirement.__dict__["item_id"] = items[at_item].pk
     SkillRequirement.objects.bulk_create([requirement for _, requirement in requirements])
     WorkEvent.objects.bulk_create(
         [
@@ -445,7 +342,7 @@ def _insert(prepared: list[Prepared], *, actor: Any) -> None:
                 kind=e.kind,
                 actor=creator,
                 data=e.data,
-                at=now,
+                at=at,
             )
             for e in events
         ]

@@ -122,8 +122,9 @@ def _rows(objects: Sequence[models.Model], index: Sequence[int]) -> list[dict[st
     rows = []
     for obj, at in zip(objects, index, strict=True):
         row: dict[str, Any] = {"i": at}
+        state = obj.__dict__
         for column, attname, convert in readers:
-            value = getattr(obj, attname)
+            value = state[attname]
             row[column] = value if convert is None else convert(value)
         rows.append(row)
     return rows
@@ -193,6 +194,6 @@ def insert(
         item._state.adding = False
         item._state.db = connection.alias
     for at_item, requirement in requirements:
-        requirement.item_id = items[at_item].pk
+        requirement.__dict__["item_id"] = items[at_item].pk  # its item stays cached
         requirement._state.adding = False
         requirement._state.db = connection.alias
