@@ -3,6 +3,7 @@
 import gc
 import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -364,39 +365,51 @@ def _module_db_tests_last(items: list) -> None:
 def _database_tests_only(config, items: list) -> None:
     """`make test` runs every test on SQLite, then again on PostgreSQL every test that can
     reach the database (a test that cannot gives the same result on any engine), and
-    tests marked `every_engine`, which start the engine in a process of their own."""
-    kept, deselected = [], []
+    tests marked `every_engine`, which start the engine in a process of their own.
+
+    Pages driven in Chromium (tests/browser) are left to the SQLite run too, but for
+    those marked `every_engine`, the end-to-end journeys: what a browser test adds to the
+    views' own tests (clicks, scripts, accessibility, layout, words on the page) does not
+    depend on the engine, and the views behind every page run on PostgreSQL through the
+    test client (the isolation matrix, each page's own tests). They were a third of the
+    PostgreSQL run's time."""
+    kept, deselected, pages = [], [], 0
     for item in items:
+        every_engine = item.get_closest_marker("every_engine") is not None
         reaches = (
             _uses(item, *DATABASE_FIXTURES)
             or item.get_closest_marker("django_db") is not None
-            or item.get_closest_marker("every_engine") is not None
+            or every_engine
         )
-        (kept if reaches else deselected).append(item)
+        in_browser = BROWSER_TESTS in item.path.parents and not every_engine
+        pages += reaches and in_browser
+        (kept if reaches and not in_browser else deselected).append(item)
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = kept
-    config.stash[_SQLITE_ONLY] = len(deselected)
+    config.stash[_SQLITE_ONLY] = (len(deselected) - pages, pages)
     if hasattr(config, "workeroutput"):  # a pytest-xdist worker tells the main process
-        config.workeroutput["sqlite_only"] = len(deselected)
+        config.workeroutput["sqlite_only"] = (len(deselected) - pages, pages)
 
 
-_SQLITE_ONLY = pytest.StashKey[int]()
+BROWSER_TESTS = Path(__file__).resolve().parent / "tests" / "browser"
+_SQLITE_ONLY = pytest.StashKey[tuple[int, int]]()
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_testnodedown(node, error):
     """With workers (pytest-xdist), the main process learns the count from them."""
-    count = getattr(node, "workeroutput", {}).get("sqlite_only")
-    if count is not None:
-        node.config.stash[_SQLITE_ONLY] = count
+    counts = getattr(node, "workeroutput", {}).get("sqlite_only")
+    if counts is not None:
+        node.config.stash[_SQLITE_ONLY] = tuple(counts)
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
-    if config.stash.get(_SQLITE_ONLY, 0):
+    database_free, pages = config.stash.get(_SQLITE_ONLY, (0, 0))
+    if database_free or pages:
         terminalreporter.write_line(
-            f"{config.stash[_SQLITE_ONLY]} tests that never reach the database were left to "
-            "the SQLite run (deselected here)"
+            f"{database_free} tests that never reach the database and {pages} browser tests"
+            " were left to the SQLite run (deselected here)"
         )
 
 

@@ -7,8 +7,8 @@ the other with live output instead.
 
 Every test runs on SQLite; the PostgreSQL run repeats every test that can reach the
 database (a test that cannot, e.g. tax arithmetic or the import contracts, gives the same
-result on any engine; conftest.py lists what counts as reaching it) and says how many it
-left to SQLite.
+result on any engine; conftest.py lists what counts as reaching it) but for the browser
+tests other than the end-to-end journeys, and says how many it left to SQLite.
 
 PostgreSQL is found at TERCERO_TEST_DATABASE_URL (default: root on 127.0.0.1:5432).
 Under CI=true PostgreSQL is required: its absence is a failure, not a skip.

@@ -4,6 +4,7 @@ a client user of another company cannot open it."""
 
 from datetime import timedelta
 
+import pytest
 from django.utils import timezone
 
 from tercero.delivery.work import services as work
@@ -13,6 +14,9 @@ from tercero.delivery.workforce.services import set_presence
 from tercero.platform.identity.tests.factories import PASSWORD
 from tercero.platform.tenancy.scoping import all_clients_scope, client_scope
 from tests.browser.conftest import PDF, add_item, checked, open_context, screenshot, sign_in
+
+# the end-to-end journeys run on PostgreSQL too (the other browser tests on SQLite alone)
+pytestmark = pytest.mark.every_engine
 
 
 def test_an_agent_goes_available_gets_next_and_resolves(page, live_server, watch, desk):
