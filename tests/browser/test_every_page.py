@@ -4,6 +4,7 @@ role may open, every visible link opens for that role, the text is in plain word
 Python values, no minor units, no stored codes), and a 390 px phone never scrolls
 sideways."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -224,3 +225,28 @@ def test_keyboard_reaches_the_main_actions(page, live_server, watch, world):
     page.locator("#get-next").focus()
     outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
     assert outline != "none"
+
+
+NAV_LINKS = re.compile(r'<nav class="site-nav".*?</nav>', re.S)
+HREFS = re.compile(r'href="([^"#]+)"')
+
+
+@pytest.mark.every_engine
+@pytest.mark.parametrize("role", ["agent", "team_lead", "admin", "client_admin", "client_user"])
+def test_every_page_and_nav_link_opens_for_its_role_on_every_engine(client, world, role):
+    # the browser tests run on SQLite alone: the same pages and the links of the
+    # navigation, rendered through the test client, run on every engine
+    client.force_login(_user(world, role))
+    paths = set(_pages(world)[role])
+    for path in sorted(paths):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        nav = NAV_LINKS.search(response.content.decode())
+        assert nav is not None, path
+        paths |= set(HREFS.findall(nav.group()))
+    links = sorted(paths - set(_pages(world)[role]))
+    assert links, "the navigation links to pages beyond those listed"
+    for path in links:
+        if path.startswith("/admin/") or not path.startswith("/"):
+            continue
+        assert client.get(path).status_code == 200, path
