@@ -13,13 +13,13 @@ takes the session path, where the API still refuses it (a rejected token never f
 back to the cookie, see `platform.api.auth`).
 """
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from django.contrib.auth.middleware import AuthenticationMiddleware
 from django.contrib.messages.middleware import MessageMiddleware
 from django.contrib.sessions.middleware import SessionMiddleware
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.http.response import HttpResponseBase
 from django.middleware.csrf import CsrfViewMiddleware
 
@@ -31,6 +31,7 @@ from tercero.platform.tenancy.scoping import client_scope
 API_PREFIX = "/api/"
 
 type GetResponse = Callable[[HttpRequest], HttpResponseBase]
+type Answer = HttpResponseBase | Awaitable[HttpResponseBase]  # as Django's middleware types it
 
 
 class BearerDoorMiddleware:
@@ -71,7 +72,7 @@ def _let_in_by_token(request: HttpRequest) -> bool:
 class SessionPagesOnly(SessionMiddleware):
     """Sessions, except for a call its bearer token let in."""
 
-    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+    def __call__(self, request: HttpRequest) -> Answer:
         if _let_in_by_token(request):
             return self.get_response(request)
         return super().__call__(request)
@@ -81,7 +82,7 @@ class CsrfPagesOnly(CsrfViewMiddleware):
     """CSRF, except for a call its bearer token let in (a browser cannot forge the
     header; a cookie sent beside it is never read)."""
 
-    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+    def __call__(self, request: HttpRequest) -> Answer:
         if _let_in_by_token(request):
             return self.get_response(request)
         return super().__call__(request)
@@ -92,7 +93,7 @@ class CsrfPagesOnly(CsrfViewMiddleware):
         callback: Callable[..., Any],
         callback_args: tuple[Any, ...],
         callback_kwargs: dict[str, Any],
-    ) -> HttpResponseBase | None:
+    ) -> HttpResponseForbidden | None:
         if _let_in_by_token(request):
             return None
         return super().process_view(request, callback, callback_args, callback_kwargs)
@@ -102,7 +103,7 @@ class AuthenticationPagesOnly(AuthenticationMiddleware):
     """The session's person, except for a call its bearer token let in (its person is
     the token's)."""
 
-    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+    def __call__(self, request: HttpRequest) -> Answer:
         if _let_in_by_token(request):
             return self.get_response(request)
         return super().__call__(request)
@@ -111,7 +112,7 @@ class AuthenticationPagesOnly(AuthenticationMiddleware):
 class MessagesPagesOnly(MessageMiddleware):
     """Flash messages, which only pages show."""
 
-    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+    def __call__(self, request: HttpRequest) -> Answer:
         if _let_in_by_token(request):
             return self.get_response(request)
         return super().__call__(request)

@@ -20,12 +20,12 @@ def _token(tenant, scopes: list[str]) -> str:
     return plain
 
 
-def _mint(browser: Client, tenant, **headers: str):
+def _mint(browser: Client, tenant, headers: dict[str, str] | None = None):
     return browser.post(
         "/api/v1/tokens",
         json.dumps({"name": "x", "client_id": tenant.client.pk, "scopes": ["work:read"]}),
         content_type="application/json",
-        **headers,
+        headers=headers,
     )
 
 
@@ -53,7 +53,7 @@ def test_a_token_write_needs_no_csrf_token(tenant_a):
     plain = _token(tenant_a, ["tokens:write", "work:read"])
     before = _tokens()
 
-    made = _mint(browser, tenant_a, HTTP_AUTHORIZATION=f"Bearer {plain}")
+    made = _mint(browser, tenant_a, {"authorization": f"Bearer {plain}"})
 
     assert made.status_code == 201
     assert _tokens() == before + 1
@@ -69,7 +69,7 @@ def test_a_session_write_with_an_unusable_token_beside_it_is_still_refused(tenan
     before = _tokens()
 
     for header in (f"Bearer {plain}", "Bearer trc_000000000000_nope", "Basic eDp5"):
-        refused = _mint(browser, tenant_a, HTTP_AUTHORIZATION=header)
+        refused = _mint(browser, tenant_a, {"authorization": header})
         assert refused.status_code in (401, 403), header
 
     assert _tokens() == before
@@ -83,5 +83,5 @@ def test_a_session_write_still_needs_its_csrf_token(tenant_a):
     assert _mint(browser, tenant_a).status_code == 403
 
     token = browser.get("/account/password/").cookies[settings.CSRF_COOKIE_NAME].value
-    assert _mint(browser, tenant_a, HTTP_X_CSRFTOKEN=token).status_code == 201
+    assert _mint(browser, tenant_a, {"x-csrftoken": token}).status_code == 201
     assert _tokens() == before + 1

@@ -13,7 +13,7 @@ security and the client scope apply exactly as to any other statement.
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 from django.db import connection
 from django.db.models import Model
@@ -22,16 +22,16 @@ type Converter = Callable[[Any, Any, Any], Any]
 
 
 @dataclass(frozen=True)
-class Columns:
+class Columns[M: Model]:
     """The concrete columns of `model` under the table alias `alias`."""
 
-    model: type[Model]
+    model: type[M]
     alias: str
     sql: str  # `alias."column", ...` in the model's field order
     names: tuple[str, ...]  # the fields' attribute names, same order
     converters: tuple[tuple[int, tuple[Converter, ...], Any], ...]  # (index, converters, column)
 
-    def build(self, row: Sequence[Any], start: int = 0) -> Model:
+    def build(self, row: Sequence[Any], start: int = 0) -> M:
         """The instance held in `row[start : start + len(self.names)]`, as the ORM makes it."""
         values = list(row[start : start + len(self.names)])
         for index, functions, column in self.converters:
@@ -43,7 +43,7 @@ class Columns:
 
 
 @cache
-def _columns(model: type[Model], alias: str, vendor: str) -> Columns:
+def _columns(model: type[Model], alias: str, vendor: str) -> Columns[Model]:
     fields = model._meta.concrete_fields
     converters = []
     for index, field in enumerate(fields):
@@ -60,9 +60,9 @@ def _columns(model: type[Model], alias: str, vendor: str) -> Columns:
     )
 
 
-def columns(model: type[Model], alias: str) -> Columns:
+def columns[M: Model](model: type[M], alias: str) -> Columns[M]:
     """The columns of `model` in a SELECT that names its table `alias`."""
-    return _columns(model, alias, connection.vendor)
+    return cast(Columns[M], _columns(model, alias, connection.vendor))
 
 
 def placeholders(count: int) -> str:
