@@ -1,10 +1,13 @@
 """`tercero demo` gives Albion a UK payroll: every month from April to today paid, each
 item resolved when its run was finalised, the next month awaiting the client's approval
 and due in the future, the personal data of every employee sealed, and a second run
-changes nothing. Loaded on 7 December 2026: April to November paid, December waiting."""
+changes nothing. It gives Northwind a United States payroll that deducts US taxes: every
+fortnight of 2026 up to today paid on time, the next run awaiting Northwind's approval,
+a Form 941 that adds up. Loaded once for the module on 7 December 2026: April to
+November paid, December waiting."""
 
 import copy
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -12,9 +15,10 @@ import time_machine
 from django.apps import apps
 from django.core.management import call_command
 from django.db import models
+from django.test import TestCase
 
 from tercero.platform.tenancy.scoping import all_clients_scope
-from tercero.services.payroll import demo, outputs
+from tercero.services.payroll import demo, outputs, us_demo, us_forms
 from tercero.services.payroll.models import Employee, PayGroup, PayInput, PayResult, PayRun
 
 pytestmark = pytest.mark.django_db
@@ -23,20 +27,39 @@ LONDON = ZoneInfo("Europe/London")
 
 
 @pytest.fixture(scope="module")
-def loaded_once(module_db):
-    """The demo, loaded once for the tests that read it; each runs in a savepoint of it."""
+def loaded_once(module_db) -> dict:
+    """The demo, loaded once for the tests that read it (each runs in a savepoint of it),
+    its on-commit work run as a commit would run it: Albion's and Northwind's pay groups
+    and how many callbacks the load queued."""
     with module_db.unblock(), time_machine.travel(LOADED_AT, tick=True):
-        call_command("demo", verbosity=0)
+        with TestCase.captureOnCommitCallbacks(execute=True) as queued:
+            call_command("demo", verbosity=0)
         with all_clients_scope():
-            return PayGroup.objects.get(name=demo.PAY_GROUP)
+            return {
+                "uk": PayGroup.objects.get(name=demo.PAY_GROUP),
+                "us": PayGroup.objects.get(name=us_demo.PAY_GROUP),
+                "queued": len(queued),
+            }
 
 
 @pytest.fixture
-def loaded(in_module_db, loaded_once):
-    """The pay group as loaded; a copy of its own for each test, whatever one before it
-    cached on the object."""
+def loaded_groups(in_module_db, loaded_once) -> dict:
+    """The pay groups as loaded; copies of their own for each test, whatever one before
+    it cached on the objects."""
     with all_clients_scope():
         yield copy.deepcopy(loaded_once)
+
+
+@pytest.fixture
+def loaded(loaded_groups) -> PayGroup:
+    """Albion's UK pay group."""
+    return loaded_groups["uk"]
+
+
+@pytest.fixture
+def us_loaded(loaded_groups) -> PayGroup:
+    """Northwind's US pay group."""
+    return loaded_groups["us"]
 
 
 def _run(group, period: int) -> PayRun:
@@ -183,11 +206,57 @@ def test_the_demo_has_hr_changes_waiting_for_an_hr_agent(loaded):
     assert bruno.clearances.filter(engagement=asked[0].engagement).exists()
 
 
+def _lines(result: PayResult) -> dict[str, int]:
+    return {code: amount for code, _name, _category, amount in result.lines}
+
+
+def test_the_demo_us_payroll_deducts_federal_and_pennsylvania_taxes(us_loaded):
+    # protects: the demo's US client whose payroll deducted no tax at all
+    assert us_loaded.client.legal_name == "Northwind Commerce Inc"
+    assert us_loaded.jurisdiction == "US"
+    finalised = PayRun.objects.filter(pay_group=us_loaded, status=PayRun.Status.FINALISED)
+    assert finalised.count() == 24
+    assert all(run.work_item.status == "resolved" and run.work_item.sla_met for run in finalised)
+    waiting = PayRun.objects.get(pay_group=us_loaded, status=PayRun.Status.SUBMITTED)
+    assert waiting.pay_date == date(2026, 12, 18)
+    assert waiting.work_item.due_at > LOADED_AT
+    # (the first quarter: later in the year the best paid pass Social Security's wage base)
+    first_quarter = PayResult.objects.filter(run__pay_date__lt=date(2026, 4, 1))
+    for result in first_quarter.filter(run__pay_group=us_loaded, gross_minor__gt=0):
+        lines = _lines(result)
+        assert lines["SS"] > 0
+        assert lines["MEDICARE"] > 0
+        assert lines["STATE_TAX"] > 0
+        assert lines["FUTA"] >= 0
+        assert result.net_minor == result.gross_minor - result.deductions_minor
+    # federal income tax withheld from the salaried staff; none from the employee whose
+    # Form W-4 claims exemption (Social Security and Medicare still are)
+    by_number: dict[str, list[dict[str, int]]] = {}
+    for result in PayResult.objects.filter(run__pay_group=us_loaded).select_related("employee"):
+        by_number.setdefault(result.employee.employee_number, []).append(_lines(result))
+    for index, person in enumerate(us_demo.STAFF, start=1):
+        if person.salary and person.start.year < 2026:
+            assert all(lines["FIT"] > 0 for lines in by_number[us_demo.employee_number(index)])
+    exempt = by_number[us_demo.employee_number(12)]
+    assert all(lines["FIT"] == 0 and lines["SS"] > 0 for lines in exempt)
+
+
+def test_the_demo_first_quarter_form_941_adds_up(us_loaded):
+    # protects: a Form 941 that does not match the paychecks it reports
+    form = us_forms.form_941(group=us_loaded, year=2026, quarter=1)
+    results = PayResult.objects.filter(
+        run__pay_group=us_loaded, run__status="finalised", run__pay_date__lt=date(2026, 4, 1)
+    )
+    assert form.sums.wages == sum(r.gross_minor for r in results)
+    assert form.line_1 == 12
+    assert form.line_10 == form.line_6 + form.line_7
+    assert abs(form.line_7) < 100  # a few cents of rounding, never dollars
+
+
 @time_machine.travel(LOADED_AT, tick=True)
-def test_a_second_demo_changes_nothing(django_capture_on_commit_callbacks):
-    # protects: `make run` again keeps the data a person made and adds no duplicates
-    with django_capture_on_commit_callbacks(execute=True) as queued:
-        call_command("demo", verbosity=0)
+def test_a_second_demo_changes_nothing(loaded_groups):
+    # protects: `make run` again keeps the data a person made and adds no duplicates, and
+    # a second `tercero demo` paying Albion's or Northwind's staff twice
     before = _row_counts()
     call_command("demo", verbosity=0)
     assert _row_counts() == before
@@ -196,5 +265,5 @@ def test_a_second_demo_changes_nothing(django_capture_on_commit_callbacks):
     assert before["payroll.PayGroup"] == 2
     assert before["payroll.Employee"] == 24 + 12
     assert before["payroll.PayRun"] == 9 + 25
-    assert len(queued) >= 1  # each finalised run's payslips were queued for e-mail once
+    assert loaded_groups["queued"] >= 1  # each finalised run's payslips queued for e-mail once
     assert before["django_tasks_database.DBTaskResult"] == 8 + 24
