@@ -1,6 +1,6 @@
 """A shift from scratch, every step on pages: a new provider admin (no clients yet)
 onboards a client, sets up its 24/7 engagement with a chat queue and a back-office queue
-(the split shifts shown by switching the hours, then back to 24/7), a site, ten agents
+that keeps its own split shifts (weekday mornings and afternoons), a site, ten agents
 and their team lead from a CSV file (grants by the file), a team, a clearance and the
 web chat channel; a back-office document is imported and a customer starts a chat; an
 agent chooses a password from the invitation, presses Get next, is offered the chat
@@ -107,7 +107,37 @@ def _add_target(page, measure: str, amount: str, unit: str) -> None:
     page.wait_for_load_state("load")
 
 
-def _set_up_engagement(page) -> str:
+def _split_shift_queue(page, watch, detail_url: str) -> None:
+    """The back office keeps its own split shifts, weekday mornings and afternoons with
+    a lunch break, while the engagement (and its chat queue) runs round the clock."""
+    page.get_by_role("link", name="Edit queue Back office").click()
+    assert "Saved now: As the engagement" in _text(page)
+    page.get_by_label("Its own shifts").check()
+    page.get_by_label("Monday shift 1 starts").fill("08:00")
+    page.get_by_label("Monday shift 1 ends").fill("12:00")
+    page.get_by_label("Monday shift 2 starts").fill("11:00")
+    page.get_by_label("Monday shift 2 ends").fill("17:30")
+    watch.expected_422s.add("/queues/")
+    page.get_by_role("button", name="Save queue hours").click()
+    page.wait_for_load_state("load")
+    # overlapping shifts are refused in words, and nothing is saved
+    assert "Monday: the shift 11:00-17:30 overlaps 08:00-12:00." in _text(page)
+    for day in WEEKDAYS:
+        page.get_by_label(f"{day} shift 1 starts").fill("08:00")
+        page.get_by_label(f"{day} shift 1 ends").fill("12:00")
+        page.get_by_label(f"{day} shift 2 starts").fill("13:00")
+        page.get_by_label(f"{day} shift 2 ends").fill("17:30")
+    checked(page)
+    page.locator("#queue-hours-heading").evaluate("e => e.scrollIntoView()")
+    _shot(page, "3-queue-split-shifts")
+    page.get_by_role("button", name="Save queue hours").click()
+    page.wait_for_url(detail_url)
+    saved = _text(page)
+    assert "Hours of queue Back office saved: Monday to Friday: 08:00-12:00 and 13:00-17:30" in saved
+    assert "Hours 24/7" in saved  # the engagement's cover is unchanged
+
+
+def _set_up_engagement(page, watch) -> str:
     _nav(page, "Engagements")
     page.get_by_role("link", name="New engagement").click()
     checked(page)
@@ -129,25 +159,7 @@ def _set_up_engagement(page) -> str:
     _add_target(page, "First response", "4", "Hours")
     page.goto(detail_url)
     assert "Answered within 30 seconds for every priority" in _text(page)
-    # the split shifts: weekday mornings and afternoons with a lunch break
-    page.get_by_role("link", name="Edit working hours").click()
-    page.get_by_label("Business hours").check()
-    for day in WEEKDAYS:
-        page.get_by_label(f"{day} shift 1 starts").fill("08:00")
-        page.get_by_label(f"{day} shift 1 ends").fill("12:00")
-        page.get_by_label(f"{day} shift 2 starts").fill("13:00")
-        page.get_by_label(f"{day} shift 2 ends").fill("17:30")
-    checked(page)
-    _shot(page, "3-split-shifts")
-    page.get_by_role("button", name="Save hours").click()
-    page.wait_for_url(detail_url)
-    assert "Monday to Friday: 08:00-12:00 and 13:00-17:30" in _text(page)
-    # and back to round the clock, as the chat desk runs
-    page.get_by_role("link", name="Edit working hours").click()
-    page.get_by_label("24/7").check()
-    page.get_by_role("button", name="Save hours").click()
-    page.wait_for_url(detail_url)
-    assert "Hours 24/7" in _text(page)
+    _split_shift_queue(page, watch, detail_url)
     # through its life cycle to live
     for status in ("Scoping", "Proposed", "Transition", "Live"):
         page.get_by_label("Status", exact=True).select_option(label=status)
@@ -255,7 +267,7 @@ def test_a_new_admin_staffs_a_shift_from_pages_and_an_agent_takes_the_chat_first
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_load_state("load")
     _onboard_client(page, watch)
-    _set_up_engagement(page)
+    _set_up_engagement(page, watch)
     _add_site(page)
     _import_people_and_team(page, _roster(tmp_path / "shift.csv"))
     _add_web_channel(page, live_server)

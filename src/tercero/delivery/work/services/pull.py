@@ -14,7 +14,7 @@ the caller should try again. A queue with its own hours offers nothing while clo
 import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from django.db import connection, transaction
@@ -69,14 +69,17 @@ def _claim_next_postgresql(*, agent_id: int, client_ids: list[int]) -> Claimed:
                 _SHORES[(agent_id, tuple(client_ids))] = _shore_map(raw, agent_id, client_ids)
             if found.hours_unknown:
                 _HOURS[(agent_id, tuple(client_ids))] = _hours_map(raw, agent_id, client_ids)
-            found = _claim(raw, agent_id=agent_id, client_ids=client_ids)
-            _require_available(agent_id, found.presence)
-            if found.item is not None or (found.calendars == 0 and not found.hours_unknown):
-                return found.item
-            if found.shores_unknown or found.hours_unknown:
-                return False  # the site, a client or a queue's hours changed meanwhile
-            if found.calendars == 1:
-                return None
+            if unknown:  # again, with what was just worked out
+                found = _claim(raw, agent_id=agent_id, client_ids=client_ids)
+                _require_available(agent_id, found.presence)
+                if found.item is not None or (found.calendars == 0 and not found.hours_unknown):
+                    return found.item
+                if found.shores_unknown or found.hours_unknown:
+                    return False  # the site, a client or a queue's hours changed meanwhile
+                if found.calendars == 1:
+                    return None
+            # several calendars: the best of each, compared in business time, under the
+            # agent's lock (a change since the first look shows in the groups read now)
             return _claim_in_best_calendar(raw, agent_id=agent_id, client_ids=client_ids)
 
 
@@ -204,17 +207,38 @@ def _best_group(
     now = timezone.now()
     best, best_key = None, None
     for group in groups:
-        head = (
-            _eligible_in(context, group)
-            .values("priority", "due_at", "route_due_at", "queued_at")
-            .first()
-        )
+        head = _head(context, group)
         if head is None:
             continue
         key = (head["priority"], *_urgency(group, head, now), head["queued_at"])
         if best_key is None or key < best_key:
             best, best_key = group, key
     return best
+
+
+_HEAD = ("priority", "due_at", "route_due_at", "queued_at")
+
+
+def _head(context: routing.AgentContext, group: routing.CalendarGroup) -> dict[str, Any] | None:
+    """The group's best eligible item's ordering fields (its compiled query reused)."""
+    sql, params = _pick_sql(context, group, _HEAD)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    head = dict(zip(_HEAD, row, strict=True))
+    for name in ("due_at", "route_due_at", "queued_at"):
+        head[name] = _moment(head[name])
+    return head
+
+
+def _moment(value: object) -> datetime | None:
+    """A datetime column as read by a bare cursor (SQLite's is naive, in UTC)."""
+    if value is None:
+        return None
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _urgency(
@@ -286,18 +310,21 @@ _PICKS: dict[tuple[Any, ...], tuple[str, tuple[Any, ...]]] = {}
 
 
 def _pick_sql(
-    context: routing.AgentContext, group: routing.CalendarGroup
+    context: routing.AgentContext,
+    group: routing.CalendarGroup,
+    columns: tuple[str, ...] = ("id",),
 ) -> tuple[str, tuple[Any, ...]]:
-    """The compiled pick for this query shape (compiling is most of an ORM claim's cost,
-    and an agent's shape rarely changes between claims)."""
+    """The compiled pick of `columns` for this query shape (compiling is most of an ORM
+    claim's cost, and an agent's shape rarely changes between claims)."""
     key = (
         connection.vendor,
         tuple(sorted(clients_in_scope() or ())),
+        columns,
         *routing.shape(context, group.engagement_ids, PULLABLE, group.queue_ids),
     )
     found = _PICKS.get(key)
     if found is None:
-        query = _eligible_in(context, group).values("id")[:1].query
+        query = _eligible_in(context, group).values(*columns)[:1].query
         found = query.get_compiler(connection=connection).as_sql()
         if len(_PICKS) > 10_000:
             _PICKS.clear()
