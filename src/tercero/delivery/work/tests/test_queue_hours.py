@@ -219,3 +219,23 @@ def test_a_live_chat_comes_before_back_office_work_in_a_queue_with_other_hours(t
         offered = _next(agent, tenant_a.client)
     assert offered is not None
     assert offered.pk == chat.pk
+
+
+def test_a_wait_on_the_client_is_taken_off_in_the_queues_hours(tenant_a, db):
+    # given a ticket taken and put to wait on the client at 11:30 in the split-shift queue
+    engagement, split = _desk(tenant_a.client)
+    agent = make_agent(engagement)
+    with at(11, 15):
+        ticket = add_item(split)
+        _next(agent, tenant_a.client)
+    with at(11, 30), client_scope(clients=[tenant_a.client.pk]):
+        ticket = services.transition(actor=None, item=ticket, action="start")
+        ticket = services.transition(actor=None, item=ticket, action="wait", waiting_on="client")
+    due_before = ticket.response_due_at
+    # when the client answers at 17:00
+    with at(17), client_scope(clients=[tenant_a.client.pk]):
+        ticket = services.transition(actor=None, item=ticket, action="resume")
+    # then only the queue's open time waited counts: 11:30-12:00 and 16:00-17:00
+    assert ticket.sla_paused_seconds == 90 * 60
+    assert due_before == MONDAY + timedelta(hours=16, minutes=15)
+    assert ticket.response_due_at == MONDAY + timedelta(hours=17, minutes=45)
