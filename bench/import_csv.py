@@ -8,11 +8,15 @@ Writes a CSV of data-capture documents (each with a customer's name and national
 sealed on the way in), starts its import job as the CSV import page does, and runs the
 job as the task worker would, printing progress as it goes. Uses a throw-away database
 (a temporary SQLite file, or `tercero_bench_import` on the given PostgreSQL server).
-Prints one `RESULT` line; `import_1m_s` is the time scaled to a million rows.
+Prints one `RESULT` line; `import_1m_s` is the time scaled to a million rows, `cpu_s`
+the job's CPU time in this process (the database server's work is not in it).
 """
 
 import argparse
+import cProfile
+import io
 import os
+import pstats
 import sys
 import tempfile
 import threading
@@ -91,6 +95,9 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--chunk", type=int, default=None, help="rows per transaction")
     parser.add_argument("--database-url", default=None)
+    parser.add_argument(
+        "--profile", type=int, default=0, help="profile the job (CPU), show N lines"
+    )
     args = parser.parse_args()
     _setup(args.database_url)
     from django.core.files.uploadedfile import SimpleUploadedFile
@@ -111,7 +118,15 @@ def main() -> int:
     stop = threading.Event()
     watcher = threading.Thread(target=_watch, args=(job.pk, stop, 5.0), daemon=True)
     watcher.start()
-    job = import_jobs.run(job_id=job.pk, chunk=args.chunk or import_jobs.CHUNK)
+    cpu = time.process_time()
+    if args.profile:
+        profiler = cProfile.Profile(time.process_time)
+        job = profiler.runcall(
+            import_jobs.run, job_id=job.pk, chunk=args.chunk or import_jobs.CHUNK
+        )
+    else:
+        job = import_jobs.run(job_id=job.pk, chunk=args.chunk or import_jobs.CHUNK)
+    cpu = time.process_time() - cpu
     elapsed = time.perf_counter() - started
     stop.set()
     watcher.join()
@@ -123,9 +138,15 @@ def main() -> int:
     print(f"rows            {args.rows:,} ({path.stat().st_size / 1e6:,.0f} MB)")
     print(f"accepted in     {accepted_s:.1f} s (file kept, rows counted, job queued)")
     print(f"imported in     {elapsed:.1f} s: {rate:,.0f} rows/s, {items:,} items, {job.status}")
+    print(f"job's CPU       {cpu:.1f} s in this process ({1000 * cpu / args.rows:.3f} ms a row)")
+    if args.profile:
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(args.profile)
+        print(out.getvalue())
     print(
         f"RESULT engine={connection.vendor} rows={args.rows} import_s={elapsed:.1f} "
-        f"rows_per_s={rate:.0f} import_1m_s={1_000_000 / rate:.0f} errors={errors}"
+        f"rows_per_s={rate:.0f} import_1m_s={1_000_000 / rate:.0f} cpu_s={cpu:.1f} "
+        f"cpu_rows_per_s={args.rows / cpu:.0f} errors={errors}"
     )
     return 0 if errors == 0 and job.status == "done" else 1
 

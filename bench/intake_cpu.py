@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-DATABASE = "tercero_bench_intake_cpu"
+DATABASE = os.environ.get("TERCERO_BENCH_DB", "tercero_bench_intake_cpu")
 
 
 def _setup(database_url: str | None) -> None:

@@ -25,7 +25,7 @@ from tercero.delivery.work.services._common import _language
 from tercero.delivery.workforce.models import CHANNELS, SKILL_NAME
 from tercero.platform.errors import InvalidInput
 from tercero.platform.security import crypto
-from tercero.platform.security.redact import redact_cards, redact_tree
+from tercero.platform.security.redact import redact_tree
 
 ACCEPTING_WORK = ("transition", "live")
 # What a row may give beside its payload.
@@ -46,6 +46,8 @@ ROW_FIELDS = frozenset(
 # Joins a payload's strings for one search for card numbers: neither a digit nor a
 # space nor a dash, so no card-like number runs across it.
 _JOIN = "\n"
+# The fewest digits of a card number (`redact.redact_cards` cuts 13 to 19).
+CARD_DIGITS = 13
 
 
 def new[M: Model](model: type[M], values: Mapping[str, Any]) -> M:
@@ -162,8 +164,8 @@ class Batch:
                 "Priority is 1 (P1, highest) to 4.", fields={"priority": str(priority)}
             )
         hold = bool(fields.get("hold", False))
-        title = personal.clean_text(fields.get("title") or work_type.title_of(payload))
-        external_ref = personal.clean_text((fields.get("external_ref") or "").strip())
+        title = _cut(fields.get("title") or work_type.title_of(payload))
+        external_ref = _cut((fields.get("external_ref") or "").strip())
         personal_data = bool(fields.get("personal_data", False)) or work_type.holds_personal_data
         unknown = [name for name in fields if name not in ROW_FIELDS]
         if unknown:
@@ -279,9 +281,17 @@ def _without_cards(payload: dict[str, Any]) -> dict[str, Any]:
         elif isinstance(value, dict | list):
             return redact_tree(payload)
     joined = _JOIN.join(strings)
-    if redact_cards(joined) == joined:
+    if _cut(joined) == joined:
         return dict(payload)
     return redact_tree(payload)
+
+
+def _cut(text: str) -> str:
+    """`personal.clean_text(text)`, at once when the text has too few digits to hold a
+    card number (13 at least)."""
+    if len(text) < CARD_DIGITS or sum(map(str.isdigit, text)) < CARD_DIGITS:
+        return text
+    return personal.clean_text(text)
 
 
 def _required_skills(work_type: registry.WorkType, given: Mapping[Any, Any]) -> dict[str, int]:

@@ -119,13 +119,20 @@ def _rows(objects: Sequence[models.Model], index: Sequence[int]) -> list[dict[st
     if not objects:
         return []
     readers = _readers(type(objects[0]))
+    done: dict[tuple[str, Any], Any] = {}  # a batch's moments repeat: each converted once
     rows = []
     for obj, at in zip(objects, index, strict=True):
         row: dict[str, Any] = {"i": at}
         state = obj.__dict__
         for column, attname, convert in readers:
             value = state[attname]
-            row[column] = value if convert is None else convert(value)
+            if convert is None or value is None:
+                row[column] = value
+                continue
+            try:
+                row[column] = done[column, value]
+            except KeyError:
+                row[column] = done[column, value] = convert(value)
         rows.append(row)
     return rows
 

@@ -11,6 +11,7 @@ booleans, ids).
 """
 
 import json
+import operator
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -35,9 +36,18 @@ def _converter(field: models.Field[Any, Any]) -> Converter:
     it is)."""
     if isinstance(field, models.JSONField):
         encoder = field.encoder
+        done: dict[int, tuple[Any, str]] = {}  # by the object: a batch shares its events' data
 
         def dumped(value: Any) -> Any:
-            return None if value is None else json.dumps(value, cls=encoder)
+            if value is None:
+                return None
+            found = done.get(id(value))
+            if found is not None and found[0] is value:
+                return found[1]
+            text = json.dumps(value, cls=encoder)
+            if isinstance(value, dict) and len(done) < 64:
+                done[id(value)] = (value, text)
+            return text
 
         return dumped
     if isinstance(field, _PLAIN):
@@ -64,7 +74,9 @@ def _insert(
     if not rows:
         return []
     fields = intake_sql._columns(model)
-    readers = [(field.attname, _converter(field)) for field in fields]
+    names = [field.attname for field in fields]
+    read = operator.itemgetter(*names) if len(names) > 1 else lambda row: (row[names[0]],)
+    converted = [(at, convert) for at, field in enumerate(fields) if (convert := _converter(field))]
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
     columns = ", ".join(quote(str(field.column)) for field in fields)
@@ -77,11 +89,11 @@ def _insert(
         for start in range(0, len(rows), size):
             part = rows[start : start + size]
             params: list[Any] = []
-            add = params.append
             for row in part:
-                for attname, convert in readers:
-                    value = row[attname]
-                    add(value if convert is None else convert(value))
+                values = list(read(row))
+                for at, convert in converted:
+                    values[at] = convert(values[at])
+                params.extend(values)
             cursor.execute(head + ", ".join([one] * len(part)) + tail, params)
             if returning:
                 ids.extend(pk for (pk,) in cursor.fetchall())

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from tercero.delivery.work import personal, registry, services, sla
 from tercero.delivery.work.models import SkillRequirement, WorkItem
-from tercero.delivery.work.services.intake_build import _without_cards
+from tercero.delivery.work.services.intake_build import _cut, _without_cards
 from tercero.delivery.work.tests.conftest import FORM, TICKET, live_engagement, make_queue
 from tercero.platform.security import crypto
 from tercero.platform.security.redact import redact_tree
@@ -136,6 +136,15 @@ def test_a_payloads_card_numbers_are_cut_as_redact_tree_cuts_them(payload):
     # protects: PCI truncation (the one search over a payload's strings finds what
     # the value-by-value walk finds, and nothing across two values)
     assert _without_cards(payload) == redact_tree(payload)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "PO-12", "4111111111111111", "ref 4111-1111-1111-1111 x", "1234567890123", "x" * 40],
+)
+def test_a_title_or_reference_is_cut_as_clean_text_cuts_it(text):
+    # protects: PCI truncation (the digit count before the search misses no card)
+    assert _cut(text) == personal.clean_text(text)
 
 
 def test_personal_fields_are_sealed_and_hashed_as_personal_data_says(tenant_a):
