@@ -7,7 +7,8 @@
 Writes a CSV of data-capture documents (each with a customer's name and national id,
 sealed on the way in), starts its import job as the CSV import page does, and runs the
 job as the task worker would, printing progress as it goes. Uses a throw-away database
-(a temporary SQLite file, or `tercero_bench_import` on the given PostgreSQL server).
+(a temporary SQLite file, or `tercero_bench_import` on the given PostgreSQL server, or
+the name in TERCERO_BENCH_DB).
 Prints one `RESULT` line; `import_1m_s` is the time scaled to a million rows, `cpu_s`
 the job's CPU time in this process (the database server's work is not in it).
 """
@@ -23,6 +24,8 @@ import threading
 import time
 from pathlib import Path
 
+DATABASE = os.environ.get("TERCERO_BENCH_DB", "tercero_bench_import")
+
 
 def _setup(database_url: str | None) -> None:
     os.environ["DJANGO_SETTINGS_MODULE"] = "tercero.config.settings"
@@ -32,9 +35,9 @@ def _setup(database_url: str | None) -> None:
 
         base, _, _ = database_url.rpartition("/")
         with psycopg.connect(database_url, autocommit=True) as admin:
-            admin.execute("DROP DATABASE IF EXISTS tercero_bench_import")
-            admin.execute("CREATE DATABASE tercero_bench_import")
-        os.environ["DATABASE_URL"] = f"{base}/tercero_bench_import"
+            admin.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+            admin.execute(f"CREATE DATABASE {DATABASE}")
+        os.environ["DATABASE_URL"] = f"{base}/{DATABASE}"
     else:
         os.environ.pop("DATABASE_URL", None)
     import django
