@@ -100,13 +100,23 @@ def _ran(rule: Automation, ticket: "WorkItem", occasion: str) -> bool:
 
 def _waiting_spell(rule: Automation, ticket: "WorkItem", now: datetime) -> str:
     """The waiting spell a time rule counts ('' when the ticket is not waiting on the
-    customer or has not waited the rule's business days yet)."""
+    customer or has not waited the rule's business days yet). Counted in the rule's
+    engagement's calendar: a ticket of another engagement never passes `_applies`."""
     since = ticket.waiting_since
     if ticket.status != lifecycle.WAITING_CUSTOMER or since is None:
         return ""
-    calendar = BusinessCalendar.of(ticket.engagement)
-    if calendar.add_business_days(since, rule.waited_business_days or 0) > now:
+    if not _has_waited(rule, since, BusinessCalendar.of(rule.engagement), now):
         return ""
+    return _spell(since)
+
+
+def _has_waited(
+    rule: Automation, since: datetime, calendar: BusinessCalendar, now: datetime
+) -> bool:
+    return calendar.add_business_days(since, rule.waited_business_days or 0) <= now
+
+
+def _spell(since: datetime) -> str:
     return f"waiting since {since.isoformat()}"
 
 
@@ -326,12 +336,32 @@ def _run_engagement(group: list[Automation], now: datetime) -> int:
             )
             .filter(waiting_since__lte=now - timedelta(days=shortest, hours=-2))
             .order_by("waiting_since", "pk")
-            .values_list("pk", flat=True)
         )
-        for item_id in list(waiting):
-            for rule in group:
+        due = _due(group, list(waiting.values_list("pk", "waiting_since")), now)
+        ran = set(
+            AutomationRun.objects.filter(automation__in=group, item__in=waiting.values("pk"))
+            .values_list("item_id", "automation_id", "occasion")
+            .iterator()
+        )
+        for item_id, rule, spell in due:
+            if (item_id, rule.pk, spell) not in ran:
                 fired += fire(rule=rule, item_id=item_id, now=now) is not None
     return fired
+
+
+def _due(
+    group: list[Automation], waiting: list[tuple[int, datetime]], now: datetime
+) -> list[tuple[int, Automation, str]]:
+    """(ticket, rule, waiting spell) for each rule of the group a ticket has waited long
+    enough for, as read before any lock: a first cut, so a ticket whose rules all ran or
+    are not due yet costs no lock; `fire` decides again under the ticket's lock."""
+    calendar = BusinessCalendar.of(group[0].engagement)
+    return [
+        (item_id, rule, _spell(since))
+        for item_id, since in waiting
+        for rule in group
+        if _has_waited(rule, since, calendar, now)
+    ]
 
 
 # runs the event rules (the care manifest registers it)
