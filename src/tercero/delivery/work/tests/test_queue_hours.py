@@ -21,6 +21,7 @@ from tercero.delivery.work.tests.conftest import (
     make_agent,
     make_queue,
 )
+from tercero.platform.errors import InvalidInput
 from tercero.platform.tenancy.scoping import client_scope
 
 # Monday 1 March 2027 in London (GMT, so local time is UTC)
@@ -239,3 +240,17 @@ def test_a_wait_on_the_client_is_taken_off_in_the_queues_hours(tenant_a, db):
     assert ticket.sla_paused_seconds == 90 * 60
     assert due_before == MONDAY + timedelta(hours=16, minutes=15)
     assert ticket.response_due_at == MONDAY + timedelta(hours=17, minutes=45)
+
+
+def test_a_leads_assignment_from_a_closed_queue_is_refused_saying_when_it_opens(tenant_a, db):
+    engagement, queue = _desk(tenant_a.client)
+    agent = make_agent(engagement)
+    with at(13):
+        ticket = add_item(queue)
+        with client_scope(clients=[tenant_a.client.pk]), pytest.raises(InvalidInput) as refused:
+            services.assign(actor=None, item=ticket, agent=agent)
+    assert refused.value.fields["reasons"] == [
+        "The queue “Split” is closed now; it opens Monday 1 March at 16:00."
+    ]
+    with client_scope(clients=[tenant_a.client.pk]):
+        assert WorkItem.objects.get(pk=ticket.pk).assignee_id is None
