@@ -2,8 +2,9 @@
 
 Every change to work writes a `WorkEvent` in its own transaction. A consumer (billing
 meters, QA sampling, webhooks, the audit chain) registers a handler here; `consume`
-drains everything that is waiting, batch after batch, and hands each matching event to
-the consumer exactly once *per successful transaction*:
+drains everything that is waiting, batch after batch (`consume_all` takes a batch of
+each consumer in turn, so one consumer's backlog never holds up another's), and hands
+each matching event to the consumer exactly once *per successful transaction*:
 
 - an event is handled in a transaction that also inserts an `EventReceipt`
   (consumer, event) under a unique constraint, so a handler that dies mid-way leaves
@@ -86,30 +87,56 @@ def pending(consumer: Consumer, *, after: int) -> QuerySet[WorkEvent]:
 def consume(name: str, *, batch_size: int = BATCH_SIZE, max_seconds: float | None = None) -> int:
     """Drain consumer `name`: batch after batch until nothing it may take is left (or
     `max_seconds` have passed, after one batch at least). Returns how many it handled."""
-    consumer = _CONSUMERS[name]
-    deadline = None if max_seconds is None else time.monotonic() + max_seconds
-    handled = 0
-    with all_clients_scope():
-        position, _ = ConsumerPosition.objects.get_or_create(name=name)
-        cursor = position.last_event_id
-        while True:  # at least one batch, however short the time given
-            count, cursor_after = _consume_batch(consumer, after=cursor, limit=batch_size)
-            if cursor_after is None:
-                break  # nothing left that another worker does not already hold
-            handled, cursor = handled + count, cursor_after
-            if deadline is not None and time.monotonic() >= deadline:
-                break
-        _advance(consumer, position)
-    return handled
+    return _drain_in_turn([_CONSUMERS[name]], batch_size=batch_size, max_seconds=max_seconds)[name]
 
 
 def consume_all(
     *, batch_size: int = BATCH_SIZE, max_seconds: float | None = None
 ) -> dict[str, int]:
-    """Drain every registered consumer in turn (each gets `max_seconds` at most)."""
-    return {
-        c.name: consume(c.name, batch_size=batch_size, max_seconds=max_seconds) for c in consumers()
-    }
+    """Drain every registered consumer, a batch of each in turn, so that no consumer's
+    lag waits on another's backlog; `max_seconds` bounds the whole run (after one round
+    at least). Returns how many each handled."""
+    return _drain_in_turn(consumers(), batch_size=batch_size, max_seconds=max_seconds)
+
+
+@dataclass
+class _Drain:
+    """One consumer's progress through the outbox in one call."""
+
+    consumer: Consumer
+    position: ConsumerPosition
+    cursor: int
+    handled: int = 0
+    is_done: bool = False
+
+    def step(self, limit: int) -> None:
+        count, cursor_after = _consume_batch(self.consumer, after=self.cursor, limit=limit)
+        if cursor_after is None:
+            self.is_done = True  # nothing left that another worker does not already hold
+        else:
+            self.handled, self.cursor = self.handled + count, cursor_after
+
+
+def _drain_in_turn(
+    chosen: Sequence[Consumer], *, batch_size: int, max_seconds: float | None
+) -> dict[str, int]:
+    deadline = None if max_seconds is None else time.monotonic() + max_seconds
+    with all_clients_scope():
+        drains = []
+        for consumer in chosen:
+            position, _ = ConsumerPosition.objects.get_or_create(name=consumer.name)
+            drains.append(_Drain(consumer, position, cursor=position.last_event_id))
+        while True:  # one round at least, however short the time given
+            for drain in drains:
+                if not drain.is_done:
+                    drain.step(batch_size)
+            if all(drain.is_done for drain in drains):
+                break
+            if deadline is not None and time.monotonic() >= deadline:
+                break
+        for drain in drains:
+            _advance(drain.consumer, drain.position)
+    return {drain.consumer.name: drain.handled for drain in drains}
 
 
 def _consume_batch(consumer: Consumer, *, after: int, limit: int) -> tuple[int, int | None]:

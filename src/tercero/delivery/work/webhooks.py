@@ -2,12 +2,14 @@
 
 An outbox consumer turns each batch of events into one `WebhookDelivery` per event and
 matching endpoint (no network inside the consumer's transaction). `send_due` then posts
-due deliveries until none is left: each is leased by a conditional update first, so two
-senders never post the same one at once; failures back off exponentially (30 s
-doubling, capped at 6 h, with jitter) and give up after `MAX_ATTEMPTS`. Each attempt
-resolves the host once and connects only to an address that passed the check
-(`destinations`); a refused address fails the delivery at once. Receivers verify
-`Tercero-Signature` and drop repeats by `Tercero-Event-Id` (delivery is at least once).
+due deliveries until none is left, a batch at a time: each batch is leased in one
+transaction first (rows read under `SKIP LOCKED`, then a conditional update), so two
+senders never post the same one at once, then posted by several threads; failures
+back off exponentially (30 s doubling, capped at 6 h, with jitter) and give up after
+`MAX_ATTEMPTS`. Each attempt resolves the host once and connects only to an address that
+passed the check (`destinations`); a refused address fails the delivery at once.
+Receivers verify `Tercero-Signature` and drop repeats by `Tercero-Event-Id` (delivery
+is at least once).
 """
 
 import hashlib
@@ -16,13 +18,16 @@ import json
 import secrets
 import time
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import repeat
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Min
+from django.db.models import Count, F, Min
 from django.utils import timezone
 
 from tercero.delivery.work import destinations
@@ -42,6 +47,8 @@ MAX_ATTEMPTS = 8
 FIRST_BACKOFF = timedelta(seconds=30)
 MAX_BACKOFF = timedelta(hours=6)
 LEASE = timedelta(seconds=60)
+# Posts in flight at once per sender: a slow receiver holds up one thread, not a batch.
+SENDERS = 8
 
 
 # --- signing --------------------------------------------------------------------------
@@ -277,55 +284,89 @@ def send_due(
     timeout: float = 5.0,
     max_seconds: float | None = None,
 ) -> dict[str, int]:
-    """Post every due delivery, `limit` read at a time, until none is left (or
-    `max_seconds` have passed); each at most once per call. Returns counts by outcome."""
+    """Post every due delivery, `limit` at a time, until none is left (or `max_seconds`
+    have passed); each at most once per call. Returns counts by outcome.
+
+    A batch is leased in one transaction, posted by `SENDERS` threads at once, and its
+    outcomes written in one more: a transaction per delivery (two commits, each an fsync)
+    cost several times the post itself."""
     now = now or timezone.now()
     deadline = None if max_seconds is None else time.monotonic() + max_seconds
     counts = {"delivered": 0, "retrying": 0, "failed": 0, "skipped": 0}
+    # posts run concurrently, each may take `timeout` to connect and `timeout` to answer
+    lease = max(LEASE, timedelta(seconds=2 * timeout * -(-limit // SENDERS)))
     after = 0
-    with all_clients_scope():
+    with all_clients_scope(), ThreadPoolExecutor(SENDERS) as pool:
         while deadline is None or time.monotonic() < deadline:
-            due = list(
-                WebhookDelivery.objects.filter(
-                    status="pending", next_attempt_at__lte=now, id__gt=after
-                )
-                .select_related("endpoint", "event")
-                .order_by("id")[:limit]
-            )
-            if not due:
+            taken = _lease(now=now, after=after, limit=limit, until=now + lease)
+            if taken is None:
                 break
-            for delivery in due:
-                counts[_send(delivery, now=now, timeout=timeout)] += 1
-            after = due[-1].pk
+            due, after, skipped = taken
+            counts["skipped"] += skipped
+            signing = {d.endpoint_id: signing_secret(d.endpoint) for d in due}
+            attempts = pool.map(_attempt, due, repeat(signing), repeat(timeout))
+            for outcome in _record_all(list(zip(due, attempts, strict=True))):
+                counts[outcome] += 1
     return counts
 
 
-def _send(delivery: WebhookDelivery, *, now: datetime, timeout: float) -> str:
-    # lease: only the sender whose conditional update wins posts this delivery
-    leased = WebhookDelivery.objects.filter(
-        pk=delivery.pk, status="pending", next_attempt_at=delivery.next_attempt_at
-    ).update(next_attempt_at=now + LEASE)
-    if not leased:
-        return "skipped"
-    status, error, refused = None, "", False
+def _lease(
+    *, now: datetime, after: int, limit: int, until: datetime
+) -> tuple[list[WebhookDelivery], int, int] | None:
+    """Lease the next due deliveries above id `after` until `until`, so no other sender
+    posts them meanwhile: read under `SKIP LOCKED` (PostgreSQL; SQLite's transactions
+    are serial) and leased by a conditional update in the same transaction. Returns
+    (leased, highest id read, how many another sender took first), or None when none
+    is due."""
+    with transaction.atomic():
+        due = list(
+            WebhookDelivery.objects.filter(status="pending", next_attempt_at__lte=now, id__gt=after)
+            .select_related("endpoint", "event")
+            .select_for_update(skip_locked=True, of=("self",))
+            .order_by("id")[:limit]
+        )
+        if not due:
+            return None
+        ids = [delivery.pk for delivery in due]
+        leased = WebhookDelivery.objects.filter(
+            pk__in=ids, status="pending", next_attempt_at__lte=now
+        ).update(next_attempt_at=until)
+        if leased < len(due):
+            mine = set(
+                WebhookDelivery.objects.filter(pk__in=ids, next_attempt_at=until).values_list(
+                    "pk", flat=True
+                )
+            )
+            due = [delivery for delivery in due if delivery.pk in mine]
+    return due, ids[-1], len(ids) - len(due)
+
+
+@dataclass(frozen=True)
+class _Attempt:
+    status: int | None
+    error: str = ""
+    refused: bool = False
+
+
+def _attempt(delivery: WebhookDelivery, signing: dict[int, str], timeout: float) -> _Attempt:
+    """Post one delivery (no database: it runs in a sender thread)."""
     try:
-        status = _post(delivery, timeout=timeout)
+        return _Attempt(_post(delivery, secret=signing[delivery.endpoint_id], timeout=timeout))
     except destinations.DestinationRefused as refusal:
         # one fixed reason, and no retry: the log must not tell what answers inside
-        error, refused = str(refusal), True
+        return _Attempt(None, str(refusal), refused=True)
     except destinations.DeliveryFailed as failure:
-        error = str(failure)
-    return _record(delivery, status=status, error=error, refused=refused)
+        return _Attempt(None, str(failure))
 
 
-def _post(delivery: WebhookDelivery, *, timeout: float) -> int:
+def _post(delivery: WebhookDelivery, *, secret: str, timeout: float) -> int:
     endpoint, event = delivery.endpoint, delivery.event
     body = body_of(event)
     headers = {
         "Content-Type": "application/json",
         "User-Agent": "Tercero-Webhooks/1",
         "Tercero-Event-Id": str(event.pk),
-        "Tercero-Signature": sign(signing_secret(endpoint), int(time.time()), body),
+        "Tercero-Signature": sign(secret, int(time.time()), body),
     }
     return destinations.post(
         endpoint.url,
@@ -336,26 +377,40 @@ def _post(delivery: WebhookDelivery, *, timeout: float) -> int:
     )
 
 
-def _record(delivery: WebhookDelivery, *, status: int | None, error: str, refused: bool) -> str:
-    attempts = delivery.attempts + 1
+def _record_all(attempts: list[tuple[WebhookDelivery, _Attempt]]) -> list[str]:
+    """Write a batch's outcomes in one transaction: the delivered ones one statement per
+    status code, each failure with its own back-off."""
     sent_at = timezone.now()
-    if status is not None and 200 <= status < 300:
-        WebhookDelivery.objects.filter(pk=delivery.pk).update(
-            status="delivered",
-            attempts=attempts,
-            last_attempt_at=sent_at,
-            last_status_code=status,
-            last_error="",
-            delivered_at=sent_at,
-        )
-        return "delivered"
-    gave_up = refused or attempts >= MAX_ATTEMPTS
+    delivered: dict[int, list[int]] = {}
+    outcomes = []
+    with transaction.atomic():
+        for delivery, attempt in attempts:
+            if attempt.status is not None and 200 <= attempt.status < 300:
+                delivered.setdefault(attempt.status, []).append(delivery.pk)
+                outcomes.append("delivered")
+            else:
+                outcomes.append(_record_failure(delivery, attempt, sent_at=sent_at))
+        for status, ids in delivered.items():
+            WebhookDelivery.objects.filter(pk__in=ids).update(
+                status="delivered",
+                attempts=F("attempts") + 1,
+                last_attempt_at=sent_at,
+                last_status_code=status,
+                last_error="",
+                delivered_at=sent_at,
+            )
+    return outcomes
+
+
+def _record_failure(delivery: WebhookDelivery, attempt: _Attempt, *, sent_at: datetime) -> str:
+    attempts = delivery.attempts + 1
+    gave_up = attempt.refused or attempts >= MAX_ATTEMPTS
     WebhookDelivery.objects.filter(pk=delivery.pk).update(
         status="failed" if gave_up else "pending",
         attempts=attempts,
         last_attempt_at=sent_at,
-        last_status_code=status,
-        last_error=error or f"HTTP {status}",
+        last_status_code=attempt.status,
+        last_error=attempt.error or f"HTTP {attempt.status}",
         next_attempt_at=sent_at + backoff(attempts, delivery_id=delivery.pk),
     )
     return "failed" if gave_up else "retrying"

@@ -51,7 +51,8 @@ def _chained_work_event_ids() -> list[int]:
 class Recorder:
     """A batch consumer that notes which worker handled which event."""
 
-    def __init__(self, name: str, *, pause_seconds: float = 0.0):
+    def __init__(self, name: str, *, pause_seconds: float = 0.0, log: list[str] | None = None):
+        self.name, self.log = name, log
         self.lock = threading.Lock()
         self.handled: dict[int, list[int]] = {}
         self.pause_seconds = pause_seconds
@@ -63,6 +64,8 @@ class Recorder:
         with self.lock:
             for event in events:
                 self.handled.setdefault(event.pk, []).append(threading.get_ident())
+            if self.log is not None:
+                self.log.append(self.name)
         time.sleep(self.pause_seconds)  # the batch's locks are held meanwhile
 
 
@@ -113,6 +116,41 @@ def test_a_drain_stops_when_its_time_is_up_and_the_next_call_goes_on(tenant_a, r
     # then
     assert (first, rest) == (10, 40)
     assert sorted(slow.handled) == _all_event_ids()
+
+
+def test_consumers_drain_a_batch_each_in_turn_so_none_waits_on_anothers_backlog(tenant_a, recorder):
+    # given: 40 events waiting for two consumers
+    item = add_item(make_queue(live_engagement(tenant_a.client)))
+    _backlog(item, 38)
+    batches: list[str] = []
+    first = recorder("test-first", log=batches)
+    second = recorder("test-second", log=batches)
+
+    # when: a run of every consumer, 10 events a batch
+    handled = outbox.consume_all(batch_size=10)
+
+    # then: the second consumer's first batch came right after the first's, not after
+    # the first had drained its whole backlog; each took every event once
+    assert batches == ["test-first", "test-second"] * 4
+    assert (handled["test-first"], handled["test-second"], handled["audit"]) == (40, 40, 40)
+    assert sorted(first.handled) == sorted(second.handled) == _all_event_ids()
+    assert outbox.consume_all(batch_size=10)["test-first"] == 0
+
+
+def test_a_run_of_every_consumer_keeps_to_its_time_whatever_the_number_of_consumers(
+    tenant_a, recorder
+):
+    # given: three slow consumers with 100 events each waiting
+    item = add_item(make_queue(live_engagement(tenant_a.client)))
+    _backlog(item, 98)
+    slow = [recorder(f"test-slow-{n}", pause_seconds=0.2) for n in range(3)]
+
+    # when: one run with half a second, 10 events a batch
+    handled = outbox.consume_all(batch_size=10, max_seconds=0.5)
+
+    # then: one round or two of every consumer, not half a second each; the rest waits
+    assert [handled[recorder.name] for recorder in slow] in ([10] * 3, [20] * 3)
+    assert outbox.consume_all()["test-slow-2"] == 100 - handled["test-slow-2"]
 
 
 @pytest.mark.postgres
