@@ -133,7 +133,8 @@ def _split_shift_queue(page, watch, detail_url: str) -> None:
     page.get_by_role("button", name="Save queue hours").click()
     page.wait_for_url(detail_url)
     saved = _text(page)
-    assert "Hours of queue Back office saved: Monday to Friday: 08:00-12:00 and 13:00-17:30" in saved
+    said = "Hours of queue Back office saved: Monday to Friday: 08:00-12:00 and 13:00-17:30"
+    assert said in saved
     assert "Hours 24/7" in saved  # the engagement's cover is unchanged
 
 

@@ -200,7 +200,7 @@ def test_the_api_refuses_bad_hours_in_words_and_stores_nothing(client, provider_
 def test_another_clients_queue_is_not_found_on_its_page_and_in_the_api(client, tenant_a, tenant_b):
     # given staff of client A only, and a queue of client B
     foreign = _queue(tenant_b, name="Theirs")
-    staff = UserFactory(email="ops@provider.example", role=Role.PROVIDER_ADMIN)
+    staff = UserFactory.create(email="ops@provider.example", role=Role.PROVIDER_ADMIN)
     with all_clients_scope():
         Grant.objects.create(user=staff, client=tenant_a.client, reason="test")
     client.force_login(staff)
