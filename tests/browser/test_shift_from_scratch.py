@@ -21,7 +21,8 @@ from tercero.platform.tenancy.scoping import all_clients_scope
 from tercero.platform.tenancy.tests.factories import ProviderFactory
 from tests.browser.conftest import SCREENSHOTS, checked, open_context
 
-pytestmark = pytest.mark.browser
+# an end-to-end journey: on PostgreSQL too (Get next's claim there is its own statement)
+pytestmark = [pytest.mark.browser, pytest.mark.every_engine]
 
 # the README's pictures are refreshed with TERCERO_TOUR=docs/tour; other runs keep theirs
 # beside the other screenshots, so a test run leaves the working tree as it was
