@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, F, Min
 from django.utils import timezone
 
@@ -217,17 +217,45 @@ def enqueue_deliveries_for(events: list[WorkEvent]) -> None:
         client_id__in={event.client_id for event in events}, is_active=True
     ).order_by("id"):
         endpoints.setdefault(endpoint.client_id, []).append(endpoint)
+    wanted = [
+        (event, endpoint)
+        for event in events
+        for endpoint in endpoints.get(event.client_id, ())
+        if not endpoint.kinds or event.kind in endpoint.kinds
+    ]
+    if connection.vendor == "postgresql" and wanted:
+        _insert_deliveries(wanted, now=now)
+        return
     WebhookDelivery.objects.bulk_create(
         [
             WebhookDelivery(
                 client_id=event.client_id, endpoint=endpoint, event=event, next_attempt_at=now
             )
-            for event in events
-            for endpoint in endpoints.get(event.client_id, ())
-            if not endpoint.kinds or event.kind in endpoint.kinds
+            for event, endpoint in wanted
         ],
         ignore_conflicts=True,
     )
+
+
+def _insert_deliveries(wanted: list[tuple[WorkEvent, WebhookEndpoint]], *, now: datetime) -> None:
+    """PostgreSQL: the batch's deliveries from three array parameters, in one statement
+    (no model instance, no statement with a placeholder a field for psycopg to parse);
+    one already there is left as it is, as `bulk_create(ignore_conflicts=True)` does."""
+    table = connection.ops.quote_name(WebhookDelivery._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (status, attempts, next_attempt_at, last_error, client_id,"
+            " endpoint_id, event_id) SELECT %s, 0, %s, '', client_id, endpoint_id, event_id"
+            " FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[])"
+            " AS wanted(client_id, endpoint_id, event_id) ON CONFLICT DO NOTHING",
+            [
+                WebhookDelivery.Status.PENDING.value,
+                now,
+                [event.client_id for event, _ in wanted],
+                [endpoint.pk for _, endpoint in wanted],
+                [event.pk for event, _ in wanted],
+            ],
+        )
 
 
 def register() -> None:
