@@ -26,6 +26,7 @@ import http.client
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -40,7 +41,6 @@ from ingest import (  # bench/ is the script's own directory on sys.path
     PERSON,
     _app_role,
     _free_port,
-    _start,
     _stop,
     keying_queue,
 )
@@ -427,13 +427,8 @@ def _exactly_once(receiver: Receiver) -> Once:
 
 def _verify(env: dict[str, str]) -> tuple[bool, str]:
     """`tercero audit verify`: passed?, and what it said."""
-    done = subprocess.run(
-        [sys.executable, "-m", "tercero", "audit", "verify"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=1800,
-    )
+    command = [sys.executable, "-m", "tercero", "audit", "verify"]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=1800)
     return done.returncode == 0, (done.stdout + done.stderr).strip().splitlines()[-1]
 
 
@@ -461,9 +456,22 @@ def _edit_one_audit_event() -> int:
 
 
 def _serve(env: dict[str, str], port: int, workers: int) -> subprocess.Popen:
+    """`tercero serve`, once it answers (a busy machine may take minutes to start it)."""
     command = [sys.executable, "-m", "tercero", "serve", "--bind", f"127.0.0.1:{port}"]
     command += ["--web-workers", str(workers)]
-    return _start("tercero serve", command, env, port, Path(env["TERCERO_VAR_DIR"]) / "serve.log")
+    log = Path(env["TERCERO_VAR_DIR"]) / "serve.log"
+    server = subprocess.Popen(
+        command, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, process_group=0
+    )
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and server.poll() is None:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return server
+        except OSError:
+            time.sleep(0.5)
+    _stop(server)
+    raise SystemExit(f"tercero serve did not start; see {log}")
 
 
 def _run_load(args, port: int, world: World, load: Load, sampler: Sampler) -> None:
