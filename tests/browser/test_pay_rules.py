@@ -3,6 +3,8 @@
 line highlighted and what was typed kept, the fixed line is saved as a new version, and
 the earlier version is restored from its page."""
 
+from playwright.sync_api import expect
+
 from tercero.platform.identity.tests.factories import PASSWORD
 from tercero.platform.tenancy.scoping import client_scope
 from tercero.services.payroll import groups
@@ -29,7 +31,7 @@ def test_a_lead_adds_a_pay_line_and_restores_the_earlier_rules(page, live_server
     page.get_by_label("Why the rules change").fill("Night shifts from December")
     page.get_by_role("button", name="Save as a new version").click()
     page.get_by_text("reads NI, which is not computed before it").wait_for()
-    assert page.locator("fieldset.has-error").count() == 1
+    expect(page.locator("fieldset.has-error")).to_have_count(1)
     fixed = page.locator("fieldset.has-error")
     assert fixed.get_by_label("Formula", exact=True).input_value() == "night_hours * 2.50 + NI"
     checked(page, watch)

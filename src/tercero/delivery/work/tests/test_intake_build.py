@@ -5,6 +5,7 @@ are cut as `redact_tree` cuts them, personal fields are sealed and hashed as
 exactly what Django itself writes for the same item."""
 
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -49,7 +50,7 @@ def test_a_batch_arrives_at_one_moment_with_each_items_own_clocks(tenant_a):
         sla_targets=TARGETS,
     )
     queue = make_queue(engagement, at_risk_percent=60)
-    rows = [
+    rows: list[dict[str, Any]] = [
         {"work_type": TICKET.key, "payload": {"subject": f"s{p}"}, "priority": p}
         for p in (1, 2, 3, 4, 1, 2)
     ]
