@@ -27,17 +27,19 @@ from pathlib import Path
 DATABASE = os.environ.get("TERCERO_BENCH_DB", "tercero_bench_import")
 
 
-def _setup(database_url: str | None) -> None:
+def _setup(database_url: str | None, *, database: str = DATABASE, name: str = "import") -> None:
+    """A throw-away database `database` on the server of `database_url` (or a temporary
+    SQLite file without one), migrated; the intake benches' common start."""
     os.environ["DJANGO_SETTINGS_MODULE"] = "tercero.config.settings"
-    os.environ["TERCERO_VAR_DIR"] = tempfile.mkdtemp(prefix="tercero-bench-import-")
+    os.environ["TERCERO_VAR_DIR"] = tempfile.mkdtemp(prefix=f"tercero-bench-{name}-")
     if database_url:
         import psycopg
 
         base, _, _ = database_url.rpartition("/")
         with psycopg.connect(database_url, autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
-            admin.execute(f"CREATE DATABASE {DATABASE}")
-        os.environ["DATABASE_URL"] = f"{base}/{DATABASE}"
+            admin.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+            admin.execute(f"CREATE DATABASE {database}")
+        os.environ["DATABASE_URL"] = f"{base}/{database}"
     else:
         os.environ.pop("DATABASE_URL", None)
     import django

@@ -20,33 +20,11 @@ import io
 import os
 import pstats
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from typing import Any
 
 DATABASE = os.environ.get("TERCERO_BENCH_DB", "tercero_bench_intake_cpu")
-
-
-def _setup(database_url: str | None) -> None:
-    os.environ["DJANGO_SETTINGS_MODULE"] = "tercero.config.settings"
-    os.environ["TERCERO_VAR_DIR"] = tempfile.mkdtemp(prefix="tercero-bench-intake-cpu-")
-    if database_url:
-        import psycopg
-
-        base, _, _ = database_url.rpartition("/")
-        with psycopg.connect(database_url, autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
-            admin.execute(f"CREATE DATABASE {DATABASE}")
-        os.environ["DATABASE_URL"] = f"{base}/{DATABASE}"
-    else:
-        os.environ.pop("DATABASE_URL", None)
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
 
 
 def _bare_model() -> Any:
@@ -101,8 +79,10 @@ def main() -> int:
     parser.add_argument("--top", type=int, default=35, help="profile lines shown")
     parser.add_argument("--database-url", default=None)
     args = parser.parse_args()
-    _setup(args.database_url)
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from import_csv import _setup
+
+    _setup(args.database_url, database=DATABASE, name="intake-cpu")
     from django.db import connection
     from django.utils import timezone
     from ingest import keying_queue
