@@ -9,6 +9,7 @@ migrations: the first to set up migrates and keeps a copy, the others start from
 (tests/migrated_db.py)."""
 
 import base64
+import contextlib
 import os
 import secrets
 import shutil
@@ -48,9 +49,9 @@ def share_keys(base: Path, worker_dir: Path) -> None:
             with os.fdopen(fd, "w") as handle:
                 handle.write(make() + "\n")
             try:
-                os.link(draft, shared)  # fails if another worker's key got there first
-            except FileExistsError:
-                pass
+                # another worker's key may have got there first: then every worker uses it
+                with contextlib.suppress(FileExistsError):
+                    os.link(draft, shared)
             finally:
                 draft.unlink()
         if not (worker_dir / name).exists():
