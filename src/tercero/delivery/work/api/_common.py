@@ -7,12 +7,9 @@ from typing import TYPE_CHECKING, Any, Literal
 from django.utils import timezone
 from ninja import Field, Schema
 
-from tercero.delivery.engagements.models import Engagement
 from tercero.delivery.work import access, lifecycle, personal, registry, selectors, sla
-from tercero.delivery.work.models import Channel, Queue, WorkItem
-from tercero.platform.api import rows
+from tercero.delivery.work.models import Channel, WorkItem
 from tercero.platform.api.caller import Caller
-from tercero.platform.errors import NotFound
 
 SlaState = Literal["none", "on_track", "at_risk", "breached"]
 if TYPE_CHECKING:  # a Literal built from the engine's tables is beyond a type checker
@@ -113,23 +110,3 @@ def _item(caller: Caller, item_id: int) -> WorkItem:
     item = selectors.access_item(client_ids=caller.client_ids, item_id=item_id)
     access.check(caller.user, item)
     return item
-
-
-def _intake_queue(caller: Caller, queue_id: int) -> Queue:
-    """The queue `caller` writes items into, with its engagement (what intake checks
-    first), or NotFound: `selectors.access_queue` read in one hand-written statement,
-    as every create runs it (the query compiler cost more than the insert)."""
-    if not caller.client_ids:
-        raise NotFound("Queue not found.")
-    queue, engagement = rows.columns(Queue, "q"), rows.columns(Engagement, "e")
-    row = rows.fetch_one(
-        f"SELECT {queue.sql}, {engagement.sql} FROM {Queue._meta.db_table} q"
-        f" JOIN {Engagement._meta.db_table} e ON e.id = q.engagement_id"
-        f" WHERE q.id = %s AND q.client_id IN ({rows.placeholders(len(caller.client_ids))})",
-        [queue_id, *caller.client_ids],
-    )
-    if row is None:
-        raise NotFound("Queue not found.")
-    found = queue.build(row)
-    Queue.engagement.field.set_cached_value(found, engagement.build(row, len(queue.names)))
-    return found

@@ -15,7 +15,6 @@ from tercero.delivery.work.api._common import (
     ItemStatus,
     Skills,
     SlaState,
-    _intake_queue,
     _item,
 )
 from tercero.delivery.work.api.import_jobs import ImportJobOut, job_out
@@ -125,7 +124,7 @@ EXPORT_LIMIT = 100_000
 @router.post("/work-items", response={201: ItemOut}, tags=["work items"])
 def create_item(request: HttpRequest, body: ItemIn) -> Status[WorkItem]:
     caller = caller_of(request)
-    queue = _intake_queue(caller, body.queue_id)
+    queue = selectors.access_queue(client_ids=caller.client_ids, queue_id=body.queue_id)
     caller.require("work:write")
     item = services.create_item(actor=caller.user, queue=queue, **body.dict(exclude={"queue_id"}))
     return Status(201, item)  # as written: nothing to read back
@@ -134,7 +133,7 @@ def create_item(request: HttpRequest, body: ItemIn) -> Status[WorkItem]:
 @router.post("/work-items/bulk", response={201: BulkOut, 422: BulkRefusedOut}, tags=["work items"])
 def create_items(request: HttpRequest, body: BulkIn) -> Status[dict[str, Any]]:
     caller = caller_of(request)
-    queue = _intake_queue(caller, body.queue_id)
+    queue = selectors.access_queue(client_ids=caller.client_ids, queue_id=body.queue_id)
     caller.require("work:write")
     created, errors = services.create_items(
         actor=caller.user, queue=queue, rows=body.items, all_or_nothing=body.all_or_nothing
@@ -180,7 +179,7 @@ def import_items(
     caller = caller_of(request)
     if not 1 <= queue_id <= 2**62:
         raise NotFound("Queue not found.")
-    queue = _intake_queue(caller, queue_id)
+    queue = selectors.access_queue(client_ids=caller.client_ids, queue_id=queue_id)
     caller.require("work:write")
     if not dry_run and import_jobs.is_large(file):
         job = import_jobs.start(
