@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.db.models import Count
+from django.utils import timezone
 
 from tercero.delivery.engagements.business_time import BusinessCalendar
 from tercero.delivery.engagements.residency import site_satisfies_residency
-from tercero.delivery.work import routing
+from tercero.delivery.work import queue_hours, routing
 from tercero.delivery.work.models import Assignment, SkillRequirement, WorkItem
 from tercero.delivery.workforce.models import Agent, Clearance
 
@@ -44,6 +45,8 @@ class Picker:
     candidates: list[Candidate]
     eligible: int  # all eligible agents, before the search and the SHOWN limit
     sites: list[tuple[int, str]]  # the eligible agents' sites, for the site filter
+    # why nobody may take it now whoever they are: "Closed; opens Monday 1 March at 16:00"
+    closed: str = ""
 
 
 def eligible_agents(*, item: WorkItem, query: str = "", site_id: int | None = None) -> Picker:
@@ -52,6 +55,11 @@ def eligible_agents(*, item: WorkItem, query: str = "", site_id: int | None = No
     engagement = item.engagement
     if engagement.status not in routing.ACCEPTING:
         return Picker(candidates=[], eligible=0, sites=[])
+    now = timezone.now()
+    opening = queue_hours.opening_of(item.queue, now)
+    if opening is not None and not opening.is_open:  # `assign` refuses every agent
+        closed = queue_hours.state_in_words(item.queue, now)
+        return Picker(candidates=[], eligible=0, sites=[], closed=closed)
     required = dict(SkillRequirement.objects.filter(item=item).values_list("skill", "min_level"))
     agents = list(
         Agent.objects.filter(

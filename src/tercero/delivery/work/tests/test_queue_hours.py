@@ -254,3 +254,21 @@ def test_a_leads_assignment_from_a_closed_queue_is_refused_saying_when_it_opens(
     ]
     with client_scope(clients=[tenant_a.client.pk]):
         assert WorkItem.objects.get(pk=ticket.pk).assignee_id is None
+
+
+def test_the_assign_picker_offers_nobody_while_the_queue_is_closed_and_says_why(tenant_a, db):
+    # the lead's picker must not list agents whom `assign` would refuse
+    from tercero.delivery.work import assignable
+
+    engagement, queue = _desk(tenant_a.client)
+    make_agent(engagement)
+    with at(13):
+        ticket = add_item(queue)
+        with client_scope(clients=[tenant_a.client.pk]):
+            closed = assignable.eligible_agents(item=ticket)
+    with at(17), client_scope(clients=[tenant_a.client.pk]):
+        open_now = assignable.eligible_agents(item=ticket)
+    assert closed.candidates == []
+    assert closed.closed == "Closed; opens 16:00"
+    assert open_now.closed == ""
+    assert len(open_now.candidates) == 1
