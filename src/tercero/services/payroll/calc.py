@@ -6,6 +6,7 @@ Money enters and leaves as integer minor units; inside, `rules.evaluate` works i
 `Decimal` major units and rounds each line by its own rule.
 """
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -90,6 +91,10 @@ class Snapshot:
     # not a director this tax year) and the NICs method, "annual" or "alternative"
     director_weeks: int = 0
     director_method: str = ""
+    # United Kingdom statutory pay for the period (statutory_leave.period_lines): one
+    # (code, name, amount_minor, sentences) per kind, an earning taxed and NICable like pay
+    statutory: tuple[tuple[str, str, int, tuple[str, ...]], ...] = ()
+    statutory_problem: str = ""  # why it could not be worked out: the employee is held
 
 
 @dataclass(frozen=True)
@@ -182,6 +187,10 @@ def prorated_minor(parts: list[tuple[int, int]], period_days: int, frequency: st
 def compute(snapshot: Snapshot, setting: Setting) -> Computed:
     """One employee's payslip for the run's period."""
     scale = places(setting.currency)
+    if snapshot.statutory_problem:
+        raise InvalidInput(snapshot.statutory_problem)
+    if snapshot.statutory:
+        setting = _with_statutory(setting, snapshot.statutory, scale)
     if snapshot.salary_minor is not None:
         salary_minor = snapshot.salary_minor
     elif snapshot.annual_salary_minor is not None:
@@ -253,8 +262,29 @@ def compute(snapshot: Snapshot, setting: Setting) -> Computed:
         net_minor=sums["earning"] - sums["deduction"],
         employer_minor=sums["employer"],
         ytd=after,
-        basis=_basis(salary_minor, snapshot.retro_minor, context["not_deducted"], scale),
+        basis={
+            **_basis(salary_minor, snapshot.retro_minor, context["not_deducted"], scale),
+            **(
+                {"statutory": [t for *_, texts in snapshot.statutory for t in texts]}
+                if snapshot.statutory
+                else {}
+            ),
+        },
     )
+
+
+def _with_statutory(setting: Setting, lines: tuple, scale: int) -> Setting:
+    """The run's rules with a fixed earning per statutory payment, before the first tax
+    line so income tax and NICs see it (a code the rules already use is refused)."""
+    added = [
+        rules.Rule(code, name, "earning", "fixed", amount=str(_major(amount, scale)))
+        for code, name, amount, _texts in lines
+    ]
+    given = list(setting.rules)
+    at = next((i for i, rule in enumerate(given) if rule.kind == "tax"), len(given))
+    combined = given[:at] + added + given[at:]
+    rules.check(combined)
+    return dataclasses.replace(setting, rules=tuple(combined))
 
 
 def _basis(salary_minor: int, retro_minor: int, not_deducted: dict, scale: int) -> dict:

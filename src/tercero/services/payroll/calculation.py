@@ -15,7 +15,7 @@ from django.db.models import F, Max, Sum
 from django.utils import timezone
 
 from tercero.platform.errors import InvalidInput
-from tercero.services.payroll import calc, gb, groups, lifecycle, pensions
+from tercero.services.payroll import calc, gb, groups, lifecycle, pensions, statutory_leave
 from tercero.services.payroll import run_steps as steps
 from tercero.services.payroll.models import (
     Employee,
@@ -143,6 +143,7 @@ def snapshots(run: PayRun, employee_ids: list[int]) -> list[calc.Snapshot]:
     certificates = _certificates(run, employee_ids)
     frequency = run.pay_group.frequency
     regular = run.kind == PayRun.Kind.REGULAR
+    statutory = statutory_leave.run_lines(run, employee_ids) if regular else {}
     built = []
     for employee_id in employee_ids:
         # only the employment in this pay group: a transfer's other part is the other
@@ -179,6 +180,7 @@ def snapshots(run: PayRun, employee_ids: list[int]) -> list[calc.Snapshot]:
                 **_p45(employees[employee_id], run.tax_year),
                 withholding=certificates.get(employee_id, {}),
                 **_director(employees[employee_id], run),
+                **statutory.get(employee_id, {}),
             )
         )
     return built

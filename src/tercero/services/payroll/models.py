@@ -382,3 +382,4 @@ class WithholdingCertificate(ClientOwned):
 
 # Real Time Information filing (rti_models.py): one set of payroll models
 from tercero.services.payroll.rti_models import RtiEmployer, RtiPerson, RtiSubmission  # noqa: E402, F401
+from tercero.services.payroll.statutory_models import StatutoryAbsence  # noqa: E402, F401

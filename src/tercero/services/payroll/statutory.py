@@ -1,0 +1,374 @@
+"""United Kingdom statutory payments, without the database: Statutory Sick Pay (SSP),
+Maternity (SMP), Adoption (SAP), Paternity (SPP) and Shared Parental Pay (ShPP), day by
+day, in integer pence, with lines an auditor can read.
+
+Rates and rules come from the tax year's pack (`packs/gb-<year>.json`,
+"statutory_payments", each figure with its GOV.UK source). Whoever calls these functions
+has decided the absence qualifies (`statutory_rules.refusal`); here it is only paid.
+
+Rounding. SMP: a week's payment at the earnings-related rate that includes a fraction of
+a penny is rounded up to the next penny (Statutory Maternity Pay (General) Regulations
+1986, reg. 28), and a day is one seventh of the weekly rate (Social Security
+Contributions and Benefits Act 1992 s. 166(4)). SPP and SAP: the same, weekly or daily
+(Statutory Paternity Pay and Statutory Adoption Pay (Weekly Rates) Regulations 2002,
+SI 2002/2818, reg. 4); ShPP is paid the same way. SSP: a day is the weekly rate divided
+by the qualifying days in that week (GOV.UK, Statutory Sick Pay: manually calculate your
+employee's payments); HMRC's rounding rule for SSP was not found in the sources checked,
+so SSP is rounded up to the penny like the other payments.
+
+Part weeks are rounded cumulatively: the days 0..b of a week are paid ceil(weekly x b /
+n) pence, so each day pays ceil(w x (j+1)/n) - ceil(w x j/n). Days paid in two pay
+periods therefore add up to exactly the week's amount, never a penny more.
+"""
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_CEILING, Decimal
+from fractions import Fraction
+from functools import cache
+
+from tercero.platform.errors import InvalidInput
+from tercero.services.payroll import gb
+
+SICKNESS = "sickness"
+MATERNITY = "maternity"
+ADOPTION = "adoption"
+PATERNITY = "paternity"
+SHARED_PARENTAL = "shared_parental"
+KINDS = {
+    SICKNESS: ("SSP", "Statutory Sick Pay"),
+    MATERNITY: ("SMP", "Statutory Maternity Pay"),
+    ADOPTION: ("SAP", "Statutory Adoption Pay"),
+    PATERNITY: ("SPP", "Statutory Paternity Pay"),
+    SHARED_PARENTAL: ("SHPP", "Statutory Shared Parental Pay"),
+}
+KINDS_BY_CODE = dict(KINDS.values())
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+@dataclass(frozen=True)
+class Rates:
+    """One tax year's statutory payment rates and rules, in pence."""
+
+    tax_year: str
+    sick_weekly: int
+    sick_waiting_days: int
+    sick_incapacity_min_days: int
+    sick_earnings_limit_applies: bool
+    sick_earnings_percent: Decimal | None
+    sick_max_weeks: int
+    sick_linking_days: int
+    family_weekly: int
+    family_percent: Decimal
+    family_higher_weeks: int
+    maternity_weeks: int
+    paternity_weeks: int
+    shared_weeks: int
+    continuous_weeks: int
+    lower_earnings_limit: int
+
+
+@dataclass(frozen=True)
+class PaidDay:
+    day: date
+    amount_minor: int
+    week_start: date
+    week_number: int  # 1 for the first week of the payment period
+    weekly_minor: int  # the week's rate
+    basis: str  # how the week's rate was found, in words
+
+
+@dataclass(frozen=True)
+class Line:
+    """A run of days in one week at one rate, paid in one pay period."""
+
+    code: str
+    start: date
+    end: date
+    days: int
+    amount_minor: int
+    text: str
+
+
+def tax_year_of(day: date) -> str:
+    start = day.year if day >= date(day.year, 4, 6) else day.year - 1
+    return f"{start}-{str(start + 1)[2:]}"
+
+
+@cache
+def rates(tax_year: str) -> Rates:
+    """The statutory payment rates of a tax year; InvalidInput when no pack has them."""
+    found = gb.pack(tax_year).get("statutory_payments")
+    if not found:
+        raise InvalidInput(
+            f"The {tax_year} rates pack has no statutory payment rates.",
+            fields={"tax_year": tax_year},
+        )
+    percent = found["sick_pay_earnings_percent"]
+    return Rates(
+        tax_year=tax_year,
+        sick_weekly=pence(found["sick_pay_weekly"]),
+        sick_waiting_days=found["sick_pay_waiting_days"],
+        sick_incapacity_min_days=found["sick_pay_incapacity_min_days"],
+        sick_earnings_limit_applies=found["sick_pay_lower_earnings_limit_applies"],
+        sick_earnings_percent=Decimal(percent) if percent is not None else None,
+        sick_max_weeks=found["sick_pay_max_weeks"],
+        sick_linking_days=found["sick_pay_linking_days"],
+        family_weekly=pence(found["family_weekly"]),
+        family_percent=Decimal(found["family_earnings_percent"]),
+        family_higher_weeks=found["family_higher_rate_weeks"],
+        maternity_weeks=found["maternity_adoption_weeks"],
+        paternity_weeks=found["paternity_weeks"],
+        shared_weeks=found["shared_parental_weeks"],
+        continuous_weeks=found["continuous_employment_weeks"],
+        lower_earnings_limit=pence(found["lower_earnings_limit_weekly"]),
+    )
+
+
+def rates_on(day: date) -> Rates:
+    return rates(tax_year_of(day))
+
+
+def pence(text: str) -> int:
+    return int(Decimal(text) * 100)
+
+
+def pounds(minor: int | Decimal) -> str:
+    """£1,234.56, for the sentences."""
+    value = Decimal(minor) / 100
+    return f"£{value:,.2f}"
+
+
+def _percent(value: Decimal) -> str:
+    return format(value.normalize(), "f")
+
+
+def percent_of_minor(amount_minor: int, percent: Decimal) -> int:
+    """A percentage of an amount, rounded up to the next penny."""
+    return int((Decimal(amount_minor) * percent / 100).to_integral_value(ROUND_CEILING))
+
+
+def share_minor(weekly_minor: int, days: int, of_days: int) -> int:
+    """`days` of `of_days` of a weekly amount, rounded up to the next penny."""
+    return -((-weekly_minor * days) // of_days)
+
+
+def _day_amount(weekly_minor: int, index: int, of_days: int) -> int:
+    """Day `index` (0-based) of a week of `of_days` paid days: cumulative rounding."""
+    return share_minor(weekly_minor, index + 1, of_days) - share_minor(weekly_minor, index, of_days)
+
+
+# --- maternity, adoption, paternity and shared parental pay -------------------------
+
+
+def family_weekly(*, awe_minor: int, week_start: date, higher: bool) -> tuple[int, str]:
+    """The week's rate: 90 % of average weekly earnings in the first six weeks of SMP and
+    SAP (`higher`), otherwise the lower of that and the flat rate of the tax year the
+    week starts in."""
+    year = rates_on(week_start)
+    earnings = percent_of_minor(awe_minor, year.family_percent)
+    said = f"{_percent(year.family_percent)} % of average weekly earnings {pounds(awe_minor)}"
+    if higher or earnings <= year.family_weekly:
+        return earnings, said
+    return year.family_weekly, f"the {year.tax_year} flat rate (lower than {said})"
+
+
+def family_days(
+    *,
+    kind: str,
+    start: date,
+    end: date | None,
+    awe_minor: int,
+    weeks: int | None = None,
+) -> Iterator[PaidDay]:
+    """Every day of an SMP, SAP, SPP or ShPP payment period from `start`, up to `end`
+    (or the end of the entitlement): weeks run from the start day, seven days each."""
+    year = rates_on(start)
+    if weeks is None:
+        weeks = {
+            MATERNITY: year.maternity_weeks,
+            ADOPTION: year.maternity_weeks,
+            PATERNITY: year.paternity_weeks,
+            SHARED_PARENTAL: year.shared_weeks,
+        }[kind]
+    higher_weeks = year.family_higher_weeks if kind in (MATERNITY, ADOPTION) else 0
+    last = start + timedelta(days=7 * weeks - 1)
+    if end is not None:
+        last = min(last, end)
+    for number in range(weeks):
+        week_start = start + timedelta(days=7 * number)
+        if week_start > last:
+            return
+        weekly, basis = family_weekly(
+            awe_minor=awe_minor, week_start=week_start, higher=number < higher_weeks
+        )
+        for index in range(7):
+            day = week_start + timedelta(days=index)
+            if day > last:
+                return
+            yield PaidDay(day, _day_amount(weekly, index, 7), week_start, number + 1, weekly, basis)
+
+
+def shared_days(
+    *, blocks: Iterable[tuple[date, date]], awe_minor: int, weeks_available: int
+) -> Iterator[PaidDay]:
+    """ShPP over one or more blocks of leave, oldest first, until the weeks left after
+    SMP or SAP (`weeks_available`) are used: each day uses a seventh of a week."""
+    days_left = 7 * weeks_available
+    number = 0
+    for start, end in sorted(blocks):
+        if days_left <= 0:
+            return
+        block_weeks = -(-((end - start).days + 1) // 7)
+        for paid in family_days(
+            kind=SHARED_PARENTAL, start=start, end=end, awe_minor=awe_minor, weeks=block_weeks
+        ):
+            if days_left <= 0:
+                return
+            days_left -= 1
+            yield PaidDay(
+                paid.day,
+                paid.amount_minor,
+                paid.week_start,
+                number + paid.week_number,
+                paid.weekly_minor,
+                paid.basis,
+            )
+        number += block_weeks
+
+
+# --- lines for a pay period ---------------------------------------------------------
+
+
+def lines_in(
+    days: Iterable[PaidDay], *, kind: str, period_start: date, period_end: date
+) -> list[Line]:
+    """The paid days that fall in a pay period, one line per week and rate, each with a
+    sentence: which week, how many days, at what weekly rate and why."""
+    code, name = KINDS[kind]
+    groups: dict[tuple[date, int], list[PaidDay]] = {}
+    for paid in days:
+        if period_start <= paid.day <= period_end:
+            groups.setdefault((paid.week_start, paid.weekly_minor), []).append(paid)
+    made = []
+    for (week_start, weekly), group in sorted(groups.items()):
+        amount = sum(paid.amount_minor for paid in group)
+        first, last = group[0], group[-1]
+        week = (
+            f"week {first.week_number} (from {_day_text(week_start)})"
+            if first.week_number
+            else f"for the week from {_day_text(week_start)}"
+        )
+        text = (
+            f"{name} {week}: "
+            f"{len(group)} day{'s' if len(group) != 1 else ''}, {_day_text(first.day)} to "
+            f"{_day_text(last.day)}, at {pounds(weekly)} a week ({first.basis}) = "
+            f"{pounds(amount)}."
+        )
+        made.append(Line(code, first.day, last.day, len(group), amount, text))
+    return made
+
+
+def _day_text(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+# --- Statutory Sick Pay -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Spell:
+    """Days of sickness, first and last day inclusive."""
+
+    start: date
+    end: date
+
+
+def sick_weekly(*, awe_minor: int, day: date, series_rules: Rates) -> tuple[int, str]:
+    """SSP's weekly rate on a day: the flat rate of that day's tax year; from 6 April 2026
+    (Employment Rights Act 2025) the lower of that and 80 % of average weekly earnings
+    (the series' rules decide which applies)."""
+    year = rates_on(day)
+    if series_rules.sick_earnings_percent is None:
+        return year.sick_weekly, f"the {year.tax_year} flat rate"
+    percent = series_rules.sick_earnings_percent
+    earnings = percent_of_minor(awe_minor, percent)
+    said = f"{_percent(percent)} % of average weekly earnings {pounds(awe_minor)}"
+    if earnings < year.sick_weekly:
+        return earnings, said
+    return year.sick_weekly, f"the {year.tax_year} flat rate (lower than {said})"
+
+
+def linked_series(spells: Iterable[Spell]) -> list[list[Spell]]:
+    """Periods of incapacity for work, linked into series when 8 weeks (56 days) or less
+    apart (SSCBA 1992 s. 152(3)). A spell shorter than the rules' minimum (4 days before
+    6 April 2026, 1 day after) is no period of incapacity and links nothing."""
+    series: list[list[Spell]] = []
+    for spell in sorted(spells, key=lambda s: s.start):
+        rules = rates_on(spell.start)
+        if (spell.end - spell.start).days + 1 < rules.sick_incapacity_min_days:
+            continue
+        previous = series[-1][-1] if series else None
+        gap = (spell.start - previous.end).days - 1 if previous else None
+        if gap is not None and gap <= rules.sick_linking_days:
+            series[-1].append(spell)
+        else:
+            series.append([spell])
+    return series
+
+
+def sick_days(
+    *, spells: Iterable[Spell], awe_minor: int, qualifying_weekdays: frozenset[int]
+) -> Iterator[PaidDay]:
+    """Every day SSP is paid for: qualifying days of each linked series, after the waiting
+    days its rules ask (3 qualifying days before 6 April 2026, none after; a series keeps
+    the rules of its first day), and until 28 weeks' worth is paid in the series (each day
+    is 1 / qualifying days of its week)."""
+    if not qualifying_weekdays:
+        raise InvalidInput("At least one qualifying day a week is needed.")
+    for series in linked_series(spells):
+        rules = rates_on(series[0].start)
+        waiting = rules.sick_waiting_days
+        used = Fraction(0)
+        for spell in series:
+            for day in _days(spell.start, spell.end):
+                if day.weekday() not in qualifying_weekdays:
+                    continue
+                if waiting:
+                    waiting -= 1
+                    continue
+                if used >= rules.sick_max_weeks:
+                    break
+                yield _sick_day(day, awe_minor, qualifying_weekdays, rules)
+                used += Fraction(1, len(qualifying_weekdays))
+
+
+def _sick_day(day: date, awe_minor: int, weekdays: frozenset[int], rules: Rates) -> PaidDay:
+    """One qualifying day's SSP: SSP weeks run Sunday to Saturday; the day's share is its
+    place among the week's qualifying days (cumulative rounding)."""
+    week_start = day - timedelta(days=(day.weekday() + 1) % 7)
+    in_week = sorted(
+        d for d in (week_start + timedelta(days=i) for i in range(7)) if d.weekday() in weekdays
+    )
+    weekly, basis = sick_weekly(awe_minor=awe_minor, day=day, series_rules=rules)
+    index = in_week.index(day)
+    amount = _day_amount(weekly, index, len(in_week))
+    said = f"{basis}, {len(in_week)} qualifying day{'s' if len(in_week) != 1 else ''} a week"
+    return PaidDay(day, amount, week_start, 0, weekly, said)
+
+
+def sick_lines(
+    *, spells: Iterable[Spell], awe_minor: int, qualifying_weekdays: frozenset[int],
+    period_start: date, period_end: date,
+) -> list[Line]:  # fmt: skip
+    """SSP lines for one pay period, one per Sunday-to-Saturday week."""
+    days = sick_days(spells=spells, awe_minor=awe_minor, qualifying_weekdays=qualifying_weekdays)
+    return lines_in(days, kind=SICKNESS, period_start=period_start, period_end=period_end)
+
+
+def _days(start: date, end: date) -> Iterator[date]:
+    day = start
+    while day <= end:
+        yield day
+        day += timedelta(days=1)

@@ -1,0 +1,133 @@
+"""Who qualifies for a UK statutory payment, and on what average weekly earnings: pure
+rules, no database (statutory_leave.py reads the records and stores the answer).
+
+Sources (GOV.UK unless said): Statutory Maternity Pay: manually calculate your
+employee's payments (gov.uk/guidance/statutory-maternity-pay-manually-calculate-your-
+employees-payments): the qualifying week is the 15th week (Sunday to Saturday) before the
+expected week of childbirth; average weekly earnings are the earnings paid in the
+relevant period, which ends with the last normal payday on or before the Saturday of the
+qualifying week and starts after the last normal payday at least 8 weeks before it;
+they must be at least the lower earnings limit. Continuous employment of 26 weeks into
+the qualifying week (any day of a week counts the week: Working Families' worked example,
+expected week 17 June 2018, qualifying week 4 to 10 March 2018, latest start 16 September
+2017). Adoption: the qualifying week is the week the adopter is told of the match.
+Statutory Sick Pay: the relevant period ends with the last normal payday before the
+first day of sickness; before 6 April 2026 earnings must reach the lower earnings limit
+(the Employment Rights Act 2025 removed that test from 6 April 2026).
+"""
+
+from collections.abc import Iterable
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from tercero.platform.errors import InvalidInput
+from tercero.services.payroll import statutory
+from tercero.services.payroll.statutory import pounds
+
+# pay frequencies whose relevant period is counted in months (the rest in weeks)
+MONTHLY = frozenset({"monthly", "semimonthly", "annual"})
+
+
+def week_of(day: date) -> date:
+    """The Sunday that starts the (Sunday to Saturday) week `day` is in."""
+    return day - timedelta(days=(day.weekday() + 1) % 7)
+
+
+def qualifying_week(*, kind: str, expected: date) -> date:
+    """The Sunday starting the qualifying week: the 15th week before the expected week of
+    childbirth, or for adoption the week of the matching date."""
+    if kind == statutory.ADOPTION:
+        return week_of(expected)
+    return week_of(expected) - timedelta(weeks=15)
+
+
+def latest_start(*, qualifying_sunday: date) -> date:
+    """The last day employment may have started to have 26 weeks of continuous
+    employment into the qualifying week (the qualifying week is the 26th)."""
+    return qualifying_sunday + timedelta(days=6) - timedelta(weeks=25)
+
+
+def average_weekly_earnings(
+    *, payments: Iterable[tuple[date, int]], up_to: date, frequency: str
+) -> tuple[int, str]:
+    """Average weekly earnings over the relevant period ending with the last payday on or
+    before `up_to`, in pence (rounded half up), with a sentence saying how."""
+    paid = sorted((day, gross) for day, gross in payments if day <= up_to)
+    if not paid:
+        raise InvalidInput(
+            f"No pay is on record on or before {_text(up_to)}; "
+            "give the average weekly earnings instead."
+        )
+    last = paid[-1][0]
+    before = [day for day, _gross in paid if day <= last - timedelta(weeks=8)]
+    if not before:
+        raise InvalidInput(
+            f"Fewer than 8 weeks of pay are on record before {_text(last)}; "
+            "give the average weekly earnings instead."
+        )
+    after = before[-1]
+    counted = [(day, gross) for day, gross in paid if after < day <= last]
+    total = sum(gross for _day, gross in counted)
+    if frequency in MONTHLY:
+        months = len(counted)
+        exact = Decimal(total) * 12 / (52 * months)
+        how = f"{months} monthly payment{'s' if months != 1 else ''} times 12, divided by 52"
+    else:
+        weeks = (last - after).days // 7
+        exact = Decimal(total) / weeks
+        how = f"divided by {weeks} weeks"
+    awe = int(exact.to_integral_value(ROUND_HALF_UP))
+    said = (
+        f"Average weekly earnings {pounds(awe)}: {pounds(total)} paid from "
+        f"{_text(after + timedelta(days=1))} to {_text(last)}, {how}."
+    )
+    return awe, said
+
+
+def family_refusal(
+    *, kind: str, expected: date | None, employed_from: date | None, awe_minor: int
+) -> str:
+    """Why SMP, SAP, SPP or ShPP is not due, in a sentence; "" when it is."""
+    name = statutory.KINDS[kind][1]
+    if expected is None:
+        what = "matching date" if kind == statutory.ADOPTION else "expected week of childbirth"
+        return f"{name} needs the {what}."
+    sunday = qualifying_week(kind=kind, expected=expected)
+    limit = statutory.rates_on(sunday).lower_earnings_limit
+    if employed_from is None or employed_from > latest_start(qualifying_sunday=sunday):
+        return (
+            f"No {name}: employment must have started by "
+            f"{_text(latest_start(qualifying_sunday=sunday))} to reach 26 weeks into the "
+            f"qualifying week ({_text(sunday)} to {_text(sunday + timedelta(days=6))})."
+        )
+    if awe_minor < limit:
+        return (
+            f"No {name}: average weekly earnings of {pounds(awe_minor)} are below the lower "
+            f"earnings limit of {pounds(limit)}."
+        )
+    return ""
+
+
+def sick_refusal(*, first_day: date, awe_minor: int) -> str:
+    """Why SSP is not due, in a sentence; "" when it is. From 6 April 2026 there is no
+    earnings test (Employment Rights Act 2025)."""
+    rules = statutory.rates_on(first_day)
+    if rules.sick_earnings_limit_applies and awe_minor < rules.lower_earnings_limit:
+        return (
+            f"No Statutory Sick Pay: average weekly earnings of {pounds(awe_minor)} are below "
+            f"the lower earnings limit of {pounds(rules.lower_earnings_limit)} "
+            f"({rules.tax_year})."
+        )
+    return ""
+
+
+def relevant_period_end(*, kind: str, start: date, expected: date | None) -> date:
+    """The day the relevant period's last payday may fall on: the Saturday of the
+    qualifying week, or for sickness the day before the first day of sickness."""
+    if kind == statutory.SICKNESS or expected is None:
+        return start - timedelta(days=1)
+    return qualifying_week(kind=kind, expected=expected) + timedelta(days=6)
+
+
+def _text(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
