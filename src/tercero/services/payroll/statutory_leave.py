@@ -58,8 +58,7 @@ def record_absence(
             client_id=employee.client_id,
             employee=employee,
             recorded_by=actor if getattr(actor, "pk", None) else None,
-            **given,
-            **earnings,
+            **{**given, **earnings},
         )
         record(
             action="payroll.statutory_absence.recorded",
@@ -100,7 +99,7 @@ def correct_absence(
         _refuse_overlap(employee, given, exclude=current.pk)
         earnings = _earnings(employee, given)
         StatutoryAbsence.objects.filter(pk=current.pk).update(
-            **given, **earnings, version=current.version + 1
+            **{**given, **earnings}, version=current.version + 1
         )
         current.refresh_from_db()
         record(
