@@ -11,11 +11,20 @@ class PayrollConfig(AppConfig):
         from tercero.platform.catalogue import NavEntry, Offering, Permission, ServiceLine
         from tercero.platform.identity.roles import Role
         from tercero.platform.security import sealed
-        from tercero.services.payroll import api, events, isolation, rti_api, us_api, worktypes
+        from tercero.services.payroll import (
+            api,
+            events,
+            isolation,
+            rti_api,
+            statutory_api,
+            us_api,
+            worktypes,
+        )
         from tercero.services.payroll.models import Employee
 
         api.router.add_router("", us_api.router)  # United States W-4s and tax forms
         api.router.add_router("", rti_api.router)  # HMRC filing, P45 and P60
+        api.router.add_router("", statutory_api.router)  # statutory absences (UK)
         for field in Employee.SEALED:
             sealed.register(Employee, field)
         staff = {Role.DELIVERY_MANAGER, Role.TEAM_LEAD}

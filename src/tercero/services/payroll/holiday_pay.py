@@ -17,7 +17,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from tercero.platform.errors import InvalidInput
-from tercero.services.payroll.statutory import pounds
+from tercero.services.payroll.statutory import day_text, pounds
 
 REFERENCE_WEEKS = 52
 LOOK_BACK_WEEKS = 104
@@ -57,7 +57,7 @@ def week_pay(*, weeks: Iterable[tuple[date, int]], holiday_starts: date) -> Week
     text = (
         f"A week's holiday pay is {pounds(weekly)}: {pounds(total)} earned in "
         f"{len(paid)} week{'s' if len(paid) != 1 else ''} with pay, the weeks ending "
-        f"{_text(first)} to {_text(last)}, divided by {len(paid)}."
+        f"{day_text(first)} to {day_text(last)}, divided by {len(paid)}."
     )
     return WeekPay(weekly, len(paid), first, last, text)
 
@@ -77,7 +77,3 @@ def rolled_up_minor(pay_minor: int) -> tuple[int, str]:
         raise InvalidInput("Pay cannot be negative.", fields={"pay": "negative"})
     amount = int((Decimal(pay_minor) * ACCRUAL_PERCENT / 100).to_integral_value(ROUND_HALF_UP))
     return amount, f"Rolled-up holiday pay: 12.07 % of {pounds(pay_minor)} = {pounds(amount)}."
-
-
-def _text(day: date) -> str:
-    return f"{day.day} {day:%B %Y}"

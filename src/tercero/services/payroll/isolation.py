@@ -43,6 +43,18 @@ ISOLATION = Isolation(
             ("put", {"paye_reference": "123/AB45678", "accounts_office_reference": "123PA00045678"})
         ],
         "api/v1/payroll/employees/<employee_id>/hmrc-gender": [("put", {"gender": "F"})],
+        "api/v1/payroll/employees/<employee_id>/absences": [
+            ("get", None),
+            (
+                "post",
+                {
+                    "kind": "sickness",
+                    "start": "2026-06-01",
+                    "end": "2026-06-05",
+                    "average_weekly_earnings_minor": 50000,
+                },
+            ),
+        ],
         "api/v1/payroll/employees/<employee_id>/p45": [("get", None)],
         "api/v1/payroll/employees/<employee_id>/p60": [("get", None)],
         "api/v1/payroll/pay-groups/<pay_group_id>/p60s.csv": [("get", None)],

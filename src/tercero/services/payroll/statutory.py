@@ -248,29 +248,31 @@ def lines_in(
     sentence: which week, how many days, at what weekly rate and why."""
     code, name = KINDS[kind]
     groups: dict[tuple[date, int], list[PaidDay]] = {}
-    for paid in days:
-        if period_start <= paid.day <= period_end:
+    for paid in days:  # in date order: later days (perhaps in a tax year with no rates
+        if paid.day > period_end:  # pack yet) are never worked out
+            break
+        if paid.day >= period_start:
             groups.setdefault((paid.week_start, paid.weekly_minor), []).append(paid)
     made = []
     for (week_start, weekly), group in sorted(groups.items()):
         amount = sum(paid.amount_minor for paid in group)
         first, last = group[0], group[-1]
         week = (
-            f"week {first.week_number} (from {_day_text(week_start)})"
+            f"week {first.week_number} (from {day_text(week_start)})"
             if first.week_number
-            else f"for the week from {_day_text(week_start)}"
+            else f"for the week from {day_text(week_start)}"
         )
         text = (
             f"{name} {week}: "
-            f"{len(group)} day{'s' if len(group) != 1 else ''}, {_day_text(first.day)} to "
-            f"{_day_text(last.day)}, at {pounds(weekly)} a week ({first.basis}) = "
+            f"{len(group)} day{'s' if len(group) != 1 else ''}, {day_text(first.day)} to "
+            f"{day_text(last.day)}, at {pounds(weekly)} a week ({first.basis}) = "
             f"{pounds(amount)}."
         )
         made.append(Line(code, first.day, last.day, len(group), amount, text))
     return made
 
 
-def _day_text(day: date) -> str:
+def day_text(day: date) -> str:
     return f"{day.day} {day:%B %Y}"
 
 

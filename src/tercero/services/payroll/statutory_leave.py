@@ -25,6 +25,7 @@ from tercero.services.payroll.models import (
 )
 
 FAMILY = (statutory.MATERNITY, statutory.ADOPTION, statutory.PATERNITY)
+EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
 FIELDS = (
     "kind", "start", "end", "expected_on", "average_weekly_earnings_minor",
     "qualifying_days", "weeks_available",
@@ -135,6 +136,12 @@ def _check(given: dict) -> None:
         )
     if end is not None and end < start:
         raise InvalidInput("The absence ends before it starts.", fields={"end": "before start"})
+    for name in ("start", "end", "expected_on"):
+        if given[name] is not None and not EARLIEST <= given[name] <= LATEST:
+            raise InvalidInput(
+                f"The {name.replace('_', ' ')} date must fall in the years 2000 to 2100.",
+                fields={name: "range"},
+            )
     statutory.rates_on(start)  # a tax year the packs have rates for
     weekdays = qualifying_weekdays(given["qualifying_days"])
     if not weekdays:

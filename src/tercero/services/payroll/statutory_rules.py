@@ -22,7 +22,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from tercero.platform.errors import InvalidInput
 from tercero.services.payroll import statutory
-from tercero.services.payroll.statutory import pounds
+from tercero.services.payroll.statutory import day_text, pounds
 
 # pay frequencies whose relevant period is counted in months (the rest in weeks)
 MONTHLY = frozenset({"monthly", "semimonthly", "annual"})
@@ -55,14 +55,14 @@ def average_weekly_earnings(
     paid = sorted((day, gross) for day, gross in payments if day <= up_to)
     if not paid:
         raise InvalidInput(
-            f"No pay is on record on or before {_text(up_to)}; "
+            f"No pay is on record on or before {day_text(up_to)}; "
             "give the average weekly earnings instead."
         )
     last = paid[-1][0]
     before = [day for day, _gross in paid if day <= last - timedelta(weeks=8)]
     if not before:
         raise InvalidInput(
-            f"Fewer than 8 weeks of pay are on record before {_text(last)}; "
+            f"Fewer than 8 weeks of pay are on record before {day_text(last)}; "
             "give the average weekly earnings instead."
         )
     after = before[-1]
@@ -79,7 +79,7 @@ def average_weekly_earnings(
     awe = int(exact.to_integral_value(ROUND_HALF_UP))
     said = (
         f"Average weekly earnings {pounds(awe)}: {pounds(total)} paid from "
-        f"{_text(after + timedelta(days=1))} to {_text(last)}, {how}."
+        f"{day_text(after + timedelta(days=1))} to {day_text(last)}, {how}."
     )
     return awe, said
 
@@ -97,8 +97,8 @@ def family_refusal(
     if employed_from is None or employed_from > latest_start(qualifying_sunday=sunday):
         return (
             f"No {name}: employment must have started by "
-            f"{_text(latest_start(qualifying_sunday=sunday))} to reach 26 weeks into the "
-            f"qualifying week ({_text(sunday)} to {_text(sunday + timedelta(days=6))})."
+            f"{day_text(latest_start(qualifying_sunday=sunday))} to reach 26 weeks into the "
+            f"qualifying week ({day_text(sunday)} to {day_text(sunday + timedelta(days=6))})."
         )
     if awe_minor < limit:
         return (
@@ -127,7 +127,3 @@ def relevant_period_end(*, kind: str, start: date, expected: date | None) -> dat
     if kind == statutory.SICKNESS or expected is None:
         return start - timedelta(days=1)
     return qualifying_week(kind=kind, expected=expected) + timedelta(days=6)
-
-
-def _text(day: date) -> str:
-    return f"{day.day} {day:%B %Y}"

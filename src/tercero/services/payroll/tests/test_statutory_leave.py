@@ -185,3 +185,26 @@ def test_average_weekly_earnings_are_worked_out_from_finalised_pay(tenant_a):
             "26 June 2026, 2 monthly payments times 12, divided by 52."
         )
         assert not absence.is_earnings_given
+
+
+def test_the_api_records_and_lists_absences_and_refuses_in_words(tenant_a, client):
+    group = uk_group(tenant_a.client)
+    with client_scope(clients=[tenant_a.client]):
+        worker = hire(tenant_a.team_lead, group, "E-1", start=date(2025, 6, 1))
+    client.force_login(tenant_a.team_lead)
+    url = f"/api/v1/payroll/employees/{worker.pk}/absences"
+    sick = {"kind": "sickness", "start": "2026-06-01", "end": "2026-06-05",
+            "average_weekly_earnings_minor": 50000}  # fmt: skip
+    # when: a sickness is recorded, then the same days again
+    made = client.post(url, sick, content_type="application/json")
+    again = client.post(url, sick, content_type="application/json")
+    # then: the first is stored, the second refused with a sentence and nothing stored
+    assert made.status_code == 201
+    assert made.json()["kind"] == "sickness"
+    assert made.json()["average_weekly_earnings_minor"] == 50000
+    assert again.status_code == 422
+    assert "overlaps the one from 1 June 2026" in again.content.decode()
+    listed = client.get(url).json()
+    assert [(row["kind"], row["start"], row["end"]) for row in listed] == [
+        ("sickness", "2026-06-01", "2026-06-05")
+    ]

@@ -3,7 +3,10 @@
 
 from datetime import date, timedelta
 
-from tercero.services.payroll import statutory
+import pytest
+
+from tercero.platform.errors import InvalidInput
+from tercero.services.payroll import calc, statutory
 from tercero.services.payroll.statutory import Spell
 
 MON_TO_FRI = frozenset({0, 1, 2, 3, 4})
@@ -211,3 +214,64 @@ def test_ssp_from_april_2026_is_paid_from_the_first_day_at_the_lower_of_80_perce
 def test_ssp_from_april_2026_for_a_higher_earner_is_the_flat_rate():
     days = _sick([Spell(date(2026, 6, 1), date(2026, 6, 7))], awe=60000)
     assert _total(days) == 12325
+
+
+def test_a_period_needs_only_the_rates_of_its_own_days():
+    # given: maternity pay from Sunday 3 January 2027, running into 2027-28, a tax year
+    # with no rates pack yet
+    days = statutory.family_days(
+        kind=statutory.MATERNITY, start=date(2027, 1, 3), end=None, awe_minor=30000
+    )
+    # when: January 2027 is paid; then it is, from the 2026-27 rates alone
+    lines = statutory.lines_in(
+        days, kind=statutory.MATERNITY, period_start=date(2027, 1, 1), period_end=date(2027, 1, 31)
+    )
+    assert sum(line.amount_minor for line in lines) == 4 * 27000 + statutory.share_minor(
+        27000, 1, 7
+    )
+    # and a period in 2027-28 is refused in words (the run holds that employee alone)
+    with pytest.raises(InvalidInput) as refused:
+        statutory.lines_in(
+            statutory.family_days(
+                kind=statutory.MATERNITY, start=date(2027, 1, 3), end=None, awe_minor=30000
+            ),
+            kind=statutory.MATERNITY,
+            period_start=date(2027, 5, 1),
+            period_end=date(2027, 5, 31),
+        )
+    assert refused.value.message == "No UK rates pack for tax year 2027-28."
+
+
+def test_a_payslip_whose_statutory_pay_could_not_be_worked_out_is_held_in_words():
+    setting = calc.Setting(
+        rules=calc.rule_set(calc.GB_DEFAULT_RULES), frequency="monthly", period=1,
+        tax_year="2026-27", currency="GBP", jurisdiction="GB",
+    )  # fmt: skip
+    snapshot = calc.Snapshot(
+        employee_id=1,
+        annual_salary_minor=3000000,
+        hourly_rate_minor=None,
+        statutory_problem="Statutory pay: No UK rates pack for tax year 2027-28.",
+    )
+    with pytest.raises(InvalidInput) as held:
+        calc.compute(snapshot, setting)
+    assert held.value.message == "Statutory pay: No UK rates pack for tax year 2027-28."
+
+
+def test_statutory_pay_is_an_earning_before_income_tax_on_the_payslip():
+    setting = calc.Setting(
+        rules=calc.rule_set(calc.GB_DEFAULT_RULES), frequency="monthly", period=1,
+        tax_year="2026-27", currency="GBP", jurisdiction="GB",
+    )  # fmt: skip
+    snapshot = calc.Snapshot(
+        employee_id=1,
+        annual_salary_minor=None,
+        hourly_rate_minor=None,
+        statutory=(("SSP", "Statutory Sick Pay", 12325, ("Statutory Sick Pay ...",)),),
+    )
+    computed = calc.compute(snapshot, setting)
+    codes = [line[0] for line in computed.lines]
+    assert codes.index("SSP") < codes.index("PAYE")
+    assert computed.gross_minor == 12325
+    assert computed.ytd["SSP"] == 12325
+    assert computed.basis["statutory"] == ["Statutory Sick Pay ..."]

@@ -1,0 +1,71 @@
+"""Payroll API for an employee's UK statutory absences (sickness, maternity, adoption,
+paternity, shared parental leave): list them and record one. Mounted on the payroll
+router (apps.py). Another client's employee answers 404."""
+
+from datetime import date
+
+from ninja import Field, Router, Schema, Status
+
+from tercero.platform.api.caller import caller_of
+from tercero.platform.errors import NotFound
+from tercero.services.payroll import selectors, statutory_leave
+
+router = Router(tags=["payroll"])
+
+
+class AbsenceIn(Schema):
+    kind: str = Field(max_length=20, description="sickness, maternity, adoption, paternity "
+                      "or shared_parental")  # fmt: skip
+    start: date
+    end: date | None = Field(default=None, description="null: until the entitlement ends")
+    expected_on: date | None = Field(
+        default=None, description="the baby's due date, or the adoption matching date"
+    )
+    average_weekly_earnings_minor: int | None = Field(
+        default=None, ge=0, le=10**9, description="null: worked out from finalised pay"
+    )
+    qualifying_days: str = Field(
+        default="0,1,2,3,4", max_length=13, description="Monday 0 to Sunday 6 (SSP)"
+    )
+    weeks_available: int | None = Field(
+        default=None, ge=1, le=39, description="shared parental pay: weeks left to share"
+    )
+
+
+class AbsenceOut(Schema):
+    id: int
+    employee_id: int
+    kind: str
+    start: date
+    end: date | None
+    expected_on: date | None
+    average_weekly_earnings_minor: int
+    is_earnings_given: bool
+    earnings_text: str
+    qualifying_days: str
+    weeks_available: int | None
+    version: int
+
+
+def _employee(request, employee_id: int, permission: str):
+    caller = caller_of(request)
+    if not 0 < employee_id < 2**62:
+        raise NotFound("Employee not found.")
+    employee = selectors.access_employee(client_ids=caller.client_ids, employee_id=employee_id)
+    caller.require(permission)
+    return caller, employee
+
+
+@router.get("/payroll/employees/{employee_id}/absences", response=list[AbsenceOut])
+def list_absences(request, employee_id: int):
+    _caller, employee = _employee(request, employee_id, "payroll:read")
+    return list(employee.statutory_absences.order_by("start", "pk"))
+
+
+@router.post("/payroll/employees/{employee_id}/absences", response={201: AbsenceOut})
+def record_absence(request, employee_id: int, body: AbsenceIn):
+    caller, employee = _employee(request, employee_id, "payroll:write")
+    absence = statutory_leave.record_absence(
+        actor=caller.user, employee=employee, **body.model_dump()
+    )
+    return Status(201, absence)
