@@ -21,10 +21,11 @@ n) pence, so each day pays ceil(w x (j+1)/n) - ceil(w x j/n). Days paid in two p
 periods therefore add up to exactly the week's amount, never a penny more.
 """
 
+import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import ROUND_CEILING, Decimal
+from decimal import Decimal
 from fractions import Fraction
 from functools import cache
 
@@ -43,6 +44,9 @@ KINDS = {
     PATERNITY: ("SPP", "Statutory Paternity Pay"),
     SHARED_PARENTAL: ("SHPP", "Statutory Shared Parental Pay"),
 }
+# average weekly earnings in pence, exact: HMRC's employer helpbook for SMP (E15) says not
+# to round them, and to use the unrounded amount against the lower earnings limit
+type Pence = int | Fraction
 KINDS_BY_CODE = dict(KINDS.values())
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -134,8 +138,10 @@ def pence(text: str) -> int:
     return int(Decimal(text) * 100)
 
 
-def pounds(minor: int | Decimal) -> str:
-    """£1,234.56, for the sentences."""
+def pounds(minor: int | Decimal | Fraction) -> str:
+    """£1,234.56, for the sentences (a fraction of a penny left off, not rounded)."""
+    if isinstance(minor, Fraction):
+        minor = math.floor(minor)
     value = Decimal(minor) / 100
     return f"£{value:,.2f}"
 
@@ -144,9 +150,10 @@ def _percent(value: Decimal) -> str:
     return format(value.normalize(), "f")
 
 
-def percent_of_minor(amount_minor: int, percent: Decimal) -> int:
-    """A percentage of an amount, rounded up to the next penny."""
-    return int((Decimal(amount_minor) * percent / 100).to_integral_value(ROUND_CEILING))
+def percent_of_minor(amount_minor: Pence, percent: Decimal) -> int:
+    """A percentage of an amount (exact, perhaps with a fraction of a penny), rounded up
+    to the next penny."""
+    return math.ceil(Fraction(amount_minor) * Fraction(percent) / 100)
 
 
 def share_minor(weekly_minor: int, days: int, of_days: int) -> int:
@@ -162,7 +169,7 @@ def _day_amount(weekly_minor: int, index: int, of_days: int) -> int:
 # --- maternity, adoption, paternity and shared parental pay -------------------------
 
 
-def family_weekly(*, awe_minor: int, week_start: date, higher: bool) -> tuple[int, str]:
+def family_weekly(*, awe_minor: Pence, week_start: date, higher: bool) -> tuple[int, str]:
     """The week's rate: 90 % of average weekly earnings in the first six weeks of SMP and
     SAP (`higher`), otherwise the lower of that and the flat rate of the tax year the
     week starts in."""
@@ -179,7 +186,7 @@ def family_days(
     kind: str,
     start: date,
     end: date | None,
-    awe_minor: int,
+    awe_minor: Pence,
     weeks: int | None = None,
 ) -> Iterator[PaidDay]:
     """Every day of an SMP, SAP, SPP or ShPP payment period from `start`, up to `end`
@@ -211,7 +218,7 @@ def family_days(
 
 
 def shared_days(
-    *, blocks: Iterable[tuple[date, date]], awe_minor: int, weeks_available: int
+    *, blocks: Iterable[tuple[date, date]], awe_minor: Pence, weeks_available: int
 ) -> Iterator[PaidDay]:
     """ShPP over one or more blocks of leave, oldest first, until the weeks left after
     SMP or SAP (`weeks_available`) are used: each day uses a seventh of a week."""
@@ -287,7 +294,7 @@ class Spell:
     end: date
 
 
-def sick_weekly(*, awe_minor: int, day: date, series_rules: Rates) -> tuple[int, str]:
+def sick_weekly(*, awe_minor: Pence, day: date, series_rules: Rates) -> tuple[int, str]:
     """SSP's weekly rate on a day: the flat rate of that day's tax year; from 6 April 2026
     (Employment Rights Act 2025) the lower of that and 80 % of average weekly earnings
     (the series' rules decide which applies)."""
@@ -321,7 +328,7 @@ def linked_series(spells: Iterable[Spell]) -> list[list[Spell]]:
 
 
 def sick_days(
-    *, spells: Iterable[Spell], awe_minor: int, qualifying_weekdays: frozenset[int]
+    *, spells: Iterable[Spell], awe_minor: Pence, qualifying_weekdays: frozenset[int]
 ) -> Iterator[PaidDay]:
     """Every day SSP is paid for: qualifying days of each linked series, after the waiting
     days its rules ask (3 qualifying days before 6 April 2026, none after; a series keeps
@@ -346,7 +353,7 @@ def sick_days(
                 used += Fraction(1, len(qualifying_weekdays))
 
 
-def _sick_day(day: date, awe_minor: int, weekdays: frozenset[int], rules: Rates) -> PaidDay:
+def _sick_day(day: date, awe_minor: Pence, weekdays: frozenset[int], rules: Rates) -> PaidDay:
     """One qualifying day's SSP: SSP weeks run Sunday to Saturday; the day's share is its
     place among the week's qualifying days (cumulative rounding)."""
     week_start = day - timedelta(days=(day.weekday() + 1) % 7)
@@ -361,7 +368,7 @@ def _sick_day(day: date, awe_minor: int, weekdays: frozenset[int], rules: Rates)
 
 
 def sick_lines(
-    *, spells: Iterable[Spell], awe_minor: int, qualifying_weekdays: frozenset[int],
+    *, spells: Iterable[Spell], awe_minor: Pence, qualifying_weekdays: frozenset[int],
     period_start: date, period_end: date,
 ) -> list[Line]:  # fmt: skip
     """SSP lines for one pay period, one per Sunday-to-Saturday week."""

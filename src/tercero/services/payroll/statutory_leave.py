@@ -8,8 +8,10 @@ audit event. A run pays the days of its period (`period_lines`): the rules are p
 (statutory.py, statutory_rules.py).
 """
 
+import math
 from collections import defaultdict
 from datetime import date
+from fractions import Fraction
 
 from django.db import transaction
 
@@ -190,6 +192,7 @@ def _earnings(employee: Employee, given: dict) -> dict:
     refusal, if the absence does not qualify."""
     kind, start, expected = given["kind"], given["start"], given["expected_on"]
     override = given["average_weekly_earnings_minor"]
+    awe: statutory.Pence
     if override is not None:
         awe, text, is_given = override, "Average weekly earnings as given.", True
     else:
@@ -207,8 +210,10 @@ def _earnings(employee: Employee, given: dict) -> dict:
         )
     if refusal:
         raise InvalidInput(refusal, fields={"kind": "does not qualify"})
+    exact = Fraction(awe)
     return {
-        "average_weekly_earnings_minor": awe,
+        "average_weekly_earnings_minor": math.floor(exact),
+        "average_weekly_earnings_exact": f"{exact.numerator}/{exact.denominator}",
         "is_earnings_given": is_given,
         "earnings_text": text[:400],
     }
@@ -297,7 +302,7 @@ def lines_of(
                 kind=absence.kind,
                 start=absence.start,
                 end=absence.end,
-                awe_minor=absence.average_weekly_earnings_minor,
+                awe_minor=_earnings_of(absence),
             )
             made += statutory.lines_in(
                 days, kind=absence.kind, period_start=period_start, period_end=period_end
@@ -306,13 +311,17 @@ def lines_of(
     if shared:
         days = statutory.shared_days(
             blocks=[(a.start, a.end or a.start) for a in shared],
-            awe_minor=shared[0].average_weekly_earnings_minor,
+            awe_minor=_earnings_of(shared[0]),
             weeks_available=shared[0].weeks_available or 0,
         )
         made += statutory.lines_in(
             days, kind=statutory.SHARED_PARENTAL, period_start=period_start, period_end=period_end
         )
     return made
+
+
+def _earnings_of(absence: StatutoryAbsence) -> Fraction:
+    return Fraction(absence.average_weekly_earnings_exact)
 
 
 def _sick_lines(
@@ -326,7 +335,7 @@ def _sick_lines(
         first = by_spell[series[0]]
         made += statutory.sick_lines(
             spells=series,
-            awe_minor=first.average_weekly_earnings_minor,
+            awe_minor=_earnings_of(first),
             qualifying_weekdays=qualifying_weekdays(first.qualifying_days),
             period_start=period_start,
             period_end=period_end,

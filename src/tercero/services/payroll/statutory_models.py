@@ -25,7 +25,10 @@ class StatutoryAbsence(ClientOwned):
     end = models.DateField(null=True, blank=True)  # None: until the entitlement ends
     # the expected week of childbirth's due date, or the adoption matching date
     expected_on = models.DateField(null=True, blank=True)
+    # average weekly earnings: whole pence (a fraction of a penny left off) for reading,
+    # and exact, in pence as "numerator/denominator", for the pay (HMRC: not rounded)
     average_weekly_earnings_minor = models.BigIntegerField()
+    average_weekly_earnings_exact = models.CharField(max_length=60)
     is_earnings_given = models.BooleanField(default=False)  # an override, not worked out
     earnings_text = models.CharField(max_length=400, blank=True)  # how they were found
     # Monday 0 .. Sunday 6, e.g. "0,1,2,3,4": the days SSP is paid for

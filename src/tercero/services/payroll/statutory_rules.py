@@ -7,7 +7,9 @@ employees-payments): the qualifying week is the 15th week (Sunday to Saturday) b
 expected week of childbirth; average weekly earnings are the earnings paid in the
 relevant period, which ends with the last normal payday on or before the Saturday of the
 qualifying week and starts after the last normal payday at least 8 weeks before it;
-they must be at least the lower earnings limit. Continuous employment of 26 weeks into
+they must be at least the lower earnings limit, compared unrounded (HMRC Employer
+Helpbook for Statutory Maternity Pay, E15, average weekly earnings checksheet: "Do not
+round up or down to whole pence; use the unrounded amount") Continuous employment of 26 weeks into
 the qualifying week (any day of a week counts the week: Working Families' worked example,
 expected week 17 June 2018, qualifying week 4 to 10 March 2018, latest start 16 September
 2017). Adoption: the qualifying week is the week the adopter is told of the match.
@@ -18,7 +20,7 @@ first day of sickness; before 6 April 2026 earnings must reach the lower earning
 
 from collections.abc import Iterable
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 
 from tercero.platform.errors import InvalidInput
 from tercero.services.payroll import statutory
@@ -49,9 +51,10 @@ def latest_start(*, qualifying_sunday: date) -> date:
 
 def average_weekly_earnings(
     *, payments: Iterable[tuple[date, int]], up_to: date, frequency: str
-) -> tuple[int, str]:
+) -> tuple[Fraction, str]:
     """Average weekly earnings over the relevant period ending with the last payday on or
-    before `up_to`, in pence (rounded half up), with a sentence saying how."""
+    before `up_to`, in pence, exact (HMRC's helpbook E15: not rounded), with a sentence
+    saying how."""
     paid = sorted((day, gross) for day, gross in payments if day <= up_to)
     if not paid:
         raise InvalidInput(
@@ -70,22 +73,21 @@ def average_weekly_earnings(
     total = sum(gross for _day, gross in counted)
     if frequency in MONTHLY:
         months = len(counted)
-        exact = Decimal(total) * 12 / (52 * months)
+        exact = Fraction(total * 12, 52 * months)
         how = f"{months} monthly payment{'s' if months != 1 else ''} times 12, divided by 52"
     else:
         weeks = (last - after).days // 7
-        exact = Decimal(total) / weeks
+        exact = Fraction(total, weeks)
         how = f"divided by {weeks} weeks"
-    awe = int(exact.to_integral_value(ROUND_HALF_UP))
     said = (
-        f"Average weekly earnings {pounds(awe)}: {pounds(total)} paid from "
+        f"Average weekly earnings {pounds(exact)}: {pounds(total)} paid from "
         f"{day_text(after + timedelta(days=1))} to {day_text(last)}, {how}."
     )
-    return awe, said
+    return exact, said
 
 
 def family_refusal(
-    *, kind: str, expected: date | None, employed_from: date | None, awe_minor: int
+    *, kind: str, expected: date | None, employed_from: date | None, awe_minor: statutory.Pence
 ) -> str:
     """Why SMP, SAP, SPP or ShPP is not due, in a sentence; "" when it is."""
     name = statutory.KINDS[kind][1]
@@ -108,7 +110,7 @@ def family_refusal(
     return ""
 
 
-def sick_refusal(*, first_day: date, awe_minor: int) -> str:
+def sick_refusal(*, first_day: date, awe_minor: statutory.Pence) -> str:
     """Why SSP is not due, in a sentence; "" when it is. From 6 April 2026 there is no
     earnings test (Employment Rights Act 2025)."""
     rules = statutory.rates_on(first_day)

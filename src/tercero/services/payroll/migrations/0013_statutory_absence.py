@@ -42,6 +42,7 @@ class Migration(migrations.Migration):
                 ("end", models.DateField(blank=True, null=True)),
                 ("expected_on", models.DateField(blank=True, null=True)),
                 ("average_weekly_earnings_minor", models.BigIntegerField()),
+                ("average_weekly_earnings_exact", models.CharField(max_length=60)),
                 ("is_earnings_given", models.BooleanField(default=False)),
                 ("earnings_text", models.CharField(blank=True, max_length=400)),
                 ("qualifying_days", models.CharField(default="0,1,2,3,4", max_length=13)),

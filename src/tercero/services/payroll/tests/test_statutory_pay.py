@@ -2,11 +2,12 @@
 (sources in statutory.py and the packs' "statutory_payments" entries)."""
 
 from datetime import date, timedelta
+from fractions import Fraction
 
 import pytest
 
 from tercero.platform.errors import InvalidInput
-from tercero.services.payroll import calc, statutory
+from tercero.services.payroll import calc, statutory, statutory_rules
 from tercero.services.payroll.statutory import Spell
 
 MON_TO_FRI = frozenset({0, 1, 2, 3, 4})
@@ -275,3 +276,29 @@ def test_statutory_pay_is_an_earning_before_income_tax_on_the_payslip():
     assert computed.gross_minor == 12325
     assert computed.ytd["SSP"] == 12325
     assert computed.basis["statutory"] == ["Statutory Sick Pay ..."]
+
+
+def test_average_weekly_earnings_are_used_unrounded():
+    # HMRC's helpbook E15: do not round average weekly earnings to whole pence
+    # given: 5,000.00 over two monthly payments: 5,000 x 12 / 52 / 2 = 576.923...
+    awe, text = statutory_rules.average_weekly_earnings(
+        payments=[(date(2026, 4, 28), 250000), (date(2026, 5, 28), 250000),
+                  (date(2026, 6, 26), 250000)],
+        up_to=date(2026, 6, 30),
+        frequency="monthly",
+    )  # fmt: skip
+    assert awe == Fraction(500000 * 12, 52 * 2)
+    assert text.startswith("Average weekly earnings £576.92:")
+    # then: 90 % is 519.2307... -> 519.24 (519.23 had the earnings been rounded first)
+    weekly, _said = statutory.family_weekly(awe_minor=awe, week_start=date(2026, 7, 5), higher=True)
+    assert weekly == 51924
+    # and 124.996 a week is below the 125.00 limit, though it would round to 125.00
+    assert statutory_rules.family_refusal(
+        kind=statutory.MATERNITY,
+        expected=date(2026, 5, 17),
+        employed_from=date(2025, 1, 1),
+        awe_minor=Fraction(124996, 10),
+    ) == (
+        "No Statutory Maternity Pay: average weekly earnings of £124.99 are below the lower "
+        "earnings limit of £125.00."
+    )
