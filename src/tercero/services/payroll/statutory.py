@@ -328,12 +328,15 @@ def linked_series(spells: Iterable[Spell]) -> list[list[Spell]]:
 
 
 def sick_days(
-    *, spells: Iterable[Spell], awe_minor: Pence, qualifying_weekdays: frozenset[int]
-) -> Iterator[PaidDay]:
+    *, spells: Iterable[Spell], awe_minor: Pence, qualifying_weekdays: frozenset[int],
+    not_payable: tuple[Spell, ...] = (),
+) -> Iterator[PaidDay]:  # fmt: skip
     """Every day SSP is paid for: qualifying days of each linked series, after the waiting
     days its rules ask (3 qualifying days before 6 April 2026, none after; a series keeps
     the rules of its first day), and until 28 weeks' worth is paid in the series (each day
-    is 1 / qualifying days of its week)."""
+    is 1 / qualifying days of its week). Days in `not_payable` (a maternity or adoption
+    pay period: no SSP is due in it, GOV.UK Statutory Sick Pay: employee eligibility)
+    are neither paid nor waited."""
     if not qualifying_weekdays:
         raise InvalidInput("At least one qualifying day a week is needed.")
     for series in linked_series(spells):
@@ -342,7 +345,7 @@ def sick_days(
         used = Fraction(0)
         for spell in series:
             for day in _days(spell.start, spell.end):
-                if day.weekday() not in qualifying_weekdays:
+                if day.weekday() not in qualifying_weekdays or _within(day, not_payable):
                     continue
                 if waiting:
                     waiting -= 1
@@ -369,11 +372,18 @@ def _sick_day(day: date, awe_minor: Pence, weekdays: frozenset[int], rules: Rate
 
 def sick_lines(
     *, spells: Iterable[Spell], awe_minor: Pence, qualifying_weekdays: frozenset[int],
-    period_start: date, period_end: date,
+    period_start: date, period_end: date, not_payable: tuple[Spell, ...] = (),
 ) -> list[Line]:  # fmt: skip
     """SSP lines for one pay period, one per Sunday-to-Saturday week."""
-    days = sick_days(spells=spells, awe_minor=awe_minor, qualifying_weekdays=qualifying_weekdays)
+    days = sick_days(
+        spells=spells, awe_minor=awe_minor, qualifying_weekdays=qualifying_weekdays,
+        not_payable=not_payable,
+    )  # fmt: skip
     return lines_in(days, kind=SICKNESS, period_start=period_start, period_end=period_end)
+
+
+def _within(day: date, spells: tuple[Spell, ...]) -> bool:
+    return any(spell.start <= day <= spell.end for spell in spells)
 
 
 def _days(start: date, end: date) -> Iterator[date]:

@@ -10,7 +10,7 @@ audit event. A run pays the days of its period (`period_lines`): the rules are p
 
 import math
 from collections import defaultdict
-from datetime import date
+from datetime import date, timedelta
 from fractions import Fraction
 
 from django.db import transaction
@@ -295,7 +295,12 @@ def lines_of(
     """One employee's statutory pay in a pay period, from all their absences."""
     made: list[statutory.Line] = []
     sick = [a for a in absences if a.kind == statutory.SICKNESS]
-    made += _sick_lines(sick, period_start, period_end)
+    family = tuple(
+        statutory.Spell(a.start, a.end or a.start + timedelta(weeks=39, days=-1))
+        for a in absences
+        if a.kind in (statutory.MATERNITY, statutory.ADOPTION)
+    )
+    made += _sick_lines(sick, period_start, period_end, family)
     for absence in absences:
         if absence.kind in FAMILY:
             days = statutory.family_days(
@@ -325,8 +330,9 @@ def _earnings_of(absence: StatutoryAbsence) -> Fraction:
 
 
 def _sick_lines(
-    sick: list[StatutoryAbsence], period_start: date, period_end: date
-) -> list[statutory.Line]:
+    sick: list[StatutoryAbsence], period_start: date, period_end: date,
+    not_payable: tuple[statutory.Spell, ...],
+) -> list[statutory.Line]:  # fmt: skip
     """SSP per linked series, on the earnings and qualifying days of its first absence;
     an open-ended sickness runs to the period's end."""
     by_spell = {statutory.Spell(a.start, a.end or max(period_end, a.start)): a for a in sick}
@@ -339,5 +345,6 @@ def _sick_lines(
             qualifying_weekdays=qualifying_weekdays(first.qualifying_days),
             period_start=period_start,
             period_end=period_end,
+            not_payable=not_payable,
         )
     return made

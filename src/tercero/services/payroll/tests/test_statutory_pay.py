@@ -302,3 +302,15 @@ def test_average_weekly_earnings_are_used_unrounded():
         "No Statutory Maternity Pay: average weekly earnings of £124.99 are below the lower "
         "earnings limit of £125.00."
     )
+
+
+def test_no_ssp_is_paid_in_a_maternity_pay_period():
+    # given: sick Monday 1 to Friday 12 June 2026; maternity pay from Sunday 7 June 2026
+    days = statutory.sick_days(
+        spells=[Spell(date(2026, 6, 1), date(2026, 6, 12))],
+        awe_minor=60000,
+        qualifying_weekdays=MON_TO_FRI,
+        not_payable=(Spell(date(2026, 6, 7), date(2027, 3, 6)),),
+    )
+    # then: SSP for the first week only (no waiting days from April 2026)
+    assert [paid.day for paid in days] == [date(2026, 6, 1) + timedelta(days=i) for i in range(5)]
