@@ -4,7 +4,7 @@ parental leave) and the statutory pay a run owes for them.
 Recording checks the dates, refuses an absence that overlaps another of its kind, works
 out the average weekly earnings from the finalised pay on record (or takes the ones
 given) and refuses, in a sentence, an absence that does not qualify; each change is an
-audit event. A run pays the days of its period (`period_lines`): the rules are pure
+audit event. A run pays the days of its period (`run_lines`): the rules are pure
 (statutory.py, statutory_rules.py).
 """
 
