@@ -12,6 +12,7 @@ from django.core.management.sql import emit_post_migrate_signal
 from django.db import DatabaseError, connection, connections, transaction
 from django.test import TransactionTestCase
 from tests import migrated_db
+from whitenoise.middleware import WhiteNoiseMiddleware
 
 from tercero.platform.audit.immutability import allow_flush
 from tercero.platform.identity.models import Grant, User
@@ -209,6 +210,25 @@ def _fixture_teardown(self) -> None:
 
 
 TransactionTestCase._fixture_teardown = _fixture_teardown  # type: ignore[method-assign]
+
+
+_found_static: dict = {}
+_add_files_from_finders = WhiteNoiseMiddleware.add_files_from_finders
+
+
+def _add_static_files_found_once(self: WhiteNoiseMiddleware) -> None:
+    """WhiteNoise lists and stats every app's static file when its middleware is built,
+    and the test client builds the middleware anew for each client, so for each test (a
+    twentieth of the suite's time). The files do not change during a run: they are found
+    by the first client of each process and the next ones take the same list."""
+    if not _found_static:
+        _add_files_from_finders(self)
+        _found_static.update(self.files)
+    else:
+        self.files.update(_found_static)
+
+
+WhiteNoiseMiddleware.add_files_from_finders = _add_static_files_found_once  # type: ignore[method-assign]
 
 
 @pytest.fixture

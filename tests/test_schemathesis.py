@@ -5,7 +5,10 @@ the agent receives holds personal data in clear. Valid inputs go to all three ca
 inputs outside the document and the coverage phase's bounds to one of them in turn
 (`_who_calls`)."""
 
+import inspect
 import itertools
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 import schemathesis
@@ -14,7 +17,9 @@ from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
+from schemathesis.core.marks import METADATA_ATTR
 from schemathesis.generation.meta import TestPhase
+from schemathesis.pytest import _test_builder
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
@@ -27,6 +32,36 @@ from tercero.platform.identity.roles import PERMISSIONS
 from tercero.platform.identity.services import create_api_token
 from tercero.platform.tenancy.scoping import client_scope
 from tests.factories import engagement_for
+
+_build_operation_test = _test_builder.build_operation_test
+
+
+def _built_when_run(**arguments: Any) -> Callable[..., Any]:
+    """Each operation's test, built when it runs rather than when it is collected.
+    Building one works out its coverage phase's cases, seven seconds for the whole API,
+    and every worker process of a run collects every test, while one worker runs them.
+    The test takes the same fixtures (the function's own but the generated `case`) and
+    carries schemathesis' marks once built, which the plugin reads after the call."""
+    test = arguments["test_func"]
+    built: list[Callable[..., Any]] = []
+
+    def run(*args: Any, **fixtures: Any) -> Any:
+        if not built:
+            built.append(_build_operation_test(**arguments))
+            if hasattr(built[0], METADATA_ATTR):
+                setattr(run, METADATA_ATTR, getattr(built[0], METADATA_ATTR))
+        return built[0](*args, **fixtures)
+
+    signature = inspect.signature(test)
+    generated = {"case", *arguments["given_kwargs"]}
+    run.__signature__ = signature.replace(  # type: ignore[attr-defined]
+        parameters=[p for p in signature.parameters.values() if p.name not in generated]
+    )
+    run.__name__ = test.__name__
+    return run
+
+
+_test_builder.build_operation_test = _built_when_run
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
 CHECKS = [

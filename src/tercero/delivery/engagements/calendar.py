@@ -1,12 +1,12 @@
 """The engagement's business calendar and SLA targets, validated as data."""
 
-import functools
 import re
-import zoneinfo
 from typing import Literal, Self
 
 import holidays
 from pydantic import BaseModel, Field, field_validator, model_validator
+
+from tercero.platform.tenancy import regions
 
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")
 
@@ -33,16 +33,9 @@ class WorkingHours(BaseModel):
 
 
 def validate_time_zone(value: str) -> str:
-    if value not in _time_zones():
+    if value not in regions.time_zones():
         raise ValueError(f"{value!r} is not an IANA time zone")
     return value
-
-
-@functools.cache
-def _time_zones() -> frozenset[str]:
-    """The IANA zones installed: read once (listing them walks the whole tz database on
-    disk, a tenth of a second a call; a new tz database takes a restart anyway)."""
-    return frozenset(zoneinfo.available_timezones())
 
 
 def validate_holidays(country: str, subdivision: str) -> None:

@@ -4,7 +4,6 @@ engagement stores (`engagements.calendar`) and back; the service validates again
 
 import itertools
 import re
-import zoneinfo
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from typing import Any, cast
@@ -18,6 +17,7 @@ from tercero.delivery.setup.people_forms import PlainForm
 from tercero.delivery.work import registry
 from tercero.delivery.work.models import Queue
 from tercero.platform import catalogue
+from tercero.platform.tenancy import regions
 from tercero.platform.tenancy.models import Client
 
 SHORES = (("onshore", "Onshore"), ("nearshore", "Nearshore"), ("offshore", "Offshore"))
@@ -36,7 +36,7 @@ _CLOCK = re.compile(r"^(\d{1,2})[:.](\d{2})$")
 
 
 def _time_zones() -> list[tuple[str, str]]:
-    return [(zone, zone.replace("_", " ")) for zone in sorted(zoneinfo.available_timezones())]
+    return list(regions.time_zone_choices())
 
 
 def _codes(text: str, *, length: int, what: str) -> list[str]:

@@ -71,10 +71,18 @@ class TerceroApi(NinjaAPI):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(parser=JsonParser(), **kwargs)
         install_error_handlers(self)
+        self._documents: dict[tuple[str, int], OpenAPISchema] = {}
 
     def get_openapi_schema(
         self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
     ) -> OpenAPISchema:
+        """The OpenAPI document, built once per process and prefix (building it walks every
+        operation's models, a quarter of a second). Every router is mounted when the apps
+        are ready (config/api.py and the services' ready()), before the first request; one
+        mounted on the API later still gets a new document. Callers must not change it."""
         if path_prefix is None:
             path_prefix = self.get_root_path(path_params or {})
-        return DocumentedErrors(self, path_prefix)
+        key = (path_prefix, len(self._routers))
+        if key not in self._documents:
+            self._documents[key] = DocumentedErrors(self, path_prefix)
+        return self._documents[key]

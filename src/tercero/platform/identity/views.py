@@ -3,7 +3,6 @@ invited person chooses their first password, the provider admin's settings (how 
 a session lives) and the provider's clients (onboarding one)."""
 
 import functools
-import zoneinfo
 from typing import Any
 
 import holidays
@@ -25,6 +24,7 @@ from tercero.platform.identity import selectors, services
 from tercero.platform.identity.models import User
 from tercero.platform.identity.roles import Role
 from tercero.platform.pages import page
+from tercero.platform.tenancy import regions
 from tercero.platform.tenancy import services as tenancy_services
 from tercero.platform.tenancy.models import SESSION_HOURS_MAX, SESSION_HOURS_MIN, Client, Provider
 from tercero.platform.tenancy.regions import COUNTRY_REGION
@@ -259,8 +259,7 @@ def _countries() -> list[tuple[str, str]]:
 
 
 def _time_zones() -> list[tuple[str, str]]:
-    zones = sorted(zoneinfo.available_timezones())
-    return [("", "Choose a time zone"), *((zone, zone.replace("_", " ")) for zone in zones)]
+    return [("", "Choose a time zone"), *regions.time_zone_choices()]
 
 
 class ClientForm(forms.Form):

@@ -1,7 +1,5 @@
 """The operator of the install (Provider) and the companies it serves (Client)."""
 
-import zoneinfo
-
 from django.core.exceptions import ValidationError
 from django.db import models
 from django_scopes import ScopedManager
@@ -10,7 +8,7 @@ from tercero.platform.tenancy import regions
 
 
 def validate_time_zone(value: str) -> None:
-    if value not in zoneinfo.available_timezones():
+    if value not in regions.time_zones():
         raise ValidationError(f"{value!r} is not an IANA time zone.")
 
 

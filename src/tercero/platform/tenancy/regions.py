@@ -5,6 +5,9 @@ locations: the Americas, Europe, Asia-Pacific, and the Middle East and Africa.
 Countries are ISO 3166-1 alpha-2 codes.
 """
 
+import functools
+import zoneinfo
+
 AMERICAS = "americas"
 EUROPE = "europe"
 ASIA_PACIFIC = "asia_pacific"
@@ -46,3 +49,17 @@ COUNTRY_REGION: dict[str, str] = {
 def region_of(country: str) -> str:
     """The delivery region of an ISO alpha-2 country code; KeyError for unknown codes."""
     return COUNTRY_REGION[country.upper()]
+
+
+@functools.cache
+def time_zones() -> frozenset[str]:
+    """The IANA time zones installed, read once per process: listing them walks the whole
+    tz database on disk (a tenth of a second a call), and a new tz database takes a
+    restart anyway."""
+    return frozenset(zoneinfo.available_timezones())
+
+
+@functools.cache
+def time_zone_choices() -> tuple[tuple[str, str], ...]:
+    """(zone, label) for every installed zone, sorted, for a form's choices."""
+    return tuple((zone, zone.replace("_", " ")) for zone in sorted(time_zones()))

@@ -15,6 +15,7 @@ local time, one of each kind:
   5  "refund" in the subject, asked, never answers    -> acknowledged, routed, reminded, closed
 """
 
+import queue
 import threading
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
@@ -166,26 +167,59 @@ def _ticks() -> list[datetime]:
 TICKS = frozenset(_ticks())
 
 
-def _run_workers(workers: int, job: Callable[[], object]) -> None:
-    """The job run by `workers` threads at once (PostgreSQL), or twice in a row."""
-    if workers == 1:
-        job()
-        job()
-        return
-    start = threading.Barrier(workers)
+class _Workers:
+    """Threads that live for the whole month, each with its own database connection, and
+    run every job at once (PostgreSQL); with one, the job runs twice in a row (SQLite).
+    Threads and connections made anew for each of the month's moments cost more than the
+    jobs: each new server process loads its catalogue caches again."""
 
-    def worker():
+    def __init__(self, count: int) -> None:
+        self.count = count
+        self.start = threading.Barrier(count) if count > 1 else None
+        self.inboxes: list[queue.Queue] = [queue.Queue() for _ in range(count)]
+        self.outcomes: queue.Queue = queue.Queue()
+        self.threads = [
+            threading.Thread(target=self._serve, args=(inbox,)) for inbox in self.inboxes
+        ]
+
+    def __enter__(self) -> "_Workers":
+        if self.count > 1:
+            for thread in self.threads:
+                thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.count > 1:
+            for inbox in self.inboxes:
+                inbox.put(None)
+            for thread in self.threads:
+                thread.join()
+
+    def _serve(self, inbox: queue.Queue) -> None:
         try:
-            start.wait()
-            job()
+            while (job := inbox.get()) is not None:
+                try:
+                    assert self.start is not None
+                    self.start.wait()
+                    job()
+                except BaseException as error:  # handed to the thread that waits
+                    self.outcomes.put(error)
+                else:
+                    self.outcomes.put(None)
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=worker) for _ in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    def run(self, job: Callable[[], object]) -> None:
+        if self.count == 1:
+            job()
+            job()
+            return
+        for inbox in self.inboxes:
+            inbox.put(job)
+        errors = [self.outcomes.get() for _ in self.inboxes]
+        for error in errors:
+            if error is not None:
+                raise error
 
 
 def _simulate_month(tenant, workers: int) -> dict:
@@ -195,15 +229,16 @@ def _simulate_month(tenant, workers: int) -> dict:
     moments: dict[datetime, list] = {at: [] for at in _ticks()}
     for at, step in _timeline(desk, tenant):
         moments.setdefault(at, []).append(step)
-    for at in sorted(moments):
-        with time_machine.travel(at, tick=False):
-            with client_scope(clients=[tenant.client]):
-                for step in moments[at]:
-                    step()
-            if moments[at]:
-                _run_workers(workers, lambda: outbox.consume("care.automations"))
-            if at in TICKS:
-                _run_workers(workers, automations.run_waiting_rules)
+    with _Workers(workers) as run:
+        for at in sorted(moments):
+            with time_machine.travel(at, tick=False):
+                with client_scope(clients=[tenant.client]):
+                    for step in moments[at]:
+                        step()
+                if moments[at]:
+                    run.run(lambda: outbox.consume("care.automations"))
+                if at in TICKS:
+                    run.run(automations.run_waiting_rules)
     return desk
 
 
