@@ -41,10 +41,10 @@ TERCERO_TEST_SERIAL = os.environ.get("TERCERO_TEST_SERIAL", "").strip() not in (
 TYPECHECK = os.environ.get("TERCERO_TEST_TYPECHECK", "").strip() not in ("", "0")
 MYPY = Path(sys.executable).with_name("mypy")
 LOG_DIR = Path("var/log")
-# Compiled bytecode of the test runs, kept outside the source tree: a run after the first
-# compiles no module and rewrites no test module again (pytest honours the prefix), also
-# where the shell sets PYTHONDONTWRITEBYTECODE to keep the tree clean.
-PYCACHE = Path("var/pycache")
+# Compiled bytecode: the installation compiles the dependencies (`uv pip sync
+# --compile-bytecode` in the Makefile) and the test runs write the project's own beside
+# it in __pycache__ (ignored by git), also where the shell sets PYTHONDONTWRITEBYTECODE:
+# otherwise every worker process of a run compiles the same modules at the same time.
 
 
 def _command(engine: str, env: dict[str, str]) -> tuple[list[str], dict[str, str]]:
@@ -61,7 +61,6 @@ def _command(engine: str, env: dict[str, str]) -> tuple[list[str], dict[str, str
         "TERCERO_TEST_TIMELINE": str(timeline.resolve()),
     }
     env.pop("PYTHONDONTWRITEBYTECODE", None)
-    env.setdefault("PYTHONPYCACHEPREFIX", str(PYCACHE.resolve()))
     command = [sys.executable, "-m", "pytest", "-q", "--durations=10"]
     if engine in WORKERS:
         command += ["-p", "tests.workers", "-n", str(WORKERS[engine]), "--dist", "loadfile"]
