@@ -42,6 +42,10 @@ FREQUENCIES = {
     "monthly": "M1",
     "annual": "MA",
 }
+# FPS FiguresToDate: statutory payments to date (Statutory Sick Pay is not reported)
+STATUTORY_YTD = (("SMPYTD", "smp"), ("SPPYTD", "spp"), ("SAPYTD", "sap"), ("ShPPYTD", "shpp"))
+# EPS RecoverableAmountsYTD, in the schema's order: what is recovered, then compensation
+RECOVERED = (("SMP", "smp"), ("SPP", "spp"), ("SAP", "sap"), ("ShPP", "shpp"))
 PLAN_TYPES = {"1": "01", "2": "02", "4": "04", "5": "05"}
 LATIN = re.compile(r"[A-Za-z]")
 NAME_CHARS = re.compile(r"[^A-Za-z \-']")
@@ -244,6 +248,9 @@ def _employee(body, *, run, employee: Employee, gender: str, now, ytd) -> list[s
         _el(to_date, "StudentLoansTD", whole_pounds(figures.student_loan))
     if figures.postgraduate_loan:
         _el(to_date, "PostgradLoansTD", whole_pounds(figures.postgraduate_loan))
+    for name, field in STATUTORY_YTD:  # in the schema's order, only when paid this year
+        if getattr(figures, field):
+            _el(to_date, name, pounds(getattr(figures, field)))
     problems += _payment(employment, run=run, employee=employee, now=now)
     _ni_values(employment, employee=employee, now=now, ytd=ytd)
     return problems
@@ -396,6 +403,58 @@ def eps_no_payment(
     schema = rti_schemas.validate(xml, kind="eps", tax_year=tax_year)
     key = f"eps:group:{pay_group.pk}:{tax_year}:{month_from}-{month_to}"
     return Document("eps", key, tax_year, schema, xml, pay_group.pk)
+
+
+def eps_recovery(*, pay_group: PayGroup, tax_year: str, month: int) -> Document:
+    """An Employer Payment Summary claiming back the statutory maternity, paternity,
+    adoption and shared parental pay the pay group's finalised runs paid in the tax year
+    up to the end of tax month `month`: 92 %, or for a small employer (RtiEmployer.
+    is_small_employer) all of it plus NICs compensation (rti_figures.recovered)."""
+    require_year(tax_year)
+    if not 1 <= month <= 12:
+        raise InvalidInput("Give the tax month as 1 to 12.", fields={"month": "1-12"})
+    employer = employer_of(pay_group)
+    start = rti_figures.tax_year_start(tax_year)
+    last = date.fromordinal(_month_start(start, month + 1).toordinal() - 1)
+    paid = rti_figures.statutory_to_date(pay_group_id=pay_group.pk, tax_year=tax_year, upto=last)
+    amounts = {
+        name: rti_figures.recovered(
+            paid_minor=getattr(paid, field),
+            tax_year=tax_year,
+            is_small_employer=employer.is_small_employer,
+        )
+        for name, field in RECOVERED
+    }
+    if not any(found.paid for found in amounts.values()):
+        raise Conflict(
+            f"{pay_group.name} paid no statutory maternity, paternity, adoption or shared "
+            f"parental pay in {tax_year} up to {last:%d %b %Y}: there is nothing to recover.",
+            code="nothing_to_recover",
+        )
+    namespace = rti_schemas.namespace("eps", tax_year)
+    ir = etree.Element(f"{{{namespace}}}IRenvelope", nsmap={None: namespace})
+    _ir_header(ir, employer=employer, period_end=last)
+    body = _el(ir, "EmployerPaymentSummary")
+    _emp_refs(body, employer)
+    _recoverable(body, amounts, month=month)
+    _el(body, "RelatedTaxYear", rti_schemas.folder(tax_year))
+    xml = govtalk(ir, kind="eps", employer=employer)
+    schema = rti_schemas.validate(xml, kind="eps", tax_year=tax_year)
+    key = f"eps:group:{pay_group.pk}:{tax_year}:recovered:{month}"
+    return Document("eps", key, tax_year, schema, xml, pay_group.pk)
+
+
+def _recoverable(body, amounts: dict[str, rti_figures.Recovered], *, month: int) -> None:
+    """RecoverableAmountsYTD: the tax month, each payment's recovered amount, then each
+    one's NICs compensation (a large employer claims none)."""
+    section = _el(body, "RecoverableAmountsYTD")
+    _el(section, "TaxMonth", month)
+    for name, found in amounts.items():
+        if found.paid:
+            _el(section, f"{name}Recovered", pounds(found.recovered))
+    for name, found in amounts.items():
+        if found.compensation:
+            _el(section, f"NICCompensationOn{name}", pounds(found.compensation))
 
 
 def _month_start(year_start: date, month: int) -> date:

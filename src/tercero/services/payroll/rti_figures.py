@@ -11,11 +11,16 @@ Used by the Full Payment Submission (rti.py) and by P45 and P60 (p45p60.py).
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from tercero.services.payroll import calculation, gb
 from tercero.services.payroll.models import Employee, PayResult, PayRun
 
+# a statutory payment's payslip code (statutory_leave.run_lines) -> its Figures field;
+# each is also taxable pay and earnings for NICs (calc._with_statutory)
+STATUTORY = {"SMP": "smp", "SPP": "spp", "SAP": "sap", "SHPP": "shpp", "SSP": "ssp"}
+# the statutory payments an employer recovers through the EPS (not SSP)
+RECOVERABLE = ("smp", "spp", "sap", "shpp")
 # what a rule's tax routine makes its line
 KINDS = {
     "gb.paye": "tax",
@@ -40,6 +45,11 @@ class Figures:
     pension_net_pay: int = 0  # employee contributions under a net pay arrangement
     gross: int = 0
     net: int = 0
+    smp: int = 0  # statutory maternity, paternity, adoption, shared parental, sick pay
+    spp: int = 0
+    sap: int = 0
+    shpp: int = 0
+    ssp: int = 0
 
     def add(self, other: "Figures") -> None:
         for name in self.__dataclass_fields__:
@@ -81,6 +91,9 @@ def of_result(result: PayResult, kinds: dict[str, str]) -> Figures:
     made = Figures(gross=result.gross_minor, net=result.net_minor)
     for code, _name, _category, amount in result.lines:
         kind = kinds.get(code)
+        if kind is None and code in STATUTORY:
+            setattr(made, STATUTORY[code], getattr(made, STATUTORY[code]) + amount)
+            kind = "earning"
         if kind == "earning":
             made.nic_earnings += amount
             made.taxable_pay += amount
@@ -90,6 +103,53 @@ def of_result(result: PayResult, kinds: dict[str, str]) -> Figures:
         elif kind is not None and kind != "earning_untaxed":
             setattr(made, kind, getattr(made, kind) + amount)
     return made
+
+
+@dataclass(frozen=True)
+class Recovered:
+    """What an employer recovers of one statutory payment to date, in pence: a share of
+    it, and a small employer's NICs compensation (EPS: SMPRecovered, NICCompensationOnSMP)."""
+
+    paid: int
+    recovered: int
+    compensation: int
+
+
+def recovered(*, paid_minor: int, tax_year: str, is_small_employer: bool) -> Recovered:
+    """92 % of the statutory pay, or for a small employer all of it plus compensation
+    (8.5 % from 2025-26), each rounded to the nearest penny (the pack's figures and
+    source: "recovery_source")."""
+    found = gb.pack(tax_year)["statutory_payments"]
+    if is_small_employer:
+        share = Decimal(found["small_employer_recovery_percent"])
+        extra = Decimal(found["small_employer_compensation_percent"])
+    else:
+        share, extra = Decimal(found["recovery_percent"]), Decimal(0)
+    return Recovered(paid_minor, _percent_of(paid_minor, share), _percent_of(paid_minor, extra))
+
+
+def _percent_of(minor: int, percent: Decimal) -> int:
+    return int((Decimal(minor) * percent / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def statutory_to_date(*, pay_group_id: int, tax_year: str, upto: date) -> Figures:
+    """The statutory pay of a pay group's finalised runs of the tax year paid on or
+    before `upto`, summed over its employees (held payslips were not paid)."""
+    total = Figures()
+    kinds_of: dict[int, dict[str, str]] = {}
+    found = PayResult.objects.filter(
+        run__pay_group_id=pay_group_id,
+        run__tax_year=tax_year,
+        run__status=PayRun.Status.FINALISED,
+        run__pay_date__lte=upto,
+    ).select_related("run")
+    for result in found:
+        if "held" in result.flags:
+            continue
+        if result.run_id not in kinds_of:
+            kinds_of[result.run_id] = line_kinds(result.run)
+        total.add(of_result(result, kinds_of[result.run_id]))
+    return total
 
 
 def limits(*, tax_year: str, frequency: str) -> dict[str, Decimal]:

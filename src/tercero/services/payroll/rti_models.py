@@ -19,6 +19,10 @@ class RtiEmployer(ClientOwned):
     tax_office_number = models.CharField(max_length=3)
     tax_office_reference = models.CharField(max_length=10)
     accounts_office_reference = models.CharField(max_length=13)
+    # Small Employers' Relief: Class 1 NICs of £45,000 or less in the last complete tax
+    # year (GOV.UK, Get financial help with statutory pay): all of the statutory pay is
+    # recovered, plus compensation, instead of 92 %
+    is_small_employer = models.BooleanField(default=False)
     version = models.PositiveIntegerField(default=1)
     updated_at = models.DateTimeField(default=timezone.now)
 
