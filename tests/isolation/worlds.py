@@ -149,12 +149,19 @@ def work_of(tenant) -> dict:
             actions=[{"action": "add_tag", "value": "bergmann"}],
         )
         care_rows = care_setup_rows(tenant, engagement, desk)
+    from datetime import date
+
+    from tercero.services.payroll import statutory_leave
     from tercero.services.payroll.tests.factories import finalised, hire, uk_group
 
     group = uk_group(tenant.client, name="Bergmann monthly")
     with client_scope(clients=[tenant.client]):
         employee = hire(tenant.team_lead, group, "B-1")
         run = finalised(tenant, group)
+        absence = statutory_leave.record_absence(
+            actor=None, employee=employee, kind="sickness", start=date(2026, 6, 1),
+            end=date(2026, 6, 5), average_weekly_earnings_minor=50000,
+        )  # fmt: skip
         hr_queue = work.create_queue(
             actor=None, engagement=engagement, name="HR", work_types=["payroll.hr_event"]
         )
@@ -170,6 +177,7 @@ def work_of(tenant) -> dict:
         "hr_item_id": hr_item.pk,
         "run_id": run.pk,
         "employee_id": employee.pk,
+        "absence_id": absence.pk,
         "kind": "register",
         "article_id": article.pk,
         "automation_id": automation.pk,

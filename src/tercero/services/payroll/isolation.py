@@ -55,6 +55,9 @@ ISOLATION = Isolation(
                 },
             ),
         ],
+        "api/v1/payroll/absences/<absence_id>": [
+            ("patch", {"version": 1, "changes": {"end": "2026-06-04"}}),
+        ],
         "api/v1/payroll/employees/<employee_id>/p45": [("get", None)],
         "api/v1/payroll/employees/<employee_id>/p60": [("get", None)],
         "api/v1/payroll/pay-groups/<pay_group_id>/p60s.csv": [("get", None)],
@@ -99,6 +102,12 @@ ISOLATION = Isolation(
         ],
         "payroll/groups/<int:pay_group_id>/p60s.csv": [("get", None)],
         "payroll/employees/<int:employee_id>/hmrc-gender/": [("post", {"gender": "F"})],
+        "payroll/employees/<int:employee_id>/absences/": [
+            ("post", {"kind": "sickness", "start": "2026-07-01", "earnings": "500.00"})
+        ],
+        "payroll/absences/<int:absence_id>/correct/": [
+            ("post", {"version": "1", "start": "2026-06-01", "end": "2026-06-04"})
+        ],
         "payroll/employees/<int:employee_id>/p45.pdf": [("get", None)],
         "payroll/employees/<int:employee_id>/p45.csv": [("get", None)],
         "payroll/employees/<int:employee_id>/p60.pdf": [("get", None)],

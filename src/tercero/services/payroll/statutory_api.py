@@ -1,5 +1,5 @@
 """Payroll API for an employee's UK statutory absences (sickness, maternity, adoption,
-paternity, shared parental leave): list them and record one. Mounted on the payroll
+paternity, shared parental leave): list them, record one and correct one. Mounted on the payroll
 router (apps.py). Another client's employee answers 404."""
 
 from datetime import date
@@ -30,6 +30,23 @@ class AbsenceIn(Schema):
     weeks_available: int | None = Field(
         default=None, ge=1, le=39, description="shared parental pay: weeks left to share"
     )
+
+
+class AbsenceChanges(Schema):
+    kind: str | None = Field(default=None, max_length=20)
+    start: date | None = None
+    end: date | None = None
+    expected_on: date | None = None
+    average_weekly_earnings_minor: int | None = Field(
+        default=None, ge=0, le=10**9, description="null: worked out again from finalised pay"
+    )
+    qualifying_days: str | None = Field(default=None, max_length=13)
+    weeks_available: int | None = Field(default=None, ge=1, le=39)
+
+
+class AbsencePatch(Schema):
+    version: int = Field(ge=1, description="the version the correction was made against")
+    changes: AbsenceChanges = Field(description="only the fields given are changed")
 
 
 class AbsenceOut(Schema):
@@ -69,3 +86,18 @@ def record_absence(request, employee_id: int, body: AbsenceIn):
         actor=caller.user, employee=employee, **body.model_dump()
     )
     return Status(201, absence)
+
+
+@router.patch("/payroll/absences/{absence_id}", response=AbsenceOut)
+def correct_absence(request, absence_id: int, body: AbsencePatch):
+    """Correct a recorded absence; checked again as a new one. A stale `version` is 409."""
+    caller = caller_of(request)
+    absence = statutory_leave.access_absence(client_ids=caller.client_ids, absence_id=absence_id)
+    caller.require("payroll:write")
+    changes = body.changes.model_dump(exclude_unset=True)
+    for name in ("kind", "start", "qualifying_days"):  # never empty on a record
+        if changes.get(name, "") is None:
+            changes.pop(name)
+    return statutory_leave.correct_absence(
+        actor=caller.user, absence=absence, version=body.version, **changes
+    )

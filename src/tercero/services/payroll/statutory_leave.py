@@ -16,7 +16,7 @@ from fractions import Fraction
 from django.db import transaction
 
 from tercero.platform.audit.services import record
-from tercero.platform.errors import Conflict, InvalidInput
+from tercero.platform.errors import Conflict, InvalidInput, NotFound
 from tercero.services.payroll import statutory, statutory_rules
 from tercero.services.payroll.models import (
     Employee,
@@ -114,6 +114,20 @@ def correct_absence(
             payload={"before": before, "after": _audited(current)},
         )
     return current
+
+
+def access_absence(*, client_ids: list[int], absence_id: int) -> StatutoryAbsence:
+    """A statutory absence of one of the caller's clients; any other is NotFound."""
+    found = (
+        StatutoryAbsence.objects.filter(client_id__in=client_ids, pk=absence_id)
+        .select_related("employee")
+        .first()
+        if 0 < absence_id < 2**62
+        else None
+    )
+    if found is None:
+        raise NotFound("Absence not found.")
+    return found
 
 
 def _audited(absence: StatutoryAbsence) -> dict:

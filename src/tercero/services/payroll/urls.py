@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from tercero.services.payroll.views import groups, hr, rti, rules, runs, us_forms
+from tercero.services.payroll.views import absences, groups, hr, rti, rules, runs, us_forms
 
 app_name = "payroll"
 
@@ -45,6 +45,8 @@ urlpatterns = [
         name="rules_restore",
     ),
     path("employees/<int:employee_id>/", hr.employee_page, name="employee"),
+    path("employees/<int:employee_id>/absences/", absences.absence_record, name="absence_record"),
+    path("absences/<int:absence_id>/correct/", absences.absence_correct, name="absence_correct"),
     path("hr/", hr.change_list, name="hr_changes"),
     path("items/<int:hr_item_id>/hr/", hr.hr_panel, name="hr-panel"),
     path("items/<int:hr_item_id>/hr/apply/", hr.hr_action, {"action": "apply"}, name="hr_apply"),

@@ -12,6 +12,7 @@ from tercero.platform.pages import page, refused, version_of
 from tercero.platform.security import crypto
 from tercero.services.payroll import actions, hr_events, outputs, selectors, services
 from tercero.services.payroll.models import HrEvent, PayResult
+from tercero.services.payroll.views import absences as absence_views
 from tercero.services.payroll.views import rti as rti_views
 from tercero.web.lists import Column, Filter, Listing
 
@@ -68,6 +69,7 @@ def employee_page(request, caller, employee_id: int):
         "payslips": payslips,
         "staff": request.user.is_provider_staff,
         **rti_views.employee_context(request, caller, employee),
+        **absence_views.absences_context(request, caller, employee),
     }
     return render(request, "payroll/employee.html", context)
 
