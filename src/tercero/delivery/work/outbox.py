@@ -19,7 +19,12 @@ each matching event to the consumer exactly once *per successful transaction*:
   transaction per event;
 - events are chosen as "matching, not yet receipted, id above the low-water mark", so
   an event whose transaction committed late (PostgreSQL assigns ids before commit) is
-  still found; the mark only passes events older than `SETTLE` that are all receipted.
+  still found; the mark only passes events older than `SETTLE` that are all receipted;
+- a batch is read within an id window above where the walk stands (`id > low AND id <=
+  low + width`), widened while it finds less than a batch and events lie beyond it: as
+  the application's role, row-level security keeps "the next 500 pending in id order"
+  from stopping early on the primary key, so an unbounded read sorts every event since
+  the mark; a window bounds each read to an index range whatever the backlog.
 
 A handler's external side effects (an HTTP call) must themselves be idempotent: the
 webhook sender, for one, signs each delivery with the event id so receivers can drop
@@ -47,6 +52,11 @@ SETTLE = timedelta(minutes=5)
 # Events taken per transaction: large enough to amortise the round trips, small enough
 # that a batch's locks and its transaction stay short.
 BATCH_SIZE = 500
+# The id window a read looks in first (twice the batch when that is more); it doubles
+# while it finds less than a batch and events lie beyond it, up to the widest: a bounded
+# range to anti-join with the receipts, however far a walk goes past handled events.
+FIRST_WINDOW = 1_000
+WIDEST_WINDOW = 32_000
 
 
 @dataclass(frozen=True)
@@ -82,6 +92,42 @@ def pending(consumer: Consumer, *, after: int) -> QuerySet[WorkEvent]:
     if consumer.kinds is not None:
         found = found.filter(kind__in=consumer.kinds)
     return found.order_by("id")
+
+
+def head() -> int:
+    """The highest work event id there is (0 for none)."""
+    return WorkEvent.objects.aggregate(top=Max("id"))["top"] or 0
+
+
+def walk(
+    consumer: Consumer,
+    *,
+    after: int,
+    limit: int,
+    up_to: int | None = None,
+    lock: bool = False,
+    fields: Sequence[str] = (),
+) -> tuple[list[WorkEvent], int | None]:
+    """The first `limit` pending events of `consumer` above `after` (and at most
+    `up_to`, the head by default), in id order, read window by window; `lock` takes them
+    FOR UPDATE SKIP LOCKED, `fields` narrows what is loaded. Returns them and the id the
+    walk reached: the last one taken when `limit` were found, else the top of the last
+    window looked in, every pending event below it taken or held by another worker; None
+    when nothing was found up to the head."""
+    top = head() if up_to is None else up_to
+    found: list[WorkEvent] = []
+    low, width = after, max(FIRST_WINDOW, 2 * limit)
+    while len(found) < limit and low < top:
+        high = min(low + width, top)
+        window = pending(consumer, after=low).filter(id__lte=high)
+        if lock:
+            window = window.select_for_update(skip_locked=True)
+        if fields:
+            window = window.only(*fields)
+        found += window[: limit - len(found)]
+        low = found[-1].pk if len(found) == limit else high
+        width = min(width * 2, max(WIDEST_WINDOW, 2 * limit))
+    return found, (low if found else None)
 
 
 def consume(name: str, *, batch_size: int = BATCH_SIZE, max_seconds: float | None = None) -> int:
@@ -143,12 +189,13 @@ def _consume_batch(consumer: Consumer, *, after: int, limit: int) -> tuple[int, 
     """Handle the next batch above `after`; returns (handled, highest id taken), the id
     None when there was nothing to take."""
     if consumer.handle_batch is None:
-        ids = list(pending(consumer, after=after).values_list("id", flat=True)[:limit])
-        return sum(_handle_one(consumer, event_id) for event_id in ids), ids[-1] if ids else None
+        found, walked_to = walk(consumer, after=after, limit=limit, fields=["id"])
+        return sum(_handle_one(consumer, event.pk) for event in found), walked_to
     taken: list[WorkEvent] = []
+    reached: int | None = None
     try:
         with transaction.atomic():
-            taken = list(pending(consumer, after=after).select_for_update(skip_locked=True)[:limit])
+            taken, reached = walk(consumer, after=after, limit=limit, lock=True)
             fresh = _without_receipts(consumer, taken)
             _write_receipts(consumer, fresh)
             if fresh:
@@ -159,9 +206,8 @@ def _consume_batch(consumer: Consumer, *, after: int, limit: int) -> tuple[int, 
             consumer.name,
             len(taken),
         )
-        handled = sum(_handle_one(consumer, event.pk) for event in taken)
-        return handled, taken[-1].pk if taken else None
-    return len(fresh), taken[-1].pk if taken else None
+        return sum(_handle_one(consumer, event.pk) for event in taken), reached
+    return len(fresh), reached
 
 
 def _without_receipts(consumer: Consumer, events: Sequence[WorkEvent]) -> list[WorkEvent]:
@@ -229,10 +275,10 @@ def _advance(consumer: Consumer, position: ConsumerPosition) -> None:
     ).aggregate(top=Max("id"))["top"]
     if settled is None:
         return
-    first_open = (
-        pending(consumer, after=position.last_event_id).values_list("id", flat=True).first()
+    first_open, _ = walk(
+        consumer, after=position.last_event_id, limit=1, up_to=settled, fields=["id"]
     )
-    mark = settled if first_open is None else min(settled, first_open - 1)
+    mark = first_open[0].pk - 1 if first_open else settled
     if mark > position.last_event_id:
         ConsumerPosition.objects.filter(pk=position.pk, last_event_id__lt=mark).update(
             last_event_id=mark
@@ -242,23 +288,33 @@ def _advance(consumer: Consumer, position: ConsumerPosition) -> None:
 def lag(now: datetime | None = None) -> list[Backlog]:
     """Each registered consumer's backlog: how many events wait and since when."""
     now = now or timezone.now()
-    found = []
     with all_clients_scope():
-        for consumer in consumers():
-            mark = (
-                ConsumerPosition.objects.filter(name=consumer.name)
-                .values_list("last_event_id", flat=True)
-                .first()
-            )
-            waiting = pending(consumer, after=mark or 0).order_by()
-            summary = waiting.aggregate(oldest=Min("at"), waiting=Count("id"))
-            found.append(
-                Backlog(
-                    source="outbox",
-                    consumer=consumer.name,
-                    waiting=summary["waiting"],
-                    oldest_waiting_at=summary["oldest"],
-                    oldest_waiting_seconds=waited(summary["oldest"], now=now),
-                )
-            )
-    return found
+        return [_backlog(consumer, now=now) for consumer in consumers()]
+
+
+def _backlog(consumer: Consumer, *, now: datetime) -> Backlog:
+    """From the consumer's first pending event (a walk of id windows from its mark): the
+    matching events from there on less its receipts from there on, and the oldest of
+    those events, so the lag may err long, never short. Two range reads, no anti-join of
+    the whole backlog."""
+    mark = (
+        ConsumerPosition.objects.filter(name=consumer.name)
+        .values_list("last_event_id", flat=True)
+        .first()
+    )
+    first, _ = walk(consumer, after=mark or 0, limit=1, fields=["id"])
+    waiting, oldest = 0, None
+    if first:
+        events = WorkEvent.objects.filter(id__gte=first[0].pk)
+        if consumer.kinds is not None:
+            events = events.filter(kind__in=consumer.kinds)
+        summary = events.aggregate(oldest=Min("at"), events=Count("id"))
+        receipts = EventReceipt.objects.filter(consumer=consumer.name, event_id__gte=first[0].pk)
+        waiting, oldest = max(1, summary["events"] - receipts.count()), summary["oldest"]
+    return Backlog(
+        source="outbox",
+        consumer=consumer.name,
+        waiting=waiting,
+        oldest_waiting_at=oldest,
+        oldest_waiting_seconds=waited(oldest, now=now),
+    )
