@@ -28,13 +28,23 @@ def summaries(absences: Iterable[StatutoryAbsence], *, today: date) -> list[Abse
     """One summary per absence, oldest first."""
     found = sorted(absences, key=lambda a: (a.start, a.pk))
     sick = [a for a in found if a.kind == statutory.SICKNESS]
-    return [_summary(absence, sick, today) for absence in found]
+    family = tuple(  # no SSP in a maternity or adoption pay period, as a run pays it
+        statutory.Spell(a.start, a.end or a.start + timedelta(weeks=39, days=-1))
+        for a in found
+        if a.kind in (statutory.MATERNITY, statutory.ADOPTION)
+    )
+    return [_summary(absence, sick, family, today) for absence in found]
 
 
-def _summary(absence: StatutoryAbsence, sick: list[StatutoryAbsence], today: date) -> AbsencePay:
+def _summary(
+    absence: StatutoryAbsence,
+    sick: list[StatutoryAbsence],
+    family: tuple[statutory.Spell, ...],
+    today: date,
+) -> AbsencePay:
     is_so_far = absence.kind == statutory.SICKNESS and absence.end is None
     try:
-        days = list(_paid_days(absence, sick, today))
+        days = list(_paid_days(absence, sick, family, today))
         problem = ""
     except InvalidInput as error:
         days, problem = [], f"Its pay cannot be worked out: {error.message}"
@@ -63,7 +73,10 @@ def _dates(absence: StatutoryAbsence) -> str:
 
 
 def _paid_days(
-    absence: StatutoryAbsence, sick: list[StatutoryAbsence], today: date
+    absence: StatutoryAbsence,
+    sick: list[StatutoryAbsence],
+    family: tuple[statutory.Spell, ...],
+    today: date,
 ) -> Iterable[statutory.PaidDay]:
     awe = Fraction(absence.average_weekly_earnings_exact)
     if absence.kind == statutory.SICKNESS:
@@ -75,6 +88,7 @@ def _paid_days(
                 spells=spells,
                 awe_minor=awe,
                 qualifying_weekdays=statutory_leave.qualifying_weekdays(absence.qualifying_days),
+                not_payable=family,
             )
             if absence.start <= paid.day <= last
         )

@@ -164,3 +164,21 @@ def test_the_api_corrects_an_absence_and_refuses_a_stale_version(tenant_a, clien
     assert corrected.json()["average_weekly_earnings_minor"] == 60000  # kept as given
     assert stale.status_code == 409
     assert "The absence was changed by someone else; reload it." in stale.content.decode()
+
+
+def test_sickness_during_maternity_pay_shows_no_sick_pay(tenant_a, client, mother):
+    employee, _absence = mother
+    with client_scope(clients=[tenant_a.client]):
+        statutory_leave.record_absence(
+            actor=tenant_a.team_lead,
+            employee=employee,
+            kind="sickness",
+            start=date(2026, 6, 1),
+            end=date(2026, 6, 5),
+            average_weekly_earnings_minor=60000,
+        )
+    client.force_login(tenant_a.team_lead)
+    page = _page(client, employee)
+    # then: the sickness falls in the maternity pay period: no SSP is due (GOV.UK)
+    assert "1 June 2026 to 5 June 2026</td>" in page
+    assert '<td data-label="Statutory pay">£0.00</td>' in page
