@@ -572,7 +572,12 @@ def _report(args, load, sampler, drain_s, once: Once, cpu: float, workers: int) 
         f" {once.webhook_duplicates} missing {once.webhook_missing}"
     )
     per_event = cpu / once.events * 1000 if once.events else 0.0
-    print(f"task worker ({workers} process): {cpu:.1f} CPU s, {per_event:.3f} ms an event")
+    handled = sum(once.receipts.values())
+    per_handling = cpu / handled * 1000 if handled else 0.0
+    print(
+        f"task worker ({workers} process): {cpu:.1f} CPU s, {per_event:.3f} ms an event,"
+        f" {per_handling:.3f} ms an event handed to one consumer ({handled} receipts)"
+    )
 
 
 def _result(load, args, sampler, drain_s, once: Once, verify_ok, names_edit) -> None:

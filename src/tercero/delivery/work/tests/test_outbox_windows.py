@@ -215,8 +215,27 @@ def test_lag_counts_a_backlog_behind_a_long_handled_stretch_by_kind(item):
     assert lag.oldest_waiting_at == an_hour_ago
 
 
+def test_receipts_of_kinds_a_consumer_no_longer_takes_hide_no_pending_event(item):
+    # given: a consumer that once took escalations too: 40 of them receipted, and 40
+    # comments among them, one not handled yet
+    low = _all_event_ids()[-1] + 1
+    escalations = _events_at(item, list(range(low, low + 80, 2)), kind="item.escalated")
+    comments = _events_at(item, list(range(low + 1, low + 81, 2)))
+    _receipt("test-narrowed", escalations + comments[:17] + comments[18:], item)
+    consumer = outbox.Consumer(
+        name="test-narrowed", handle=lambda e: None, kinds=frozenset({"item.commented"})
+    )
+
+    # when
+    with all_clients_scope():
+        found, _ = outbox.walk(consumer, after=low - 1, limit=10)
+
+    # then
+    assert [event.pk for event in found] == [comments[17]]
+
+
 @pytest.mark.postgres
-def test_two_workers_walking_gaps_and_a_late_event_take_each_event_once(
+def test_two_workers_walking_gaps_and_handled_stretches_take_each_event_once(
     item, recorder, transactional_db
 ):
     # given: 1,500 events with gaps of 2,000 ids, every other one of the first half
