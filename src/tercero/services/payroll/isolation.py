@@ -39,8 +39,19 @@ ISOLATION = Isolation(
         "api/v1/payroll/pay-groups/<pay_group_id>/rti/eps": [
             ("post", {"tax_year": "2025-26", "month_from": 1, "month_to": 1})
         ],
+        "api/v1/payroll/pay-groups/<pay_group_id>/rti/eps-recovery.xml": [("get", None)],
+        "api/v1/payroll/pay-groups/<pay_group_id>/rti/eps-recovery": [
+            ("post", {"tax_year": "2026-27", "month": 2})
+        ],
         "api/v1/payroll/pay-groups/<pay_group_id>/paye-reference": [
-            ("put", {"paye_reference": "123/AB45678", "accounts_office_reference": "123PA00045678"})
+            (
+                "put",
+                {
+                    "paye_reference": "123/AB45678",
+                    "accounts_office_reference": "123PA00045678",
+                    "is_small_employer": True,
+                },
+            )
         ],
         "api/v1/payroll/employees/<employee_id>/hmrc-gender": [("put", {"gender": "F"})],
         "api/v1/payroll/employees/<employee_id>/absences": [
@@ -94,11 +105,19 @@ ISOLATION = Isolation(
         "payroll/groups/<int:pay_group_id>/rti/paye/": [
             (
                 "post",
-                {"paye_reference": "123/AB45678", "accounts_office_reference": "123PA00045678"},
+                {
+                    "paye_reference": "123/AB45678",
+                    "accounts_office_reference": "123PA00045678",
+                    "is_small_employer": "yes",
+                },
             )
         ],
         "payroll/groups/<int:pay_group_id>/rti/eps/": [
-            ("post", {"tax_year": "2025-26", "month_from": "1", "month_to": "1", "confirm": "yes"})
+            ("post", {"tax_year": "2025-26", "month_from": "1", "month_to": "1", "confirm": "yes"}),
+            (
+                "post",
+                {"kind": "recovery", "tax_year": "2026-27", "month": "2", "confirm": "yes"},
+            ),
         ],
         "payroll/groups/<int:pay_group_id>/p60s.csv": [("get", None)],
         "payroll/employees/<int:employee_id>/hmrc-gender/": [("post", {"gender": "F"})],

@@ -440,8 +440,13 @@ def eps_recovery(*, pay_group: PayGroup, tax_year: str, month: int) -> Document:
     _el(body, "RelatedTaxYear", rti_schemas.folder(tax_year))
     xml = govtalk(ir, kind="eps", employer=employer)
     schema = rti_schemas.validate(xml, kind="eps", tax_year=tax_year)
-    key = f"eps:group:{pay_group.pk}:{tax_year}:recovered:{month}"
+    key = recovery_key(pay_group_id=pay_group.pk, tax_year=tax_year, month=month)
     return Document("eps", key, tax_year, schema, xml, pay_group.pk)
+
+
+def recovery_key(*, pay_group_id: int, tax_year: str, month: int) -> str:
+    """What a statutory-pay recovery EPS reports (RtiSubmission.key): one per tax month."""
+    return f"eps:group:{pay_group_id}:{tax_year}:recovered:{month}"
 
 
 def _recoverable(body, amounts: dict[str, rti_figures.Recovered], *, month: int) -> None:

@@ -1,7 +1,8 @@
 """United Kingdom filing API: a finalised run's RTI status (HMRC's answers and the
-check of its FPS), the FPS XML, sending it; a pay group's no-payment EPS and PAYE
-references; each employee's P45 and P60, and a pay group's P60s, as JSON, PDF or CSV.
-Mounted on the payroll router (apps.py). Another client's ids answer 404."""
+check of its FPS), the FPS XML, sending it; a pay group's no-payment EPS, the EPS
+claiming statutory pay back (its XML and sending it), and PAYE references with the
+Small Employers' Relief flag; each employee's P45 and P60, and a pay group's P60s, as
+JSON, PDF or CSV. Mounted on the payroll router (apps.py). Another client's ids answer 404."""
 
 from datetime import date, datetime
 from typing import Literal
@@ -75,16 +76,31 @@ class EpsIn(Schema):
     month_to: int = Field(ge=1, le=12)
 
 
+class RecoveryIn(Schema):
+    tax_year: str = Field(max_length=7, description="2026-27")
+    month: int = Field(ge=1, le=12, description="claims the year to the end of this tax month")
+
+
+class RecoveryOut(SubmissionOut):
+    claim: str = Field(description="what it claims back, in words")
+
+
 class PayeIn(Schema):
     paye_reference: str = Field(max_length=20, description="123/AB45678")
     accounts_office_reference: str = Field(max_length=20, description="123PA00045678")
     version: int | None = Field(default=None, ge=1, description="when changing: as read")
+    is_small_employer: bool | None = Field(
+        default=None,
+        description="claims Small Employers' Relief (Class 1 NICs of 45,000 or less in the "
+        "last complete tax year): 100 % plus compensation instead of 92 %; omitted: unchanged",
+    )
 
 
 class PayeOut(Schema):
     pay_group_id: int
     paye_reference: str
     accounts_office_reference: str
+    is_small_employer: bool
     version: int
 
 
@@ -170,6 +186,37 @@ def submit_eps(request, pay_group_id: int, body: EpsIn):
     return Status(201, _submission(sent))
 
 
+@router.get("/payroll/pay-groups/{pay_group_id}/rti/eps-recovery.xml")
+def recovery_xml(request, pay_group_id: int, tax_year: str = "", month: int = 0):
+    """The EPS claiming back the statutory pay of the tax year to the end of tax month
+    `month`, as HMRC would receive it without the sender's credentials (provider staff;
+    each download is an audit event; 409 when there is nothing to recover)."""
+    caller = caller_of(request)
+    group = _group(caller, pay_group_id)
+    caller.require("payroll:write")
+    name, xml = rti_filing.recovery_xml(
+        actor=caller.user, pay_group=group, tax_year=tax_year, month=month
+    )
+    response = HttpResponse(xml, content_type="application/xml")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@router.post("/payroll/pay-groups/{pay_group_id}/rti/eps-recovery", response={201: RecoveryOut})
+def submit_recovery(request, pay_group_id: int, body: RecoveryIn):
+    """Claim back from HMRC the statutory maternity, paternity, adoption and shared
+    parental pay paid in the tax year to the end of tax month `month` (92 %, or for a
+    small employer all of it plus compensation). 409 when nothing was paid, or when the
+    month's claim is accepted or being sent."""
+    caller = caller_of(request)
+    group = _group(caller, pay_group_id)
+    caller.require("payroll:file")
+    sent = rti_filing.send_recovery(actor=caller.user, pay_group=group, **body.dict())
+    claim = rti_filing.claim_of(sent.document, tax_year=sent.tax_year)
+    words = claim.sentence("Claims back") if claim else ""
+    return Status(201, RecoveryOut(**_submission(sent).model_dump(), claim=words))
+
+
 @router.put("/payroll/pay-groups/{pay_group_id}/paye-reference", response=PayeOut)
 def set_paye_reference(request, pay_group_id: int, body: PayeIn):
     """The PAYE scheme a UK pay group files under (a stale `version` is 409)."""
@@ -181,6 +228,7 @@ def set_paye_reference(request, pay_group_id: int, body: PayeIn):
         pay_group_id=group.pk,
         paye_reference=str(found),
         accounts_office_reference=found.accounts_office_reference,
+        is_small_employer=found.is_small_employer,
         version=found.version,
     )
 

@@ -1,16 +1,19 @@
 """Filing with HMRC as the pages and the API offer it: the check of a run's FPS with
 every problem in words, its XML for download, sending it, the EPS of months nobody was
-paid, and a pay group's PAYE references. Building is rti.py, sending rti_gateway.py."""
+paid, the EPS claiming statutory pay back, and a pay group's PAYE references (and
+whether it claims Small Employers' Relief). Building is rti.py, sending rti_gateway.py."""
 
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
+from lxml import etree
 
 from tercero.platform.audit.services import record
 from tercero.platform.errors import Conflict, DomainError, InvalidInput
-from tercero.services.payroll import p45p60, rti, rti_gateway, rti_schemas
+from tercero.services.payroll import gb, outputs, p45p60, rti, rti_gateway, rti_schemas
 from tercero.services.payroll.models import (
     Employee,
     PayGroup,
@@ -24,6 +27,13 @@ PAYE_REFERENCE = re.compile(r"^([0-9]{3})/([A-Z0-9]{1,10})$")
 ACCOUNTS_OFFICE_REFERENCE = re.compile(r"^[0-9]{3}P[A-Z][0-9]{7}[0-9X]$")
 # checking builds the whole FPS: on the page at once for runs up to this size
 CHECK_INLINE_LIMIT = 2000
+# the payments an EPS claims back (RecoverableAmountsYTD: SMPRecovered...), in words
+RECOVERED_NAMES = {
+    "SMP": "Statutory Maternity Pay",
+    "SPP": "Statutory Paternity Pay",
+    "SAP": "Statutory Adoption Pay",
+    "ShPP": "Statutory Shared Parental Pay",
+}
 
 
 @dataclass(frozen=True)
@@ -132,6 +142,106 @@ def send_eps(*, actor, pay_group: PayGroup, tax_year: str, month_from, month_to)
     return rti_gateway.submit(actor=actor, document=document, client_id=pay_group.client_id)
 
 
+@dataclass(frozen=True)
+class Claim:
+    """What a recovery EPS claims back, read from the document itself: pence recovered
+    of each statutory payment to date, and a small employer's NICs compensation."""
+
+    tax_year: str
+    month: int
+    recovered: dict[str, int]  # "Statutory Maternity Pay" -> pence
+    compensation: int
+
+    def sentence(self, verb: str) -> str:
+        """'Recovered £1,916.23 of Statutory Maternity Pay for month 2 of 2026-27'."""
+        parts = [f"{_pounds(amount)} of {name}" for name, amount in self.recovered.items()]
+        if self.compensation:
+            parts.append(f"{_pounds(self.compensation)} compensation for National Insurance")
+        what = parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
+        return f"{verb} {what} for month {self.month} of {self.tax_year}"
+
+
+def _pounds(minor: int) -> str:
+    return outputs.amount_text(minor, "GBP")
+
+
+def claim_of(xml: bytes | str, *, tax_year: str) -> Claim | None:
+    """The claim a recovery EPS of `tax_year` (as built, or as sent and kept) makes, or
+    None for an EPS that claims nothing back."""
+    root = etree.fromstring(xml.encode() if isinstance(xml, str) else xml)
+    section = next(root.iter("{*}RecoverableAmountsYTD"), None)
+    if section is None:
+        return None
+    values = {etree.QName(e).localname: e.text or "" for e in section}
+    recovered = {
+        name: int(Decimal(values[f"{code}Recovered"]) * 100)
+        for code, name in RECOVERED_NAMES.items()
+        if f"{code}Recovered" in values
+    }
+    compensation = sum(
+        int(Decimal(values[f"NICCompensationOn{code}"]) * 100)
+        for code in RECOVERED_NAMES
+        if f"NICCompensationOn{code}" in values
+    )
+    return Claim(tax_year, int(values["TaxMonth"]), recovered, compensation)
+
+
+def recovery_document(*, pay_group: PayGroup, tax_year: str, month) -> rti.Document:
+    """The EPS claiming back the statutory pay paid in the tax year up to the end of tax
+    month `month`, built and checked (nothing sent); 409 in words when nothing was paid."""
+    if pay_group.jurisdiction != "GB" or pay_group.currency != "GBP":
+        raise Conflict("Only United Kingdom pay groups report to HMRC.", code="not_uk")
+    first, _last = tax_months(month, month)
+    return rti.eps_recovery(
+        pay_group=pay_group, tax_year=p45p60.parse_tax_year(tax_year), month=first
+    )
+
+
+def recovery_xml(*, actor, pay_group: PayGroup, tax_year: str, month) -> tuple[str, bytes]:
+    """The recovery EPS as HMRC would receive it, less the sender's credentials; each
+    download is an audit event, as the FPS's is."""
+    document = recovery_document(pay_group=pay_group, tax_year=tax_year, month=month)
+    number, _last = tax_months(month, month)
+    with transaction.atomic():
+        record(
+            action="payroll.rti.downloaded",
+            actor=actor,
+            client=pay_group.client_id,
+            object_type="pay_group",
+            object_id=pay_group.pk,
+            payload={"kind": "eps", "key": document.key},
+        )
+    return f"eps-recovery-{pay_group.pk}-{document.tax_year}-{number}.xml", document.xml
+
+
+def send_recovery(*, actor, pay_group: PayGroup, tax_year: str, month) -> RtiSubmission:
+    """Send the recovery EPS of tax month `month`; once accepted it is not sent again."""
+    document = recovery_document(pay_group=pay_group, tax_year=tax_year, month=month)
+    return rti_gateway.submit(actor=actor, document=document, client_id=pay_group.client_id)
+
+
+def recovery_sent(*, pay_group: PayGroup, tax_year: str, month: int) -> RtiSubmission | None:
+    """The latest recovery EPS sent for the tax month, or None."""
+    key = rti.recovery_key(pay_group_id=pay_group.pk, tax_year=tax_year, month=month)
+    return submissions(pay_group=pay_group).filter(key=key).first()
+
+
+def small_employer_relief(tax_year: str) -> str:
+    """Small Employers' Relief in one sentence, with the year's figures from the pack
+    (GOV.UK, Get financial help with statutory pay, gov.uk/recover-statutory-payments,
+    updated 6 April 2025: the pack's "recovery_source")."""
+    found = gb.pack(tax_year)["statutory_payments"]
+    return (
+        "Small Employers' Relief: an employer whose Class 1 National Insurance "
+        "contributions were £45,000 or less in the last complete tax year recovers "
+        f"{found['small_employer_recovery_percent']}% of the statutory maternity, paternity, "
+        "adoption and shared parental pay it pays, plus "
+        f"{found['small_employer_compensation_percent']}% compensation for National "
+        f"Insurance; any other employer recovers {found['recovery_percent']}% "
+        f"({tax_year} figures)."
+    )
+
+
 def employer(pay_group: PayGroup) -> RtiEmployer | None:
     return RtiEmployer.objects.filter(pay_group=pay_group).first()
 
@@ -143,10 +253,12 @@ def set_employer(
     paye_reference: str,
     accounts_office_reference: str,
     version: int | None,
+    is_small_employer: bool | None = None,
 ) -> RtiEmployer:
     """Record the PAYE scheme a UK pay group files under: the employer PAYE reference
     ("123/AB45678") and the Accounts Office reference ("123PA00045678"), as HMRC's
-    letters give them. A stale `version` (another change saved since) is refused."""
+    letters give them, and whether it claims Small Employers' Relief (None: unchanged).
+    A stale `version` (another change saved since) is refused."""
     if pay_group.jurisdiction != "GB":
         raise Conflict("Only United Kingdom pay groups have PAYE references.", code="not_uk")
     reference = PAYE_REFERENCE.match(re.sub(r"\s", "", paye_reference or "").upper())
@@ -177,6 +289,9 @@ def set_employer(
             "accounts_office_reference": office,
             "updated_at": timezone.now(),
         }
+        was_small = found.is_small_employer if found is not None else False
+        if is_small_employer is not None:
+            values["is_small_employer"] = is_small_employer
         if found is None:
             found = RtiEmployer.objects.create(
                 client_id=pay_group.client_id, pay_group=pay_group, **values
@@ -194,6 +309,15 @@ def set_employer(
             object_id=pay_group.pk,
             payload={"paye_reference": str(found), "accounts_office_reference": office},
         )
+        if found.is_small_employer != was_small:
+            record(
+                action="payroll.small_employer.changed",
+                actor=actor,
+                client=pay_group.client_id,
+                object_type="pay_group",
+                object_id=pay_group.pk,
+                payload={"is_small_employer": found.is_small_employer},
+            )
     return found
 
 

@@ -1,16 +1,18 @@
 """United Kingdom filing pages: a finalised run's RTI submission (HMRC's answers, the
 check of its FPS in words, the XML, sending it after a confirm step, for the payroll
-lead and the provider admin), a pay group's PAYE references and no-payment EPS, and the
+lead and the provider admin; the EPS claiming back the statutory pay of its tax month),
+a pay group's PAYE references (and Small Employers' Relief) and no-payment EPS, and the
 P45 and P60 of employees as PDF and CSV."""
 
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from tercero.platform.errors import DomainError
+from tercero.platform.errors import DomainError, NotFound
 from tercero.platform.pages import page, version_of
-from tercero.services.payroll import outputs, p45p60, rti_figures, rti_filing, selectors
+from tercero.services.payroll import outputs, p45p60, rti, rti_figures, rti_filing, selectors
 from tercero.services.payroll.models import Employee, PayGroup, PayRun, RtiPerson, RtiSubmission
 
 BADGES = {
@@ -57,8 +59,22 @@ def run_rti(request, caller, run_id: int):
         and request.GET.get("confirm") == "1",
         "net": outputs.amount_text(run.net_minor, run.pay_group.currency),
         "tax_month": rti_figures.tax_month(run.pay_date),
+        "recovery": _recovery(run) if is_uk and finalised else None,
     }
     return render(request, "payroll/rti.html", context)
+
+
+def _recovery(run: PayRun) -> dict:
+    """The run's tax month's statutory-pay recovery EPS: the latest sent and its claim."""
+    month = rti_figures.tax_month(run.pay_date)
+    sent = rti_filing.recovery_sent(pay_group=run.pay_group, tax_year=run.tax_year, month=month)
+    claim = rti_filing.claim_of(sent.document, tax_year=sent.tax_year) if sent else None
+    return {
+        "month": month,
+        "sent": sent,
+        "badge": BADGES.get(sent.status, "") if sent else "",
+        "claim": claim.sentence("Claims back") if claim else "",
+    }
 
 
 @page("payroll:write", staff=True)
@@ -113,8 +129,14 @@ def group_context(request, caller, group: PayGroup) -> dict:
             "may_write": request.user.is_provider_staff and "payroll:write" in caller.permissions,
             "p60_years": sorted(set(finalised_years), reverse=True),
             "months": range(1, 13),
+            "relief": rti_filing.small_employer_relief(_latest_year()),
         }
     }
+
+
+def _latest_year() -> str:
+    """The latest tax year Tercero has HMRC's figures for (the relief's sentence)."""
+    return rti.tax_years()[-1]
 
 
 @require_POST
@@ -128,6 +150,7 @@ def group_paye(request, caller, pay_group_id: int):
             paye_reference=request.POST.get("paye_reference", ""),
             accounts_office_reference=request.POST.get("accounts_office_reference", ""),
             version=version_of(request),
+            is_small_employer=request.POST.get("is_small_employer") == "yes",
         )
     except DomainError as error:
         _say(request, error)
@@ -139,8 +162,11 @@ def group_paye(request, caller, pay_group_id: int):
 @require_POST
 @page("payroll:file", staff=True)
 def group_eps(request, caller, pay_group_id: int):
-    """First the EPS is built and checked and shown for confirmation; sent on confirm."""
+    """First the EPS is built and checked and shown for confirmation; sent on confirm.
+    `kind` "recovery": the EPS claiming statutory pay back, from a run's RTI page."""
     group = selectors.access_pay_group(client_ids=caller.client_ids, pay_group_id=pay_group_id)
+    if request.POST.get("kind") == "recovery":
+        return _group_recovery(request, caller, group)
     asked = {
         "tax_year": request.POST.get("tax_year", ""),
         "month_from": request.POST.get("month_from", ""),
@@ -168,6 +194,51 @@ def group_eps(request, caller, pay_group_id: int):
     else:
         messages.error(request, f"The Employer Payment Summary was not accepted. {sent.answer}")
     return redirect("payroll:group", group.pk)
+
+
+def _group_recovery(request, caller, group: PayGroup):
+    """The recovery EPS of one tax month: shown with its claim in words, sent on confirm;
+    the answer in words on the RTI page of the run it came from (else the group's page)."""
+    asked = {"tax_year": request.POST.get("tax_year", ""), "month": request.POST.get("month", "")}
+    back = _back_to(caller, group, request.POST.get("run", ""))
+    try:
+        document = rti_filing.recovery_document(pay_group=group, **asked)
+        claim = rti_filing.claim_of(document.xml, tax_year=document.tax_year)
+        if request.POST.get("confirm") != "yes":
+            return render(
+                request,
+                "payroll/eps_recovery_confirm.html",
+                {
+                    "group": group,
+                    "asked": asked,
+                    "run_id": request.POST.get("run", ""),
+                    "back": back,
+                    "document": document,
+                    "claim": claim.sentence("It claims back") if claim else "",
+                    "refused": rti_filing.unsendable(document),
+                },
+            )
+        sent = rti_filing.send_recovery(actor=request.user, pay_group=group, **asked)
+    except DomainError as error:
+        _say(request, error)
+        return redirect(back)
+    if sent.status == RtiSubmission.Status.ACCEPTED and claim:
+        messages.success(request, f"{claim.sentence('Recovered')}.")
+    else:
+        messages.error(request, f"The Employer Payment Summary was not accepted. {sent.answer}")
+    return redirect(back)
+
+
+def _back_to(caller, group: PayGroup, run_id: str) -> str:
+    """The RTI page of the group's run the form came from, else the group's page."""
+    if run_id.isdigit() and 0 < int(run_id) < 2**62:
+        try:
+            run = selectors.access_run(client_ids=caller.client_ids, run_id=int(run_id))
+        except NotFound:
+            run = None
+        if run is not None and run.pay_group_id == group.pk:
+            return reverse("payroll:rti", args=[run.pk])
+    return reverse("payroll:group", args=[group.pk])
 
 
 @page("payroll:read")
