@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.core.management.color import no_style
 from django.core.management.sql import emit_post_migrate_signal
 from django.db import DatabaseError, connection, connections, transaction
 from django.test import TransactionTestCase
@@ -108,11 +109,14 @@ def django_db_setup(django_db_setup, django_db_blocker, django_db_keepdb):
         if not django_db_keepdb:  # migrated from scratch: keep a copy for the next run
             migrated_db.save(connection)
         migrated_db.done()
+        with django_db_blocker.unblock():
+            _REFERENCE[connection.alias] = _reference_rows(connection)
         yield
         return
     owner = connection.settings_dict["USER"]
     with django_db_blocker.unblock():
         grant_app_role(role=APP_ROLE, allow_truncate=True)
+        _REFERENCE[connection.alias] = _reference_rows(connection)
     connection.close()
     if not django_db_keepdb:
         migrated_db.save(connection)
@@ -142,7 +146,25 @@ class _NotEmptied(Exception):
     """A table still held rows after the DELETEs: flush as Django does instead."""
 
 
-def _empty_by_delete(conn) -> bool:
+# The rows Django's post-migrate step writes (content types and permissions), as the
+# migrated test database holds them: a transactional test's clean-up leaves them in place
+# when they are still exactly these, rather than deleting and writing them all again.
+REFERENCE_TABLES = ("django_content_type", "auth_permission")
+_REFERENCE: dict[str, tuple] = {}
+
+
+def _reference_rows(conn) -> tuple:
+    with conn.cursor() as cursor:
+        cursor.execute(
+            " UNION ALL ".join(
+                f"SELECT count(*), max(id) FROM {conn.ops.quote_name(table)}"
+                for table in REFERENCE_TABLES
+            )
+        )
+        return tuple(cursor.fetchall())
+
+
+def _empty_by_delete(conn, keep: tuple[str, ...] = ()) -> bool:
     """Empty every table of the PostgreSQL test database with DELETE in one transaction,
     in the all-clients scope (row-level security hides nothing from it), and TRUNCATE only
     the append-only tables, whose triggers refuse a DELETE. Django's flush truncates every
@@ -150,7 +172,11 @@ def _empty_by_delete(conn) -> bool:
     second per transactional test, where these DELETEs on a test's few rows take a few
     milliseconds. False (and nothing changed) if a table is not empty afterwards or the
     database refuses: the caller then flushes as Django does."""
-    tables = conn.introspection.django_table_names(only_existing=True, include_views=False)
+    tables = [
+        table
+        for table in conn.introspection.django_table_names(only_existing=True, include_views=False)
+        if table not in keep
+    ]
     quote = conn.ops.quote_name
     try:
         with (
@@ -188,15 +214,27 @@ _django_fixture_teardown = TransactionTestCase._fixture_teardown
 def _fixture_teardown(self) -> None:
     """A transactional test's clean-up, as Django's (flush, then the post-migrate
     signal that puts content types and permissions back), with PostgreSQL's tables
-    emptied by `_empty_by_delete`."""
+    emptied by `_empty_by_delete`, and content types and permissions left as they are
+    when the test did not change them (`REFERENCE_TABLES`)."""
     allow_flush(True)  # also for tests marked `django_db(transaction=True)`
     if self.available_apps is not None or self.serialized_rollback:
         _django_fixture_teardown(self)
         return
     for name in self._databases_names(include_mirrors=False):
         conn = connections[name]
-        if conn.vendor == "postgresql" and _empty_by_delete(conn):
-            emit_post_migrate_signal(0, False, name)
+        keep = REFERENCE_TABLES if _reference_rows(conn) == _REFERENCE.get(name) else ()
+        if conn.vendor == "postgresql" and _empty_by_delete(conn, keep):
+            if not keep:
+                emit_post_migrate_signal(0, False, name)
+        elif conn.vendor == "sqlite" and keep:
+            tables = conn.introspection.django_table_names(only_existing=True, include_views=False)
+            conn.ops.execute_sql_flush(
+                conn.ops.sql_flush(
+                    no_style(),
+                    [table for table in tables if table not in keep],
+                    allow_cascade=False,
+                )
+            )
         else:
             call_command(
                 "flush",

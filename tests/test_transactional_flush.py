@@ -1,6 +1,7 @@
 """After a transactional test the database is empty again (conftest.py: on PostgreSQL
 the tables are emptied with DELETE, the append-only ones truncated, instead of Django's
-TRUNCATE of every table), and content types come back as Django's flush leaves them."""
+TRUNCATE of every table), and content types come back as Django's flush leaves them: left in place when the test
+did not change them, written again by Django's post-migrate step when it did."""
 
 import pytest
 from conftest import _empty_by_delete
@@ -57,6 +58,23 @@ def test_the_next_one_finds_every_table_empty_and_the_content_types_back():
     # then nothing the test before wrote is left, and Django's content types are back
     assert _rows_left() == {}
     assert ContentType.objects.filter(app_label="work", model="workitem").exists()
+
+
+def test_a_transactional_test_that_changes_the_content_types():
+    # given a test that adds a content type and removes one (with its permissions)
+    ContentType.objects.create(app_label="elsewhere", model="extra")
+    ContentType.objects.filter(app_label="work", model="comment").delete()
+    assert not ContentType.objects.filter(app_label="work", model="comment").exists()
+
+
+def test_the_next_one_finds_the_content_types_as_the_migrations_left_them():
+    # then the added one is gone and the removed one is back, with its permissions
+    from django.contrib.auth.models import Permission
+
+    assert not ContentType.objects.filter(app_label="elsewhere").exists()
+    comment = ContentType.objects.get(app_label="work", model="comment")
+    assert Permission.objects.filter(content_type=comment).count() == 4
+    assert _rows_left() == {}
 
 
 @pytest.mark.postgres
