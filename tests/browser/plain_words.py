@@ -3,7 +3,7 @@ Python value, no money in minor units, no stored code where a label belongs."""
 
 import re
 from pathlib import Path
-from urllib.parse import urldefrag
+from urllib.parse import parse_qsl, urldefrag, urlencode, urlsplit
 
 PLAIN_WORDS = (Path(__file__).parent / "plain_words.js").read_text()
 
@@ -42,17 +42,32 @@ def text_problems(texts: list[str]) -> list[str]:
 
 
 def link_problems(page, links: list[dict], origin: str, statuses: dict[str, int]) -> list[str]:
-    """Follow each distinct same-site link once (`statuses` caches them per role)."""
+    """Follow each distinct same-site link once (`statuses` caches them per role). Links
+    that differ from one already followed only in words of their query (another sort
+    order, status filter or tab of the same list) open the same view with the same
+    rights, so one of them is followed; a different path or any number in the query (an
+    id, a date, a page) makes a link distinct."""
     found = []
     for link in links:
         href = urldefrag(link["href"]).url
         if not href.startswith(origin):
             continue
-        if href not in statuses:
-            statuses[href] = page.request.get(href, max_redirects=5).status
-        if statuses[href] in (403, 404):
-            found.append(f"{link['text']!r} -> {href} answers {statuses[href]}")
+        key = _shape(href)
+        if key not in statuses:
+            statuses[key] = page.request.get(href, max_redirects=5).status
+        if statuses[key] in (403, 404):
+            found.append(f"{link['text']!r} -> {href} answers {statuses[key]}")
     return found
+
+
+def _shape(href: str) -> str:
+    """The link with the words of its query left out (numbers and names kept)."""
+    parts = urlsplit(href)
+    query = sorted(
+        (name, value if any(c.isdigit() for c in value) else "")
+        for name, value in parse_qsl(parts.query, keep_blank_values=True)
+    )
+    return f"{parts.scheme}://{parts.netloc}{parts.path}?{urlencode(query)}"
 
 
 def plain_words_problems(page, origin: str, statuses: dict[str, int]) -> list[str]:
