@@ -134,34 +134,43 @@ def walk(
 
 
 def _is_all_handled(consumer: Consumer, *, after: int, up_to: int) -> bool:
-    """Whether every event in (after, up_to] has the consumer's receipt: as many receipts
-    as events, whatever their kinds (a receipt names one event, once). Two range counts
-    in one statement, so one snapshot; far cheaper than the anti-join over a stretch
-    already handled, which is what a walk from the mark mostly crosses."""
+    """Whether nothing in (after, up_to] waits for the consumer: none of its kinds there,
+    or as many receipts as events, whatever their kinds (a receipt names one event,
+    once). Range counts in one statement, so one snapshot; far cheaper than the anti-join
+    over a stretch already handled, which is what a walk from the mark mostly crosses."""
     events = connection.ops.quote_name(WorkEvent._meta.db_table)
     receipts = connection.ops.quote_name(EventReceipt._meta.db_table)
+    kinds = sorted(consumer.kinds) if consumer.kinds is not None else []
+    matching = (
+        f"sum(CASE WHEN kind IN ({', '.join(['%s'] * len(kinds))}) THEN 1 ELSE 0 END)"
+        if kinds
+        else ("0" if consumer.kinds is not None else "count(*)")
+    )
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT (SELECT count(*) FROM {events} WHERE id > %s AND id <= %s)"
-            f" = (SELECT count(*) FROM {receipts}"
-            " WHERE consumer = %s AND event_id > %s AND event_id <= %s)",
-            [after, up_to, consumer.name, after, up_to],
+            f"SELECT count(*), coalesce({matching}, 0),"
+            f" (SELECT count(*) FROM {receipts}"
+            "   WHERE consumer = %s AND event_id > %s AND event_id <= %s)"
+            f" FROM {events} WHERE id > %s AND id <= %s",
+            [*kinds, consumer.name, after, up_to, after, up_to],
         )
         row = cursor.fetchone()
-    return bool(row and row[0])
+    everything, theirs, handled = row if row else (0, 0, 0)
+    return theirs == 0 or everything == handled
 
 
 def consume(name: str, *, batch_size: int = BATCH_SIZE, max_seconds: float | None = None) -> int:
-    """Drain consumer `name`: batch after batch until nothing it may take is left (or
-    `max_seconds` have passed, after one batch at least). Returns how many it handled."""
+    """Drain consumer `name`: batch after batch until nothing it may take is left up to
+    the newest event when it began (or `max_seconds` have passed, after one batch at
+    least). Returns how many it handled."""
     return _drain_in_turn([_CONSUMERS[name]], batch_size=batch_size, max_seconds=max_seconds)[name]
 
 
 def consume_all(
     *, batch_size: int = BATCH_SIZE, max_seconds: float | None = None
 ) -> dict[str, int]:
-    """Drain every registered consumer, a batch of each in turn, so that no consumer's
-    lag waits on another's backlog; `max_seconds` bounds the whole run (after one round
+    """Drain every registered consumer up to the newest event when the run began, a batch
+    of each in turn, so that no consumer's lag waits on another's backlog; `max_seconds` bounds the whole run (after one round
     at least). Returns how many each handled."""
     return _drain_in_turn(consumers(), batch_size=batch_size, max_seconds=max_seconds)
 
@@ -173,11 +182,14 @@ class _Drain:
     consumer: Consumer
     position: ConsumerPosition
     cursor: int
+    up_to: int  # the head when the run began
     handled: int = 0
     is_done: bool = False
 
     def step(self, limit: int) -> None:
-        count, cursor_after = _consume_batch(self.consumer, after=self.cursor, limit=limit)
+        count, cursor_after = _consume_batch(
+            self.consumer, after=self.cursor, limit=limit, up_to=self.up_to
+        )
         if cursor_after is None:
             self.is_done = True  # nothing left that another worker does not already hold
         else:
@@ -189,10 +201,13 @@ def _drain_in_turn(
 ) -> dict[str, int]:
     deadline = None if max_seconds is None else time.monotonic() + max_seconds
     with all_clients_scope():
+        # a run takes what was there when it began: a steady inflow cannot keep it from
+        # handing its worker back to the other jobs (the webhook sender among them)
+        top = head()
         drains = []
         for consumer in chosen:
             position, _ = ConsumerPosition.objects.get_or_create(name=consumer.name)
-            drains.append(_Drain(consumer, position, cursor=position.last_event_id))
+            drains.append(_Drain(consumer, position, cursor=position.last_event_id, up_to=top))
         while True:  # one round at least, however short the time given
             for drain in drains:
                 if not drain.is_done:
@@ -206,17 +221,19 @@ def _drain_in_turn(
     return {drain.consumer.name: drain.handled for drain in drains}
 
 
-def _consume_batch(consumer: Consumer, *, after: int, limit: int) -> tuple[int, int | None]:
+def _consume_batch(
+    consumer: Consumer, *, after: int, limit: int, up_to: int
+) -> tuple[int, int | None]:
     """Handle the next batch above `after`; returns (handled, highest id taken), the id
     None when there was nothing to take."""
     if consumer.handle_batch is None:
-        found, walked_to = walk(consumer, after=after, limit=limit, fields=["id"])
+        found, walked_to = walk(consumer, after=after, limit=limit, up_to=up_to, fields=["id"])
         return sum(_handle_one(consumer, event.pk) for event in found), walked_to
     taken: list[WorkEvent] = []
     reached: int | None = None
     try:
         with transaction.atomic():
-            taken, reached = walk(consumer, after=after, limit=limit, lock=True)
+            taken, reached = walk(consumer, after=after, limit=limit, up_to=up_to, lock=True)
             fresh = _without_receipts(consumer, taken)
             _write_receipts(consumer, fresh)
             if fresh:

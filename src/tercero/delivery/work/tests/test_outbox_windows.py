@@ -235,6 +235,39 @@ def test_receipts_of_kinds_a_consumer_no_longer_takes_hide_no_pending_event(item
     assert [event.pk for event in found] == [comments[17]]
 
 
+def test_a_run_takes_what_was_waiting_when_it_began_and_leaves_later_events_to_the_next(
+    item, recorder
+):
+    # given: 30 events waiting, and a consumer whose first batch sees 25 more written
+    low = _all_event_ids()[-1] + 1
+    waiting = [*_all_event_ids(), *_events_at(item, list(range(low, low + 30)))]
+    consumer = recorder("test-inflow")
+    original_note = consumer.note
+
+    def note_while_more_arrive(events):
+        if len(consumer.handled) == 0:
+            _events_at(item, list(range(low + 30, low + 55)))
+        original_note(events)
+
+    outbox.unregister_consumer("test-inflow")
+    outbox.register_consumer(
+        outbox.Consumer(
+            name="test-inflow",
+            handle=lambda e: note_while_more_arrive([e]),
+            handle_batch=note_while_more_arrive,
+        )
+    )
+
+    # when
+    first = outbox.consume("test-inflow", batch_size=10)
+    second = outbox.consume("test-inflow", batch_size=10)
+
+    # then: the first run handed its worker back once the 32 waiting were handled
+    assert (first, second) == (len(waiting), 25)
+    assert sorted(consumer.handled) == _all_event_ids()
+    assert consumer.each_once()
+
+
 @pytest.mark.postgres
 def test_two_workers_walking_gaps_and_handled_stretches_take_each_event_once(
     item, recorder, transactional_db
