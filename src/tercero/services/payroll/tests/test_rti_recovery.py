@@ -3,8 +3,8 @@ against a stand-in for HMRC's gateway on the loopback: the stand-in receives the
 RecoverableAmountsYTD, the submission is kept, the answer is in words; others may not
 file it (403 in the API, 404 for the page); another client's pay group is 404 and
 nothing is sent. The Small Employers' Relief flag on the PAYE references (GOV.UK, Get
-financial help with statutory pay, gov.uk/recover-statutory-payments, updated 6 April
-2025: 92 %, or 100 % plus 8.5 % compensation) is audited and changes what is claimed."""
+financial help with statutory pay, gov.uk/recover-statutory-payments; in 2026-27: 92 %,
+or 100 % plus 9 % compensation) is audited and changes what is claimed."""
 
 import html
 
@@ -214,7 +214,7 @@ def test_the_small_employer_flag_is_audited_and_changes_what_is_recovered(
          "is_small_employer": True, "version": 1},
         content_type="application/json",
     )  # fmt: skip
-    # then it is audited, and all of the maternity pay plus 8.5 % compensation is claimed
+    # then it is audited, and all of the maternity pay plus 9 % compensation (2026-27) is claimed
     assert changed.status_code == 200, changed.content
     assert (changed.json()["is_small_employer"], changed.json()["version"]) == (True, 2)
     assert _audited("payroll.small_employer.") == ["payroll.small_employer.changed"]
@@ -224,7 +224,7 @@ def test_the_small_employer_flag_is_audited_and_changes_what_is_recovered(
     assert _claimed_in_download(client, group) == {
         "TaxMonth": "2",
         "SMPRecovered": "2082.86",
-        "NICCompensationOnSMP": "177.04",
+        "NICCompensationOnSMP": "187.46",
     }
     assert _audited("payroll.rti.") == ["payroll.rti.downloaded", "payroll.rti.downloaded"]
     # a save that leaves the flag alone records no change of it

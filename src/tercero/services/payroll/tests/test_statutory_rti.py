@@ -1,6 +1,7 @@
 """Statutory pay in HMRC's returns: the FPS carries each employee's statutory payments to
 date (SMPYTD...), and the EPS claims them back (SMPRecovered, NICCompensationOnSMP):
-92 %, or for a small employer all of it plus 8.5 % compensation from 2025-26 (GOV.UK,
+92 %, or for a small employer all of it plus compensation, 8.5 % in 2025-26 and 9 % from
+2026-27 (GOV.UK,
 Get financial help with statutory pay, gov.uk/recover-statutory-payments). Checked
 against HMRC's schemas when the run has them (TERCERO_HMRC_SCHEMAS, rti_world.py)."""
 
@@ -105,18 +106,18 @@ def test_a_large_employer_recovers_92_percent_of_the_maternity_pay(on_leave):
     assert_checked(document.xml, kind="eps", tax_year="2026-27")
 
 
-def test_a_small_employer_recovers_all_of_it_and_8_5_percent_compensation(on_leave):
+def test_a_small_employer_recovers_all_of_it_and_9_percent_compensation_in_2026_27(on_leave):
     group, employer, _people, _may, _june = on_leave
     # given: the employer qualifies for Small Employers' Relief
     employer.is_small_employer = True
     employer.save()
     # when
     document = rti.eps_recovery(pay_group=group, tax_year="2026-27", month=2)
-    # then: 100 % of 2,082.86, and 8.5 % of it = 177.0431 -> 177.04
+    # then: 100 % of 2,082.86, and 9 % of it (2026-27) = 187.4574 -> 187.46
     assert _recovered(document) == {
         "TaxMonth": "2",
         "SMPRecovered": "2082.86",
-        "NICCompensationOnSMP": "177.04",
+        "NICCompensationOnSMP": "187.46",
     }
     assert_checked(document.xml, kind="eps", tax_year="2026-27")
 
@@ -143,6 +144,6 @@ def test_recovery_is_rounded_to_the_nearest_penny(paid, small, recovered, compen
 @given(paid=st.integers(min_value=0, max_value=10**9), small=st.booleans())
 def test_recovery_is_within_half_a_penny_of_the_share(paid, small):
     found = rti_figures.recovered(paid_minor=paid, tax_year="2026-27", is_small_employer=small)
-    share, extra = (Fraction(100), Fraction(17, 2)) if small else (Fraction(92), Fraction(0))
+    share, extra = (Fraction(100), Fraction(9)) if small else (Fraction(92), Fraction(0))
     assert abs(found.recovered - paid * share / 100) <= Fraction(1, 2)
     assert abs(found.compensation - paid * extra / 100) <= Fraction(1, 2)
