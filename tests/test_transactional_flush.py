@@ -1,7 +1,8 @@
 """After a transactional test the database is empty again (conftest.py: on PostgreSQL
 the tables are emptied with DELETE, the append-only ones truncated, instead of Django's
-TRUNCATE of every table), and content types come back as Django's flush leaves them: left in place when the test
-did not change them, written again by Django's post-migrate step when it did."""
+TRUNCATE of every table), and content types come back as Django's flush leaves them:
+left in place when the test did not change them, written again by Django's post-migrate
+step when it did."""
 
 import pytest
 from conftest import _empty_by_delete
