@@ -317,9 +317,7 @@ def _health_from_api(port: int, token: str) -> str:
 
 def _percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
-    if not ordered:
-        return 0.0
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else 0.0
 
 
 # --- the worker's CPU -----------------------------------------------------------------

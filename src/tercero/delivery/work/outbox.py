@@ -170,8 +170,8 @@ def consume_all(
     *, batch_size: int = BATCH_SIZE, max_seconds: float | None = None
 ) -> dict[str, int]:
     """Drain every registered consumer up to the newest event when the run began, a batch
-    of each in turn, so that no consumer's lag waits on another's backlog; `max_seconds` bounds the whole run (after one round
-    at least). Returns how many each handled."""
+    of each in turn, so that no consumer's lag waits on another's backlog; `max_seconds`
+    bounds the whole run (after one round at least). Returns how many each handled."""
     return _drain_in_turn(consumers(), batch_size=batch_size, max_seconds=max_seconds)
 
 
