@@ -15,7 +15,9 @@ from pathlib import Path
 
 import pytest
 
-CHROMIUM = os.environ.get("TERCERO_CHROMIUM", "/usr/bin/chromium")
+# Debian's headless shell (package chromium-headless-shell, tools/system-packages): the
+# same engine as the browser without its window, which costs a third less CPU per page.
+CHROMIUM = os.environ.get("TERCERO_CHROMIUM", "/usr/bin/chromium-headless-shell")
 SCREENSHOTS = Path(os.environ.get("TERCERO_SCREENSHOTS", "var/screenshots"))
 
 if not shutil.which(CHROMIUM):
