@@ -148,13 +148,13 @@ def test_an_event_committed_late_below_handled_ones_is_still_handled(item, recor
     consumer = recorder("test-late")
     low = _all_event_ids()[-1] + 1
     _events_at(item, list(range(low + 1, low + 2001)))
-    assert outbox.consume("test-late", batch_size=10) == 2002
+    assert outbox.consume("test-late", batch_size=100) == 2002
 
     # when: that transaction commits its event with an id below all of them, and the
-    # consumer runs again (a new call, from its mark, through 200 windows' worth of
-    # handled events)
+    # consumer runs again (a new call, from its mark, through two windows' worth of
+    # handled events, twenty batches)
     _events_at(item, [low])
-    handled = outbox.consume("test-late", batch_size=10)
+    handled = outbox.consume("test-late", batch_size=100)
 
     # then: it is handled, once, and the mark has not passed it before that
     assert handled == 1
