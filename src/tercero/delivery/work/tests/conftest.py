@@ -8,8 +8,9 @@ from pydantic import BaseModel, Field
 from tests.factories import engagement_for, site
 
 from tercero.delivery.engagements.models import Engagement
-from tercero.delivery.work import registry, services
+from tercero.delivery.work import outbox, registry, services
 from tercero.delivery.work.registry import Deadline, WorkType
+from tercero.delivery.work.tests.outbox_consumers import Recorder
 from tercero.delivery.workforce.models import Agent, Clearance
 from tercero.delivery.workforce.services import create_agent, set_presence
 from tercero.platform.identity.models import Grant
@@ -140,3 +141,18 @@ def add_item(queue, **fields):
         fields.setdefault("payload", {"document": "scan-1.pdf", "fields_total": 3})
     with client_scope(clients=[queue.client_id]):
         return services.create_item(actor=None, queue=queue, **fields)
+
+
+@pytest.fixture
+def recorder():
+    """Registers recording consumers for the test, and removes them after it."""
+    made: list[Recorder] = []
+
+    def make(name: str, **options) -> Recorder:
+        made.append(Recorder(name, **options))
+        outbox.register_consumer(made[-1].consumer)
+        return made[-1]
+
+    yield make
+    for each in made:
+        outbox.unregister_consumer(each.consumer.name)

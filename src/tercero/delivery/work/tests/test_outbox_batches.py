@@ -1,17 +1,15 @@
 """The outbox drains in batches: a backlog goes in one call, several workers share it
 without handling an event twice, and one bad event holds back no other."""
 
-import threading
-import time
 from datetime import timedelta
 
 import pytest
-from django.db import connections
 from django.utils import timezone
 
 from tercero.delivery.work import outbox
 from tercero.delivery.work.models import EventReceipt, WorkEvent, WorkItem
 from tercero.delivery.work.tests.conftest import add_item, live_engagement, make_queue
+from tercero.delivery.work.tests.outbox_consumers import all_event_ids, consume_at_once
 from tercero.platform.audit.models import AuditEvent
 from tercero.platform.audit.verify import verify_chain
 from tercero.platform.tenancy.scoping import all_clients_scope
@@ -35,52 +33,12 @@ def _backlog(item: WorkItem, count: int, *, at=None) -> list[int]:
         return sorted(event.pk for event in made)
 
 
-def _all_event_ids() -> list[int]:
-    with all_clients_scope():
-        return sorted(WorkEvent.objects.values_list("id", flat=True))
-
-
 def _chained_work_event_ids() -> list[int]:
     with all_clients_scope():
         payloads = AuditEvent.objects.filter(action__startswith="work.").values_list(
             "payload", flat=True
         )
         return sorted(payload["work_event_id"] for payload in payloads)
-
-
-class Recorder:
-    """A batch consumer that notes which worker handled which event."""
-
-    def __init__(self, name: str, *, pause_seconds: float = 0.0, log: list[str] | None = None):
-        self.name, self.log = name, log
-        self.lock = threading.Lock()
-        self.handled: dict[int, list[int]] = {}
-        self.pause_seconds = pause_seconds
-        self.consumer = outbox.Consumer(
-            name=name, handle=lambda event: self.note([event]), handle_batch=self.note
-        )
-
-    def note(self, events: list[WorkEvent]) -> None:
-        with self.lock:
-            for event in events:
-                self.handled.setdefault(event.pk, []).append(threading.get_ident())
-            if self.log is not None:
-                self.log.append(self.name)
-        time.sleep(self.pause_seconds)  # the batch's locks are held meanwhile
-
-
-@pytest.fixture
-def recorder():
-    made: list[Recorder] = []
-
-    def make(name: str, **options) -> Recorder:
-        made.append(Recorder(name, **options))
-        outbox.register_consumer(made[-1].consumer)
-        return made[-1]
-
-    yield make
-    for each in made:
-        outbox.unregister_consumer(each.consumer.name)
 
 
 def test_a_backlog_larger_than_one_batch_is_drained_in_one_call(tenant_a):
@@ -93,7 +51,7 @@ def test_a_backlog_larger_than_one_batch_is_drained_in_one_call(tenant_a):
 
     # then: every event reached the audit chain once, in event order, and the chain holds
     assert handled == 2502
-    assert _chained_work_event_ids() == _all_event_ids()
+    assert _chained_work_event_ids() == all_event_ids()
     report = verify_chain()
     assert report.is_intact, report.problem
     with all_clients_scope():
@@ -115,7 +73,7 @@ def test_a_drain_stops_when_its_time_is_up_and_the_next_call_goes_on(tenant_a, r
 
     # then
     assert (first, rest) == (10, 40)
-    assert sorted(slow.handled) == _all_event_ids()
+    assert sorted(slow.handled) == all_event_ids()
 
 
 def test_consumers_drain_a_batch_each_in_turn_so_none_waits_on_anothers_backlog(tenant_a, recorder):
@@ -133,7 +91,7 @@ def test_consumers_drain_a_batch_each_in_turn_so_none_waits_on_anothers_backlog(
     # the first had drained its whole backlog; each took every event once
     assert batches == ["test-first", "test-second"] * 4
     assert (handled["test-first"], handled["test-second"], handled["audit"]) == (40, 40, 40)
-    assert sorted(first.handled) == sorted(second.handled) == _all_event_ids()
+    assert sorted(first.handled) == sorted(second.handled) == all_event_ids()
     assert outbox.consume_all(batch_size=10)["test-first"] == 0
 
 
@@ -161,25 +119,12 @@ def test_two_workers_draining_at_once_handle_each_event_exactly_once(
     item = add_item(make_queue(live_engagement(tenant_a.client)))
     _backlog(item, 2000)
     shared = recorder("test-shared-batches", pause_seconds=0.02)
-    counts: list[int] = []
-    start = threading.Barrier(2)
-
-    def worker():
-        try:
-            start.wait()
-            counts.append(outbox.consume("test-shared-batches", batch_size=100))
-        finally:
-            connections.close_all()
 
     # when
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    counts = consume_at_once("test-shared-batches", batch_size=100)
 
     # then: every event once, and both workers took a share (SKIP LOCKED, no waiting)
-    assert sorted(shared.handled) == _all_event_ids()
+    assert sorted(shared.handled) == all_event_ids()
     assert all(len(workers) == 1 for workers in shared.handled.values())
     assert sum(counts) == 2002
     assert min(counts) > 0, counts
@@ -196,24 +141,12 @@ def test_two_workers_chaining_at_once_put_each_event_in_the_audit_chain_once(
     # given
     item = add_item(make_queue(live_engagement(tenant_a.client)))
     _backlog(item, 3000)
-    start = threading.Barrier(2)
-
-    def worker():
-        try:
-            start.wait()
-            outbox.consume("audit", batch_size=200)
-        finally:
-            connections.close_all()
 
     # when
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    consume_at_once("audit", batch_size=200)
 
     # then
-    assert _chained_work_event_ids() == _all_event_ids()
+    assert _chained_work_event_ids() == all_event_ids()
     report = verify_chain()
     assert report.is_intact, report.problem
     with all_clients_scope():
@@ -247,7 +180,7 @@ def test_one_bad_event_in_a_batch_holds_back_no_other(tenant_a):
 
     # then: 31 of 32 handled once; the bad one waits, and shows as lag
     assert (count, again) == (31, 0)
-    assert sorted(handled) == [pk for pk in _all_event_ids() if pk != bad]
+    assert sorted(handled) == [pk for pk in all_event_ids() if pk != bad]
     with all_clients_scope():
         receipted = EventReceipt.objects.filter(consumer="test-poisoned")
         assert sorted(receipted.values_list("event_id", flat=True)) == sorted(handled)

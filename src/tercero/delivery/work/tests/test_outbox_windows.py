@@ -4,11 +4,10 @@ workers still take each event once, and the lag is read without an anti-join of 
 whole backlog."""
 
 import re
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connections, transaction
+from django.db import transaction
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -16,6 +15,7 @@ from hypothesis import strategies as st
 from tercero.delivery.work import outbox
 from tercero.delivery.work.models import ConsumerPosition, EventReceipt, WorkEvent, WorkItem
 from tercero.delivery.work.tests.conftest import add_item, live_engagement, make_queue
+from tercero.delivery.work.tests.outbox_consumers import all_event_ids, consume_at_once
 from tercero.platform.tenancy.scoping import all_clients_scope
 
 
@@ -55,52 +55,9 @@ def _receipt(name: str, ids: list[int], item: WorkItem) -> None:
         )
 
 
-def _all_event_ids() -> list[int]:
-    with all_clients_scope():
-        return sorted(WorkEvent.objects.values_list("id", flat=True))
-
-
 def _receipted(name: str) -> list[int]:
     with all_clients_scope():
         return sorted(EventReceipt.objects.filter(consumer=name).values_list("event_id", flat=True))
-
-
-class Recorder:
-    """A consumer that notes every event it is handed, and by which thread."""
-
-    def __init__(self, name: str, *, batches: bool = True, pause_seconds: float = 0.0):
-        self.lock = threading.Lock()
-        self.handled: dict[int, list[int]] = {}
-        self.pause_seconds = pause_seconds
-        self.consumer = outbox.Consumer(
-            name=name,
-            handle=lambda event: self.note([event]),
-            handle_batch=self.note if batches else None,
-        )
-
-    def note(self, events: list[WorkEvent]) -> None:
-        with self.lock:
-            for event in events:
-                self.handled.setdefault(event.pk, []).append(threading.get_ident())
-        if self.pause_seconds:
-            threading.Event().wait(self.pause_seconds)  # the batch's locks are held meanwhile
-
-    def each_once(self) -> bool:
-        return all(len(threads) == 1 for threads in self.handled.values())
-
-
-@pytest.fixture
-def recorder():
-    made: list[Recorder] = []
-
-    def make(name: str, **options) -> Recorder:
-        made.append(Recorder(name, **options))
-        outbox.register_consumer(made[-1].consumer)
-        return made[-1]
-
-    yield make
-    for each in made:
-        outbox.unregister_consumer(each.consumer.name)
 
 
 @pytest.fixture
@@ -112,7 +69,7 @@ def item(tenant_a) -> WorkItem:
 def test_gaps_in_the_ids_far_wider_than_any_window_skip_no_event(item, recorder, batches):
     # given: events separated by gaps of 50,000 and 3,000 unused ids, and a batch of 10
     # (windows of 20 ids first, 640 at the widest)
-    first = _all_event_ids()[-1] + 1
+    first = all_event_ids()[-1] + 1
     ids = _events_at(item, [first, first + 1, *range(first + 50_000, first + 50_015)])
     ids += _events_at(item, [first + 53_000, first + 53_001])
     consumer = recorder("test-gaps", batches=batches)
@@ -121,8 +78,8 @@ def test_gaps_in_the_ids_far_wider_than_any_window_skip_no_event(item, recorder,
     handled = outbox.consume("test-gaps", batch_size=10)
 
     # then: every event once, nothing left
-    assert handled == len(_all_event_ids()) == 21
-    assert sorted(consumer.handled) == _all_event_ids()
+    assert handled == len(all_event_ids()) == 21
+    assert sorted(consumer.handled) == all_event_ids()
     assert consumer.each_once()
     assert outbox.consume("test-gaps", batch_size=10) == 0
 
@@ -130,7 +87,7 @@ def test_gaps_in_the_ids_far_wider_than_any_window_skip_no_event(item, recorder,
 def test_ids_left_by_rolled_back_transactions_are_walked_past(item, recorder):
     # given: events, then a transaction's 3,000 events rolled back, then more events
     consumer = recorder("test-rolled-back")
-    before = _all_event_ids()
+    before = all_event_ids()
     with pytest.raises(RuntimeError):
         _rolled_back(item, list(range(before[-1] + 1, before[-1] + 3001)))
     after = _events_at(item, [before[-1] + 3001, before[-1] + 3002])
@@ -140,13 +97,13 @@ def test_ids_left_by_rolled_back_transactions_are_walked_past(item, recorder):
 
     # then
     assert handled == len(before) + 2
-    assert sorted(consumer.handled) == [*before, *after] == _all_event_ids()
+    assert sorted(consumer.handled) == [*before, *after] == all_event_ids()
 
 
 def test_an_event_committed_late_below_handled_ones_is_still_handled(item, recorder):
     # given: 2,000 events handled, a hole left at the bottom by a transaction still open
     consumer = recorder("test-late")
-    low = _all_event_ids()[-1] + 1
+    low = all_event_ids()[-1] + 1
     _events_at(item, list(range(low + 1, low + 2001)))
     assert outbox.consume("test-late", batch_size=100) == 2002
 
@@ -158,7 +115,7 @@ def test_an_event_committed_late_below_handled_ones_is_still_handled(item, recor
 
     # then: it is handled, once, and the mark has not passed it before that
     assert handled == 1
-    assert sorted(consumer.handled) == _all_event_ids()
+    assert sorted(consumer.handled) == all_event_ids()
     assert consumer.each_once()
     with all_clients_scope():
         assert ConsumerPosition.objects.get(name="test-late").last_event_id == 0
@@ -167,7 +124,7 @@ def test_an_event_committed_late_below_handled_ones_is_still_handled(item, recor
 def test_the_mark_passes_settled_handled_events_and_stops_before_the_first_pending(item, recorder):
     # given: an hour-old stretch of events with gaps, one of them poisoned
     an_hour_ago = timezone.now() - timedelta(hours=1)
-    low = _all_event_ids()[-1] + 1
+    low = all_event_ids()[-1] + 1
     ids = _events_at(item, [low + step * 700 for step in range(30)], at=an_hour_ago)
     poisoned = ids[21]
 
@@ -186,7 +143,7 @@ def test_the_mark_passes_settled_handled_events_and_stops_before_the_first_pendi
         outbox.unregister_consumer("test-mark")
 
     # then: the mark stands just below the poisoned event, which shows as the lag
-    assert handled == len(_all_event_ids()) - 1
+    assert handled == len(all_event_ids()) - 1
     with all_clients_scope():
         assert ConsumerPosition.objects.get(name="test-mark").last_event_id == poisoned - 1
     assert (lag.waiting, lag.oldest_waiting_at) == (1, an_hour_ago)
@@ -195,7 +152,7 @@ def test_the_mark_passes_settled_handled_events_and_stops_before_the_first_pendi
 def test_lag_counts_a_backlog_behind_a_long_handled_stretch_by_kind(item):
     # given: 1,500 handled events, then 7 waiting of the consumer's kind among others
     an_hour_ago = timezone.now() - timedelta(hours=1)
-    low = _all_event_ids()[-1] + 1
+    low = all_event_ids()[-1] + 1
     handled = _events_at(item, list(range(low, low + 1500)))
     waiting = _events_at(item, [low + 5000 + n * 900 for n in range(7)], at=an_hour_ago)
     _events_at(item, [low + 2000, low + 9000], kind="item.escalated")
@@ -219,7 +176,7 @@ def test_lag_counts_a_backlog_behind_a_long_handled_stretch_by_kind(item):
 def test_receipts_of_kinds_a_consumer_no_longer_takes_hide_no_pending_event(item):
     # given: a consumer that once took escalations too: 40 of them receipted, and 40
     # comments among them, one not handled yet
-    low = _all_event_ids()[-1] + 1
+    low = all_event_ids()[-1] + 1
     escalations = _events_at(item, list(range(low, low + 80, 2)), kind="item.escalated")
     comments = _events_at(item, list(range(low + 1, low + 81, 2)))
     _receipt("test-narrowed", escalations + comments[:17] + comments[18:], item)
@@ -239,8 +196,8 @@ def test_a_run_takes_what_was_waiting_when_it_began_and_leaves_later_events_to_t
     item, recorder
 ):
     # given: 30 events waiting, and a consumer whose first batch sees 25 more written
-    low = _all_event_ids()[-1] + 1
-    waiting = [*_all_event_ids(), *_events_at(item, list(range(low, low + 30)))]
+    low = all_event_ids()[-1] + 1
+    waiting = [*all_event_ids(), *_events_at(item, list(range(low, low + 30)))]
     consumer = recorder("test-inflow")
     original_note = consumer.note
 
@@ -264,7 +221,7 @@ def test_a_run_takes_what_was_waiting_when_it_began_and_leaves_later_events_to_t
 
     # then: the first run handed its worker back once the 32 waiting were handled
     assert (first, second) == (len(waiting), 25)
-    assert sorted(consumer.handled) == _all_event_ids()
+    assert sorted(consumer.handled) == all_event_ids()
     assert consumer.each_once()
 
 
@@ -274,41 +231,28 @@ def test_two_workers_walking_gaps_and_handled_stretches_take_each_event_once(
 ):
     # given: 1,500 events with gaps of 2,000 ids, every other one of the first half
     # already handled, and a consumer that holds each batch's locks for a while
-    low = _all_event_ids()[-1] + 1
+    low = all_event_ids()[-1] + 1
     ids = [low + n + (n // 100) * 2000 for n in range(1500)]
     _events_at(item, ids)
     shared = recorder("test-two-walkers", pause_seconds=0.01)
     _receipt("test-two-walkers", ids[:750:2], item)
-    counts: list[int] = []
-    start = threading.Barrier(2)
-
-    def worker():
-        try:
-            start.wait()
-            counts.append(outbox.consume("test-two-walkers", batch_size=50))
-        finally:
-            connections.close_all()
 
     # when
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    counts = consume_at_once("test-two-walkers", batch_size=50)
 
     # then: every event that had no receipt was handled once, by one worker or the other
     receipted_before = set(ids[:750:2])
-    assert sorted(shared.handled) == [pk for pk in _all_event_ids() if pk not in receipted_before]
+    assert sorted(shared.handled) == [pk for pk in all_event_ids() if pk not in receipted_before]
     assert shared.each_once()
     assert sum(counts) == len(shared.handled)
     assert min(counts) > 0, counts
-    assert _receipted("test-two-walkers") == _all_event_ids()
+    assert _receipted("test-two-walkers") == all_event_ids()
 
 
 @pytest.mark.postgres
 def test_the_batch_read_walks_the_primary_key_as_the_application_role(item):
     # given: 3,000 events waiting for a consumer
-    low = _all_event_ids()[-1] + 1
+    low = all_event_ids()[-1] + 1
     _events_at(item, list(range(low, low + 3000)))
     consumer = outbox.Consumer(name="test-plan", handle=lambda e: None)
 
@@ -349,7 +293,7 @@ def test_a_walk_returns_exactly_the_first_pending_events_above_where_it_starts(
 ):
     with transaction.atomic():  # each example's events are rolled back after it
         # given: events at ids spaced by `steps`, some of them receipted
-        low = _all_event_ids()[-1]
+        low = all_event_ids()[-1]
         ids = [low + sum(steps[: n + 1]) for n in range(len(steps))]
         _events_at(item, ids)
         done = [pk for n, pk in enumerate(ids) if n in handled]
