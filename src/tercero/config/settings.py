@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "tercero.delivery.engagements",
     "tercero.delivery.work",
     "tercero.delivery.contact",
+    "tercero.delivery.planning",
     "tercero.services.capture",
     "tercero.services.care",
     "tercero.services.payroll",

@@ -1,0 +1,1 @@
+"""Workforce planning's stored records."""
