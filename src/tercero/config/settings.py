@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "tercero.delivery.work",
     "tercero.delivery.contact",
     "tercero.delivery.planning",
+    "tercero.delivery.scheduling",
     "tercero.services.capture",
     "tercero.services.care",
     "tercero.services.payroll",

@@ -1,0 +1,1 @@
+"""Schedules' stored records."""
