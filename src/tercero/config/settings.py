@@ -280,7 +280,11 @@ AUDIT_CHECKPOINT_DIR = Path(
 TASKS = {
     "default": {
         "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
-        "QUEUES": ["default"],
+        # default: short jobs (SLA sweeps, imports, heartbeats); events: draining the outbox
+        # and sending webhooks, which must keep up with intake; long: computations that may
+        # take minutes (forecasts, schedules). `tercero serve` gives each its own worker, so
+        # no queue waits behind another's work; `tercero worker` takes all three.
+        "QUEUES": ["default", "events", "long"],
     }
 }
 # /readyz fails when no worker has reported within this many seconds.

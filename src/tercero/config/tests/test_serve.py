@@ -44,3 +44,22 @@ def test_loading_the_app_warms_the_url_map_and_page_templates():
     django_engine: Any = engines["django"]
     loader = django_engine.engine.template_loaders[0]
     assert any("web/base.html" in str(key) for key in loader.get_template_cache)
+
+
+def test_each_task_queue_gets_its_own_worker_so_the_outbox_never_waits_behind_long_jobs(
+    monkeypatch, settings
+):
+    started: list[list[str]] = []
+    monkeypatch.setattr(
+        "tercero.config.management.commands.serve._spawn",
+        lambda command: started.append(command) or command,
+    )
+    Command._start({"bind": "127.0.0.1:8123", "web_workers": 2})
+    workers = [c for c in started if c[2:4] == ["tercero", "worker"]]
+    taken = sorted(c[c.index("--queue-name") + 1] for c in workers)
+    assert taken == sorted(settings.TASKS["default"]["QUEUES"])
+
+    from tercero.delivery.work import tasks
+
+    assert tasks.consume_events.queue_name == "events"
+    assert tasks.send_webhooks.queue_name == "events"

@@ -22,13 +22,13 @@ def sweep_sla() -> dict[str, int]:
     return services.sweep()
 
 
-@task
+@task(queue_name="events")
 def consume_events() -> dict[str, int]:
     """Hand every waiting work event to every registered consumer (periodic)."""
     return outbox.consume_all(max_seconds=DRAIN_SECONDS)
 
 
-@task
+@task(queue_name="events")
 def send_webhooks() -> dict[str, int]:
     """Send every webhook delivery whose next attempt is due (periodic)."""
     return webhooks.send_due(max_seconds=DRAIN_SECONDS)

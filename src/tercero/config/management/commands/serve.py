@@ -1,4 +1,4 @@
-"""`tercero serve`: the web app, a task worker and the scheduler, together.
+"""`tercero serve`: the web app, its task workers and the scheduler, together.
 
 For one machine (the embedded mode of `make run`). In production run the three as
 separate services: gunicorn, `tercero worker`, `tercero scheduler` (docs/operations.md).
@@ -59,12 +59,16 @@ def answers(bind: str, *, timeout_seconds: float = READY_TIMEOUT_SECONDS) -> boo
     return False
 
 
+# The task workers `serve` starts: process name -> the queue it takes.
+WORKERS = {"worker": "default", "events worker": "events", "long-job worker": "long"}
+
+
 def _spawn(command: list[str]) -> subprocess.Popen:
     return subprocess.Popen(command, process_group=0, preexec_fn=_child_setup)
 
 
 class Command(BaseCommand):
-    help = "Serve the web app with a task worker and the scheduler beside it."
+    help = "Serve the web app with its task workers and the scheduler beside it."
 
     def add_arguments(self, parser):
         parser.add_argument("--bind", default="127.0.0.1:8000", help="host:port for the web app")
@@ -99,7 +103,22 @@ class Command(BaseCommand):
         tercero = [sys.executable, "-m", "tercero"]
         gunicorn = [sys.executable, "-m", "gunicorn", "tercero.config.wsgi:application"]
         return {
-            "worker": _spawn([*tercero, "worker", "--interval", "0.5", "--no-scheduler"]),
+            # one worker per task queue (settings.TASKS): the outbox drains and long
+            # computations never wait behind each other or behind the short jobs
+            **{
+                name: _spawn(
+                    [
+                        *tercero,
+                        "worker",
+                        "--interval",
+                        "0.5",
+                        "--no-scheduler",
+                        "--queue-name",
+                        queue,
+                    ]
+                )
+                for name, queue in WORKERS.items()
+            },
             "scheduler": _spawn([*tercero, "scheduler"]),
             "web": _spawn(
                 [

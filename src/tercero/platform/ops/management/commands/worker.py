@@ -17,7 +17,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--interval", type=float, default=1.0, help="seconds between polls")
-        parser.add_argument("--queue-name", default="default", help="comma-separated, or *")
+        parser.add_argument(
+            "--queue-name",
+            default="*",
+            help="the task queues to take (default, events, long), comma-separated, or * for all",
+        )
         parser.add_argument(
             "--no-scheduler",
             action="store_true",
