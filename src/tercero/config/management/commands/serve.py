@@ -59,8 +59,14 @@ def answers(bind: str, *, timeout_seconds: float = READY_TIMEOUT_SECONDS) -> boo
     return False
 
 
-# The task workers `serve` starts: process name -> the queue it takes.
-WORKERS = {"worker": "default", "events worker": "events", "long-job worker": "long"}
+# The task workers `serve` starts: process name -> the queue it takes. Two take the
+# outbox's queue, so draining events and sending webhooks run side by side.
+WORKERS = {
+    "worker": "default",
+    "events worker": "events",
+    "second events worker": "events",
+    "long-job worker": "long",
+}
 
 
 def _spawn(command: list[str]) -> subprocess.Popen:
