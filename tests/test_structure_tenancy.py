@@ -29,6 +29,11 @@ GLOBAL_TABLES = {
     "workforce.TeamMembership": "which team an agent is in, no client data",
     "work.ConsumerPosition": "how far each outbox consumer has read, across clients",
     "security.StepUp": "a step-up on one member of staff, whichever clients they serve",
+    "scheduling.ShiftTemplate": "a site's shifts; sites serve many clients",
+    "scheduling.LabourRuleSet": "a site's labour rules; sites serve many clients",
+    "scheduling.Schedule": "a roster of agents, who serve many clients; coverage is per client",
+    "scheduling.ScheduledShift": "an agent's shift across clients; no client data",
+    "scheduling.Unavailability": "an agent's own time off, no client data",
 }
 
 

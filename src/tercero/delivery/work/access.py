@@ -17,6 +17,7 @@ from django.utils import timezone
 from tercero.delivery.engagements.models import Engagement
 from tercero.delivery.engagements.residency import site_satisfies_residency
 from tercero.delivery.work.models import Assignment, WorkItem
+from tercero.delivery.workforce import shifts
 from tercero.delivery.workforce.models import Agent
 from tercero.platform.audit.services import record
 from tercero.platform.errors import NotFound, PermissionDenied
@@ -96,9 +97,14 @@ def check(user: User | None, item: WorkItem) -> None:
 
 
 def on_shift(user: User) -> bool | None:
+    """Whether the user works a shift now: their published schedule when one covers
+    them, otherwise whether they are signed in to take work (not offline)."""
     agent = _agent(user)
     if agent is None:
         return None
+    scheduled = shifts.scheduled_now(agent)
+    if scheduled is not None:
+        return scheduled
     return agent.presence != Agent.Presence.OFFLINE
 
 
