@@ -10,6 +10,8 @@ import http.client
 import ipaddress
 import socket
 import ssl
+import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -145,17 +147,79 @@ class _PinnedHTTPSConnection(http.client.HTTPSConnection):
             raise
 
 
+# A kept connection is reused only this soon after its last answer (receivers close idle
+# keep-alive connections after a few seconds) and only when the answer's body is known
+# and small enough to read in full.
+KEEP_IDLE_SECONDS = 2.0
+KEEP_BODY_BYTES = 4096
+# What a receiver's closing of an idle kept connection looks like to the next request
+_STALE = (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError)
+
+_Connection = http.client.HTTPConnection
+
+
+class KeptConnections:
+    """Connections a sender keeps between posts, one per sending thread and destination
+    (the host and the checked addresses it resolved to), so a run of deliveries to one
+    endpoint pays one connect and one TLS handshake, not one per delivery. The host is
+    still resolved and checked at every post: a kept connection serves only a post whose
+    host resolved to the same checked addresses. `close` ends them all."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._kept: dict[tuple[int, Destination], tuple[_Connection, float]] = {}
+
+    def take(self, destination: Destination) -> _Connection | None:
+        with self._lock:
+            found = self._kept.pop((threading.get_ident(), destination), None)
+        if found is None:
+            return None
+        connection, last = found
+        if time.monotonic() - last > KEEP_IDLE_SECONDS:
+            connection.close()
+            return None
+        return connection
+
+    def keep(self, destination: Destination, connection: _Connection) -> None:
+        with self._lock:
+            old = self._kept.pop((threading.get_ident(), destination), None)
+            self._kept[(threading.get_ident(), destination)] = (connection, time.monotonic())
+        if old is not None:
+            old[0].close()
+
+    def close(self) -> None:
+        with self._lock:
+            kept, self._kept = list(self._kept.values()), {}
+        for connection, _ in kept:
+            connection.close()
+
+
 def post(
-    url: str, *, body: bytes, headers: dict[str, Any], timeout: float, allow_private: bool
+    url: str,
+    *,
+    body: bytes,
+    headers: dict[str, Any],
+    timeout: float,
+    allow_private: bool,
+    kept: KeptConnections | None = None,
 ) -> int:
     """POST `body` to `url` through a checked address and return the response status.
-    Redirects are not followed."""
+    Redirects are not followed. With `kept`, a connection kept from an earlier post to
+    the same checked addresses is used; if the receiver had closed it, the post goes
+    once more on a new connection."""
     destination = resolve(url, allow_private=allow_private)
-    kind = _PinnedHTTPSConnection if destination.scheme == "https" else _PinnedHTTPConnection
-    connection = kind(destination, timeout=timeout)
+    reused = kept.take(destination) if kept is not None else None
+    connection = reused or _open(destination, timeout)
+    status, reusable = 0, False
     try:
-        connection.request("POST", destination.target, body=body, headers=headers)
-        return connection.getresponse().status
+        try:
+            status, reusable = _exchange(connection, destination, body, headers)
+        except _STALE:
+            if reused is None:
+                raise
+            connection.close()
+            connection = _open(destination, timeout)
+            status, reusable = _exchange(connection, destination, body, headers)
     except TimeoutError:
         raise DeliveryFailed("connection timed out") from None
     except ssl.SSLError:
@@ -165,4 +229,27 @@ def post(
     except OSError:
         raise DeliveryFailed("connection failed") from None
     finally:
-        connection.close()
+        if kept is None or not reusable:
+            connection.close()
+    if kept is not None and reusable:
+        kept.keep(destination, connection)
+    return status
+
+
+def _open(destination: Destination, timeout: float) -> _Connection:
+    kind = _PinnedHTTPSConnection if destination.scheme == "https" else _PinnedHTTPConnection
+    return kind(destination, timeout=timeout)
+
+
+def _exchange(
+    connection: _Connection, destination: Destination, body: bytes, headers: dict[str, Any]
+) -> tuple[int, bool]:
+    """Send the request and read the answer's status; read its body too when that lets
+    the connection be used again (a small body of known length, no `Connection: close`)."""
+    connection.request("POST", destination.target, body=body, headers=headers)
+    response = connection.getresponse()
+    length = response.length
+    reusable = not response.will_close and length is not None and length <= KEEP_BODY_BYTES
+    if reusable:
+        response.read()
+    return response.status, reusable

@@ -324,17 +324,21 @@ def send_due(
     # posts run concurrently, each may take `timeout` to connect and `timeout` to answer
     lease = max(LEASE, timedelta(seconds=2 * timeout * -(-limit // SENDERS)))
     after = 0
+    kept = destinations.KeptConnections()
     with all_clients_scope(), ThreadPoolExecutor(SENDERS) as pool:
-        while deadline is None or time.monotonic() < deadline:
-            taken = _lease(now=now, after=after, limit=limit, until=now + lease)
-            if taken is None:
-                break
-            due, after, skipped = taken
-            counts["skipped"] += skipped
-            signing = {d.endpoint_id: signing_secret(d.endpoint) for d in due}
-            attempts = pool.map(_attempt, due, repeat(signing), repeat(timeout))
-            for outcome in _record_all(list(zip(due, attempts, strict=True))):
-                counts[outcome] += 1
+        try:
+            while deadline is None or time.monotonic() < deadline:
+                taken = _lease(now=now, after=after, limit=limit, until=now + lease)
+                if taken is None:
+                    break
+                due, after, skipped = taken
+                counts["skipped"] += skipped
+                signing = {d.endpoint_id: signing_secret(d.endpoint) for d in due}
+                attempts = pool.map(_attempt, due, repeat(signing), repeat(timeout), repeat(kept))
+                for outcome in _record_all(list(zip(due, attempts, strict=True))):
+                    counts[outcome] += 1
+        finally:
+            kept.close()
     return counts
 
 
@@ -376,10 +380,16 @@ class _Attempt:
     refused: bool = False
 
 
-def _attempt(delivery: WebhookDelivery, signing: dict[int, str], timeout: float) -> _Attempt:
+def _attempt(
+    delivery: WebhookDelivery,
+    signing: dict[int, str],
+    timeout: float,
+    kept: destinations.KeptConnections | None = None,
+) -> _Attempt:
     """Post one delivery (no database: it runs in a sender thread)."""
     try:
-        return _Attempt(_post(delivery, secret=signing[delivery.endpoint_id], timeout=timeout))
+        secret = signing[delivery.endpoint_id]
+        return _Attempt(_post(delivery, secret=secret, timeout=timeout, kept=kept))
     except destinations.DestinationRefused as refusal:
         # one fixed reason, and no retry: the log must not tell what answers inside
         return _Attempt(None, str(refusal), refused=True)
@@ -387,7 +397,13 @@ def _attempt(delivery: WebhookDelivery, signing: dict[int, str], timeout: float)
         return _Attempt(None, str(failure))
 
 
-def _post(delivery: WebhookDelivery, *, secret: str, timeout: float) -> int:
+def _post(
+    delivery: WebhookDelivery,
+    *,
+    secret: str,
+    timeout: float,
+    kept: destinations.KeptConnections | None = None,
+) -> int:
     endpoint, event = delivery.endpoint, delivery.event
     body = body_of(event)
     headers = {
@@ -402,6 +418,7 @@ def _post(delivery: WebhookDelivery, *, secret: str, timeout: float) -> int:
         headers=headers,
         timeout=timeout,
         allow_private=private_networks_allowed(),
+        kept=kept,
     )
 
 
