@@ -2,13 +2,14 @@
 caller's own shifts; adherence per agent and day."""
 
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from tercero.delivery.scheduling import board, selectors, services, tasks
-from tercero.delivery.scheduling.models import Schedule
+from tercero.delivery.scheduling.models import Schedule, ScheduledShift
 from tercero.delivery.workforce import selectors as workforce
 from tercero.platform.api.caller import Caller, caller_of
 from tercero.platform.api.pagination import paginate_by_cursor
@@ -110,7 +111,7 @@ def _staff(caller: Caller) -> None:
         raise PermissionDenied("Agents read their own shifts at /api/v1/schedules/mine.")
 
 
-def _shift_out(shift) -> dict:
+def _shift_out(shift: ScheduledShift) -> dict[str, Any]:
     zone = shift.agent.site.time_zone
     return {
         "id": shift.pk,
@@ -151,7 +152,7 @@ def create_schedule(request: HttpRequest, body: ScheduleIn) -> Status[Schedule]:
 
 
 @schedules.get("/mine", response=list[ShiftOut])
-def my_shifts(request: HttpRequest) -> list[dict]:
+def my_shifts(request: HttpRequest) -> list[dict[str, Any]]:
     """The caller's published shifts this week and next (their site's weeks)."""
     caller = caller_of(request)
     caller.require(READ)
@@ -168,7 +169,9 @@ def my_shifts(request: HttpRequest) -> list[dict]:
 
 
 @schedules.get("/adherence", response=list[AdherenceOut])
-def adherence_by_day(request: HttpRequest, filters: Query[AdherenceFilters]) -> list[dict]:
+def adherence_by_day(
+    request: HttpRequest, filters: Query[AdherenceFilters]
+) -> list[dict[str, Any]]:
     """Each scheduled agent's adherence on a local day (one agent with `agent_id`)."""
     caller = caller_of(request)
     caller.require(READ)
@@ -183,7 +186,7 @@ def adherence_by_day(request: HttpRequest, filters: Query[AdherenceFilters]) -> 
 
 
 @schedules.get("/{schedule_id}", response=ScheduleDetailOut)
-def get_schedule(request: HttpRequest, schedule_id: int) -> dict:
+def get_schedule(request: HttpRequest, schedule_id: int) -> dict[str, Any]:
     caller = caller_of(request)
     schedule = selectors.access_schedule(schedule_id=schedule_id)
     _staff(caller)

@@ -2,7 +2,12 @@
 staffing plan across clients that share agents, published to agents in their site's local
 time, and adherence to them."""
 
+from typing import TYPE_CHECKING
+
 from django.apps import AppConfig
+
+if TYPE_CHECKING:
+    from tercero.platform.catalogue import DemoContext
 
 
 class SchedulingConfig(AppConfig):
@@ -10,7 +15,7 @@ class SchedulingConfig(AppConfig):
     label = "scheduling"
     verbose_name = "Schedules and adherence"
 
-    def ready(self):
+    def ready(self) -> None:
         from tercero.delivery.scheduling import api, isolation, selectors
         from tercero.delivery.work.registry import register_line
         from tercero.delivery.workforce.shifts import register_shift_check
@@ -55,7 +60,7 @@ class SchedulingConfig(AppConfig):
         )
 
 
-def _demo(context) -> None:
+def _demo(context: "DemoContext") -> None:
     """Templates, rules and a published schedule for the demo sites (`tercero demo`)."""
     from tercero.delivery.scheduling import demo
 

@@ -7,7 +7,7 @@ which time was in, out or neutral."""
 
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
@@ -17,7 +17,7 @@ from tercero.delivery.scheduling.models import ScheduledShift
 from tercero.delivery.workforce.models import Agent, PresenceChange
 
 if TYPE_CHECKING:
-    from tercero.delivery.scheduling.adherence import Activity, Adherence
+    from tercero.delivery.scheduling.adherence import Activity, Adherence, PresenceSpan
 
 WORK, BREAK = "work", "break"
 
@@ -48,7 +48,7 @@ def activities(shifts: list[ScheduledShift]) -> list["Activity"]:
     return found
 
 
-def presence_of(agent: Agent, start: datetime, end: datetime):
+def presence_of(agent: Agent, start: datetime, end: datetime) -> list["PresenceSpan"]:
     """The agent's presence spans over [start, end) from their history."""
     changes = list(
         PresenceChange.objects.filter(agent=agent, at__gte=start, at__lt=end)
@@ -78,7 +78,7 @@ class DayRow:
     out_seconds: float
     percent: float | None
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
@@ -172,7 +172,8 @@ def _now_row(agent: Agent, figures: "Adherence", at: datetime, today: date) -> N
     current = next((a for a in activities(shifts) if a.start <= at < a.end), None)
     out_now = [span for span in figures.out_spans if span[0] <= at <= span[1]]
     if out_now:
-        is_in, since = False, out_now[-1][0]
+        is_in: bool | None = False
+        since = out_now[-1][0]
     else:
         is_in, since = (True if current else None), agent.presence_since
     local = since.astimezone(zone(agent.site.time_zone))

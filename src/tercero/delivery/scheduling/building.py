@@ -139,8 +139,10 @@ def _templates(
     return templates, labels, per_site
 
 
-def _away(agents: list[Agent], start: datetime, end: datetime) -> dict[int, list]:
-    away: dict[int, list] = defaultdict(list)
+def _away(
+    agents: list[Agent], start: datetime, end: datetime
+) -> dict[int, list[tuple[datetime, datetime]]]:
+    away: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
     for row in selectors.unavailable(agent_ids=[a.pk for a in agents], start=start, end=end):
         away[row.agent_id].append((row.start_at, row.end_at))
     return away

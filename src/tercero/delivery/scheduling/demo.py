@@ -3,7 +3,8 @@ demo site, and a published schedule for this week and next for the sites' agents
 My shifts and the adherence board show something. Shifts are written directly (the
 demo has no staffing plan to solve against); running it again changes nothing."""
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
@@ -15,12 +16,16 @@ from tercero.delivery.scheduling.models import LabourRuleSet, Schedule, Schedule
 from tercero.delivery.workforce import selectors as workforce
 from tercero.platform.tenancy.scoping import all_clients_scope
 
+if TYPE_CHECKING:
+    from tercero.delivery.workforce.models import Site
+    from tercero.platform.identity.models import User
+
 DEMO_NAME = "Demo: this week and next"
 TEMPLATES = (("early", "Early", time(7), 8 * 60), ("late", "Late", time(14), 8 * 60))
 WEEKDAYS = [0, 1, 2, 3, 4]
 
 
-def load(*, admin) -> None:
+def load(*, admin: "User") -> None:
     sites = [site for site in workforce.sites(is_active=True) if selectors.agents_at(sites=[site])]
     for site in sites:
         _site_setup(admin, site)
@@ -40,7 +45,7 @@ def load(*, admin) -> None:
     services.publish(actor=admin, schedule=schedule)
 
 
-def _site_setup(admin, site) -> None:
+def _site_setup(admin: "User", site: "Site") -> None:
     if not selectors.templates_of(site=site).exists():
         for key, label, start, minutes in TEMPLATES:
             services.save_template(
@@ -56,7 +61,7 @@ def _site_setup(admin, site) -> None:
         services.save_labour_rules(actor=admin, site=site, values=LabourRules().to_dict())
 
 
-def _write_shifts(schedule: Schedule, sites, monday) -> None:
+def _write_shifts(schedule: Schedule, sites: list["Site"], monday: date) -> None:
     agents = list(selectors.agents_at(sites=sites))
     served = selectors.queues_served(agent_ids=[agent.pk for agent in agents])
     rules = LabourRules()

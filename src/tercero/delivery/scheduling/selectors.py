@@ -78,7 +78,9 @@ def coverage_of(*, schedule: Schedule) -> QuerySet[QueueCoverage]:
     return QueueCoverage.objects.filter(schedule=schedule).select_related("queue")
 
 
-def published_shifts(*, agent_ids: list[int], start: datetime, end: datetime):
+def published_shifts(
+    *, agent_ids: list[int], start: datetime, end: datetime
+) -> QuerySet[ScheduledShift]:
     """Published shifts of these agents that overlap [start, end)."""
     return (
         ScheduledShift.objects.filter(
@@ -117,10 +119,13 @@ def scheduled_now(agent: Agent, at: datetime) -> bool | None:
     day = at.astimezone(ZoneInfo(agent.site.time_zone)).date()
     if not covering_schedule_exists(site_id=agent.site_id, day=day):
         return None
-    return published_shifts(agent_ids=[agent.pk], start=at, end=at + timedelta(seconds=1)).exists()
+    found = published_shifts(agent_ids=[agent.pk], start=at, end=at + timedelta(seconds=1))
+    return bool(found.exists())
 
 
-def unavailable(*, agent_ids: list[int], start: datetime, end: datetime):
+def unavailable(
+    *, agent_ids: list[int], start: datetime, end: datetime
+) -> QuerySet[Unavailability]:
     return Unavailability.objects.filter(
         agent_id__in=agent_ids, start_at__lt=end, end_at__gt=start
     ).select_related("agent__user")

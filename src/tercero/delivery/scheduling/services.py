@@ -29,7 +29,9 @@ MAX_DAYS = 42
 MAX_TIME_LIMIT_SECONDS = 600
 
 
-def _audit(action: str, actor: "User | None", object_type: str, object_id: int, **payload) -> None:
+def _audit(
+    action: str, actor: "User | None", object_type: str, object_id: int, **payload: Any
+) -> None:
     record(
         action=action,
         actor=actor,

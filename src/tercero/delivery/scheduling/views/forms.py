@@ -2,6 +2,7 @@
 fields, never as JSON), a shift moved by hand and an agent's time off."""
 
 from datetime import timedelta
+from typing import Any
 
 from django import forms
 
@@ -27,9 +28,9 @@ class ScheduleForm(forms.Form):
         label="Time limit for the optimiser (seconds)", min_value=5, max_value=600, initial=30
     )
 
-    def __init__(self, *args, sites: list[tuple[int, str]], **kwargs):
+    def __init__(self, *args: Any, sites: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["sites"].choices = sites
+        self.fields["sites"].choices = sites  # type: ignore[attr-defined]
 
 
 class TemplateForm(forms.Form):
@@ -75,7 +76,7 @@ class RulesForm(forms.Form):
 
     BREAK_ROWS = 3
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for row in range(1, self.BREAK_ROWS + 1):
             self.fields[f"break_{row}_after_hours"] = forms.DecimalField(
@@ -144,7 +145,7 @@ def _hours(minutes: int) -> str:
     return f"{minutes / 60:g}"
 
 
-def _minutes(hours) -> int:
+def _minutes(hours: object) -> int:
     return round(float(hours) * 60)
 
 
@@ -175,6 +176,6 @@ class TimeOffForm(forms.Form):
     )
     reason = forms.CharField(max_length=200, required=False, label="Reason (optional)")
 
-    def __init__(self, *args, agents: list[tuple[int, str]], **kwargs):
+    def __init__(self, *args: Any, agents: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["agent"].choices = agents
+        self.fields["agent"].choices = agents  # type: ignore[attr-defined]

@@ -2,12 +2,14 @@
 local time (weeks run Monday to Sunday there, whatever the clocks do)."""
 
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from tercero.delivery.scheduling import display, selectors
+from tercero.delivery.scheduling.models import ScheduledShift
 from tercero.delivery.scheduling.views.schedules import READ
 from tercero.delivery.workforce.models import Agent
 from tercero.delivery.workforce.selectors import own_agent
@@ -15,7 +17,7 @@ from tercero.platform.api.caller import Caller
 from tercero.platform.pages import page
 
 
-def my_weeks(agent: Agent, *, today: date | None = None) -> list[dict]:
+def my_weeks(agent: Agent, *, today: date | None = None) -> list[dict[str, Any]]:
     """This week and next: each day with the agent's published shifts and breaks."""
     zone = agent.site.time_zone
     local_today = today or datetime.now(ZoneInfo(zone)).date()
@@ -40,7 +42,7 @@ def my_weeks(agent: Agent, *, today: date | None = None) -> list[dict]:
     return weeks
 
 
-def _shift(shift, zone: str) -> dict:
+def _shift(shift: ScheduledShift, zone: str) -> dict[str, Any]:
     return {
         "when": display.span(shift.start_at, shift.end_at, zone),
         "template": shift.template,
@@ -55,7 +57,7 @@ def _shift(shift, zone: str) -> dict:
 @page(READ, staff=True)
 def my_shifts(request: HttpRequest, caller: Caller) -> HttpResponse:
     agent = own_agent(caller.user)
-    context = {"agent": agent}
+    context: dict[str, Any] = {"agent": agent}
     if agent is not None:
         context |= {"weeks": my_weeks(agent), "zone": agent.site.time_zone, "site": agent.site.name}
     return render(request, "scheduling/my_shifts.html", context)

@@ -3,6 +3,7 @@ shifts per agent in the site's local time), publishing it and moving a shift by 
 
 from collections import defaultdict
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
@@ -127,7 +128,7 @@ def schedule_detail(request: HttpRequest, caller: Caller, schedule_id: int) -> H
     return render(request, "scheduling/schedule.html", context)
 
 
-def _context(schedule: Schedule, caller: Caller) -> dict:
+def _context(schedule: Schedule, caller: Caller) -> dict[str, Any]:
     return {
         "schedule": schedule,
         "sites": _site_names(schedule),
@@ -146,7 +147,7 @@ def _chosen_day(request: HttpRequest, days: list[date]) -> date | None:
     return chosen if chosen in days else (days[0] if days else None)
 
 
-def _coverage_table(schedule: Schedule, day: date, zone: str) -> dict:
+def _coverage_table(schedule: Schedule, day: date, zone: str) -> dict[str, Any]:
     """One local day: a row per interval, a cell per queue (needed, short)."""
     start, end = selectors.local_day_bounds(day, zone)
     rows = selectors.coverage_of(schedule=schedule).filter(start_at__gte=start, start_at__lt=end)
@@ -166,9 +167,9 @@ def _coverage_table(schedule: Schedule, day: date, zone: str) -> dict:
     }
 
 
-def _shifts_by_agent(schedule: Schedule) -> list[dict]:
+def _shifts_by_agent(schedule: Schedule) -> list[dict[str, Any]]:
     """Each agent with their shifts, in their own site's local time."""
-    grouped: dict[int, dict] = {}
+    grouped: dict[int, dict[str, Any]] = {}
     for shift in selectors.shifts_of(schedule=schedule):
         agent = shift.agent
         entry = grouped.setdefault(

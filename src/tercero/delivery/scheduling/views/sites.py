@@ -2,14 +2,18 @@
 time off: what a schedule is built from."""
 
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
+from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from tercero.delivery.scheduling import display, selectors, services
+from tercero.delivery.scheduling.labour import LabourRules
+from tercero.delivery.scheduling.models import ShiftTemplate
 from tercero.delivery.scheduling.views.forms import WEEKDAYS, RulesForm, TemplateForm, TimeOffForm
 from tercero.delivery.scheduling.views.schedules import READ, WRITE, staff_only
 from tercero.delivery.workforce import selectors as workforce
@@ -53,7 +57,7 @@ def site_detail(request: HttpRequest, caller: Caller, site_id: int) -> HttpRespo
     return render(request, "scheduling/site.html", context)
 
 
-def _template_row(template) -> dict:
+def _template_row(template: ShiftTemplate) -> dict[str, Any]:
     return {
         "id": template.pk,
         "label": template.label,
@@ -64,7 +68,7 @@ def _template_row(template) -> dict:
     }
 
 
-def _rules_words(rules) -> list[tuple[str, str]]:
+def _rules_words(rules: LabourRules) -> list[tuple[str, str]]:
     words = [
         ("Most hours in any 7 days", display.hours(rules.max_minutes_per_week)),
         ("Least rest between shifts", display.hours(rules.min_rest_minutes)),
@@ -91,7 +95,7 @@ def _agents(site: Site) -> list[tuple[int, str]]:
     ]
 
 
-def _time_off(site: Site) -> list[dict]:
+def _time_off(site: Site) -> list[dict[str, Any]]:
     agents = [agent.pk for agent in selectors.agents_at(sites=[site])]
     now = datetime.now(ZoneInfo("UTC"))
     return [
@@ -120,7 +124,7 @@ def _post(request: HttpRequest, caller: Caller, site: Site) -> HttpResponse:
     return redirect("scheduling:site", site.pk)
 
 
-def _form_errors(request: HttpRequest, form) -> None:
+def _form_errors(request: HttpRequest, form: forms.Form) -> None:
     for name, errors in form.errors.items():
         label = form.fields[name].label if name in form.fields else "Form"
         messages.error(request, f"{label}: {' '.join(errors)}")
