@@ -97,8 +97,8 @@ def weekday_average(training: Training, targets: Sequence[Slot]) -> list[float]:
 
 
 def exponential_smoothing(training: Training, targets: Sequence[Slot]) -> list[float]:
-    """Holt-Winters (statsmodels, additive weekly season) on daily totals, spread over the
-    day by each weekday's recent shape of day."""
+    """Holt-Winters (statsmodels, additive weekly season) on the open days' totals, spread
+    over the day by each weekday's recent shape of day."""
     days = complete_days(
         training.slots, step_minutes=training.step_minutes, time_zone=training.time_zone
     )
@@ -110,11 +110,9 @@ def exponential_smoothing(training: Training, targets: Sequence[Slot]) -> list[f
     totals = _daily_totals(training, days)
     last_day = days[-1]
     horizon_days = (targets[-1].day - last_day).days if targets else 0
-    predicted = _smoothed_totals(totals, horizon_days)
-    by_day = {
-        last_day + timedelta(days=ahead + 1): max(0.0, total)
-        for ahead, total in enumerate(predicted)
-    }
+    future = [last_day + timedelta(days=ahead + 1) for ahead in range(horizon_days)]
+    predicted = _open_day_totals(days, totals, future)
+    by_day = {day: max(0.0, total) for day, total in zip(future, predicted, strict=True)}
     shapes = _shapes_of_day(training, days)
     return [by_day.get(slot.day, 0.0) * _share(shapes, slot) for slot in targets]
 
@@ -171,7 +169,21 @@ def _daily_totals(training: Training, days: list[date]) -> np.ndarray:
     return np.array([sums[day] for day in days], dtype=float)
 
 
-def _smoothed_totals(totals: np.ndarray, horizon_days: int) -> np.ndarray:
+def _open_day_totals(days: list[date], totals: np.ndarray, future: list[date]) -> list[float]:
+    """Daily totals for the future days. Weekdays with no volume in the whole history are
+    closed (a weekend, a Friday in Tel Aviv): they are forecast at nothing, and the
+    smoothing runs over open days only, its season one open week long."""
+    weekdays = np.array([day.weekday() for day in days])
+    open_weekdays = sorted({int(w) for w in weekdays if totals[weekdays == w].sum() > 0})
+    if not open_weekdays:
+        return [0.0] * len(future)
+    opened = totals[np.isin(weekdays, open_weekdays)]
+    wanted = [day for day in future if day.weekday() in open_weekdays]
+    smoothed = iter(_smoothed_totals(opened, len(wanted), season=len(open_weekdays)))
+    return [next(smoothed) if day.weekday() in open_weekdays else 0.0 for day in future]
+
+
+def _smoothed_totals(totals: np.ndarray, horizon_days: int, *, season: int) -> np.ndarray:
     """Forecast daily totals with statsmodels' Holt-Winters; its fitting warnings are
     silenced here only (short or flat series make the optimiser talk)."""
     if horizon_days <= 0:
@@ -185,8 +197,8 @@ def _smoothed_totals(totals: np.ndarray, horizon_days: int) -> np.ndarray:
         model = ExponentialSmoothing(
             totals,
             trend=None,
-            seasonal="add",
-            seasonal_periods=7,
+            seasonal="add" if season > 1 else None,
+            seasonal_periods=season if season > 1 else None,
             initialization_method="estimated",
         )
         fitted = model.fit()
