@@ -192,3 +192,31 @@ def test_off_shift_signal_follows_the_published_schedule_over_presence(tenant_a)
     # and on a day no schedule covers, presence decides as before
     with time_machine.travel(datetime(2026, 4, 2, 20, tzinfo=LONDON), tick=False):
         assert on_shift(type(user).objects.get(pk=user.pk)) is True
+
+
+def test_a_team_lead_sets_rules_in_hours_and_sees_them_in_words(client, tenant_a):
+    # given
+    site, _ = _setup(tenant_a)
+    client.force_login(tenant_a.team_lead)
+    form = {
+        "form": "rules",
+        "max_hours_per_week": "40",
+        "min_rest_hours": "12",
+        "max_days_per_week": "5",
+        "max_consecutive_days": "5",
+        "min_shift_hours": "4",
+        "max_shift_hours": "9",
+        "break_margin_minutes": "60",
+        "break_1_after_hours": "6",
+        "break_1_minutes": "30",
+    }
+    # when
+    client.post(f"/schedules/sites/{site.pk}/", form)
+    # then the rules are stored and the page reads them in words, not as data
+    rules = services.selectors.rules_of(site=site)
+    assert (rules.max_minutes_per_week, rules.min_rest_minutes) == (2400, 720)
+    page = client.get(f"/schedules/sites/{site.pk}/").content.decode()
+    assert "40.0 hours" in page
+    assert "a 30-minute unpaid break" in page
+    assert client.get("/schedules/").status_code == 200
+    assert client.get("/schedules/?format=csv").status_code == 200
