@@ -27,7 +27,13 @@ Floats = NDArray[np.float64]
 
 @dataclass(frozen=True)
 class Staffing:
-    """What one interval needs; `service_level` etc. are with the productive `agents`."""
+    """What one interval needs.
+
+    `agents` is whole productive agents grossed up for shrinkage and rounded up once;
+    `agents_raw` the interpolated fractional requirement grossed up, to be summed before
+    rounding. The measures are those of the whole productive agents (before the gross-up);
+    for Erlang B `service_level` is the share of calls not blocked and nobody waits.
+    """
 
     agents: int
     agents_raw: float
