@@ -63,7 +63,9 @@ def presence_of(agent: Agent, start: datetime, end: datetime) -> list["PresenceS
     )
     from tercero.delivery.scheduling.adherence import presence_spans
 
-    return presence_spans(changes, start=start, end=end, initial=before or Agent.Presence.OFFLINE)
+    return list(
+        presence_spans(changes, start=start, end=end, initial=before or Agent.Presence.OFFLINE)
+    )
 
 
 @dataclass(frozen=True)

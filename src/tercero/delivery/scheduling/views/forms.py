@@ -146,7 +146,7 @@ def _hours(minutes: int) -> str:
 
 
 def _minutes(hours: object) -> int:
-    return round(float(hours) * 60)
+    return round(float(str(hours)) * 60)
 
 
 class ShiftForm(forms.Form):

@@ -127,7 +127,7 @@ def _post(request: HttpRequest, caller: Caller, site: Site) -> HttpResponse:
 def _form_errors(request: HttpRequest, form: forms.Form) -> None:
     for name, errors in form.errors.items():
         label = form.fields[name].label if name in form.fields else "Form"
-        messages.error(request, f"{label}: {' '.join(errors)}")
+        messages.error(request, f"{label}: {' '.join(str(error) for error in errors)}")
 
 
 def _save_template(request: HttpRequest, caller: Caller, site: Site) -> None:
