@@ -21,6 +21,7 @@ def admin_of_a_only(tenant_a):
 
 def outsider_world(tenant_a, tenant_b, a_admin) -> dict:
     """Objects of client B, and an admin of client A who must not reach them."""
+    from tercero.delivery.planning.tests.isolation_rows import planning_rows
     from tests.factories import site
 
     b_engagement = engagement_for(tenant_b.client)
@@ -33,6 +34,7 @@ def outsider_world(tenant_a, tenant_b, a_admin) -> dict:
     work = work_of(tenant_b)
     return {
         **work,
+        **planning_rows(tenant_b.client, work["queue_id"]),
         "client_id": tenant_b.client.pk,
         "engagement_id": b_engagement.pk,
         "user_id": tenant_b.client_user.pk,

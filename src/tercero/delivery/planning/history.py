@@ -37,7 +37,9 @@ class History:
 
     @property
     def end(self) -> datetime:
-        return self.start + timedelta(minutes=self.step_minutes * len(self.arrivals))
+        """Where the history stops (real time: a day across DST has 23 or 25 hours)."""
+        length = timedelta(minutes=self.step_minutes * len(self.arrivals))
+        return (self.start.astimezone(UTC) + length).astimezone(self.start.tzinfo)
 
 
 @dataclass
@@ -93,11 +95,12 @@ def _series(
     step_minutes: int,
     time_zone: str,
 ) -> History:
-    step = timedelta(minutes=step_minutes)
-    count = int((end - start) / step)
+    # arithmetic in UTC: Python subtracts two times of one zone on the wall clock
+    step, origin = timedelta(minutes=step_minutes), start.astimezone(UTC)
+    count = int((end.astimezone(UTC) - origin) / step)
     merged = [_Bucket() for _ in range(count)]
     for moment, bucket in buckets.items():
-        index = int((moment - start) / step)
+        index = int((moment.astimezone(UTC) - origin) // step)
         if 0 <= index < count:
             _merge(merged[index], bucket)
     return History(

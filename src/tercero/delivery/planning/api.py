@@ -1,0 +1,342 @@
+"""Planning API under /api/v1/planning/: forecast runs (started as background work, polled
+for progress), a queue's history imported from CSV, staffing plans, today's intraday gap
+and the delivery options for an engagement. Another client's ids answer 404; the
+permission is checked after the object is found (403)."""
+
+from datetime import datetime
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Field, Query, Router, Schema, Status
+
+from tercero.delivery.engagements.selectors import access_engagement
+from tercero.delivery.planning import options, rest_of_day, selectors, services, tasks
+from tercero.delivery.planning.models import ForecastRun, StaffingPlan
+from tercero.platform.api.caller import Caller, caller_of
+from tercero.platform.api.errors import ErrorOut, refusal
+from tercero.platform.errors import InvalidInput, NotFound
+
+router = Router(tags=["planning"])
+READ, WRITE = "planning:read", "planning:write"
+
+
+class AccuracyOut(Schema):
+    wape: float
+    bias: float
+
+
+class ForecastOut(Schema):
+    id: int
+    queue_id: int
+    status: str
+    step_minutes: int
+    horizon_days: int
+    time_zone: str
+    progress_done: int
+    progress_total: int
+    percent: int
+    model: str
+    wape: float | None
+    bias: float | None
+    accuracy: dict[str, AccuracyOut]
+    history_intervals: int
+    note: str
+    error: str
+    created_at: datetime
+    finished_at: datetime | None
+
+
+class ForecastIntervalOut(Schema):
+    start: datetime
+    arrivals: float
+    handle_seconds: float
+
+
+class ForecastDetailOut(ForecastOut):
+    intervals: list[ForecastIntervalOut]
+
+
+class ForecastFilters(Schema):
+    queue_id: int | None = Field(default=None, ge=1, le=2**62)
+
+
+class ForecastIn(Schema):
+    queue_id: int = Field(ge=1, le=2**62)
+    step_minutes: int = Field(default=30, description="15 or 30")
+    horizon_days: int = Field(default=7, ge=1, le=services.MAX_HORIZON_DAYS)
+
+
+class HistoryOut(Schema):
+    rows: int
+    stored: int
+    errors: list[dict[str, Any]]
+
+
+class HistoryRefusedOut(ErrorOut):
+    """A 422: the error, and every bad row by line (nothing stored)."""
+
+    rows: int = 0
+    stored: int = 0
+    errors: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class PlanIn(Schema):
+    model: str = Field(description="erlang_c, erlang_a or backlog")
+    target: float = Field(default=0.8, gt=0, lt=1, description="service level, e.g. 0.8")
+    answer_seconds: int = Field(default=20, ge=0, le=3600)
+    shrinkage: float = Field(default=0.3, ge=0, lt=0.9)
+    patience_seconds: int | None = Field(default=None, ge=1, le=86_400)
+    max_occupancy: float | None = Field(default=None, gt=0, le=1)
+    due_after_intervals: int | None = Field(default=None, ge=1, le=96)
+    aht_seconds: float | None = Field(default=None, gt=0, le=86_400)
+
+
+class PlanIntervalOut(Schema):
+    start: datetime
+    minutes: int
+    calls: float
+    aht_seconds: float
+    agents_raw: float
+    agents: int
+    service_level: float | None
+    occupancy: float | None
+
+
+class PlanOut(Schema):
+    id: int
+    forecast_id: int
+    queue_id: int
+    model: str
+    target: float
+    answer_seconds: int
+    patience_seconds: int | None
+    shrinkage: float
+    max_occupancy: float | None
+    due_after_intervals: int | None
+    agent_hours: float
+    peak_agents: int
+    created_at: datetime
+    intervals: list[PlanIntervalOut]
+
+
+class IntradayRowOut(Schema):
+    start: datetime
+    planned_calls: float
+    actual_calls: float | None
+    expected_calls: float
+    agents_needed: int
+    agents_now: int
+    gap: int
+
+
+class IntradayOut(Schema):
+    plan_id: int
+    day: str
+    agents_now: int
+    intervals: list[IntradayRowOut]
+
+
+class OptionsQuery(Schema):
+    monthly_volume: int | None = Field(default=None, ge=0, le=100_000_000)
+    aht_seconds: float = Field(default=options.DEFAULT_AHT_SECONDS, gt=0, le=86_400)
+    target: float = Field(default=options.DEFAULT_TARGET, gt=0, lt=1)
+    answer_seconds: int = Field(default=options.DEFAULT_ANSWER_SECONDS, ge=0, le=3600)
+
+
+class SiteOptionOut(Schema):
+    site_id: int
+    site: str
+    city: str
+    country: str
+    shore: str
+    agents: int
+    agents_raw: float
+    shrinkage: float
+    shrinkage_stated: bool
+    fte: float
+    seat_hours_per_month: float
+    cost_per_month_minor: int
+    cost_per_month: str
+    currency: str
+    languages_covered: list[str]
+    languages_missing: list[str]
+    overlap_hours_per_week: float
+    residency_allowed: bool
+
+
+class OptionsOut(Schema):
+    engagement_id: int
+    monthly_volume: int
+    aht_seconds: float
+    cover_hours_per_week: float
+    calls_per_half_hour: float
+    sites: list[SiteOptionOut]
+
+
+def forecast_out(run: ForecastRun) -> dict[str, Any]:
+    return {
+        **{name: getattr(run, name) for name in ForecastOut.model_fields},
+        "accuracy": run.accuracy,
+    }
+
+
+def plan_out(plan: StaffingPlan) -> dict[str, Any]:
+    fields = {name: getattr(plan, name) for name in PlanOut.model_fields if name != "intervals"}
+    return {
+        **fields,
+        "intervals": [
+            {**vars_of(row, PlanIntervalOut), "start": row.start_at}
+            for row in selectors.plan_intervals(plan=plan)
+        ],
+    }
+
+
+def vars_of(row: Any, schema: type[Schema]) -> dict[str, Any]:
+    return {name: getattr(row, name) for name in schema.model_fields if hasattr(row, name)}
+
+
+def _forecast(caller: Caller, forecast_id: int) -> ForecastRun:
+    return selectors.access_forecast(client_ids=caller.client_ids, forecast_id=forecast_id)
+
+
+@router.get("/planning/forecasts", response=list[ForecastOut])
+def list_forecasts(request: HttpRequest, filters: Query[ForecastFilters]) -> list[dict[str, Any]]:
+    """Forecast runs, newest first (the latest 200), optionally of one queue."""
+    caller = caller_of(request)
+    caller.require(READ)
+    found = selectors.forecast_runs(client_ids=caller.client_ids, queue_id=filters.queue_id)[:200]
+    return [forecast_out(run) for run in found]
+
+
+@router.post("/planning/forecasts", response={202: ForecastOut})
+def start_forecast(request: HttpRequest, body: ForecastIn) -> Status[dict[str, Any]]:
+    """Start forecasting a queue: a worker runs it; poll the run until `status` is done
+    or failed (`percent` shows how far it is)."""
+    caller = caller_of(request)
+    queue = selectors.access_queue(client_ids=caller.client_ids, queue_id=body.queue_id)
+    caller.require(WRITE)
+    run = services.start_forecast(
+        actor=caller.user,
+        queue=queue,
+        step_minutes=body.step_minutes,
+        horizon_days=body.horizon_days,
+    )
+    tasks.enqueue_forecast(run)
+    return Status(202, forecast_out(run))
+
+
+@router.get("/planning/forecasts/{forecast_id}", response=ForecastDetailOut)
+def get_forecast(request: HttpRequest, forecast_id: int) -> dict[str, Any]:
+    """One forecast run with its intervals (start times in UTC)."""
+    caller = caller_of(request)
+    run = _forecast(caller, forecast_id)
+    caller.require(READ)
+    intervals = selectors.forecast_intervals(forecast=run).values(
+        "start_at", "arrivals", "handle_seconds"
+    )
+    return {
+        **forecast_out(run),
+        "intervals": [{**row, "start": row["start_at"]} for row in intervals],
+    }
+
+
+MULTIPART = {
+    "requestBody": {
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                    "required": ["file"],
+                }
+            }
+        }
+    }
+}
+
+
+@router.post(
+    "/planning/queues/{queue_id}/history",
+    response={200: HistoryOut, 422: HistoryRefusedOut},
+    openapi_extra=MULTIPART,
+)
+def import_history(
+    request: HttpRequest, queue_id: int, step_minutes: Query[int] = 30
+) -> Status[dict[str, Any]]:
+    """A queue's arrival history as CSV, the multipart field `file` (intervals of
+    `step_minutes`, 15 or 30): columns `interval_start` in the client's time zone unless
+    it carries an offset, `arrivals`, and `handle_seconds` if known. All or nothing: any
+    bad row stores none, and every bad row is listed by line (422). At most 20 MB."""
+    caller = caller_of(request)
+    queue = selectors.access_queue(client_ids=caller.client_ids, queue_id=queue_id)
+    caller.require(WRITE)
+    # read here rather than as a parameter, so the queue is found (or 404) first
+    file = request.FILES.get("file")
+    if file is None:
+        raise InvalidInput("Send the CSV as the multipart field `file`.", fields={"file": ""})
+    if file.size and file.size > services.MAX_HISTORY_BYTES:
+        raise InvalidInput("The file is larger than 20 MB; split it.", fields={"file": "too large"})
+    report = services.import_history(
+        actor=caller.user, queue=queue, data=file.read(), step_minutes=step_minutes
+    )
+    body = {
+        "rows": report.rows,
+        "stored": report.stored,
+        "errors": [{"line": line, "problem": problem} for line, problem in report.errors],
+    }
+    if report.errors:
+        return Status(422, refusal("No history was stored.", code="invalid_rows", **body))
+    return Status(200, body)
+
+
+@router.post("/planning/forecasts/{forecast_id}/plans", response={201: PlanOut})
+def create_plan(request: HttpRequest, forecast_id: int, body: PlanIn) -> Status[dict[str, Any]]:
+    """A staffing plan from a finished forecast; it becomes the queue's latest plan, the
+    one schedules cover."""
+    caller = caller_of(request)
+    run = _forecast(caller, forecast_id)
+    caller.require(WRITE)
+    plan = services.create_plan(actor=caller.user, forecast=run, **body.dict())
+    return Status(201, plan_out(plan))
+
+
+@router.get("/planning/plans/{plan_id}", response=PlanOut)
+def get_plan(request: HttpRequest, plan_id: int) -> dict[str, Any]:
+    caller = caller_of(request)
+    plan = selectors.access_plan(client_ids=caller.client_ids, plan_id=plan_id)
+    caller.require(READ)
+    return plan_out(plan)
+
+
+@router.get("/planning/queues/{queue_id}/intraday", response=IntradayOut)
+def intraday(request: HttpRequest, queue_id: int) -> dict[str, Any]:
+    """Today against the queue's latest plan: arrivals so far, the rest of the day
+    forecast again, and per interval the agents needed against those signed in now."""
+    caller = caller_of(request)
+    queue = selectors.access_queue(client_ids=caller.client_ids, queue_id=queue_id)
+    caller.require(READ)
+    found = rest_of_day.today(
+        queue=queue, plan=selectors.latest_plan(queue=queue), now=timezone.now()
+    )
+    return {
+        "plan_id": found.plan.pk,
+        "day": found.day,
+        "agents_now": found.agents_now,
+        "intervals": [{**vars(row), "gap": row.gap} for row in found.rows],
+    }
+
+
+@router.get("/planning/engagements/{engagement_id}/options", response=OptionsOut)
+def delivery_options(
+    request: HttpRequest, engagement_id: int, query: Query[OptionsQuery]
+) -> dict[str, Any]:
+    """The provider's active sites side by side for the engagement's scope: agents, cost
+    a month, languages, overlap with the client's business hours, residency."""
+    caller = caller_of(request)
+    if not 0 < engagement_id < 2**62:
+        raise NotFound("Engagement not found.")
+    engagement = access_engagement(client_ids=caller.client_ids, engagement_id=engagement_id)
+    caller.require(READ)
+    found = options.compare_engagement(engagement=engagement, **query.dict())
+    return options.as_dict(found)

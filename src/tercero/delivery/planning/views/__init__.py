@@ -1,0 +1,2 @@
+"""Planning's pages: forecasts, staffing plans and intraday (`forecasts`), delivery
+options with their PDF (`options`)."""

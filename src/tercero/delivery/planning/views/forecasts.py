@@ -1,0 +1,293 @@
+"""Planning pages for provider staff: queues with their latest forecast, a queue's
+planning page (history upload, forecast start, runs), a forecast with its progress,
+accuracy and intervals, a staffing plan, and today's intraday gap."""
+
+from collections import defaultdict
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from tercero.delivery.engagements.selectors import engagements
+from tercero.delivery.planning import rest_of_day, selectors, services, tasks
+from tercero.delivery.planning.forecasting import MODELS, SHORT_HISTORY_LABELS
+from tercero.delivery.planning.models import ForecastInterval, ForecastRun, StaffingPlan
+from tercero.platform.api.caller import Caller
+from tercero.platform.errors import DomainError, InvalidInput
+from tercero.platform.pages import page, refused
+from tercero.web.charts import Point, bar_chart
+from tercero.web.lists import Column, Filter, Listing
+
+MODEL_LABELS = {**MODELS, **SHORT_HISTORY_LABELS}
+READ, WRITE = "planning:read", "planning:write"
+
+
+def model_label(key: str) -> str:
+    return MODEL_LABELS.get(key, key.replace("_", " ").capitalize())
+
+
+@page(READ, staff=True)
+def home(request: HttpRequest, caller: Caller) -> HttpResponse:
+    found = selectors.queues_with_forecasts(client_ids=caller.client_ids)
+    listing = Listing(
+        request,
+        found,
+        columns=[
+            Column("name", "Queue"),
+            Column("client__legal_name", "Client"),
+            Column("engagement__name", "Engagement"),
+            Column("forecast_at", "Last forecast"),
+            Column(
+                "forecast_status",
+                "Status",
+                value=lambda q: dict(ForecastRun.Status.choices).get(q.forecast_status, "None"),
+            ),
+            Column("forecast_model", "Model", value=lambda q: model_label(q.forecast_model or "")),
+            Column("forecast_wape", "WAPE", value=lambda q: _percent(q.forecast_wape)),
+        ],
+        filters=[
+            Filter("forecast_status", "Forecast", tuple(ForecastRun.Status.choices)),
+        ],
+        search=lambda qs, text: qs.filter(name__icontains=text),
+        search_label="Search queues",
+        default_sort="name",
+    )
+    if listing.wants_csv:
+        return listing.csv_response("planning-queues.csv")
+    rows = [
+        (queue, model_label(queue.forecast_model or ""), _percent(queue.forecast_wape))
+        for queue in listing.rows
+    ]
+    found_engagements = engagements(client_ids=caller.client_ids).select_related("client")
+    return render(
+        request,
+        "planning/home.html",
+        {"listing": listing, "rows": rows, "engagements": found_engagements[:100]},
+    )
+
+
+@page(READ, staff=True)
+def queue_page(request: HttpRequest, caller: Caller, queue_id: int) -> HttpResponse:
+    queue = selectors.access_queue(client_ids=caller.client_ids, queue_id=queue_id)
+    runs = list(selectors.forecast_runs(client_ids=caller.client_ids, queue_id=queue.pk)[:20])
+    return render(
+        request,
+        "planning/queue.html",
+        {
+            "queue": queue,
+            "runs": [(run, model_label(run.model), _percent(run.wape)) for run in runs],
+            "plan": selectors.latest_plan(queue=queue),
+            "may_write": WRITE in caller.permissions,
+            "max_horizon": services.MAX_HORIZON_DAYS,
+        },
+    )
+
+
+@page(WRITE, staff=True)
+def history_upload(request: HttpRequest, caller: Caller, queue_id: int) -> HttpResponse:
+    queue = selectors.access_queue(client_ids=caller.client_ids, queue_id=queue_id)
+    if request.method != "POST":
+        return redirect("planning:queue", queue.pk)
+    upload = request.FILES.get("file")
+    try:
+        if upload is None:
+            raise InvalidInput("Choose a CSV file to import.")
+        if (upload.size or 0) > services.MAX_HISTORY_BYTES:
+            raise InvalidInput("The file is larger than 20 MB; split it.")
+        report = services.import_history(
+            actor=caller.user,
+            queue=queue,
+            data=upload.read(),
+            step_minutes=_int(request.POST.get("step_minutes"), "step_minutes"),
+        )
+    except DomainError as error:
+        refused(request, error)
+        return redirect("planning:queue", queue.pk)
+    if report.errors:
+        return render(
+            request,
+            "planning/history_refused.html",
+            {"queue": queue, "report": report},
+            status=422,
+        )
+    messages.success(request, f"Imported {report.stored} intervals of history.")
+    return redirect("planning:queue", queue.pk)
+
+
+@page(WRITE, staff=True)
+def forecast_start(request: HttpRequest, caller: Caller, queue_id: int) -> HttpResponse:
+    queue = selectors.access_queue(client_ids=caller.client_ids, queue_id=queue_id)
+    if request.method != "POST":
+        return redirect("planning:queue", queue.pk)
+    try:
+        run = services.start_forecast(
+            actor=caller.user,
+            queue=queue,
+            step_minutes=_int(request.POST.get("step_minutes"), "step_minutes"),
+            horizon_days=_int(request.POST.get("horizon_days"), "horizon_days"),
+        )
+    except DomainError as error:
+        refused(request, error)
+        return redirect("planning:queue", queue.pk)
+    tasks.enqueue_forecast(run)
+    messages.success(request, "Forecast started; this page shows its progress.")
+    return redirect("planning:forecast", run.pk)
+
+
+@page(READ, staff=True)
+def forecast_page(request: HttpRequest, caller: Caller, forecast_id: int) -> HttpResponse:
+    run = selectors.access_forecast(client_ids=caller.client_ids, forecast_id=forecast_id)
+    if request.headers.get("HX-Request") and not run.is_finished:
+        return render(request, "planning/_progress.html", {"run": run})
+    if request.headers.get("HX-Request"):  # finished while polling: load the whole page
+        response = render(request, "planning/_progress.html", {"run": run})
+        response["HX-Refresh"] = "true"
+        return response
+    zone = ZoneInfo(run.time_zone)
+    intervals = list(selectors.forecast_intervals(forecast=run))
+    return render(
+        request,
+        "planning/forecast.html",
+        {
+            "run": run,
+            "model_label": model_label(run.model),
+            "wape": _percent(run.wape),
+            "bias": _percent(run.bias),
+            "candidates": _candidates(run),
+            "intervals": [(row, row.start_at.astimezone(zone)) for row in intervals],
+            "charts": _forecast_charts(intervals, zone) if intervals else {},
+            "plans": list(selectors.plans_of(forecast=run)),
+            "may_write": WRITE in caller.permissions,
+            "plan_models": StaffingPlan.Model.choices,
+        },
+    )
+
+
+def _candidates(run: ForecastRun) -> list[dict[str, Any]]:
+    rows = [
+        {
+            "label": model_label(key),
+            "wape": _percent(figures.get("wape")),
+            "bias": _percent(figures.get("bias")),
+            "chosen": key == run.model,
+        }
+        for key, figures in run.accuracy.items()
+    ]
+    return sorted(rows, key=lambda row: (not row["chosen"], row["label"]))
+
+
+def _forecast_charts(intervals: list[ForecastInterval], zone: ZoneInfo) -> dict[str, str]:
+    by_day: dict[str, float] = defaultdict(float)
+    first_day = intervals[0].start_at.astimezone(zone).date()
+    first = []
+    for row in intervals:
+        local = row.start_at.astimezone(zone)
+        by_day[local.strftime("%a %d %b")] += row.arrivals
+        if local.date() == first_day:
+            first.append(Point(local.strftime("%H:%M"), round(row.arrivals, 1)))
+    days = [Point(label, round(total)) for label, total in by_day.items()]
+    return {
+        "days": bar_chart(days, title="Arrivals expected per day", chart_id="chart-days"),
+        "first": bar_chart(
+            first,
+            title=f"Arrivals expected per interval on {first_day:%A %d %B}",
+            chart_id="chart-first-day",
+        ),
+    }
+
+
+@page(WRITE, staff=True)
+def plan_new(request: HttpRequest, caller: Caller, forecast_id: int) -> HttpResponse:
+    run = selectors.access_forecast(client_ids=caller.client_ids, forecast_id=forecast_id)
+    if request.method != "POST":
+        return redirect("planning:forecast", run.pk)
+    form = request.POST
+    try:
+        plan = services.create_plan(
+            actor=caller.user,
+            forecast=run,
+            model=form.get("model", ""),
+            target=_share(form.get("target_percent"), "target_percent"),
+            answer_seconds=_int(form.get("answer_seconds"), "answer_seconds"),
+            shrinkage=_share(form.get("shrinkage_percent"), "shrinkage_percent"),
+            patience_seconds=_optional_int(form.get("patience_seconds"), "patience_seconds"),
+            max_occupancy=_optional_share(form.get("max_occupancy_percent")),
+            due_after_intervals=_optional_int(form.get("due_after_intervals"), "due_after"),
+            aht_seconds=_optional_int(form.get("aht_seconds"), "aht_seconds"),
+        )
+    except DomainError as error:
+        refused(request, error)
+        return redirect("planning:forecast", run.pk)
+    messages.success(request, "Staffing plan made; it is now the queue's plan.")
+    return redirect("planning:plan", plan.pk)
+
+
+@page(READ, staff=True)
+def plan_page(request: HttpRequest, caller: Caller, plan_id: int) -> HttpResponse:
+    plan = selectors.access_plan(client_ids=caller.client_ids, plan_id=plan_id)
+    zone = ZoneInfo(plan.forecast.time_zone)
+    rows = [(row, row.start_at.astimezone(zone)) for row in selectors.plan_intervals(plan=plan)]
+    first_day = rows[0][1].date() if rows else None
+    chart = bar_chart(
+        [
+            Point(local.strftime("%H:%M"), row.agents)
+            for row, local in rows
+            if local.date() == first_day
+        ],
+        title=f"Agents needed per interval on {first_day:%A %d %B}" if first_day else "Agents",
+        chart_id="chart-agents",
+    )
+    return render(
+        request,
+        "planning/plan.html",
+        {"plan": plan, "rows": rows, "chart": chart, "model_label": plan.get_model_display()},
+    )
+
+
+@page(READ, staff=True)
+def intraday_page(request: HttpRequest, caller: Caller, queue_id: int) -> HttpResponse:
+    queue = selectors.access_queue(client_ids=caller.client_ids, queue_id=queue_id)
+    try:
+        found = rest_of_day.today(
+            queue=queue, plan=selectors.latest_plan(queue=queue), now=timezone.now()
+        )
+    except DomainError as error:
+        return render(request, "planning/intraday.html", {"queue": queue, "problem": error.message})
+    return render(
+        request,
+        "planning/intraday.html",
+        {
+            "queue": queue,
+            "today": found,
+            "now": timezone.now().astimezone(ZoneInfo(queue.client.time_zone)),
+        },
+    )
+
+
+def _percent(value: float | None) -> str:
+    return "—" if value is None else f"{100 * value:.1f} %"
+
+
+def _int(value: object, field: str) -> int:
+    try:
+        return int(str(value or "").strip())
+    except ValueError:
+        raise InvalidInput("Give a whole number.", fields={field: "a whole number"}) from None
+
+
+def _optional_int(value: object, field: str) -> int | None:
+    return None if not str(value or "").strip() else _int(value, field)
+
+
+def _share(value: object, field: str) -> float:
+    try:
+        return float(str(value or "").strip()) / 100
+    except ValueError:
+        raise InvalidInput("Give a percentage.", fields={field: "a number from 0 to 100"}) from None
+
+
+def _optional_share(value: object) -> float | None:
+    return None if not str(value or "").strip() else _share(value, "max_occupancy_percent")
