@@ -22,7 +22,7 @@ NOW = datetime(2026, 3, 23, 8, 0, tzinfo=ZoneInfo("UTC"))
 
 
 def planning_queue(client, *, name: str = "Phones", **engagement) -> Queue:
-    built = engagement_for(client, name=f"{name} care", **engagement)
+    built = engagement_for(client, name=f"{name} care", **{"status": "live", **engagement})
     with client_scope(clients=[client]):
         queue = work.create_queue(
             actor=None, engagement=built, name=name, work_types=["capture.document"]

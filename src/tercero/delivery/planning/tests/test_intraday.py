@@ -1,47 +1,64 @@
-"""Re-forecasting the rest of the day from the actuals so far."""
+"""Intraday: today's arrivals so far against the plan, the rest of the day forecast
+again from them, and the gap against the agents signed in now."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
+import time_machine
+from tests.factories import site
 
-from tercero.delivery.planning.intraday import reforecast
+from tercero.delivery.planning.tests.factories import finished_forecast, plan_for, planning_queue
+from tercero.delivery.work import demo
+from tercero.delivery.work import services as work
+from tercero.delivery.workforce.services import clear_agent, create_agent, set_presence
+from tercero.platform.tenancy.scoping import client_scope
 
-
-def test_a_busier_morning_raises_the_afternoon_by_half_the_excess():
-    # given 100 planned so far, 120 arrived: ratio 1.2, damped by 0.5 -> scale 1.1
-    result = reforecast(planned=[50, 50, 40, 20], actual_so_far=[60, 60])
-    # then
-    assert result == [pytest.approx(44), pytest.approx(22)]
-
-
-def test_intervals_planned_at_zero_do_not_move_the_ratio():
-    # given an unplanned early call: 0 planned, 5 arrived, then 100 planned and 100 arrived
-    result = reforecast(planned=[0, 100, 80], actual_so_far=[5, 100], damping=0)
-    # then the plan stands
-    assert result == [80]
+pytestmark = pytest.mark.django_db
+NEW_YORK = ZoneInfo("America/New_York")
 
 
-def test_full_damping_keeps_the_plan_and_none_follows_the_ratio():
-    assert reforecast(planned=[10, 10], actual_so_far=[30], damping=1) == [10]
-    assert reforecast(planned=[10, 10], actual_so_far=[30], damping=0) == [30]
+def test_a_busier_morning_raises_the_afternoon_and_shows_the_gap_against_agents_signed_in(
+    client, tenant_a
+):
+    # given a plan for Monday 23 March (about 15 calls each half hour from 09:00)
+    queue = planning_queue(tenant_a.client)
+    plan = plan_for(finished_forecast(queue, tenant_a.team_lead), tenant_a.team_lead)
+    # one agent cleared for the engagement and signed in
+    with client_scope(clients=[tenant_a.client]):
+        agent = create_agent(actor=None, user=tenant_a.agent, site=site())
+        clear_agent(
+            actor=None,
+            agent=agent,
+            engagement=queue.engagement,
+            reachable_client_ids=[tenant_a.client.pk],
+        )
+        set_presence(agent=agent, presence="available")
+        # and twice the planned calls arrived between 09:00 and 10:00
+        for minute in range(60):
+            item = work.create_item(
+                actor=None,
+                queue=queue,
+                work_type="capture.document",
+                payload={"document_ref": f"D{minute}", "fields_total": 1},
+            )
+            at = datetime(2026, 3, 23, 9, minute, tzinfo=NEW_YORK)
+            demo.set_history(item_id=item.pk, created_at=at)
+    client.force_login(tenant_a.team_lead)
 
+    # when the lead opens today's picture at 10:10
+    with time_machine.travel(datetime(2026, 3, 23, 10, 10, tzinfo=NEW_YORK), tick=False):
+        body = client.get(f"/api/v1/planning/queues/{queue.pk}/intraday").json()
+        page = client.get(f"/planning/queues/{queue.pk}/intraday/").content.decode()
 
-def test_nothing_arrived_yet_keeps_the_whole_plan():
-    assert reforecast(planned=[3, 4], actual_so_far=[]) == [3, 4]
-
-
-def test_a_damping_outside_zero_to_one_is_refused():
-    with pytest.raises(ValueError, match="damping"):
-        reforecast(planned=[1], actual_so_far=[], damping=1.5)
-
-
-@given(
-    planned=st.lists(st.floats(min_value=0, max_value=1e4), min_size=1, max_size=48),
-    actual=st.lists(st.floats(min_value=0, max_value=1e4), max_size=48),
-    damping=st.floats(min_value=0, max_value=1),
-)
-def test_the_rest_of_the_day_is_never_negative_and_keeps_its_length(planned, actual, damping):
-    actual = actual[: len(planned)]
-    result = reforecast(planned=planned, actual_so_far=actual, damping=damping)
-    assert len(result) == len(planned) - len(actual)
-    assert all(value >= 0 for value in result)
+    # then the intervals so far show what arrived, and the rest is expected above plan
+    rows = {row["start"][11:16]: row for row in body["intervals"]}
+    assert body["plan_id"] == plan.pk
+    assert body["agents_now"] == 1
+    assert rows["09:00"]["actual_calls"] == 30
+    assert rows["09:30"]["actual_calls"] == 30
+    assert rows["10:00"]["actual_calls"] is None
+    assert rows["14:00"]["expected_calls"] > rows["14:00"]["planned_calls"]
+    # and each interval's gap is the agents needed less the one signed in
+    assert rows["14:00"]["gap"] == rows["14:00"]["agents_needed"] - 1 > 0
+    assert "short" in page
