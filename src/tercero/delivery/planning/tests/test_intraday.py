@@ -28,7 +28,7 @@ def test_a_busier_morning_raises_the_afternoon_and_shows_the_gap_against_agents_
     with client_scope(clients=[tenant_a.client]):
         agent = create_agent(actor=None, user=tenant_a.agent, site=site())
         clear_agent(
-            actor=None,
+            actor=tenant_a.team_lead,
             agent=agent,
             engagement=queue.engagement,
             reachable_client_ids=[tenant_a.client.pk],
