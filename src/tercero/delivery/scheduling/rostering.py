@@ -229,7 +229,8 @@ def _named_roster(
     )
     if final_status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return (float("inf"), final, final_solver, "unknown")
-    proven = solver.status_name() == "OPTIMAL" and final_status == cp_model.OPTIMAL and filled_all
+    counts_proven = solver.response_proto.status == cp_model.OPTIMAL
+    proven = counts_proven and final_status == cp_model.OPTIMAL and filled_all
     return (final_solver.objective_value, final, final_solver, "optimal" if proven else "feasible")
 
 
