@@ -5,7 +5,7 @@ the engagement's data residency allows it.
 
 The rules, as a client would read them:
 
-- Work arrives evenly over the hours of cover (or, given per half hour, as given) and is
+- Work arrives evenly over the hours of cover and is
   staffed by Erlang C to the service target; the agents include the site's shrinkage
   (time paid but not on the work: breaks, training, leave). A site without a stated
   shrinkage uses DEFAULT_SHRINKAGE.
@@ -46,15 +46,13 @@ HALF_HOUR = 30
 
 @dataclass(frozen=True)
 class Scope:
-    """What the client wants done: volume a month (or per half hour of a typical week),
-    handle time, service target and each site's shrinkage where known."""
+    """What the client wants done: volume a month, handle time, service target and each
+    site's shrinkage where known."""
 
     monthly_volume: int
     aht_seconds: float = DEFAULT_AHT_SECONDS
     target: float = DEFAULT_TARGET
     answer_seconds: int = DEFAULT_ANSWER_SECONDS
-    # arrivals per half hour across the hours of cover, when known (replaces the even spread)
-    half_hour_volumes: tuple[float, ...] = ()
     shrinkage_by_site: Mapping[int, float] | None = None
 
 
@@ -151,19 +149,7 @@ def _option(
 
 
 def _agents_raw(scope: Scope, *, calls: float, shrinkage: float) -> float:
-    """Fractional agents on an average half hour of cover: from the even spread, or the
-    mean over the half hours given (each staffed, fractions carried)."""
-    if scope.half_hour_volumes:
-        found = staffing.staff_many(
-            "erlang_c",
-            calls=list(scope.half_hour_volumes),
-            aht_seconds=[scope.aht_seconds] * len(scope.half_hour_volumes),
-            interval_minutes=HALF_HOUR,
-            target=scope.target,
-            answer_seconds=scope.answer_seconds,
-            shrinkage=shrinkage,
-        )
-        return sum(each.agents_raw for each in found) / len(found)
+    """Fractional agents on an average half hour of cover (the volume spread evenly)."""
     if calls <= 0:
         return 0.0
     return staffing.staff(
