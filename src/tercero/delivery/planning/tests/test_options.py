@@ -2,6 +2,7 @@
 site's 08:00-20:00 day, and cost a month from seat hours at the site's hourly cost."""
 
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
@@ -10,7 +11,8 @@ from tercero.delivery.planning import options
 WEEKDAYS_9_TO_5 = {str(day): [["09:00", "17:00"]] for day in range(5)}
 
 
-def _engagement(time_zone: str, *, always: bool = False) -> SimpleNamespace:
+def _engagement(time_zone: str, *, always: bool = False) -> Any:
+    """Only the fields the rules read (an engagement row needs a database)."""
     return SimpleNamespace(time_zone=time_zone, working_hours=WEEKDAYS_9_TO_5, is_24_7=always)
 
 
@@ -34,7 +36,7 @@ def test_cost_a_month_is_seat_hours_at_the_sites_hourly_cost():
     engagement.client = SimpleNamespace(country="GB", time_zone="Europe/London")
     engagement.languages, engagement.monthly_volume = ["en", "de"], 10_000
     engagement.residency_allowed_shores, engagement.residency_allowed_countries = [], []
-    manila = SimpleNamespace(
+    manila: Any = SimpleNamespace(
         pk=1,
         country="PH",
         time_zone="Asia/Manila",
