@@ -50,10 +50,12 @@ def test_each_task_queue_gets_its_own_worker_so_the_outbox_never_waits_behind_lo
     monkeypatch, settings
 ):
     started: list[list[str]] = []
-    monkeypatch.setattr(
-        "tercero.config.management.commands.serve._spawn",
-        lambda command: started.append(command) or command,
-    )
+
+    def spawn(command: list[str]) -> list[str]:
+        started.append(command)
+        return command
+
+    monkeypatch.setattr("tercero.config.management.commands.serve._spawn", spawn)
     Command._start({"bind": "127.0.0.1:8123", "web_workers": 2})
     workers = [c for c in started if c[2:4] == ["tercero", "worker"]]
     taken = sorted(c[c.index("--queue-name") + 1] for c in workers)
