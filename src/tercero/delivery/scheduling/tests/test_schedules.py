@@ -22,7 +22,7 @@ LONDON = ZoneInfo("Europe/London")
 def _setup(tenant, *, zone="Europe/London", name="Leeds"):
     site = make_site(name=name, country="GB", city=name, time_zone=zone)
     services.save_template(
-        actor=None,
+        actor=tenant.team_lead,
         site=site,
         key="early",
         label="Early",
@@ -90,6 +90,7 @@ def test_moving_a_shift_too_close_to_the_next_is_refused_with_the_rest_rule(tena
     site, agent = _setup(tenant_a)
     schedule = _schedule(site, agent, date(2026, 3, 2), 2)
     monday = schedule.shifts.order_by("start_at").first()
+    assert monday is not None
     late = datetime(2026, 3, 2, 16, tzinfo=LONDON)
     # when Monday's shift is moved to end at midnight (7 hours before Tuesday's start)
     with pytest.raises(InvalidInput) as refused:
