@@ -2,7 +2,23 @@
 
 OR-Tools CP-SAT decides; every labour rule is a hard constraint, under- and over-staffing
 are penalised separately (`under_weight`, `over_weight` per hundredth of an agent per 15
-minutes). How the model is sized and counted is in rostering_model.py.
+minutes). How the models are sized and counted is in rostering_model.py.
+
+The search, in steps, each keeping every labour rule:
+
+1. A first roster, shift by shift (rostering_greedy.py), its breaks and the split of
+   shared agents between clients then placed by CP-SAT.
+2. From it, CP-SAT searches how many agents of each pool (same demand keys, same site)
+   work each template on each day, under the labour rules summed over the pool
+   (rostering_pools.py: a relaxation of the whole problem).
+3. If that finds better cover, the agents are named for those counts (rostering_agents.py,
+   every rule per agent) and breaks and the split placed again. The better of the two
+   rosters is returned.
+
+"optimal" means proven: the counts were optimal for the relaxation and every count was
+staffed (or the first roster already reached the relaxation's optimum). "feasible" is the
+best found in the time limit. A roster with no shift at all is always allowed, so
+"infeasible" does not arise; "unknown" means the time ran out before any roster.
 
 Times: a template starts at its local wall time at the agent's site on each day of the
 roster (zoneinfo). On a day when the clocks skip that time the template is not offered; on
@@ -14,9 +30,9 @@ An agent works at most one shift per local day. Present agents (on shift, not on
 each cover exactly one demand key they serve in each 15-minute slot: agents shared across
 clients are split between them, never counted twice.
 
-The search is deterministic for given inputs, seed and `workers` when it ends by proving
-its answer optimal; when the time limit ends it, the best roster found so far is returned
-("feasible"), and which one that is can depend on the machine's speed.
+The search is deterministic for given inputs, seed and `workers` when each step ends by
+proving its answer optimal; when the time limit ends a step, the best found so far is
+used, and which one that is can depend on the machine's speed.
 """
 
 import time as clock
@@ -39,6 +55,7 @@ from tercero.delivery.scheduling.rostering_model import (
     RosterModel,
     build_cover,
     candidates_for,
+    hint_from,
     on_grid,
     slot_of,
 )
@@ -97,13 +114,6 @@ class Roster:
     solve_seconds: float
 
 
-_STATUS = {
-    cp_model.OPTIMAL: "optimal",
-    cp_model.FEASIBLE: "feasible",
-    cp_model.INFEASIBLE: "infeasible",
-}
-
-
 def solve(
     *,
     needs: Sequence[Need],
@@ -157,7 +167,7 @@ def solve(
     if first_status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return _no_roster(needs, "unknown", clock.perf_counter() - started)
     best = (first_solver.objective_value, first, first_solver, "feasible")
-    _hint_from(counts, first_solver)
+    hint_from(counts, first, first_solver)
     report("Improving on it with CP-SAT.")
     status, solver = _search(counts, 0.7 * (deadline - clock.perf_counter()), workers, report)
     if status == cp_model.OPTIMAL and solver.objective_value >= best[0]:
@@ -185,16 +195,6 @@ def _staffed_by_cell(built: RosterModel, taken: list[int]) -> dict[CellKey, list
     for index in taken:
         staffed[cell_of[index]].append(index)
     return staffed
-
-
-def _hint_from(free: RosterModel, solved: cp_model.CpSolver) -> None:
-    """Start the free model from a solved fixed one: both are built by the same steps, so
-    their variables correspond one to one, in order."""
-    values = list(solved.response_proto.solution)
-    if len(values) != len(free.model.proto.variables):
-        return
-    for index, value in enumerate(values):
-        free.model.add_hint(free.model.get_int_var_from_proto_index(index), value)
 
 
 Best = tuple[float, RosterModel, cp_model.CpSolver, str]
@@ -225,7 +225,7 @@ def _named_roster(
     report("Placing breaks and sharing agents between clients.")
     final = cover_model(staffed)
     final_status, final_solver = _search(
-        final, max(deadline - clock.perf_counter(), 1.0), workers, report
+        final, max(0.9 * (deadline - clock.perf_counter()), 0.5), workers, report
     )
     if final_status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return (float("inf"), final, final_solver, "unknown")

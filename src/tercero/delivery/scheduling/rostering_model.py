@@ -93,6 +93,9 @@ class RosterModel:
     allocation: dict[tuple[frozenset[str], str, int], cp_model.LinearExprT]
     under: cp_model.LinearExpr
     over: cp_model.LinearExpr
+    penalties: dict[tuple[str, int], tuple[cp_model.IntVar, cp_model.IntVar]] = field(
+        default_factory=dict
+    )
 
 
 def slot_of(moment: datetime, origin: datetime) -> int:
@@ -161,9 +164,10 @@ def build_cover(
         pool_limits(model, cells, candidates, rules, days)
     need = _need_by_slot(needs, origin)
     allocation = _allocation(model, cells, origin, need)
-    under, over = _penalties(model, allocation, need, len(agents))
+    penalties: dict[tuple[str, int], tuple[cp_model.IntVar, cp_model.IntVar]] = {}
+    under, over = _penalties(model, allocation, need, len(agents), penalties)
     model.minimize(under_weight * under + over_weight * over)
-    return RosterModel(model, candidates, cells, origin, need, allocation, under, over)
+    return RosterModel(model, candidates, cells, origin, need, allocation, under, over, penalties)
 
 
 def _origin(candidates: list[Candidate], needs: Sequence[Need]) -> datetime:
@@ -301,6 +305,7 @@ def _penalties(
     allocation: dict[tuple[frozenset[str], str, int], cp_model.LinearExprT],
     need: dict[tuple[str, int], int],
     agent_count: int,
+    penalties: dict[tuple[str, int], tuple[cp_model.IntVar, cp_model.IntVar]],
 ) -> tuple[cp_model.LinearExpr, cp_model.LinearExpr]:
     cover: dict[tuple[str, int], list[cp_model.LinearExprT]] = defaultdict(list)
     for (_, key, slot), part in allocation.items():
@@ -319,5 +324,30 @@ def _penalties(
         model.add(planned - wanted + short - extra == 0)
         under_terms.append(short)
         over_terms.append(extra)
+        penalties[key_slot] = (short, extra)
     under = cp_model.LinearExpr.sum(under_terms) + constant_under
     return under, cp_model.LinearExpr.sum(over_terms)
+
+
+def hint_from(free: RosterModel, fixed: RosterModel, solved: cp_model.CpSolver) -> None:
+    """Start the free model from the solved fixed one, variable by matching variable
+    (both are built from the same candidates, so their cells come in the same order)."""
+    hints: dict[int, tuple[cp_model.IntVar, int]] = {}
+
+    def hint(variable: cp_model.LinearExprT, value: int) -> None:
+        if isinstance(variable, cp_model.IntVar):
+            hints[variable.index] = (variable, value)
+
+    for cell, solved_cell in zip(free.cells, fixed.cells, strict=True):
+        hint(cell.working, len(solved_cell.staffed))
+        for (_, placed), (_, solved_placed) in zip(cell.breaks, solved_cell.breaks, strict=True):
+            for (_, count), (_, solved_count) in zip(placed, solved_placed, strict=True):
+                hint(count, solved.value(solved_count))
+    for key, part in free.allocation.items():
+        hint(part, solved.value(fixed.allocation[key]))
+    for key_slot, (short, extra) in free.penalties.items():
+        solved_short, solved_extra = fixed.penalties[key_slot]
+        hint(short, solved.value(solved_short))
+        hint(extra, solved.value(solved_extra))
+    for variable, value in hints.values():
+        free.model.add_hint(variable, value)
