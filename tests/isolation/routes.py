@@ -176,6 +176,7 @@ SCOPED_OR_GLOBAL_ROUTES = {
     "engagements/new/": "client chosen from reachable clients only",
     "agents/": "agents granted to reachable clients",
     "sites/": "provider sites are global, not client data",
+    "sites/<int:site_id>/": "provider sites are global, not client data",
     "people/": "staff page: provider staff and people of reachable clients only; the client "
     "chosen for a new person is looked up among reachable clients",
     "people/import/": "staff page: grants only to reachable clients, by name (test_roster)",

@@ -85,7 +85,9 @@ class PlanIn(Schema):
     model: str = Field(description="erlang_c, erlang_a or backlog")
     target: float = Field(default=0.8, gt=0, lt=1, description="service level, e.g. 0.8")
     answer_seconds: int = Field(default=20, ge=0, le=3600)
-    shrinkage: float = Field(default=0.3, ge=0, lt=0.9)
+    shrinkage: float | None = Field(
+        default=None, ge=0, lt=0.9, description="share; the sites' own figures when left out"
+    )
     patience_seconds: int | None = Field(default=None, ge=1, le=86_400)
     max_occupancy: float | None = Field(default=None, gt=0, le=1)
     due_after_intervals: int | None = Field(default=None, ge=1, le=96)
@@ -153,7 +155,6 @@ class SiteOptionOut(Schema):
     agents: int
     agents_raw: float
     shrinkage: float
-    shrinkage_stated: bool
     fte: float
     seat_hours_per_month: float
     cost_per_month_minor: int

@@ -7,8 +7,7 @@ The rules, as a client would read them:
 
 - Work arrives evenly over the hours of cover and is
   staffed by Erlang C to the service target; the agents include the site's shrinkage
-  (time paid but not on the work: breaks, training, leave). A site without a stated
-  shrinkage uses DEFAULT_SHRINKAGE.
+  (time paid but not on the work: breaks, training, leave) as the site states it.
 - Seat hours a month are the fractional agents per half hour times the hours of cover in
   an average month (52 weeks / 12); cost a month is seat hours times the site's hourly
   cost. An FTE is FTE_HOURS_PER_MONTH paid hours.
@@ -19,7 +18,7 @@ The rules, as a client would read them:
 """
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -33,7 +32,6 @@ from tercero.delivery.workforce.models import Site
 from tercero.delivery.workforce.shore import shore_of
 from tercero.web.money import format_money
 
-DEFAULT_SHRINKAGE = 0.30
 DEFAULT_AHT_SECONDS = 300.0
 DEFAULT_TARGET = 0.8
 DEFAULT_ANSWER_SECONDS = 20
@@ -46,14 +44,12 @@ HALF_HOUR = 30
 
 @dataclass(frozen=True)
 class Scope:
-    """What the client wants done: volume a month, handle time, service target and each
-    site's shrinkage where known."""
+    """What the client wants done: volume a month, handle time and service target."""
 
     monthly_volume: int
     aht_seconds: float = DEFAULT_AHT_SECONDS
     target: float = DEFAULT_TARGET
     answer_seconds: int = DEFAULT_ANSWER_SECONDS
-    shrinkage_by_site: Mapping[int, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -62,8 +58,7 @@ class SiteOption:
     shore: str
     agents: int
     agents_raw: float
-    shrinkage: float
-    shrinkage_stated: bool
+    shrinkage: float  # the site's own figure
     seat_hours: float
     fte: float
     cost_minor: int
@@ -125,8 +120,7 @@ def _option(
     calls: float,
     cover_hours: float,
 ) -> SiteOption:
-    stated = (scope.shrinkage_by_site or {}).get(site.pk)
-    shrinkage = DEFAULT_SHRINKAGE if stated is None else stated
+    shrinkage = site.shrinkage
     raw = _agents_raw(scope, calls=calls, shrinkage=shrinkage)
     seat_hours = raw * cover_hours * WEEKS_PER_MONTH
     wanted = tuple(engagement.languages)
@@ -136,7 +130,6 @@ def _option(
         agents=max(0, math.ceil(raw - 1e-9)),
         agents_raw=round(raw, 2),
         shrinkage=shrinkage,
-        shrinkage_stated=stated is not None,
         seat_hours=round(seat_hours, 1),
         fte=round(seat_hours / FTE_HOURS_PER_MONTH, 1),
         cost_minor=round(seat_hours * site.hourly_cost_minor),
@@ -219,7 +212,6 @@ def _site_dict(option: SiteOption) -> dict[str, Any]:
         "agents": option.agents,
         "agents_raw": option.agents_raw,
         "shrinkage": option.shrinkage,
-        "shrinkage_stated": option.shrinkage_stated,
         "fte": option.fte,
         "seat_hours_per_month": option.seat_hours,
         "cost_per_month_minor": option.cost_minor,

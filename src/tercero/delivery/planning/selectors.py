@@ -16,6 +16,8 @@ from tercero.delivery.planning.models import (
 )
 from tercero.delivery.work import selectors as work
 from tercero.delivery.work.models import Queue
+from tercero.delivery.workforce import selectors as workforce
+from tercero.delivery.workforce.models import DEFAULT_SHRINKAGE
 from tercero.platform.errors import NotFound
 
 LARGEST_ID = 2**62
@@ -152,3 +154,33 @@ def needs_for(
         IntervalNeed(queue_id, f"queue:{queue_id}", at.astimezone(UTC), minutes, agents)
         for queue_id, at, minutes, agents in rows
     ]
+
+
+@dataclass(frozen=True)
+class Shrinkage:
+    """The shrinkage a queue's plan is offered, and where it comes from: each site with
+    its own figure and how many of the engagement's agents work there."""
+
+    share: float
+    sites: tuple[tuple[str, float, int], ...]  # site name, its shrinkage, agents counted
+    from_agents: bool  # False: no agent is cleared, so every active site counts once
+
+
+def shrinkage_for(*, queue: Queue) -> Shrinkage:
+    """The sites' shrinkage weighted by the agents cleared for the queue's engagement;
+    with none cleared, the mean of the provider's active sites; with no site, 30 %."""
+    counted: dict[str, list[float]] = {}
+    cleared = work.agents(client_ids=[queue.client_id], engagement_id=queue.engagement_id)
+    # the agent's id keeps one row per agent under the selector's DISTINCT
+    for _, name, share in cleared.values_list("pk", "site__name", "site__shrinkage"):
+        counted.setdefault(name, [share, 0])[1] += 1
+    from_agents = bool(counted)
+    if not counted:
+        for site in workforce.sites(is_active=True):
+            counted[site.name] = [site.shrinkage, 1]
+    if not counted:
+        return Shrinkage(DEFAULT_SHRINKAGE, (), False)
+    total = sum(count for _, count in counted.values())
+    share = sum(figure * count for figure, count in counted.values()) / total
+    sites = tuple((name, figure, int(count)) for name, (figure, count) in sorted(counted.items()))
+    return Shrinkage(round(share, 4), sites, from_agents)

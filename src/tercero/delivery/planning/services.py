@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 from django.utils import timezone
 
-from tercero.delivery.planning import forecasting, history_csv, staffing_plans
+from tercero.delivery.planning import forecasting, history_csv, selectors, staffing_plans
 from tercero.delivery.planning.history import History, arrival_history, special_days
 from tercero.delivery.planning.models import (
     STEPS,
@@ -287,16 +287,19 @@ def create_plan(
     model: str,
     target: float,
     answer_seconds: int,
-    shrinkage: float,
+    shrinkage: float | None = None,
     patience_seconds: int | None = None,
     max_occupancy: float | None = None,
     due_after_intervals: int | None = None,
     aht_seconds: float | None = None,
 ) -> StaffingPlan:
     """The agents the forecast needs per interval (fractional, shrinkage included), kept
-    as the queue's latest plan. `aht_seconds` replaces the forecast handle time."""
+    as the queue's latest plan. `aht_seconds` replaces the forecast handle time; without
+    a `shrinkage`, the sites' own figures give it (`selectors.shrinkage_for`)."""
     if forecast.status != ForecastRun.Status.DONE:
         raise Conflict("This forecast has not finished.", code="forecast_not_done")
+    if shrinkage is None:
+        shrinkage = selectors.shrinkage_for(queue=forecast.queue).share
     settings = staffing_plans.Settings(
         model=model,
         target=target,

@@ -1,6 +1,7 @@
 """Sites and agents with their skills, languages and capacity."""
 
 import re
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -12,13 +13,13 @@ from django.utils.safestring import mark_safe
 
 from tercero.delivery.work import selectors as work_selectors
 from tercero.delivery.workforce import selectors, services
-from tercero.delivery.workforce.models import CHANNELS, Agent
+from tercero.delivery.workforce.models import CHANNELS, DEFAULT_SHRINKAGE, Agent, Site
 from tercero.platform.api.caller import Caller
 from tercero.platform.errors import DomainError, NotFound
 from tercero.platform.pages import page
 from tercero.platform.tenancy.models import Provider
 from tercero.web.lists import Column, Filter, Listing
-from tercero.web.money import to_minor
+from tercero.web.money import places, to_minor
 
 SKILL_LINE = re.compile(r"^\s*([a-z][a-z0-9_.-]{0,63})\s*[=:]\s*([1-5])\s*$")
 
@@ -175,11 +176,30 @@ class SiteForm(forms.Form):
     languages = forms.CharField(
         label="Languages", initial="en", help_text="Two-letter codes separated by commas."
     )
+    shrinkage_percent = forms.DecimalField(
+        label="Shrinkage (%)",
+        initial=30,
+        required=False,
+        min_value=0,
+        max_value=95,
+        decimal_places=1,
+        help_text="Paid time not on the work (breaks, training, leave), from 0 to 95; "
+        "30 when left empty. Planning adds it to the agents each interval needs.",
+        error_messages={
+            "min_value": "Shrinkage is a percentage from 0 to 95.",
+            "max_value": "Shrinkage is a percentage from 0 to 95.",
+            "invalid": "Shrinkage is a percentage from 0 to 95, such as 30.",
+            "max_decimal_places": "Give shrinkage to one decimal place at most, such as 32.5.",
+        },
+    )
 
     def clean(self) -> dict[str, Any]:
         """The cost as whole minor units of its currency (12.50 USD -> 1250); the
-        languages as a list."""
+        languages as a list; shrinkage as a share (30 % -> 0.3)."""
         data = super().clean() or {}
+        if "shrinkage_percent" in data:
+            typed = data.pop("shrinkage_percent")
+            data["shrinkage"] = DEFAULT_SHRINKAGE if typed is None else float(typed) / 100
         if "languages" in data:
             data["languages"] = [
                 c.strip().lower() for c in data["languages"].split(",") if c.strip()
@@ -206,6 +226,7 @@ def site_list(request: HttpRequest, caller: Caller) -> HttpResponse:
             Column("city", "City"),
             Column("country", "Country"),
             Column("time_zone", "Time zone"),
+            Column("shrinkage", "Shrinkage", value=lambda s: _percent(s.shrinkage)),
             Column("is_active", "Active", value=lambda s: "yes" if s.is_active else "no"),
         ],
         filters=[
@@ -250,3 +271,60 @@ def site_list(request: HttpRequest, caller: Caller) -> HttpResponse:
         {"listing": listing, "form": form, "may_write": may_write},
         status=422 if request.method == "POST" else 200,
     )
+
+
+def _percent(share: float) -> str:
+    return f"{100 * share:.1f}".removesuffix(".0") + " %"
+
+
+def _site_initial(site: Site) -> dict[str, Any]:
+    return {
+        "name": site.name,
+        "country": site.country,
+        "city": site.city,
+        "time_zone": site.time_zone,
+        "hourly_cost": Decimal(site.hourly_cost_minor).scaleb(-places(site.currency)),
+        "currency": site.currency,
+        "languages": ", ".join(site.languages),
+        "shrinkage_percent": round(100 * site.shrinkage, 1),
+    }
+
+
+@page("sites:read", staff=True)
+def site_detail(request: HttpRequest, caller: Caller, site_id: int) -> HttpResponse:
+    """One site's figures, editable by those who hold `sites:write`; a change is audited
+    (`site.updated`, naming the fields that changed)."""
+    site = selectors.access_site(site_id=site_id)
+    may_write = "sites:write" in caller.permissions
+    form = SiteForm(request.POST or None, initial=_site_initial(site))
+    if request.method == "POST":
+        if not may_write:
+            raise DjangoPermissionDenied("This needs the 'sites:write' permission.")
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            data["country"] = data["country"].upper()
+            data["currency"] = data["currency"].upper()
+            changes = {name: value for name, value in data.items() if getattr(site, name) != value}
+            try:
+                if changes:
+                    services.update_site(actor=caller.user, site=site, changes=changes)
+            except DomainError as error:
+                for name, message in error.fields.items():
+                    form.add_error(_form_field(name, form), message)
+                if not error.fields:
+                    form.add_error(None, error.message)
+            else:
+                messages.success(request, f"Site {site.name} saved.")
+                return redirect("workforce:site", site_id=site.pk)
+    return render(
+        request,
+        "workforce/site.html",
+        {"site": site, "form": form, "may_write": may_write, "shrinkage": _percent(site.shrinkage)},
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+def _form_field(name: str, form: SiteForm) -> str | None:
+    """The form field a service's field error belongs to (shrinkage is asked in %)."""
+    name = {"shrinkage": "shrinkage_percent", "hourly_cost_minor": "hourly_cost"}.get(name, name)
+    return name if name in form.fields else None

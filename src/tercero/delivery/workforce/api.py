@@ -23,6 +23,7 @@ class SiteIn(Schema):
     languages: list[str] = Field(default_factory=list, max_length=50)
     hourly_cost_minor: int = Field(ge=0, le=10**9)
     currency: str = Field(pattern=r"^[A-Z]{3}$")
+    shrinkage: float = Field(default=0.3, ge=0, le=0.95, description="share of paid time")
 
 
 class SitePatch(Schema):
@@ -32,6 +33,7 @@ class SitePatch(Schema):
     languages: list[str] = patch_field(max_length=50)
     hourly_cost_minor: int = patch_field(ge=0, le=10**9)
     currency: str = patch_field(pattern=r"^[A-Z]{3}$")
+    shrinkage: float = patch_field(ge=0, le=0.95)
     is_active: bool = patch_field()
 
 
@@ -44,6 +46,7 @@ class SiteOut(Schema):
     languages: list[str]
     hourly_cost_minor: int
     currency: str
+    shrinkage: float
     is_active: bool
 
 
@@ -101,6 +104,7 @@ def create_site(request: HttpRequest, body: SiteIn) -> Status[Site]:
         languages=body.languages,
         hourly_cost_minor=body.hourly_cost_minor,
         currency=body.currency,
+        shrinkage=body.shrinkage,
     )
     return Status(201, site)
 

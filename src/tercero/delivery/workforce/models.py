@@ -22,6 +22,15 @@ def validate_languages(value: object) -> None:
         raise ValidationError("Languages are a list of ISO 639-1 codes such as 'en' or 'es'.")
 
 
+MAX_SHRINKAGE = 0.95
+DEFAULT_SHRINKAGE = 0.30
+
+
+def validate_shrinkage(value: float) -> None:
+    if value is None or not 0 <= value <= MAX_SHRINKAGE:
+        raise ValidationError("Shrinkage is a share of paid time from 0 % to 95 %.")
+
+
 def validate_currency(value: str) -> None:
     if not re.fullmatch(r"[A-Z]{3}", value or ""):
         raise ValidationError("Currency is an ISO 4217 code such as 'USD'.")
@@ -39,6 +48,8 @@ class Site(models.Model):
     languages = models.JSONField(default=list, validators=[validate_languages])
     hourly_cost_minor = models.PositiveBigIntegerField()
     currency = models.CharField(max_length=3, validators=[validate_currency])
+    # share of paid time not on the work (breaks, training, leave): planning staffs for it
+    shrinkage = models.FloatField(default=DEFAULT_SHRINKAGE, validators=[validate_shrinkage])
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -46,6 +57,10 @@ class Site(models.Model):
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(fields=["provider", "name"], name="site_unique_name"),
+            models.CheckConstraint(
+                condition=models.Q(shrinkage__gte=0, shrinkage__lte=MAX_SHRINKAGE),
+                name="site_shrinkage_share",
+            ),
         ]
 
     def __str__(self) -> str:

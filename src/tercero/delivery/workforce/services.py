@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from tercero.delivery.workforce.models import (
+    DEFAULT_SHRINKAGE,
     Agent,
     Clearance,
     PresenceChange,
@@ -33,6 +34,7 @@ SITE_FIELDS = (
     "languages",
     "hourly_cost_minor",
     "currency",
+    "shrinkage",
     "is_active",
 )
 
@@ -49,6 +51,7 @@ def create_site(
     currency: str,
     languages: list[str] | None = None,
     is_active: bool = True,
+    shrinkage: float = DEFAULT_SHRINKAGE,
 ) -> Site:
     site = Site(
         provider=provider,
@@ -60,6 +63,7 @@ def create_site(
         hourly_cost_minor=hourly_cost_minor,
         currency=currency,
         is_active=is_active,
+        shrinkage=shrinkage,
     )
 
     _validate(site)

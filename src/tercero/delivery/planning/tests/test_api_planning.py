@@ -222,7 +222,9 @@ def test_erlang_a_without_patience_is_refused_naming_the_field(client, tenant_a)
 def test_delivery_options_compare_every_active_site_with_money_in_words(client, tenant_a):
     # given an engagement in English and German, and two sites
     manila = site()
-    site(name="Berlin", country="DE", time_zone="Europe/Berlin", city="Berlin")
+    berlin = site(name="Berlin", country="DE", time_zone="Europe/Berlin", city="Berlin")
+    berlin.shrinkage = 0.4  # Berlin states 40 %; Manila keeps the default 30 %
+    berlin.save(update_fields=["shrinkage"])
     queue = planning_queue(tenant_a.client, languages=["en", "de"], monthly_volume=20000)
     client.force_login(tenant_a.team_lead)
 
@@ -238,7 +240,11 @@ def test_delivery_options_compare_every_active_site_with_money_in_words(client, 
     assert manila_row["site_id"] == manila.pk
     assert manila_row["languages_missing"] == ["de"]
     assert manila_row["shrinkage"] == 0.3
-    assert not manila_row["shrinkage_stated"]
+    # each site is staffed with its own shrinkage: the same productive agents grossed up
+    assert sites["Berlin"]["shrinkage"] == 0.4
+    assert sites["Berlin"]["agents_raw"] == pytest.approx(
+        manila_row["agents_raw"] * 0.7 / 0.6, abs=0.02
+    )
     assert manila_row["agents"] >= 1
     assert manila_row["cost_per_month"].startswith("$")
     assert manila_row["cost_per_month_minor"] > 0

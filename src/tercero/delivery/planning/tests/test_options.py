@@ -43,6 +43,7 @@ def test_cost_a_month_is_seat_hours_at_the_sites_hourly_cost():
         languages=["en"],
         hourly_cost_minor=900,
         currency="USD",
+        shrinkage=0.3,
     )
 
     # when the site is compared for 10,000 items a month of 300 seconds
@@ -61,3 +62,28 @@ def test_cost_a_month_is_seat_hours_at_the_sites_hourly_cost():
     assert option.languages_missing == ("de",)
     assert option.shore == "Offshore"
     assert option.residency_allowed
+    assert option.shrinkage == 0.3
+
+
+def test_a_site_with_more_shrinkage_needs_more_agents_for_the_same_work():
+    # given two otherwise equal sites, one at 20 % shrinkage and one at 50 %
+    engagement = _engagement("Europe/London")
+    engagement.client = SimpleNamespace(country="GB", time_zone="Europe/London")
+    engagement.languages = []
+    engagement.residency_allowed_shores, engagement.residency_allowed_countries = [], []
+    common = {"country": "GB", "time_zone": "Europe/London", "languages": ["en"]}
+    lean: Any = SimpleNamespace(
+        pk=1, hourly_cost_minor=1000, currency="GBP", shrinkage=0.2, **common
+    )
+    heavy: Any = SimpleNamespace(
+        pk=2, hourly_cost_minor=1000, currency="GBP", shrinkage=0.5, **common
+    )
+    # when both are compared for the same scope
+    found = options.compare(
+        engagement=engagement, sites=[lean, heavy], scope=options.Scope(monthly_volume=10_000)
+    )
+    # then each uses its own figure: the same productive agents over 0.8 and over 0.5
+    first, second = found.options
+    assert (first.shrinkage, second.shrinkage) == (0.2, 0.5)
+    assert second.agents_raw == pytest.approx(first.agents_raw * 0.8 / 0.5, abs=0.02)
+    assert second.cost_minor > first.cost_minor

@@ -162,8 +162,30 @@ def forecast_page(request: HttpRequest, caller: Caller, forecast_id: int) -> Htt
             "plans": list(selectors.plans_of(forecast=run)),
             "may_write": WRITE in caller.permissions,
             "plan_models": StaffingPlan.Model.choices,
+            "shrinkage": _shrinkage_offer(run) if run.status == ForecastRun.Status.DONE else None,
         },
     )
+
+
+def _shrinkage_offer(run: ForecastRun) -> dict[str, Any]:
+    """The shrinkage the plan form offers, in percent, and where it comes from in words."""
+    found = selectors.shrinkage_for(queue=run.queue)
+    sites = ", ".join(
+        f"{name} {_whole_or_tenth(100 * share)} %"
+        + (f" ({count} agents)" if found.from_agents else "")
+        for name, share, count in found.sites
+    )
+    if not found.sites:
+        why = "No site states a figure, so 30 % is offered."
+    elif found.from_agents:
+        why = f"The sites of the agents cleared for this engagement: {sites}."
+    else:
+        why = f"No agent is cleared for this engagement yet; the active sites: {sites}."
+    return {"percent": _whole_or_tenth(100 * found.share), "why": why}
+
+
+def _whole_or_tenth(value: float) -> str:
+    return f"{value:.1f}".removesuffix(".0")
 
 
 def _candidates(run: ForecastRun) -> list[dict[str, Any]]:
@@ -212,9 +234,11 @@ def plan_new(request: HttpRequest, caller: Caller, forecast_id: int) -> HttpResp
             model=form.get("model", ""),
             target=_share(form.get("target_percent"), "target_percent"),
             answer_seconds=_int(form.get("answer_seconds"), "answer_seconds"),
-            shrinkage=_share(form.get("shrinkage_percent"), "shrinkage_percent"),
+            shrinkage=_optional_share(form.get("shrinkage_percent"), "shrinkage_percent"),
             patience_seconds=_optional_int(form.get("patience_seconds"), "patience_seconds"),
-            max_occupancy=_optional_share(form.get("max_occupancy_percent")),
+            max_occupancy=_optional_share(
+                form.get("max_occupancy_percent"), "max_occupancy_percent"
+            ),
             due_after_intervals=_optional_int(form.get("due_after_intervals"), "due_after"),
             aht_seconds=_optional_int(form.get("aht_seconds"), "aht_seconds"),
         )
@@ -289,5 +313,5 @@ def _share(value: object, field: str) -> float:
         raise InvalidInput("Give a percentage.", fields={field: "a number from 0 to 100"}) from None
 
 
-def _optional_share(value: object) -> float | None:
-    return None if not str(value or "").strip() else _share(value, "max_occupancy_percent")
+def _optional_share(value: object, field: str) -> float | None:
+    return None if not str(value or "").strip() else _share(value, field)

@@ -39,7 +39,7 @@ def options_page(request: HttpRequest, caller: Caller, engagement_id: int) -> Ht
     return render(
         request,
         "planning/options.html",
-        {**_context(found), "inputs": inputs, "default_shrinkage": options.DEFAULT_SHRINKAGE},
+        {**_context(found), "inputs": inputs},
     )
 
 
@@ -55,7 +55,7 @@ def options_pdf(request: HttpRequest, caller: Caller, engagement_id: int) -> Htt
     found = _compare(engagement, inputs)
     html = render_to_string(
         "planning/options_pdf.html",
-        {**_context(found), "default_shrinkage": options.DEFAULT_SHRINKAGE, "made": timezone.now()},
+        {**_context(found), "made": timezone.now()},
     )
     record(
         action="planning.options.exported",
@@ -117,7 +117,7 @@ def _context(found: options.Comparison) -> dict[str, Any]:
             "option": option,
             "cost": format_money(option.cost_minor, option.currency),
             "hourly": format_money(option.site.hourly_cost_minor, option.currency),
-            "shrinkage": f"{100 * option.shrinkage:.0f} %",
+            "shrinkage": f"{100 * option.shrinkage:.1f}".removesuffix(".0") + " %",
             "covered": [language_name(code) for code in option.languages_covered],
             "missing": [language_name(code) for code in option.languages_missing],
         }
