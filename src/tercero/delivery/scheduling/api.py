@@ -64,6 +64,7 @@ class ShiftOut(Schema):
     local_end: str
     time_zone: str
     breaks: list[list[str]]
+    activities: list[list[str]]
     serves: list[str]
 
 
@@ -122,6 +123,7 @@ def _shift_out(shift: ScheduledShift) -> dict[str, Any]:
         "local_end": shift.end_at.astimezone(board.zone(zone)).isoformat(),
         "time_zone": zone,
         "breaks": shift.breaks,
+        "activities": shift.activities,
         "serves": shift.serves,
     }
 

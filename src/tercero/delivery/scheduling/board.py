@@ -1,23 +1,29 @@
 """Adherence read from published shifts and agents' presence history: the real-time
 board (each scheduled agent now) and the figures per agent and local day.
 
-A shift is work activity except its breaks; presence comes from the agent's
-`PresenceChange` history (`adherence.presence_spans`), and `adherence.adherence` says
-which time was in, out or neutral."""
+A shift is work activity except its breaks, with a lead's meetings, training and the
+like laid over it (neutral time); presence comes from the agent's `PresenceChange`
+history (`adherence.presence_spans`), and `adherence.adherence` says which time was in,
+out or neutral."""
 
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
 from tercero.delivery.scheduling import selectors
+from tercero.delivery.scheduling.adherence import (
+    NEUTRAL_KINDS,
+    Activity,
+    Adherence,
+    PresenceSpan,
+    adherence,
+    presence_spans,
+)
 from tercero.delivery.scheduling.models import ScheduledShift
 from tercero.delivery.workforce.models import Agent, PresenceChange
-
-if TYPE_CHECKING:
-    from tercero.delivery.scheduling.adherence import Activity, Adherence, PresenceSpan
 
 WORK, BREAK = "work", "break"
 
@@ -30,25 +36,42 @@ def local_today(agent: Agent, *, now: datetime | None = None) -> date:
     return (now or timezone.now()).astimezone(zone(agent.site.time_zone)).date()
 
 
-def activities(shifts: list[ScheduledShift]) -> list["Activity"]:
-    """The shifts as work and break activities, in time order."""
-    from tercero.delivery.scheduling.adherence import Activity
-
+def activities(shifts: list[ScheduledShift]) -> list[Activity]:
+    """The shifts as work and break activities in time order, each shift followed by the
+    activities laid over it (listed later, so they hold where they overlap)."""
     found = []
     for shift in shifts:
-        cursor = shift.start_at
-        for begins, ends in sorted(shift.breaks):
-            start, end = datetime.fromisoformat(begins), datetime.fromisoformat(ends)
-            if start > cursor:
-                found.append(Activity(start=cursor, end=start, kind=WORK))
-            found.append(Activity(start=start, end=end, kind=BREAK))
-            cursor = end
-        if shift.end_at > cursor:
-            found.append(Activity(start=cursor, end=shift.end_at, kind=WORK))
+        found.extend(_blocks(shift))
+        found.extend(
+            Activity(start=datetime.fromisoformat(a), end=datetime.fromisoformat(b), kind=kind)
+            for a, b, kind in shift.activities
+        )
     return found
 
 
-def presence_of(agent: Agent, start: datetime, end: datetime) -> list["PresenceSpan"]:
+def current(found: list[Activity], at: datetime) -> Activity | None:
+    """The activity that holds at `at`: the latest-starting one, the later listed on a tie
+    (the layering rule of `adherence.adherence`)."""
+    holding = [(a.start, index) for index, a in enumerate(found) if a.start <= at < a.end]
+    return found[max(holding)[1]] if holding else None
+
+
+def _blocks(shift: ScheduledShift) -> list[Activity]:
+    """The shift's work time and breaks."""
+    found = []
+    cursor = shift.start_at
+    for begins, ends in sorted(shift.breaks):
+        start, end = datetime.fromisoformat(begins), datetime.fromisoformat(ends)
+        if start > cursor:
+            found.append(Activity(start=cursor, end=start, kind=WORK))
+        found.append(Activity(start=start, end=end, kind=BREAK))
+        cursor = end
+    if shift.end_at > cursor:
+        found.append(Activity(start=cursor, end=shift.end_at, kind=WORK))
+    return found
+
+
+def presence_of(agent: Agent, start: datetime, end: datetime) -> list[PresenceSpan]:
     """The agent's presence spans over [start, end) from their history."""
     changes = list(
         PresenceChange.objects.filter(agent=agent, at__gte=start, at__lt=end)
@@ -61,8 +84,6 @@ def presence_of(agent: Agent, start: datetime, end: datetime) -> list["PresenceS
         .values_list("presence", flat=True)
         .first()
     )
-    from tercero.delivery.scheduling.adherence import presence_spans
-
     return list(
         presence_spans(changes, start=start, end=end, initial=before or Agent.Presence.OFFLINE)
     )
@@ -84,14 +105,25 @@ class DayRow:
         return asdict(self)
 
 
-def agent_day(agent: Agent, day: date, *, until: datetime | None = None) -> "Adherence":
-    """The agent's adherence on their local `day` (up to `until` when it is today)."""
+def day_shifts(agent: Agent, day: date) -> list[ScheduledShift]:
+    """The agent's published shifts that start on their local `day`."""
     start, end = selectors.local_day_bounds(day, agent.site.time_zone)
-    shifts = list(selectors.published_shifts(agent_ids=[agent.pk], start=start, end=end))
-    shifts = [s for s in shifts if start <= s.start_at < end]
-    spans = presence_of(agent, min([start, *[s.start_at for s in shifts]]), end)
-    from tercero.delivery.scheduling.adherence import adherence
+    found = selectors.published_shifts(agent_ids=[agent.pk], start=start, end=end)
+    return [shift for shift in found if start <= shift.start_at < end]
 
+
+def agent_day(
+    agent: Agent,
+    day: date,
+    *,
+    until: datetime | None = None,
+    shifts: list[ScheduledShift] | None = None,
+) -> Adherence:
+    """The agent's adherence on their local `day` (up to `until` when it is today); a
+    shift running past midnight counts on the day it starts."""
+    start, end = selectors.local_day_bounds(day, agent.site.time_zone)
+    shifts = day_shifts(agent, day) if shifts is None else shifts
+    spans = presence_of(agent, start, max([end, *[s.end_at for s in shifts]]))
     return adherence(activities(shifts), spans, until=until)
 
 
@@ -143,11 +175,20 @@ class NowRow:
     activity: str
     presence: str
     is_in: bool | None
+    is_neutral: bool
     since: str
     percent_today: float | None
 
 
-ACTIVITY_WORDS = {WORK: "Working", BREAK: "On a break", None: "Off shift"}
+ACTIVITY_WORDS = {
+    WORK: "Working",
+    BREAK: "On a break",
+    "meeting": "In a meeting",
+    "training": "In training",
+    "coaching": "Coaching",
+    "exception": "Approved exception",
+    None: "Off shift",
+}
 
 
 def now_rows(*, now: datetime | None = None) -> list[NowRow]:
@@ -157,35 +198,34 @@ def now_rows(*, now: datetime | None = None) -> list[NowRow]:
     rows = []
     for agent in scheduled_agents(day=at.date(), agent_ids=None):
         today = local_today(agent, now=at)
-        figures = agent_day(agent, today, until=at)
-        if figures.scheduled_seconds <= 0:
-            continue
-        rows.append(_now_row(agent, figures, at, today))
+        shifts = day_shifts(agent, today)
+        if shifts:
+            figures = agent_day(agent, today, until=at, shifts=shifts)
+            rows.append(_now_row(agent, figures, at, shifts))
     return sorted(rows, key=lambda row: (row.is_in is not False, row.name))
 
 
-def _now_row(agent: Agent, figures: "Adherence", at: datetime, today: date) -> NowRow:
-    start, end = selectors.local_day_bounds(today, agent.site.time_zone)
-    shifts = [
-        s
-        for s in selectors.published_shifts(agent_ids=[agent.pk], start=start, end=end)
-        if start <= s.start_at < end
-    ]
-    current = next((a for a in activities(shifts) if a.start <= at < a.end), None)
+def _now_row(
+    agent: Agent, figures: Adherence, at: datetime, shifts: list[ScheduledShift]
+) -> NowRow:
+    holding = current(activities(shifts), at)
+    is_neutral = holding is not None and holding.kind in NEUTRAL_KINDS
     out_now = [span for span in figures.out_spans if span[0] <= at <= span[1]]
     if out_now:
         is_in: bool | None = False
         since = out_now[-1][0]
     else:
-        is_in, since = (True if current else None), agent.presence_since
+        is_in = True if holding and not is_neutral else None
+        since = agent.presence_since
     local = since.astimezone(zone(agent.site.time_zone))
     return NowRow(
         agent_id=agent.pk,
         name=agent.user.full_name or agent.user.email,
         site=agent.site.name,
-        activity=ACTIVITY_WORDS[current.kind if current else None],
+        activity=ACTIVITY_WORDS[holding.kind if holding else None],
         presence=Agent.Presence(agent.presence).label,
         is_in=is_in,
+        is_neutral=is_neutral,
         since=f"{local:%H:%M} ({local.tzname()})",
         percent_today=figures.percent,
     )

@@ -97,7 +97,9 @@ class Schedule(models.Model):
 
 class ScheduledShift(models.Model):
     """One agent's shift in a schedule, in UTC; breaks are [[start, end], ...] in ISO
-    8601 and `serves` the need keys (`queue:<id>`) the agent may cover in it."""
+    8601 and `serves` the need keys (`queue:<id>`) the agent may cover in it.
+    `activities` are [[start, end, kind], ...] placed over the shift by a lead (a
+    meeting, training, coaching or an approved exception): neutral time for adherence."""
 
     schedule = models.ForeignKey(Schedule, on_delete=models.CASCADE, related_name="shifts")
     agent = models.ForeignKey("workforce.Agent", on_delete=models.CASCADE, related_name="+")
@@ -106,6 +108,7 @@ class ScheduledShift(models.Model):
     end_at = models.DateTimeField()
     breaks = models.JSONField(default=list)
     serves = models.JSONField(default=list)
+    activities = models.JSONField(default=list)
     edited_by = models.ForeignKey(
         "identity.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -248,6 +248,7 @@ def edit_shift(
         "start_at": start_at,
         "end_at": end_at,
         "breaks": [[a.isoformat(), b.isoformat()] for a, b in breaks],
+        "activities": activities_within(shift.activities, start_at, end_at),
         "edited_by": actor,
     }
     with transaction.atomic():
@@ -315,6 +316,80 @@ def place_breaks(
         begins = begins.replace(second=0, microsecond=0)
         placed.append((begins, begins + timedelta(minutes=rule.break_minutes)))
     return placed
+
+
+# --- neutral activities ------------------------------------------------------------------
+
+ACTIVITY_KINDS = {
+    "meeting": "Meeting",
+    "training": "Training",
+    "coaching": "Coaching",
+    "exception": "Approved exception",
+}
+
+
+def add_activity(
+    *,
+    actor: "User",
+    shift: ScheduledShift,
+    start_at: datetime,
+    end_at: datetime,
+    kind: str,
+    version: int,
+) -> ScheduledShift:
+    """Place a meeting, training, coaching or an approved exception over part of a
+    shift: adherence counts that time as neutral, whatever the agent's presence."""
+    _check_activity(shift=shift, start_at=start_at, end_at=end_at, kind=kind)
+    activities = [*shift.activities, [start_at.isoformat(), end_at.isoformat(), kind]]
+    with transaction.atomic():
+        update_versioned(
+            ScheduledShift,
+            pk=shift.pk,
+            version=version,
+            changes={"activities": activities, "edited_by": actor},
+            what="shift",
+        )
+        _audit(
+            "shift.activity_added",
+            actor,
+            "scheduled_shift",
+            shift.pk,
+            schedule_id=shift.schedule_id,
+            kind=kind,
+            start_at=start_at.isoformat(),
+            end_at=end_at.isoformat(),
+        )
+    shift.refresh_from_db()
+    return shift
+
+
+def _check_activity(
+    *, shift: ScheduledShift, start_at: datetime, end_at: datetime, kind: str
+) -> None:
+    if kind not in ACTIVITY_KINDS:
+        raise InvalidInput(
+            "Choose a meeting, training, coaching or an approved exception.",
+            fields={"kind": "unknown"},
+        )
+    if end_at <= start_at:
+        raise InvalidInput("An activity ends after it starts.", fields={"end_at": "before start"})
+    if start_at < shift.start_at or end_at > shift.end_at:
+        raise InvalidInput(
+            "An activity lies within its shift.", fields={"start_at": "outside the shift"}
+        )
+    if shift.schedule.status not in (Schedule.Status.READY, Schedule.Status.PUBLISHED):
+        raise InvalidInput("Only the shifts of a built or published schedule can be changed.")
+
+
+def activities_within(
+    activities: list[list[str]], start_at: datetime, end_at: datetime
+) -> list[list[str]]:
+    """The activities that still lie within a shift moved to [start_at, end_at)."""
+    return [
+        item
+        for item in activities
+        if start_at <= datetime.fromisoformat(item[0]) and datetime.fromisoformat(item[1]) <= end_at
+    ]
 
 
 # --- time off ------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """The pages' forms: a schedule to build, a site's shift templates and labour rules (as
-fields, never as JSON), a shift moved by hand and an agent's time off."""
+fields, never as JSON), a shift moved by hand, an activity laid over a shift and an
+agent's time off."""
 
 from datetime import timedelta
 from typing import Any
@@ -159,6 +160,27 @@ class ShiftForm(forms.Form):
         label="Length in hours", min_value=0.5, max_value=24, decimal_places=2
     )
     version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def length(self) -> timedelta:
+        return timedelta(minutes=_minutes(self.cleaned_data["hours"]))
+
+
+class ActivityForm(forms.Form):
+    """A meeting, training, coaching or approved exception laid over part of a shift."""
+
+    prefix = "activity"
+    kind = forms.ChoiceField(label="Activity")
+    start = forms.DateTimeField(
+        label="Starts (site time)", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    hours = forms.DecimalField(
+        label="Length in hours", min_value=0.25, max_value=24, decimal_places=2
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, kinds: dict[str, str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = list(kinds.items())  # type: ignore[attr-defined]
 
     def length(self) -> timedelta:
         return timedelta(minutes=_minutes(self.cleaned_data["hours"]))

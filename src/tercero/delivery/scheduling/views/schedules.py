@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from tercero.delivery.scheduling import display, selectors, services, tasks
 from tercero.delivery.scheduling.models import Schedule, ScheduledShift
-from tercero.delivery.scheduling.views.forms import ScheduleForm, ShiftForm
+from tercero.delivery.scheduling.views.forms import ActivityForm, ScheduleForm, ShiftForm
 from tercero.delivery.workforce import selectors as workforce
 from tercero.platform.api.caller import Caller
 from tercero.platform.errors import DomainError, PermissionDenied
@@ -206,21 +206,26 @@ def schedule_publish(request: HttpRequest, caller: Caller, schedule_id: int) -> 
 
 @page(WRITE, staff=True)
 def shift_edit(request: HttpRequest, caller: Caller, shift_id: int) -> HttpResponse:
+    """Move a shift, or lay a meeting, training or the like over part of it."""
     shift = selectors.access_shift(shift_id=shift_id)
     zone = shift.agent.site.time_zone
-    form = ShiftForm(request.POST or None, initial=_shift_initial(shift, zone))
-    if request.method == "POST" and form.is_valid():
-        start = form.cleaned_data["start"].replace(tzinfo=None)
-        start_at = datetime.combine(start.date(), start.time(), tzinfo=ZoneInfo(zone))
+    posted = request.POST or None
+    is_activity = request.POST.get("form") == "activity"
+    form = ShiftForm(None if is_activity else posted, initial=_shift_initial(shift, zone))
+    activity_form = ActivityForm(
+        posted if is_activity else None,
+        kinds=services.ACTIVITY_KINDS,
+        initial={
+            "start": _shift_initial(shift, zone)["start"],
+            "hours": "1",
+            "version": shift.version,
+        },
+    )
+    chosen = activity_form if is_activity else form
+    if request.method == "POST" and chosen.is_valid():
+        start_at = _site_time(chosen.cleaned_data["start"], zone)
         try:
-            services.edit_shift(
-                actor=caller.user,
-                shift=shift,
-                start_at=start_at,
-                end_at=start_at + form.length(),
-                version=form.cleaned_data["version"],
-            )
-            messages.success(request, "The shift was moved.")
+            _apply(request, caller, shift, chosen, start_at)
             return redirect("scheduling:schedule", shift.schedule_id)
         except DomainError as error:
             refused(request, error)
@@ -231,10 +236,56 @@ def shift_edit(request: HttpRequest, caller: Caller, shift_id: int) -> HttpRespo
         {
             "shift": shift,
             "form": form,
+            "activity_form": activity_form,
+            "activities": _activities_shown(shift, zone),
             "when": display.span(shift.start_at, shift.end_at, zone),
             "zone": zone,
         },
     )
+
+
+def _site_time(start: datetime, zone: str) -> datetime:
+    """A datetime-local value read in the site's zone."""
+    start = start.replace(tzinfo=None)
+    return datetime.combine(start.date(), start.time(), tzinfo=ZoneInfo(zone))
+
+
+def _apply(
+    request: HttpRequest,
+    caller: Caller,
+    shift: ScheduledShift,
+    form: ShiftForm | ActivityForm,
+    start_at: datetime,
+) -> None:
+    """Call the service the posted form asks for, and say what was done."""
+    data = form.cleaned_data
+    if isinstance(form, ActivityForm):
+        services.add_activity(
+            actor=caller.user,
+            shift=shift,
+            start_at=start_at,
+            end_at=start_at + form.length(),
+            kind=data["kind"],
+            version=data["version"],
+        )
+        messages.success(request, f"{services.ACTIVITY_KINDS[data['kind']]} added to the shift.")
+        return
+    services.edit_shift(
+        actor=caller.user,
+        shift=shift,
+        start_at=start_at,
+        end_at=start_at + form.length(),
+        version=data["version"],
+    )
+    messages.success(request, "The shift was moved.")
+
+
+def _activities_shown(shift: ScheduledShift, zone: str) -> list[str]:
+    return [
+        f"{services.ACTIVITY_KINDS.get(kind, kind)}: "
+        f"{display.span(datetime.fromisoformat(a), datetime.fromisoformat(b), zone)}"
+        for a, b, kind in shift.activities
+    ]
 
 
 def _shift_initial(shift: ScheduledShift, zone: str) -> dict[str, object]:
