@@ -113,6 +113,10 @@ def _connect(destination: Destination, timeout: float) -> socket.socket:
         if peer != ipaddress.ip_address(sockaddr[0]):
             sock.close()
             raise DestinationRefused(NOT_ALLOWED)
+        # as http.client does for the sockets it makes: it sends a request's head and body
+        # in two writes, and without this the body waits for the receiver's delayed
+        # acknowledgement of the head (40 ms a post on a kept connection)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         return sock
     raise failure
 

@@ -31,6 +31,9 @@ class KeepAliveReceiver:
 
             def setup(self):
                 super().setup()
+                # as web servers do on kept connections: the answer's head and body go
+                # out at once
+                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
                 with lock:
                     receiver.connections += 1
                     receiver.open += 1
@@ -149,3 +152,14 @@ def test_a_send_run_reuses_connections_and_closes_them_when_done(tenant_a, keep_
         time.sleep(0.01)
     assert server.open == 0
     assert {d.status for d in deliveries()} == {"delivered"}
+
+
+def test_a_kept_connection_sends_without_waiting_for_acknowledgements(keep_alive):
+    # a request's head and body are two writes: with Nagle's algorithm on, the body would
+    # wait for the receiver's delayed acknowledgement on every post of a kept connection
+    server = keep_alive()
+    kept = destinations.KeptConnections()
+    post(server.url, kept, 1)
+    [(connection, _)] = kept._kept.values()
+    assert connection.sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+    kept.close()
