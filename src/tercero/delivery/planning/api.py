@@ -5,13 +5,22 @@ permission is checked after the object is found (403)."""
 
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
 from tercero.delivery.engagements.selectors import access_engagement
-from tercero.delivery.planning import options, rest_of_day, selectors, services, tasks
+from tercero.delivery.planning import (
+    moves,
+    options,
+    pool_today,
+    rest_of_day,
+    selectors,
+    services,
+    tasks,
+)
 from tercero.delivery.planning.models import ForecastRun, StaffingPlan
 from tercero.platform.api.caller import Caller, caller_of
 from tercero.platform.api.errors import ErrorOut, refusal
@@ -125,6 +134,7 @@ class PlanOut(Schema):
 class IntradayRowOut(Schema):
     start: datetime
     planned_calls: float
+    aht_seconds: float
     actual_calls: float | None
     expected_calls: float
     agents_needed: int
@@ -132,11 +142,46 @@ class IntradayRowOut(Schema):
     gap: int
 
 
+class PoolIntervalOut(Schema):
+    start: datetime
+    expected_calls: float
+    aht_seconds: float
+    agents_needed: int
+    agents_on: int
+    gap: int
+    service_level: float
+
+
+class PoolQueueOut(Schema):
+    queue_id: int
+    queue: str
+    client: str
+    intervals: list[PoolIntervalOut]
+
+
+class MoveOut(Schema):
+    from_queue_id: int
+    to_queue_id: int
+    agents: int
+    start: datetime
+    end: datetime
+    from_service_level_before: float
+    from_service_level_after: float
+    to_service_level_before: float
+    to_service_level_after: float
+    text: str
+
+
 class IntradayOut(Schema):
     plan_id: int
     day: str
     agents_now: int
     intervals: list[IntradayRowOut]
+    queues_compared: list[PoolQueueOut] = Field(
+        description="this queue first, then other clients' queues sharing its agents"
+    )
+    moves: list[MoveOut]
+    moves_note: str
 
 
 class OptionsQuery(Schema):
@@ -313,18 +358,59 @@ def get_plan(request: HttpRequest, plan_id: int) -> dict[str, Any]:
 @router.get("/planning/queues/{queue_id}/intraday", response=IntradayOut)
 def intraday(request: HttpRequest, queue_id: int) -> dict[str, Any]:
     """Today against the queue's latest plan: arrivals so far, the rest of the day
-    forecast again, and per interval the agents needed against those signed in now."""
+    forecast again, and per interval the agents needed against those signed in now;
+    beside it, other clients' queues sharing its agents (each queue's gap per interval
+    still to come) and what moving shared agents would do to each side's service level."""
     caller = caller_of(request)
     queue = selectors.access_queue(client_ids=caller.client_ids, queue_id=queue_id)
     caller.require(READ)
-    found = rest_of_day.today(
-        queue=queue, plan=selectors.latest_plan(queue=queue), now=timezone.now()
-    )
+    now = timezone.now()
+    found = rest_of_day.today(queue=queue, plan=selectors.latest_plan(queue=queue), now=now)
+    pool = pool_today.pool_today(queue=queue, today=found, client_ids=caller.client_ids, now=now)
+    zone = ZoneInfo(queue.client.time_zone)
     return {
         "plan_id": found.plan.pk,
         "day": found.day,
         "agents_now": found.agents_now,
         "intervals": [{**vars(row), "gap": row.gap} for row in found.rows],
+        "queues_compared": [lane_out(lane) for lane in pool.lanes],
+        "moves": [move_out(move, zone) for move in pool.moves],
+        "moves_note": pool.note,
+    }
+
+
+def lane_out(lane: moves.Lane) -> dict[str, Any]:
+    return {
+        "queue_id": lane.key,
+        "queue": lane.name,
+        "client": lane.client,
+        "intervals": [
+            {
+                "start": start,
+                "expected_calls": slot.calls,
+                "aht_seconds": slot.aht_seconds,
+                "agents_needed": slot.agents_needed,
+                "agents_on": slot.agents_on,
+                "gap": slot.gap,
+                "service_level": slot.service_level(slot.agents_on),
+            }
+            for start, slot in zip(lane.starts, lane.slots, strict=True)
+        ],
+    }
+
+
+def move_out(move: moves.Move, zone: ZoneInfo) -> dict[str, Any]:
+    return {
+        "from_queue_id": move.source.key,
+        "to_queue_id": move.target.key,
+        "agents": move.agents,
+        "start": move.start,
+        "end": move.end,
+        "from_service_level_before": move.source_before,
+        "from_service_level_after": move.source_after,
+        "to_service_level_before": move.target_before,
+        "to_service_level_after": move.target_after,
+        "text": move.words(zone),
     }
 
 

@@ -1,7 +1,8 @@
 """Intraday: today's arrivals so far against the queue's latest staffing plan, the rest
 of the day forecast again from them, and the gap per interval between the agents that
 forecast needs and the agents cleared for the engagement who are signed in now
-(available or busy)."""
+(available or busy). Signed-in agents are working time, so the agents needed here leave
+shrinkage out (breaks, training and leave are not signed in)."""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -23,6 +24,7 @@ SIGNED_IN = (Agent.Presence.AVAILABLE, Agent.Presence.BUSY)
 class Row:
     start: datetime  # in the client's time zone
     planned_calls: float
+    aht_seconds: float
     actual_calls: float | None  # None for intervals still to come
     expected_calls: float
     agents_needed: int
@@ -68,6 +70,7 @@ def today(*, queue: Queue, plan: StaffingPlan | None, now: datetime) -> Today:
         Row(
             start=interval.start_at.astimezone(zone),
             planned_calls=interval.calls,
+            aht_seconds=interval.aht_seconds,
             actual_calls=actual[index] if index < len(actual) else None,
             expected_calls=expected[index],
             agents_needed=needed[index],
@@ -100,11 +103,15 @@ def _expected(planned: list[PlanInterval], actual: list[float]) -> list[float]:
 def _agents(
     plan: StaffingPlan, planned: list[PlanInterval], expected: list[float], *, step: int
 ) -> list[int]:
-    """Agents for the expected arrivals under the plan's own settings; a backlog plan's
-    requirement moves in proportion to its arrivals."""
+    """Agents on the work for the expected arrivals under the plan's own settings, without
+    its shrinkage; a backlog plan's requirement moves in proportion to its arrivals."""
     if plan.model == StaffingPlan.Model.BACKLOG:
         return [
-            whole_agents(interval.agents_raw * (calls / interval.calls if interval.calls else 1))
+            whole_agents(
+                interval.agents_raw
+                * (1 - plan.shrinkage)
+                * (calls / interval.calls if interval.calls else 1)
+            )
             for interval, calls in zip(planned, expected, strict=True)
         ]
     found = staffing.staff_many(
@@ -115,7 +122,7 @@ def _agents(
         target=plan.target,
         answer_seconds=plan.answer_seconds,
         patience_seconds=plan.patience_seconds,
-        shrinkage=plan.shrinkage,
+        shrinkage=0.0,
         max_occupancy=plan.max_occupancy,
     )
     return [each.agents for each in found]

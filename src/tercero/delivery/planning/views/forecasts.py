@@ -12,9 +12,10 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from tercero.delivery.engagements.selectors import engagements
-from tercero.delivery.planning import rest_of_day, selectors, services, tasks
+from tercero.delivery.planning import pool_today, rest_of_day, selectors, services, tasks
 from tercero.delivery.planning.forecasting import MODELS, SHORT_HISTORY_LABELS
 from tercero.delivery.planning.models import ForecastInterval, ForecastRun, StaffingPlan
+from tercero.delivery.planning.moves import Slot
 from tercero.platform.api.caller import Caller
 from tercero.platform.errors import DomainError, InvalidInput
 from tercero.platform.pages import page, refused
@@ -274,20 +275,47 @@ def plan_page(request: HttpRequest, caller: Caller, plan_id: int) -> HttpRespons
 @page(READ, staff=True)
 def intraday_page(request: HttpRequest, caller: Caller, queue_id: int) -> HttpResponse:
     queue = selectors.access_queue(client_ids=caller.client_ids, queue_id=queue_id)
+    now = timezone.now()
     try:
-        found = rest_of_day.today(
-            queue=queue, plan=selectors.latest_plan(queue=queue), now=timezone.now()
-        )
+        found = rest_of_day.today(queue=queue, plan=selectors.latest_plan(queue=queue), now=now)
     except DomainError as error:
         return render(request, "planning/intraday.html", {"queue": queue, "problem": error.message})
+    zone = ZoneInfo(queue.client.time_zone)
+    pool = pool_today.pool_today(queue=queue, today=found, client_ids=caller.client_ids, now=now)
     return render(
         request,
         "planning/intraday.html",
         {
             "queue": queue,
             "today": found,
-            "now": timezone.now().astimezone(ZoneInfo(queue.client.time_zone)),
+            "now": now.astimezone(zone),
+            "pool": pool,
+            "pool_rows": _pool_rows(pool, zone),
+            "move_words": [move.words(zone) for move in pool.moves],
         },
+    )
+
+
+def _pool_rows(pool: pool_today.Pool, zone: ZoneInfo) -> list[dict[str, Any]]:
+    """Per interval still to come, each compared queue's need, agents and gap in words."""
+    if len(pool.lanes) < 2:
+        return []
+    rows = []
+    for index, start in enumerate(pool.lanes[0].starts):
+        cells = []
+        for lane in pool.lanes:
+            slot = lane.slot_at(start)
+            cells.append(_gap_words(slot) if slot else "No plan for this interval")
+        rows.append({"start": start.astimezone(zone), "cells": cells, "index": index})
+    return rows
+
+
+def _gap_words(slot: Slot) -> str:
+    gap = slot.gap
+    state = f"{gap} short" if gap > 0 else f"{-gap} spare" if gap < 0 else "even"
+    return (
+        f"needs {slot.agents_needed}, has {slot.agents_on}: {state}; "
+        f"service level {100 * slot.service_level(slot.agents_on):.0f} %"
     )
 
 
