@@ -44,6 +44,10 @@ def run(*, schedule_id: int) -> Schedule:
     try:
         with all_clients_scope():
             inputs = gather(schedule)
+            nothing = nothing_to_cover(inputs)
+            if nothing:
+                _fail(schedule_id, nothing)
+                return Schedule.objects.get(pk=schedule_id)
             _progress(schedule_id, f"Optimising {len(inputs.agents)} agents' shifts.")
             roster = rostering.solve(
                 needs=[
@@ -63,6 +67,21 @@ def run(*, schedule_id: int) -> Schedule:
         log.exception("Schedule %s could not be built", schedule_id)
         _fail(schedule_id, str(error) or error.__class__.__name__)
     return Schedule.objects.get(pk=schedule_id)
+
+
+def nothing_to_cover(inputs: Inputs) -> str:
+    """Why there is nothing to build, in words a lead can act on; empty when there is."""
+    if not inputs.agents:
+        return (
+            "None of these sites' agents is cleared for an engagement with an open queue: "
+            "clear agents for the engagements they serve first."
+        )
+    if not inputs.needs:
+        return (
+            "No staffing plan covers these days for the queues these agents serve: "
+            "make a staffing plan for them under Planning first."
+        )
+    return ""
 
 
 def period(schedule: Schedule, sites: list[Site]) -> tuple[datetime, datetime]:
