@@ -110,7 +110,8 @@ def test_the_built_schedule_shows_its_coverage_and_shortfall_to_the_lead(client,
     assert "Ready to publish" in page
     assert f"{schedule.coverage_percent} %" in page
     # two agents cannot cover a plan that needs more: the shortfall is shown in hours
-    assert schedule.under_agent_minutes and schedule.under_agent_minutes > 0
+    assert schedule.under_agent_minutes is not None
+    assert schedule.under_agent_minutes > 0
     assert f"{display.hours(schedule.under_agent_minutes)} of agent time" in page
     assert "Monday 23 March 2026" in page
     assert "Phones" in page
