@@ -3,6 +3,7 @@ engagement the agents are cleared for, the worker's task body run here, and what
 lead and the agents then see."""
 
 from datetime import date, datetime, time
+from typing import cast
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -15,7 +16,7 @@ from tercero.delivery.scheduling import building, display, selectors, services
 from tercero.delivery.scheduling.labour import violations
 from tercero.delivery.scheduling.models import QueueCoverage, Schedule, ScheduledShift
 from tercero.delivery.workforce.services import clear_agent, create_agent
-from tercero.platform.identity.models import Grant
+from tercero.platform.identity.models import Grant, User
 from tercero.platform.identity.roles import Role
 from tercero.platform.identity.tests.factories import UserFactory
 from tercero.platform.tenancy.scoping import all_clients_scope, client_scope
@@ -43,7 +44,7 @@ def _site_with_agents(tenant, queue, *, count: int):
     )
     people = [tenant.agent]
     for number in range(1, count):
-        extra = UserFactory(email=f"agent{number}@acme.example", role=Role.AGENT)
+        extra = cast(User, UserFactory(email=f"agent{number}@acme.example", role=Role.AGENT))
         with all_clients_scope():
             Grant.objects.create(user=extra, client=tenant.client, reason="test")
         people.append(extra)
@@ -96,6 +97,7 @@ def test_a_schedule_built_from_a_staffing_plan_keeps_every_labour_rule(client, t
     assert len([row for row in coverage if row.needed > 0]) == planned_intervals > 0
     assert {row.client_id for row in coverage} == {tenant_a.client.pk}
     assert schedule.coverage_percent == building.coverage_percent(coverage)
+    assert schedule.coverage_percent is not None
     assert 0 < schedule.coverage_percent <= 100
 
 
