@@ -280,11 +280,12 @@ AUDIT_CHECKPOINT_DIR = Path(
 TASKS = {
     "default": {
         "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
-        # default: short jobs (SLA sweeps, imports, heartbeats); events: draining the outbox
-        # and sending webhooks, which must keep up with intake; long: computations that may
-        # take minutes (forecasts, schedules). `tercero serve` gives each its own worker, so
-        # no queue waits behind another's work; `tercero worker` takes all three.
-        "QUEUES": ["default", "events", "long"],
+        # default: short jobs (SLA sweeps, imports, heartbeats); events: draining the outbox;
+        # webhooks: sending deliveries (these two must keep up with intake); long:
+        # computations that may take minutes (forecasts, schedules). `tercero serve` gives
+        # each its own worker, so no queue waits behind another's work; `tercero worker`
+        # takes them all.
+        "QUEUES": ["default", "events", "webhooks", "long"],
     }
 }
 # /readyz fails when no worker has reported within this many seconds.

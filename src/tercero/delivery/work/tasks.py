@@ -28,7 +28,7 @@ def consume_events() -> dict[str, int]:
     return outbox.consume_all(max_seconds=DRAIN_SECONDS)
 
 
-@task(queue_name="events")
+@task(queue_name="webhooks")
 def send_webhooks() -> dict[str, int]:
     """Send every webhook delivery whose next attempt is due (periodic)."""
     return webhooks.send_due(max_seconds=DRAIN_SECONDS)

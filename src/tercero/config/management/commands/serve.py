@@ -59,12 +59,12 @@ def answers(bind: str, *, timeout_seconds: float = READY_TIMEOUT_SECONDS) -> boo
     return False
 
 
-# The task workers `serve` starts: process name -> the queue it takes. Two take the
-# outbox's queue, so draining events and sending webhooks run side by side.
+# The task workers `serve` starts: process name -> the queue it takes, so draining the
+# outbox, sending webhooks, long computations and the short jobs run side by side.
 WORKERS = {
     "worker": "default",
     "events worker": "events",
-    "second events worker": "events",
+    "webhooks worker": "webhooks",
     "long-job worker": "long",
 }
 
