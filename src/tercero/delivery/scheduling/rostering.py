@@ -30,9 +30,11 @@ An agent works at most one shift per local day. Present agents (on shift, not on
 each cover exactly one demand key they serve in each 15-minute slot: agents shared across
 clients are split between them, never counted twice.
 
-The search is deterministic for given inputs, seed and `workers` when each step ends by
-proving its answer optimal; when the time limit ends a step, the best found so far is
-used, and which one that is can depend on the machine's speed.
+Repeatable: a roster whose models are small (up to INTERLEAVE_UP_TO variables, about 40
+agents for a week) is searched with CP-SAT's interleaved workers and a fixed seed, and
+comes out the same for the same inputs and `workers` whenever each step proves its answer
+optimal. Larger ones are searched by the parallel portfolio, far quicker to good answers,
+and stop on the time limit, where the best found so far depends on the machine's speed.
 """
 
 import time as clock
@@ -61,6 +63,7 @@ from tercero.delivery.scheduling.rostering_model import (
 )
 
 SEED = 1
+INTERLEAVE_UP_TO = 20_000  # variables
 
 
 @dataclass(frozen=True)
@@ -114,6 +117,9 @@ class Roster:
     solve_seconds: float
 
 
+Best = tuple[float, RosterModel, cp_model.CpSolver, str]
+
+
 def solve(
     *,
     needs: Sequence[Need],
@@ -163,11 +169,11 @@ def solve(
         ),
     )
     first = cover_model(greedy)
-    first_status, first_solver = _search(first, 0.15 * time_limit_seconds, workers, report)
-    if first_status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return _no_roster(needs, "unknown", clock.perf_counter() - started)
-    best = (first_solver.objective_value, first, first_solver, "feasible")
-    hint_from(counts, first, first_solver)
+    first_status, first_solver = _search(first, 0.3 * time_limit_seconds, workers, report)
+    best: Best = (float("inf"), first, first_solver, "unknown")
+    if first_status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        best = (first_solver.objective_value, first, first_solver, "feasible")
+        hint_from(counts, first, first_solver)
     report("Improving on it with CP-SAT.")
     status, solver = _search(counts, 0.7 * (deadline - clock.perf_counter()), workers, report)
     if status == cp_model.OPTIMAL and solver.objective_value >= best[0]:
@@ -186,6 +192,8 @@ def solve(
             best = improved
     seconds = clock.perf_counter() - started
     _, final, final_solver, outcome = best
+    if outcome == "unknown":
+        return _no_roster(needs, "unknown", seconds)
     return _read_roster(final_solver, final, agents, needs, outcome, seconds)
 
 
@@ -195,9 +203,6 @@ def _staffed_by_cell(built: RosterModel, taken: list[int]) -> dict[CellKey, list
     for index in taken:
         staffed[cell_of[index]].append(index)
     return staffed
-
-
-Best = tuple[float, RosterModel, cp_model.CpSolver, str]
 
 
 def _named_roster(
@@ -241,6 +246,10 @@ def _search(
     solver.parameters.max_time_in_seconds = seconds
     solver.parameters.num_workers = workers
     solver.parameters.random_seed = SEED
+    # Interleaved workers take turns in a fixed order, so a small roster comes out the same
+    # on every run; on large ones they find good answers far too slowly, and those runs
+    # end on the time limit anyway, where no search is repeatable.
+    solver.parameters.interleave_search = len(built.model.proto.variables) <= INTERLEAVE_UP_TO
     return solver.solve(built.model, _Progress(built, report)), solver
 
 

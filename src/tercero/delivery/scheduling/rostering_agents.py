@@ -71,6 +71,7 @@ def _name_pool(
     solver.parameters.max_time_in_seconds = time_limit_seconds
     solver.parameters.num_workers = workers
     solver.parameters.random_seed = seed
+    solver.parameters.interleave_search = True
     status = solver.solve(model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return {}, False

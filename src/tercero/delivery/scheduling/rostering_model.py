@@ -69,6 +69,7 @@ class Cell:
     candidates: list[int] = field(default_factory=list)
     staffed: list[int] = field(default_factory=list)
     count: cp_model.IntVar | None = None
+    most: int = 0
     # per break rule: (rule, [(minutes from shift start, how many agents break there)])
     breaks: list[tuple[BreakRule, list[tuple[int, cp_model.LinearExprT]]]] = field(
         default_factory=list
@@ -197,6 +198,7 @@ def _cells(
             cell.staffed = sorted(staffed.get(cell.key, []))
             size = len(cell.staffed)
             cell.count = model.new_constant(size)
+        cell.most = size
         _place_breaks(model, cell, rules, size)
     return list(cells.values())
 
@@ -230,6 +232,9 @@ def _place_breaks(model: cp_model.CpModel, cell: Cell, rules: LabourRules, size:
     for rule, offsets in break_windows(rules, minutes):
         if len(offsets) == 1:
             cell.breaks.append((rule, [(offsets[0], cell.count)]))
+            continue
+        if size == 0:
+            cell.breaks.append((rule, [(offset, 0) for offset in offsets]))
             continue
         counts = [model.new_int_var(0, size, "b") for _ in offsets]
         model.add(sum(counts) == cell.count)
@@ -265,7 +270,7 @@ def _capacity(
         first = slot_of(cell.start, origin)
         for slot in range(first, slot_of(cell.end, origin)):
             terms[(group, slot)].append(cell.count)
-            most[(group, slot)] += len(cell.candidates)
+            most[(group, slot)] += cell.most
         for rule, placed in cell.breaks:
             for offset, count in placed:
                 start = slot_of(cell.start + timedelta(minutes=offset), origin)

@@ -220,10 +220,10 @@ def small_floors(draw):
     }
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(small_floors())
 def test_generated_rosters_keep_every_labour_rule(floor):
-    roster = solve(**floor, time_limit_seconds=5)
+    roster = solve(**floor, time_limit_seconds=3)
     agents = {agent.agent_id: agent for agent in floor["agents"]}
     zones = {agent_id: agent.time_zone for agent_id, agent in agents.items()}
     assert violations(roster.shifts, floor["rules"], time_zones=zones) == []
