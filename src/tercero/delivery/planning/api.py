@@ -15,13 +15,14 @@ from tercero.delivery.engagements.selectors import access_engagement
 from tercero.delivery.planning import (
     moves,
     options,
+    pool_checks,
     pool_today,
     rest_of_day,
     selectors,
     services,
     tasks,
 )
-from tercero.delivery.planning.models import ForecastRun, StaffingPlan
+from tercero.delivery.planning.models import ForecastRun, PoolCheck, StaffingPlan
 from tercero.platform.api.caller import Caller, caller_of
 from tercero.platform.api.errors import ErrorOut, refusal
 from tercero.platform.errors import InvalidInput, NotFound
@@ -427,3 +428,85 @@ def delivery_options(
     caller.require(READ)
     found = options.compare_engagement(engagement=engagement, **query.dict())
     return options.as_dict(found)
+
+
+class PoolCheckIn(Schema):
+    queue_ids: list[int] = Field(
+        min_length=2, max_length=pool_checks.MAX_QUEUES, description="the queues sharing agents"
+    )
+    starts: list[datetime] = Field(
+        min_length=1,
+        max_length=pool_checks.MAX_INTERVALS,
+        description="interval starts, each in every queue's latest plan",
+    )
+    replications: int = Field(default=5, ge=1, le=pool_checks.MAX_REPLICATIONS)
+
+
+class PoolQueueResultOut(Schema):
+    queue_id: int
+    queue: str
+    client: str
+    calls: float
+    aht_seconds: float
+    answer_seconds: int
+    patience_seconds: int | None
+    agents: int
+    erlang_service_level: float
+    simulated_service_level: float
+    spread: float
+    asa_seconds: float
+    abandon_rate: float
+
+
+class PoolIntervalResultOut(Schema):
+    start: datetime
+    minutes: int
+    agents: int
+    queues: list[PoolQueueResultOut]
+
+
+class PoolCheckOut(Schema):
+    id: int
+    queue_id: int
+    status: str
+    replications: int
+    progress_done: int
+    progress_total: int
+    percent: int
+    error: str
+    created_at: datetime
+    finished_at: datetime | None
+    results: list[PoolIntervalResultOut]
+
+
+def pool_check_out(check: PoolCheck) -> dict[str, Any]:
+    return {name: getattr(check, name) for name in PoolCheckOut.model_fields}
+
+
+@router.post("/planning/pool-checks", response={202: PoolCheckOut})
+def start_pool_check(request: HttpRequest, body: PoolCheckIn) -> Status[dict[str, Any]]:
+    """Check queues that share agents by simulation in the chosen intervals: a worker
+    runs it; poll the check until `status` is done or failed. Each queue's agents are
+    those its latest plan's target needs on the work (Erlang C); the simulation puts them
+    all in one pool and gives each queue's service level beside Erlang's."""
+    caller = caller_of(request)
+    queues = [
+        selectors.access_queue(client_ids=caller.client_ids, queue_id=queue_id)
+        for queue_id in body.queue_ids
+    ]
+    caller.require(WRITE)
+    check = pool_checks.start_pool_check(
+        actor=caller.user, queues=queues, starts=body.starts, replications=body.replications
+    )
+    tasks.enqueue_pool_check(check)
+    return Status(202, pool_check_out(check))
+
+
+@router.get("/planning/pool-checks/{check_id}", response=PoolCheckOut)
+def get_pool_check(request: HttpRequest, check_id: int) -> dict[str, Any]:
+    """A pool check with, when done, each interval's queues: Erlang C's service level with
+    the queue's own agents beside the simulated one with every agent pooled."""
+    caller = caller_of(request)
+    check = selectors.access_pool_check(client_ids=caller.client_ids, check_id=check_id)
+    caller.require(READ)
+    return pool_check_out(check)

@@ -14,6 +14,7 @@ ISOLATION = Isolation(
         "api/v1/planning/queues/<queue_id>/history": [("post", None)],
         "api/v1/planning/queues/<queue_id>/intraday": [("get", None)],
         "api/v1/planning/engagements/<engagement_id>/options": [("get", None)],
+        "api/v1/planning/pool-checks/<check_id>": [("get", None)],
     },
     page_routes={
         "planning/queues/<int:queue_id>/": [("get", None)],
@@ -29,10 +30,14 @@ ISOLATION = Isolation(
         "planning/plans/<int:plan_id>/": [("get", None)],
         "planning/engagements/<int:engagement_id>/options/": [("get", None)],
         "planning/engagements/<int:engagement_id>/options.pdf": [("get", None)],
+        "planning/queues/<int:queue_id>/pool-check/": [("post", {"start": "2026-03-23T13:00"})],
+        "planning/pool-checks/<int:check_id>/": [("get", None)],
     },
     scoped_routes={
         "planning/": "queues and engagements listed from reachable clients only",
         "api/v1/planning/forecasts": "list filtered to reachable clients; POST looks the queue "
         "up among them (another client's queue: 404, tested in the planning tests)",
+        "api/v1/planning/pool-checks": "POST looks every queue up among the caller's clients "
+        "(another client's queue: 404, tested in the planning tests)",
     },
 )

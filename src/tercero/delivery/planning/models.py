@@ -158,3 +158,48 @@ class PlanInterval(ClientOwned):
         constraints = [
             models.UniqueConstraint(fields=["plan", "start_at"], name="planinterval_unique"),
         ]
+
+
+class PoolCheck(ClientOwned):
+    """Queues sharing agents checked by discrete-event simulation in chosen intervals: a
+    worker simulates the pool and keeps each queue's simulated service level beside
+    Erlang C's. Owned by the client of the queue it was started from; it names every
+    client whose queue it holds, and only a caller who reaches them all may find it."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting for a worker"
+        RUNNING = "running", "Simulating"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    queue = models.ForeignKey("work.Queue", on_delete=models.CASCADE, related_name="+")
+    client_ids = models.JSONField(default=list)
+    # per interval: {"start", "minutes", "queues": [{queue_id, queue, client, calls,
+    # aht_seconds, answer_seconds, patience_seconds, agents}]}, fixed when started
+    inputs = models.JSONField(default=list)
+    replications = models.PositiveSmallIntegerField(default=5)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    progress_done = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(default=0)
+    # per interval: {"start", "agents", "queues": [{..., erlang_service_level,
+    # simulated_service_level, spread, asa_seconds, abandon_rate}]}
+    results = models.JSONField(default=list, blank=True)
+    error = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        "identity.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def percent(self) -> int:
+        if not self.progress_total:
+            return 100 if self.status == self.Status.DONE else 0
+        return min(100, round(100 * self.progress_done / self.progress_total))

@@ -12,6 +12,7 @@ from tercero.delivery.planning.models import (
     ForecastInterval,
     ForecastRun,
     PlanInterval,
+    PoolCheck,
     StaffingPlan,
 )
 from tercero.delivery.work import selectors as work
@@ -58,6 +59,31 @@ def access_plan(*, client_ids: Sequence[int], plan_id: int) -> StaffingPlan:
     if found is None:
         raise NotFound("Staffing plan not found.")
     return found
+
+
+def access_pool_check(*, client_ids: Sequence[int], check_id: int) -> PoolCheck:
+    """The pool check, if the caller reaches every client whose queue it holds; NotFound
+    otherwise (it shows each queue's figures)."""
+    found = (
+        PoolCheck.objects.filter(client_id__in=client_ids, pk=check_id)
+        .select_related("queue", "queue__client")
+        .first()
+        if 0 < check_id < LARGEST_ID
+        else None
+    )
+    if found is None or not set(found.client_ids) <= set(client_ids):
+        raise NotFound("Pool check not found.")
+    return found
+
+
+def pool_checks(*, client_ids: Sequence[int]) -> QuerySet[PoolCheck]:
+    """Pool checks the caller may open: started from one of its clients' queues and
+    holding no queue of a client it does not reach."""
+    found = PoolCheck.objects.filter(client_id__in=client_ids).select_related(
+        "queue", "queue__client"
+    )
+    hidden = [check.pk for check in found if not set(check.client_ids) <= set(client_ids)]
+    return found.exclude(pk__in=hidden)
 
 
 def access_queue(*, client_ids: Sequence[int], queue_id: int) -> Queue:

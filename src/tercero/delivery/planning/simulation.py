@@ -49,20 +49,28 @@ def simulate_pool(
     agents: int,
     *,
     interval_minutes: int,
-    answer_seconds: float,
+    answer_seconds: float | Sequence[float],
     replications: int = 5,
     seed: int = 1,
     measured_intervals: int = MEASURED_INTERVALS,
 ) -> list[PoolResult]:
-    """Per queue: share answered within `answer_seconds` (hang-ups count as missed), mean
-    wait of all callers and share who hung up, from `replications` independent runs of
-    `measured_intervals` steady intervals each (after one interval of warm-up)."""
+    """Per queue: share answered within `answer_seconds` (one figure, or one per queue;
+    hang-ups count as missed), mean wait of all callers and share who hung up, from
+    `replications` independent runs of `measured_intervals` steady intervals each (after
+    one interval of warm-up)."""
     _check(queues, agents, interval_minutes, replications)
+    answers = (
+        [float(answer_seconds)] * len(queues)
+        if isinstance(answer_seconds, int | float)
+        else [float(each) for each in answer_seconds]
+    )
+    if len(answers) != len(queues):
+        raise ValueError("Give one answer time, or one for each queue.")
     interval = interval_minutes * 60.0
     start = WARM_UP_INTERVALS * interval
     stop = start + measured_intervals * interval
     runs = [
-        _replicate(queues, agents, interval, (start, stop), answer_seconds, seed + run)
+        _replicate(queues, agents, interval, (start, stop), answers, seed + run)
         for run in range(replications)
     ]
     return [_summarise([run[index] for run in runs]) for index in range(len(queues))]
@@ -107,7 +115,7 @@ def _replicate(
     agents: int,
     interval: float,
     window: tuple[float, float],
-    answer_seconds: float,
+    answers: Sequence[float],
     seed: int,
 ) -> list[_Outcome]:
     """One run: callers arriving in the window, followed until they are answered or leave."""
@@ -119,13 +127,14 @@ def _replicate(
     for record in simulation.get_all_records(only=["service", "renege"]):
         if not start <= record.arrival_date < stop:
             continue
-        tally = counts[_queue_index(record.customer_class)]
+        index = _queue_index(record.customer_class)
+        tally = counts[index]
         tally[0] += 1
         if record.record_type == "renege":
             tally[2] += 1
             tally[3] += record.exit_date - record.arrival_date
         else:
-            tally[1] += record.waiting_time <= answer_seconds
+            tally[1] += record.waiting_time <= answers[index]
             tally[3] += record.waiting_time
     return [_Outcome(int(a), int(b), int(c), float(w)) for a, b, c, w in counts.values()]
 

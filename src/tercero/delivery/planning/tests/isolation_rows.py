@@ -7,6 +7,7 @@ from tercero.delivery.planning.models import (
     ForecastInterval,
     ForecastRun,
     PlanInterval,
+    PoolCheck,
     StaffingPlan,
 )
 from tercero.platform.tenancy.scoping import client_scope
@@ -54,4 +55,11 @@ def planning_rows(client, queue_id: int) -> dict[str, int]:
             agents_raw=3.2,
             agents=4,
         )
-    return {"forecast_id": run.pk, "plan_id": plan.pk}
+        check = PoolCheck.objects.create(
+            client=client,
+            queue_id=queue_id,
+            client_ids=[client.pk],
+            status=PoolCheck.Status.DONE,
+            created_at=now,
+        )
+    return {"forecast_id": run.pk, "plan_id": plan.pk, "check_id": check.pk}

@@ -292,6 +292,7 @@ def intraday_page(request: HttpRequest, caller: Caller, queue_id: int) -> HttpRe
             "pool": pool,
             "pool_rows": _pool_rows(pool, zone),
             "move_words": [move.words(zone) for move in pool.moves],
+            "may_write": WRITE in caller.permissions,
         },
     )
 
@@ -301,12 +302,14 @@ def _pool_rows(pool: pool_today.Pool, zone: ZoneInfo) -> list[dict[str, Any]]:
     if len(pool.lanes) < 2:
         return []
     rows = []
-    for index, start in enumerate(pool.lanes[0].starts):
+    for start in pool.lanes[0].starts:
         cells = []
         for lane in pool.lanes:
             slot = lane.slot_at(start)
             cells.append(_gap_words(slot) if slot else "No plan for this interval")
-        rows.append({"start": start.astimezone(zone), "cells": cells, "index": index})
+        rows.append(
+            {"start": start.astimezone(zone), "start_utc": start.isoformat(), "cells": cells}
+        )
     return rows
 
 
