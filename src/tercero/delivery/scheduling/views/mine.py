@@ -10,6 +10,7 @@ from django.shortcuts import render
 
 from tercero.delivery.scheduling import display, selectors
 from tercero.delivery.scheduling.models import ScheduledShift
+from tercero.delivery.scheduling.services import ACTIVITY_KINDS
 from tercero.delivery.scheduling.views.schedules import READ
 from tercero.delivery.workforce.models import Agent
 from tercero.delivery.workforce.selectors import own_agent
@@ -18,7 +19,8 @@ from tercero.platform.pages import page
 
 
 def my_weeks(agent: Agent, *, today: date | None = None) -> list[dict[str, Any]]:
-    """This week and next: each day with the agent's published shifts and breaks."""
+    """This week and next: each day with the agent's published shifts, their breaks and
+    the meetings or training laid over them."""
     zone = agent.site.time_zone
     local_today = today or datetime.now(ZoneInfo(zone)).date()
     monday = local_today - timedelta(days=local_today.weekday())
@@ -50,6 +52,11 @@ def _shift(shift: ScheduledShift, zone: str) -> dict[str, Any]:
             f"{display.clock(datetime.fromisoformat(a), zone)} to "
             f"{display.clock(datetime.fromisoformat(b), zone)}"
             for a, b in shift.breaks
+        ],
+        "activities": [
+            f"{ACTIVITY_KINDS.get(kind, kind)} {display.clock(datetime.fromisoformat(a), zone)} "
+            f"to {display.clock(datetime.fromisoformat(b), zone)}"
+            for a, b, kind in shift.activities
         ],
     }
 

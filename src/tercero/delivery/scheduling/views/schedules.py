@@ -112,6 +112,10 @@ def schedule_detail(request: HttpRequest, caller: Caller, schedule_id: int) -> H
     staff_only(caller)
     if request.headers.get("HX-Request") and schedule.status == Schedule.Status.SOLVING:
         return render(request, "scheduling/_progress.html", _context(schedule, caller))
+    if request.headers.get("HX-Request"):  # built while polling: load the whole page
+        response = render(request, "scheduling/_progress.html", _context(schedule, caller))
+        response["HX-Refresh"] = "true"
+        return response
     days = [schedule.first_day + timedelta(days=n) for n in range(schedule.days)]
     chosen = _chosen_day(request, days)
     zone = zone_of(schedule)
