@@ -50,6 +50,10 @@ class ForecastOut(Schema):
     wape: float | None
     bias: float | None
     accuracy: dict[str, AccuracyOut]
+    handle_model: str = Field(description="the handle-time forecast's model; empty without any")
+    handle_wape: float | None
+    handle_bias: float | None
+    handle_accuracy: dict[str, AccuracyOut]
     history_intervals: int
     note: str
     error: str
@@ -225,6 +229,7 @@ def forecast_out(run: ForecastRun) -> dict[str, Any]:
     return {
         **{name: getattr(run, name) for name in ForecastOut.model_fields},
         "accuracy": run.accuracy,
+        "handle_accuracy": run.handle_accuracy,
     }
 
 

@@ -53,6 +53,12 @@ class ForecastRun(ClientOwned):  # type: ignore[django-manager-missing]
     bias = models.FloatField(null=True, blank=True)
     # {model key: {"wape": float, "bias": float}} for every candidate back-tested
     accuracy = models.JSONField(default=dict, blank=True)
+    # handle time, forecast the same way: the model chosen and its accuracy, and every
+    # candidate's (empty when the history holds no handle time)
+    handle_model = models.CharField(max_length=32, blank=True)
+    handle_wape = models.FloatField(null=True, blank=True)
+    handle_bias = models.FloatField(null=True, blank=True)
+    handle_accuracy = models.JSONField(default=dict, blank=True)
     history_intervals = models.PositiveIntegerField(default=0)
     # why a model was left out or the history was short, in the forecaster's words
     note = models.TextField(blank=True)

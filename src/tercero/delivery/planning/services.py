@@ -170,13 +170,13 @@ def _forecast(run: ForecastRun, *, now: datetime) -> None:
         special_days=days,
         progress=report.stage(0),
     )
-    handle = _handle_forecast(past, horizon=horizon, days=days, report=report)
-    _store(run, arrivals, handle, history_intervals=len(past.arrivals))
+    handle, handle_forecast = _handle_forecast(past, horizon=horizon, days=days, report=report)
+    _store(run, arrivals, handle, handle_forecast, history_intervals=len(past.arrivals))
 
 
 def _handle_forecast(
     past: History, *, horizon: int, days: frozenset[date], report: "_Progress"
-) -> list[float]:
+) -> tuple[list[float], forecasting.Forecast | None]:
     """Mean handle time forecast like arrivals; intervals where nothing was handled take
     the history's mean, so the series has no gaps. No handle time at all gives zeros
     (a staffing plan then asks for the handle time)."""
@@ -187,7 +187,7 @@ def _handle_forecast(
     ]
     weight = sum(count for _, count in known)
     if not known:
-        return [0.0] * horizon
+        return [0.0] * horizon, None
     mean = (
         sum(s * c for s, c in known) / weight if weight else sum(s for s, _ in known) / len(known)
     )
@@ -198,7 +198,7 @@ def _handle_forecast(
         special_days=days,
         progress=report.stage(1),
     )
-    return [max(0.0, value) for value in result.values]
+    return [max(0.0, value) for value in result.values], result
 
 
 class _Progress:
@@ -226,6 +226,7 @@ def _store(
     run: ForecastRun,
     arrivals: forecasting.Forecast,
     handle: Sequence[float],
+    handle_forecast: forecasting.Forecast | None,
     *,
     history_intervals: int,
 ) -> None:
@@ -256,6 +257,7 @@ def _store(
             wape=arrivals.accuracy.wape,
             bias=arrivals.accuracy.bias,
             accuracy=candidates,
+            **_handle_fields(handle_forecast),
             note=arrivals.note[:2000],
             history_intervals=history_intervals,
             progress_done=total,
@@ -270,6 +272,21 @@ def _store(
             run.pk,
             {"model": arrivals.model, "intervals": len(arrivals.values)},
         )
+
+
+def _handle_fields(found: forecasting.Forecast | None) -> dict[str, Any]:
+    """The handle-time forecast's model and accuracy as the run keeps them."""
+    if found is None:
+        return {}
+    return {
+        "handle_model": found.model,
+        "handle_wape": found.accuracy.wape,
+        "handle_bias": found.accuracy.bias,
+        "handle_accuracy": {
+            key: {"wape": accuracy.wape, "bias": accuracy.bias}
+            for key, accuracy in found.candidates.items()
+        },
+    }
 
 
 def _finish_failed(run: ForecastRun, reason: str) -> None:

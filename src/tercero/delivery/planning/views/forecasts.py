@@ -157,7 +157,11 @@ def forecast_page(request: HttpRequest, caller: Caller, forecast_id: int) -> Htt
             "model_label": model_label(run.model),
             "wape": _percent(run.wape),
             "bias": _percent(run.bias),
-            "candidates": _candidates(run),
+            "candidates": _candidates(run.accuracy, run.model),
+            "handle_label": model_label(run.handle_model) if run.handle_model else "",
+            "handle_wape": _percent(run.handle_wape),
+            "handle_bias": _percent(run.handle_bias),
+            "handle_candidates": _candidates(run.handle_accuracy, run.handle_model),
             "intervals": [(row, row.start_at.astimezone(zone)) for row in intervals],
             "charts": _forecast_charts(intervals, zone) if intervals else {},
             "plans": list(selectors.plans_of(forecast=run)),
@@ -189,15 +193,15 @@ def _whole_or_tenth(value: float) -> str:
     return f"{value:.1f}".removesuffix(".0")
 
 
-def _candidates(run: ForecastRun) -> list[dict[str, Any]]:
+def _candidates(accuracy: dict[str, Any], chosen: str) -> list[dict[str, Any]]:
     rows = [
         {
             "label": model_label(key),
             "wape": _percent(figures.get("wape")),
             "bias": _percent(figures.get("bias")),
-            "chosen": key == run.model,
+            "chosen": key == chosen,
         }
-        for key, figures in run.accuracy.items()
+        for key, figures in accuracy.items()
     ]
     return sorted(rows, key=lambda row: (not row["chosen"], row["label"]))
 
