@@ -192,7 +192,11 @@ def _describe(
     print(f"Days: {days} from {first_day} (the London site's clocks change on 2027-03-28)")
     print(f"Agents: {len(agents)}, {shared} shared by two clients, {on_leave} with leave")
     print(f"Templates: {len(TEMPLATES)}; cover slots of 15 minutes; needs per 30 minutes")
+    rounding = sum((math.ceil(need.agents) - need.agents) * need.minutes for need in needs) / 60
     print(f"Need: {len(needs)} intervals, {need_hours:,.0f} agent-hours")
+    print(
+        f"Over need from whole agents alone (each interval rounded up): {rounding:,.0f} agent-hours"
+    )
 
 
 def _report(
