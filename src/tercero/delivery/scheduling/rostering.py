@@ -31,10 +31,11 @@ each cover exactly one demand key they serve in each 15-minute slot: agents shar
 clients are split between them, never counted twice.
 
 Repeatable: a roster whose models are small (up to INTERLEAVE_UP_TO variables; 40 agents
-at two sites over a week make about 5,600) is searched with CP-SAT's interleaved workers and a fixed seed, and
-comes out the same for the same inputs and `workers` whenever each step proves its answer
-optimal. Larger ones are searched by the parallel portfolio, far quicker to good answers,
-and stop on the time limit, where the best found so far depends on the machine's speed.
+at two sites over a week make about 5,600) is searched with CP-SAT's interleaved workers
+and a fixed seed, and comes out the same for the same inputs and `workers` whenever each
+step proves its answer optimal. Larger ones are searched by the parallel portfolio, far
+quicker to good answers, and stop on the time limit, where the best found so far depends
+on the machine's speed.
 """
 
 import time as clock
