@@ -3,6 +3,8 @@ planning page (history upload, forecast start, runs), a forecast with its progre
 accuracy and intervals, a staffing plan, and today's intraday gap."""
 
 from collections import defaultdict
+from collections.abc import Callable
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -73,13 +75,37 @@ def home(request: HttpRequest, caller: Caller) -> HttpResponse:
 @page(READ, staff=True)
 def queue_page(request: HttpRequest, caller: Caller, queue_id: int) -> HttpResponse:
     queue = selectors.access_queue(client_ids=caller.client_ids, queue_id=queue_id)
-    runs = list(selectors.forecast_runs(client_ids=caller.client_ids, queue_id=queue.pk)[:20])
+    zone = ZoneInfo(queue.client.time_zone)
+    listing = Listing(
+        request,
+        selectors.forecast_runs(client_ids=caller.client_ids, queue_id=queue.pk),
+        columns=[
+            Column("created_at", "Started", value=lambda r: r.created_at.astimezone(zone)),
+            Column("step_minutes", "Interval (minutes)"),
+            Column("horizon_days", "Days ahead"),
+            Column("status", "Status", value=lambda r: r.get_status_display()),
+            Column("model", "Model", value=lambda r: model_label(r.model) if r.model else ""),
+            Column("wape", "WAPE", value=lambda r: _percent(r.wape)),
+            Column("handle_wape", "Handle time WAPE", value=lambda r: _percent(r.handle_wape)),
+        ],
+        filters=[Filter("status", "Status", tuple(ForecastRun.Status.choices))],
+        search=lambda qs, text: qs.filter(model__icontains=text.replace(" ", "_")),
+        search_label="Search models",
+        default_sort="-created_at",
+        per_page=25,
+    )
+    if listing.wants_csv:
+        return listing.csv_response(f"forecasts-queue-{queue.pk}.csv")
     return render(
         request,
         "planning/queue.html",
         {
             "queue": queue,
-            "runs": [(run, model_label(run.model), _percent(run.wape)) for run in runs],
+            "listing": listing,
+            "runs": [
+                (run, model_label(run.model), _percent(run.wape), _percent(run.handle_wape))
+                for run in listing.rows
+            ],
             "plan": selectors.latest_plan(queue=queue),
             "may_write": WRITE in caller.permissions,
             "max_horizon": services.MAX_HORIZON_DAYS,
@@ -148,6 +174,22 @@ def forecast_page(request: HttpRequest, caller: Caller, forecast_id: int) -> Htt
         response["HX-Refresh"] = "true"
         return response
     zone = ZoneInfo(run.time_zone)
+    listing = Listing(
+        request,
+        selectors.forecast_intervals(forecast=run),
+        columns=[
+            Column("start_at", "Interval starts", value=lambda r: r.start_at.astimezone(zone)),
+            Column("arrivals", "Arrivals", value=lambda r: round(r.arrivals, 2)),
+            Column(
+                "handle_seconds", "Handle time (seconds)", value=lambda r: round(r.handle_seconds)
+            ),
+        ],
+        filters=[Filter("day", "Day", _days(run, zone), apply=_on_day(zone))],
+        default_sort="start_at",
+        per_page=50,
+    )
+    if listing.wants_csv:
+        return listing.csv_response(f"forecast-{run.pk}.csv")
     intervals = list(selectors.forecast_intervals(forecast=run))
     return render(
         request,
@@ -162,7 +204,8 @@ def forecast_page(request: HttpRequest, caller: Caller, forecast_id: int) -> Htt
             "handle_wape": _percent(run.handle_wape),
             "handle_bias": _percent(run.handle_bias),
             "handle_candidates": _candidates(run.handle_accuracy, run.handle_model),
-            "intervals": [(row, row.start_at.astimezone(zone)) for row in intervals],
+            "listing": listing,
+            "intervals": [(row, row.start_at.astimezone(zone)) for row in listing.rows],
             "charts": _forecast_charts(intervals, zone) if intervals else {},
             "plans": list(selectors.plans_of(forecast=run)),
             "may_write": WRITE in caller.permissions,
@@ -258,12 +301,30 @@ def plan_new(request: HttpRequest, caller: Caller, forecast_id: int) -> HttpResp
 def plan_page(request: HttpRequest, caller: Caller, plan_id: int) -> HttpResponse:
     plan = selectors.access_plan(client_ids=caller.client_ids, plan_id=plan_id)
     zone = ZoneInfo(plan.forecast.time_zone)
-    rows = [(row, row.start_at.astimezone(zone)) for row in selectors.plan_intervals(plan=plan)]
-    first_day = rows[0][1].date() if rows else None
+    listing = Listing(
+        request,
+        selectors.plan_intervals(plan=plan),
+        columns=[
+            Column("start_at", "Interval starts", value=lambda r: r.start_at.astimezone(zone)),
+            Column("calls", "Arrivals", value=lambda r: round(r.calls, 2)),
+            Column("aht_seconds", "Handle time (seconds)", value=lambda r: round(r.aht_seconds)),
+            Column("agents_raw", "Agents (exact)", value=lambda r: round(r.agents_raw, 2)),
+            Column("agents", "Agents"),
+            Column("service_level", "Service level", value=lambda r: _percent(r.service_level)),
+            Column("occupancy", "Occupancy", value=lambda r: _percent(r.occupancy)),
+        ],
+        filters=[Filter("day", "Day", _days(plan.forecast, zone), apply=_on_day(zone))],
+        default_sort="start_at",
+        per_page=50,
+    )
+    if listing.wants_csv:
+        return listing.csv_response(f"staffing-plan-{plan.pk}.csv")
+    all_rows = [(row, row.start_at.astimezone(zone)) for row in selectors.plan_intervals(plan=plan)]
+    first_day = all_rows[0][1].date() if all_rows else None
     chart = bar_chart(
         [
             Point(local.strftime("%H:%M"), row.agents)
-            for row, local in rows
+            for row, local in all_rows
             if local.date() == first_day
         ],
         title=f"Agents needed per interval on {first_day:%A %d %B}" if first_day else "Agents",
@@ -272,7 +333,13 @@ def plan_page(request: HttpRequest, caller: Caller, plan_id: int) -> HttpRespons
     return render(
         request,
         "planning/plan.html",
-        {"plan": plan, "rows": rows, "chart": chart, "model_label": plan.get_model_display()},
+        {
+            "plan": plan,
+            "listing": listing,
+            "rows": [(row, row.start_at.astimezone(zone)) for row in listing.rows],
+            "chart": chart,
+            "model_label": plan.get_model_display(),
+        },
     )
 
 
@@ -324,6 +391,28 @@ def _gap_words(slot: Slot) -> str:
         f"needs {slot.agents_needed}, has {slot.agents_on}: {state}; "
         f"service level {100 * slot.service_level(slot.agents_on):.0f} %"
     )
+
+
+def _days(run: ForecastRun, zone: ZoneInfo) -> tuple[tuple[str, str], ...]:
+    """The forecast's days in the client's time zone, as a filter's choices."""
+    found = selectors.forecast_intervals(forecast=run).order_by("start_at").first()
+    if found is None:
+        return ()
+    first = found.start_at.astimezone(zone).date()
+    days = [first + timedelta(days=offset) for offset in range(run.horizon_days + 1)]
+    return tuple((day.isoformat(), f"{day:%A %d %B}") for day in days)
+
+
+def _on_day(zone: ZoneInfo) -> Callable[[Any, str], Any]:
+    """Narrow intervals to one local day (its start and end in the client's zone)."""
+
+    def narrow(queryset: Any, value: str) -> Any:
+        day = date.fromisoformat(value)
+        start = datetime.combine(day, time(0), tzinfo=zone)
+        end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
+        return queryset.filter(start_at__gte=start, start_at__lt=end)
+
+    return narrow
 
 
 def _percent(value: float | None) -> str:
