@@ -15,6 +15,7 @@ from tercero.platform.api.caller import Caller, caller_of
 from tercero.platform.api.pagination import paginate_by_cursor
 from tercero.platform.errors import NotFound, PermissionDenied
 from tercero.platform.identity.roles import Role
+from tercero.platform.tenancy.scoping import clients_in_scope
 
 router = Router()
 schedules = Router(tags=["schedules"])
@@ -51,8 +52,29 @@ class ScheduleOut(Schema):
         return [site.pk for site in schedule.sites.all()]
 
     @staticmethod
+    def resolve_coverage_percent(schedule: Schedule) -> float | None:
+        return _figures(schedule).percent
+
+    @staticmethod
+    def resolve_under_agent_hours(schedule: Schedule) -> float | None:
+        return _hours(_figures(schedule).under_agent_minutes)
+
+    @staticmethod
+    def resolve_over_agent_hours(schedule: Schedule) -> float | None:
+        return _hours(_figures(schedule).over_agent_minutes)
+
+    @staticmethod
     def resolve_url(schedule: Schedule) -> str:
         return f"/api/v1/schedules/{schedule.pk}"
+
+
+def _figures(schedule: Schedule) -> selectors.CoverageFigures:
+    """The coverage figures of the queues of the clients in the request's scope."""
+    return selectors.coverage_figures(schedule=schedule, client_ids=clients_in_scope() or [])
+
+
+def _hours(minutes: float | None) -> float | None:
+    return None if minutes is None else minutes / 60
 
 
 class ShiftOut(Schema):
@@ -79,6 +101,26 @@ class GapOut(Schema):
 class ScheduleDetailOut(ScheduleOut):
     shifts: list[ShiftOut]
     gaps: list[GapOut]
+
+    @staticmethod
+    def resolve_shifts(schedule: Schedule) -> list[dict[str, Any]]:
+        shifts = list(selectors.shifts_of(schedule=schedule))
+        visible = _visible_queue_keys(shifts)
+        return [_shift_out(shift, visible) for shift in shifts]
+
+    @staticmethod
+    def resolve_gaps(schedule: Schedule) -> list[dict[str, Any]]:
+        """Short intervals of the queues of the clients in the request's scope."""
+        return [
+            {
+                "queue_id": row.queue_id,
+                "start_at": row.start_at,
+                "minutes": row.minutes,
+                "needed": row.needed,
+                "short": row.short,
+            }
+            for row in selectors.coverage_of(schedule=schedule).filter(short__gt=0.005)
+        ]
 
 
 class ScheduleFilters(Schema):
@@ -112,7 +154,14 @@ def _staff(caller: Caller) -> None:
         raise PermissionDenied("Agents read their own shifts at /api/v1/schedules/mine.")
 
 
-def _shift_out(shift: ScheduledShift) -> dict[str, Any]:
+def _visible_queue_keys(shifts: list[ScheduledShift]) -> set[str]:
+    """The `queue:<id>` keys among the shifts' that belong to clients in the request's
+    scope: another client's queue is not named, not even by its number."""
+    ids = {int(key.split(":", 1)[1]) for shift in shifts for key in shift.serves}
+    return {f"queue:{queue_id}" for queue_id in selectors.queue_clients(queue_ids=sorted(ids))}
+
+
+def _shift_out(shift: ScheduledShift, visible: set[str]) -> dict[str, Any]:
     zone = shift.agent.site.time_zone
     return {
         "id": shift.pk,
@@ -124,7 +173,7 @@ def _shift_out(shift: ScheduledShift) -> dict[str, Any]:
         "time_zone": zone,
         "breaks": shift.breaks,
         "activities": shift.activities,
-        "serves": shift.serves,
+        "serves": [key for key in shift.serves if key in visible],
     }
 
 
@@ -164,10 +213,9 @@ def my_shifts(request: HttpRequest) -> list[dict[str, Any]]:
     monday = board.local_today(agent) - timedelta(days=board.local_today(agent).weekday())
     start = selectors.local_day_bounds(monday, agent.site.time_zone)[0]
     end = selectors.local_day_bounds(monday + timedelta(days=13), agent.site.time_zone)[1]
-    return [
-        _shift_out(shift)
-        for shift in selectors.published_shifts(agent_ids=[agent.pk], start=start, end=end)
-    ]
+    shifts = list(selectors.published_shifts(agent_ids=[agent.pk], start=start, end=end))
+    visible = _visible_queue_keys(shifts)
+    return [_shift_out(shift, visible) for shift in shifts]
 
 
 @schedules.get("/adherence", response=list[AdherenceOut])
@@ -188,23 +236,11 @@ def adherence_by_day(
 
 
 @schedules.get("/{schedule_id}", response=ScheduleDetailOut)
-def get_schedule(request: HttpRequest, schedule_id: int) -> dict[str, Any]:
+def get_schedule(request: HttpRequest, schedule_id: int) -> Schedule:
     caller = caller_of(request)
     schedule = selectors.access_schedule(schedule_id=schedule_id)
     _staff(caller)
-    out = ScheduleOut.from_orm(schedule).dict()
-    out["shifts"] = [_shift_out(s) for s in selectors.shifts_of(schedule=schedule)]
-    out["gaps"] = [
-        {
-            "queue_id": row.queue_id,
-            "start_at": row.start_at,
-            "minutes": row.minutes,
-            "needed": row.needed,
-            "short": row.short,
-        }
-        for row in selectors.coverage_of(schedule=schedule).filter(short__gt=0.005)
-    ]
-    return out
+    return schedule
 
 
 @schedules.post("/{schedule_id}/publish", response=ScheduleOut)

@@ -195,6 +195,7 @@ def store(schedule: Schedule, inputs: Inputs, roster: rostering.Roster) -> None:
             under_agent_minutes=roster.under_agent_minutes,
             over_agent_minutes=roster.over_agent_minutes,
             coverage_percent=coverage_percent(coverage),
+            client_ids=sorted({row.client_id for row in coverage}),
             error="",
         )
         record(
@@ -224,11 +225,7 @@ def _shift_rows(
 
 def coverage_percent(rows: list[QueueCoverage]) -> float | None:
     """Agent-minutes covered over agent-minutes needed, in per cent (None: no need)."""
-    needed = sum(row.needed * row.minutes for row in rows)
-    if needed <= 0:
-        return None
-    missing = sum(min(row.short, row.needed) * row.minutes for row in rows)
-    return round(100 * (needed - missing) / needed, 1)
+    return selectors.coverage_percent(rows)
 
 
 def _progress(schedule_id: int, text: str) -> None:

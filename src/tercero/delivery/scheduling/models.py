@@ -68,6 +68,8 @@ class Schedule(models.Model):
     under_agent_minutes = models.FloatField(null=True, blank=True)
     over_agent_minutes = models.FloatField(null=True, blank=True)
     coverage_percent = models.FloatField(null=True, blank=True)
+    # the clients whose queues the coverage figures above span (set when built)
+    client_ids = models.JSONField(default=list, blank=True)
     error = models.CharField(max_length=500, blank=True)
     time_limit_seconds = models.PositiveIntegerField(default=30)
     created_by = models.ForeignKey(

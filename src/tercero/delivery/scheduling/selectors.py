@@ -4,6 +4,7 @@ Schedules and shifts are the provider's (agents serve many clients); what a sche
 means for a client's queues (`QueueCoverage`) is read in the caller's client scope, so a
 person reaching client A never sees client B's queues."""
 
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -76,6 +77,40 @@ def shifts_of(*, schedule: Schedule) -> QuerySet[ScheduledShift]:
 def coverage_of(*, schedule: Schedule) -> QuerySet[QueueCoverage]:
     """The schedule's coverage of the queues in the request's client scope."""
     return QueueCoverage.objects.filter(schedule=schedule).select_related("queue")
+
+
+@dataclass(frozen=True)
+class CoverageFigures:
+    """A schedule's cover of the staffing plan as one viewer may see it."""
+
+    percent: float | None
+    under_agent_minutes: float | None
+    over_agent_minutes: float | None
+
+
+def coverage_figures(*, schedule: Schedule, client_ids: list[int]) -> CoverageFigures:
+    """The stored figures when the viewer reaches every client the schedule covers;
+    otherwise the figures of their own clients' queues alone (and no figure beyond the
+    plan, which the roster counts across all clients at once)."""
+    if set(schedule.client_ids) <= set(client_ids):
+        return CoverageFigures(
+            schedule.coverage_percent, schedule.under_agent_minutes, schedule.over_agent_minutes
+        )
+    rows = list(coverage_of(schedule=schedule).filter(client_id__in=client_ids))
+    return CoverageFigures(
+        coverage_percent(rows),
+        sum(min(row.short, row.needed) * row.minutes for row in rows) if rows else None,
+        None,
+    )
+
+
+def coverage_percent(rows: list[QueueCoverage]) -> float | None:
+    """Agent-minutes covered over agent-minutes needed, in per cent (None: no need)."""
+    needed = sum(row.needed * row.minutes for row in rows)
+    if needed <= 0:
+        return None
+    missing = sum(min(row.short, row.needed) * row.minutes for row in rows)
+    return round(100 * (needed - missing) / needed, 1)
 
 
 def published_shifts(

@@ -46,7 +46,12 @@ def schedule_list(request: HttpRequest, caller: Caller) -> HttpResponse:
             Column("first_day", "First day"),
             Column("days", "Days"),
             Column("status", "Status", value=lambda s: s.get_status_display()),
-            Column("coverage_percent", "Coverage (%)"),
+            Column(
+                "coverage_percent",
+                "Coverage (%)",
+                sortable=False,
+                value=lambda s: _percent_seen(s, caller),
+            ),
             Column("sites__name", "Sites", sortable=False, value=_site_names),
         ],
         filters=[Filter("status", "Status", tuple(Schedule.Status.choices))],
@@ -56,6 +61,8 @@ def schedule_list(request: HttpRequest, caller: Caller) -> HttpResponse:
     )
     if listing.wants_csv:
         return listing.csv_response("schedules.csv")
+    for schedule in listing.rows:
+        schedule.percent_seen = _percent_seen(schedule, caller)
     form = _schedule_form(request)
     may_write = WRITE in caller.permissions
     if request.method == "POST":
@@ -67,6 +74,11 @@ def schedule_list(request: HttpRequest, caller: Caller) -> HttpResponse:
         "scheduling/schedules.html",
         {"listing": listing, "form": form if may_write else None},
     )
+
+
+def _percent_seen(schedule: Schedule, caller: Caller) -> float | None:
+    """The coverage figure of the queues of the caller's own clients."""
+    return selectors.coverage_figures(schedule=schedule, client_ids=caller.client_ids).percent
 
 
 def _schedule_form(request: HttpRequest) -> ScheduleForm:
@@ -133,11 +145,13 @@ def schedule_detail(request: HttpRequest, caller: Caller, schedule_id: int) -> H
 
 
 def _context(schedule: Schedule, caller: Caller) -> dict[str, Any]:
+    figures = selectors.coverage_figures(schedule=schedule, client_ids=caller.client_ids)
     return {
         "schedule": schedule,
         "sites": _site_names(schedule),
-        "under": display.hours(schedule.under_agent_minutes),
-        "over": display.hours(schedule.over_agent_minutes),
+        "figures": figures,
+        "under": display.hours(figures.under_agent_minutes),
+        "over": display.hours(figures.over_agent_minutes),
         "may_write": WRITE in caller.permissions,
         "poll_headers": POLL_HEADERS,
     }
