@@ -255,14 +255,19 @@ def _search(
 
 
 class _Progress(cp_model.CpSolverSolutionCallback):
-    """Tells the caller about each better roster the search finds."""
+    """Tells the caller about better rosters as the search finds them, at most one a second
+    (the caller may store each message)."""
 
     def __init__(self, built: RosterModel, report: Callable[[str], None]) -> None:
         super().__init__()
         self._built = built
         self._report = report
+        self._last = -1.0
 
     def on_solution_callback(self) -> None:
+        if self._last >= 0 and self.wall_time - self._last < 1.0:
+            return
+        self._last = self.wall_time
         short = _agent_hours(self.value(self._built.under))
         extra = _agent_hours(self.value(self._built.over))
         self._report(
