@@ -63,7 +63,8 @@ def test_the_handle_time_forecast_and_its_accuracy_are_kept_and_shown(client, te
     assert by_day[0] == {300}
     assert by_day[1] == {240}
     # and the page shows both the handle-time accuracy and the forecast handle time
-    assert "Accuracy of each handle-time model" in page
+    assert "Handle time WAPE" in page
+    assert "used for handle time" in page
     assert "Handle time</dt><dd>Same time last week: WAPE 0.0 %" in page
     assert "300 s" in page
 

@@ -199,11 +199,10 @@ def forecast_page(request: HttpRequest, caller: Caller, forecast_id: int) -> Htt
             "model_label": model_label(run.model),
             "wape": _percent(run.wape),
             "bias": _percent(run.bias),
-            "candidates": _candidates(run.accuracy, run.model),
+            "candidates": _candidates(run),
             "handle_label": model_label(run.handle_model) if run.handle_model else "",
             "handle_wape": _percent(run.handle_wape),
             "handle_bias": _percent(run.handle_bias),
-            "handle_candidates": _candidates(run.handle_accuracy, run.handle_model),
             "listing": listing,
             "intervals": [(row, row.start_at.astimezone(zone)) for row in listing.rows],
             "charts": _forecast_charts(intervals, zone) if intervals else {},
@@ -236,16 +235,24 @@ def _whole_or_tenth(value: float) -> str:
     return f"{value:.1f}".removesuffix(".0")
 
 
-def _candidates(accuracy: dict[str, Any], chosen: str) -> list[dict[str, Any]]:
-    rows = [
-        {
-            "label": model_label(key),
-            "wape": _percent(figures.get("wape")),
-            "bias": _percent(figures.get("bias")),
-            "chosen": key == chosen,
-        }
-        for key, figures in accuracy.items()
-    ]
+def _candidates(run: ForecastRun) -> list[dict[str, Any]]:
+    """Each model back-tested: its accuracy on arrivals and on handle time, and which
+    one each forecast used."""
+    keys = list(run.accuracy) + [key for key in run.handle_accuracy if key not in run.accuracy]
+    rows = []
+    for key in keys:
+        arrivals, handle = run.accuracy.get(key, {}), run.handle_accuracy.get(key, {})
+        rows.append(
+            {
+                "label": model_label(key),
+                "wape": _percent(arrivals.get("wape")),
+                "bias": _percent(arrivals.get("bias")),
+                "chosen": key == run.model,
+                "handle_wape": _percent(handle.get("wape")),
+                "handle_bias": _percent(handle.get("bias")),
+                "handle_chosen": key == run.handle_model,
+            }
+        )
     return sorted(rows, key=lambda row: (not row["chosen"], row["label"]))
 
 
