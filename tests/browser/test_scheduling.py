@@ -13,14 +13,13 @@ from tercero.delivery.planning import services as planning
 from tercero.delivery.planning.models import ForecastRun
 from tercero.delivery.planning.tests.factories import history_csv, plan_for, planners
 from tercero.delivery.planning.tests.factories import planning_queue as make_queue
-from tercero.delivery.scheduling import building, services
+from tercero.delivery.scheduling import building
 from tercero.delivery.scheduling.models import Schedule, ScheduledShift
-from tercero.delivery.workforce.services import clear_agent, create_agent
+from tercero.delivery.scheduling.tests.factories import cleared_agent, site_with_template
 from tercero.platform.identity.tests.factories import PASSWORD
 from tercero.platform.tenancy.scoping import client_scope
 from tests.browser.conftest import checked, screenshot, sign_in
 from tests.browser.plain_words import plain_words_problems
-from tests.factories import site as make_site
 
 NEW_YORK = ZoneInfo("America/New_York")
 
@@ -45,27 +44,6 @@ def _plan_from_midnight(tenant):
     return queue
 
 
-def _agent_at_brooklyn(tenant, queue) -> None:
-    site = make_site(name="Brooklyn", country="US", city="New York", time_zone="America/New_York")
-    services.save_template(
-        actor=tenant.team_lead,
-        site=site,
-        key="day",
-        label="Day",
-        start=time(9),
-        minutes=480,
-        weekdays=list(range(7)),
-    )
-    agent = create_agent(actor=None, user=tenant.agent, site=site)
-    with client_scope(clients=[tenant.client]):
-        clear_agent(
-            actor=tenant.team_lead,
-            agent=agent,
-            engagement=queue.engagement,
-            reachable_client_ids=[tenant.client.pk],
-        )
-
-
 def _looked_at(page, live_server, watch) -> None:
     checked(page, watch)
     assert plain_words_problems(page, live_server.url, {}) == [], page.url
@@ -76,7 +54,7 @@ def test_a_lead_builds_and_publishes_a_schedule_and_the_agent_sees_the_shifts(
 ):
     # given a staffing plan for today and tomorrow, and an agent cleared for its queue
     queue = _plan_from_midnight(tenant_a)
-    _agent_at_brooklyn(tenant_a, queue)
+    cleared_agent(tenant_a, tenant_a.agent, site_with_template(tenant_a.team_lead), queue)
     today = timezone.now().astimezone(NEW_YORK).date()
     sign_in(page, live_server, tenant_a.team_lead, PASSWORD)
 

@@ -9,10 +9,10 @@ from html.parser import HTMLParser
 from zoneinfo import ZoneInfo
 
 import time_machine
-from tests.factories import site as make_site
 
 from tercero.delivery.scheduling import services
 from tercero.delivery.scheduling.models import Schedule, ScheduledShift
+from tercero.delivery.scheduling.tests.factories import site_with_template
 from tercero.delivery.workforce.services import create_agent, set_presence
 from tercero.platform.audit.models import AuditEvent
 from tercero.platform.tenancy.scoping import all_clients_scope
@@ -27,15 +27,13 @@ def at(hour: float) -> datetime:
 
 def _published_shift(tenant) -> ScheduledShift:
     """A published 6-hour shift, 09:00 to 15:00 London time, with no breaks."""
-    site = make_site(name="Leeds", country="GB", city="Leeds", time_zone="Europe/London")
-    services.save_template(
-        actor=tenant.team_lead,
-        site=site,
-        key="day",
-        label="Day",
-        start=time(9),
+    site = site_with_template(
+        tenant.team_lead,
+        name="Leeds",
+        city="Leeds",
+        country="GB",
+        time_zone="Europe/London",
         minutes=360,
-        weekdays=list(range(7)),
     )
     agent = create_agent(actor=None, user=tenant.agent, site=site)
     schedule = services.start_build(

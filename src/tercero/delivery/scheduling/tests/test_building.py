@@ -2,20 +2,20 @@
 engagement the agents are cleared for, the worker's task body run here, and what the
 lead and the agents then see."""
 
-from datetime import date, datetime, time
+from datetime import date, datetime
 from typing import cast
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from tests.factories import site as make_site
 
 from tercero.delivery.planning.tests.factories import finished_forecast, plan_for, planners
 from tercero.delivery.planning.tests.factories import planning_queue as make_queue
 from tercero.delivery.scheduling import building, display, selectors, services
 from tercero.delivery.scheduling.labour import violations
 from tercero.delivery.scheduling.models import QueueCoverage, Schedule, ScheduledShift
-from tercero.delivery.workforce.services import clear_agent, create_agent
+from tercero.delivery.scheduling.tests.factories import cleared_agent, site_with_template
+from tercero.delivery.workforce.services import create_agent
 from tercero.platform.identity.models import Grant, User
 from tercero.platform.identity.roles import Role
 from tercero.platform.identity.tests.factories import UserFactory
@@ -32,32 +32,14 @@ MONDAY = date(2026, 3, 23)  # the planning factories' forecasts start here
 def _site_with_agents(tenant, queue, *, count: int):
     """A New York site with a 09:00 eight-hour template and `count` agents cleared for
     the queue's engagement."""
-    site = make_site(name="Brooklyn", country="US", city="New York", time_zone="America/New_York")
-    services.save_template(
-        actor=tenant.team_lead,
-        site=site,
-        key="day",
-        label="Day",
-        start=time(9),
-        minutes=480,
-        weekdays=list(range(7)),
-    )
+    site = site_with_template(tenant.team_lead)
     people = [tenant.agent]
     for number in range(1, count):
         extra = cast(User, UserFactory(email=f"agent{number}@acme.example", role=Role.AGENT))
         with all_clients_scope():
             Grant.objects.create(user=extra, client=tenant.client, reason="test")
         people.append(extra)
-    agents = [create_agent(actor=None, user=person, site=site) for person in people]
-    with client_scope(clients=[tenant.client]):
-        for agent in agents:
-            clear_agent(
-                actor=tenant.team_lead,
-                agent=agent,
-                engagement=queue.engagement,
-                reachable_client_ids=[tenant.client.pk],
-            )
-    return site, agents
+    return site, [cleared_agent(tenant, person, site, queue) for person in people]
 
 
 def _built(tenant, site) -> Schedule:
@@ -163,15 +145,8 @@ def test_a_build_with_no_staffing_plan_fails_with_a_clear_message_on_its_page(cl
 
 
 def test_a_build_for_sites_whose_agents_serve_no_queue_says_so(client, tenant_a):
-    site = make_site(name="Austin", country="US", city="Austin", time_zone="America/Chicago")
-    services.save_template(
-        actor=tenant_a.team_lead,
-        site=site,
-        key="day",
-        label="Day",
-        start=time(9),
-        minutes=480,
-        weekdays=list(range(7)),
+    site = site_with_template(
+        tenant_a.team_lead, name="Austin", city="Austin", time_zone="America/Chicago"
     )
     create_agent(actor=None, user=tenant_a.agent, site=site)
     schedule = _built(tenant_a, site)

@@ -2,16 +2,15 @@
 sees A's queues and figures computed from A's queues only, on the page, in the list and
 over the API; client B's queues, and the figures that span both clients, stay hidden."""
 
-from datetime import date, time
+from datetime import date
 
 import pytest
-from tests.factories import site as make_site
 
 from tercero.delivery.planning.tests.factories import finished_forecast, plan_for, planners
 from tercero.delivery.planning.tests.factories import planning_queue as make_queue
 from tercero.delivery.scheduling import building, selectors, services
 from tercero.delivery.scheduling.models import QueueCoverage, Schedule
-from tercero.delivery.workforce.services import clear_agent, create_agent
+from tercero.delivery.scheduling.tests.factories import cleared_agent, site_with_template
 from tercero.platform.tenancy.scoping import client_scope
 
 # the optimiser reports progress from its own threads, as in a worker
@@ -29,25 +28,9 @@ def _two_client_schedule(tenant_a, tenant_b) -> tuple[Schedule, int, int]:
     """One New York site; A's agent serves A's "Phones", B's agent B's "Hotline"."""
     phones = _planned_queue(tenant_a, "Phones")
     hotline = _planned_queue(tenant_b, "Hotline")
-    site = make_site(name="Brooklyn", country="US", city="New York", time_zone="America/New_York")
-    services.save_template(
-        actor=tenant_a.team_lead,
-        site=site,
-        key="day",
-        label="Day",
-        start=time(9),
-        minutes=480,
-        weekdays=list(range(7)),
-    )
+    site = site_with_template(tenant_a.team_lead)
     for tenant, queue in ((tenant_a, phones), (tenant_b, hotline)):
-        agent = create_agent(actor=None, user=tenant.agent, site=site)
-        with client_scope(clients=[tenant.client]):
-            clear_agent(
-                actor=tenant.team_lead,
-                agent=agent,
-                engagement=queue.engagement,
-                reachable_client_ids=[tenant.client.pk],
-            )
+        cleared_agent(tenant, tenant.agent, site, queue)
     started = services.start_build(
         actor=tenant_a.team_lead,
         name="Shared",
