@@ -4,6 +4,7 @@ intervals, and staffing plans with theirs. All belong to one client; times are U
 from django.db import models
 from django.db.models import Q
 
+from tercero.platform.figures import FigureField, FiguresField
 from tercero.platform.tenancy.models import ClientOwned
 
 STEPS = (15, 30)
@@ -17,7 +18,7 @@ class HistoryPoint(ClientOwned):
     start_at = models.DateTimeField()
     step_minutes = models.PositiveSmallIntegerField()
     arrivals = models.PositiveIntegerField()
-    handle_seconds = models.FloatField(null=True, blank=True)
+    handle_seconds = FigureField(null=True, blank=True)
     imported_at = models.DateTimeField()
 
     class Meta:
@@ -49,16 +50,16 @@ class ForecastRun(ClientOwned):  # type: ignore[django-manager-missing]
     progress_done = models.PositiveIntegerField(default=0)
     progress_total = models.PositiveIntegerField(default=0)
     model = models.CharField(max_length=32, blank=True)
-    wape = models.FloatField(null=True, blank=True)
-    bias = models.FloatField(null=True, blank=True)
+    wape = FigureField(null=True, blank=True)
+    bias = FigureField(null=True, blank=True)
     # {model key: {"wape": float, "bias": float}} for every candidate back-tested
-    accuracy = models.JSONField(default=dict, blank=True)
+    accuracy = FiguresField(default=dict, blank=True)
     # handle time, forecast the same way: the model chosen and its accuracy, and every
     # candidate's (empty when the history holds no handle time)
     handle_model = models.CharField(max_length=32, blank=True)
-    handle_wape = models.FloatField(null=True, blank=True)
-    handle_bias = models.FloatField(null=True, blank=True)
-    handle_accuracy = models.JSONField(default=dict, blank=True)
+    handle_wape = FigureField(null=True, blank=True)
+    handle_bias = FigureField(null=True, blank=True)
+    handle_accuracy = FiguresField(default=dict, blank=True)
     history_intervals = models.PositiveIntegerField(default=0)
     # why a model was left out or the history was short, in the forecaster's words
     note = models.TextField(blank=True)
@@ -95,8 +96,8 @@ class ForecastInterval(ClientOwned):
 
     run = models.ForeignKey(ForecastRun, on_delete=models.CASCADE, related_name="intervals")
     start_at = models.DateTimeField()
-    arrivals = models.FloatField()
-    handle_seconds = models.FloatField()
+    arrivals = FigureField()
+    handle_seconds = FigureField()
 
     class Meta:
         ordering = ["start_at"]
@@ -118,14 +119,14 @@ class StaffingPlan(ClientOwned):  # type: ignore[django-manager-missing]
     forecast = models.ForeignKey(ForecastRun, on_delete=models.CASCADE, related_name="plans")
     queue = models.ForeignKey("work.Queue", on_delete=models.CASCADE, related_name="+")
     model = models.CharField(max_length=16, choices=Model.choices)
-    target = models.FloatField()
+    target = FigureField()
     answer_seconds = models.PositiveIntegerField()
     patience_seconds = models.PositiveIntegerField(null=True, blank=True)
-    shrinkage = models.FloatField()
-    max_occupancy = models.FloatField(null=True, blank=True)
+    shrinkage = FigureField()
+    max_occupancy = FigureField(null=True, blank=True)
     due_after_intervals = models.PositiveSmallIntegerField(null=True, blank=True)
     # fractional requirements summed over the forecast, rounded once
-    agent_hours = models.FloatField(default=0)
+    agent_hours = FigureField(default=0)
     peak_agents = models.PositiveIntegerField(default=0)
     created_by = models.ForeignKey(
         "identity.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -152,12 +153,12 @@ class PlanInterval(ClientOwned):
     plan = models.ForeignKey(StaffingPlan, on_delete=models.CASCADE, related_name="intervals")
     start_at = models.DateTimeField()
     minutes = models.PositiveSmallIntegerField()
-    calls = models.FloatField()
-    aht_seconds = models.FloatField()
-    agents_raw = models.FloatField()
+    calls = FigureField()
+    aht_seconds = FigureField()
+    agents_raw = FigureField()
     agents = models.PositiveIntegerField()
-    service_level = models.FloatField(null=True, blank=True)
-    occupancy = models.FloatField(null=True, blank=True)
+    service_level = FigureField(null=True, blank=True)
+    occupancy = FigureField(null=True, blank=True)
 
     class Meta:
         ordering = ["start_at"]
@@ -182,14 +183,14 @@ class PoolCheck(ClientOwned):
     client_ids = models.JSONField(default=list)
     # per interval: {"start", "minutes", "queues": [{queue_id, queue, client, calls,
     # aht_seconds, answer_seconds, patience_seconds, agents}]}, fixed when started
-    inputs = models.JSONField(default=list)
+    inputs = FiguresField(default=list)
     replications = models.PositiveSmallIntegerField(default=5)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
     progress_done = models.PositiveIntegerField(default=0)
     progress_total = models.PositiveIntegerField(default=0)
     # per interval: {"start", "agents", "queues": [{..., erlang_service_level,
     # simulated_service_level, spread, asa_seconds, abandon_rate}]}
-    results = models.JSONField(default=list, blank=True)
+    results = FiguresField(default=list, blank=True)
     error = models.TextField(blank=True)
     created_by = models.ForeignKey(
         "identity.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -7,6 +7,7 @@ under row-level security."""
 
 from django.db import models
 
+from tercero.platform.figures import FigureField
 from tercero.platform.tenancy.models import ClientOwned
 
 
@@ -64,10 +65,10 @@ class Schedule(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
     progress = models.CharField(max_length=300, blank=True)
     solve_status = models.CharField(max_length=32, blank=True)
-    solve_seconds = models.FloatField(null=True, blank=True)
-    under_agent_minutes = models.FloatField(null=True, blank=True)
-    over_agent_minutes = models.FloatField(null=True, blank=True)
-    coverage_percent = models.FloatField(null=True, blank=True)
+    solve_seconds = FigureField(null=True, blank=True)
+    under_agent_minutes = FigureField(null=True, blank=True)
+    over_agent_minutes = FigureField(null=True, blank=True)
+    coverage_percent = FigureField(null=True, blank=True)
     # the clients whose queues the coverage figures above span (set when built)
     client_ids = models.JSONField(default=list, blank=True)
     error = models.CharField(max_length=500, blank=True)
@@ -136,8 +137,8 @@ class QueueCoverage(ClientOwned):
     queue = models.ForeignKey("work.Queue", on_delete=models.CASCADE, related_name="+")
     start_at = models.DateTimeField()
     minutes = models.PositiveSmallIntegerField()
-    needed = models.FloatField()
-    short = models.FloatField(default=0)
+    needed = FigureField()
+    short = FigureField(default=0)
 
     class Meta:
         ordering = ["start_at", "queue_id"]
