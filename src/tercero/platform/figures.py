@@ -4,11 +4,15 @@ number of decimal places. Full double precision means nothing to a planner, and 
 database dump holds no personal data in clear (tools/plaintext_scan.py)."""
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import models
 
 PLACES = 6
+
+# the stored and read types, set per column (nullable or not) as for any model field
+_ST = TypeVar("_ST", contravariant=True)
+_GT = TypeVar("_GT", covariant=True)
 
 
 def rounded(value: Any, places: int = PLACES) -> Any:
@@ -23,7 +27,7 @@ def rounded(value: Any, places: int = PLACES) -> Any:
     return value
 
 
-class FigureField(models.FloatField):
+class FigureField(models.FloatField[_ST, _GT]):
     """A float column whose values are rounded to `PLACES` decimal places when saved."""
 
     def get_prep_value(self, value: Any) -> Any:
@@ -31,7 +35,7 @@ class FigureField(models.FloatField):
         return None if value is None else round(value, PLACES)
 
 
-class FiguresField(models.JSONField):
+class FiguresField(models.JSONField[_ST, _GT]):
     """A JSON column whose floats are rounded to `PLACES` decimal places when saved."""
 
     def get_prep_value(self, value: Any) -> Any:

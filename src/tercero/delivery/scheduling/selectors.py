@@ -110,7 +110,7 @@ def coverage_percent(rows: list[QueueCoverage]) -> float | None:
     if needed <= 0:
         return None
     missing = sum(min(row.short, row.needed) * row.minutes for row in rows)
-    return round(100 * (needed - missing) / needed, 1)
+    return round(100 * float(needed - missing) / float(needed), 1)
 
 
 def published_shifts(
