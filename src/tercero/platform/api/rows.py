@@ -70,8 +70,17 @@ def placeholders(count: int) -> str:
     return ", ".join(["%s"] * count)
 
 
+# The range of the id columns (64-bit integers): PostgreSQL refuses to compare a wider
+# number with one (an error, not "no row"); Django's own lookups answer "no row" instead.
+_ID_RANGE = range(-(2**63), 2**63)
+
+
 def fetch_one(sql: str, params: Sequence[Any]) -> tuple[Any, ...] | None:
-    """The first row `sql` answers, or None."""
+    """The first row `sql` answers, or None. A whole-number parameter outside the 64-bit
+    range (an id typed by hand: /queues/99999999999999999999) matches no row, as in
+    Django's lookups."""
+    if any(type(p) is int and p not in _ID_RANGE for p in params):
+        return None
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         found: tuple[Any, ...] | None = cursor.fetchone()

@@ -295,3 +295,15 @@ def test_a_queue_cannot_escalate_into_another_clients_queue(
     }
     with client_scope(clients=[own.client_id]):
         assert Queue.objects.get(pk=own.pk).escalation_queue_id is None
+
+
+def test_an_id_wider_than_any_stored_id_is_a_404_not_a_crash(client, tenant_a):
+    # PostgreSQL refuses to compare a number past 64 bits with an id column; the reads
+    # written by hand answer "no such queue" as Django's own lookups do
+    client.force_login(tenant_a.client_user)
+    huge = 2**64 + 7
+    assert client.get(f"/api/v1/queues/{huge}").status_code == 404
+    body = {"queue_id": huge, "work_type": TICKET.key, "payload": {"subject": "Broken"}}
+    refused = post(client, "/api/v1/work-items", body)
+    assert refused.status_code == 422
+    assert "queue_id" in str(refused.json()["error"]["fields"])
