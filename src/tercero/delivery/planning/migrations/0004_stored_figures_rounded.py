@@ -5,110 +5,109 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('planning', '0003_handle_accuracy'),
+        ("planning", "0003_handle_accuracy"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='forecastinterval',
-            name='arrivals',
+            model_name="forecastinterval",
+            name="arrivals",
             field=tercero.platform.figures.FigureField(),
         ),
         migrations.AlterField(
-            model_name='forecastinterval',
-            name='handle_seconds',
+            model_name="forecastinterval",
+            name="handle_seconds",
             field=tercero.platform.figures.FigureField(),
         ),
         migrations.AlterField(
-            model_name='forecastrun',
-            name='accuracy',
+            model_name="forecastrun",
+            name="accuracy",
             field=tercero.platform.figures.FiguresField(blank=True, default=dict),
         ),
         migrations.AlterField(
-            model_name='forecastrun',
-            name='bias',
+            model_name="forecastrun",
+            name="bias",
             field=tercero.platform.figures.FigureField(blank=True, null=True),
         ),
         migrations.AlterField(
-            model_name='forecastrun',
-            name='handle_accuracy',
+            model_name="forecastrun",
+            name="handle_accuracy",
             field=tercero.platform.figures.FiguresField(blank=True, default=dict),
         ),
         migrations.AlterField(
-            model_name='forecastrun',
-            name='handle_bias',
+            model_name="forecastrun",
+            name="handle_bias",
             field=tercero.platform.figures.FigureField(blank=True, null=True),
         ),
         migrations.AlterField(
-            model_name='forecastrun',
-            name='handle_wape',
+            model_name="forecastrun",
+            name="handle_wape",
             field=tercero.platform.figures.FigureField(blank=True, null=True),
         ),
         migrations.AlterField(
-            model_name='forecastrun',
-            name='wape',
+            model_name="forecastrun",
+            name="wape",
             field=tercero.platform.figures.FigureField(blank=True, null=True),
         ),
         migrations.AlterField(
-            model_name='historypoint',
-            name='handle_seconds',
+            model_name="historypoint",
+            name="handle_seconds",
             field=tercero.platform.figures.FigureField(blank=True, null=True),
         ),
         migrations.AlterField(
-            model_name='planinterval',
-            name='agents_raw',
+            model_name="planinterval",
+            name="agents_raw",
             field=tercero.platform.figures.FigureField(),
         ),
         migrations.AlterField(
-            model_name='planinterval',
-            name='aht_seconds',
+            model_name="planinterval",
+            name="aht_seconds",
             field=tercero.platform.figures.FigureField(),
         ),
         migrations.AlterField(
-            model_name='planinterval',
-            name='calls',
+            model_name="planinterval",
+            name="calls",
             field=tercero.platform.figures.FigureField(),
         ),
         migrations.AlterField(
-            model_name='planinterval',
-            name='occupancy',
+            model_name="planinterval",
+            name="occupancy",
             field=tercero.platform.figures.FigureField(blank=True, null=True),
         ),
         migrations.AlterField(
-            model_name='planinterval',
-            name='service_level',
+            model_name="planinterval",
+            name="service_level",
             field=tercero.platform.figures.FigureField(blank=True, null=True),
         ),
         migrations.AlterField(
-            model_name='poolcheck',
-            name='inputs',
+            model_name="poolcheck",
+            name="inputs",
             field=tercero.platform.figures.FiguresField(default=list),
         ),
         migrations.AlterField(
-            model_name='poolcheck',
-            name='results',
+            model_name="poolcheck",
+            name="results",
             field=tercero.platform.figures.FiguresField(blank=True, default=list),
         ),
         migrations.AlterField(
-            model_name='staffingplan',
-            name='agent_hours',
+            model_name="staffingplan",
+            name="agent_hours",
             field=tercero.platform.figures.FigureField(default=0),
         ),
         migrations.AlterField(
-            model_name='staffingplan',
-            name='max_occupancy',
+            model_name="staffingplan",
+            name="max_occupancy",
             field=tercero.platform.figures.FigureField(blank=True, null=True),
         ),
         migrations.AlterField(
-            model_name='staffingplan',
-            name='shrinkage',
+            model_name="staffingplan",
+            name="shrinkage",
             field=tercero.platform.figures.FigureField(),
         ),
         migrations.AlterField(
-            model_name='staffingplan',
-            name='target',
+            model_name="staffingplan",
+            name="target",
             field=tercero.platform.figures.FigureField(),
         ),
     ]

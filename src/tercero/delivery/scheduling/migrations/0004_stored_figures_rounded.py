@@ -5,40 +5,39 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('scheduling', '0003_schedule_client_ids'),
+        ("scheduling", "0003_schedule_client_ids"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='queuecoverage',
-            name='needed',
+            model_name="queuecoverage",
+            name="needed",
             field=tercero.platform.figures.FigureField(),
         ),
         migrations.AlterField(
-            model_name='queuecoverage',
-            name='short',
+            model_name="queuecoverage",
+            name="short",
             field=tercero.platform.figures.FigureField(default=0),
         ),
         migrations.AlterField(
-            model_name='schedule',
-            name='coverage_percent',
+            model_name="schedule",
+            name="coverage_percent",
             field=tercero.platform.figures.FigureField(blank=True, null=True),
         ),
         migrations.AlterField(
-            model_name='schedule',
-            name='over_agent_minutes',
+            model_name="schedule",
+            name="over_agent_minutes",
             field=tercero.platform.figures.FigureField(blank=True, null=True),
         ),
         migrations.AlterField(
-            model_name='schedule',
-            name='solve_seconds',
+            model_name="schedule",
+            name="solve_seconds",
             field=tercero.platform.figures.FigureField(blank=True, null=True),
         ),
         migrations.AlterField(
-            model_name='schedule',
-            name='under_agent_minutes',
+            model_name="schedule",
+            name="under_agent_minutes",
             field=tercero.platform.figures.FigureField(blank=True, null=True),
         ),
     ]
