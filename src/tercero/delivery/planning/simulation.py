@@ -10,8 +10,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from statistics import fmean, stdev
 
-import ciw  # type: ignore[import-untyped]
-
 WARM_UP_INTERVALS = 1
 MEASURED_INTERVALS = 16
 
@@ -91,6 +89,8 @@ def _check(
 
 
 def _network(queues: Sequence[QueueLoad], agents: int, interval: float) -> object:
+    import ciw  # type: ignore[import-untyped]  # loaded by a check, not when the app starts
+
     names = [f"queue {index}" for index in range(len(queues))]
     arrivals = {
         n: [ciw.dists.Exponential(q.calls / interval)] for n, q in zip(names, queues, strict=True)
@@ -119,6 +119,8 @@ def _replicate(
     seed: int,
 ) -> list[_Outcome]:
     """One run: callers arriving in the window, followed until they are answered or leave."""
+    import ciw  # loaded by a check, not when the app starts
+
     start, stop = window
     ciw.seed(seed)
     simulation = ciw.Simulation(_network(queues, agents, interval))

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.special import gammaln, pdtr  # type: ignore[import-untyped]
 
 from tercero.delivery.planning import erlang
 
@@ -290,7 +289,10 @@ def service_levels(servers: Floats, load: Floats, ratio: Floats) -> tuple[Floats
     Erlang B as the Poisson probability of n over the Poisson distribution up to n
     (B = p(n; A) / P(N <= n; A)), the probability in log space and the distribution from
     the regularised incomplete gamma function; `ratio` is answer time / handle time.
+    SciPy is imported here, when a level is computed, so starting the app does not load it.
     """
+    from scipy.special import gammaln, pdtr  # type: ignore[import-untyped]
+
     stable = servers > load
     n = np.where(stable, servers, 1.0)
     a = np.where(stable, load, 0.5)

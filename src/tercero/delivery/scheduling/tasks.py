@@ -3,13 +3,15 @@
 from django.db import transaction
 from django.tasks import task
 
-from tercero.delivery.scheduling import building
 from tercero.delivery.scheduling.models import Schedule
 
 
 @task(queue_name="long")
 def build_schedule(schedule_id: int) -> dict[str, object]:
-    """Build the schedule; returns its status and shift count."""
+    """Build the schedule; returns its status and shift count. The builder (and with it
+    the OR-Tools solver) is imported here, so processes that never build do not load it."""
+    from tercero.delivery.scheduling import building
+
     schedule = building.run(schedule_id=schedule_id)
     return {"status": schedule.status, "shifts": schedule.shifts.count()}
 
