@@ -3,7 +3,9 @@ agents serve, the sites' templates and labour rules and the agents' time off go 
 roster optimiser (`rostering.solve`); its shifts and the coverage per queue and interval
 are stored, and the progress is written as it goes so the page can show it.
 
-A schedule covers the whole need of the queues its agents serve: when agents of several
+An agent serves a queue when cleared for its engagement and skilled for every work type
+it takes (`selectors.queues_served`). A schedule covers the whole need of the queues its
+agents serve: when agents of several
 sites serve one queue, schedule those sites together."""
 
 import logging
@@ -17,6 +19,7 @@ from tercero.delivery.planning.selectors import IntervalNeed, needs_for
 from tercero.delivery.scheduling import rostering, selectors
 from tercero.delivery.scheduling.labour import LabourRules
 from tercero.delivery.scheduling.models import QueueCoverage, Schedule, ScheduledShift
+from tercero.delivery.scheduling.skills import SkillGap
 from tercero.delivery.workforce.models import Agent, Site
 from tercero.platform.audit.services import record
 from tercero.platform.tenancy.scoping import all_clients_scope
@@ -34,6 +37,7 @@ class Inputs:
     rules: LabourRules
     queue_clients: dict[int, int]
     template_labels: dict[str, str]
+    skill_gaps: list[SkillGap]
 
 
 def run(*, schedule_id: int) -> Schedule:
@@ -71,6 +75,10 @@ def run(*, schedule_id: int) -> Schedule:
 
 def nothing_to_cover(inputs: Inputs) -> str:
     """Why there is nothing to build, in words a lead can act on; empty when there is."""
+    if not inputs.agents and inputs.skill_gaps:
+        return " ".join(gap.sentence for gap in inputs.skill_gaps) + (
+            " Give agents these skills under Agents, or clear skilled agents, first."
+        )
     if not inputs.agents:
         return (
             "None of these sites' agents is cleared for an engagement with an open queue: "
@@ -98,7 +106,8 @@ def gather(schedule: Schedule) -> Inputs:
     sites = list(schedule.sites.all())
     start, end = period(schedule, sites)
     agents = list(selectors.agents_at(sites=sites))
-    served = selectors.queues_served(agent_ids=[agent.pk for agent in agents])
+    agent_ids = [agent.pk for agent in agents]
+    served = selectors.queues_served(agent_ids=agent_ids)
     queue_ids = sorted({queue for queues in served.values() for queue in queues})
     queue_clients = selectors.queue_clients(queue_ids=queue_ids)
     needs = (
@@ -131,6 +140,7 @@ def gather(schedule: Schedule) -> Inputs:
         rules=selectors.rules_of(site=sites[0]),
         queue_clients=queue_clients,
         template_labels=labels,
+        skill_gaps=selectors.skill_gaps(agent_ids=agent_ids),
     )
 
 

@@ -19,6 +19,7 @@ from tercero.delivery.scheduling.models import (
     ShiftTemplate,
     Unavailability,
 )
+from tercero.delivery.scheduling.skills import SkillGap, meets, queue_needs, skill_gap
 from tercero.delivery.work.models import Queue
 from tercero.delivery.workforce.models import Agent, Clearance, Site
 from tercero.platform.errors import NotFound
@@ -176,20 +177,59 @@ def agents_at(*, sites: list[Site]) -> QuerySet[Agent]:
 
 
 def queues_served(*, agent_ids: list[int]) -> dict[int, set[int]]:
-    """{agent id: ids of the queues of engagements the agent is cleared for}, read in
-    the current client scope."""
+    """{agent id: ids of the open queues the agent may serve}, read in the current client
+    scope: the queues of engagements the agent is cleared for whose work types' skills
+    the agent holds (`skills`)."""
+    cleared, needs, _names = _cleared_queues(agent_ids)
+    held = _skills_of(agent_ids)
+    return {
+        agent_id: {queue_id for queue_id in queues if meets(held[agent_id], needs[queue_id])}
+        for agent_id, queues in cleared.items()
+    }
+
+
+def skill_gaps(*, agent_ids: list[int]) -> list[SkillGap]:
+    """The open queues some of these agents are cleared for but none has the skills to
+    serve, by queue name, read in the current client scope."""
+    cleared, needs, names = _cleared_queues(agent_ids)
+    held = _skills_of(agent_ids)
+    candidates: dict[int, list[dict[str, int]]] = {}
+    for agent_id, queues in cleared.items():
+        for queue_id in queues:
+            candidates.setdefault(queue_id, []).append(held[agent_id])
+    gaps = (
+        skill_gap(queue_id, names[queue_id], needs[queue_id], skills)
+        for queue_id, skills in candidates.items()
+    )
+    return sorted((gap for gap in gaps if gap), key=lambda gap: (gap.queue_name, gap.queue_id))
+
+
+def _cleared_queues(
+    agent_ids: list[int],
+) -> tuple[dict[int, set[int]], dict[int, dict[str, int]], dict[int, str]]:
+    """{agent id: open queues of engagements they are cleared for}, each queue's skill
+    needs and its name."""
     cleared: dict[int, set[int]] = {agent_id: set() for agent_id in agent_ids}
     engagements: dict[int, set[int]] = {}
     for agent_id, engagement_id in Clearance.objects.filter(agent_id__in=agent_ids).values_list(
         "agent_id", "engagement_id"
     ):
         engagements.setdefault(engagement_id, set()).add(agent_id)
-    for queue_id, engagement_id in Queue.objects.filter(
+    needs: dict[int, dict[str, int]] = {}
+    names: dict[int, str] = {}
+    for queue_id, engagement_id, name, work_types in Queue.objects.filter(
         engagement_id__in=list(engagements), is_active=True
-    ).values_list("id", "engagement_id"):
+    ).values_list("id", "engagement_id", "name", "work_types"):
+        needs[queue_id] = queue_needs(work_types or [])
+        names[queue_id] = name
         for agent_id in engagements[engagement_id]:
             cleared[agent_id].add(queue_id)
-    return cleared
+    return cleared, needs, names
+
+
+def _skills_of(agent_ids: list[int]) -> dict[int, dict[str, int]]:
+    found = dict(Agent.objects.filter(pk__in=agent_ids).values_list("id", "skills"))
+    return {agent_id: found.get(agent_id) or {} for agent_id in agent_ids}
 
 
 def queue_clients(*, queue_ids: list[int]) -> dict[int, int]:

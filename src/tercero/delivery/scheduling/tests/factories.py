@@ -1,11 +1,12 @@
 """Builders for schedules' tests: a site with one shift template, and agents cleared for
-a queue's engagement."""
+a queue's engagement with the skills its work types need."""
 
 from datetime import time
 
 from tests.factories import site as make_site
 
 from tercero.delivery.scheduling import services
+from tercero.delivery.scheduling.skills import queue_needs
 from tercero.delivery.workforce.models import Agent, Site
 from tercero.delivery.workforce.services import clear_agent, create_agent
 from tercero.platform.identity.models import User
@@ -38,10 +39,14 @@ def site_with_template(
     return site
 
 
-def cleared_agent(tenant, user: User, site: Site, queue) -> Agent:
+def cleared_agent(
+    tenant, user: User, site: Site, queue, *, skills: dict[str, int] | None = None
+) -> Agent:
     """`user` as an agent of `site`, cleared for the engagement of `queue` (a client of
-    `tenant`, which `user` is granted)."""
-    agent = create_agent(actor=None, user=user, site=site)
+    `tenant`, which `user` is granted), with `skills` (by default those the queue's work
+    types need)."""
+    held = queue_needs(queue.work_types) if skills is None else skills
+    agent = create_agent(actor=None, user=user, site=site, skills=held)
     with client_scope(clients=[tenant.client]):
         clear_agent(
             actor=tenant.team_lead,

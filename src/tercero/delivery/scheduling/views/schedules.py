@@ -140,8 +140,16 @@ def schedule_detail(request: HttpRequest, caller: Caller, schedule_id: int) -> H
         "chosen_label": display.day_label(chosen) if chosen else "",
         "coverage": _coverage_table(schedule, chosen, zone) if chosen else None,
         "agents": _shifts_by_agent(schedule),
+        "skill_gaps": _skill_gaps(schedule),
     }
     return render(request, "scheduling/schedule.html", context)
+
+
+def _skill_gaps(schedule: Schedule) -> list[str]:
+    """Queues of the viewer's clients that the sites' agents are cleared for but none has
+    the skills to serve, as they stand now: such queues get no shifts."""
+    agents = selectors.agents_at(sites=list(schedule.sites.all()))
+    return [gap.sentence for gap in selectors.skill_gaps(agent_ids=[a.pk for a in agents])]
 
 
 def _context(schedule: Schedule, caller: Caller) -> dict[str, Any]:
