@@ -20,8 +20,21 @@ from django.utils import timezone
 from tercero.platform.audit.services import record
 from tercero.platform.errors import Conflict, InvalidInput
 from tercero.platform.security import crypto
-from tercero.services.payroll import bankfiles, calc, calculation, journal, minimum_wage
-from tercero.services.payroll.models import Employee, PayResult, PayRun, Posting
+from tercero.services.payroll import (
+    bankfiles,
+    calc,
+    calculation,
+    journal,
+    minimum_wage,
+    statutory_corrections,
+)
+from tercero.services.payroll.models import (
+    Employee,
+    PayResult,
+    PayRun,
+    Posting,
+    StatutoryAbsence,
+)
 
 RELEASABLE = (PayRun.Status.FINALISED,)
 
@@ -141,10 +154,27 @@ def line_codes(run: PayRun) -> list[tuple[str, str, str]]:
     return [(r.code, r.name, r.category) for r in calculation.setting_of(run).rules]
 
 
+def statutory_codes(run: PayRun) -> list[tuple[str, str, str]]:
+    """(code, name, "earning") of the statutory pay lines and corrections the run's
+    payslips carry: they are added by the run, not by the rules, so read from the
+    payslips of the employees with a statutory absence (a few), in code order."""
+    found: dict[str, str] = {}
+    for lines in PayResult.objects.filter(
+        run=run,
+        employee_id__in=StatutoryAbsence.objects.filter(client_id=run.client_id).values(
+            "employee_id"
+        ),
+    ).values_list("lines", flat=True):
+        for code, name, _category, _amount in lines:
+            if statutory_corrections.payment_of(code):
+                found.setdefault(code, name)
+    return [(code, found[code], "earning") for code in sorted(found)]
+
+
 def write_register(run: PayRun, sink) -> int:
     """The payroll register: a row per employee, a column per line, and the totals."""
     currency = run.pay_group.currency
-    codes = line_codes(run)
+    codes = line_codes(run) + statutory_codes(run)
     writer = csv.writer(sink)
     writer.writerow(
         ["employee_number", *[code for code, _n, _c in codes], "gross", "deductions", "net",

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from tercero.services.payroll import calculation, gb
+from tercero.services.payroll import calculation, gb, statutory_corrections
 from tercero.services.payroll.models import Employee, PayResult, PayRun
 
 # a statutory payment's payslip code (statutory_leave.run_lines) -> its Figures field;
@@ -91,8 +91,9 @@ def of_result(result: PayResult, kinds: dict[str, str]) -> Figures:
     made = Figures(gross=result.gross_minor, net=result.net_minor)
     for code, _name, _category, amount in result.lines:
         kind = kinds.get(code)
-        if kind is None and code in STATUTORY:
-            setattr(made, STATUTORY[code], getattr(made, STATUTORY[code]) + amount)
+        payment = statutory_corrections.payment_of(code)  # a payment, or its correction
+        if kind is None and payment in STATUTORY:
+            setattr(made, STATUTORY[payment], getattr(made, STATUTORY[payment]) + amount)
             kind = "earning"
         if kind == "earning":
             made.nic_earnings += amount

@@ -17,7 +17,7 @@ from django.db import transaction
 
 from tercero.platform.audit.services import record
 from tercero.platform.errors import Conflict, InvalidInput, NotFound
-from tercero.services.payroll import statutory, statutory_rules
+from tercero.services.payroll import statutory, statutory_corrections, statutory_rules
 from tercero.services.payroll.models import (
     Employee,
     Employment,
@@ -79,7 +79,8 @@ def correct_absence(
 ) -> StatutoryAbsence:
     """Correct a recorded absence (the dates, the expected week, the earnings...): checked
     again as a new one would be. Runs calculated afterwards pay by the corrected record;
-    finalised runs are not paid again."""
+    finalised payslips stay as paid, and the next regular run pays or recovers the
+    difference for their periods (statutory_corrections)."""
     unknown = set(changes) - set(FIELDS)
     if unknown:
         raise InvalidInput(
@@ -261,26 +262,55 @@ def run_lines(run: PayRun, employee_ids: list[int]) -> dict[int, dict]:
     if run.pay_group.jurisdiction != "GB":
         return {}
     made: dict[int, dict] = {}
-    for employee_id, absences in _absences(employee_ids, run.period_end).items():
+    found = _absences(employee_ids, run.period_end)
+    try:
+        corrected = statutory_corrections.corrections(run, employee_ids, found, lines_of)
+    except InvalidInput:  # worked out again per employee below, to hold that one alone
+        corrected = _corrections_one_by_one(run, found)
+    for employee_id in sorted(set(found) | set(corrected)):
+        absences = found.get(employee_id, [])
         try:
             lines = lines_of(absences, period_start=run.period_start, period_end=run.period_end)
         except InvalidInput as error:
             made[employee_id] = {"statutory_problem": f"Statutory pay: {error.message}"}
             continue
+        if isinstance(corrected.get(employee_id), str):  # why its corrections cannot be
+            made[employee_id] = {"statutory_problem": f"Statutory pay: {corrected[employee_id]}"}
+            continue  # worked out: the employee is held
         kinds: dict[str, list[statutory.Line]] = {}
         for line in lines:
             kinds.setdefault(line.code, []).append(line)
-        made[employee_id] = {
-            "statutory": tuple(
-                (
-                    code,
-                    statutory.KINDS_BY_CODE[code],
-                    sum(line.amount_minor for line in group),
-                    tuple(line.text for line in group),
-                )
-                for code, group in kinds.items()
+        paid = tuple(
+            (
+                code,
+                statutory.KINDS_BY_CODE[code],
+                sum(line.amount_minor for line in group),
+                tuple(line.text for line in group),
             )
-        }
+            for code, group in kinds.items()
+        )
+        fixes = tuple(
+            (fix.line_code, fix.name, fix.amount_minor, (fix.text,))
+            for fix in corrected.get(employee_id, [])
+        )
+        if paid or fixes:
+            made[employee_id] = {"statutory": paid + fixes}
+    return made
+
+
+def _corrections_one_by_one(run: PayRun, found: dict) -> dict:
+    """Corrections per employee, when one employee's cannot be worked out: that one's
+    reason instead of their corrections."""
+    made: dict = {}
+    for employee_id in found:
+        try:
+            made.update(
+                statutory_corrections.corrections(
+                    run, [employee_id], {employee_id: found[employee_id]}, lines_of
+                )
+            )
+        except InvalidInput as error:
+            made[employee_id] = error.message
     return made
 
 
