@@ -4,9 +4,13 @@ SSP in 2026-27: 123.25 a week, no waiting days; five qualifying days are 24.65 e
 
 import csv
 import io
-from datetime import date
+import itertools
+from datetime import date, timedelta
 
 import pytest
+from django.conf import settings as django_settings
+from hypothesis import HealthCheck, given, note, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 from tercero.platform.tenancy.scoping import client_scope
@@ -176,3 +180,72 @@ def test_the_year_to_date_ssp_in_the_fps_equals_what_the_corrected_records_owe(t
         assert _to_date(rti.fps(may))["TaxablePay"] == "5172.55"
         ytd = PayResult.objects.get(run=may, employee=worker).ytd
         assert (ytd["SSP"], ytd["SSP_ADJ_20260406"]) == (12 * SSP_DAY, -5 * SSP_DAY)
+
+
+NAMES = itertools.count(1)
+SHARE = 2 if django_settings.DATABASES["default"]["ENGINE"].endswith("postgresql") else 1
+FIRST, LAST = APRIL["period_start"], JUNE["period_end"]
+SPELL = st.tuples(
+    st.integers(min_value=0, max_value=(MAY["period_end"] - FIRST).days),  # from 6 April
+    st.integers(min_value=0, max_value=30),  # more days
+)
+
+
+def _weekdays(start: date, end: date) -> int:
+    """Monday-to-Friday days from start to end, inside April to June's periods."""
+    start, end = max(start, FIRST), min(end, LAST)
+    return sum((start + timedelta(days=n)).weekday() < 5 for n in range((end - start).days + 1))
+
+
+@settings(
+    max_examples=20 // SHARE,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(recorded=SPELL, corrected=SPELL, after_may=st.booleans())
+def test_the_ssp_paid_over_the_months_is_what_the_corrected_record_owes(
+    tenant_a, recorded, corrected, after_may
+):
+    # the oracle: in 2026-27 every Monday-to-Friday day of sickness pays 24.65 (123.25
+    # a week, five qualifying days, no waiting days), whichever period pays it
+    note(f"{recorded=} {corrected=} {after_may=}")
+    tag = next(NAMES)
+    group = uk_group(tenant_a.client, name=f"Sick {tag}")
+    with client_scope(clients=[tenant_a.client]):
+        worker = hire(tenant_a.team_lead, group, f"S-{tag}", start=date(2025, 6, 1))
+        start = FIRST + timedelta(days=recorded[0])
+        sick = statutory_leave.record_absence(
+            actor=tenant_a.team_lead, employee=worker, start=start,
+            end=start + timedelta(days=recorded[1]), **SICK,
+        )  # fmt: skip
+        made = [finalised(tenant_a, group, APRIL)]
+        if after_may:
+            made.append(finalised(tenant_a, group, MAY))
+        # when: the sickness is corrected, and the remaining months are run (May twice)
+        start = FIRST + timedelta(days=corrected[0])
+        end = start + timedelta(days=corrected[1])
+        statutory_leave.correct_absence(
+            actor=tenant_a.team_lead, absence=sick, version=sick.version, start=start, end=end
+        )
+        if not after_may:
+            may = calculated(tenant_a.team_lead, group, MAY)
+            runs.start_calculation(actor=tenant_a.team_lead, run=may)
+            runs.calculate(run_id=may.pk)
+            made.append(finalised_again(tenant_a, may))
+        made.append(calculated(tenant_a.team_lead, group, JUNE))
+        # then: the SSP lines of the three months add up to what the corrected record owes
+        paid = sum(
+            amount
+            for run in made
+            for code, (_name, amount) in _lines(run, worker).items()
+            if code.startswith("SSP")
+        )
+        assert paid == SSP_DAY * _weekdays(start, end)
+
+
+def finalised_again(tenant, run):
+    """A calculated run taken through approval to finalised."""
+    run.refresh_from_db()
+    run = runs.submit(actor=tenant.team_lead, run=run, version=run.version)
+    run = runs.approve(actor=tenant.client_admin, run=run, version=run.version)
+    return runs.finalise(actor=tenant.team_lead, run=run, version=run.version)
