@@ -36,6 +36,8 @@ class Correction:
     pay_date: date
     owed_minor: int
     paid_minor: int
+    owed_days: tuple[date, ...] = ()  # the first and last day owed, if any
+    owed_count: int = 0  # days owed
 
     @property
     def amount_minor(self) -> int:
@@ -58,8 +60,19 @@ class Correction:
         return (
             f"{self.name}: the corrected absence records owe {statutory.pounds(self.owed_minor)} "
             f"{full} for {statutory.day_text(self.period_start)} to "
-            f"{statutory.day_text(self.period_end)}, {statutory.pounds(self.paid_minor)} was "
-            f"paid; {statutory.pounds(abs(self.amount_minor))} {change} in this period."
+            f"{statutory.day_text(self.period_end)}{self._days_words()}, "
+            f"{statutory.pounds(self.paid_minor)} was paid; "
+            f"{statutory.pounds(abs(self.amount_minor))} {change} in this period."
+        )
+
+    def _days_words(self) -> str:
+        if not self.owed_days:
+            return ""
+        first, last = self.owed_days
+        plural = "s" if self.owed_count != 1 else ""
+        return (
+            f" ({self.owed_count} day{plural}, {statutory.day_text(first)} to "
+            f"{statutory.day_text(last)})"
         )
 
 
@@ -116,14 +129,22 @@ def corrections(
         for start, (end, pay_date) in sorted(periods.items()):
             if (employee_id, start) not in was_paid:
                 continue  # not paid by this group in that period
-            owed: dict[str, int] = defaultdict(int)
+            owed: dict[str, list[statutory.Line]] = defaultdict(list)
             for line in owed_in(records, period_start=start, period_end=end):
-                owed[line.code] += line.amount_minor
+                owed[line.code].append(line)
             before = paid.get((employee_id, start), {})
             for code in sorted(set(owed) | set(before)):
+                lines = owed.get(code, [])
                 correction = Correction(
-                    code, start, end, pay_date, owed.get(code, 0), before.get(code, 0)
-                )
+                    code, start, end, pay_date,
+                    owed_minor=sum(line.amount_minor for line in lines),
+                    paid_minor=before.get(code, 0),
+                    owed_days=(
+                        (min(line.start for line in lines), max(line.end for line in lines))
+                        if lines else ()
+                    ),
+                    owed_count=sum(line.days for line in lines),
+                )  # fmt: skip
                 if correction.amount_minor:
                     found.append(correction)
         if found:

@@ -71,7 +71,8 @@ def test_an_ssp_absence_shortened_after_its_month_was_paid_recovers_the_overpaid
         assert result.gross_minor == 250000 - 5 * SSP_DAY  # 2,500.00 salary less 123.25
         assert result.basis["statutory"] == [
             "SSP correction for April 2026: the corrected absence records owe £123.25 "
-            "Statutory Sick Pay for 6 April 2026 to 5 May 2026, £246.50 was paid; "
+            "Statutory Sick Pay for 6 April 2026 to 5 May 2026 (5 days, 13 April 2026 to "
+            "17 April 2026), £246.50 was paid; "
             "£123.25 recovered in this period."
         ]
         # and the register has a column for it, in pounds
