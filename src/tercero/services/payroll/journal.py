@@ -15,6 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from tercero.services.payroll.models import PayResult, PayRun
+from tercero.services.payroll.statutory_corrections import MARK as CORRECTION_MARK
 
 NET_PAY = "net_pay"
 
@@ -43,7 +44,9 @@ def entries(run: PayRun) -> list[Entry]:
     net = 0
     for (code, name, category), amount in sorted(line_totals(run).items()):
         if category == "earning":
-            made.append(_side(f"expense:{code}", name, amount))
+            # a statutory pay correction posts to its payment's account (SSP_ADJ_20260406
+            # to expense:SSP), one line per corrected period
+            made.append(_side(f"expense:{code.split(CORRECTION_MARK, 1)[0]}", name, amount))
             net += amount
         elif category == "deduction":
             made.append(_side(f"liability:{code}", name, -amount))

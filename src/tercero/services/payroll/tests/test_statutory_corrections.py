@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from tercero.platform.tenancy.scoping import client_scope
-from tercero.services.payroll import outputs, rti, rti_figures, runs, statutory_leave
+from tercero.services.payroll import journal, outputs, rti, rti_figures, runs, statutory_leave
 from tercero.services.payroll.models import PayResult, RtiEmployer, RtiPerson
 from tercero.services.payroll.tests.factories import (
     APRIL,
@@ -80,6 +80,10 @@ def test_an_ssp_absence_shortened_after_its_month_was_paid_recovers_the_overpaid
         outputs.write_register(may, sink)
         header, row, _total = list(csv.reader(io.StringIO(sink.getvalue())))
         assert dict(zip(header, row, strict=True))["SSP_ADJ_20260406"] == "-123.25"
+        # and the journal takes it back from the SSP account, naming the month corrected
+        [correction] = [e for e in journal.entries(may) if "correction" in e.description]
+        assert (correction.account, correction.credit_minor) == ("expense:SSP", 5 * SSP_DAY)
+        assert correction.description == "SSP correction for April 2026"
 
 
 def test_an_smp_start_moved_earlier_pays_the_missing_weeks(tenant_a):
