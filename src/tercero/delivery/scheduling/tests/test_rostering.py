@@ -220,10 +220,11 @@ def small_floors(draw):
     }
 
 
-@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(small_floors())
 def test_generated_rosters_keep_every_labour_rule(floor):
-    roster = solve(**floor, time_limit_seconds=3)
+    # every roster the solver returns keeps the rules, however early the limit stops it
+    roster = solve(**floor, time_limit_seconds=1)
     agents = {agent.agent_id: agent for agent in floor["agents"]}
     zones = {agent_id: agent.time_zone for agent_id, agent in agents.items()}
     assert violations(roster.shifts, floor["rules"], time_zones=zones) == []
@@ -264,12 +265,12 @@ def test_forty_agents_for_a_week_keep_every_rule():
         rules=LabourRules(),
         first_day=MONDAY,
         days=7,
-        time_limit_seconds=12,
+        time_limit_seconds=4,
     )
     # then
     zones = {agent.agent_id: agent.time_zone for agent in agents}
     assert violations(roster.shifts, LabourRules(), time_zones=zones) == []
     assert roster.status in ("optimal", "feasible")
-    assert roster.solve_seconds < 20
+    assert roster.solve_seconds < 8
     need_minutes = sum(need.agents * need.minutes for need in needs)
     assert roster.under_agent_minutes < 0.2 * need_minutes
