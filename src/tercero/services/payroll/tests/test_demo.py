@@ -267,3 +267,24 @@ def test_a_second_demo_changes_nothing(loaded_groups):
     assert before["payroll.PayRun"] == 9 + 25
     assert loaded_groups["queued"] >= 1  # each finalised run's payslips queued for e-mail once
     assert before["django_tasks_database.DBTaskResult"] == 8 + 24
+
+
+def test_the_demos_delivery_options_page_and_pdf_compare_the_demo_sites(loaded, client):
+    # workforce planning's acceptance asks for them on a demo engagement; this module has
+    # the whole demo loaded: Albion's payroll engagement, seen by the demo's team lead
+    from tercero.delivery.workforce.models import Site
+
+    with all_clients_scope():
+        engagement = loaded.engagement
+        names = list(Site.objects.filter(is_active=True).values_list("name", flat=True))
+    client.force_login(_run(loaded, 1).prepared_by)
+    page = client.get(f"/planning/engagements/{engagement.pk}/options/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert engagement.name in text
+    assert names
+    assert all(name in text for name in names)
+    pdf = client.get(f"/planning/engagements/{engagement.pk}/options.pdf")
+    assert pdf.status_code == 200
+    assert pdf["Content-Type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF-")
