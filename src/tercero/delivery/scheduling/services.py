@@ -133,7 +133,8 @@ def start_build(
     _check_build(sites=sites, days=days, time_limit_seconds=time_limit_seconds)
     with transaction.atomic():
         schedule = Schedule.objects.create(
-            name=name.strip()[:100] or f"Schedule from {first_day.isoformat()}",
+            name=name.strip()[:100]
+            or f"Schedule from {first_day:%A} {first_day.day} {first_day:%B %Y}",
             first_day=first_day,
             days=days,
             status=Schedule.Status.SOLVING,

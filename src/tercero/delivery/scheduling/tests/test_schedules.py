@@ -76,6 +76,14 @@ def test_publishing_replaces_the_overlapping_published_schedule_and_is_audited(t
         assert AuditEvent.objects.filter(action="schedule.published").count() == 2
 
 
+def test_a_schedule_given_no_name_is_named_by_its_first_day_in_words(tenant_a):
+    site, _ = _setup(tenant_a)
+    schedule = services.start_build(
+        actor=None, name=" ", sites=[site], first_day=date(2026, 3, 2), days=7
+    )
+    assert schedule.name == "Schedule from Monday 2 March 2026"
+
+
 def test_a_schedule_still_being_built_cannot_be_published(tenant_a):
     site, _ = _setup(tenant_a)
     schedule = services.start_build(
