@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "tercero.services.capture",
     "tercero.services.care",
     "tercero.services.payroll",
+    "tercero.governance.quality",
     "tercero.config",
 ]
 
