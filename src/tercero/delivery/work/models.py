@@ -123,6 +123,9 @@ class WorkItem(ClientOwned):  # type: ignore[django-manager-missing]
     # the same requirements as "skill:level" keys, so PostgreSQL checks them in the row
     # (JSON containment) while a claim walks the queue
     skill_keys = models.JSONField(default=list, blank=True)
+    # an agent who must never get the item: the one whose work it reviews (a quality
+    # evaluation), so no route (pull, push, manual) gives it to them
+    not_for_agent_id = models.BigIntegerField(null=True, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=lifecycle.QUEUED)
     waiting_on = models.CharField(max_length=16, blank=True)
     assignee = models.ForeignKey(

@@ -320,6 +320,8 @@ def reasons(context: AgentContext, item: WorkItem, required: dict[str, int]) -> 
             f"({agent.site.name}, {agent.site.country}) does not satisfy the engagement's "
             "data-residency rule."
         )
+    if item.not_for_agent_id == agent.pk:
+        found.append("The item reviews this agent's own work, so it goes to someone else.")
     if item.queue_id in context.closed:
         name, opens = context.closed[item.queue_id]
         when = "" if opens is None else f"; it opens {_local(opens, cleared)}"
@@ -395,7 +397,7 @@ def eligible_items(
         channel__in=context.open_channels(),
     ).filter(Q(personal_data=False) | Q(engagement_id__in=residency_ok))
     found = found.filter(Q(language="") | Q(language__in=agent.languages))
-    found = found.filter(skills_filter(agent))
+    found = found.filter(skills_filter(agent)).exclude(not_for_agent_id=agent.pk)
     return found.order_by("priority", "route_due_at", "queued_at", "id")
 
 

@@ -149,6 +149,7 @@ picked AS (
             AND (w.language = ''
                 OR (SELECT languages FROM rules) @> jsonb_build_array(w.language))
             AND (w.skill_count = 0 OR w.skill_keys <@ (SELECT skills FROM rules))
+            AND (w.not_for_agent_id IS NULL OR w.not_for_agent_id <> %(agent)s)
             THEN true ELSE false END
     ORDER BY w.priority, w.route_due_at, w.queued_at, w.id
     LIMIT 1

@@ -41,6 +41,7 @@ ROW_FIELDS = frozenset(
         "title",
         "external_ref",
         "personal_data",
+        "not_for_agent_id",
     }
 )
 # Joins a payload's strings for one search for card numbers: neither a digit nor a
@@ -167,6 +168,14 @@ class Batch:
         title = _cut(fields.get("title") or work_type.title_of(payload))
         external_ref = _cut((fields.get("external_ref") or "").strip())
         personal_data = bool(fields.get("personal_data", False)) or work_type.holds_personal_data
+        not_for_agent_id = fields.get("not_for_agent_id")
+        if not_for_agent_id is not None and (
+            isinstance(not_for_agent_id, bool) or not isinstance(not_for_agent_id, int)
+        ):
+            raise InvalidInput(
+                "The agent the item is not for is an agent's id.",
+                fields={"not_for_agent_id": "an integer"},
+            )
         unknown = [name for name in fields if name not in ROW_FIELDS]
         if unknown:
             raise InvalidInput("Unknown fields.", fields=dict.fromkeys(unknown, "unknown"))
@@ -193,6 +202,7 @@ class Batch:
             "updated_at": now,
             "skill_count": len(required),
             "skill_keys": self._keys_of(required),
+            "not_for_agent_id": not_for_agent_id,
         }
         item = new(WorkItem, values)
         cache = item._state.fields_cache

@@ -117,6 +117,13 @@ CASES = [
         eligible=False,
         reason="data-residency rule",
     ),
+    Case(
+        "the item reviews the agent's own work",
+        item={"not_for_agent_id": "the agent"},
+        eligible=False,
+        reason="reviews this agent's own work",
+    ),
+    Case("the item reviews another agent's work", item={"not_for_agent_id": "another"}),
 ]
 
 
@@ -139,10 +146,19 @@ def _setup(tenant_a, case: Case, *, routing: str):
 ids = [case.name for case in CASES]
 
 
+def _item_fields(case: Case, agent) -> dict:
+    """The case's item fields, with the agent it is not for named by role."""
+    fields = dict(case.item)
+    whose = fields.get("not_for_agent_id")
+    if whose is not None:
+        fields["not_for_agent_id"] = agent.pk if whose == "the agent" else agent.pk + 1000
+    return fields
+
+
 @pytest.mark.parametrize("case", CASES, ids=ids)
 def test_pull(tenant_a, case):
     _, queue, agent = _setup(tenant_a, case, routing="pull")
-    item = add_item(queue, **case.item)
+    item = add_item(queue, **_item_fields(case, agent))
     got = services.get_next(agent=agent, client_ids=[tenant_a.client.pk])
     assert (got is not None and got.pk == item.pk) is case.eligible
 
@@ -150,7 +166,7 @@ def test_pull(tenant_a, case):
 @pytest.mark.parametrize("case", CASES, ids=ids)
 def test_push(tenant_a, case):
     _, queue, agent = _setup(tenant_a, case, routing="push")
-    item = add_item(queue, **case.item)
+    item = add_item(queue, **_item_fields(case, agent))
     assert (item.assignee_id == agent.pk) is case.eligible
     assert item.status == ("assigned" if case.eligible else "queued")
 
@@ -158,7 +174,7 @@ def test_push(tenant_a, case):
 @pytest.mark.parametrize("case", CASES, ids=ids)
 def test_manual(tenant_a, case):
     _, queue, agent = _setup(tenant_a, case, routing="manual")
-    item = add_item(queue, **case.item)
+    item = add_item(queue, **_item_fields(case, agent))
     with client_scope(clients=[tenant_a.client]):
         if case.eligible:
             assigned = services.assign(actor=tenant_a.team_lead, item=item, agent=agent)
@@ -299,3 +315,10 @@ def test_push_skips_a_deactivated_agent(tenant_a):
     with all_clients_scope():
         gone.user.save(update_fields=["is_active"])
     assert add_item(queue).assignee_id is None
+
+
+def test_the_agent_an_item_is_not_for_must_be_an_agents_id(tenant_a):
+    queue = make_queue(live_engagement(tenant_a.client))
+    with pytest.raises(InvalidInput) as refused:
+        add_item(queue, not_for_agent_id="someone")
+    assert refused.value.fields == {"not_for_agent_id": "an integer"}
