@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "tercero.services.care",
     "tercero.services.payroll",
     "tercero.governance.quality",
+    "tercero.governance.billing",
     "tercero.config",
 ]
 
