@@ -7,8 +7,9 @@ the demo, engagements and the isolation matrix read this catalogue; nothing outs
 service's folder names it except its line in INSTALLED_APPS.
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import TYPE_CHECKING, Any, Literal
 
 from django.core.exceptions import ImproperlyConfigured
@@ -87,6 +88,33 @@ class DemoContext:
 
 
 @dataclass(frozen=True)
+class SlaFigure:
+    """One measured figure of an engagement's service level for a client's SLA report: a
+    measure ("Quality score"), its result and target in `unit`, the sample it was
+    measured on and the 95 % interval around the result (None when nothing measured)."""
+
+    engagement: str
+    label: str
+    value: float | None
+    target: float | None
+    unit: str
+    sample: int
+    low: float | None = None
+    high: float | None = None
+
+    @property
+    def is_met(self) -> bool | None:
+        """Whether the result reaches the target; None when either is missing."""
+        if self.value is None or self.target is None:
+            return None
+        return self.value >= self.target
+
+
+# what a line adds to the monthly SLA report: (client ids, first day, last day) -> figures
+SlaFigures = Callable[[Sequence[int], date, date], list[SlaFigure]]
+
+
+@dataclass(frozen=True)
 class ServiceLine:
     """One service module's manifest."""
 
@@ -108,6 +136,8 @@ class ServiceLine:
     jobs: tuple["PeriodicJob", ...] = ()
     demo: Callable[[DemoContext], None] | None = None
     isolation: Isolation = field(default_factory=Isolation)
+    # figures the line measures for the clients' SLA reports (quality score, accuracy)
+    sla_figures: SlaFigures | None = None
 
 
 _LINES: dict[str, ServiceLine] = {}
@@ -139,6 +169,15 @@ def lines() -> list[ServiceLine]:
 
 def find(key: str) -> ServiceLine | None:
     return _LINES.get(key)
+
+
+def sla_figures(client_ids: Sequence[int], first: date, last: date) -> list[SlaFigure]:
+    """Every line's SLA figures for `client_ids` between `first` and `last` (inclusive)."""
+    figures: list[SlaFigure] = []
+    for line in lines():
+        if line.sla_figures is not None:
+            figures += line.sla_figures(client_ids, first, last)
+    return sorted(figures, key=lambda figure: (figure.engagement, figure.label))
 
 
 def offerings() -> dict[str, str]:

@@ -14,6 +14,7 @@ from tercero.delivery.work import access, lifecycle, queue_hours, selectors
 from tercero.delivery.work.models import Queue, WorkItem
 from tercero.delivery.workforce.models import Agent
 from tercero.delivery.workforce.shore import shore_between
+from tercero.platform import catalogue
 from tercero.platform.api.caller import Caller
 from tercero.platform.pages import POLL_HEADERS, page
 from tercero.platform.tenancy.models import Client
@@ -238,6 +239,7 @@ def sla_report(request: HttpRequest, caller: Caller) -> HttpResponse:
             "by_engagement": by_engagement,
             "days": days,
             "charts": charts,
+            "quality_figures": catalogue.sla_figures(caller.client_ids, first, last),
             "days_choices": (7, 30, 90),
             "chosen_days": (last - first).days + 1,
         },

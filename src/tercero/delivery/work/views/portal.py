@@ -22,6 +22,7 @@ from tercero.delivery.work import lifecycle, personal, registry, selectors, serv
 from tercero.delivery.work.models import Queue, WorkItem
 from tercero.delivery.work.views.floor import attainment, daily
 from tercero.delivery.work.views.items import item_listing
+from tercero.platform import catalogue
 from tercero.platform.api.caller import Caller
 from tercero.platform.audit import selectors as audit
 from tercero.platform.errors import DomainError, InvalidInput, NotFound
@@ -297,6 +298,7 @@ def sla_report(request: HttpRequest, caller: Caller) -> HttpResponse:
             "days": days,
             "measured": measured,
             "met": met,
+            "quality_figures": catalogue.sla_figures(caller.client_ids, month, last),
             "percent": round(100 * met / measured, 1) if measured else None,
             "chart_engagement": bar_chart(
                 [Point(r["key"], r["percent"]) for r in by_engagement],
