@@ -34,6 +34,7 @@ GLOBAL_TABLES = {
     "scheduling.Schedule": "a roster of agents, who serve many clients; coverage is per client",
     "scheduling.ScheduledShift": "an agent's shift across clients; no client data",
     "scheduling.Unavailability": "an agent's own time off, no client data",
+    "billing.InvoiceSequence": "the provider's gapless invoice numbering, across its clients",
 }
 
 
