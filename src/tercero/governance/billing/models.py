@@ -281,3 +281,7 @@ class InvoiceSequence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}{self.next_number}"
+
+
+# The parties' tax details live beside invoicing; imported so Django sees the model.
+from tercero.governance.billing.parties import BillingParty  # noqa: E402, F401
