@@ -87,8 +87,8 @@ def alignment(
     """
     total = 0.0
     weight_sum = 0.0
-    for criterion, value in scores.items():
-        other = reference.get(criterion)
+    for criterion in sorted(scores.keys() & reference.keys()):  # sorted: the same sum both ways
+        value, other = scores[criterion], reference[criterion]
         if value is None or other is None:
             continue
         weight, span = _weight_and_range(criterion, weights, ranges)

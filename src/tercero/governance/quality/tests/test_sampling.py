@@ -1,11 +1,15 @@
 """Wilson intervals and sample sizes against published worked examples and statsmodels."""
 
 import math
+from typing import Any
 
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
-from statsmodels.stats.proportion import proportion_confint, samplesize_confint_proportion
+from statsmodels.stats.proportion import (  # type: ignore[import-untyped]
+    proportion_confint,
+    samplesize_confint_proportion,
+)
 
 from tercero.governance.quality import sampling
 
@@ -75,7 +79,7 @@ def test_wilson_interval_equals_statsmodels(trials, data, confidence):
 def test_published_ninety_five_five_half_example_by_each_method():
     # given 95 %, +/-5 %, p = 0.5: the textbook normal formula n0 = z^2 p(1-p)/e^2 is 384.15
     # (384.16 with z = 1.96), 385 rounded up; with N = 1,000, n0/(1 + (n0-1)/N) = 277.7 -> 278
-    target = {"confidence": 0.95, "margin": 0.05, "expected": 0.5}
+    target: dict[str, Any] = {"confidence": 0.95, "margin": 0.05, "expected": 0.5}
     assert samplesize_confint_proportion(0.5, 0.05) == pytest.approx(384.146, abs=1e-3)
     assert sampling.normal_approximation_size(**target) == 385
     assert sampling.normal_approximation_size(**target, population=1000) == 278
@@ -86,7 +90,7 @@ def test_published_ninety_five_five_half_example_by_each_method():
 
 
 def test_ninety_percent_expected_needs_141_by_wilson_where_the_normal_formula_says_139():
-    target = {"confidence": 0.95, "margin": 0.05, "expected": 0.9}
+    target: dict[str, Any] = {"confidence": 0.95, "margin": 0.05, "expected": 0.9}
     assert sampling.normal_approximation_size(**target) == 139  # 138.3 rounded up
     # the Wald interval is too narrow this close to 1: at n = 139 Wilson's is +/-5.04 %
     assert sampling.margin_of(125, 139) > 0.05
@@ -137,7 +141,7 @@ def test_normal_figure_is_statsmodels_samplesize_confint_proportion_rounded_up(
 @settings(max_examples=200, deadline=None)
 @given(confidences, margins, shares, st.integers(min_value=1, max_value=1_000_000))
 def test_finite_population_correction_never_asks_for_more(confidence, margin, expected, population):
-    target = {"confidence": confidence, "margin": margin, "expected": expected}
+    target: dict[str, Any] = {"confidence": confidence, "margin": margin, "expected": expected}
     unlimited = sampling.sample_size(**target)
     corrected = sampling.sample_size(**target, population=population)
     assert 1 <= corrected <= min(unlimited, population)
