@@ -43,9 +43,17 @@ FREQUENCIES = {
     "annual": "MA",
 }
 # FPS FiguresToDate: statutory payments to date (Statutory Sick Pay is not reported)
-STATUTORY_YTD = (("SMPYTD", "smp"), ("SPPYTD", "spp"), ("SAPYTD", "sap"), ("ShPPYTD", "shpp"))
-# EPS RecoverableAmountsYTD, in the schema's order: what is recovered, then compensation
-RECOVERED = (("SMP", "smp"), ("SPP", "spp"), ("SAP", "sap"), ("ShPP", "shpp"))
+# (SPBPYTD from 2020-21, SNCPYTD from 2025-26: HMRC's FPS schema, in this order)
+STATUTORY_YTD = (
+    ("SMPYTD", "smp"), ("SPPYTD", "spp"), ("SAPYTD", "sap"), ("ShPPYTD", "shpp"),
+    ("SPBPYTD", "spbp"), ("SNCPYTD", "sncp"),
+)  # fmt: skip
+# EPS RecoverableAmountsYTD, in the schema's order: what is recovered (SMPRecovered ...
+# SPBPRecovered, SNCPRecovered), then compensation (NICCompensationOnSMP ... OnSNCP)
+RECOVERED = (
+    ("SMP", "smp"), ("SPP", "spp"), ("SAP", "sap"), ("ShPP", "shpp"), ("SPBP", "spbp"),
+    ("SNCP", "sncp"),
+)  # fmt: skip
 PLAN_TYPES = {"1": "01", "2": "02", "4": "04", "5": "05"}
 LATIN = re.compile(r"[A-Za-z]")
 NAME_CHARS = re.compile(r"[^A-Za-z \-']")
@@ -407,9 +415,10 @@ def eps_no_payment(
 
 def eps_recovery(*, pay_group: PayGroup, tax_year: str, month: int) -> Document:
     """An Employer Payment Summary claiming back the statutory maternity, paternity,
-    adoption and shared parental pay the pay group's finalised runs paid in the tax year
-    up to the end of tax month `month`: 92 %, or for a small employer (RtiEmployer.
-    is_small_employer) all of it plus NICs compensation (rti_figures.recovered)."""
+    adoption, shared parental, parental bereavement and neonatal care pay the pay group's
+    finalised runs paid in the tax year up to the end of tax month `month`: 92 %, or for a
+    small employer (RtiEmployer.is_small_employer) all of it plus NICs compensation
+    (rti_figures.recovered)."""
     require_year(tax_year)
     if not 1 <= month <= 12:
         raise InvalidInput("Give the tax month as 1 to 12.", fields={"month": "1-12"})
@@ -427,8 +436,9 @@ def eps_recovery(*, pay_group: PayGroup, tax_year: str, month: int) -> Document:
     }
     if not any(found.paid for found in amounts.values()):
         raise Conflict(
-            f"{pay_group.name} paid no statutory maternity, paternity, adoption or shared "
-            f"parental pay in {tax_year} up to {last:%d %b %Y}: there is nothing to recover.",
+            f"{pay_group.name} paid no statutory maternity, paternity, adoption, shared "
+            f"parental, parental bereavement or neonatal care pay in {tax_year} up to "
+            f"{last:%d %b %Y}: there is nothing to recover.",
             code="nothing_to_recover",
         )
     namespace = rti_schemas.namespace("eps", tax_year)

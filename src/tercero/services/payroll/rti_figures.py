@@ -18,9 +18,12 @@ from tercero.services.payroll.models import Employee, PayResult, PayRun
 
 # a statutory payment's payslip code (statutory_leave.run_lines) -> its Figures field;
 # each is also taxable pay and earnings for NICs (calc._with_statutory)
-STATUTORY = {"SMP": "smp", "SPP": "spp", "SAP": "sap", "SHPP": "shpp", "SSP": "ssp"}
+STATUTORY = {
+    "SMP": "smp", "SPP": "spp", "SAP": "sap", "SHPP": "shpp", "SPBP": "spbp", "SNCP": "sncp",
+    "SSP": "ssp",
+}  # fmt: skip
 # the statutory payments an employer recovers through the EPS (not SSP)
-RECOVERABLE = ("smp", "spp", "sap", "shpp")
+RECOVERABLE = ("smp", "spp", "sap", "shpp", "spbp", "sncp")
 # what a rule's tax routine makes its line
 KINDS = {
     "gb.paye": "tax",
@@ -49,6 +52,8 @@ class Figures:
     spp: int = 0
     sap: int = 0
     shpp: int = 0
+    spbp: int = 0  # parental bereavement
+    sncp: int = 0  # neonatal care
     ssp: int = 0
 
     def add(self, other: "Figures") -> None:

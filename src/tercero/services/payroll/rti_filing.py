@@ -33,6 +33,8 @@ RECOVERED_NAMES = {
     "SPP": "Statutory Paternity Pay",
     "SAP": "Statutory Adoption Pay",
     "ShPP": "Statutory Shared Parental Pay",
+    "SPBP": "Statutory Parental Bereavement Pay",
+    "SNCP": "Statutory Neonatal Care Pay",
 }
 
 
@@ -235,7 +237,7 @@ def small_employer_relief(tax_year: str) -> str:
         "Small Employers' Relief: an employer whose Class 1 National Insurance "
         "contributions were £45,000 or less in the last complete tax year recovers "
         f"{found['small_employer_recovery_percent']}% of the statutory maternity, paternity, "
-        "adoption and shared parental pay it pays, plus "
+        "adoption, shared parental, parental bereavement and neonatal care pay it pays, plus "
         f"{found['small_employer_compensation_percent']}% compensation for National "
         f"Insurance; any other employer recovers {found['recovery_percent']}% "
         f"({tax_year} figures)."

@@ -1,6 +1,7 @@
 """United Kingdom statutory payments, without the database: Statutory Sick Pay (SSP),
-Maternity (SMP), Adoption (SAP), Paternity (SPP) and Shared Parental Pay (ShPP), day by
-day, in integer pence, with lines an auditor can read.
+Maternity (SMP), Adoption (SAP), Paternity (SPP), Shared Parental (ShPP), Parental
+Bereavement (SPBP) and Neonatal Care Pay (SNCP), day by day, in integer pence, with lines
+an auditor can read.
 
 Rates and rules come from the tax year's pack (`packs/gb-<year>.json`,
 "statutory_payments", each figure with its GOV.UK source). Whoever calls these functions
@@ -37,17 +38,24 @@ MATERNITY = "maternity"
 ADOPTION = "adoption"
 PATERNITY = "paternity"
 SHARED_PARENTAL = "shared_parental"
+BEREAVEMENT = "bereavement"
+NEONATAL = "neonatal_care"
 KINDS = {
     SICKNESS: ("SSP", "Statutory Sick Pay"),
     MATERNITY: ("SMP", "Statutory Maternity Pay"),
     ADOPTION: ("SAP", "Statutory Adoption Pay"),
     PATERNITY: ("SPP", "Statutory Paternity Pay"),
     SHARED_PARENTAL: ("SHPP", "Statutory Shared Parental Pay"),
+    BEREAVEMENT: ("SPBP", "Statutory Parental Bereavement Pay"),
+    NEONATAL: ("SNCP", "Statutory Neonatal Care Pay"),
 }
+# paid in whole weeks, each week at the lower of the flat rate and 90 % of earnings
+WHOLE_WEEKS = (BEREAVEMENT, NEONATAL)
 # average weekly earnings in pence, exact: HMRC's employer helpbook for SMP (E15) says not
 # to round them, and to use the unrounded amount against the lower earnings limit
 type Pence = int | Fraction
 KINDS_BY_CODE = dict(KINDS.values())
+SICK_SERIES_YEARS = 3  # a linked series of sickness ends SSP after three years
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
@@ -71,6 +79,23 @@ class Rates:
     shared_weeks: int
     continuous_weeks: int
     lower_earnings_limit: int
+    # Statutory Parental Bereavement Pay and Statutory Neonatal Care Pay (None: the
+    # year's pack has no such payment, e.g. neonatal care pay before 6 April 2025)
+    bereavement_weekly: int | None = None
+    bereavement_weeks: int = 2
+    bereavement_window_weeks: int = 56
+    neonatal_weekly: int | None = None
+    neonatal_max_weeks: int = 12
+    neonatal_window_weeks: int = 68
+    neonatal_care_start_days: int = 28
+
+    def flat_rate(self, kind: str) -> int | None:
+        """The flat weekly rate of a family payment this year (None: not paid this year)."""
+        if kind == BEREAVEMENT:
+            return self.bereavement_weekly
+        if kind == NEONATAL:
+            return self.neonatal_weekly
+        return self.family_weekly
 
 
 @dataclass(frozen=True)
@@ -127,7 +152,29 @@ def rates(tax_year: str) -> Rates:
         shared_weeks=found["shared_parental_weeks"],
         continuous_weeks=found["continuous_employment_weeks"],
         lower_earnings_limit=pence(found["lower_earnings_limit_weekly"]),
+        **_bereavement_and_neonatal(found),
     )
+
+
+def _bereavement_and_neonatal(found: dict) -> dict:
+    """SPBP's and SNCP's rates and limits, when the year's pack has them."""
+    made: dict = {}
+    bereavement = found.get("parental_bereavement")
+    if bereavement:
+        made.update(
+            bereavement_weekly=pence(bereavement["weekly"]),
+            bereavement_weeks=bereavement["weeks"],
+            bereavement_window_weeks=bereavement["within_weeks_of_death"],
+        )
+    neonatal = found.get("neonatal_care")
+    if neonatal:
+        made.update(
+            neonatal_weekly=pence(neonatal["weekly"]),
+            neonatal_max_weeks=neonatal["max_weeks"],
+            neonatal_window_weeks=neonatal["within_weeks_of_birth"],
+            neonatal_care_start_days=neonatal["care_starts_within_days_of_birth"],
+        )
+    return made
 
 
 def rates_on(day: date) -> Rates:
@@ -169,16 +216,24 @@ def _day_amount(weekly_minor: int, index: int, of_days: int) -> int:
 # --- maternity, adoption, paternity and shared parental pay -------------------------
 
 
-def family_weekly(*, awe_minor: Pence, week_start: date, higher: bool) -> tuple[int, str]:
+def family_weekly(
+    *, awe_minor: Pence, week_start: date, higher: bool, kind: str = MATERNITY
+) -> tuple[int, str]:
     """The week's rate: 90 % of average weekly earnings in the first six weeks of SMP and
     SAP (`higher`), otherwise the lower of that and the flat rate of the tax year the
-    week starts in."""
+    week starts in (SPBP and SNCP: their own flat rates, the same figure in the packs)."""
     year = rates_on(week_start)
     earnings = percent_of_minor(awe_minor, year.family_percent)
     said = f"{_percent(year.family_percent)} % of average weekly earnings {pounds(awe_minor)}"
-    if higher or earnings <= year.family_weekly:
+    flat = year.flat_rate(kind)
+    if flat is None:
+        raise InvalidInput(
+            f"The {year.tax_year} rates pack has no rate for {KINDS[kind][1]}.",
+            fields={"tax_year": year.tax_year},
+        )
+    if higher or earnings <= flat:
         return earnings, said
-    return year.family_weekly, f"the {year.tax_year} flat rate (lower than {said})"
+    return flat, f"the {year.tax_year} flat rate (lower than {said})"
 
 
 def family_days(
@@ -198,6 +253,8 @@ def family_days(
             ADOPTION: year.maternity_weeks,
             PATERNITY: year.paternity_weeks,
             SHARED_PARENTAL: year.shared_weeks,
+            BEREAVEMENT: year.bereavement_weeks,
+            NEONATAL: year.neonatal_max_weeks,
         }[kind]
     higher_weeks = year.family_higher_weeks if kind in (MATERNITY, ADOPTION) else 0
     last = start + timedelta(days=7 * weeks - 1)
@@ -208,7 +265,7 @@ def family_days(
         if week_start > last:
             return
         weekly, basis = family_weekly(
-            awe_minor=awe_minor, week_start=week_start, higher=number < higher_weeks
+            awe_minor=awe_minor, week_start=week_start, higher=number < higher_weeks, kind=kind
         )
         for index in range(7):
             day = week_start + timedelta(days=index)
@@ -334,26 +391,37 @@ def sick_days(
     """Every day SSP is paid for: qualifying days of each linked series, after the waiting
     days its rules ask (3 qualifying days before 6 April 2026, none after; a series keeps
     the rules of its first day), and until 28 weeks' worth is paid in the series (each day
-    is 1 / qualifying days of its week). Days in `not_payable` (a maternity or adoption
-    pay period: no SSP is due in it, GOV.UK Statutory Sick Pay: employee eligibility)
-    are neither paid nor waited."""
+    is 1 / qualifying days of its week) or the series has lasted three years. Days in
+    `not_payable` (a maternity or adoption pay period: no SSP is due in it, GOV.UK
+    Statutory Sick Pay: employee eligibility) are neither paid nor waited."""
     if not qualifying_weekdays:
         raise InvalidInput("At least one qualifying day a week is needed.")
     for series in linked_series(spells):
         rules = rates_on(series[0].start)
         waiting = rules.sick_waiting_days
         used = Fraction(0)
-        for spell in series:
-            for day in _days(spell.start, spell.end):
-                if day.weekday() not in qualifying_weekdays or _within(day, not_payable):
-                    continue
-                if waiting:
-                    waiting -= 1
-                    continue
-                if used >= rules.sick_max_weeks:
-                    break
-                yield _sick_day(day, awe_minor, qualifying_weekdays, rules)
-                used += Fraction(1, len(qualifying_weekdays))
+        ends = series_ends(series[0].start)
+        for day in (day for spell in series for day in _days(spell.start, spell.end)):
+            if used >= rules.sick_max_weeks or day >= ends:
+                break
+            if day.weekday() not in qualifying_weekdays or _within(day, not_payable):
+                continue
+            if waiting:
+                waiting -= 1
+                continue
+            yield _sick_day(day, awe_minor, qualifying_weekdays, rules)
+            used += Fraction(1, len(qualifying_weekdays))
+
+
+def series_ends(first_day: date) -> date:
+    """The first day no SSP is due in a linked series that began on `first_day`: the
+    period of entitlement ends when the series has lasted three years (SSCBA 1992
+    s. 153(6)(b); GOV.UK, Statutory Sick Pay: manually calculate your employee's
+    payments, linked periods of sickness)."""
+    try:
+        return first_day.replace(year=first_day.year + SICK_SERIES_YEARS)
+    except ValueError:  # 29 February
+        return date(first_day.year + SICK_SERIES_YEARS, 3, 1)
 
 
 def _sick_day(day: date, awe_minor: Pence, weekdays: frozenset[int], rules: Rates) -> PaidDay:

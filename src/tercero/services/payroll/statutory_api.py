@@ -1,6 +1,7 @@
 """Payroll API for an employee's UK statutory absences (sickness, maternity, adoption,
-paternity, shared parental leave): list them, record one and correct one. Mounted on the payroll
-router (apps.py). Another client's employee answers 404."""
+paternity, shared parental, parental bereavement and neonatal care leave): list them,
+record one and correct one. Mounted on the payroll router (apps.py). Another client's
+employee answers 404."""
 
 from datetime import date
 
@@ -14,12 +15,20 @@ router = Router(tags=["payroll"])
 
 
 class AbsenceIn(Schema):
-    kind: str = Field(max_length=20, description="sickness, maternity, adoption, paternity "
-                      "or shared_parental")  # fmt: skip
+    kind: str = Field(max_length=20, description="sickness, maternity, adoption, paternity, "
+                      "shared_parental, bereavement or neonatal_care")  # fmt: skip
     start: date
     end: date | None = Field(default=None, description="null: until the entitlement ends")
     expected_on: date | None = Field(
-        default=None, description="the baby's due date, or the adoption matching date"
+        default=None,
+        description="the baby's due date, the adoption matching date, the date of the "
+        "child's death (bereavement) or the baby's date of birth (neonatal_care)",
+    )
+    child_arrived_on: date | None = Field(
+        default=None, description="the baby's actual date of birth, or the placement"
+    )
+    care_started_on: date | None = Field(
+        default=None, description="neonatal_care: the day the neonatal care began"
     )
     average_weekly_earnings_minor: int | None = Field(
         default=None, ge=0, le=10**9, description="null: worked out from finalised pay"
@@ -28,7 +37,11 @@ class AbsenceIn(Schema):
         default="0,1,2,3,4", max_length=13, description="Monday 0 to Sunday 6 (SSP)"
     )
     weeks_available: int | None = Field(
-        default=None, ge=1, le=39, description="shared parental pay: weeks left to share"
+        default=None,
+        ge=1,
+        le=39,
+        description="shared_parental: weeks left to share; neonatal_care: weeks of "
+        "neonatal care of 7 or more continuous days (1 to 12)",
     )
 
 
@@ -42,6 +55,8 @@ class AbsenceChanges(Schema):
     )
     qualifying_days: str | None = Field(default=None, max_length=13)
     weeks_available: int | None = Field(default=None, ge=1, le=39)
+    child_arrived_on: date | None = None
+    care_started_on: date | None = None
 
 
 class AbsencePatch(Schema):
@@ -61,6 +76,8 @@ class AbsenceOut(Schema):
     earnings_text: str
     qualifying_days: str
     weeks_available: int | None
+    child_arrived_on: date | None
+    care_started_on: date | None
     version: int
 
 

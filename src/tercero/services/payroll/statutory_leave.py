@@ -1,5 +1,6 @@
 """Recording UK statutory absences (sickness, maternity, adoption, paternity, shared
-parental leave) and the statutory pay a run owes for them.
+parental, parental bereavement and neonatal care leave) and the statutory pay a run owes
+for them.
 
 Recording checks the dates, refuses an absence that overlaps another of its kind, works
 out the average weekly earnings from the finalised pay on record (or takes the ones
@@ -17,7 +18,12 @@ from django.db import transaction
 
 from tercero.platform.audit.services import record
 from tercero.platform.errors import Conflict, InvalidInput, NotFound
-from tercero.services.payroll import statutory, statutory_corrections, statutory_rules
+from tercero.services.payroll import (
+    statutory,
+    statutory_corrections,
+    statutory_limits,
+    statutory_rules,
+)
 from tercero.services.payroll.models import (
     Employee,
     Employment,
@@ -26,11 +32,13 @@ from tercero.services.payroll.models import (
     StatutoryAbsence,
 )
 
-FAMILY = (statutory.MATERNITY, statutory.ADOPTION, statutory.PATERNITY)
+FAMILY = (
+    statutory.MATERNITY, statutory.ADOPTION, statutory.PATERNITY, *statutory.WHOLE_WEEKS,
+)  # fmt: skip
 EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
 FIELDS = (
     "kind", "start", "end", "expected_on", "average_weekly_earnings_minor",
-    "qualifying_days", "weeks_available",
+    "qualifying_days", "weeks_available", "child_arrived_on", "care_started_on",
 )  # fmt: skip
 
 
@@ -45,17 +53,21 @@ def record_absence(
     average_weekly_earnings_minor: int | None = None,
     qualifying_days: str = "0,1,2,3,4",
     weeks_available: int | None = None,
+    child_arrived_on: date | None = None,
+    care_started_on: date | None = None,
 ) -> StatutoryAbsence:
     """Record a statutory absence that qualifies for pay; InvalidInput says why not."""
     given = {
         "kind": kind, "start": start, "end": end, "expected_on": expected_on,
         "average_weekly_earnings_minor": average_weekly_earnings_minor,
         "qualifying_days": qualifying_days, "weeks_available": weeks_available,
+        "child_arrived_on": child_arrived_on, "care_started_on": care_started_on,
     }  # fmt: skip
     _check(given)
     with transaction.atomic():
         Employee.objects.select_for_update().filter(pk=employee.pk).first()
         _refuse_overlap(employee, given, exclude=None)
+        _refuse_out_of_time(employee, given, exclude=None)
         earnings = _earnings(employee, given)
         absence = StatutoryAbsence.objects.create(
             client_id=employee.client_id,
@@ -101,6 +113,7 @@ def correct_absence(
         _check(given)
         employee = current.employee
         _refuse_overlap(employee, given, exclude=current.pk)
+        _refuse_out_of_time(employee, given, exclude=current.pk)
         earnings = _earnings(employee, given)
         StatutoryAbsence.objects.filter(pk=current.pk).update(
             **{**given, **earnings}, version=current.version + 1
@@ -153,12 +166,16 @@ def _check(given: dict) -> None:
         )
     if end is not None and end < start:
         raise InvalidInput("The absence ends before it starts.", fields={"end": "before start"})
-    for name in ("start", "end", "expected_on"):
+    for name in ("start", "end", "expected_on", "child_arrived_on", "care_started_on"):
         if given[name] is not None and not EARLIEST <= given[name] <= LATEST:
             raise InvalidInput(
                 f"The {name.replace('_', ' ')} date must fall in the years 2000 to 2100.",
                 fields={name: "range"},
             )
+    if kind != statutory.SICKNESS:  # a window that has passed, before a year without rates
+        problem = statutory_limits.refusal(_leave(given))
+        if problem:
+            raise InvalidInput(problem, fields={"start": "out of time"})
     statutory.rates_on(start)  # a tax year the packs have rates for
     weekdays = qualifying_weekdays(given["qualifying_days"])
     if not weekdays:
@@ -202,6 +219,52 @@ def _refuse_overlap(employee: Employee, given: dict, *, exclude: int | None) -> 
             )
 
 
+def _refuse_out_of_time(employee: Employee, given: dict, *, exclude: int | None) -> None:
+    """Refuse leave taken outside its window or beyond its weeks (statutory_limits), and
+    sickness in a linked series that has passed three years."""
+    others = StatutoryAbsence.objects.filter(employee=employee, kind=given["kind"])
+    if exclude is not None:
+        others = others.exclude(pk=exclude)
+    if given["kind"] == statutory.SICKNESS:
+        problem = _sick_series_refusal(given, list(others))
+    else:
+        same_child = [o for o in others if o.expected_on == given["expected_on"]]
+        problem = statutory_limits.refusal(
+            _leave(given),
+            weeks_recorded=sum(
+                statutory_limits.weeks_of(statutory_limits.Leave(o.kind, o.start, o.end, None))
+                for o in same_child
+            ),
+        )
+    if problem:
+        raise InvalidInput(problem, fields={"start": "out of time"})
+
+
+def _leave(given: dict) -> statutory_limits.Leave:
+    return statutory_limits.Leave(
+        kind=given["kind"], start=given["start"], end=given["end"],
+        expected_on=given["expected_on"], child_arrived_on=given["child_arrived_on"],
+        care_started_on=given["care_started_on"], weeks_of_care=given["weeks_available"],
+    )  # fmt: skip
+
+
+def _sick_series_refusal(given: dict, others: list[StatutoryAbsence]) -> str:
+    """A sickness whose linked series began three years or more before it pays no SSP."""
+    start = given["start"]
+    spells = [statutory.Spell(o.start, o.end or max(o.start, start)) for o in others]
+    spells.append(statutory.Spell(start, given["end"] or start))
+    for series in statutory.linked_series(spells):
+        if any(spell.start == start for spell in series):
+            ends = statutory.series_ends(series[0].start)
+            if start >= ends:
+                return (
+                    "No Statutory Sick Pay: this sickness links to a series of linked "
+                    f"periods of sickness that began on {statutory.day_text(series[0].start)} "
+                    f"and passed three years on {statutory.day_text(ends)}."
+                )
+    return ""
+
+
 def _earnings(employee: Employee, given: dict) -> dict:
     """The average weekly earnings (worked out from finalised pay unless given) and the
     refusal, if the absence does not qualify."""
@@ -211,7 +274,9 @@ def _earnings(employee: Employee, given: dict) -> dict:
     if override is not None:
         awe, text, is_given = override, "Average weekly earnings as given.", True
     else:
-        up_to = statutory_rules.relevant_period_end(kind=kind, start=start, expected=expected)
+        up_to = statutory_rules.relevant_period_end(
+            kind=kind, start=start, expected=expected, care_started=given["care_started_on"]
+        )
         payments, frequency = _payments(employee)
         awe, text = statutory_rules.average_weekly_earnings(
             payments=payments, up_to=up_to, frequency=frequency
@@ -221,8 +286,9 @@ def _earnings(employee: Employee, given: dict) -> dict:
         refusal = statutory_rules.sick_refusal(first_day=start, awe_minor=awe)
     else:
         refusal = statutory_rules.family_refusal(
-            kind=kind, expected=expected, employed_from=_employed_from(employee), awe_minor=awe
-        )
+            kind=kind, expected=expected, employed_from=_employed_from(employee), awe_minor=awe,
+            care_started=given["care_started_on"],
+        )  # fmt: skip
     if refusal:
         raise InvalidInput(refusal, fields={"kind": "does not qualify"})
     exact = Fraction(awe)

@@ -1,5 +1,6 @@
-"""A UK statutory absence: sickness, maternity, adoption, paternity or shared parental
-leave, with what its pay was worked out on. Imported by models.py, so the app's models
+"""A UK statutory absence: sickness, maternity, adoption, paternity, shared parental,
+parental bereavement or neonatal care leave, or paid annual leave (holiday), with what
+its pay was worked out on. Imported by models.py, so the app's models
 are one set; changed only through statutory_leave.py."""
 
 from django.conf import settings
@@ -16,6 +17,9 @@ class StatutoryAbsence(ClientOwned):
         ADOPTION = "adoption", "Adoption"
         PATERNITY = "paternity", "Paternity"
         SHARED_PARENTAL = "shared_parental", "Shared parental"
+        BEREAVEMENT = "bereavement", "Parental bereavement"
+        NEONATAL_CARE = "neonatal_care", "Neonatal care"
+        HOLIDAY = "holiday", "Holiday (paid annual leave)"
 
     employee = models.ForeignKey(
         "payroll.Employee", on_delete=models.CASCADE, related_name="statutory_absences"
@@ -23,8 +27,13 @@ class StatutoryAbsence(ClientOwned):
     kind = models.CharField(max_length=16, choices=Kind.choices)
     start = models.DateField()
     end = models.DateField(null=True, blank=True)  # None: until the entitlement ends
-    # the expected week of childbirth's due date, or the adoption matching date
+    # the expected week of childbirth's due date, the adoption matching date, the date of
+    # the child's death (bereavement) or the baby's date of birth (neonatal care)
     expected_on = models.DateField(null=True, blank=True)
+    # the baby's actual date of birth or the adoption placement (maternity pay may start
+    # the day after an early birth; paternity pay's 52 weeks count from it)
+    child_arrived_on = models.DateField(null=True, blank=True)
+    care_started_on = models.DateField(null=True, blank=True)  # neonatal care pay
     # average weekly earnings: whole pence (a fraction of a penny left off) for reading,
     # and exact, in pence as "numerator/denominator", for the pay (HMRC: not rounded)
     average_weekly_earnings_minor = models.BigIntegerField()
@@ -33,7 +42,8 @@ class StatutoryAbsence(ClientOwned):
     earnings_text = models.CharField(max_length=400, blank=True)  # how they were found
     # Monday 0 .. Sunday 6, e.g. "0,1,2,3,4": the days SSP is paid for
     qualifying_days = models.CharField(max_length=13, default="0,1,2,3,4")
-    weeks_available = models.PositiveSmallIntegerField(null=True, blank=True)  # ShPP
+    # ShPP: the weeks left to share; SNCP: the weeks of neonatal care of 7 or more days
+    weeks_available = models.PositiveSmallIntegerField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"

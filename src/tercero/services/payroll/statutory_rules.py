@@ -16,6 +16,21 @@ expected week 17 June 2018, qualifying week 4 to 10 March 2018, latest start 16 
 Statutory Sick Pay: the relevant period ends with the last normal payday before the
 first day of sickness; before 6 April 2026 earnings must reach the lower earnings limit
 (the Employment Rights Act 2025 removed that test from 6 April 2026).
+Statutory Parental Bereavement Pay (GOV.UK, Statutory Parental Bereavement Pay and Leave:
+employer guide; Parental Bereavement Pay Regulations 2020): the relevant week is the week
+before the week of the death; two weeks, as one block or two separate weeks, from the
+death and within 56 weeks of it. Statutory Neonatal Care Pay (GOV.UK, Statutory Neonatal
+Care Pay and Leave: employer guide; SI 2025/376; Acas): for a baby born on or after
+6 April 2025 whose neonatal care of 7 or more continuous days started within 28 days of
+the birth; one week of pay per such week of care, 12 at most, in whole weeks within 68
+weeks of the birth; the relevant week is the week before the week the care started.
+Limits on when pay may start (Statutory Maternity Pay (General) Regulations 1986 reg. 2;
+Statutory Paternity Pay and Statutory Adoption Pay (General) Regulations 2002; GOV.UK
+employer guides): maternity pay starts no earlier than the 11th week before the expected
+week of childbirth unless the baby is born earlier (then from the day after the birth);
+adoption pay no earlier than 14 days before the expected placement; paternity pay, for
+a child born or placed on or after 6 April 2024, is taken within 52 weeks of the birth
+or placement.
 """
 
 from collections.abc import Iterable
@@ -35,11 +50,17 @@ def week_of(day: date) -> date:
     return day - timedelta(days=(day.weekday() + 1) % 7)
 
 
-def qualifying_week(*, kind: str, expected: date) -> date:
-    """The Sunday starting the qualifying week: the 15th week before the expected week of
-    childbirth, or for adoption the week of the matching date."""
+def qualifying_week(*, kind: str, expected: date, care_started: date | None = None) -> date:
+    """The Sunday starting the qualifying (relevant) week: the 15th week before the
+    expected week of childbirth, for adoption the week of the matching date, for
+    bereavement pay the week before the week of the death (`expected`), for neonatal care
+    pay the week before the week the neonatal care started."""
     if kind == statutory.ADOPTION:
         return week_of(expected)
+    if kind == statutory.BEREAVEMENT:
+        return week_of(expected) - timedelta(weeks=1)
+    if kind == statutory.NEONATAL:
+        return week_of(care_started or expected) - timedelta(weeks=1)
     return week_of(expected) - timedelta(weeks=15)
 
 
@@ -86,15 +107,24 @@ def average_weekly_earnings(
     return exact, said
 
 
+EVENT_WORDS = {
+    statutory.ADOPTION: "matching date",
+    statutory.BEREAVEMENT: "date of the child's death",
+    statutory.NEONATAL: "baby's date of birth",
+}
+
+
 def family_refusal(
-    *, kind: str, expected: date | None, employed_from: date | None, awe_minor: statutory.Pence
-) -> str:
-    """Why SMP, SAP, SPP or ShPP is not due, in a sentence; "" when it is."""
+    *, kind: str, expected: date | None, employed_from: date | None, awe_minor: statutory.Pence,
+    care_started: date | None = None,
+) -> str:  # fmt: skip
+    """Why SMP, SAP, SPP, ShPP, SPBP or SNCP is not due, in a sentence; "" when it is."""
     name = statutory.KINDS[kind][1]
     if expected is None:
-        what = "matching date" if kind == statutory.ADOPTION else "expected week of childbirth"
-        return f"{name} needs the {what}."
-    sunday = qualifying_week(kind=kind, expected=expected)
+        return f"{name} needs the {EVENT_WORDS.get(kind, 'expected week of childbirth')}."
+    if kind == statutory.NEONATAL and care_started is None:
+        return f"{name} needs the day the neonatal care began."
+    sunday = qualifying_week(kind=kind, expected=expected, care_started=care_started)
     limit = statutory.rates_on(sunday).lower_earnings_limit
     if employed_from is None or employed_from > latest_start(qualifying_sunday=sunday):
         return (
@@ -123,9 +153,12 @@ def sick_refusal(*, first_day: date, awe_minor: statutory.Pence) -> str:
     return ""
 
 
-def relevant_period_end(*, kind: str, start: date, expected: date | None) -> date:
+def relevant_period_end(
+    *, kind: str, start: date, expected: date | None, care_started: date | None = None
+) -> date:
     """The day the relevant period's last payday may fall on: the Saturday of the
     qualifying week, or for sickness the day before the first day of sickness."""
     if kind == statutory.SICKNESS or expected is None:
         return start - timedelta(days=1)
-    return qualifying_week(kind=kind, expected=expected) + timedelta(days=6)
+    sunday = qualifying_week(kind=kind, expected=expected, care_started=care_started)
+    return sunday + timedelta(days=6)

@@ -24,8 +24,9 @@ NS = "{http://www.govtalk.gov.uk/taxation/PAYE/RTI/EmployerPaymentSummary/26-27/
 # 92 % of the 2,082.86 maternity pay paid by the end of tax month 2 (test_statutory_rti.py)
 LARGE = "£1,916.23 of Statutory Maternity Pay for month 2 of 2026-27"
 NOTHING = (
-    "UK monthly paid no statutory maternity, paternity, adoption or shared parental pay "
-    "in 2026-27 up to 05 May 2026: there is nothing to recover."
+    "UK monthly paid no statutory maternity, paternity, adoption, shared parental, parental "
+    "bereavement or neonatal care pay in 2026-27 up to 05 May 2026: there is nothing to "
+    "recover."
 )
 
 

@@ -127,8 +127,9 @@ def test_the_eps_of_a_month_before_any_statutory_pay_is_refused_in_words(on_leav
     with pytest.raises(Conflict) as refused:
         rti.eps_recovery(pay_group=group, tax_year="2026-27", month=1)
     assert refused.value.message == (
-        "UK monthly paid no statutory maternity, paternity, adoption or shared parental "
-        "pay in 2026-27 up to 05 May 2026: there is nothing to recover."
+        "UK monthly paid no statutory maternity, paternity, adoption, shared parental, "
+        "parental bereavement or neonatal care pay in 2026-27 up to 05 May 2026: there is "
+        "nothing to recover."
     )
 
 

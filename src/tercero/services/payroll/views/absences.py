@@ -101,6 +101,8 @@ def _posted(request, *, kind: str) -> dict:
         "start": _day(post.get("start", ""), "start", required=True),
         "end": _day(post.get("end", ""), "end"),
         "expected_on": _day(post.get("expected_on", ""), "expected on"),
+        "child_arrived_on": _day(post.get("child_arrived_on", ""), "birth or placement"),
+        "care_started_on": _day(post.get("care_started_on", ""), "neonatal care began"),
         "average_weekly_earnings_minor": _pence(post.get("earnings", "")),
         "qualifying_days": days or "0,1,2,3,4",
         "weeks_available": int(weeks) if weeks.isdigit() and 0 < int(weeks) < 100 else None,
