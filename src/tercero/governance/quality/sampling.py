@@ -9,6 +9,7 @@ size we ask for is exactly the size whose interval meets the target.
 """
 
 import math
+import operator
 from dataclasses import dataclass
 from statistics import NormalDist
 
@@ -25,7 +26,7 @@ def wilson_interval(successes: int, trials: int, confidence: float = 0.95) -> tu
     centre = (p + z^2/2n) / (1 + z^2/n), half-width = z sqrt(p(1-p)/n + z^2/4n^2) / (1 + z^2/n)
     with p = successes / n (Wilson 1927; Agresti & Coull, The American Statistician 52, 1998).
     """
-    _check_counts(successes, trials)
+    successes, trials = _whole_counts(successes, trials)
     _check_confidence(confidence)
     if trials == 0:
         return (0.0, 1.0)
@@ -149,8 +150,15 @@ def _check_target(margin: float, expected: float) -> None:
         raise ValueError(f"The expected share must be between 0 and 1 (0.9), not {expected}.")
 
 
-def _check_counts(successes: int, trials: int) -> None:
-    if trials < 0 or successes < 0:
+def _whole_counts(successes: int, trials: int) -> tuple[int, int]:
+    """The counts as plain ints (NumPy integers welcome); 2.5 or True is refused."""
+    whole: list[int] = []
+    for count in (successes, trials):
+        if isinstance(count, bool) or not hasattr(count, "__index__"):
+            raise ValueError(f"Successes and trials must be whole numbers, not {count!r}.")
+        whole.append(operator.index(count))
+    if whole[0] < 0 or whole[1] < 0:
         raise ValueError("Successes and trials cannot be negative.")
-    if successes > trials:
+    if whole[0] > whole[1]:
         raise ValueError(f"Successes ({successes}) cannot exceed trials ({trials}).")
+    return whole[0], whole[1]

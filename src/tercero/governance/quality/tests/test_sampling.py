@@ -57,6 +57,8 @@ def test_all_or_nothing_intervals_touch_the_bounds_exactly():
         (1, 4, 1.0, "confidence"),
         (1, 4, 0.0, "confidence"),
         (1, 4, 95, "confidence"),
+        (2.5, 4, 0.95, "whole numbers"),
+        (True, 4, 0.95, "whole numbers"),
     ],
 )
 def test_bad_counts_and_confidences_are_refused_by_name(successes, trials, confidence, message):
