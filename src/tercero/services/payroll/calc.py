@@ -95,6 +95,11 @@ class Snapshot:
     # (code, name, amount_minor, sentences) per kind, an earning taxed and NICable like pay
     statutory: tuple[tuple[str, str, int, tuple[str, ...]], ...] = ()
     statutory_problem: str = ""  # why it could not be worked out: the employee is held
+    # United Kingdom paid annual leave in the period (holiday_leave): the holiday pay,
+    # the basic pay for the same days not paid as salary, and the sentences
+    holiday_minor: int = 0
+    holiday_salary_minor: int = 0
+    holiday: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -189,17 +194,22 @@ def compute(snapshot: Snapshot, setting: Setting) -> Computed:
     scale = places(setting.currency)
     if snapshot.statutory_problem:
         raise InvalidInput(snapshot.statutory_problem)
-    if snapshot.statutory:
-        setting = _with_statutory(setting, snapshot.statutory, scale)
+    added = snapshot.statutory
+    if snapshot.holiday:
+        added += (("HOLIDAY", "Holiday pay", snapshot.holiday_minor, snapshot.holiday),)
+    if added:
+        setting = _with_statutory(setting, added, scale)
     if snapshot.salary_minor is not None:
         salary_minor = snapshot.salary_minor
     elif snapshot.annual_salary_minor is not None:
         salary_minor = period_amount_minor(snapshot.annual_salary_minor, setting.frequency)
     else:
         salary_minor = 0
+    # the salary the period owes is paid as basic pay and, for holiday days, holiday pay
+    not_as_salary = min(snapshot.holiday_salary_minor, salary_minor)
     inputs = dict.fromkeys(setting.input_names, "0")
     inputs.update(snapshot.inputs)
-    inputs["salary"] = _major(salary_minor, scale)
+    inputs["salary"] = _major(salary_minor - not_as_salary, scale)
     inputs["hourly_rate"] = _major(snapshot.hourly_rate_minor or 0, scale)
     inputs["retro"] = _major(snapshot.retro_minor, scale)
     ytd = snapshot.ytd
@@ -269,6 +279,8 @@ def compute(snapshot: Snapshot, setting: Setting) -> Computed:
                 if snapshot.statutory
                 else {}
             ),
+            **({"holiday": list(snapshot.holiday)} if snapshot.holiday else {}),
+            **({"holiday_salary_minor": not_as_salary} if not_as_salary else {}),
         },
     )
 

@@ -15,7 +15,15 @@ from django.db.models import F, Max, Sum
 from django.utils import timezone
 
 from tercero.platform.errors import InvalidInput
-from tercero.services.payroll import calc, gb, groups, lifecycle, pensions, statutory_leave
+from tercero.services.payroll import (
+    calc,
+    gb,
+    groups,
+    holiday_leave,
+    lifecycle,
+    pensions,
+    statutory_leave,
+)
 from tercero.services.payroll import run_steps as steps
 from tercero.services.payroll.models import (
     Employee,
@@ -144,6 +152,7 @@ def snapshots(run: PayRun, employee_ids: list[int]) -> list[calc.Snapshot]:
     frequency = run.pay_group.frequency
     regular = run.kind == PayRun.Kind.REGULAR
     statutory = statutory_leave.run_lines(run, employee_ids) if regular else {}
+    holidays = holiday_leave.taken_in(run, employee_ids)
     built = []
     for employee_id in employee_ids:
         # only the employment in this pay group: a transfer's other part is the other
@@ -180,10 +189,26 @@ def snapshots(run: PayRun, employee_ids: list[int]) -> list[calc.Snapshot]:
                 **_p45(employees[employee_id], run.tax_year),
                 withholding=certificates.get(employee_id, {}),
                 **_director(employees[employee_id], run),
-                **statutory.get(employee_id, {}),
+                **_statutory_and_holiday(
+                    statutory.get(employee_id, {}),
+                    holiday_leave.snapshot_fields(
+                        employee_id,
+                        holidays.get(employee_id, []),
+                        annual_salary_minor=current["annual_salary_minor"],
+                    ),
+                ),
             )
         )
     return built
+
+
+def _statutory_and_holiday(statutory: dict, holiday: dict) -> dict:
+    """A snapshot's statutory pay and holiday fields; either one's problem holds the
+    employee (the first one found is said)."""
+    problem = statutory.get("statutory_problem") or holiday.get("statutory_problem")
+    if problem:
+        return {"statutory_problem": problem}
+    return {**statutory, **holiday}
 
 
 def _director(employee: dict, run: PayRun) -> dict:

@@ -77,3 +77,36 @@ def rolled_up_minor(pay_minor: int) -> tuple[int, str]:
         raise InvalidInput("Pay cannot be negative.", fields={"pay": "negative"})
     amount = int((Decimal(pay_minor) * ACCRUAL_PERCENT / 100).to_integral_value(ROUND_HALF_UP))
     return amount, f"Rolled-up holiday pay: 12.07 % of {pounds(pay_minor)} = {pounds(amount)}."
+
+
+def period_week_pay(*, periods: Iterable[tuple[date, date, int]], holiday_starts: date) -> WeekPay:
+    """A week's pay for a holiday starting on `holiday_starts`, from pay periods (first
+    day, last day, pay in pence) rather than weeks: the periods with pay that ended before
+    the holiday, newest first, until they cover 52 weeks (looking back at most 104), their
+    pay times 7 over the days they cover, rounded half up to the penny. For weekly pay
+    this is `week_pay`; a month counts its own days (12 months: 365 days)."""
+    earliest = holiday_starts - timedelta(weeks=LOOK_BACK_WEEKS)
+    paid = sorted(
+        ((start, end, amount) for start, end, amount in periods
+         if earliest <= start and end < holiday_starts and amount > 0),
+        key=lambda period: period[1],
+        reverse=True,
+    )  # fmt: skip
+    counted, days = [], 0
+    for start, end, amount in paid:
+        if days >= 7 * REFERENCE_WEEKS:
+            break
+        counted.append((start, end, amount))
+        days += (end - start).days + 1
+    if not counted:
+        return WeekPay(0, 0, None, None, "No pay on record in the 104 weeks before the holiday.")
+    total = sum(amount for _start, _end, amount in counted)
+    weekly = int((Decimal(total) * 7 / days).to_integral_value(ROUND_HALF_UP))
+    first, last = counted[-1][0], counted[0][1]
+    weeks = f"{days // 7} weeks" if days % 7 == 0 else f"{days} days"
+    text = (
+        f"A week's holiday pay is {pounds(weekly)}: {pounds(total)} paid for the "
+        f"{len(counted)} pay period{'s' if len(counted) != 1 else ''} with pay from "
+        f"{day_text(first)} to {day_text(last)} ({weeks}), times 7 over {days} days."
+    )
+    return WeekPay(weekly, -(-days // 7), first, last, text)

@@ -121,6 +121,8 @@ def payslip_html(result: PayResult, *, run: PayRun) -> str:
             "taxable_to_date": money(result.ytd.get(calc.TAXABLE_TO_DATE, 0), currency),
             "tax_to_date": money(result.ytd.get(paye[0], 0), currency) if paye else "",
             "tax_note": tax_not_deducted_note(result.basis, currency),
+            # how statutory pay and holiday pay were worked out, a sentence each
+            "explained": [*result.basis.get("statutory", []), *result.basis.get("holiday", [])],
         },
     )
 
@@ -155,9 +157,9 @@ def line_codes(run: PayRun) -> list[tuple[str, str, str]]:
 
 
 def statutory_codes(run: PayRun) -> list[tuple[str, str, str]]:
-    """(code, name, "earning") of the statutory pay lines and corrections the run's
-    payslips carry: they are added by the run, not by the rules, so read from the
-    payslips of the employees with a statutory absence (a few), in code order."""
+    """(code, name, "earning") of the statutory pay lines, corrections and holiday pay
+    the run's payslips carry: they are added by the run, not by the rules, so read from
+    the payslips of the employees with an absence recorded (a few), in code order."""
     found: dict[str, str] = {}
     for lines in PayResult.objects.filter(
         run=run,
@@ -166,7 +168,7 @@ def statutory_codes(run: PayRun) -> list[tuple[str, str, str]]:
         ),
     ).values_list("lines", flat=True):
         for code, name, _category, _amount in lines:
-            if statutory_corrections.payment_of(code):
+            if statutory_corrections.payment_of(code) or code == "HOLIDAY":
                 found.setdefault(code, name)
     return [(code, found[code], "earning") for code in sorted(found)]
 

@@ -22,6 +22,7 @@ STATUTORY = {
     "SMP": "smp", "SPP": "spp", "SAP": "sap", "SHPP": "shpp", "SPBP": "spbp", "SNCP": "sncp",
     "SSP": "ssp",
 }  # fmt: skip
+HOLIDAY = "HOLIDAY"  # holiday pay of a recorded holiday (holiday_leave), not in the rules
 # the statutory payments an employer recovers through the EPS (not SSP)
 RECOVERABLE = ("smp", "spp", "sap", "shpp", "spbp", "sncp")
 # what a rule's tax routine makes its line
@@ -99,6 +100,8 @@ def of_result(result: PayResult, kinds: dict[str, str]) -> Figures:
         payment = statutory_corrections.payment_of(code)  # a payment, or its correction
         if kind is None and payment in STATUTORY:
             setattr(made, STATUTORY[payment], getattr(made, STATUTORY[payment]) + amount)
+            kind = "earning"
+        elif kind is None and code == HOLIDAY:  # added by the run, taxed like pay
             kind = "earning"
         if kind == "earning":
             made.nic_earnings += amount

@@ -36,6 +36,7 @@ FAMILY = (
     statutory.MATERNITY, statutory.ADOPTION, statutory.PATERNITY, *statutory.WHOLE_WEEKS,
 )  # fmt: skip
 EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
+HOLIDAY = "holiday"  # paid annual leave: recorded here, paid by holiday_leave
 FIELDS = (
     "kind", "start", "end", "expected_on", "average_weekly_earnings_minor",
     "qualifying_days", "weeks_available", "child_arrived_on", "care_started_on",
@@ -158,20 +159,13 @@ def _audited(absence: StatutoryAbsence) -> dict:
 def _check(given: dict) -> None:
     """Refuse what cannot be an absence, before anything is read or written."""
     kind, start, end = given["kind"], given["start"], given["end"]
-    if kind not in statutory.KINDS:
+    if kind not in statutory.KINDS and kind != HOLIDAY:
         raise InvalidInput(
             f"{str(kind)[:40]!r} is not a kind of statutory absence; use one of: "
-            f"{', '.join(statutory.KINDS)}.",
+            f"{', '.join([*statutory.KINDS, HOLIDAY])}.",
             fields={"kind": "unknown"},
         )
-    if end is not None and end < start:
-        raise InvalidInput("The absence ends before it starts.", fields={"end": "before start"})
-    for name in ("start", "end", "expected_on", "child_arrived_on", "care_started_on"):
-        if given[name] is not None and not EARLIEST <= given[name] <= LATEST:
-            raise InvalidInput(
-                f"The {name.replace('_', ' ')} date must fall in the years 2000 to 2100.",
-                fields={name: "range"},
-            )
+    _check_dates(given)
     if kind != statutory.SICKNESS:  # a window that has passed, before a year without rates
         problem = statutory_limits.refusal(_leave(given))
         if problem:
@@ -183,6 +177,8 @@ def _check(given: dict) -> None:
             "Give the qualifying days as weekday numbers, Monday 0 to Sunday 6.",
             fields={"qualifying_days": "weekdays"},
         )
+    if kind == HOLIDAY:
+        _check_holiday(start, end, weekdays)
     if kind == statutory.SHARED_PARENTAL and not given["weeks_available"]:
         raise InvalidInput(
             "Shared parental pay needs the weeks left after maternity or adoption pay.",
@@ -193,6 +189,32 @@ def _check(given: dict) -> None:
         raise InvalidInput(
             "Average weekly earnings must be zero or more.",
             fields={"average_weekly_earnings_minor": "range"},
+        )
+
+
+def _check_dates(given: dict) -> None:
+    start, end = given["start"], given["end"]
+    if end is not None and end < start:
+        raise InvalidInput("The absence ends before it starts.", fields={"end": "before start"})
+    for name in ("start", "end", "expected_on", "child_arrived_on", "care_started_on"):
+        if given[name] is not None and not EARLIEST <= given[name] <= LATEST:
+            raise InvalidInput(
+                f"The {name.replace('_', ' ')} date must fall in the years 2000 to 2100.",
+                fields={name: "range"},
+            )
+
+
+def _check_holiday(start: date, end: date | None, weekdays: frozenset[int]) -> None:
+    """A holiday is days of paid annual leave: it needs its last day and a working day."""
+    if end is None:
+        raise InvalidInput("A holiday needs its last day.", fields={"end": "required"})
+    if not any(
+        (start + timedelta(days=offset)).weekday() in weekdays
+        for offset in range(min((end - start).days + 1, 7))
+    ):
+        raise InvalidInput(
+            "This holiday has no working day in it (its working days are the days ticked).",
+            fields={"qualifying_days": "no working day"},
         )
 
 
@@ -213,7 +235,8 @@ def _refuse_overlap(employee: Employee, given: dict, *, exclude: int | None) -> 
     for other in others:
         if other.end is None or other.end >= given["start"]:
             raise InvalidInput(
-                f"This {statutory.KINDS[given['kind']][1]} absence overlaps the one from "
+                f"This {statutory.KINDS.get(given['kind'], ('', 'holiday'))[1]} absence "
+                "overlaps the one from "
                 f"{other.start.day} {other.start:%B %Y}.",
                 fields={"start": "overlap"},
             )
@@ -269,6 +292,13 @@ def _earnings(employee: Employee, given: dict) -> dict:
     """The average weekly earnings (worked out from finalised pay unless given) and the
     refusal, if the absence does not qualify."""
     kind, start, expected = given["kind"], given["start"], given["expected_on"]
+    if kind == HOLIDAY:  # paid at the 52-week average of the pay before it, by the run
+        return {
+            "average_weekly_earnings_minor": 0,
+            "average_weekly_earnings_exact": "0/1",
+            "is_earnings_given": False,
+            "earnings_text": "Paid at the average of the 52 weeks with pay before it.",
+        }
     override = given["average_weekly_earnings_minor"]
     awe: statutory.Pence
     if override is not None:

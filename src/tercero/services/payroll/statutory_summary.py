@@ -22,6 +22,7 @@ class AbsencePay:
     total_minor: int
     is_so_far: bool  # an open-ended sickness: paid up to today
     problem: str  # why the pay cannot be worked out, in a sentence; "" when it can
+    note: str = ""  # a holiday: what the run pays it at, in words
 
 
 def summaries(absences: Iterable[StatutoryAbsence], *, today: date) -> list[AbsencePay]:
@@ -42,6 +43,8 @@ def _summary(
     family: tuple[statutory.Spell, ...],
     today: date,
 ) -> AbsencePay:
+    if absence.kind == statutory_leave.HOLIDAY:
+        return _holiday(absence)
     is_so_far = absence.kind == statutory.SICKNESS and absence.end is None
     try:
         days = list(_paid_days(absence, sick, family, today))
@@ -60,6 +63,31 @@ def _summary(
         total_minor=sum(paid.amount_minor for paid in days),
         is_so_far=is_so_far,
         problem=problem,
+    )
+
+
+def _holiday(absence: StatutoryAbsence) -> AbsencePay:
+    """Paid annual leave: its working days, paid by the runs of its periods at the
+    52-week average (holiday_leave)."""
+    weekdays = statutory_leave.qualifying_weekdays(absence.qualifying_days)
+    end = absence.end or absence.start
+    days = sum(
+        1
+        for offset in range((end - absence.start).days + 1)
+        if (absence.start + timedelta(days=offset)).weekday() in weekdays
+    )
+    return AbsencePay(
+        absence=absence,
+        label=absence.get_kind_display(),
+        dates=_dates(absence),
+        weekly_minor=(),
+        total_minor=0,
+        is_so_far=False,
+        problem="",
+        note=(
+            f"{days} working day{'s' if days != 1 else ''}, paid by the run of each period at "
+            "the average of the 52 weeks with pay before the holiday"
+        ),
     )
 
 
