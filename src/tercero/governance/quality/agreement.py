@@ -81,14 +81,14 @@ def alignment(
 ) -> float | None:
     """An analyst's points agreement with the reference scorer, between 0 and 1.
 
-    For each criterion both scored: 1 - |analyst - reference| / the criterion's range (at
-    least 0), weighted by the criterion's weight. None when no weighted criterion was
-    scored by both.
+    For each criterion (each key of `weights`) both scored: 1 - |analyst - reference| / the
+    criterion's range (at least 0), weighted by the criterion's weight. Other keys (not
+    criteria) are ignored. None when no weighted criterion was scored by both.
     """
     total = 0.0
     weight_sum = 0.0
-    for criterion in sorted(scores.keys() & reference.keys()):  # sorted: the same sum both ways
-        value, other = scores[criterion], reference[criterion]
+    for criterion in sorted(weights):  # sorted: the same sum whichever side is the reference
+        value, other = scores.get(criterion), reference.get(criterion)
         if value is None or other is None:
             continue
         weight, span = _weight_and_range(criterion, weights, ranges)
@@ -140,8 +140,8 @@ def _agreeing_share(unit: Sequence[Hashable | None]) -> float | None:
 def _weight_and_range(
     criterion: str, weights: Mapping[str, float], ranges: Mapping[str, float]
 ) -> tuple[float, float]:
-    if criterion not in weights or criterion not in ranges:
-        raise ValueError(f"Criterion {criterion!r} needs a weight and a range.")
+    if criterion not in ranges:
+        raise ValueError(f"Criterion {criterion!r} needs a range (its highest minus lowest score).")
     weight, span = weights[criterion], ranges[criterion]
     if not weight >= 0:
         raise ValueError(f"Criterion {criterion!r} has a negative weight.")

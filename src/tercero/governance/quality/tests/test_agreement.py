@@ -189,9 +189,15 @@ def test_alignment_is_none_when_nothing_was_scored_by_both():
     assert found is None
 
 
-def test_alignment_refuses_criteria_without_weight_or_range():
-    with pytest.raises(ValueError, match="'empathy' needs a weight and a range"):
-        agreement.alignment({"empathy": 1}, {"empathy": 2}, weights=WEIGHTS, ranges=RANGES)
+def test_alignment_ignores_keys_that_are_not_weighted_criteria():
+    analyst = {"greeting": 1, "comment_count": 7}
+    reference = {"greeting": 0, "comment_count": 1}
+    assert agreement.alignment(analyst, reference, weights=WEIGHTS, ranges=RANGES) == 0.0
+
+
+def test_alignment_refuses_criteria_without_a_usable_range():
+    with pytest.raises(ValueError, match="'tone' needs a range"):
+        agreement.alignment({"tone": 1}, {"tone": 2}, weights=WEIGHTS, ranges={})
     with pytest.raises(ValueError, match="range above 0"):
         agreement.alignment({"tone": 1}, {"tone": 2}, weights=WEIGHTS, ranges={"tone": 0})
 
