@@ -283,5 +283,7 @@ class InvoiceSequence(models.Model):
         return f"{self.prefix}{self.next_number}"
 
 
-# The parties' tax details live beside invoicing; imported so Django sees the model.
+# Credit terms, obligations and savings baselines (models_commercial.py), and the
+# parties' tax details beside invoicing: imported so Django sees the models.
+from tercero.governance.billing.models_commercial import *  # noqa: E402, F403
 from tercero.governance.billing.parties import BillingParty  # noqa: E402, F401
