@@ -20,11 +20,13 @@ from typing import Any, Literal
 
 LEVELS = ("S-1", "S-2", "S-3", "S-4", "I", "II", "III")
 
+# fmt: off
 AQLS: tuple[str, ...] = (
     "0.010", "0.015", "0.025", "0.040", "0.065", "0.10", "0.15", "0.25", "0.40", "0.65",
     "1.0", "1.5", "2.5", "4.0", "6.5", "10", "15", "25", "40", "65",
     "100", "150", "250", "400", "650", "1000",
-)  # fmt: skip
+)
+# fmt: on
 
 # Table 1 -- Sample size code letters. One row per lot-size band: the smallest lot in the
 # band, the largest (None: "500 001 and over"), then the letters under S-1 S-2 S-3 S-4 I II III.
