@@ -1,7 +1,7 @@
 """Reads of queues, items, events and agents, always within the caller's clients."""
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.db.models import Avg, Count, F, Min, Q, QuerySet
@@ -258,3 +258,48 @@ def access_attachment(*, client_ids: list[int], attachment_id: int) -> Attachmen
     if found is None:
         raise NotFound("Attachment not found.")
     return found
+
+
+# --- SLA attainment: the one count the SLA reports and billing's credits share -----------
+
+
+def attainment(found: QuerySet[WorkItem], key: str) -> list[dict[str, Any]]:
+    """Per `key` value: items measured, met, and the percentage met."""
+    rows = (
+        found.exclude(sla_met=None)
+        .values(key)
+        .annotate(measured=Count("id"), met=Count("id", filter=Q(sla_met=True)))
+        .order_by(key)
+    )
+    return [
+        {
+            "key": row[key],
+            "measured": row["measured"],
+            "met": row["met"],
+            "percent": round(100 * row["met"] / row["measured"], 1) if row["measured"] else None,
+        }
+        for row in rows
+    ]
+
+
+def resolved_between(*, client_ids: list[int], first: date, last: date) -> QuerySet[WorkItem]:
+    """Items of `client_ids` resolved from `first` to `last` (inclusive): what the
+    monthly SLA report measures."""
+    return WorkItem.objects.filter(
+        client_id__in=client_ids, resolved_at__date__gte=first, resolved_at__date__lte=last
+    )
+
+
+def sla_measurements(
+    *, client_ids: list[int], engagement_id: int, first: date, last: date
+) -> list[dict[str, Any]]:
+    """Each item of the engagement resolved from `first` to `last`, with its clocks: id,
+    work type, the resolution deadline and whether it was met (`sla_met`, as the report
+    counts it), the first-response deadline and the first response."""
+    return [
+        dict(row)
+        for row in resolved_between(client_ids=client_ids, first=first, last=last)
+        .filter(engagement_id=engagement_id)
+        .values("id", "work_type", "due_at", "sla_met", "response_due_at", "first_response_at")
+        .order_by("id")
+    ]

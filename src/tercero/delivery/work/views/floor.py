@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from tercero.delivery.work import access, lifecycle, queue_hours, selectors
 from tercero.delivery.work.models import Queue, WorkItem
+from tercero.delivery.work.selectors import attainment
 from tercero.delivery.workforce.models import Agent
 from tercero.delivery.workforce.shore import shore_between
 from tercero.platform import catalogue
@@ -146,25 +147,6 @@ def floor_live(request: HttpRequest, caller: Caller) -> HttpResponse:
 
 
 # --- SLA attainment -----------------------------------------------------------------------
-
-
-def attainment(found: QuerySet[WorkItem], key: str) -> list[dict[str, Any]]:
-    """Per `key` value: items measured, met, and the percentage met."""
-    rows = (
-        found.exclude(sla_met=None)
-        .values(key)
-        .annotate(measured=Count("id"), met=Count("id", filter=Q(sla_met=True)))
-        .order_by(key)
-    )
-    return [
-        {
-            "key": row[key],
-            "measured": row["measured"],
-            "met": row["met"],
-            "percent": round(100 * row["met"] / row["measured"], 1) if row["measured"] else None,
-        }
-        for row in rows
-    ]
 
 
 def daily(found: QuerySet[WorkItem], first: date, last: date) -> list[dict[str, Any]]:

@@ -20,7 +20,8 @@ from django.views.decorators.http import require_POST
 from tercero.delivery.engagements.models import Engagement
 from tercero.delivery.work import lifecycle, personal, registry, selectors, services, sla
 from tercero.delivery.work.models import Queue, WorkItem
-from tercero.delivery.work.views.floor import attainment, daily
+from tercero.delivery.work.selectors import attainment
+from tercero.delivery.work.views.floor import daily
 from tercero.delivery.work.views.items import item_listing
 from tercero.platform import catalogue
 from tercero.platform.api.caller import Caller
@@ -274,11 +275,7 @@ def _month_of(request: HttpRequest) -> date:
 def sla_report(request: HttpRequest, caller: Caller) -> HttpResponse:
     month = _month_of(request)
     last = month.replace(day=calendar.monthrange(month.year, month.month)[1])
-    found = WorkItem.objects.filter(
-        client_id__in=caller.client_ids,
-        resolved_at__date__gte=month,
-        resolved_at__date__lte=last,
-    )
+    found = selectors.resolved_between(client_ids=caller.client_ids, first=month, last=last)
     by_engagement = attainment(found, "engagement__name")
     days = daily(found, month, min(last, timezone.now().date()))
     measured = sum(r["measured"] for r in by_engagement)
