@@ -1,8 +1,18 @@
+from collections.abc import Iterable
+from datetime import datetime
 from typing import TYPE_CHECKING
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 
-from tercero.delivery.workforce.models import Agent, Clearance, Site, Team, TeamMembership
+from tercero.delivery.workforce.models import (
+    Agent,
+    Clearance,
+    PresenceChange,
+    Site,
+    Team,
+    TeamMembership,
+)
 from tercero.platform.errors import NotFound
 
 if TYPE_CHECKING:
@@ -73,3 +83,51 @@ def access_clearance(*, clearance_id: int, client_ids: list[int]) -> Clearance:
 def agents_for_teams() -> QuerySet[Agent]:
     """Active staff with a profile: who can be put in a team."""
     return Agent.objects.filter(user__is_active=True).select_related("user", "site")
+
+
+def agents_of(*, agent_ids: Iterable[int] = (), user_ids: Iterable[int] = ()) -> QuerySet[Agent]:
+    """These agents, or the agent records of these people, with their sites: who did a
+    piece of work."""
+    return Agent.objects.filter(
+        Q(pk__in=list(agent_ids)) | Q(user_id__in=list(user_ids))
+    ).select_related("site")
+
+
+def clearances_for(
+    *, engagement_ids: Iterable[int] = (), agent_ids: Iterable[int] = ()
+) -> QuerySet[Clearance]:
+    """Who is cleared for these engagements, or what these agents are cleared for, with
+    each agent's site (within the caller's client scope)."""
+    return Clearance.objects.filter(
+        Q(engagement_id__in=list(engagement_ids)) | Q(agent_id__in=list(agent_ids))
+    ).select_related("agent__site")
+
+
+def presence_history(
+    *, agent_ids: Iterable[int], start: datetime, end: datetime
+) -> dict[int, list[tuple[datetime, str]]]:
+    """Each agent's presence changes as (time, new state) from the last one before `start`
+    up to `end`: enough to lay out the agent's presence over [start, end)."""
+    chosen = list(agent_ids)
+    history: dict[int, list[tuple[datetime, str]]] = {agent_id: [] for agent_id in chosen}
+    before = (
+        PresenceChange.objects.filter(agent_id__in=chosen, at__lt=start)
+        .order_by("agent_id", "-at", "-id")
+        .distinct("agent_id")
+        if connection.vendor == "postgresql"
+        else [
+            change
+            for agent_id in chosen
+            for change in PresenceChange.objects.filter(agent_id=agent_id, at__lt=start).order_by(
+                "-at", "-id"
+            )[:1]
+        ]
+    )
+    for change in before:
+        history[change.agent_id].append((change.at, change.presence))
+    within = PresenceChange.objects.filter(agent_id__in=chosen, at__gte=start, at__lt=end)
+    for agent_id, at, presence in within.order_by("at", "id").values_list(
+        "agent_id", "at", "presence"
+    ):
+        history[agent_id].append((at, presence))
+    return history

@@ -1,0 +1,9 @@
+"""Commercials' API under /api/v1/billing/: one router per concern."""
+
+from ninja import Router
+
+from tercero.governance.billing import api_rates, api_usage
+
+router = Router(tags=["billing"])
+router.add_router("", api_rates.router)
+router.add_router("", api_usage.router)

@@ -1,0 +1,49 @@
+"""Where the billing routes stand in the isolation matrix (tests/test_isolation_matrix.py):
+routes taking another client's object id, with the requests an outsider tries (each must
+answer 404 and change nothing), and routes without one, with why they cannot leak."""
+
+from tercero.platform.catalogue import Isolation
+
+ISOLATION = Isolation(
+    api_routes={
+        "api/v1/billing/rate-cards/<rate_card_id>": [
+            ("get", None),
+            ("patch", {"version": 1, "changes": {"name": "Taken"}}),
+        ],
+        "api/v1/billing/rate-cards/<rate_card_id>/versions": [
+            ("post", {"effective_from": "2030-01-01"})
+        ],
+        "api/v1/billing/rate-card-versions/<rate_version_id>": [
+            ("patch", {"version": 1, "changes": {"note": "x"}})
+        ],
+        "api/v1/billing/rate-card-versions/<rate_version_id>/lines": [
+            ("post", {"unit": "transaction", "price_minor": 1})
+        ],
+        "api/v1/billing/rate-lines/<rate_line_id>": [
+            ("patch", {"version": 1, "changes": {"price_minor": 2}}),
+            ("delete", None),
+        ],
+        "api/v1/billing/clients/<client_id>/rating": [("get", None)],
+    },
+    page_routes={
+        "billing/rates/<int:rate_card_id>/": [("get", None)],
+        "billing/rates/<int:rate_card_id>/edit/": [("post", {"version": "1", "name": "x"})],
+        "billing/rates/<int:rate_card_id>/versions/": [("post", {"effective_from": "2030-01-01"})],
+        "billing/versions/<int:rate_version_id>/": [
+            ("post", {"version": "1", "effective_from": "2030-01-01"})
+        ],
+        "billing/versions/<int:rate_version_id>/lines/": [
+            ("post", {"unit": "transaction", "price": "1"})
+        ],
+        "billing/lines/<int:rate_line_id>/remove/": [("post", None)],
+    },
+    scoped_routes={
+        "api/v1/billing/rate-cards": "lists and creates within the caller's clients; "
+        "another client's engagement is 404",
+        "api/v1/billing/usage": "the ledger of the caller's clients only",
+        "api/v1/billing/usage/totals": "totals of the caller's clients only",
+        "billing/rates/": "the cards of the caller's clients only",
+        "billing/rates/new/": "another client's engagement is 404 (a message)",
+        "billing/usage/": "the ledger of the caller's clients only",
+    },
+)
