@@ -214,7 +214,9 @@ def _line(root, document: Document, line: Line, sign: int) -> None:
         element,
         CBC,
         "InvoicedQuantity" if is_invoice else "CreditedQuantity",
-        quantity_text(line.quantity if line.amount_minor * sign >= 0 else -line.quantity),
+        # the quantity's sign follows the amount's, so quantity x price (never negative,
+        # BR-27) gives the line's amount
+        quantity_text(abs(line.quantity) if sign * line.amount_minor >= 0 else -abs(line.quantity)),
         unitCode=UNIT_CODES.get(line.unit, "C62"),
     )
     _sub(
