@@ -43,6 +43,10 @@ def raise_dispute(*, actor: Any, evaluation: Evaluation, reason: str) -> Dispute
                 changes={"status": Evaluation.Status.DISPUTED},
                 what="evaluation",
             )
+            evaluation.status, evaluation.version = (
+                Evaluation.Status.DISPUTED,
+                evaluation.version + 1,
+            )
             dispute = Dispute.objects.create(
                 client_id=evaluation.client_id,
                 evaluation=evaluation,
@@ -85,11 +89,15 @@ def decide(
         )
     if not comment:
         raise InvalidInput("Give the reason for the decision.", fields={"comment": "required"})
-    evaluation = dispute.evaluation
-    definition = evaluation.scorecard_version.definition
-    scores = _corrected_scores(definition, evaluation.scores, corrected, decision)
-    result = scorecards.score(definition, scores)
     with transaction.atomic():
+        evaluation = (
+            Evaluation.objects.select_for_update()
+            .select_related("scorecard_version")
+            .get(pk=dispute.evaluation_id)
+        )
+        definition = evaluation.scorecard_version.definition
+        scores = _corrected_scores(definition, evaluation.scores, corrected, decision)
+        result = scorecards.score(definition, scores)
         _lock_evaluation(evaluation, scores, result)
         update_versioned(
             Dispute,

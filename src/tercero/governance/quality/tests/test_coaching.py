@@ -33,8 +33,11 @@ def _evaluated(world, scores):
     held_by_analyst(world, sample)
     with client_scope(clients=[world.tenant.client]):
         evaluations.submit(
-            actor=world.analyst.user, client_ids=[world.tenant.client.pk],
-            item_id=sample.evaluation_item_id, scores=scores)  # fmt: skip
+            actor=world.analyst.user,
+            client_ids=[world.tenant.client.pk],
+            item_id=sample.evaluation_item_id,
+            scores=scores,
+        )
     return item
 
 

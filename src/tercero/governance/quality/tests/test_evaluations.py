@@ -48,9 +48,12 @@ def test_an_analyst_submits_an_evaluation_and_its_item_is_resolved(sampled):
     held_by_analyst(world, sample)
     # when the analyst scores the item (the name N/A, care 4 of 5)
     done = _submit(
-        world, sample, {"ref": 1, "name": None, "iban": 1, "care": 4},
-        comments={"care": "Card 4111 1111 1111 1111 noted"}, overall_comment="Good",
-    )  # fmt: skip
+        world,
+        sample,
+        {"ref": 1, "name": None, "iban": 1, "care": 4},
+        comments={"care": "Card 4111 1111 1111 1111 noted"},
+        overall_comment="Good",
+    )
     # then the evaluation is stored with its score: (1 + 2 + 0.75) / 4 = 93.75
     assert str(done.score) == "93.75"
     assert (done.critical_failed, done.fields_total, done.fields_right) == (False, 2, 2)

@@ -30,8 +30,10 @@ def test_a_resolved_item_is_sampled_once_with_an_evaluation_item_not_for_its_age
     # then one sample, for the keyer, and one evaluation item in the same engagement
     [sample] = _samples(tenant_a)
     assert (sample.source_item_id, sample.agent_id, sample.reason) == (
-        item.pk, world.keyer.pk, "random"
-    )  # fmt: skip
+        item.pk,
+        world.keyer.pk,
+        "random",
+    )
     with client_scope(clients=[tenant_a.client]):
         evaluation = work_selectors.items(client_ids=[tenant_a.client.pk]).get(
             pk=sample.evaluation_item_id
@@ -131,9 +133,14 @@ def test_the_top_up_meets_the_weekly_minimum_and_the_precision_target(tenant_a):
     # given 30 documents by one keyer this week, none sampled at random, a minimum of 3
     # and a target of +/-20 % at 90 % confidence around 80 % accuracy
     world = build(
-        tenant_a, random_share="0", strata=[], minimum_per_agent_week=3,
-        target_confidence="0.90", target_margin="0.20", expected_accuracy="0.80",
-    )  # fmt: skip
+        tenant_a,
+        random_share="0",
+        strata=[],
+        minimum_per_agent_week=3,
+        target_confidence="0.90",
+        target_margin="0.20",
+        expected_accuracy="0.80",
+    )
     for n in range(30):
         resolved_document(world, ref=f"T-{n}")
     needed = sampling.Target(confidence=0.9, margin=0.2, expected=0.8).needed(30)
@@ -158,8 +165,12 @@ def test_gold_items_are_sampled_up_to_the_rules_share_and_name_no_agent(tenant_a
     with client_scope(clients=[tenant_a.client]):
         for gold in golds:
             GoldItem.objects.create(
-                client=tenant_a.client, engagement=world.engagement, work_type=gold.work_type,
-                source_item_id=gold.pk, answers={"ref": 1, "iban": 1})  # fmt: skip
+                client=tenant_a.client,
+                engagement=world.engagement,
+                work_type=gold.work_type,
+                source_item_id=gold.pk,
+                answers={"ref": 1, "iban": 1},
+            )
     # when the top-up runs
     sampler.top_up_all(now=timezone.now() + timedelta(seconds=1))
     # then both gold items are sampled (the three others are sampled for the target), for

@@ -33,23 +33,46 @@ def definition() -> dict[str, Any]:
             {
                 "title": "Keyed fields",
                 "criteria": [
-                    {"key": "ref", "label": "Reference right", "weight": 1, "scale": "yes_no",
-                     "critical": True, "field": "document_ref"},
-                    {"key": "name", "label": "Name right", "weight": 1, "scale": "yes_no",
-                     "field": "customer_name", "allows_na": True},
-                    {"key": "iban", "label": "Bank account right", "weight": 2,
-                     "scale": "yes_no", "critical": True, "field": "customer_iban"},
+                    {
+                        "key": "ref",
+                        "label": "Reference right",
+                        "weight": 1,
+                        "scale": "yes_no",
+                        "critical": True,
+                        "field": "document_ref",
+                    },
+                    {
+                        "key": "name",
+                        "label": "Name right",
+                        "weight": 1,
+                        "scale": "yes_no",
+                        "field": "customer_name",
+                        "allows_na": True,
+                    },
+                    {
+                        "key": "iban",
+                        "label": "Bank account right",
+                        "weight": 2,
+                        "scale": "yes_no",
+                        "critical": True,
+                        "field": "customer_iban",
+                    },
                 ],
             },
             {
                 "title": "Process",
                 "criteria": [
-                    {"key": "care", "label": "Care", "weight": 1, "scale": "one_to_five",
-                     "allows_na": True},
+                    {
+                        "key": "care",
+                        "label": "Care",
+                        "weight": 1,
+                        "scale": "one_to_five",
+                        "allows_na": True,
+                    },
                 ],
             },
         ]
-    }  # fmt: skip
+    }
 
 
 ALL_RIGHT = {"ref": 1, "name": 1, "iban": 1, "care": 5}
@@ -98,18 +121,31 @@ def build(tenant, *, name="Claims keying", random_share="1", **rule_settings) ->
     analyst_user = person(Role.QA_ANALYST)
     analyst = agent_for(engagement, analyst_user, skills={"quality_analysis": 2})
     team = create_team(
-        actor=None, provider=keyer.site.provider, name=f"Team {tenant.client.pk} {name}",
-        lead=tenant.team_lead)  # fmt: skip
+        actor=None,
+        provider=keyer.site.provider,
+        name=f"Team {tenant.client.pk} {name}",
+        lead=tenant.team_lead,
+    )
     add_to_team(actor=None, team=team, agent=keyer)
     with client_scope(clients=[tenant.client]):
         card = scorecards.create_scorecard(
-            actor=None, engagement=engagement, work_type=DOCUMENT_TYPE, name="Keying",
-            kind="fields", definition=definition())  # fmt: skip
+            actor=None,
+            engagement=engagement,
+            work_type=DOCUMENT_TYPE,
+            name="Keying",
+            kind="fields",
+            definition=definition(),
+        )
         card = scorecards.set_active(actor=None, scorecard=card, version=1, is_active=True)
         settings = {"rework_on_critical": True, **rule_settings}
         rule = rules.create_rule(
-            actor=None, engagement=engagement, work_type=DOCUMENT_TYPE, scorecard=card,
-            random_share=random_share, **settings)  # fmt: skip
+            actor=None,
+            engagement=engagement,
+            work_type=DOCUMENT_TYPE,
+            scorecard=card,
+            random_share=random_share,
+            **settings,
+        )
     return World(tenant, engagement, queue, keyer, analyst, card, rule)
 
 
@@ -118,9 +154,17 @@ def resolved_document(world: World, *, agent: Agent | None = None, ref: str = "C
     agent = agent or world.keyer
     with client_scope(clients=[world.tenant.client]):
         item = work.create_item(
-            actor=None, queue=world.queue, work_type=DOCUMENT_TYPE,
-            payload={"document_ref": ref, "fields_total": 4, "fields_keyed": 4,
-                     "customer_name": "Maria Santos", "customer_iban": "DE89370400440532013000"})  # fmt: skip
+            actor=None,
+            queue=world.queue,
+            work_type=DOCUMENT_TYPE,
+            payload={
+                "document_ref": ref,
+                "fields_total": 4,
+                "fields_keyed": 4,
+                "customer_name": "Maria Santos",
+                "customer_iban": "DE89370400440532013000",
+            },
+        )
         item = work.assign(actor=None, item=item, agent=agent)
         item = work.transition(actor=agent.user, item=item, action="start")
         return work.transition(actor=agent.user, item=item, action="resolve", resolution="Keyed.")
