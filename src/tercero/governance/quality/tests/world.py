@@ -97,9 +97,11 @@ def person(role: str, email: str | None = None) -> Any:
 def agent_for(engagement, user, *, skills: dict[str, int], available: bool = True) -> Agent:
     """An agent profile for `user`, granted and cleared for `engagement`."""
     from tercero.delivery.work.tests.conftest import _default_site
+    from tercero.delivery.workforce.models import Site
 
+    where = Site.objects.order_by("id").first() or _default_site()
     agent = Agent.objects.filter(user=user).first() or create_agent(
-        actor=None, user=user, site=_default_site(), skills=skills, languages=["en"]
+        actor=None, user=user, site=where, skills=skills, languages=["en"]
     )
     with client_scope(clients=[engagement.client_id]):
         Grant.objects.get_or_create(user=user, client_id=engagement.client_id)
@@ -112,12 +114,14 @@ def agent_for(engagement, user, *, skills: dict[str, int], available: bool = Tru
     return agent
 
 
-def build(tenant, *, name="Claims keying", random_share="1", **rule_settings) -> World:
+def build(
+    tenant, *, name="Claims keying", random_share="1", keyer_user=None, **rule_settings
+) -> World:
     """A keying engagement of `tenant`: the tenant's agent keys (in the team lead's team),
     a QA analyst evaluates; the rule samples `random_share` of resolved documents."""
     engagement = live_engagement(tenant.client, name=name, office="back")
     queue = make_queue(engagement, name=f"{name} forms", work_types=[DOCUMENT_TYPE])
-    keyer = agent_for(engagement, tenant.agent, skills={"data_entry": 2})
+    keyer = agent_for(engagement, keyer_user or tenant.agent, skills={"data_entry": 2})
     analyst_user = person(Role.QA_ANALYST)
     analyst = agent_for(engagement, analyst_user, skills={"quality_analysis": 2})
     team = create_team(
