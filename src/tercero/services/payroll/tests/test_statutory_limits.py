@@ -31,8 +31,13 @@ def later_years(tmp_path, monkeypatch):
     for year in ("2027-28", "2028-29", "2029-30"):
         shutil.copy(gb.PACKS / "gb-2026-27.json", tmp_path / f"gb-{year}.json")
     monkeypatch.setattr(gb, "PACKS", tmp_path)
-    statutory.rates.cache_clear()
+    _forget_packs()
     yield
+    _forget_packs()  # the stand-ins never outlive the test
+
+
+def _forget_packs() -> None:
+    gb.pack.cache_clear()
     statutory.rates.cache_clear()
 
 
