@@ -2,8 +2,9 @@
 
 from ninja import Router
 
-from tercero.governance.billing import api_rates, api_usage
+from tercero.governance.billing import api_invoices, api_rates, api_usage
 
 router = Router(tags=["billing"])
 router.add_router("", api_rates.router)
 router.add_router("", api_usage.router)
+router.add_router("", api_invoices.router)

@@ -9,7 +9,7 @@ class BillingConfig(AppConfig):
     def ready(self):
         from tercero.delivery.work.outbox import Consumer
         from tercero.delivery.work.registry import register_line
-        from tercero.governance.billing import api, demo, isolation, metering, tasks
+        from tercero.governance.billing import api, demo, invoice_events, isolation, metering, tasks
         from tercero.platform.catalogue import NavEntry, Permission, ServiceLine
         from tercero.platform.identity.roles import Role
         from tercero.platform.ops.scheduler import PeriodicJob
@@ -33,8 +33,10 @@ class BillingConfig(AppConfig):
                 navigation=(
                     NavEntry("Rate cards", "billing:rates", "billing:manage"),
                     NavEntry("Usage", "billing:usage", "billing:read", audience="all"),
+                    NavEntry("Invoices", "billing:invoices", "billing:read", audience="all"),
                 ),
                 api=api.router,
+                events=invoice_events.EVENTS,
                 urls="tercero.governance.billing.urls",
                 url_prefix="billing/",
                 consumers=(

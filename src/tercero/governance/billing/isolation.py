@@ -24,6 +24,18 @@ ISOLATION = Isolation(
             ("delete", None),
         ],
         "api/v1/billing/clients/<client_id>/rating": [("get", None)],
+        "api/v1/billing/invoices/<invoice_id>": [("get", None)],
+        "api/v1/billing/invoices/<invoice_id>/review": [("post", {"version": 1})],
+        "api/v1/billing/invoices/<invoice_id>/reopen": [("post", {"version": 1})],
+        "api/v1/billing/invoices/<invoice_id>/issue": [("post", {"version": 1})],
+        "api/v1/billing/invoices/<invoice_id>/credit-notes": [("post", {"reason": "Taken"})],
+        "api/v1/billing/invoices/<invoice_id>/ubl": [("get", None)],
+        "api/v1/billing/invoices/<invoice_id>/pdf": [("get", None)],
+        "api/v1/billing/invoices/<invoice_id>/csv": [("get", None)],
+        "api/v1/billing/parties/<client_id>": [
+            ("get", None),
+            ("patch", {"version": 0, "tax_id": "TAKEN"}),
+        ],
     },
     page_routes={
         "billing/rates/<int:rate_card_id>/": [("get", None)],
@@ -36,6 +48,15 @@ ISOLATION = Isolation(
             ("post", {"unit": "transaction", "price": "1"})
         ],
         "billing/lines/<int:rate_line_id>/remove/": [("post", None)],
+        "billing/invoices/<int:invoice_id>/": [("get", None)],
+        "billing/invoices/<int:invoice_id>/credit/": [("post", {"reason": "Taken"})],
+        "billing/invoices/<int:invoice_id>/review/": [("post", {"version": "1"})],
+        "billing/invoices/<int:invoice_id>/reopen/": [("post", {"version": "1"})],
+        "billing/invoices/<int:invoice_id>/issue/": [("post", {"version": "1"})],
+        "billing/invoices/<int:invoice_id>/pdf/": [("get", None)],
+        "billing/invoices/<int:invoice_id>/csv/": [("get", None)],
+        "billing/invoices/<int:invoice_id>/ubl/": [("get", None)],
+        "billing/parties/<int:client_id>/": [("post", {"version": "0", "tax_id": "TAKEN"})],
     },
     scoped_routes={
         "api/v1/billing/rate-cards": "lists and creates within the caller's clients; "
@@ -45,5 +66,13 @@ ISOLATION = Isolation(
         "billing/rates/": "the cards of the caller's clients only",
         "billing/rates/new/": "another client's engagement is 404 (a message)",
         "billing/usage/": "the ledger of the caller's clients only",
+        "api/v1/billing/invoices": "the caller's clients' invoices only (a client's people: "
+        "issued ones only)",
+        "api/v1/billing/invoices/draft": "the body's client must be one of the caller's; "
+        "another is 404",
+        "billing/invoices/": "the caller's clients' invoices only (a client's people: issued "
+        "ones only)",
+        "billing/invoices/draft/": "the posted client must be one of the caller's; another is "
+        "refused with a message and nothing drafted",
     },
 )

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from tercero.governance.billing.views import rates, usage
+from tercero.governance.billing.views import invoices, rates, usage
 
 app_name = "billing"
 
@@ -16,4 +16,45 @@ urlpatterns = [
     path("versions/<int:rate_version_id>/lines/", rates.rate_line_new, name="rate_line_new"),
     path("lines/<int:rate_line_id>/remove/", rates.rate_line_remove, name="rate_line_remove"),
     path("usage/", usage.usage_page, name="usage"),
+    path("invoices/", invoices.invoice_list, name="invoices"),
+    path("invoices/draft/", invoices.invoice_draft, name="invoice_draft"),
+    path("invoices/<int:invoice_id>/", invoices.invoice_page, name="invoice"),
+    path("invoices/<int:invoice_id>/credit/", invoices.invoice_credit, name="invoice_credit"),
+    path(
+        "invoices/<int:invoice_id>/review/",
+        invoices.invoice_action,
+        {"action": "review"},
+        name="invoice_review",
+    ),
+    path(
+        "invoices/<int:invoice_id>/reopen/",
+        invoices.invoice_action,
+        {"action": "reopen"},
+        name="invoice_reopen",
+    ),
+    path(
+        "invoices/<int:invoice_id>/issue/",
+        invoices.invoice_action,
+        {"action": "issue"},
+        name="invoice_issue",
+    ),
+    path(
+        "invoices/<int:invoice_id>/pdf/",
+        invoices.invoice_download,
+        {"form": "pdf"},
+        name="invoice_pdf",
+    ),
+    path(
+        "invoices/<int:invoice_id>/csv/",
+        invoices.invoice_download,
+        {"form": "csv"},
+        name="invoice_csv",
+    ),
+    path(
+        "invoices/<int:invoice_id>/ubl/",
+        invoices.invoice_download,
+        {"form": "ubl"},
+        name="invoice_ubl",
+    ),
+    path("parties/<int:client_id>/", invoices.party_update, name="party_update"),
 ]
