@@ -10,6 +10,7 @@ JSON text on PostgreSQL, dates and booleans on SQLite), then `Model.from_db`. Ro
 security and the client scope apply exactly as to any other statement.
 """
 
+import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -17,6 +18,9 @@ from typing import Any, cast
 
 from django.db import connection
 from django.db.models import Model
+from django.db.models.base import ModelState
+from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
+from django.db.models.query_utils import DeferredAttribute
 
 type Converter = Callable[[Any, Any, Any], Any]
 
@@ -30,6 +34,7 @@ class Columns[M: Model]:
     sql: str  # `alias."column", ...` in the model's field order
     names: tuple[str, ...]  # the fields' attribute names, same order
     converters: tuple[tuple[int, tuple[Converter, ...], Any], ...]  # (index, converters, column)
+    plain: bool  # made without `Model.__init__` (see `_is_plain`)
 
     def build(self, row: Sequence[Any], start: int = 0) -> M:
         """The instance held in `row[start : start + len(self.names)]`, as the ORM makes it."""
@@ -39,7 +44,32 @@ class Columns[M: Model]:
             for function in functions:
                 value = function(value, column, connection)
             values[index] = value
-        return self.model.from_db(connection.alias, self.names, values)
+        if not self.plain:
+            return self.model.from_db(connection.alias, self.names, values)
+        found = self.model.__new__(self.model)
+        state = ModelState()
+        state.adding = False
+        state.db = connection.alias
+        found.__dict__["_state"] = state
+        found.__dict__.update(zip(self.names, values, strict=True))
+        return found
+
+
+# What `Model.__init__` does for a field attribute of these kinds is to put the value in
+# the instance's `__dict__` (a foreign key's first drops a cached related row, which a
+# new instance has none of).
+_PLAIN_ATTRIBUTES = (DeferredAttribute, ForeignKeyDeferredAttribute)
+
+
+def _is_plain(model: type[Model]) -> bool:
+    """Whether an instance of `model` built by filling its `__dict__` is the one
+    `Model.from_db` makes: every field a plain attribute (no image field, whose
+    dimensions an init signal fills; the project itself listens to no signal, a lint
+    rule keeps it so). `Model.__init__` field by field cost more than the read's SQL."""
+    return all(
+        type(inspect.getattr_static(model, field.attname, None)) in _PLAIN_ATTRIBUTES
+        for field in model._meta.concrete_fields
+    )
 
 
 @cache
@@ -57,6 +87,7 @@ def _columns(model: type[Model], alias: str, vendor: str) -> Columns[Model]:
         sql=", ".join(f'{alias}."{field.column}"' for field in fields),
         names=tuple(field.attname for field in fields),
         converters=tuple(converters),
+        plain=_is_plain(model),
     )
 
 

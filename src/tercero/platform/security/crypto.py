@@ -284,6 +284,31 @@ def _remember_check(client_id: int) -> None:
     _checks.setdefault(connection, {})[client_id] = marker
 
 
+def held_keys(client_id: int) -> ClientKeys | None:
+    """The keys this process last read for the client, *not* checked against the key
+    rows: only for a write that compares `key_rows_fingerprint(keys)` with
+    `KEY_ROWS_FINGERPRINT_SQL` in the very statement that stores what they sealed, writes
+    nothing when they differ, and is then redone with `keys_for` (after `forget_keys`).
+    A rotation or shredding by any process is so seen by the next such statement, at
+    no round trip of its own."""
+    with _keys_lock:
+        return _keys.get(client_id)
+
+
+def key_rows_fingerprint(keys: ClientKeys) -> str:
+    """The key rows `keys` were made from, as `KEY_ROWS_FINGERPRINT_SQL` writes them."""
+    return ",".join(":".join(map(str, row)) for row in sorted(keys.fingerprint))
+
+
+# The client's key rows as they stand, one text (its one parameter: the client's id);
+# row-level security applies, so outside the client's scope it is the empty text.
+KEY_ROWS_FINGERPRINT_SQL = (
+    "SELECT coalesce(string_agg(concat_ws(':', k.id, k.purpose, k.version, k.state,"
+    f" k.master_id), ',' ORDER BY k.id), '') FROM {DataKey._meta.db_table} k"
+    " WHERE k.client_id = %s"
+)
+
+
 def keys_for(client_id: int, *, data: bool = False, index: bool = False) -> ClientKeys:
     """The client's keys, read from the key table at most once per transaction. `data`
     and `index` create the active data key and the index key when the client has none

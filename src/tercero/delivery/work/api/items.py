@@ -7,8 +7,18 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
+from ninja.renderers import JSONRenderer
 
-from tercero.delivery.work import access, csv_import, import_jobs, selectors, services, tasks
+from tercero.delivery.work import (
+    access,
+    csv_import,
+    import_jobs,
+    personal,
+    registry,
+    selectors,
+    services,
+    tasks,
+)
 from tercero.delivery.work.api._common import (
     ChannelName,
     ItemOut,
@@ -122,12 +132,40 @@ EXPORT_LIMIT = 100_000
 
 
 @router.post("/work-items", response={201: ItemOut}, tags=["work items"])
-def create_item(request: HttpRequest, body: ItemIn) -> Status[WorkItem]:
+def create_item(request: HttpRequest, body: ItemIn) -> HttpResponse:
     caller = caller_of(request)
     queue = selectors.access_queue(client_ids=caller.client_ids, queue_id=body.queue_id)
     caller.require("work:write")
     item = services.create_item(actor=caller.user, queue=queue, **body.dict(exclude={"queue_id"}))
-    return Status(201, item)  # as written: nothing to read back
+    answer = _RENDERER.render(request, created_answer(item), response_status=201)
+    return HttpResponse(answer, status=201, content_type=_CONTENT_TYPE)  # nothing read back
+
+
+def created_answer(item: WorkItem) -> dict[str, Any]:
+    """The item just written, as `ItemOut` shows it, ready to render. Built from the
+    item's values and the schema's resolvers, not validated back through ninja's
+    attribute getter field by field (a fifth of a single create's CPU): intake made the
+    item from checked values. Tests hold it equal to the answer a read of the item
+    gives."""
+    answer = {name: getattr(item, name) for name in _READ_OFF_THE_ITEM}
+    work_type = registry.find(item.work_type)
+    shown = personal.shown(item.payload, work_type)  # once, for the payload and the display
+    answer["payload"] = shown
+    answer["required_skills"] = ItemOut.resolve_required_skills(item)
+    answer["allowed_actions"] = ItemOut.resolve_allowed_actions(item)
+    answer["sla"] = ItemOut.resolve_sla(item)
+    answer["display"] = [
+        {"label": label, "value": value}
+        for label, value in (work_type.display(shown) if work_type else [])
+    ]
+    return answer
+
+
+# rendered as ninja renders a validated answer
+_RENDERER = JSONRenderer()
+_CONTENT_TYPE = f"{_RENDERER.media_type}; charset={_RENDERER.charset}"
+_RESOLVED = {"payload", "required_skills", "allowed_actions", "sla", "display"}
+_READ_OFF_THE_ITEM = tuple(name for name in ItemOut.model_fields if name not in _RESOLVED)
 
 
 @router.post("/work-items/bulk", response={201: BulkOut, 422: BulkRefusedOut}, tags=["work items"])

@@ -3,9 +3,11 @@ chat or documents), a portal submission with its file, and files added to an ope
 
 Every way in is one batch path (`take_in`; a single create is a batch of one): all rows
 are checked, personal fields sealed, lookup hashes and SLA clocks computed in memory,
-with the client's keys read once for the batch; then the items, their skill
+with the client's keys taken once for the batch; then the items, their skill
 requirements, their outbox events and the batch's receipt are written with one
 multi-row statement each, in one transaction. Nothing is read back after the insert.
+On PostgreSQL the keys this process holds are used without reading the key rows: the
+batch's statement checks them and the batch is sealed again when they changed.
 """
 
 import hashlib
@@ -25,6 +27,7 @@ from tercero.delivery.work.services._common import _log
 from tercero.delivery.work.services.claims import offer
 from tercero.platform.api import idempotency
 from tercero.platform.errors import Conflict, InvalidInput
+from tercero.platform.security import crypto
 
 ACCEPTING_WORK = intake_build.ACCEPTING_WORK
 RECEIPT_PREFIX = "intake:"
@@ -65,7 +68,28 @@ def take_in(
         replay = _replay(actor=actor, key=idempotency_key, rows=rows)
         if replay is not None:
             return replay
-    prepared, failures = _prepare_all(queue=queue, rows=rows)
+    return _with_current_keys(
+        lambda: _take_in_once(
+            actor=actor,
+            queue=queue,
+            rows=rows,
+            all_or_nothing=all_or_nothing,
+            dry_run=dry_run,
+            idempotency_key=idempotency_key,
+        )
+    )
+
+
+def _take_in_once(
+    *,
+    actor: Any,
+    queue: Queue,
+    rows: Sequence[Mapping[str, Any]],
+    all_or_nothing: bool,
+    dry_run: bool,
+    idempotency_key: str | None,
+) -> Intake:
+    prepared, failures, keys = _prepare_all(queue=queue, rows=rows)
     errors = {index: {"message": error.message, **error.fields} for index, error in failures}
     good = _refuse_duplicate_refs(queue=queue, prepared=prepared, errors=errors)
     if (errors and all_or_nothing) or dry_run:
@@ -75,7 +99,7 @@ def take_in(
     if idempotency_key is not None:
         receipt = (idempotency_key, _digest(rows))
     try:
-        _write(good, actor=actor, receipt=receipt)
+        _write(good, actor=actor, keys=keys, receipt=receipt)
     except _AlreadyTaken:  # a concurrent call with the same key committed first
         replay = _replay(actor=actor, key=idempotency_key or "", rows=rows)
         if replay is None:
@@ -88,13 +112,34 @@ def take_in(
 def create_item(*, actor: Any, queue: Queue, **fields: Any) -> WorkItem:
     """Create one item (a batch of one); pushes it to an agent at once when the queue
     routes by push. Refuses with the row's own error."""
-    prepared, failures = _prepare_all(queue=queue, rows=[fields])
-    if failures:
-        raise failures[0][1]
-    _write(prepared, actor=actor)
-    item = prepared[0][1]
+
+    def once() -> WorkItem:
+        prepared, failures, keys = _prepare_all(queue=queue, rows=[fields])
+        if failures:
+            raise failures[0][1]
+        _write(prepared, actor=actor, keys=keys)
+        return prepared[0][1]
+
+    item = _with_current_keys(once)
     _push(queue, [item], refresh=True)
     return item
+
+
+def _with_current_keys[T](attempt: Callable[[], T]) -> T:
+    """`attempt()`, redone with the client's keys read afresh when its write found they
+    had changed since it sealed (a rotation or shredding elsewhere; nothing was written)."""
+    for _ in range(KEY_ATTEMPTS - 1):
+        try:
+            return attempt()
+        except intake_sql.KeysChanged as changed:
+            crypto.forget_keys(changed.client_id)
+    try:
+        return attempt()
+    except intake_sql.KeysChanged:
+        raise Conflict("The client's keys were changing; retry.", code="keys_changed") from None
+
+
+KEY_ATTEMPTS = 3
 
 
 def create_items(
@@ -124,22 +169,27 @@ def submit_item(
     if upload is not None and work_type.attachment == "none":
         raise InvalidInput("This kind of work takes no file.", fields={"file": "not accepted"})
     content_type = files.sniff(upload) if upload is not None else None
-    prepared, failures = _prepare_all(queue=queue, rows=[fields])
-    if failures:
-        raise failures[0][1]
-    item = prepared[0][1]
-    stored: list[Attachment] = []
 
-    def store() -> None:
-        if upload is not None and content_type is not None:
-            stored.append(_store_attachment(item, upload, content_type, actor))
+    def once() -> WorkItem:
+        prepared, failures, keys = _prepare_all(queue=queue, rows=[fields])
+        if failures:
+            raise failures[0][1]
+        item = prepared[0][1]
+        stored: list[Attachment] = []
 
-    try:
-        _write(prepared, actor=actor, also=store)
-    except Exception:
-        for attachment in stored:
-            attachment.file.delete(save=False)
-        raise
+        def store() -> None:
+            if upload is not None and content_type is not None:
+                stored.append(_store_attachment(item, upload, content_type, actor))
+
+        try:
+            _write(prepared, actor=actor, keys=keys, also=store)
+        except Exception:
+            for attachment in stored:
+                attachment.file.delete(save=False)
+            raise
+        return item
+
+    item = _with_current_keys(once)
     _push(queue, [item], refresh=True)
     return item
 
@@ -178,11 +228,15 @@ def _store_attachment(item: WorkItem, upload: Upload, content_type: str, actor: 
 
 def _prepare_all(
     *, queue: Queue, rows: Sequence[Mapping[str, Any]]
-) -> tuple[list[Prepared], list[tuple[int, InvalidInput]]]:
+) -> tuple[list[Prepared], list[tuple[int, InvalidInput]], crypto.ClientKeys | None]:
     """Every row checked and made into an unsaved item (payload sealed, lookup hashes
-    and SLA clocks set), with the client's keys read at most once for all of them. The
+    and SLA clocks set), with the client's keys taken at most once for all of them, and
+    those keys (None when no row held a personal value). On PostgreSQL the keys this
+    process holds are used unread: the batch's statement checks them (`intake_sql`). The
     batch arrives at one moment: every item's `created_at`."""
-    batch = intake_build.Batch(queue, now=timezone.now())
+    batch = intake_build.Batch(
+        queue, now=timezone.now(), keys_checked_on_write=connection.vendor == "postgresql"
+    )
     prepared: list[Prepared] = []
     failures: list[tuple[int, InvalidInput]] = []
     for index, fields in enumerate(rows):
@@ -192,7 +246,7 @@ def _prepare_all(
             failures.append((index, error))
         else:
             prepared.append((index, item, required))
-    return prepared, failures
+    return prepared, failures, batch.keys_used
 
 
 def _refuse_duplicate_refs(
@@ -235,6 +289,7 @@ def _write(
     prepared: list[Prepared],
     *,
     actor: Any,
+    keys: crypto.ClientKeys | None,
     receipt: tuple[str, str] | None = None,
     also: Callable[[], None] | None = None,
 ) -> None:
@@ -252,10 +307,10 @@ def _write(
     )
     try:
         if alone:
-            _insert(prepared, actor=actor)
+            _insert(prepared, actor=actor, keys=keys)
             return
         with transaction.atomic():
-            _insert(prepared, actor=actor)
+            _insert(prepared, actor=actor, keys=keys)
             if also is not None:
                 also()
             if receipt is not None:
@@ -276,9 +331,10 @@ def _write(
         ) from error
 
 
-def _insert(prepared: list[Prepared], *, actor: Any) -> None:
-    """On PostgreSQL one statement for the whole batch (`intake_sql`), on SQLite one
-    multi-row insert per table (`intake_sqlite`)."""
+def _insert(prepared: list[Prepared], *, actor: Any, keys: crypto.ClientKeys | None) -> None:
+    """On PostgreSQL one statement for the whole batch (`intake_sql`, which checks the
+    batch's `keys` against the key rows), on SQLite one multi-row insert per table
+    (`intake_sqlite`)."""
     creator = actor if getattr(actor, "pk", None) else None
     creator_id = creator.pk if creator is not None else None
     items: list[WorkItem] = []
@@ -313,7 +369,7 @@ def _insert(prepared: list[Prepared], *, actor: Any) -> None:
             event(at, "item.queued", "queue_id", item.queue_id)
     now = timezone.now()
     if connection.vendor == "postgresql":
-        intake_sql.insert(items, requirements, events, actor_id=creator_id, at=now)
+        intake_sql.insert(items, requirements, events, actor_id=creator_id, at=now, keys=keys)
     elif connection.vendor == "sqlite" and intake_sqlite.usable():
         intake_sqlite.insert(items, requirements, events, actor_id=creator_id, at=now)
     else:

@@ -106,9 +106,12 @@ def refusal(queue: Queue) -> InvalidInput | None:
 class Batch:
     """The rows of one batch into one queue, made into unsaved items one by one."""
 
-    def __init__(self, queue: Queue, *, now: datetime) -> None:
+    def __init__(self, queue: Queue, *, now: datetime, keys_checked_on_write: bool = False) -> None:
         self.queue = queue
         self.now = now
+        # the write compares the keys with the key rows in its own statement: the keys
+        # this process holds may be used unread (`crypto.held_keys`)
+        self.keys_checked_on_write = keys_checked_on_write
         self.refusal = refusal(queue)
         self.calendar = self._calendar() if self.refusal is None else None
         self._keys: crypto.ClientKeys | None = None
@@ -125,10 +128,20 @@ class Batch:
         except NoWorkingTime:
             return None
 
+    @property
+    def keys_used(self) -> crypto.ClientKeys | None:
+        """The keys the batch sealed and hashed with (None: it held no personal value)."""
+        return self._keys
+
     def keys(self) -> crypto.ClientKeys:
-        """The client's keys, read on the first personal value of the batch."""
+        """The client's keys, taken on the first personal value of the batch: those this
+        process holds when the write checks them, else read from the key rows."""
         if self._keys is None:
-            self._keys = crypto.keys_for(self.queue.client_id, data=True, index=True)
+            client_id = self.queue.client_id
+            held = crypto.held_keys(client_id) if self.keys_checked_on_write else None
+            if held is None or held.active_version is None or held.index_key is None:
+                held = crypto.keys_for(client_id, data=True, index=True)
+            self._keys = held
         return self._keys
 
     def sealer(self) -> crypto.BatchSealer:

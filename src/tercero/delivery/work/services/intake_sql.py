@@ -11,6 +11,12 @@ returns them to the caller. Events take their ids in the order they are given (t
 outbox is read in id order). COPY is not used: it is not open to the application's role
 while row-level security is on.
 
+When the batch sealed personal values, the statement also compares the keys it sealed
+with (those this process held, unread) with the client's key rows as they stand in the
+statement's own snapshot, and writes nothing when they differ (`KeysChanged`: the
+caller seals again with keys read afresh). A rotation or shredding by any process so
+takes effect at the next write, and the key rows cost no round trip of their own.
+
 The statement's text depends only on the models, so each connection prepares it once.
 """
 
@@ -23,6 +29,7 @@ from typing import Any, NamedTuple
 from django.db import connection, models
 
 from tercero.delivery.work.models import SkillRequirement, WorkEvent, WorkItem
+from tercero.platform.security import crypto
 
 
 def _columns(model: type[models.Model]) -> list[models.Field[Any, Any]]:
@@ -42,8 +49,11 @@ def _record_type(fields: Sequence[models.Field[Any, Any]]) -> str:
 
 
 @functools.cache
-def statement() -> str:
-    """The one statement (its text is fixed for the process)."""
+def statement(*, checks_keys: bool = False) -> str:
+    """The one statement (its text is fixed for the process). `checks_keys`: it writes
+    only when the client's key rows are still those the batch's keys were made from
+    (two parameters after the items: their fingerprint and the client's id), else no row
+    at all."""
     items, requirements, events = (
         _columns(WorkItem),
         _columns(SkillRequirement),
@@ -65,7 +75,8 @@ def statement() -> str:
         f"WITH src AS (SELECT * FROM jsonb_to_recordset(%s::jsonb) AS r({_record_type(items)})),"
         " ids AS MATERIALIZED ("
         f"SELECT ordered.i, nextval(pg_get_serial_sequence('{item_table}', 'id')) AS id"
-        " FROM (SELECT i FROM src ORDER BY i) AS ordered),"
+        " FROM (SELECT i FROM src ORDER BY i) AS ordered"
+        f"{f' WHERE %s = ({crypto.KEY_ROWS_FINGERPRINT_SQL})' if checks_keys else ''}),"
         f" new_items AS (INSERT INTO {item_table} (id, {names(items)})"
         f" SELECT ids.id, {names(items, 'src.')} FROM src JOIN ids USING (i) ORDER BY i"
         " RETURNING 1),"
@@ -137,6 +148,15 @@ def _rows(objects: Sequence[models.Model], index: Sequence[int]) -> list[dict[st
     return rows
 
 
+class KeysChanged(Exception):
+    """The client's key rows changed since the batch's keys were taken (a rotation or a
+    shredding, by any process): nothing was written; seal the batch again."""
+
+    def __init__(self, client_id: int) -> None:
+        super().__init__(f"The keys of client {client_id} changed.")
+        self.client_id = client_id
+
+
 class Event(NamedTuple):
     """An outbox event of the batch: the index of its item, its kind and its (checked)
     data."""
@@ -177,19 +197,25 @@ def insert(
     *,
     actor_id: int | None,
     at: datetime,
+    keys: crypto.ClientKeys | None = None,
 ) -> None:
     """Write `items` and, by the index of their item in `items`, the requirements and
     the outbox events (by `actor_id`, at `at`); each item gets its id, as `bulk_create`
-    would set it."""
+    would set it. With the `keys` the items were sealed with, the statement first
+    compares them with the client's key rows and raises KeysChanged, having written
+    nothing, when they differ."""
     item_rows = _rows(items, range(len(items)))
     requirement_rows = _rows([r for _, r in requirements], [i for i, _ in requirements])
     event_rows = _event_rows(items, events, actor_id=actor_id, at=at)
+    params: list[Any] = [json.dumps(item_rows)]
+    if keys is not None:
+        params += [crypto.key_rows_fingerprint(keys), keys.client_id]
+    params += [json.dumps(requirement_rows), json.dumps(event_rows)]
     with connection.cursor() as cursor:
-        cursor.execute(
-            statement(),
-            [json.dumps(item_rows), json.dumps(requirement_rows), json.dumps(event_rows)],
-        )
+        cursor.execute(statement(checks_keys=keys is not None), params)
         drawn = cursor.fetchall()
+    if keys is not None and items and not drawn:
+        raise KeysChanged(keys.client_id)
     if len(drawn) != len(items) or drawn[0][2:] != (
         len(items),
         len(requirements),

@@ -1,21 +1,27 @@
 """Intake as one batch path: a single create and a bulk of 100 each write with a fixed,
 small number of statements (items, skill requirements and outbox events one multi-row
-insert each), read the client's keys once, and read nothing back; a batch keyed for
-idempotency happens once."""
+insert each), read the client's keys at most once (on PostgreSQL not at all while this
+process holds them: the batch's statement checks them), and read nothing back; a batch
+keyed for idempotency happens once."""
 
 import json
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from tercero.delivery.work import services
+from tercero.delivery.work.api import items as items_api
+from tercero.delivery.work.api._common import ItemOut
 from tercero.delivery.work.models import SkillRequirement, WorkEvent, WorkItem
 from tercero.delivery.work.services import intake
 from tercero.delivery.work.tests.conftest import live_engagement, make_queue
 from tercero.platform.errors import Conflict
 from tercero.platform.identity.services import create_api_token
-from tercero.platform.security import crypto
+from tercero.platform.security import crypto, keyring
+from tercero.platform.security.models import DataKey
 from tercero.platform.tenancy.scoping import all_clients_scope, client_scope
 
 JSON = "application/json"
@@ -144,6 +150,29 @@ def test_the_api_creates_one_item_in_a_fixed_small_number_of_statements(
     assert shown["status"] == "queued"
     with client_scope(clients=[tenant_a.client]):
         assert WorkItem.objects.get(pk=shown["id"]).version == shown["version"]
+
+
+def test_the_api_answers_a_create_as_a_read_of_the_item_shows_it(
+    client, tenant_a, documents, bearer
+):
+    # protects: the create's answer, built from the item as written without validating
+    # it back, says exactly what the item's own page in the API says
+    body = {
+        "queue_id": documents.pk,
+        **_document(1),
+        "title": "Form 1",
+        "priority": 2,
+        "required_skills": {"german": 3},
+        "external_ref": "PO-1",
+    }
+    with time_machine.travel(timezone.now(), tick=False):
+        created = client.post("/api/v1/work-items", body, content_type=JSON, **bearer)
+        read = client.get(f"/api/v1/work-items/{created.json()['id']}", **bearer)
+    assert (created.status_code, read.status_code) == (201, 200)
+    assert created.json() == read.json()
+    assert created["Content-Type"] == read["Content-Type"] == "application/json; charset=utf-8"
+    assert created.json()["display"] != []
+    assert set(ItemOut._ninja_resolvers) == items_api._RESOLVED
 
 
 def test_the_api_creates_a_bulk_of_100_in_the_same_number_of_statements(
@@ -305,3 +334,117 @@ def test_a_batch_outside_a_transaction_is_one_statement_in_its_own(
         assert WorkItem.objects.count() == 1
         assert WorkEvent.objects.count() == 2
         assert SkillRequirement.objects.count() == 1
+
+
+def _rotated_elsewhere(client_id: int) -> int:
+    """What another process's rotation leaves in the key rows (this process's held keys
+    are not told): the old data key readable, a new active one. Returns its version."""
+    current = DataKey.objects.filter(client_id=client_id, purpose=DataKey.Purpose.DATA)
+    version = max(current.values_list("version", flat=True)) + 1
+    current.update(state=DataKey.State.READABLE)
+    master_id, wrapped = keyring.wrap(
+        keyring.new_key(), context=crypto.key_context(client_id, DataKey.Purpose.DATA, version)
+    )
+    DataKey.objects.create(
+        client_id=client_id,
+        purpose=DataKey.Purpose.DATA,
+        version=version,
+        master_id=master_id,
+        wrapped=wrapped,
+    )
+    return version
+
+
+def _sealed_version(item: WorkItem) -> int:
+    return crypto.parse(WorkItem.objects.get(pk=item.pk).payload["customer_name"])[1]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_with_the_keys_held_a_single_create_is_the_batch_statement_alone(tenant_a, documents):
+    # protects: intake speed (the key rows are checked inside the batch's statement,
+    # not read in a round trip of their own)
+    statements: list[str] = []
+
+    def observe(execute, sql, params, many, context):
+        statements.append(sql.split(None, 1)[0])
+        return execute(sql, params, many, context)
+
+    with client_scope(clients=[tenant_a.client]):
+        services.create_item(actor=None, queue=documents, **_document(1))
+        with connection.execute_wrapper(observe):
+            item = services.create_item(actor=None, queue=documents, **_document(2))
+        assert statements == ["WITH"]
+        assert (
+            crypto.open_sealed(WorkItem.objects.get(pk=item.pk).payload["customer_iban"])
+            == (PERSON["customer_iban"])
+        )
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_rotation_elsewhere_is_used_by_the_next_create_though_the_keys_were_held(
+    tenant_a, documents
+):
+    # protects: key rotation by another process takes effect at once (the batch sealed
+    # with the held keys is refused by its statement and sealed again, written once)
+    with client_scope(clients=[tenant_a.client]):
+        first = services.create_item(actor=None, queue=documents, **_document(1))
+        version = _rotated_elsewhere(tenant_a.client.pk)
+        # when
+        second = services.create_items(
+            actor=None, queue=documents, rows=[_document(2), _document(3)]
+        )[0]
+        # then
+        assert (_sealed_version(first), version) == (1, 2)
+        assert [_sealed_version(item) for item in second] == [2, 2]
+        assert WorkItem.objects.count() == 3
+        assert WorkEvent.objects.count() == 6
+        assert SkillRequirement.objects.count() == 3
+        assert [crypto.open_sealed(i.payload["customer_name"]) for i in second] == [
+            "Maria Santos"
+        ] * 2
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_after_a_shred_elsewhere_the_next_create_seals_under_a_new_key(tenant_a, documents):
+    # protects: crypto-shredding by another process takes effect at once: nothing new
+    # is sealed under a destroyed key, and what it sealed stays unopenable
+    client_id = tenant_a.client.pk
+    with client_scope(clients=[tenant_a.client]):
+        first = services.create_item(actor=None, queue=documents, **_document(1))
+        old_keys = set(DataKey.objects.values_list("pk", flat=True))
+        DataKey.objects.filter(client_id=client_id).delete()  # the other process's shred
+        # when
+        second = services.create_item(actor=None, queue=documents, **_document(2))
+        # then
+        stored = WorkItem.objects.in_bulk([first.pk, second.pk])
+        assert crypto.open_sealed(stored[second.pk].payload["customer_name"]) == "Maria Santos"
+        with pytest.raises(crypto.CannotOpen):
+            crypto.open_sealed(stored[first.pk].payload["customer_name"])
+        assert stored[first.pk].subject_keys != stored[second.pk].subject_keys
+        assert not old_keys & set(DataKey.objects.values_list("pk", flat=True))
+        assert WorkEvent.objects.count() == 4
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_keys_that_keep_changing_refuse_the_batch_and_write_nothing(
+    tenant_a, documents, monkeypatch
+):
+    # protects: all or nothing (a batch whose keys never match the key rows is refused
+    # with a clear conflict after a few tries, never written with a stale key)
+    with client_scope(clients=[tenant_a.client]):
+        services.create_item(actor=None, queue=documents, **_document(1))
+        stale = crypto.held_keys(tenant_a.client.pk)
+        _rotated_elsewhere(tenant_a.client.pk)
+        monkeypatch.setattr(crypto, "held_keys", lambda client_id: stale)
+        monkeypatch.setattr(crypto, "keys_for", lambda client_id, **wanted: stale)
+        # when
+        with pytest.raises(Conflict) as refused:
+            services.create_items(actor=None, queue=documents, rows=[_document(2)] * 2)
+        # then
+        assert refused.value.code == "keys_changed"
+        assert WorkItem.objects.count() == 1
+        assert WorkEvent.objects.count() == 2

@@ -158,3 +158,29 @@ def test_a_rolled_back_transaction_leaves_no_trust_behind(tenant_a):
             assert crypto.parse(crypto.seal(client_id, "fresh"))[1] == 1
         assert _key_reads(captured) >= 2  # read again, and the new key created
         assert DataKey.objects.filter(client_id=client_id).count() == 1
+
+
+@pytest.mark.postgres
+def test_the_key_rows_fingerprint_agrees_with_the_database_and_moves_with_a_rotation(
+    tenant_a, tenant_b
+):
+    # protects: the check a batch's statement makes of the keys it sealed with (the same
+    # text on both sides while the rows stand; another text after a rotation; nothing
+    # outside the client's scope)
+    client_id = tenant_a.client.pk
+
+    def in_the_database() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute(crypto.KEY_ROWS_FINGERPRINT_SQL, [client_id])
+            return cursor.fetchone()[0]
+
+    with client_scope(clients=[tenant_a.client]):
+        keys = crypto.keys_for(client_id, data=True, index=True)
+        assert crypto.key_rows_fingerprint(keys) == in_the_database() != ""
+        services.rotate_keys(actor=None, client_id=client_id)
+        assert crypto.key_rows_fingerprint(keys) != in_the_database()
+        assert crypto.held_keys(client_id) is None  # the rotating process forgot them
+        fresh = crypto.keys_for(client_id, data=True, index=True)
+        assert crypto.key_rows_fingerprint(fresh) == in_the_database()
+    with client_scope(clients=[tenant_b.client]):
+        assert in_the_database() == ""
