@@ -138,7 +138,8 @@ class CardFilters(Schema):
 
 
 def _version(found) -> dict[str, Any]:
-    out = {name: getattr(found, name) for name in VersionOut.model_fields if name != "lines"}
+    computed = {"lines", "is_invoiced"}
+    out = {name: getattr(found, name) for name in VersionOut.model_fields if name not in computed}
     out["is_invoiced"] = rates.is_locked(found)
     out["lines"] = list(selectors.lines_of(rate_version=found))
     return out

@@ -3,8 +3,8 @@
 - `item.resolved` -> one "transaction" per item (its work type, the resolving agent's
   site and shore); an item resolved again after a reopen is not counted twice;
 - `item.payload_changed` naming `duration_seconds` (the phone channel's call ended,
-  care/cti.py) -> the call's "minute" row, read from the call's item (the first ended
-  event's duration counts);
+  care/cti.py) -> the call's "minute" row, read from the call's item when metering
+  handles the first such event (no event carries the duration itself), once per call;
 - any service line's event -> an "outcome" row of that kind (quantity 1), priced only
   when a rate line names the kind.
 
