@@ -17,7 +17,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from tercero.delivery.work import services as work
-from tercero.governance.billing import numbering, rating, tax, ubl
+from tercero.governance.billing import credits, numbering, rating, tax, ubl
 from tercero.governance.billing.invoice_events import ISSUED
 from tercero.governance.billing.models import (
     Invoice,
@@ -65,6 +65,7 @@ def draft_invoices(*, actor, client_id: int, period: date) -> list[Invoice]:
             )
         replaced = _discard_drafts(client_id=client_id, start=start)
         rated = rating.rate_period(client_id=client_id, period=start)
+        rated += credits.credit_lines(client_id=client_id, period=start, rated=rated, actor=actor)
         currencies = _currencies(rated)
         by_currency: dict[str, list[rating.RatedLine]] = defaultdict(list)
         for line in rated:

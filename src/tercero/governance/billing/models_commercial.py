@@ -11,18 +11,24 @@ from django.utils import timezone
 from tercero.platform.tenancy.models import ClientOwned
 
 USER = settings.AUTH_USER_MODEL
-PERCENT = {"max_digits": 7, "decimal_places": 3}
+UNITS = [
+    ("fte_month", "FTE per month"),
+    ("productive_hour", "Productive hour"),
+    ("transaction", "Transaction"),
+    ("minute", "Call minute"),
+    ("outcome", "Outcome"),
+]
 
 
-class CreditTerms(ClientOwned):
+class CreditTerms(ClientOwned):  # type: ignore[django-manager-missing]
     """An engagement's SLA credit terms: the share of the month's fees at risk, the pool
     allocation spread over the measures (e.g. 150 %), and the earn-back window."""
 
     engagement = models.OneToOneField(
         "engagements.Engagement", on_delete=models.PROTECT, related_name="+"
     )
-    at_risk_percent = models.DecimalField(**PERCENT)  # type: ignore[call-overload]
-    pool_percent = models.DecimalField(**PERCENT)  # type: ignore[call-overload]
+    at_risk_percent = models.DecimalField(max_digits=7, decimal_places=3)
+    pool_percent = models.DecimalField(max_digits=7, decimal_places=3)
     earn_back_months = models.PositiveSmallIntegerField(default=0)
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(default=timezone.now)
@@ -48,8 +54,8 @@ class CreditMeasure(ClientOwned):
 
     terms = models.ForeignKey(CreditTerms, on_delete=models.CASCADE, related_name="measures")
     measure = models.CharField(max_length=120)
-    allocation_percent = models.DecimalField(**PERCENT)  # type: ignore[call-overload]
-    target_percent = models.DecimalField(null=True, blank=True, **PERCENT)  # type: ignore[call-overload]
+    allocation_percent = models.DecimalField(max_digits=7, decimal_places=3)
+    target_percent = models.DecimalField(null=True, blank=True, max_digits=7, decimal_places=3)
 
     class Meta:
         ordering = ["terms_id", "id"]
@@ -73,8 +79,8 @@ class SlaCredit(ClientOwned):
     period = models.DateField()
     measure = models.CharField(max_length=120)
     label = models.CharField(max_length=200)
-    result_percent = models.DecimalField(null=True, blank=True, **PERCENT)  # type: ignore[call-overload]
-    target_percent = models.DecimalField(**PERCENT)  # type: ignore[call-overload]
+    result_percent = models.DecimalField(null=True, blank=True, max_digits=7, decimal_places=3)
+    target_percent = models.DecimalField(max_digits=7, decimal_places=3)
     measured = models.PositiveIntegerField(default=0)
     excused = models.PositiveIntegerField(default=0)
     fees_minor = models.BigIntegerField(default=0)
@@ -96,7 +102,7 @@ class SlaCredit(ClientOwned):
         return self.description
 
 
-class Obligation(ClientOwned):
+class Obligation(ClientOwned):  # type: ignore[django-manager-missing]
     """What one side must supply for an engagement and by when: once (`due_date`) or every
     month (`monthly_day`, "by the 20th"), at `due_time` in the client's time zone. A late
     client obligation excuses the named SLA measures for items (of `work_type`, blank =
@@ -180,7 +186,7 @@ class SavingsBaseline(ClientOwned):
     engagement = models.OneToOneField(
         "engagements.Engagement", on_delete=models.PROTECT, related_name="+"
     )
-    unit = models.CharField(max_length=20)
+    unit = models.CharField(max_length=20, choices=UNITS)
     cost_minor = models.BigIntegerField()
     currency = models.CharField(max_length=3)
     note = models.CharField(max_length=300, blank=True)

@@ -196,7 +196,19 @@ class Migration(migrations.Migration):
                         auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
                     ),
                 ),
-                ("unit", models.CharField(max_length=20)),
+                (
+                    "unit",
+                    models.CharField(
+                        choices=[
+                            ("fte_month", "FTE per month"),
+                            ("productive_hour", "Productive hour"),
+                            ("transaction", "Transaction"),
+                            ("minute", "Call minute"),
+                            ("outcome", "Outcome"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
                 ("cost_minor", models.BigIntegerField()),
                 ("currency", models.CharField(max_length=3)),
                 ("note", models.CharField(blank=True, max_length=300)),
