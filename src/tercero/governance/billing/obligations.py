@@ -154,7 +154,8 @@ def schedule(*, obligation: Obligation, through: datetime) -> int:
     zone = Client.objects.get(pk=obligation.client_id).time_zone
     start = min(obligation.created_at.date().replace(day=1), obligation.due_date or date.max)
     made = 0
-    for day in _due_days(obligation, start, through.date()):
+    end = max(through.date(), obligation.due_date or through.date())
+    for day in _due_days(obligation, start, end):
         _, created = ObligationOccurrence.objects.get_or_create(
             client_id=obligation.client_id,
             obligation=obligation,

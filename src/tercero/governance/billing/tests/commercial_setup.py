@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from tercero.delivery.work import services as work
-from tercero.delivery.work.models import WorkItem
+from tercero.delivery.work.models import Queue, WorkItem
 from tercero.governance.billing.models import (
     CreditMeasure,
     CreditTerms,
@@ -85,7 +85,7 @@ def at(text: str) -> datetime:
 def items(engagement, rows) -> list[int]:
     """Resolved items of the test work type, each (resolved, due, met, response due,
     responded) as given."""
-    queue = queue_of(engagement)
+    queue = Queue.objects.filter(engagement=engagement).first() or queue_of(engagement)
     made = []
     with client_scope(clients=[engagement.client_id]):
         for number, (resolved, due, met, response_due, responded) in enumerate(rows):

@@ -130,6 +130,10 @@ def test_a_missed_credit_names_the_excused_measurements(billed):
         terms(billed.engagement, measures=[("turnaround", "40", "90")])
         obligation = _inputs(billed.engagement)
         obligations.record_late(now=at("2026-11-21 09:00"))
+        late = ObligationOccurrence.objects.get(obligation=obligation)
+        obligations.mark_met(
+            actor=None, occurrence=late, version=late.version, met_at=at("2026-11-21 17:00")
+        )
         _four_items(billed)
         lines = credits.credit_lines(client_id=billed.client.pk, period=NOVEMBER)
         occurrence = ObligationOccurrence.objects.get(obligation=obligation)
@@ -139,7 +143,8 @@ def test_a_missed_credit_names_the_excused_measurements(billed):
     assert line.description.endswith(
         "; 2 measurement(s) excused by late client obligations: Payroll inputs"
     )
-    assert occurrence.status == "late"
+    assert occurrence.status == "met"
+    assert occurrence.was_late
 
 
 def test_a_monthly_obligation_is_due_on_its_day_each_month(billed):
