@@ -317,7 +317,9 @@ def test_the_api_records_bereavement_and_neonatal_care_and_refuses_in_words(tena
     assert (made.json()["kind"], made.json()["care_started_on"]) == ("neonatal_care", "2026-05-01")
     assert too_long.status_code == 422
     assert "2 weeks of care, 2 already recorded, 1 more asked" in too_long.content.decode()
-    assert AuditEvent.objects.filter(action="payroll.statutory_absence.recorded").count() == 1
+    with client_scope(clients=[tenant_a.client]):
+        recorded = AuditEvent.objects.filter(action="payroll.statutory_absence.recorded")
+        assert recorded.count() == 1
     page = client.get(f"/payroll/employees/{parent.pk}/").content.decode()
     assert "Neonatal care" in page
     assert "£388.64" in page  # two weeks at 194.32
