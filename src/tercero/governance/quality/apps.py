@@ -14,6 +14,7 @@ class QualityConfig(AppConfig):
             demo,
             events,
             isolation,
+            reports,
             sampler,
             tasks,
             worktypes,
@@ -72,5 +73,6 @@ class QualityConfig(AppConfig):
                 jobs=(PeriodicJob("quality_top_up", 3600, tasks.top_up_samples),),
                 demo=demo.load,
                 isolation=isolation.ISOLATION,
+                sla_figures=reports.sla_figures,
             )
         )

@@ -8,6 +8,7 @@ from tercero.delivery.work.event_types import EventData, EventType
 
 EVALUATION_SUBMITTED = "quality.evaluation.submitted"
 DISPUTE_DECIDED = "quality.dispute.decided"
+LOT_DECIDED = "quality.lot.decided"
 
 
 class EvaluationSubmitted(EventData):
@@ -29,6 +30,21 @@ class DisputeDecided(EventData):
     score_after: Decimal
 
 
+class LotDecided(EventData):
+    lot_id: int
+    size: int
+    aql: str
+    level: str
+    code: str
+    sample_size: int
+    accept_number: int
+    reject_number: int
+    inspected: int
+    defects: int
+    decision: str
+    reworked_item_ids: list[int]
+
+
 EVENTS = (
     EventType(
         EVALUATION_SUBMITTED,
@@ -39,5 +55,11 @@ EVENTS = (
         DISPUTE_DECIDED,
         DisputeDecided,
         "A team lead decided an agent's dispute of an evaluation; the evaluation is final.",
+    ),
+    EventType(
+        LOT_DECIDED,
+        LotDecided,
+        "A batch was decided by ISO 2859-1 sampling: accepted, or held and its defective "
+        "items sent back for rework.",
     ),
 )

@@ -26,6 +26,16 @@ ISOLATION = Isolation(
         "api/v1/quality/coaching-tasks/<coaching_task_id>/done": [
             ("post", {"version": 1, "note": "x"})
         ],
+        "api/v1/quality/calibration-sessions/<session_id>": [("get", None)],
+        "api/v1/quality/calibration-sessions/<session_id>/scores": [
+            ("post", {"source_item_id": 1, "scores": {}})
+        ],
+        "api/v1/quality/calibration-sessions/<session_id>/close": [("post", {"version": 1})],
+        "api/v1/quality/lots/<lot_id>": [("get", None)],
+        "api/v1/quality/lots/<lot_id>/inspections": [
+            ("post", {"source_item_id": 1, "defective": True})
+        ],
+        "api/v1/quality/lots/<lot_id>/reinspection": [("post", {"version": 1})],
     },
     page_routes={
         "quality/items/<int:evaluation_item_id>/": [("get", None)],
@@ -43,6 +53,13 @@ ISOLATION = Isolation(
         "quality/rules/<int:rule_id>/": [("get", None), ("post", {"version": "1"})],
     },
     scoped_routes={
+        "api/v1/quality/calibration-sessions": "lists the caller's clients' sessions; creates "
+        "for a scorecard version fetched with the caller's client ids",
+        "api/v1/quality/lots": "lists the caller's clients' lots; creates for an engagement "
+        "fetched with the caller's client ids (its items read within that client)",
+        "api/v1/quality/report": "aggregates only evaluations of the caller's clients",
+        "api/v1/quality/sla": "the quality SLA of the caller's clients' engagements only",
+        "api/v1/quality/sla.csv": "the quality SLA of the caller's clients' engagements only",
         "api/v1/quality/scorecards": "lists the caller's clients' scorecards; creates in an "
         "engagement fetched with the caller's client ids (another client's is 404)",
         "api/v1/quality/rules": "lists the caller's clients' rules; creates for an engagement "

@@ -203,7 +203,8 @@ def mean_interval(sums: Sums) -> tuple[float | None, float | None, float | None]
     if n == 1:
         return mean, 0.0, 100.0
     variance = max(0.0, (sums.score_squares - sums.score_sum**2 / n) / (n - 1))
-    from scipy.stats import t  # loaded when a report is computed, not at start-up
+    # loaded when a report is computed, not at start-up
+    from scipy.stats import t  # type: ignore[import-untyped]
 
     half = float(t.ppf(0.5 + CONFIDENCE / 2, n - 1)) * math.sqrt(variance / n)
     return mean, max(0.0, mean - half), min(100.0, mean + half)
@@ -291,7 +292,7 @@ def trend(filters: Filters) -> list[Figure]:
         .order_by("week")
     )
     return [
-        figure(_as_date(row["week"]), f"Week of {_as_date(row['week']):%d %b}", _sums(row))
+        figure(_as_date(row["week"]), f"Week of {_as_date(row['week']):%d %b}", _sums(dict(row)))
         for row in rows
     ]
 
