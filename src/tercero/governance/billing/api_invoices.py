@@ -135,11 +135,6 @@ def list_invoices(
     return list(found[:500])
 
 
-@router.get("/billing/invoices/{invoice_id}", response=InvoiceDetailOut)
-def get_invoice(request, invoice_id: int):
-    return _detail(_invoice(caller_of(request), invoice_id))
-
-
 @router.post("/billing/invoices/draft", response={201: list[InvoiceDetailOut]})
 def draft_month(request, body: DraftIn):
     """Draft the client's invoices for a month from its rated usage (replacing drafts)."""
@@ -151,6 +146,11 @@ def draft_month(request, body: DraftIn):
         actor=caller.user, client_id=body.client_id, period=month_of(body.month)
     )
     return Status(201, [_detail(invoice) for invoice in drafted])
+
+
+@router.get("/billing/invoices/{invoice_id}", response=InvoiceDetailOut)
+def get_invoice(request, invoice_id: int):
+    return _detail(_invoice(caller_of(request), invoice_id))
 
 
 def _step(request, invoice_id: int, version: int, step) -> dict:

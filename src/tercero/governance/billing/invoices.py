@@ -461,7 +461,7 @@ def set_billing_party(*, actor, client_id: int, version: int | None, changes: di
         raise InvalidInput("Some details are too long.", fields=long)
     with transaction.atomic():
         party, _created = BillingParty.objects.select_for_update().get_or_create(
-            client_id=client_id
+            client_id=client_id, defaults={"version": 0}
         )
         if version is not None and party.version != version:
             raise Conflict(
@@ -469,11 +469,9 @@ def set_billing_party(*, actor, client_id: int, version: int | None, changes: di
                 code="stale_version",
             )
         for name, value in changes.items():
-            setattr(
-                party,
-                name,
-                (value or "").strip().upper() if "tax_id" in name else (value or "").strip(),
-            )
+            text = (value or "").strip()
+            # a VAT number is compared and printed without spaces, in capitals (BT-31, BT-48)
+            setattr(party, name, text.upper().replace(" ", "") if "tax_id" in name else text)
         party.version += 1
         party.updated_at = timezone.now()
         party.save()
