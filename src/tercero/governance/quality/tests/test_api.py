@@ -184,7 +184,8 @@ def test_an_analyst_submitting_for_their_own_work_is_refused(client, tenant_a):
         sample = Sample.objects.get(source_item_id=item.pk)
     # the keyer, made an analyst too, tries to score their own document
     tenant_a.agent.role = Role.QA_ANALYST
-    tenant_a.agent.save(update_fields=["role"])
+    with all_clients_scope():
+        tenant_a.agent.save(update_fields=["role"])
     client.force_login(tenant_a.agent)
     refused = _post(
         client, f"/api/v1/quality/items/{sample.evaluation_item_id}/evaluation",

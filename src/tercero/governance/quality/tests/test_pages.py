@@ -108,7 +108,8 @@ def test_the_agent_disputes_and_the_lead_decides_and_coaches(client, sampled):
         {"decision": "accepted", "comment": "Unreadable", "score-iban": "1",
          "version": str(dispute.version)},
     )  # fmt: skip
-    evaluation.refresh_from_db()
+    with client_scope(clients=[world.tenant.client]):
+        evaluation.refresh_from_db()
     assert (evaluation.status, str(evaluation.score)) == ("final", "85.00")
     # and marks the coaching task done
     coaching = client.get("/quality/coaching/").content.decode()
@@ -119,7 +120,8 @@ def test_the_agent_disputes_and_the_lead_decides_and_coaches(client, sampled):
         f"/quality/coaching/{task.pk}/done/",
         {"note": "Went through it", "version": str(task.version)},
     )
-    task.refresh_from_db()
+    with client_scope(clients=[world.tenant.client]):
+        task.refresh_from_db()
     assert task.status == "done"
     csv = client.get("/quality/coaching/?format=csv")
     assert csv["Content-Type"].startswith("text/csv")
@@ -150,7 +152,8 @@ def test_a_manager_writes_a_scorecard_one_criterion_a_line_and_a_rule(client, te
     client.post(
         made.url, {"version": str(card.version), "criteria": lines.replace("| 0 |", "| 3 |")}
     )
-    card.refresh_from_db()
+    with client_scope(clients=[tenant_a.client]):
+        card.refresh_from_db()
     assert card.current_version == 2
     # a rule for another engagement's documents, with shares given in percent
     other = build(tenant_a, name="Second desk")
