@@ -212,8 +212,8 @@ class _Reader:
         if "default" not in hours_data:
             raise self.fail(f"{path}.hours.default", "required")
         hours = tuple(
-            self.span(hours_data.get(day, hours_data["default"]), f"{path}.hours.{day}")
-            for day in WEEKDAYS
+            self.span(hours_data[key], f"{path}.hours.{key}")
+            for key in (day if day in hours_data else "default" for day in WEEKDAYS)
         )
         return Window(rule=rule, source=source, place=place, hours=hours)
 

@@ -56,6 +56,7 @@ ZIP3_ZONES: dict[str, tuple[str, ...]] = {
     "476": (CHICAGO,),  # Evansville area
     "477": (CHICAGO,),
     "479": (INDIANA, CHICAGO),  # Lafayette with Jasper and Newton counties
+    "323": (NEW_YORK,),  # Tallahassee, Apalachicola
     "324": (CHICAGO,),  # Panama City area
     "325": (CHICAGO,),  # Pensacola, Fort Walton Beach
     "798": (CHICAGO, DENVER),  # Alpine and Marfa (Central) with El Paso County (Mountain)
