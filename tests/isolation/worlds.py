@@ -22,8 +22,10 @@ def admin_of_a_only(tenant_a):
 def outsider_world(tenant_a, tenant_b, a_admin) -> dict:
     """Objects of client B, and an admin of client A who must not reach them."""
     from tercero.delivery.planning.tests.isolation_rows import planning_rows
-    from tercero.governance.quality.tests.isolation_rows import quality_rows
+    from tercero.governance.billing.tests.commercial_rows import commercial_rows
     from tercero.governance.billing.tests.isolation_rows import invoice_rows
+    from tercero.governance.billing.tests.rate_isolation_rows import billing_rows
+    from tercero.governance.quality.tests.isolation_rows import quality_rows
     from tests.factories import site
 
     b_engagement = engagement_for(tenant_b.client)
@@ -37,8 +39,10 @@ def outsider_world(tenant_a, tenant_b, a_admin) -> dict:
     return {
         **work,
         **planning_rows(tenant_b.client, work["queue_id"]),
+        **billing_rows(tenant_b.client, b_engagement),
         **quality_rows(tenant_b),
         **invoice_rows(tenant_b),
+        **commercial_rows(tenant_b),
         "client_id": tenant_b.client.pk,
         "engagement_id": b_engagement.pk,
         "user_id": tenant_b.client_user.pk,

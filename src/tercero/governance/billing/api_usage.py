@@ -4,6 +4,7 @@ rating (what the next invoice would charge) for provider staff."""
 from datetime import date, datetime
 from decimal import Decimal
 
+from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
 from tercero.governance.billing import rating, selectors
@@ -82,7 +83,7 @@ class RatingOut(Schema):
 
 
 class PeriodQuery(Schema):
-    period: date
+    period: date | None = None  # any day of the month; none: this month
 
 
 @router.get("/billing/usage", response=list[UsageOut])
@@ -105,12 +106,12 @@ def usage_totals(request, query: Query[UsageQuery]):
 @router.get("/billing/clients/{client_id}/rating", response=RatingOut)
 def rate_client_month(request, client_id: int, query: Query[PeriodQuery]):
     """The month's uninvoiced usage priced by the rate cards in force (what a draft
-    invoice would hold), without writing anything."""
+    invoice would hold), without writing anything; this month when none is given."""
     caller = caller_of(request)
     if client_id not in caller.client_ids:
         raise NotFound("Client not found.")
     caller.require(MANAGE)
-    period = query.period.replace(day=1)
+    period = (query.period or timezone.now().date()).replace(day=1)
     lines = rating.rate_period(client_id=client_id, period=period)
     return {
         "client_id": client_id,
