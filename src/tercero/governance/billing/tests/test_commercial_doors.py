@@ -91,6 +91,7 @@ def test_a_client_sees_its_credits_savings_and_review_but_never_the_margin(clien
     assert client.get("/billing/margin/?month=2026-11").status_code == 200
     client.force_login(buyer)
     # then: 2.5 FTE x £6,000.00 in house = £15,000.00 against £12,000.00 - £600.00
+    # = £11,400.00 through us: £3,600.00 saved (24 %)
     (saving,) = client.get("/api/v1/billing/savings?month=2026-11").json()
     assert (saving["in_house_minor"], saving["provider_minor"], saving["saving_minor"]) == (
         1_500_000,
@@ -105,7 +106,8 @@ def test_a_client_sees_its_credits_savings_and_review_but_never_the_margin(clien
     assert "margin" not in json.dumps(review.json()).lower()
     page = client.get(f"/billing/review/{billed.client.pk}/?month=2026-11")
     assert page.status_code == 200
-    assert "£360.00" in page.content.decode()
+    text = page.content.decode()
+    assert "saving: £3,600.00 (24 %), from the draft invoice" in text
     assert "margin" not in page.content.decode().lower()
     assert client.get("/api/v1/billing/margins?month=2026-11").status_code == 404
     assert client.get("/billing/margin/?month=2026-11").status_code == 404
