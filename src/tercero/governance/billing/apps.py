@@ -9,7 +9,15 @@ class BillingConfig(AppConfig):
     def ready(self):
         from tercero.delivery.work.outbox import Consumer
         from tercero.delivery.work.registry import register_line
-        from tercero.governance.billing import api, demo, invoice_events, isolation, metering, tasks
+        from tercero.governance.billing import (
+            api,
+            commercial_tasks,
+            demo,
+            invoice_events,
+            isolation,
+            metering,
+            tasks,
+        )
         from tercero.platform.catalogue import NavEntry, Permission, ServiceLine
         from tercero.platform.identity.roles import Role
         from tercero.platform.ops.scheduler import PeriodicJob
@@ -34,6 +42,13 @@ class BillingConfig(AppConfig):
                     NavEntry("Rate cards", "billing:rates", "billing:manage"),
                     NavEntry("Usage", "billing:usage", "billing:read", audience="all"),
                     NavEntry("Invoices", "billing:invoices", "billing:read", audience="all"),
+                    NavEntry("SLA credits", "billing:credits", "billing:read", audience="all"),
+                    NavEntry("Obligations", "billing:obligations", "billing:read", audience="all"),
+                    NavEntry("Savings", "billing:savings", "billing:read", audience="all"),
+                    NavEntry("Margin", "billing:margin", "billing:read"),
+                    NavEntry(
+                        "Service review", "billing:review_start", "billing:read", audience="all"
+                    ),
                 ),
                 api=api.router,
                 events=invoice_events.EVENTS,
@@ -47,7 +62,12 @@ class BillingConfig(AppConfig):
                         kinds=metering.kinds(),
                     ),
                 ),
-                jobs=(PeriodicJob("billing_productive_hours", 3600, tasks.meter_recent_days),),
+                jobs=(
+                    PeriodicJob("billing_productive_hours", 3600, tasks.meter_recent_days),
+                    PeriodicJob(
+                        "billing_obligations_late", 900, commercial_tasks.record_late_obligations
+                    ),
+                ),
                 demo=demo.load,
                 isolation=isolation.ISOLATION,
             )

@@ -2,6 +2,7 @@
 routes taking another client's object id, with the requests an outsider tries (each must
 answer 404 and change nothing), and routes without one, with why they cannot leak."""
 
+from tercero.governance.billing import isolation_commercial as commercial
 from tercero.platform.catalogue import Isolation
 
 ISOLATION = Isolation(
@@ -36,6 +37,7 @@ ISOLATION = Isolation(
             ("get", None),
             ("patch", {"version": 0, "tax_id": "TAKEN"}),
         ],
+        **commercial.API_ROUTES,
     },
     page_routes={
         "billing/rates/<int:rate_card_id>/": [("get", None)],
@@ -57,6 +59,7 @@ ISOLATION = Isolation(
         "billing/invoices/<int:invoice_id>/csv/": [("get", None)],
         "billing/invoices/<int:invoice_id>/ubl/": [("get", None)],
         "billing/parties/<int:client_id>/": [("post", {"version": "0", "tax_id": "TAKEN"})],
+        **commercial.PAGE_ROUTES,
     },
     scoped_routes={
         "api/v1/billing/rate-cards": "lists and creates within the caller's clients; "
@@ -74,5 +77,6 @@ ISOLATION = Isolation(
         "ones only)",
         "billing/invoices/draft/": "the posted client must be one of the caller's; another is "
         "refused with a message and nothing drafted",
+        **commercial.SCOPED_ROUTES,
     },
 )

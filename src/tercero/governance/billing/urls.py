@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from tercero.governance.billing.views import invoices, rates, usage
+from tercero.governance.billing.views import commercial, invoices, rates, usage
 
 app_name = "billing"
 
@@ -57,4 +57,22 @@ urlpatterns = [
         name="invoice_ubl",
     ),
     path("parties/<int:client_id>/", invoices.party_update, name="party_update"),
+    path("credits/", commercial.credit_list, name="credits"),
+    path("credits/terms/<int:engagement_id>/", commercial.credit_terms, name="credit_terms"),
+    path("obligations/", commercial.obligation_list, name="obligations"),
+    path("obligations/new/", commercial.obligation_new, name="obligation_new"),
+    path(
+        "obligations/<int:obligation_id>/retire/",
+        commercial.obligation_retire,
+        name="obligation_retire",
+    ),
+    path(
+        "obligations/due/<int:occurrence_id>/met/", commercial.occurrence_met, name="occurrence_met"
+    ),
+    path("savings/", commercial.savings_page, name="savings"),
+    path("savings/baseline/<int:engagement_id>/", commercial.baseline_set, name="baseline_set"),
+    path("margin/", commercial.margin_page, name="margin"),
+    path("review/", commercial.review_start, name="review_start"),
+    path("review/<int:client_id>/", commercial.review_page, name="review"),
+    path("review/<int:client_id>/pdf/", commercial.review_pdf, name="review_pdf"),
 ]
