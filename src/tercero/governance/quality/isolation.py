@@ -51,8 +51,18 @@ ISOLATION = Isolation(
             ("post", {"is_active": "0", "version": "1"})
         ],
         "quality/rules/<int:rule_id>/": [("get", None), ("post", {"version": "1"})],
+        "quality/calibration/<int:session_id>/": [("get", None)],
+        "quality/calibration/<int:session_id>/scores/": [("post", {"item": "1"})],
+        "quality/calibration/<int:session_id>/close/": [("post", {"version": "1"})],
+        "quality/lots/<int:lot_id>/": [("get", None), ("post", {"item": "1", "defective": "1"})],
+        "quality/lots/<int:lot_id>/reinspect/": [("post", {"version": "1"})],
     },
     scoped_routes={
+        "quality/calibration/": "sessions of the caller's clients; creates for a scorecard "
+        "version fetched with the caller's client ids",
+        "quality/lots/": "lots of the caller's clients; creates for an engagement fetched with "
+        "the caller's client ids",
+        "quality/report/": "aggregates only evaluations of the caller's clients",
         "api/v1/quality/calibration-sessions": "lists the caller's clients' sessions; creates "
         "for a scorecard version fetched with the caller's client ids",
         "api/v1/quality/lots": "lists the caller's clients' lots; creates for an engagement "

@@ -2,7 +2,14 @@
 
 from django.urls import path
 
-from tercero.governance.quality.views import results, setup, workspace
+from tercero.governance.quality.views import (
+    calibration,
+    lots,
+    reports,
+    results,
+    setup,
+    workspace,
+)
 
 app_name = "quality"
 
@@ -30,4 +37,20 @@ urlpatterns = [
     path("rules/", setup.rule_list, name="rules"),
     path("rules/new/", setup.rule_new, name="rule_new"),
     path("rules/<int:rule_id>/", setup.rule, name="rule"),
+    path("calibration/", calibration.session_list, name="calibration"),
+    path("calibration/<int:session_id>/", calibration.session, name="calibration_session"),
+    path(
+        "calibration/<int:session_id>/scores/",
+        calibration.session_score,
+        name="calibration_score",
+    ),
+    path(
+        "calibration/<int:session_id>/close/",
+        calibration.session_close,
+        name="calibration_close",
+    ),
+    path("lots/", lots.lot_list, name="lots"),
+    path("lots/<int:lot_id>/", lots.lot, name="lot"),
+    path("lots/<int:lot_id>/reinspect/", lots.lot_reinspect, name="lot_reinspect"),
+    path("report/", reports.quality_report, name="report"),
 ]

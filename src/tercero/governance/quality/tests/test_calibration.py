@@ -272,3 +272,36 @@ def test_the_api_runs_a_session_blind_then_shows_its_figures(world, analysts, it
     assert closed.status_code == 200
     assert len(closed.json()["scores"]) == 2
     assert closed.json()["results"]["scored"] == 2
+
+
+def test_the_pages_let_an_analyst_score_blind_and_show_the_figures_once_closed(
+    world, analysts, items
+):
+    # given a session of two analysts and a manager
+    session = _session(world, analysts[:2], items[:1])
+    manager = person(Role.DELIVERY_MANAGER)
+    with all_clients_scope():
+        manager.grants.create(client=world.tenant.client, reason="test")
+    first, second, lead = Browser(), Browser(), Browser()
+    first.force_login(analysts[0])
+    second.force_login(analysts[1])
+    lead.force_login(manager)
+    url = f"/quality/calibration/{session.pk}/"
+    # when both score the item through the form
+    for browser, index in ((first, 0), (second, 1)):
+        marks = MARKS[index][0]
+        browser.post(
+            f"{url}scores/",
+            {
+                "item": items[0],
+                **{f"score-{k}": ("na" if v is None else v) for k, v in marks.items()},
+            },
+        )
+    while_open = second.get(url).content.decode()
+    lead.post(f"{url}close/", {"version": session.version})
+    closed = lead.get(url).content.decode()
+    # then
+    assert "Scored" in while_open
+    assert "Agreement" not in while_open
+    assert "Alignment with the reference analyst" in closed
+    assert "100.0 %" in closed  # the reference agrees with itself

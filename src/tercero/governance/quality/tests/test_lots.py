@@ -116,12 +116,12 @@ def test_a_held_lot_sends_its_defective_items_back_for_rework_once(world, batch,
         # then it is held at once, the item reopened with the lot named, and nothing more
         with pytest.raises(Conflict):
             lots.inspect_item(actor=inspector, lot=lot, source_item_id=second, defective=True)
-        reopened = WorkEvent.objects.filter(kind="item.reopened", item_id=first)
+        reopened = list(WorkEvent.objects.filter(kind="item.reopened", item_id=first))
         item = work_selectors.access_item(client_ids=[world.tenant.client.pk], item_id=first)
     assert lot.status == "held"
     assert lot.decision_note.endswith("1 defect found in 1 of 2 inspected: held for rework")
-    assert reopened.count() == 1
-    assert "Lot B-7 was held" in reopened.get().data["reason"]
+    assert len(reopened) == 1
+    assert "Lot B-7 was held" in reopened[0].data["reason"]
     assert item.status == "queued"
 
 
@@ -217,3 +217,28 @@ def test_the_api_creates_inspects_and_shows_a_lot(world, batch, tenant_a, tenant
     assert again.status_code == 409
     assert [i["source_item_id"] for i in shown["inspections"]] == [sampled[0]]
     assert shown["status"] == "inspecting"
+
+
+def test_the_pages_create_a_lot_and_record_its_inspection(world, batch):
+    # given a delivery manager of client A
+    manager = UserFactory(email="dm@provider.example", role=Role.DELIVERY_MANAGER)
+    with all_clients_scope():
+        manager.grants.create(client=world.tenant.client, reason="test")
+    browser = Browser()
+    browser.force_login(manager)
+    # when the lot is created and one sampled item recorded as defective
+    made = browser.post(
+        "/quality/lots/",
+        {"engagement": world.engagement.pk, "work_type": "capture.document", "aql": "6.5",
+         "level": "II", "reference": "B-7"},
+    )  # fmt: skip
+    with client_scope(clients=[world.tenant.client]):
+        lot = Lot.objects.get()
+    browser.post(made.url, {"item": lot.sampled_item_ids[0], "defective": "1", "note": "IBAN"})
+    page = browser.get(made.url).content.decode()
+    listing = browser.get("/quality/lots/").content.decode()
+    # then
+    assert made.status_code == 302
+    assert "Held" in page
+    assert "1 defect found in 1 of 2 inspected: held for rework." in page
+    assert "B-7" in listing

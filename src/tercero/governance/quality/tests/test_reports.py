@@ -309,3 +309,27 @@ def test_a_rule_without_evaluations_is_reported_as_not_measured(tenant_a, card_a
         ("Quality score", None, 0, None),
         ("Accuracy", None, 0, None),
     ]
+
+
+def test_the_report_page_shows_the_month_with_intervals_and_exports_csv(
+    tenant_a, tenant_b, card_a, analyst, provider_admin
+):
+    from django.test import Client as Browser
+
+    # given November's evaluations of A, and a manager granted both clients
+    for score in (80, 90, 100):
+        evaluate(card_a, analyst, score=score, agent_id=7, scores={"greeting": 1, "tone": 4})
+    browser = Browser()
+    browser.force_login(provider_admin)
+    # when
+    page = browser.get("/quality/report/", {"month": "2026-11"})
+    export = browser.get("/quality/report/", {"month": "2026-11", "download": "csv"})
+    # then
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert "Quality report, November 2026" in text
+    assert "quality score from 3 evaluations; 95 % interval 65.2 to 100.0" in text
+    assert "Greets the caller" in text
+    rows = export.content.decode().splitlines()
+    assert rows[0].startswith("dimension,group,evaluations,score")
+    assert "agent,Agent 7,3,90.00,65.16,100.00" in rows[2]
