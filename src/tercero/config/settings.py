@@ -69,6 +69,8 @@ INSTALLED_APPS = [
     "tercero.services.capture",
     "tercero.services.care",
     "tercero.services.payroll",
+    "tercero.services.outbound",
+    "tercero.services.crm",
     "tercero.governance.quality",
     "tercero.governance.billing",
     "tercero.config",
