@@ -148,3 +148,37 @@ def test_the_client_marks_its_own_obligation_met_but_not_the_providers(client, w
     assert listed.status_code == 200
     assert "client inputs" in listed.content.decode()
     assert "provider inputs" not in listed.content.decode()
+
+
+def test_staff_pages_list_filter_and_export(client, world):
+    billed, manager, _buyer = world
+    with all_clients_scope():
+        terms(billed.engagement, measures=[("first_response", "50", "95")])
+        month_of_items(billed.engagement, responses_met=18, turnaround_met=20)
+        invoices.draft_invoices(actor=None, client_id=billed.client.pk, period=NOVEMBER)
+    client.force_login(manager)
+    engagement = billed.engagement.pk
+    for url in (
+        "/billing/credits/",
+        f"/billing/credits/terms/{engagement}/?month=2026-11",
+        "/billing/obligations/",
+        "/billing/savings/?month=2026-11",
+        "/billing/margin/?month=2026-11",
+        "/billing/review/",
+    ):
+        assert client.get(url).status_code == 200, url
+    exported = client.get(f"/billing/credits/?engagement={engagement}&format=csv")
+    assert exported["Content-Type"].startswith("text/csv")
+    assert "First response within target" in exported.content.decode()
+    terms_page = client.get(f"/billing/credits/terms/{engagement}/?month=2026-11").content.decode()
+    assert '<td data-label="Result">90 %</td>' in terms_page
+    # a form post with allocations that do not add up is refused in words, nothing saved
+    refused = client.post(
+        f"/billing/credits/terms/{engagement}/",
+        {"version": "1", "at_risk_percent": "10", "pool_percent": "150",
+         "measure_0": "first_response", "allocation_0": "50", "target_0": "95"},
+        follow=True,
+    )  # fmt: skip
+    assert "the allocations add up to 50" in refused.content.decode()
+    with all_clients_scope():
+        assert CreditTerms.objects.get().pool_percent == 150
