@@ -16,6 +16,9 @@ Sources: 15 U.S.C. 260a (DST opt-out), 49 CFR part 71 (US time zone boundaries),
 https://www.ecfr.gov/current/title-49/subtitle-A/part-71.
 """
 
+from dataclasses import dataclass
+from functools import lru_cache
+
 import phonenumbers
 from phonenumbers import PhoneNumberType, geocoder, timezone
 
@@ -290,6 +293,16 @@ PLACE_FREE_TYPES = frozenset(
 )  # fmt: skip
 
 
+@dataclass(frozen=True)
+class NumberPlace:
+    """What the number itself says about place, worked out once per number."""
+
+    country: str  # ISO code of the numbering plan's region: "US", "GB", "AU"...
+    kind: int  # phonenumbers.PhoneNumberType
+    zones: frozenset[str]
+    state: str | None  # US state of the area code
+
+
 def parse(number_e164: str) -> phonenumbers.PhoneNumber:
     """The number, which must be a valid E.164 number; ValueError saying why not."""
     try:
@@ -303,14 +316,30 @@ def parse(number_e164: str) -> phonenumbers.PhoneNumber:
     return parsed
 
 
+@lru_cache(maxsize=65_536)
+def place_of(number_e164: str) -> NumberPlace:
+    """The number's country, kind, zones and area-code state (phonenumbers is slow)."""
+    parsed = parse(number_e164)
+    country = phonenumbers.region_code_for_number(parsed) or ""
+    state = None
+    if country == "US":
+        state = STATE_CODES.get(geocoder.description_for_number(parsed, "en"))
+    return NumberPlace(
+        country=country,
+        kind=phonenumbers.number_type(parsed),
+        zones=frozenset(_number_zones(parsed, country)),
+        state=state,
+    )
+
+
 def country_of(number_e164: str) -> str:
     """ISO country code of the number ("US", "GB", "AU"...)."""
-    return phonenumbers.region_code_for_number(parse(number_e164)) or ""
+    return place_of(number_e164).country
 
 
 def is_mobile(number_e164: str) -> bool | None:
     """True for a mobile, False for a fixed line, None when the plan cannot tell (NANP)."""
-    kind = phonenumbers.number_type(parse(number_e164))
+    kind = place_of(number_e164).kind
     if kind == PhoneNumberType.MOBILE:
         return True
     if kind == PhoneNumberType.FIXED_LINE:
@@ -322,17 +351,15 @@ def zones_for(
     number_e164: str, postal_code: str | None = None, country: str | None = None
 ) -> tuple[str, ...]:
     """Every IANA zone the called person may be in, sorted; () when none is known."""
-    parsed = parse(number_e164)
-    number_country = phonenumbers.region_code_for_number(parsed) or ""
-    number_zones = _number_zones(parsed, number_country)
-    postal_zones = postal_zones_for(postal_code, country or number_country)
+    place = place_of(number_e164)
+    postal_zones = postal_zones_for(postal_code, country or place.country)
     if not postal_zones:
-        return tuple(sorted(number_zones))
-    if phonenumbers.number_type(parsed) in PLACE_FREE_TYPES and number_country != "US":
+        return tuple(sorted(place.zones))
+    if place.kind in PLACE_FREE_TYPES and place.country != "US":
         return tuple(sorted(postal_zones))
-    number_clocks = {SAME_CLOCK.get(zone, zone) for zone in number_zones}
+    number_clocks = {SAME_CLOCK.get(zone, zone) for zone in place.zones}
     narrowed = {zone for zone in postal_zones if SAME_CLOCK.get(zone, zone) in number_clocks}
-    return tuple(sorted(narrowed or number_zones | postal_zones))
+    return tuple(sorted(narrowed or place.zones | postal_zones))
 
 
 def postal_zones_for(postal_code: str | None, country: str | None) -> set[str]:
@@ -342,9 +369,8 @@ def postal_zones_for(postal_code: str | None, country: str | None) -> set[str]:
         return set(ZIP5_ZONES.get(code[:5]) or ZIP3_ZONES.get(code[:3], ()))
     if country == "AU" and len(code) == 4 and code.isdigit():
         exception = AU_POSTCODE_EXCEPTIONS.get(code)
-        return set(
-            exception or AU_POSTCODE_STATES.get(code[:2]) or AU_POSTCODE_STATES.get(code[0], ())
-        )
+        state = AU_POSTCODE_STATES.get(code[:2]) or AU_POSTCODE_STATES.get(code[0], ())
+        return set(exception or state)
     return set()
 
 
@@ -357,16 +383,15 @@ def regions_for(
     belongs to a resident, so a lead may fall under more than one state's rules.
     """
     found = {region.strip().upper()} if region and region.strip() else set()
-    parsed = parse(number_e164)
-    if phonenumbers.region_code_for_number(parsed) != "US":
+    place = place_of(number_e164)
+    if place.country != "US":
         return tuple(sorted(found))
     code = (postal_code or "").strip()
     if len(code) >= 5 and code[:3].isdigit():
         prefix = int(code[:3])
         found.update(state for low, high, state in ZIP3_STATES if low <= prefix <= high)
-    state = STATE_CODES.get(geocoder.description_for_number(parsed, "en"))
-    if state:
-        found.add(state)
+    if place.state:
+        found.add(place.state)
     return tuple(sorted(found))
 
 
