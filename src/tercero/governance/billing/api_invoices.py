@@ -77,12 +77,14 @@ class PartyOut(Schema):
 
 
 class PartyPatch(Schema):
+    """Only the fields sent change; null or "" clears one."""
+
     version: int = Field(ge=0, description="the details' version as loaded (0: none yet)")
-    tax_id: str = Field(default=None, max_length=40)
-    street: str = Field(default=None, max_length=200)
-    city: str = Field(default=None, max_length=100)
-    postal_code: str = Field(default=None, max_length=20)
-    seller_tax_id: str = Field(default=None, max_length=40)
+    tax_id: str | None = Field(default=None, max_length=40)
+    street: str | None = Field(default=None, max_length=200)
+    city: str | None = Field(default=None, max_length=100)
+    postal_code: str | None = Field(default=None, max_length=20)
+    seller_tax_id: str | None = Field(default=None, max_length=40)
 
 
 def month_of(text: str) -> date:

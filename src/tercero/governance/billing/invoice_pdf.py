@@ -4,6 +4,7 @@ audit event (the reader's download, not a change)."""
 
 import csv
 import io
+from datetime import timedelta
 from decimal import Decimal
 
 from django.template.loader import render_to_string
@@ -56,7 +57,7 @@ def invoice_html(invoice: Invoice) -> str:
             "title": "Credit note" if invoice.kind == Invoice.Kind.CREDIT_NOTE else "Invoice",
             "number": invoice.number or "Draft (not issued)",
             "issued": issued,
-            "due": issued + timezone.timedelta(days=PAYMENT_TERMS_DAYS) if issued else None,
+            "due": issued + timedelta(days=PAYMENT_TERMS_DAYS) if issued else None,
             "buyer": buyer,
             "seller": buyer.get("seller", {}),
             "lines": lines,
@@ -74,7 +75,7 @@ def invoice_html(invoice: Invoice) -> str:
 
 def invoice_pdf(*, invoice: Invoice, actor) -> bytes:
     """The invoice as a PDF; the download is an audit event."""
-    from weasyprint import HTML  # imported here: loading Pango costs ~0.3 s
+    from weasyprint import HTML  # type: ignore[import-untyped]  # loading Pango costs ~0.3 s
 
     pdf = HTML(string=invoice_html(invoice)).write_pdf()
     opened(invoice, actor, "pdf")

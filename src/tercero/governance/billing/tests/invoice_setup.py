@@ -12,6 +12,7 @@ with a rate card of one kind and usage metered for November 2026.
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import cast
 
 from tests.factories import engagement_for
 
@@ -74,22 +75,20 @@ def party(client: Client, **fields) -> None:
         BillingParty.objects.update_or_create(client=client, defaults=fields)
 
 
+def new_client(provider: Provider, name: str, country: str, time_zone: str) -> Client:
+    return cast(
+        Client,
+        ClientFactory(provider=provider, legal_name=name, country=country, time_zone=time_zone),
+    )
+
+
 def november(provider: Provider) -> Month:
     """The three clients and their November usage (see the module's docstring)."""
     Provider.objects.filter(pk=provider.pk).update(country="GB")
     provider.refresh_from_db()
-    transactions = ClientFactory(
-        provider=provider, legal_name="Tiered Transactions Ltd", country="GB",
-        time_zone="Europe/London",
-    )  # fmt: skip
-    hours = ClientFactory(
-        provider=provider, legal_name="Hourly Shores GmbH", country="DE",
-        time_zone="Europe/Berlin",
-    )  # fmt: skip
-    fte = ClientFactory(
-        provider=provider, legal_name="Minimum FTE Inc", country="US",
-        time_zone="America/New_York",
-    )  # fmt: skip
+    transactions = new_client(provider, "Tiered Transactions Ltd", "GB", "Europe/London")
+    hours = new_client(provider, "Hourly Shores GmbH", "DE", "Europe/Berlin")
+    fte = new_client(provider, "Minimum FTE Inc", "US", "America/New_York")
     for client in (transactions, hours, fte):
         party(client, seller_tax_id="GB123456789")
     party(hours, tax_id="DE811111111", seller_tax_id="GB123456789")

@@ -4,6 +4,7 @@ issued invoice refuses change with 409; another client's invoice is 404. Issuing
 `billing.invoice.issued` with ids and totals only."""
 
 import json
+from typing import cast
 
 import pytest
 
@@ -12,7 +13,7 @@ from tercero.governance.billing import ubl
 from tercero.governance.billing.invoice_events import InvoiceIssued
 from tercero.governance.billing.models import Invoice
 from tercero.governance.billing.tests.invoice_setup import november
-from tercero.platform.identity.models import Grant
+from tercero.platform.identity.models import Grant, User
 from tercero.platform.identity.roles import Role
 from tercero.platform.identity.tests.factories import UserFactory
 from tercero.platform.tenancy.scoping import all_clients_scope
@@ -24,8 +25,12 @@ JSON = "application/json"
 def world(provider, tenant_a):
     with all_clients_scope():
         month = november(provider)
-        manager = UserFactory(email="billing@provider.example", role=Role.PROVIDER_ADMIN)
-        second = UserFactory(email="second@provider.example", role=Role.DELIVERY_MANAGER)
+        manager = cast(
+            User, UserFactory(email="billing@provider.example", role=Role.PROVIDER_ADMIN)
+        )
+        second = cast(
+            User, UserFactory(email="second@provider.example", role=Role.DELIVERY_MANAGER)
+        )
         for person in (manager, second):
             for client in (month.transactions, month.hours, month.fte, tenant_a.client):
                 Grant.objects.create(user=person, client=client, reason="billing")

@@ -7,6 +7,7 @@ import csv
 import io
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from lxml import etree
@@ -89,7 +90,7 @@ def test_the_ubl_invoice_carries_the_peppol_profile_and_the_totals(issued):
 
 
 def _document(**changes) -> ubl.Document:
-    fields = dict(
+    fields: dict[str, Any] = dict(
         kind="invoice",
         number="INV-9",
         issue_date=date(2026, 12, 1),

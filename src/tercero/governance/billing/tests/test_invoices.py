@@ -119,7 +119,12 @@ def test_drafting_links_every_usage_row_to_its_line(month):
 def test_drafting_again_replaces_the_draft_and_picks_up_new_usage(month):
     # given
     old = _draft(month.transactions)
-    version = InvoiceLine.objects.get(invoice=old, unit_price_minor=200).rate_card_version
+    version = (
+        InvoiceLine.objects.select_related("rate_card_version__rate_card")
+        .get(invoice=old, unit_price_minor=200)
+        .rate_card_version
+    )
+    assert version is not None
     usage(version, unit="transaction", quantity=1, key="item:late", work_type="care.ticket")
     # when
     new = _draft(month.transactions)
@@ -224,7 +229,7 @@ def test_a_credit_note_negates_the_invoice_and_names_it(month, manager, second):
 
 def test_a_line_is_credited_only_once(month, manager, second):
     invoice = _issued(month.transactions, manager, second)
-    first_line = invoice.lines.order_by("id").first()
+    first_line = invoice.lines.order_by("id")[0]
     note = invoices.credit_invoice(
         actor=manager, invoice_id=invoice.pk, reason="Overcharged", line_ids=[first_line.pk]
     )

@@ -9,23 +9,25 @@ from django.db import connections
 
 from tercero.governance.billing import invoices
 from tercero.governance.billing.models import Invoice, InvoiceSequence
-from tercero.governance.billing.tests.invoice_setup import NOVEMBER, card, party, usage
+from tercero.governance.billing.tests.invoice_setup import (
+    NOVEMBER,
+    card,
+    new_client,
+    party,
+    usage,
+)
 from tercero.platform.errors import Conflict
 from tercero.platform.identity.roles import Role
 from tercero.platform.identity.tests.factories import UserFactory
 from tercero.platform.tenancy.models import Provider
 from tercero.platform.tenancy.scoping import all_clients_scope, client_scope
-from tercero.platform.tenancy.tests.factories import ClientFactory
 
 CLIENTS = 14
 REFUSED = 2  # no VAT number for the provider: their issue is refused and rolled back
 
 
 def _reviewed(provider, reviewer, n: int) -> Invoice:
-    client = ClientFactory(
-        provider=provider, legal_name=f"Concurrent {n} Ltd", country="GB",
-        time_zone="Europe/London",
-    )  # fmt: skip
+    client = new_client(provider, f"Concurrent {n} Ltd", "GB", "Europe/London")
     with all_clients_scope():
         party(client, seller_tax_id="" if n < REFUSED else "GB123456789")
         version = card(

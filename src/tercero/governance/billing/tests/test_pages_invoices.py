@@ -2,11 +2,13 @@
 with the version the page was loaded at, credit an issued invoice; the client's portal
 lists only its issued invoices with their downloads."""
 
+from typing import cast
+
 import pytest
 
 from tercero.governance.billing.models import Invoice
 from tercero.governance.billing.tests.invoice_setup import november
-from tercero.platform.identity.models import Grant
+from tercero.platform.identity.models import Grant, User
 from tercero.platform.identity.roles import Role
 from tercero.platform.identity.tests.factories import UserFactory
 from tercero.platform.tenancy.scoping import all_clients_scope
@@ -16,8 +18,12 @@ from tercero.platform.tenancy.scoping import all_clients_scope
 def world(provider):
     with all_clients_scope():
         month = november(provider)
-        manager = UserFactory(email="billing@provider.example", role=Role.PROVIDER_ADMIN)
-        second = UserFactory(email="second@provider.example", role=Role.DELIVERY_MANAGER)
+        manager = cast(
+            User, UserFactory(email="billing@provider.example", role=Role.PROVIDER_ADMIN)
+        )
+        second = cast(
+            User, UserFactory(email="second@provider.example", role=Role.DELIVERY_MANAGER)
+        )
         for person in (manager, second):
             for client in (month.transactions, month.hours, month.fte):
                 Grant.objects.create(user=person, client=client, reason="billing")
@@ -71,7 +77,7 @@ def test_an_issued_invoice_is_credited_from_its_page(client, world):
     client.force_login(second)
     client.post(f"/billing/invoices/{invoice.pk}/issue/", {"version": "2"})
     with all_clients_scope():
-        first_line = invoice.lines.order_by("id").first()
+        first_line = invoice.lines.order_by("id")[0]
     # when
     answer = client.post(
         f"/billing/invoices/{invoice.pk}/credit/", {"reason": "Band misapplied",
