@@ -134,3 +134,22 @@ def test_uk_and_australian_packs():
 def test_bad_input_is_a_clear_error(arguments, message):
     with pytest.raises(CommandError, match=message):
         why_not(*arguments)
+
+
+def test_the_command_is_installed_as_tercero_outbound():
+    # when called by its name, as `tercero outbound why-not ...` does
+    out = StringIO()
+    call_command(
+        "outbound",
+        "why-not",
+        "--number",
+        "+16025550100",
+        "--at",
+        "2027-03-14T15:30:00Z",
+        "--pack",
+        "us",
+        stdout=out,
+    )
+    # then one JSON object on one line
+    assert out.getvalue().count("\n") <= 1
+    assert json.loads(out.getvalue())["callable"] is True
