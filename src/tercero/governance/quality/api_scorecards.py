@@ -156,8 +156,8 @@ class RuleIn(RuleSettings):
 
 class RuleChange(RuleSettings):
     version: int = Field(ge=1)
-    scorecard_id: int = Field(default=None, ge=1, le=2**62)
-    is_active: bool = Field(default=None)
+    scorecard_id: int = Field(default=None, ge=1, le=2**62)  # type: ignore[assignment]
+    is_active: bool = Field(default=None)  # type: ignore[assignment]
 
 
 class RuleOut(Schema):

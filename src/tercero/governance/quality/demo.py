@@ -143,6 +143,7 @@ def _team(admin: Any, agent: Agent, lead: Any) -> None:
 def _worked_documents(admin: Any, engagement: Engagement, agent: Agent, *, count: int) -> list[Any]:
     """Documents Ana keyed and resolved today, through the engine."""
     queue = work_selectors.queue_taking(engagement_id=engagement.pk, work_type="capture.document")
+    assert queue is not None, "capture's demo makes the keying queues first"
     rows = [
         {
             "work_type": "capture.document",

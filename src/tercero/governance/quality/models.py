@@ -13,7 +13,7 @@ from tercero.platform.tenancy.models import ClientOwned
 USER = settings.AUTH_USER_MODEL
 
 
-class Scorecard(ClientOwned):
+class Scorecard(ClientOwned):  # type: ignore[django-manager-missing]
     """What an evaluation of one engagement's work type checks; its definition lives in
     numbered versions (an evaluation keeps the version it used)."""
 
@@ -65,7 +65,7 @@ class ScorecardVersion(ClientOwned):
 STRATA = ("new_agent", "low_csat", "long_handle", "escalated", "reopened")
 
 
-class SamplingRule(ClientOwned):
+class SamplingRule(ClientOwned):  # type: ignore[django-manager-missing]
     """Which resolved items of an engagement's work type are evaluated, and how precisely
     each agent's accuracy must be known."""
 
@@ -262,7 +262,7 @@ class Dispute(ClientOwned):
         ordering = ["-created_at", "-id"]
 
 
-class CalibrationSession(ClientOwned):
+class CalibrationSession(ClientOwned):  # type: ignore[django-manager-missing]
     """Several analysts score the same items blind; agreement is measured on close."""
 
     class Status(models.TextChoices):
@@ -317,7 +317,7 @@ class CalibrationScore(ClientOwned):
         ]
 
 
-class Lot(ClientOwned):
+class Lot(ClientOwned):  # type: ignore[django-manager-missing]
     """A back-office batch inspected by ISO 2859-1 single sampling before release."""
 
     class Status(models.TextChoices):

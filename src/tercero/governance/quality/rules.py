@@ -105,11 +105,14 @@ def _target_problems(checked: dict[str, Any]) -> dict[str, str]:
 
 
 def target_of_values(values: Any) -> sampling.Target:
-    get = values.get if isinstance(values, dict) else lambda name: getattr(values, name)
+    def get(name: str) -> float:
+        found = values[name] if isinstance(values, dict) else getattr(values, name)
+        return float(found)
+
     return sampling.Target(
-        confidence=float(get("target_confidence")),
-        margin=float(get("target_margin")),
-        expected=float(get("expected_accuracy")),
+        confidence=get("target_confidence"),
+        margin=get("target_margin"),
+        expected=get("expected_accuracy"),
     )
 
 

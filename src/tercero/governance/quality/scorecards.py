@@ -148,7 +148,8 @@ def check_definition(definition: object, *, kind: str, work_type: str) -> dict[s
         )
     payload_fields = set(registry.get(work_type).payload_schema.model_fields)
     problems: dict[str, str] = {}
-    sections, seen = [], set()
+    sections: list[dict[str, Any]] = []
+    seen: set[str] = set()
     for s, section in enumerate(definition["sections"]):
         where = f"definition.sections[{s}]"
         if not isinstance(section, dict) or not isinstance(section.get("criteria"), list):

@@ -33,7 +33,8 @@ class EvaluationPayload(BaseModel):
     source_work_type: str = Field(max_length=40, title="Kind of work")
 
 
-def _summary(payload: EvaluationPayload) -> str:
+def _summary(payload: BaseModel) -> str:
+    assert isinstance(payload, EvaluationPayload)
     why = REASON_WORDS.get(payload.reason, payload.reason.replace("_", " "))
     return f"Evaluate item #{payload.source_item_id} ({why})"
 

@@ -28,7 +28,7 @@ def quality_rows(tenant) -> dict[str, int]:
         evaluation = evaluations.submit(
             actor=world.analyst.user,
             client_ids=[tenant.client.pk],
-            item_id=sample.evaluation_item_id,
+            item_id=sample.evaluation_item_id or 0,
             scores=CRITICAL_WRONG,
         )
     drain()
@@ -41,7 +41,7 @@ def quality_rows(tenant) -> dict[str, int]:
     return {
         "scorecard_id": world.scorecard.pk,
         "rule_id": world.rule.pk,
-        "evaluation_item_id": sample.evaluation_item_id,
+        "evaluation_item_id": sample.evaluation_item_id or 0,
         "evaluation_id": evaluation.pk,
         "dispute_id": dispute.pk,
         "coaching_task_id": task.pk,

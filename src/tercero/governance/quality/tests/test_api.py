@@ -101,7 +101,9 @@ def test_a_rule_without_a_queue_gets_the_engagements_quality_queue(client, tenan
     assert made.status_code == 201, made.content
     assert made.json()["queue_id"] == world.rule.queue_id
     with client_scope(clients=[tenant_a.client]):
-        queue = work_selectors.queues(client_ids=[tenant_a.client.pk]).get(pk=world.rule.queue_id)
+        queue = work_selectors.queues(client_ids=[tenant_a.client.pk]).get(
+            pk=world.rule.queue_id or 0
+        )
     assert (queue.engagement_id, queue.work_types) == (world.engagement.pk, [EVALUATION_TYPE])
 
 

@@ -35,7 +35,7 @@ def _evaluated(world, scores):
         evaluations.submit(
             actor=world.analyst.user,
             client_ids=[world.tenant.client.pk],
-            item_id=sample.evaluation_item_id,
+            item_id=sample.evaluation_item_id or 0,
             scores=scores,
         )
     return item

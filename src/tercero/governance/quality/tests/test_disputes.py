@@ -35,7 +35,7 @@ def evaluated(tenant_a):
         evaluation = evaluations.submit(
             actor=world.analyst.user,
             client_ids=[tenant_a.client.pk],
-            item_id=sample.evaluation_item_id,
+            item_id=sample.evaluation_item_id or 0,
             scores=SCORES,
         )
     with client_scope(clients=[tenant_a.client]):

@@ -104,6 +104,7 @@ def test_the_analyst_pulls_the_evaluation(sampled):
     world, sample = sampled
     with client_scope(clients=[world.tenant.client]):
         pulled = work.get_next(agent=world.analyst, client_ids=[world.tenant.client.pk])
+    assert pulled is not None
     assert pulled.pk == sample.evaluation_item_id
 
 

@@ -121,6 +121,7 @@ def test_an_analyst_without_a_clearance_never_gets_the_other_clients_evaluations
     assert got is None
     with client_scope(clients=[tenant_b.client]):
         waiting = work.get_next(agent=desk, client_ids=[tenant_b.client.pk])
+    assert waiting is not None
     assert waiting.work_type == EVALUATION_TYPE
 
 

@@ -124,6 +124,7 @@ def test_a_long_handle_time_above_the_rules_threshold_samples_it(tenant_a):
         rule = sampler.active_rule(engagement_id=world.engagement.pk, work_type=item.work_type)
         item.handle_seconds = 5
         # when its reason is decided
+        assert rule is not None
         reason = sampler.first_reason(rule, item)
     # then it is a long handle
     assert reason == "long_handle"

@@ -125,12 +125,12 @@ def build(
     analyst_user = person(Role.QA_ANALYST)
     analyst = agent_for(engagement, analyst_user, skills={"quality_analysis": 2})
     team = create_team(
-        actor=None,
+        actor=None,  # type: ignore[arg-type]
         provider=keyer.site.provider,
         name=f"Team {tenant.client.pk} {name}",
         lead=tenant.team_lead,
     )
-    add_to_team(actor=None, team=team, agent=keyer)
+    add_to_team(actor=None, team=team, agent=keyer)  # type: ignore[arg-type]
     with client_scope(clients=[tenant.client]):
         card = scorecards.create_scorecard(
             actor=None,

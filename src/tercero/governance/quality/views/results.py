@@ -107,8 +107,8 @@ def evaluation(request: HttpRequest, caller: Caller, evaluation_id: int) -> Http
     own = selectors.own_agent_id(caller.user)
     context = {
         "evaluation": found,
-        "agent_name": selectors.agent_names([found.agent_id], caller.client_ids).get(
-            found.agent_id, "—"
+        "agent_name": selectors.agent_names([found.agent_id or 0], caller.client_ids).get(
+            found.agent_id or 0, "—"
         ),
         "criteria": _criteria(found, dispute.scores_after if dispute else None),
         "dispute": dispute,
@@ -149,7 +149,7 @@ def decide(request: HttpRequest, caller: Caller, dispute_id: int) -> HttpRespons
         user=caller.user, client_ids=caller.client_ids, dispute_id=dispute_id
     )
     definition = found.evaluation.scorecard_version.definition
-    corrected = {}
+    corrected: dict[str, int | None] = {}
     for criterion in scorecards.criteria_of(definition):
         raw = request.POST.get(f"score-{criterion['key']}", "")
         if raw == "na":
