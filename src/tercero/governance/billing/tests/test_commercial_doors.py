@@ -166,7 +166,7 @@ def test_staff_pages_list_filter_and_export(client, world):
         "/billing/margin/?month=2026-11",
         "/billing/review/",
     ):
-        assert client.get(url).status_code == 200, url
+        assert client.get(url, follow=True).status_code == 200, url
     exported = client.get(f"/billing/credits/?engagement={engagement}&format=csv")
     assert exported["Content-Type"].startswith("text/csv")
     assert "First response within target" in exported.content.decode()
