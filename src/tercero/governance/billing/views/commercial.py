@@ -485,8 +485,6 @@ def _review_client(caller, client_id: int) -> Client:
 @page(READ)
 def review_start(request, caller):
     clients = list(Client.objects.filter(pk__in=caller.client_ids).order_by("legal_name"))
-    if len(clients) == 1:
-        return redirect("billing:review", client_id=clients[0].pk)
     return render(request, "billing/review_start.html", {"clients": clients})
 
 
