@@ -306,3 +306,22 @@ def _pack_data(key: str) -> dict:
     from tercero.services.outbound.compliance.packs import PACKS_DIR
 
     return json.loads((PACKS_DIR / f"{key}.json").read_text())
+
+
+@pytest.mark.parametrize(
+    ("number", "at", "rule", "next_at"),
+    [
+        # Oklahoma, 15 O.S. 775C.4: 8:30 pm CDT on Tuesday 1 June 2027
+        ("+14055550100", "2027-06-02T01:30", "us.ok.calling_hours", "2027-06-02T13:00"),
+        # Maryland, Com. Law 14-4502: 8:30 pm EDT
+        ("+13015550100", "2027-06-02T00:30", "us.md.calling_hours", "2027-06-02T12:00"),
+        # Washington, RCW 80.36.390: 8:30 pm PDT
+        ("+12065550100", "2027-06-02T03:30", "us.wa.calling_hours", "2027-06-02T15:00"),
+        # Texas, Bus. & Com. Code 301.051: 8:30 am CDT on a weekday is before 9 am
+        ("+12145550100", "2027-06-01T13:30", "us.tx.calling_hours", "2027-06-01T14:00"),
+    ],
+)
+def test_state_windows_narrow_the_federal_one(number, at, rule, next_at):
+    verdict = why_not(lead(number), History(), utc(at), load("us"))
+    assert rules_of(verdict) == [rule]
+    assert verdict.next_callable_at == utc(next_at)
