@@ -19,6 +19,9 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from django.db import connection
+from django.utils import timezone
+
 from tercero.delivery.work import selectors as work
 from tercero.delivery.workforce import selectors as workforce
 from tercero.delivery.workforce.shore import shore_of
@@ -59,10 +62,46 @@ def meter(*, events: Sequence["WorkEvent"]) -> None:
     insert([row for event in events for row in context.rows_of(event)])
 
 
+# the columns a usage row is inserted with, and their PostgreSQL array types
+COLUMNS = (
+    ("client_id", "bigint"),
+    ("engagement_id", "bigint"),
+    ("unit", "text"),
+    ("quantity", "numeric"),
+    ("work_type", "text"),
+    ("outcome_kind", "text"),
+    ("shore", "text"),
+    ("site_id", "bigint"),
+    ("skill", "text"),
+    ("source_event_id", "bigint"),
+    ("source_key", "text"),
+    ("occurred_at", "timestamptz"),
+    ("period", "date"),
+    ("created_at", "timestamptz"),
+)
+
+
 def insert(rows: Sequence[UsageRecord]) -> None:
-    """Insert the rows that are not there yet (a row already counted is skipped)."""
-    if rows:
-        UsageRecord.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+    """Insert the rows that are not there yet (a row already counted is skipped by its
+    unique key: ON CONFLICT DO NOTHING, INSERT OR IGNORE on SQLite)."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        UsageRecord.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
+        return
+    # one statement with an array a column, as the engine writes its receipts: no
+    # statement of 14 placeholders a row for Django to build and psycopg to parse
+    now = timezone.now()
+    for row in rows:
+        row.created_at = now
+    table = connection.ops.quote_name(UsageRecord._meta.db_table)
+    names = ", ".join(name for name, _ in COLUMNS)
+    arrays = ", ".join(f"%s::{kind}[]" for _, kind in COLUMNS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}) ON CONFLICT DO NOTHING",
+            [[getattr(row, name) for row in rows] for name, _ in COLUMNS],
+        )
 
 
 class _Context:
@@ -71,12 +110,16 @@ class _Context:
     def __init__(self, events: Sequence["WorkEvent"]):
         client_ids = sorted({event.client_id for event in events})
         self.clients = {client.pk: client for client in Client.objects.filter(pk__in=client_ids)}
-        item_ids = {
-            event.item_id
-            for event in events
-            if event.item_id is not None and self._needs_item(event)
-        }
-        self.items = _items(client_ids, item_ids)
+        self.items = _items(
+            client_ids,
+            {e.item_id for e in events if e.item_id is not None and e.kind == RESOLVED},
+            with_payload=False,
+        ) | _items(
+            client_ids,
+            {e.item_id for e in events if e.item_id is not None and _is_call_end(e)},
+            with_payload=True,
+        )
+        self.shores: dict[tuple[int, int], str] = {}
         actor_ids = {event.actor_id for event in events if event.kind == RESOLVED}
         assignees = {item["assignee_id"] for item in self.items.values()}
         self.agents_by_user: dict[int, Agent] = {}
@@ -87,11 +130,14 @@ class _Context:
             self.agents[agent.pk] = agent
             self.agents_by_user[agent.user_id] = agent
 
-    @staticmethod
-    def _needs_item(event: "WorkEvent") -> bool:
-        if event.kind == PAYLOAD_CHANGED:
-            return CALL_DURATION in (event.data.get("fields") or [])
-        return True
+    def shore(self, agent: "Agent | None", client: Client) -> str:
+        """The agent's shore for the client (computed once per site and client)."""
+        if agent is None:
+            return ""
+        key = (agent.site_id, client.pk)
+        if key not in self.shores:
+            self.shores[key] = shore_of(agent.site, client)
+        return self.shores[key]
 
     def rows_of(self, event: "WorkEvent") -> list[UsageRecord]:
         if event.engagement_id is None or event.client_id not in self.clients:
@@ -99,7 +145,7 @@ class _Context:
         if event.kind == RESOLVED:
             return self._transaction(event)
         if event.kind == PAYLOAD_CHANGED:
-            return self._minutes(event)
+            return self._minutes(event) if _is_call_end(event) else []
         return [self._row(event, unit=Unit.OUTCOME, quantity=Decimal(1), outcome_kind=event.kind)]
 
     def _transaction(self, event: "WorkEvent") -> list[UsageRecord]:
@@ -125,7 +171,7 @@ class _Context:
         item = self.items.get(event.item_id or 0)
         if item is None:
             return []
-        seconds = (item["payload"] or {}).get(CALL_DURATION)
+        seconds = (item.get("payload") or {}).get(CALL_DURATION)
         if not isinstance(seconds, int) or isinstance(seconds, bool) or seconds <= 0:
             return []
         return [
@@ -161,7 +207,7 @@ class _Context:
             quantity=quantity,
             work_type=work_type or str(event.data.get("work_type") or "")[:40],
             outcome_kind=outcome_kind,
-            shore=shore_of(agent.site, client) if agent else "",
+            shore=self.shore(agent, client),
             site_id=agent.site_id if agent else None,
             skill=skill,
             source_event_id=event.pk if event_key else None,
@@ -171,15 +217,21 @@ class _Context:
         )
 
 
-def _items(client_ids: list[int], item_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+def _is_call_end(event: "WorkEvent") -> bool:
+    return event.kind == PAYLOAD_CHANGED and CALL_DURATION in (event.data.get("fields") or [])
+
+
+def _items(
+    client_ids: list[int], item_ids: Iterable[int], *, with_payload: bool
+) -> dict[int, dict[str, Any]]:
     wanted = sorted(item_ids)
     if not wanted:
         return {}
     found = work.items(client_ids=client_ids).filter(pk__in=wanted)
-    return {
-        row["pk"]: row
-        for row in found.values("pk", "work_type", "skill_keys", "assignee_id", "payload")
-    }
+    fields = ["pk", "work_type", "skill_keys", "assignee_id"] + (
+        ["payload"] if with_payload else []
+    )
+    return {row["pk"]: row for row in found.values(*fields)}
 
 
 def _first_skill(keys: object) -> str:

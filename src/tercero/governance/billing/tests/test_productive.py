@@ -127,3 +127,27 @@ def test_a_months_fte_waits_for_the_month_to_end(tenant_a):
         with all_clients_scope():
             productive.meter_fte(client=tenant_a.client, period=date(2026, 11, 1))
             assert not UsageRecord.objects.filter(client=tenant_a.client).exists()
+
+
+def test_closing_a_month_meters_its_productive_hours_first(tenant_a):
+    import contextlib
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    with time_machine.travel(at(8), tick=False):
+        engagement = live_engagement(tenant_a.client)
+        agent = agent_for(engagement, available=False)
+    a_working_day(agent)
+    # when the month is closed in December (drafting may refuse a client; metering is first)
+    with (
+        time_machine.travel(at(9, day=date(2026, 12, 2)), tick=False),
+        contextlib.suppress(CommandError),
+    ):
+        call_command("billing", "close", "--month", "2026-11", "--client", str(tenant_a.client.pk))
+    # then the day's hours and the month's FTE are in the ledger
+    with all_clients_scope():
+        found = sorted(
+            UsageRecord.objects.filter(client=tenant_a.client).values_list("unit", "quantity")
+        )
+    assert found == [("fte_month", Decimal(1)), ("productive_hour", Decimal("7.5"))]

@@ -1,11 +1,11 @@
 """`tercero billing`: close a month of billing from the command line.
 
 tercero billing close --month 2026-11 [--client ID]
-    drafts the month's invoices of every active client (or of one) from its rated
-    usage, replacing drafts, never touching an issued invoice, and prints one line per
-    client saying what it did. A client refused (a month already issued, no tax rate for
-    its country) is named with the reason and the others go on; the command then exits
-    with status 1.
+    meters the month's productive hours and FTE, then drafts the month's invoices of
+    every active client (or of one) from its rated usage, replacing drafts, never
+    touching an issued invoice, and prints one line per client saying what it did. A
+    client refused (a month already issued, no tax rate for its country) is named with
+    the reason and the others go on; the command then exits with status 1.
 """
 
 from datetime import datetime
@@ -13,7 +13,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from tercero.governance.billing import invoices
+from tercero.governance.billing import invoices, productive
 from tercero.platform.errors import DomainError
 from tercero.platform.tenancy.models import Client
 from tercero.platform.tenancy.scoping import all_clients_scope
@@ -51,6 +51,9 @@ class Command(BaseCommand):
             raise CommandError(f"{refused} client(s) not closed for {month:%B %Y}; see above.")
 
     def _close(self, client: Client, month) -> bool:
+        # the month's productive hours and FTE first: each ended day and a month that
+        # has ended are metered once (a day already metered writes nothing)
+        productive.meter_month(client=client, period=month)
         try:
             drafted = invoices.draft_invoices(actor=None, client_id=client.pk, period=month)
         except DomainError as error:
