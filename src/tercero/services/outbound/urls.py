@@ -1,0 +1,19 @@
+"""Outbound pages, mounted at /outbound/: campaigns, their lists and leads, do-not-call."""
+
+from django.urls import path
+
+from tercero.services.outbound.views import campaigns, dnc, leads
+
+app_name = "outbound"
+
+urlpatterns = [
+    path("campaigns/", campaigns.campaign_list, name="campaigns"),
+    path("campaigns/new/", campaigns.campaign_new, name="campaign_new"),
+    path("campaigns/<int:campaign_id>/", campaigns.campaign_detail, name="campaign"),
+    path("campaigns/<int:campaign_id>/status/", campaigns.campaign_status, name="campaign_status"),
+    path("campaigns/<int:campaign_id>/lists/", leads.list_upload, name="list_upload"),
+    path("lists/<int:list_id>/", leads.list_detail, name="list"),
+    path("leads/<int:lead_id>/", leads.lead_detail, name="lead"),
+    path("dnc/", dnc.dnc_page, name="dnc"),
+    path("dnc/<int:entry_id>/remove/", dnc.dnc_remove, name="dnc_remove"),
+]
