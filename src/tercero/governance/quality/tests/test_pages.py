@@ -181,3 +181,9 @@ def test_pages_refuse_people_without_the_permission(client, tenant_a):
     assert client.get("/quality/results/").status_code == 200
     client.force_login(tenant_a.client_admin)
     assert client.get("/quality/results/").status_code == 404
+
+
+def test_an_agent_cannot_open_the_evaluation_of_their_own_work(client, sampled):
+    world, sample = sampled
+    client.force_login(world.tenant.agent)
+    assert client.get(f"/quality/items/{sample.evaluation_item_id}/").status_code == 403

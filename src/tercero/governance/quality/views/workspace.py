@@ -157,6 +157,7 @@ def panel(request: HttpRequest, caller: Caller, evaluation_item_id: int) -> Http
     item, sample, version = evaluations.evaluation_task(
         client_ids=caller.client_ids, item_id=evaluation_item_id
     )
+    access.check(caller.user, item)  # an agent opens only what routing gave them
     done = selectors.evaluation_of_item(evaluation_item_id=item.pk)
     agent = own_agent(caller.user)
     may_score = (
