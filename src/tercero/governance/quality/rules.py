@@ -122,6 +122,11 @@ def _check_scorecard(scorecard: Scorecard, engagement_id: int, work_type: str) -
             "The scorecard is for another engagement or kind of work.",
             fields={"scorecard_id": "not for this engagement and work type"},
         )
+    if not scorecard.is_active:
+        raise InvalidInput(
+            "Activate the scorecard before a rule uses it.",
+            fields={"scorecard_id": "switched off"},
+        )
 
 
 def qa_queue_for(*, actor: Any, engagement: Any, queue_id: int | None) -> int:

@@ -57,11 +57,8 @@ EVALUATION = registry.WorkType(
     default_skills={QA_SKILL: 1},
     sla_metrics=("resolution",),
     summary=_summary,
-    display_fields=(
-        ("source_item_id", "Item to evaluate"),
-        ("reason", "Why it was sampled"),
-        ("source_work_type", "Kind of work"),
-    ),
+    # the reason and kind of work are codes: the title says the reason in words
+    display_fields=(("source_item_id", "Item to evaluate"),),
     item_check=_evaluated,
     panel_url="quality:panel",
 )
