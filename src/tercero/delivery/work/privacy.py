@@ -9,6 +9,8 @@ a pseudonym of the data subject (a prefix of their keyed hash), never the value.
 
 import json
 import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,6 +33,24 @@ if TYPE_CHECKING:
 
 REMOVED = "[removed]"
 FINISHED = (lifecycle.RESOLVED, lifecycle.CLOSED, lifecycle.CANCELLED)
+
+
+@dataclass(frozen=True)
+class SubjectRecords:
+    """Records a service line keeps about people outside work items (crm's contacts):
+    `erase(client_id, lookup_hash)` removes one person's from them, in the caller's
+    transaction, and says how many records it changed."""
+
+    name: str
+    erase: Callable[[int, str], int]
+
+
+_SUBJECT_RECORDS: dict[str, SubjectRecords] = {}
+
+
+def register_subject_records(records: SubjectRecords) -> None:
+    """Let `erase_subject` (and `tercero privacy erase`) reach a line's own records."""
+    _SUBJECT_RECORDS[records.name] = records
 
 
 def _pseudonym(client_id: int, value: str) -> str:
@@ -122,16 +142,18 @@ def erase_subject(*, actor: "User | None", client_id: int, value: str) -> int:
     """Erase one person's data from every item that holds it (right to erasure)."""
     items = list(subject_items(client_id=client_id, value=value))
     erased = sum(purge(item=item, actor=actor, why="erasure request") for item in items)
+    digest = crypto.lookup_hash(client_id, value.strip())
     with transaction.atomic():
+        records = {name: held.erase(client_id, digest) for name, held in _SUBJECT_RECORDS.items()}
         record(
             action="privacy.subject_erased",
             actor=actor,
             client=client_id,
             object_type="data_subject",
             object_id=_pseudonym(client_id, value),
-            payload={"items": erased},
+            payload={"items": erased, **({"records": records} if any(records.values()) else {})},
         )
-    return erased
+    return erased + sum(records.values())
 
 
 def purge_expired(*, client_id: int, now: datetime) -> int:
