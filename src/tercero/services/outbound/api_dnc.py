@@ -3,7 +3,7 @@ provider's), remove hand-added ones, import registry files, record and withdraw 
 
 from datetime import datetime
 
-from ninja import Field, File, Form, Router, Schema, Status
+from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from tercero.platform.api.caller import caller_of
@@ -68,10 +68,9 @@ def _client(caller, client_id: int) -> int:
 
 
 @router.get("/outbound/dnc", response=list[EntryOut])
-def entries(request, source: str = "", offset: int = 0):
+def entries(request, source: str = "", offset: int = Query(0, ge=0, le=10**7)):
     caller = caller_of(request)
     caller.require(MANAGE)
-    offset = max(offset, 0)
     found = selectors.dnc_entries(client_ids=caller.client_ids, source=source)
     return list(found[offset : offset + 500])
 

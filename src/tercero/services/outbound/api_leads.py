@@ -1,11 +1,13 @@
 """Lead lists and leads in the API: load a list (JSON rows, all or nothing), read lists
 and leads (name and number masked), and `why not now?` for one lead."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from ninja import Field, Router, Schema, Status
+from django.utils import timezone
+from ninja import Field, Query, Router, Schema, Status
 
 from tercero.platform.api.caller import caller_of
+from tercero.platform.errors import InvalidInput
 from tercero.platform.security import crypto
 from tercero.services.outbound import compliance, lead_import, scrub, selectors
 
@@ -97,12 +99,17 @@ def get_list(request, list_id: int):
 
 
 @router.get("/outbound/campaigns/{campaign_id}/leads", response=list[LeadOut])
-def leads(request, campaign_id: int, status: str = "", list_id: int = 0, offset: int = 0):
+def leads(
+    request,
+    campaign_id: int,
+    status: str = "",
+    list_id: int = Query(0, ge=0, le=2**62),
+    offset: int = Query(0, ge=0, le=10**7),
+):
     caller = caller_of(request)
     campaign = selectors.access_campaign(client_ids=caller.client_ids, campaign_id=campaign_id)
     caller.require(DIAL)
     found = selectors.leads(campaign=campaign, status=status, lead_list_id=list_id or None)
-    offset = max(offset, 0)
     return [lead_out(lead) for lead in found[offset : offset + 200]]
 
 
@@ -122,8 +129,8 @@ def why_not(request, lead_id: int, at: datetime | None = None):
     lead = selectors.access_lead(client_ids=caller.client_ids, lead_id=lead_id)
     caller.require(DIAL)
     if at is not None and at.tzinfo is None:
-        from tercero.platform.errors import InvalidInput
-
         raise InvalidInput("Give the moment with its offset.", fields={"at": "e.g. ...Z"})
+    if at is not None and abs(at - timezone.now()) > timedelta(days=400):
+        raise InvalidInput("Ask about a moment within 400 days.", fields={"at": "too far"})
     verdict = scrub.why_not_now(lead, at=at)
     return {"lead_id": lead.pk, "status": lead.status, **compliance.as_json(verdict)}

@@ -104,7 +104,7 @@ def _name(value, *_):
 
 def _choice(choices):
     def check(value, *_):
-        if value not in choices:
+        if not isinstance(value, str) or value not in choices:
             raise InvalidInput(f"one of {', '.join(sorted(choices))}")
         return value
 
@@ -144,12 +144,17 @@ def _script(value, *_):
     if not isinstance(questions, list) or len(questions) > 100:
         raise InvalidInput("questions: a list of at most 100")
     keys = [q.get("key") for q in questions if isinstance(q, dict)]
-    if len(keys) != len(questions) or len(set(keys)) != len(keys):
+    if len(keys) != len(questions) or not all(isinstance(key, str) and key for key in keys):
+        raise InvalidInput("each question needs a key")
+    if len(set(keys)) != len(keys):
         raise InvalidInput("each question needs its own key")
     for question in questions:
         if not isinstance(question.get("text"), str) or not question["text"].strip():
             raise InvalidInput(f"question {question['key']!r} has no text")
-        for target in (question.get("next") or {}).values():
+        branches = question.get("next") or {}
+        if not isinstance(branches, dict):
+            raise InvalidInput(f"question {question['key']!r}: next maps answers to questions")
+        for target in branches.values():
             if target not in keys and target != "end":
                 raise InvalidInput(f"question {question['key']!r} leads to unknown {target!r}")
     return value
@@ -169,7 +174,7 @@ def _dispositions(value, *_):
             raise InvalidInput(f"the key {key!r} is used twice")
         if hotkey and (len(hotkey) != 1 or hotkey in hotkeys):
             raise InvalidInput(f"the hotkey {hotkey!r} is used twice or is not one key")
-        if row.get("outcome") not in OUTCOMES:
+        if str(row.get("outcome")) not in OUTCOMES:
             raise InvalidInput(f"{key}: the outcome is one of {', '.join(sorted(OUTCOMES))}")
         label = str(row.get("label") or "").strip()
         if not label:
@@ -185,13 +190,18 @@ def _lead_fields(value, *_):
         raise InvalidInput("a list of field definitions")
     keys, out = set(), []
     for row in value:
-        key = str((row or {}).get("key", ""))
+        if not isinstance(row, dict):
+            raise InvalidInput("each field is an object")
+        key = str(row.get("key", ""))
         if not KEY.match(key) or key in keys or key in ("phone", "name", "postal_code"):
             raise InvalidInput(f"{key!r} is not a free, valid field key")
-        kind = row.get("kind", "text")
+        kind = str(row.get("kind", "text"))
         if kind not in FIELD_KINDS:
             raise InvalidInput(f"{key}: the kind is one of {', '.join(sorted(FIELD_KINDS))}")
-        choices = [str(c) for c in row.get("choices", [])] if kind == "choice" else []
+        given = row.get("choices") or []
+        if not isinstance(given, list):
+            raise InvalidInput(f"{key}: the choices are a list")
+        choices = [str(c)[:80] for c in given[:100]] if kind == "choice" else []
         if kind == "choice" and not choices:
             raise InvalidInput(f"{key}: a choice field lists its choices")
         keys.add(key)
@@ -212,6 +222,8 @@ def _recycling(value, *_):
         raise InvalidInput("an object: disposition -> {after_minutes, max_attempts}")
     out = {}
     for key, rule in value.items():
+        if not isinstance(rule, dict):
+            raise InvalidInput(f"{key}: after_minutes and max_attempts")
         try:
             after, most = int(rule["after_minutes"]), int(rule["max_attempts"])
         except (KeyError, TypeError, ValueError):
@@ -227,9 +239,9 @@ def _percent(value, *_):
         percent = Decimal(str(value))
     except InvalidOperation:
         raise InvalidInput("a percentage, e.g. 3") from None
-    if not Decimal(0) <= percent <= Decimal(100):
+    if not percent.is_finite() or not Decimal(0) <= percent <= Decimal(100):
         raise InvalidInput("between 0 and 100")
-    return percent
+    return percent.quantize(Decimal("0.01"))
 
 
 def _caller_id(value, *_):

@@ -28,6 +28,8 @@ def record_consent(
         raise InvalidInput("Unknown scope.", fields={"scope": "calls, automated or sms"})
     if not source.strip():
         raise InvalidInput("Say where the consent came from.", fields={"source": "required"})
+    if timezone.is_naive(obtained_at):
+        raise InvalidInput("Give the moment with its offset.", fields={"obtained_at": "e.g. Z"})
     if obtained_at > timezone.now():
         raise InvalidInput(
             "Consent cannot be obtained in the future.", fields={"obtained_at": "future"}
