@@ -202,7 +202,7 @@ class _Context:
         client = self.clients[event.client_id]
         return UsageRecord(
             client_id=event.client_id,
-            engagement_id=event.engagement_id,
+            engagement_id=event.engagement_id or 0,  # rows_of skips events without one
             unit=unit,
             quantity=quantity,
             work_type=work_type or str(event.data.get("work_type") or "")[:40],

@@ -62,16 +62,18 @@ def band_problems(bands: object) -> dict[str, str]:
         if not isinstance(band, dict) or set(band) - {"up_to", "price_minor"}:
             return {"bands": f"band {position} needs only up_to and price_minor"}
         up_to, price = band.get("up_to"), band.get("price_minor")
-        if not _is_whole(price) or price < 0:
+        if not isinstance(price, int) or isinstance(price, bool) or price < 0:
             problems[f"bands[{position}].price_minor"] = "a whole amount of at least 0"
         is_last = position == len(bands)
         if is_last and up_to is not None:
             problems[f"bands[{position}].up_to"] = "the last band has no end (leave it empty)"
-        elif not is_last and (not _is_whole(up_to) or up_to <= previous):
-            problems[f"bands[{position}].up_to"] = (
-                f"a whole number above {previous}: bands go up in order"
-            )
-        elif not is_last:
+        elif not is_last and (not isinstance(up_to, int) or not _is_whole(up_to)):
+            problems[f"bands[{position}].up_to"] = f"a whole number above {previous}"
+        elif not is_last and isinstance(up_to, int):
+            if up_to <= previous:
+                problems[f"bands[{position}].up_to"] = (
+                    f"a whole number above {previous}: bands go up in order"
+                )
             previous = up_to
     return problems
 

@@ -165,8 +165,9 @@ def _by_line(lines: Sequence[RateLine], rows: Iterable[_Row]) -> dict[int, list[
         key = (row.unit, row.work_type, row.outcome_kind, row.shore, row.site_id, row.skill)
         if key not in cache:
             cache[key] = next((line.pk for line in ordered if _matches(line, row)), None)
-        if cache[key] is not None:
-            grouped[cache[key]].append(row)
+        line_id = cache[key]
+        if line_id is not None:
+            grouped[line_id].append(row)
     return grouped
 
 

@@ -42,6 +42,12 @@ def _number(value: str | None, field: str, default: int | None = None) -> int:
         raise InvalidInput("Give a whole number.", fields={field: "a whole number"}) from None
 
 
+def _day(value: str | None, field: str) -> date:
+    found = _date(value, field, required=True)
+    assert found is not None  # required: a missing date was refused
+    return found
+
+
 def _date(value: str | None, field: str, *, required: bool) -> date | None:
     if not value:
         if required:
@@ -138,7 +144,7 @@ def rate_version_new(request, caller, rate_card_id: int):
         rates.add_version(
             actor=request.user,
             card=card,
-            effective_from=_date(post.get("effective_from"), "effective_from", required=True),
+            effective_from=_day(post.get("effective_from"), "effective_from"),
             effective_to=_date(post.get("effective_to"), "effective_to", required=False),
             monthly_minimum_minor=_money(post.get("monthly_minimum"), card.currency, "minimum"),
             note=post.get("note", ""),
