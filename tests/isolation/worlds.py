@@ -26,6 +26,7 @@ def outsider_world(tenant_a, tenant_b, a_admin) -> dict:
     from tercero.governance.billing.tests.isolation_rows import invoice_rows
     from tercero.governance.billing.tests.rate_isolation_rows import billing_rows
     from tercero.governance.quality.tests.isolation_rows import quality_rows
+    from tercero.services.crm.tests.isolation_rows import crm_rows
     from tercero.services.outbound.tests.isolation_rows import outbound_rows
     from tests.factories import site
 
@@ -45,6 +46,7 @@ def outsider_world(tenant_a, tenant_b, a_admin) -> dict:
         **invoice_rows(tenant_b),
         **commercial_rows(tenant_b),
         **outbound_rows(tenant_b),
+        **crm_rows(tenant_b),
         "client_id": tenant_b.client.pk,
         "engagement_id": b_engagement.pk,
         "user_id": tenant_b.client_user.pk,

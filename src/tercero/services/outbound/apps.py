@@ -46,6 +46,7 @@ class OutboundConfig(AppConfig):
                 ),
                 navigation=(
                     NavEntry("Campaigns", "outbound:campaigns", DIAL),
+                    NavEntry("Campaign board", "outbound:board", DIAL),
                     NavEntry("Do not call", "outbound:dnc", MANAGE),
                 ),
                 jobs=(PeriodicJob("outbound_rescrub", 6 * 3600, tasks.rescrub_open_leads),),

@@ -36,6 +36,7 @@ ISOLATION = Isolation(
         "outbound/dnc/<int:entry_id>/remove/": [("post", None)],
     },
     scoped_routes={
+        "outbound/board/": "figures of the reachable clients' campaigns only",
         "api/v1/outbound/campaigns": (
             "list filtered to reachable clients; create checks engagement_id (404)"
         ),

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from tercero.services.outbound.views import campaigns, dnc, leads
+from tercero.services.outbound.views import board, campaigns, dnc, leads
 
 app_name = "outbound"
 
@@ -14,6 +14,7 @@ urlpatterns = [
     path("campaigns/<int:campaign_id>/lists/", leads.list_upload, name="list_upload"),
     path("lists/<int:list_id>/", leads.list_detail, name="list"),
     path("leads/<int:lead_id>/", leads.lead_detail, name="lead"),
+    path("board/", board.board_page, name="board"),
     path("dnc/", dnc.dnc_page, name="dnc"),
     path("dnc/<int:entry_id>/remove/", dnc.dnc_remove, name="dnc_remove"),
 ]

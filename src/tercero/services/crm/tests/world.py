@@ -47,10 +47,12 @@ def call_item(world: World, *, lead_id: int, name: str, phone: str):
         )
 
 
-def sell(world: World, *, lead_id: int, value_minor: int, item=None, currency="USD") -> list:
+def sell(
+    world: World, *, lead_id: int, value_minor: int, item=None, currency="USD", campaign_id=7
+) -> list:
     """The two events the outbound line writes when a call ends in a sale."""
     client_id = world.tenant.client.pk
-    common = {"campaign_id": 7, "lead_id": lead_id, "attempt_id": 40 + lead_id}
+    common = {"campaign_id": campaign_id, "lead_id": lead_id, "attempt_id": 40 + lead_id}
     with client_scope(clients=[client_id]), transaction.atomic():
         sale = work.publish(
             kind="outbound.sale.made",

@@ -2,12 +2,14 @@
 client's portal view of what its campaigns produced, with CSV), opportunities by
 stage (the pipeline) and one opportunity, accounts and contacts (masked)."""
 
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_POST
 
@@ -122,6 +124,19 @@ def opportunity_detail(request, caller, opportunity_id: int):
     )
 
 
+def _utc(text: str) -> datetime | None:
+    """A datetime-local field's value, read as UTC (the form says so)."""
+    try:
+        moment = parse_datetime(text.strip())
+    except ValueError:
+        raise InvalidInput(
+            "Please check the due time.", fields={"next_step_at": "a time"}
+        ) from None
+    if moment is not None and timezone.is_naive(moment):
+        moment = moment.replace(tzinfo=UTC)
+    return moment
+
+
 def _update(request, caller, opportunity):
     if WRITE not in caller.permissions:
         raise PermissionDenied("Changing an opportunity needs the 'crm:write' permission.")
@@ -139,7 +154,7 @@ def _update(request, caller, opportunity):
             stage=post.get("stage") or None,
             value_minor=value_minor,
             next_step=post.get("next_step"),
-            next_step_at=parse_datetime(post.get("next_step_at", "")) or None,
+            next_step_at=_utc(post.get("next_step_at", "")),
         )
     except DomainError as error:
         refused(request, error)
