@@ -37,6 +37,7 @@ ISOLATION = Isolation(
     },
     scoped_routes={
         "outbound/board/": "figures of the reachable clients' campaigns only",
+        "api/v1/outbound/board": "figures of the reachable clients' campaigns only",
         "api/v1/outbound/campaigns": (
             "list filtered to reachable clients; create checks engagement_id (404)"
         ),

@@ -37,3 +37,23 @@ def test_the_board_as_csv(client, tenant_a):
 def test_a_client_user_gets_404(client, tenant_a):
     client.force_login(tenant_a.client_user)
     assert client.get(reverse("outbound:board")).status_code == 404
+
+
+def test_the_board_by_api_for_the_callers_clients_only(client, tenant_a, tenant_b):
+    build(tenant_a, name="Winter offer")
+    build(tenant_b, name="Bergmann offer", email="dm-b@provider.example")
+    client.force_login(tenant_a.team_lead)
+    response = client.get("/api/v1/outbound/board?hours=24")
+    assert response.status_code == 200
+    body = response.json()
+    assert [c["name"] for c in body["campaigns"]] == ["Winter offer"]
+    assert body["campaigns"][0]["dials"] == 0
+    assert body["campaigns"][0]["contact_rate"] is None
+    assert body["agents"] == []
+
+
+def test_a_window_past_a_week_is_a_422_naming_hours(client, tenant_a):
+    client.force_login(tenant_a.team_lead)
+    response = client.get("/api/v1/outbound/board?hours=500")
+    assert response.status_code == 422
+    assert "hours" in response.json()["error"]["fields"]

@@ -9,7 +9,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from tercero.platform.pages import POLL_HEADERS, page
+from tercero.platform.pages import page
 from tercero.services.outbound import board
 from tercero.web.charts import Point, bar_chart
 from tercero.web.lists import csv_cell
@@ -55,7 +55,6 @@ def board_page(request, caller):
         "agents": agents,
         "window": key,
         "windows": [(k, label) for k, (label, _) in WINDOWS.items()],
-        "poll_headers": POLL_HEADERS,
         "charts": _charts(campaigns),
         "updated_at": until,
     }
