@@ -8,9 +8,10 @@ A lead refused at dial time is put aside with the rule as `held_reason`: until i
 callable moment when there is one (a window, a cap), for good (status "held") when there
 is none (a do-not-call entry, a lifetime cap).
 
-A number's dial and a do-not-call entry for it are serialised: both take a transaction
-lock on (client, number hash) -- an advisory lock on PostgreSQL, the IMMEDIATE write lock
-on SQLite -- and the dial reads the do-not-call lists after taking it. So once a "do not
+A number's dial and a do-not-call entry for it are serialised: both hold the lead rows
+and then take a transaction lock on (client, number hash) -- an advisory lock on
+PostgreSQL, the IMMEDIATE write lock on SQLite -- and the dial reads the do-not-call
+lists after taking it. So once a "do not
 call" disposition has committed, no dialler in any campaign of that client can place a
 call to the number (tests/test_dnc_concurrency.py).
 """
@@ -65,7 +66,13 @@ def dial_next(
     now = now or timezone.now()
     result = Dial()
     with transaction.atomic():
-        for lead in next_lead.take(campaign=campaign, agent_id=agent_id, now=now):
+        leads = next_lead.take(campaign=campaign, agent_id=agent_id, now=now)
+        # Every candidate's number locked before anything is written: the audit chain's
+        # lock, taken by the first write, must come after all of them (no deadlock with
+        # a do-not-call disposition, which takes a number's lock and then writes).
+        for client_id, phone_hash in sorted({(x.client_id, x.phone_hash) for x in leads}):
+            number_lock(client_id, phone_hash)
+        for lead in leads:
             if _try(actor=actor, lead=lead, agent_id=agent_id, now=now, result=result):
                 break
     _send_after(result, campaign, post)
@@ -91,13 +98,14 @@ def dial_lead(
             raise Conflict(f"This lead is {locked.get_status_display().lower()}.", code="busy")
         if locked.callback_agent_id and agent_id != locked.callback_agent_id:
             raise Conflict("This callback was booked for another agent.", code="not_yours")
+        number_lock(locked.client_id, locked.phone_hash)
         _try(actor=actor, lead=locked, agent_id=agent_id, now=now, result=result)
     _send_after(result, lead.campaign, post)
     return result
 
 
 def _try(*, actor, lead: Lead, agent_id: int | None, now: datetime, result: Dial) -> bool:
-    number_lock(lead.client_id, lead.phone_hash)
+    """Dial `lead` (its row and its number locked) unless the rules refuse it now."""
     verdict = scrub.why_not_now(lead, at=now)
     if not verdict.callable:
         _hold(actor, lead, verdict, now)

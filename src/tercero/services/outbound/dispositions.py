@@ -89,7 +89,7 @@ def dispose(
             )
         lead.version += 1
         lead.save()
-        _publish_call(attempt, lead)
+        after_call(attempt, lead, text=f"Disposition: {disposition.get('label') or key}.")
         record(
             action="outbound.call.disposed",
             actor=actor,
@@ -108,12 +108,19 @@ def _follow(actor, attempt, lead, outcome, key, now, value_minor, currency) -> N
         lead.status = Lead.Status.DONE
         _publish_sale(attempt, lead, value_minor, currency, now)
     elif outcome != "callback":
-        _recycle(lead, key, outcome, now)
+        recycle(lead, key, outcome, now)
 
 
 def block_number(*, actor, lead: Lead, now: datetime) -> int:
     """The lead's number on the client's do-not-call list, and every unfinished lead with
-    it marked do-not-call, inside the caller's transaction; how many leads were blocked."""
+    it marked do-not-call, inside the caller's transaction; how many leads were blocked.
+    The leads' rows first, then the number's lock, as the dialler takes them."""
+    list(
+        Lead.objects.select_for_update()
+        .filter(client_id=lead.client_id, phone_hash=lead.phone_hash)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
     dialler.number_lock(lead.client_id, lead.phone_hash)
     DncEntry.objects.get_or_create(
         client_id=lead.client_id,
@@ -152,7 +159,7 @@ def block_number(*, actor, lead: Lead, now: datetime) -> int:
     return blocked + 1
 
 
-def _recycle(lead: Lead, key: str, outcome: str, now: datetime) -> None:
+def recycle(lead: Lead, key: str, outcome: str, now: datetime) -> None:
     rule = (lead.campaign.recycling or {}).get(key) or (lead.campaign.recycling or {}).get(outcome)
     if not rule:
         lead.status = Lead.Status.DONE
@@ -188,6 +195,13 @@ def _publish_sale(attempt, lead, value_minor, currency, now) -> None:
     )
 
 
+def after_call(attempt: CallAttempt, lead: Lead, *, text: str) -> None:
+    """The call is over for good: `outbound.call.made`, and its item resolved."""
+    _publish_call(attempt, lead)
+    if attempt.item_id:
+        work.close_for_record(actor=None, item_id=attempt.item_id, action="resolve", text=text)
+
+
 def _publish_call(attempt: CallAttempt, lead: Lead) -> None:
     work.publish(
         kind=events.CALL_MADE,
@@ -204,3 +218,25 @@ def _publish_call(attempt: CallAttempt, lead: Lead) -> None:
             "started_at": attempt.started_at,
         },
     )
+
+
+def minor_units(text: str) -> int:
+    """ "129.00" -> 12900; anything else is refused."""
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        value = Decimal(str(text).strip().replace(",", ""))
+    except InvalidOperation:
+        raise InvalidInput(
+            "The value is an amount, e.g. 129.00.", fields={"value": "not an amount"}
+        ) from None
+    if (
+        not value.is_finite()
+        or value < 0
+        or value > Decimal("100000000")
+        or value != value.quantize(Decimal("0.01"))
+    ):
+        raise InvalidInput(
+            "The value is an amount, e.g. 129.00.", fields={"value": "not an amount"}
+        )
+    return int(value * 100)

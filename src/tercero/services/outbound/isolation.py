@@ -24,6 +24,12 @@ ISOLATION = Isolation(
         "api/v1/outbound/leads/<lead_id>/why-not": [("get", None)],
         "api/v1/outbound/dnc/<entry_id>": [("delete", None)],
         "api/v1/outbound/consents/<consent_id>/withdraw": [("post", None)],
+        "api/v1/outbound/campaigns/<campaign_id>/dial": [("post", None)],
+        "api/v1/outbound/leads/<lead_id>/dial": [("post", None)],
+        "api/v1/outbound/attempts/<attempt_id>": [("get", None)],
+        "api/v1/outbound/attempts/<attempt_id>/disposition": [
+            ("post", {"disposition": "do_not_call"})
+        ],
     },
     page_routes={
         "outbound/campaigns/<int:campaign_id>/": [("get", None), ("post", {"name": "x"})],
@@ -38,6 +44,10 @@ ISOLATION = Isolation(
     scoped_routes={
         "outbound/board/": "figures of the reachable clients' campaigns only",
         "api/v1/outbound/board": "figures of the reachable clients' campaigns only",
+        "api/v1/outbound/cti/<line>/events": (
+            "signed with the line's own secret; unsigned, unknown line or a call of an "
+            "engagement on another line is 401/404 (test_dialler_cti), no session used"
+        ),
         "api/v1/outbound/campaigns": (
             "list filtered to reachable clients; create checks engagement_id (404)"
         ),

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 
 from tercero.platform.tenancy.scoping import client_scope
 from tercero.services.outbound import consent, dnc
-from tercero.services.outbound.models import DncEntry
+from tercero.services.outbound.models import CallAttempt, DncEntry
 from tercero.services.outbound.tests.world import build, load
 
 
@@ -23,7 +23,11 @@ def outbound_rows(tenant) -> dict[str, int]:
             obtained_at=datetime(2026, 1, 5, tzinfo=UTC),
         )
         lead = lead_list.leads.get()
+        attempt = CallAttempt.objects.create(
+            client=tenant.client, lead=lead, campaign=world.campaign, call_ref="att-b"
+        )
     return {
+        "attempt_id": attempt.pk,
         "campaign_id": world.campaign.pk,
         "list_id": lead_list.pk,
         "lead_id": lead.pk,
