@@ -39,6 +39,7 @@ def _desk(tenant):
         card = scorecards.create_scorecard(
             actor=None, engagement=engagement, work_type="capture.document", name="Month",
             kind="fields", definition=definition())  # fmt: skip
+        card = scorecards.set_active(actor=None, scorecard=card, version=1, is_active=True)
         quality_rules.create_rule(
             actor=None, engagement=engagement, work_type="capture.document", scorecard=card,
             random_share="0", strata=[], minimum_per_agent_week=2,
