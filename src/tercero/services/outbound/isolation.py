@@ -40,6 +40,9 @@ ISOLATION = Isolation(
         "outbound/lists/<int:list_id>/": [("get", None)],
         "outbound/leads/<int:lead_id>/": [("get", None)],
         "outbound/dnc/<int:entry_id>/remove/": [("post", None)],
+        "outbound/calls/<int:attempt_id>/": [("get", None)],
+        "outbound/calls/<int:attempt_id>/end/": [("post", {"disposition": "do_not_call"})],
+        "outbound/campaigns/<int:campaign_id>/next-call/": [("post", None)],
     },
     scoped_routes={
         "outbound/board/": "figures of the reachable clients' campaigns only",

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from tercero.services.outbound.views import board, campaigns, dnc, leads
+from tercero.services.outbound.views import board, campaigns, dnc, leads, screen
 
 app_name = "outbound"
 
@@ -17,4 +17,7 @@ urlpatterns = [
     path("board/", board.board_page, name="board"),
     path("dnc/", dnc.dnc_page, name="dnc"),
     path("dnc/<int:entry_id>/remove/", dnc.dnc_remove, name="dnc_remove"),
+    path("calls/<int:attempt_id>/", screen.call_screen, name="call_screen"),
+    path("calls/<int:attempt_id>/end/", screen.call_dispose, name="call_dispose"),
+    path("campaigns/<int:campaign_id>/next-call/", screen.call_next, name="call_next"),
 ]

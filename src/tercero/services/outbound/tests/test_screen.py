@@ -125,3 +125,30 @@ def test_a_callback_is_booked_in_the_lead_s_time_and_refused_outside_the_window(
         lead = Lead.objects.get(pk=attempt.lead_id)
         assert lead.callback_agent_id == world.manager.pk
         assert lead.callback_at.hour in (14, 15)  # 10:15 in New York: EDT or EST
+
+
+def test_the_screen_page_labels_every_control_and_ends_the_call(client, call):
+    world, attempt = call
+    client.force_login(world.manager)
+
+    page = client.get(f"/outbound/calls/{attempt.pk}/")
+
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Hello Ann, shall we renew your gold plan?" in html
+    assert "2125550123" not in html
+    assert 'src="/static/outbound/screen.js"' in html
+    assert "<script>" not in html
+    assert 'data-hotkey="9"' in html
+    assert "/work/contact/" in html
+    branched = client.get(f"/outbound/calls/{attempt.pk}/?answer_renew=no")
+    assert "May I ask why not?" in branched.content.decode()
+    ended = client.post(
+        f"/outbound/calls/{attempt.pk}/end/",
+        {"disposition": "not_interested", "answer_renew": "no", "answer_why": "price"},
+    )
+    assert ended.status_code == 302
+    with client_scope(clients=[world.tenant.client]):
+        done = CallAttempt.objects.get(pk=attempt.pk)
+        assert done.answers == {"renew": "no", "why": "price"}
+        assert done.lead.status == Lead.Status.DONE
