@@ -144,6 +144,7 @@ def _add_leads(found, ids, now) -> None:
     )
     for row in held:
         rule = (row["held_reason"] or "no reason recorded").split(":", 1)[0].strip()
+        rule = rule.replace("_", " ")  # the rule key in words: "time zone unknown"
         by_rule = found[row["campaign_id"]][1].held_by_rule
         by_rule[rule] = by_rule.get(rule, 0) + row["n"]
 

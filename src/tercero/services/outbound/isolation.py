@@ -46,6 +46,7 @@ ISOLATION = Isolation(
     },
     scoped_routes={
         "outbound/board/": "figures of the reachable clients' campaigns only",
+        "outbound/reports/": "rows of the reachable clients' campaigns only",
         "api/v1/outbound/board": "figures of the reachable clients' campaigns only",
         "api/v1/outbound/cti/<line>/events": (
             "signed with the line's own secret; unsigned, unknown line or a call of an "

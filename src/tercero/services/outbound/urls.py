@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from tercero.services.outbound.views import board, campaigns, dnc, leads, screen
+from tercero.services.outbound.views import board, campaigns, dnc, leads, reports, screen
 
 app_name = "outbound"
 
@@ -15,6 +15,7 @@ urlpatterns = [
     path("lists/<int:list_id>/", leads.list_detail, name="list"),
     path("leads/<int:lead_id>/", leads.lead_detail, name="lead"),
     path("board/", board.board_page, name="board"),
+    path("reports/", reports.report_page, name="reports"),
     path("dnc/", dnc.dnc_page, name="dnc"),
     path("dnc/<int:entry_id>/remove/", dnc.dnc_remove, name="dnc_remove"),
     path("calls/<int:attempt_id>/", screen.call_screen, name="call_screen"),
