@@ -89,13 +89,13 @@ def test_an_illegal_status_move_is_409_listing_the_allowed_ones(client, tenant_a
 def test_an_engagement_is_for_a_service_line_an_installed_module_runs(
     client, tenant_a, provider_admin
 ):
-    # given no installed module runs telemarketing (yet)
+    # given no installed module runs IT services (yet)
     client.force_login(provider_admin)
 
     # when
     refused = client.post(
         "/api/v1/engagements",
-        data=_body(tenant_a.client.pk, service_line="telemarketing"),
+        data=_body(tenant_a.client.pk, service_line="it_services"),
         content_type="application/json",
     )
     made = client.post(
