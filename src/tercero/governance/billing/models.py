@@ -30,10 +30,9 @@ class Shore(models.TextChoices):
     OFFSHORE = "offshore", "Offshore"
 
 
-QUANTITY = {"max_digits": 20, "decimal_places": 6}
-
-
-class RateCard(ClientOwned):
+# django-scopes' manager is untyped, so the plugin cannot type the reverse managers of
+# the client-owned models pointing at these (`versions`, `lines`, `credit_notes`, `usage`)
+class RateCard(ClientOwned):  # type: ignore[django-manager-missing]
     """An engagement's prices, in one currency; the prices themselves live in versions."""
 
     engagement = models.ForeignKey(
@@ -52,7 +51,7 @@ class RateCard(ClientOwned):
         return self.name
 
 
-class RateCardVersion(ClientOwned):
+class RateCardVersion(ClientOwned):  # type: ignore[django-manager-missing]
     """The card's prices in force from one date to another (open-ended when `effective_to`
     is null); versions of one card never overlap, and one an issued invoice names is never
     edited."""
@@ -137,7 +136,7 @@ class UsageRecord(ClientOwned):
         "engagements.Engagement", on_delete=models.PROTECT, related_name="+"
     )
     unit = models.CharField(max_length=20, choices=Unit.choices)
-    quantity = models.DecimalField(**QUANTITY)  # type: ignore[call-overload]
+    quantity = models.DecimalField(max_digits=20, decimal_places=6)
     work_type = models.CharField(max_length=40, blank=True)
     outcome_kind = models.CharField(max_length=64, blank=True)
     shore = models.CharField(max_length=10, choices=Shore.choices, blank=True)
@@ -177,7 +176,7 @@ class UsageRecord(ClientOwned):
         return f"{self.quantity} {self.unit}"
 
 
-class Invoice(ClientOwned):
+class Invoice(ClientOwned):  # type: ignore[django-manager-missing]
     """A monthly invoice (or a credit note correcting one) for a client: drafted from the
     rated usage, reviewed, then issued with the provider's next number; never changed
     after issue."""
@@ -239,7 +238,7 @@ class Invoice(ClientOwned):
         return self.number or f"Draft {self.pk}"
 
 
-class InvoiceLine(ClientOwned):
+class InvoiceLine(ClientOwned):  # type: ignore[django-manager-missing]
     """One line of an invoice: a rate line's quantity and price for a usage period, a
     monthly minimum top-up, a late-usage adjustment, or a credit."""
 
@@ -259,7 +258,7 @@ class InvoiceLine(ClientOwned):
     )
     description = models.CharField(max_length=300)
     unit = models.CharField(max_length=20, blank=True)
-    quantity = models.DecimalField(**QUANTITY)  # type: ignore[call-overload]
+    quantity = models.DecimalField(max_digits=20, decimal_places=6)
     unit_price_minor = models.BigIntegerField(default=0)
     amount_minor = models.BigIntegerField(default=0)
     period = models.DateField()

@@ -6,6 +6,7 @@ figures for the SLA report."""
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import cast
 
 from tercero.delivery.work import services as work
 from tercero.delivery.work.models import Queue, WorkItem
@@ -35,8 +36,9 @@ class Billed:
 
 
 def billed_client(provider, *, name="Albion Payroll Services Ltd") -> Billed:
-    client = ClientFactory(
-        provider=provider, legal_name=name, country="GB", time_zone="Europe/London"
+    client = cast(
+        Client,
+        ClientFactory(provider=provider, legal_name=name, country="GB", time_zone="Europe/London"),
     )
     party(client, seller_tax_id="GB123456789")
     engagement = live_engagement(client, name="Payroll and HR administration")

@@ -4,6 +4,7 @@ their own side met) and the service review with its PDF; the margin never reache
 
 import json
 from datetime import date
+from typing import Any
 
 import pytest
 
@@ -29,7 +30,7 @@ NOVEMBER = date(2026, 11, 1)
 def world(provider, billed_type):  # noqa: F811
     with all_clients_scope():
         billed = billed_client(provider)
-        manager = UserFactory(email="billing@provider.example", role=Role.PROVIDER_ADMIN)
+        manager = UserFactory.create(email="billing@provider.example", role=Role.PROVIDER_ADMIN)
         Grant.objects.create(user=manager, client=billed.client, reason="billing")
         buyer = UserFactory(
             email="finance@albion.example", role=Role.CLIENT_ADMIN, client=billed.client
@@ -45,7 +46,7 @@ def test_staff_enter_terms_whose_allocations_add_up_to_the_pool(client, world):
     billed, manager, _buyer = world
     client.force_login(manager)
     url = f"/api/v1/billing/credit-terms/{billed.engagement.pk}"
-    body = {
+    body: dict[str, Any] = {
         "version": 0,
         "at_risk_percent": "10",
         "pool_percent": "150",

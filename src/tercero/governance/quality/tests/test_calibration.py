@@ -3,12 +3,14 @@ alpha, Fleiss' kappa, percent agreement and each analyst's alignment with the re
 checked by hand and against the maintained libraries; calibration never counts in
 agents' figures."""
 
+from typing import Any
+
 import krippendorff
 import numpy as np
 import pytest
 from django.test import Client as Browser
 from django.utils import timezone
-from statsmodels.stats import inter_rater
+from statsmodels.stats import inter_rater  # type: ignore[import-untyped]
 
 from tercero.delivery.work import services as work
 from tercero.governance.quality import calibration, reports, scorecards
@@ -21,7 +23,7 @@ from tercero.platform.tenancy.scoping import all_clients_scope, client_scope
 
 # three analysts (the first the reference) x three items; criteria ref, name, iban (yes/no,
 # weights 1, 1, 2) and care (1 to 5, weight 1); None is N/A
-MARKS = {
+MARKS: dict[int, list[dict[str, Any]]] = {
     0: [
         {"ref": 1, "name": 1, "iban": 1, "care": 5},
         {"ref": 1, "name": 1, "iban": 0, "care": 3},
@@ -193,7 +195,9 @@ def test_a_closed_session_takes_no_more_scores_and_closes_once(world, analysts, 
                 actor=analysts[0], session=closed, source_item_id=items[0], scores=MARKS[0][0]
             )
         with pytest.raises(Conflict):
-            calibration.close_session(actor=None, session=closed, version=closed.version)
+            calibration.close_session(
+                actor=world.tenant.team_lead, session=closed, version=closed.version
+            )
     with all_clients_scope():
         assert AuditEvent.objects.filter(action="quality.calibration.closed").count() == 1
         assert AuditEvent.objects.filter(action="quality.calibration.scored").count() == 9

@@ -3,6 +3,7 @@ the decision with its table row in words, a held lot's rework (once) and its
 re-inspection."""
 
 import pytest
+from django.http import HttpResponseRedirect
 from django.test import Client as Browser
 
 from tercero.delivery.work import selectors as work_selectors
@@ -185,7 +186,7 @@ def test_bad_lots_are_refused_with_the_field_named(world, batch):
 
 def test_the_api_creates_inspects_and_shows_a_lot(world, batch, tenant_a, tenant_b):
     # given a delivery manager of client A
-    manager = UserFactory(email="dm@provider.example", role=Role.DELIVERY_MANAGER)
+    manager = UserFactory.create(email="dm@provider.example", role=Role.DELIVERY_MANAGER)
     with all_clients_scope():
         manager.grants.create(client=tenant_a.client, reason="test")
     browser = Browser()
@@ -221,7 +222,7 @@ def test_the_api_creates_inspects_and_shows_a_lot(world, batch, tenant_a, tenant
 
 def test_the_pages_create_a_lot_and_record_its_inspection(world, batch):
     # given a delivery manager of client A
-    manager = UserFactory(email="dm@provider.example", role=Role.DELIVERY_MANAGER)
+    manager = UserFactory.create(email="dm@provider.example", role=Role.DELIVERY_MANAGER)
     with all_clients_scope():
         manager.grants.create(client=world.tenant.client, reason="test")
     browser = Browser()
@@ -234,6 +235,7 @@ def test_the_pages_create_a_lot_and_record_its_inspection(world, batch):
     )  # fmt: skip
     with client_scope(clients=[world.tenant.client]):
         lot = Lot.objects.get()
+    assert isinstance(made, HttpResponseRedirect)
     browser.post(made.url, {"item": lot.sampled_item_ids[0], "defective": "1", "note": "IBAN"})
     page = browser.get(made.url).content.decode()
     listing = browser.get("/quality/lots/").content.decode()

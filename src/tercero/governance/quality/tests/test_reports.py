@@ -239,7 +239,7 @@ def test_sites_merge_into_shores_relative_to_the_client(tenant_a, card_a, analys
 
 def test_agents_and_teams_are_named(tenant_a, card_a, analyst):
     # given an agent with a team lead
-    user = UserFactory(email="ana@provider.example", full_name="Ana Reyes", role=Role.AGENT)
+    user = UserFactory.create(email="ana@provider.example", full_name="Ana Reyes", role=Role.AGENT)
     agent = create_agent(actor=None, user=user, site=site(), skills={}, languages=["en"])
     evaluate(card_a, analyst, score=88, agent_id=agent.pk, team_lead_id=tenant_a.team_lead.pk)
     # when

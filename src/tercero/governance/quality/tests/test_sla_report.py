@@ -61,7 +61,7 @@ def test_the_clients_monthly_sla_report_shows_its_quality_figures_only(tenant_a,
 
 def test_the_staff_sla_page_shows_every_granted_clients_quality(tenant_a, tenant_b, figures):
     # given a provider admin granted both clients
-    admin = UserFactory(email="boss@provider.example", role=Role.PROVIDER_ADMIN)
+    admin = UserFactory.create(email="boss@provider.example", role=Role.PROVIDER_ADMIN)
     from tercero.platform.tenancy.scoping import all_clients_scope
 
     with all_clients_scope():

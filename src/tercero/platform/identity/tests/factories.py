@@ -1,4 +1,6 @@
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any, cast
 
 import factory
 import pyotp
@@ -35,10 +37,12 @@ class UserFactory(MadeAsSystemWork, factory.django.DjangoModelFactory[User]):
     password = PASSWORD
 
     @classmethod
-    def _create(cls, model_class: type[User], *args: object, **kwargs: object) -> User:
+    def _create(cls, model_class: type[User], *args: Any, **kwargs: Any) -> User:
         """One INSERT with the password already set, as `set_password` sets it."""
         raw = kwargs.pop("password")
-        user = model_class(*args, **kwargs)
+        # factory_boy's positional args (none here) would be fields in order: not a type
+        # the plugin can check against the model's fields, so the class is called as such
+        user = cast(Callable[..., User], model_class)(*args, **kwargs)
         user.password = _hashed(str(raw))
         user.password_changed_at = timezone.now()
         user.save(force_insert=True)
