@@ -6,7 +6,8 @@ from tercero.platform.security import crypto
 
 
 class BadNumber(ValueError):
-    pass
+    """A lead's number that is empty, not a phone number, or not a valid one; the message
+    says which, and the lead import names the row and column with it."""
 
 
 def e164(raw: str, region: str) -> str:
